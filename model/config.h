@@ -39,7 +39,7 @@ struct ActivationConfig {
 struct SequencerConfig {
   uint32_t issue_cycles = 1;                 ///< cycles to decode and dispatch one instruction.
   uint32_t queue_depth = 8;                  ///< instructions each functional unit may queue.
-  uint64_t instruction_buffer_bytes = 1u << 20;  ///< instruction buffer size in bytes.
+  uint64_t instruction_buffer_bytes = 786432;  ///< instruction buffer in bytes (64 Ki instructions).
 };
 
 /// Host link (TPU paper, Sec. 2: PCIe Gen3 x16).

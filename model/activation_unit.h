@@ -1,0 +1,42 @@
+// Activation unit: bias, requantization and nonlinearity from the accumulators into the UB.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "functional_unit.h"
+
+namespace tpu {
+
+/// Executes Activate (TPU paper, Sec. 2 and Table 1: ReLU, sigmoid, tanh).
+///
+/// Function: reads `rows` accumulator rows from acc_row (B x C int32); with BIAS, reads the
+/// int32 bias vector (C values, 4 * C bytes, little endian) from the UB starting at the
+/// dispatched bias row; applies tpu::activate() per element with the requantization registers
+/// captured at dispatch; writes B UB rows of C int8 from ub_row.
+/// Timing: one row per cycle after a pipeline of activation.pipeline_cycles: an Activate of B
+/// rows keeps the unit busy for B + pipeline_cycles cycles; Activates do not overlap.
+class ActivationUnit : public FunctionalUnit {
+ public:
+  tlm_utils::simple_initiator_socket<ActivationUnit> acc_socket;  ///< reads partial sums
+  tlm_utils::simple_initiator_socket<ActivationUnit> ub_socket;   ///< reads bias, writes outputs
+
+  ActivationUnit(sc_core::sc_module_name name, const ArchConfig& cfg);
+
+  /// Adds rows processed.
+  nlohmann::json report() const override;
+
+ private:
+  void run();
+  void apply(const Dispatch& d);
+
+  std::vector<int32_t> sums_, bias_;
+  std::vector<int8_t> out_;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace tpu

@@ -1,0 +1,39 @@
+#include "functional_unit.h"
+
+namespace tpu {
+
+FunctionalUnit::FunctionalUnit(sc_core::sc_module_name name, Unit unit, const ArchConfig& cfg)
+    : sc_module(name), instr_in("instr_in"), seq("seq"), cfg_(cfg), unit_(unit),
+      period_(cfg.clock_period()), account_({"idle", "busy", "stall"}) {}
+
+Dispatch FunctionalUnit::next() {
+  set_state(kIdle);
+  opcode_ = kNoOpcode;
+  Dispatch d = instr_in->read();
+  opcode_ = static_cast<int>(d.instr.op);
+  if (!d.waits.empty()) {
+    set_state(kStall);
+    for (const auto& w : d.waits) seq->wait_for(w);
+  }
+  wait_clock_edge(period_);
+  set_state(kBusy);
+  ++instructions_;
+  return d;
+}
+
+void FunctionalUnit::finish() {
+  seq->complete(unit_);
+  opcode_ = kNoOpcode;
+  set_state(kIdle);
+}
+
+void FunctionalUnit::trace(sc_core::sc_trace_file* tf, const std::string& prefix) const {
+  sc_core::sc_trace(tf, opcode_, prefix + ".opcode");
+  sc_core::sc_trace(tf, state_, prefix + ".state");
+}
+
+nlohmann::json FunctionalUnit::report() const {
+  return {{"instructions", instructions_}, {"cycles", account_.to_json(period_)}};
+}
+
+}  // namespace tpu

@@ -1,0 +1,90 @@
+// tpu-sim: runs a workload on a TPU config and reports time, throughput, traffic and accuracy.
+//
+// Exit status: 0 success; 1 error (bad file, model error, deadlock); 2 bad command line;
+// 3 the outputs differ from the workload's golden data.
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <systemc>
+
+#include "config.h"
+#include "simulation.h"
+#include "workload.h"
+
+namespace po = boost::program_options;
+
+int sc_main(int argc, char** argv) {
+  const std::string root = TPU_TLM_SOURCE_DIR;
+  std::string config_path = root + "/configs/tpu_v1.yaml";
+  std::string workload_path = root + "/traces/digits/workload.yaml";
+  std::string stats_path, program_path;
+  tpu::RunOptions opt;
+  bool quiet = false;
+
+  po::options_description desc(
+      "tpu-sim: a SystemC/TLM-2.0 model of the TPU v1 running a workload of dense int8 layers.\n"
+      "With no options it runs the scikit-learn digits MLP (all 1,797 digits) on configs/tpu_v1.yaml.\n\n"
+      "Options");
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("config,c", po::value(&config_path)->value_name("FILE"),
+       "architecture config (YAML); default: configs/tpu_v1.yaml")
+      ("workload,w", po::value(&workload_path)->value_name("FILE"),
+       "workload manifest (YAML); default: traces/digits/workload.yaml")
+      ("batch,b", po::value(&opt.batch)->value_name("N"),
+       "samples per MatrixMultiply; default: the workload's batch")
+      ("stats,s", po::value(&stats_path)->value_name("FILE"),
+       "write every counter, the golden mismatch count and the accuracies as JSON")
+      ("vcd,v", po::value(&opt.vcd_path)->value_name("FILE"),
+       "write a VCD trace (per-unit busy/stall state and opcode, weight FIFO occupancy, MXU Table 3 "
+       "category, bytes per window on PCIe and each DRAM channel); off by default")
+      ("window-ns", po::value(&opt.window_ns)->value_name("NS"),
+       "bandwidth-counter window in ns (default 1000)")
+      ("dump-program", po::value(&program_path)->value_name("FILE"),
+       "write the lowered program as assembly text")
+      ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
+
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\nExit status: 0 success, 1 error, 2 bad command line, 3 golden mismatches.\n";
+      return 0;
+    }
+    po::notify(vm);
+    if (!(opt.window_ns > 0)) throw po::error("--window-ns must be > 0");
+  } catch (const po::error& e) {
+    std::cerr << "tpu-sim: " << e.what() << "\nTry 'tpu-sim --help'.\n";
+    return 2;
+  }
+
+  try {
+    tpu::init_time_resolution();
+    const auto wall0 = std::chrono::steady_clock::now();
+    const tpu::ArchConfig cfg = tpu::load_config(config_path);
+    const tpu::Workload w = tpu::load_workload(workload_path);
+    const tpu::RunResult r = tpu::run_simulation(cfg, w, opt);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    if (!program_path.empty()) {
+      std::ofstream f(program_path);
+      f << "# " << w.name << " on " << cfg.name << ", batch " << r.lowered.batch << "\n"
+        << tpu::disassemble_program(r.lowered.program);
+      if (!f) throw std::runtime_error(program_path + ": cannot write the program");
+    }
+    if (!stats_path.empty()) tpu::write_json_file(stats_path, r.stats);
+    if (!quiet) std::cout << tpu::summary(cfg, w, r) << "wall      " << std::fixed << std::setprecision(3) << wall << " s\n";
+    if (r.mismatches) {
+      std::cerr << "tpu-sim: " << r.mismatches << " of " << r.compared << " outputs differ from the golden data\n";
+      return 3;
+    }
+    return 0;
+  } catch (const sc_core::sc_report& e) {
+    std::cerr << "tpu-sim: error: " << e.get_msg() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "tpu-sim: error: " << e.what() << "\n";
+  }
+  return 1;
+}

@@ -1,0 +1,233 @@
+#include "simulation.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "host.h"
+#include "tpu.h"
+#include "yaml_section.h"
+
+namespace tpu {
+
+namespace {
+
+/// Traces bytes per window of a set of bandwidth counters: at each window boundary k the traced
+/// value becomes the bytes of window k-1. It wakes only while the rest of the model has future
+/// activity, so it never keeps a finished (or deadlocked) simulation alive.
+class BandwidthTrace : public sc_core::sc_module {
+ public:
+  BandwidthTrace(sc_core::sc_module_name name, std::vector<const BandwidthCounter*> counters, sc_core::sc_time window)
+      : sc_module(name), counters_(std::move(counters)), values_(counters_.size(), 0), window_(window) {
+    SC_HAS_PROCESS(BandwidthTrace);
+    SC_METHOD(sample);
+  }
+  void trace(sc_core::sc_trace_file* tf) const {
+    for (size_t i = 0; i < counters_.size(); ++i)
+      sc_core::sc_trace(tf, values_[i], "bandwidth." + counters_[i]->name() + "_bytes_per_window");
+  }
+
+ private:
+  void sample() {
+    const int64_t k = std::llround(sc_core::sc_time_stamp() / window_);
+    for (size_t i = 0; i < counters_.size(); ++i)
+      values_[i] = k > 0 ? uint64_t(std::llround(counters_[i]->window_bytes(k - 1))) : 0;
+    if (sc_core::sc_pending_activity_at_future_time() || sc_core::sc_pending_activity_at_current_time())
+      next_trigger(window_);
+  }
+  std::vector<const BandwidthCounter*> counters_;
+  std::vector<uint64_t> values_;
+  sc_core::sc_time window_;
+};
+
+/// A VCD written under a temporary name, renamed into place only when complete.
+class VcdFile {
+ public:
+  explicit VcdFile(const std::string& path) : path_(path), base_(path + ".partial") {
+    tf_ = sc_core::sc_create_vcd_trace_file(base_.c_str());
+    if (!tf_) raise_as("tpu/output", path + ": cannot create VCD file");
+  }
+  ~VcdFile() {  // an unfinished file is removed
+    if (tf_) {
+      sc_core::sc_close_vcd_trace_file(tf_);
+      std::remove((base_ + ".vcd").c_str());
+    }
+  }
+  sc_core::sc_trace_file* get() { return tf_; }
+  /// Closes, blanks the date line (so identical runs give identical files) and renames.
+  void commit() {
+    sc_core::sc_close_vcd_trace_file(tf_);
+    tf_ = nullptr;
+    const std::string tmp = base_ + ".vcd";
+    std::fstream f(tmp, std::ios::in | std::ios::out | std::ios::binary);
+    std::string head(4096, '\0');
+    f.read(&head[0], std::streamsize(head.size()));
+    head.resize(size_t(f.gcount()));
+    const size_t d = head.find("$date"), e = head.find("$end", d == std::string::npos ? 0 : d);
+    if (d != std::string::npos && e != std::string::npos) {
+      f.clear();
+      f.seekp(std::streamoff(d + 5));
+      f << std::string(e - d - 5, ' ');
+    }
+    f.close();
+    if (!f || std::rename(tmp.c_str(), path_.c_str()) != 0) {
+      std::remove(tmp.c_str());
+      raise_as("tpu/output", path_ + ": cannot write VCD file");
+    }
+  }
+
+ private:
+  std::string path_, base_;
+  sc_core::sc_trace_file* tf_ = nullptr;
+};
+
+std::string human_bytes(double b) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(1);
+  if (b >= 1e9) os << b / 1e9 << " GB";
+  else if (b >= 1e6) os << b / 1e6 << " MB";
+  else if (b >= 1e3) os << b / 1e3 << " kB";
+  else os << std::setprecision(0) << b << " B";
+  return os.str();
+}
+
+}  // namespace
+
+RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOptions& opt) {
+  RunResult r;
+  r.lowered = lower(w, cfg, opt.batch);
+  const sc_core::sc_time window(opt.window_ns, sc_core::SC_NS);
+  tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
+
+  Tpu chip("tpu", cfg, window);
+  Host host("host", r.lowered);
+  host.socket.bind(chip.host_socket());
+  chip.pcie_socket().bind(host.memory.socket);
+  host.interrupt.bind(chip.interrupt);
+
+  std::unique_ptr<VcdFile> vcd;
+  std::unique_ptr<BandwidthTrace> bw;
+  if (!opt.vcd_path.empty()) {
+    std::vector<const BandwidthCounter*> counters = {&chip.host_interface.to_device().counter(),
+                                                     &chip.host_interface.to_host().counter()};
+    for (const auto& c : chip.dram.channel_counters()) counters.push_back(&c);
+    bw.reset(new BandwidthTrace("bandwidth_trace", counters, window));
+    vcd.reset(new VcdFile(opt.vcd_path));
+    chip.trace(vcd->get());
+    bw->trace(vcd->get());
+  }
+
+  // sc_stop() from the host ends the run; its info message is noise here.
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_core::sc_start();
+  if (!host.finished()) {
+    std::ostringstream msg;
+    msg << "deadlock: no activity left at " << sc_core::sc_time_stamp() << " before Halt; "
+        << chip.sequencer.describe_state();
+    raise_as("tpu/sim", msg.str());
+  }
+  if (vcd) vcd->commit();
+
+  // Results.
+  const sc_core::sc_time period = cfg.clock_period();
+  r.outputs = gather_outputs(r.lowered, w, cfg, host.memory.data());
+  if (!w.golden.empty()) {
+    r.compared = w.golden.size();
+    for (size_t i = 0; i < r.outputs.size(); ++i) r.mismatches += r.outputs[i] != w.golden[i];
+  }
+  if (!w.labels.empty()) {
+    uint64_t correct = 0;
+    for (uint32_t s = 0; s < w.samples; ++s) correct += argmax(&r.outputs[uint64_t(s) * w.outputs()], w.outputs()) == w.labels[s];
+    r.int8_accuracy = double(correct) / w.samples;
+  }
+  r.run_cycles = chip.sequencer.run_cycles();
+  r.run_seconds = (period * double(r.run_cycles)).to_seconds();
+  r.total_seconds = host.end_time().to_seconds();
+  r.tops = r.run_seconds > 0 ? 2.0 * double(r.lowered.useful_macs) / r.run_seconds / 1e12 : 0;
+  const double peak_macs = double(cfg.mxu.rows) * cfg.mxu.cols * double(r.run_cycles);
+  r.mxu_utilization = peak_macs > 0 ? double(r.lowered.useful_macs) / peak_macs : 0;
+
+  nlohmann::json j;
+  j["config"] = {{"name", cfg.name}, {"file", cfg.source_file}, {"clock_mhz", cfg.clock_mhz},
+                 {"mxu", {cfg.mxu.rows, cfg.mxu.cols}}, {"unified_buffer_bytes", cfg.unified_buffer.size_bytes},
+                 {"accumulator_rows", cfg.accumulators.rows},
+                 {"dram_peak_bytes_per_s", cfg.dram.channel_bandwidth_bytes_per_s() * cfg.dram.channels},
+                 {"pcie_bytes_per_s", cfg.pcie.bandwidth_bytes_per_s}};
+  j["workload"] = {{"name", w.name}, {"file", w.source_file}, {"samples", w.samples},
+                   {"layers", w.layers.size()}, {"batch", r.lowered.batch}, {"batches", r.lowered.batches.size()},
+                   {"instructions", r.lowered.program.size()}, {"useful_macs", r.lowered.useful_macs},
+                   {"ub_rows_used", r.lowered.ub_rows_used}, {"acc_rows_used", r.lowered.acc_rows_used}};
+  const nlohmann::json t3 = chip.mxu.report()["table3_cycles"];
+  nlohmann::json t3pct;
+  for (auto it = t3.begin(); it != t3.end(); ++it)
+    t3pct[it.key()] = r.run_cycles ? 100.0 * it.value().get<double>() / double(r.run_cycles) : 0.0;
+  j["run"] = {{"cycles", r.run_cycles}, {"seconds", r.run_seconds}, {"total_seconds_with_program_load", r.total_seconds},
+              {"tops", r.tops}, {"peak_tops", 2.0 * cfg.mxu.rows * cfg.mxu.cols * cfg.clock_mhz * 1e6 / 1e12},
+              {"mxu_utilization", r.mxu_utilization}, {"table3_percent", t3pct}};
+  j["golden"] = {{"compared", r.compared}, {"mismatches", r.mismatches}};
+  j["accuracy"] = {{"int8", r.int8_accuracy ? nlohmann::json(*r.int8_accuracy) : nlohmann::json()},
+                   {"float", w.float_accuracy ? nlohmann::json(*w.float_accuracy) : nlohmann::json()}};
+  j["tpu"] = chip.report();
+  r.stats = j;
+  return r;
+}
+
+std::string summary(const ArchConfig& cfg, const Workload& w, const RunResult& r) {
+  const nlohmann::json& s = r.stats;
+  std::ostringstream os;
+  os << std::fixed;
+  os << "workload  " << w.name << " (" << w.source_file << "): " << w.samples << " samples, " << w.layers.size()
+     << " layers, " << r.lowered.batches.size() << " batches of up to " << r.lowered.batch << ", "
+     << r.lowered.program.size() << " instructions\n";
+  os << "config    " << cfg.name << " (" << cfg.source_file << "): " << cfg.mxu.rows << "x" << cfg.mxu.cols << " MXU at "
+     << std::setprecision(0) << cfg.clock_mhz << " MHz, " << std::setprecision(2)
+     << cfg.unified_buffer.size_bytes / 1048576.0 << " MiB UB, " << cfg.dram.channels << " DRAM channels\n";
+  os << std::setprecision(2) << "time      " << r.run_seconds * 1e6 << " us simulated, " << r.run_cycles
+     << " cycles from START to Halt (" << r.total_seconds * 1e6 << " us with the program load)\n";
+  os << std::setprecision(3) << "compute   " << r.tops << " TOPS achieved of " << s["run"]["peak_tops"].get<double>()
+     << " peak; MXU utilization " << std::setprecision(2) << 100.0 * r.mxu_utilization << "% ("
+     << r.lowered.useful_macs << " useful MACs)\n";
+  os << "table 3   ";
+  const char* names[] = {"array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall", "input_stall"};
+  for (const char* n : names) os << n << " " << std::setprecision(1) << s["run"]["table3_percent"][n].get<double>() << "%  ";
+  os << "\n";
+  const auto& hi = s["tpu"]["host_interface"];
+  const double pd = hi["pcie_to_device"]["bytes"].get<double>(), ph = hi["pcie_to_host"]["bytes"].get<double>();
+  const double dr = s["tpu"]["dram"]["bytes_read"].get<double>();
+  const double t = r.run_seconds > 0 ? r.run_seconds : 1;
+  os << std::setprecision(2) << "PCIe      " << human_bytes(pd) << " to device, " << human_bytes(ph)
+     << " to host (program load included); " << (pd + ph) / t / 1e9 << " GB/s average over the run\n";
+  os << "DRAM      " << human_bytes(dr) << " read; " << dr / t / 1e9 << " GB/s average of "
+     << s["config"]["dram_peak_bytes_per_s"].get<double>() / 1e9 << " GB/s peak\n";
+  if (r.compared) os << "golden    " << r.mismatches << " mismatches in " << r.compared << " int8 outputs\n";
+  else os << "golden    none in the workload\n";
+  if (r.int8_accuracy) {
+    os << "accuracy  int8 (simulated) " << std::setprecision(2) << 100.0 * *r.int8_accuracy << "%";
+    if (w.float_accuracy) os << ", float model " << 100.0 * *w.float_accuracy << "%";
+    os << " on " << w.samples << " samples\n";
+  }
+  return os.str();
+}
+
+void write_json_file(const std::string& path, const nlohmann::json& j) {
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << j.dump(2) << "\n";
+    if (!f) {
+      std::remove(tmp.c_str());
+      raise_as("tpu/output", path + ": cannot write statistics file");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    raise_as("tpu/output", path + ": cannot write statistics file");
+  }
+}
+
+}  // namespace tpu

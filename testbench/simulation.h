@@ -1,0 +1,53 @@
+// One simulation run: the chip, the host, optional VCD, and the results. Used by tpu-sim and
+// by the end-to-end tests, so both exercise the same path.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config.h"
+#include "lowering.h"
+#include "workload.h"
+
+namespace tpu {
+
+/// What to run and what to write.
+struct RunOptions {
+  uint32_t batch = 0;          ///< samples per MatrixMultiply; 0: the workload's batch
+  std::string vcd_path;        ///< write a VCD here ("" for none)
+  double window_ns = 1000.0;   ///< bandwidth-counter window in ns
+};
+
+/// Results of a run (times in cycles of the core clock unless named otherwise).
+struct RunResult {
+  LoweredProgram lowered;
+  std::vector<int8_t> outputs;          ///< samples x outputs
+  uint64_t compared = 0, mismatches = 0;  ///< golden values compared / differing (0 if no golden)
+  std::optional<double> int8_accuracy;  ///< top-1 accuracy of the simulated outputs (with labels)
+  uint64_t run_cycles = 0;              ///< START to Halt
+  double run_seconds = 0;               ///< the same in simulated seconds
+  double total_seconds = 0;             ///< simulated time including the program load
+  double tops = 0;                      ///< useful MACs x 2 / run_seconds / 1e12
+  double mxu_utilization = 0;           ///< useful MACs / (rows x cols x run_cycles)
+  nlohmann::json stats;                 ///< every counter (see stats_json())
+};
+
+/// Elaborates the chip and host, runs to Halt and collects results. SystemC allows one
+/// elaboration per process, so call it once per process. Errors from the model, a deadlock
+/// (the simulation ran out of events before Halt: the message gives the sequencer's and the
+/// units' state) and VCD I/O errors are raised as sc_report; a VCD is complete or absent.
+RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOptions& opt);
+
+/// The human summary of a run: workload, config, time, TOPS, utilization, Table 3 split,
+/// bytes and bandwidth on PCIe and DRAM, golden mismatches, accuracies.
+std::string summary(const ArchConfig& cfg, const Workload& w, const RunResult& r);
+
+/// Writes `j` to `path` through a temporary file renamed into place (complete or absent).
+/// Raises SC_REPORT_ERROR("tpu/output") on I/O errors.
+void write_json_file(const std::string& path, const nlohmann::json& j);
+
+}  // namespace tpu
