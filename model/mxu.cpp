@@ -88,7 +88,11 @@ void Mxu::run() {
       SC_REPORT_ERROR("tpu/mxu", msg.str().c_str());
     }
     multiply(d);
+    const uint64_t start = to_cycles(sc_core::sc_time_stamp(), period_);
     sc_core::wait(period_ * double(d.instr.rows));
+    if (record_)
+      log_.push_back({d.index, start, start + d.instr.rows, start + d.instr.rows + pipeline_latency_cycles(),
+                      d.instr.switch_weights});
     completions_.notify(period_ * double(pipeline_latency_cycles()));
   }
 }

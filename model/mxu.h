@@ -55,6 +55,17 @@ class Mxu : public FunctionalUnit {
   uint64_t cycles(Category c) const { return to_cycles(table3_.total(c), period_); }
   /// Fill/drain latency of the array in cycles: R + C - 2.
   uint64_t pipeline_latency_cycles() const { return cfg_.mxu.rows + cfg_.mxu.cols - 2; }
+  /// Timing of one MatrixMultiply block, in cycles since time 0.
+  struct BlockTiming {
+    uint64_t index;       ///< program position of the instruction
+    uint64_t start;       ///< cycle its first row entered the array
+    uint64_t stream_end;  ///< start + B: the next block may start here
+    uint64_t done;        ///< stream_end + R + C - 2: its partial sums are in the accumulators
+    bool switched;        ///< it switched to a new weight tile
+  };
+  /// Records a BlockTiming per block from now on (off by default; tests and co-simulation).
+  void record_blocks(bool on) { record_ = on; }
+  const std::vector<BlockTiming>& block_log() const { return log_; }
   /// Array MACs performed (B x R x C per block, including padding).
   uint64_t array_macs() const { return array_macs_; }
   void trace(sc_core::sc_trace_file* tf, const std::string& prefix) const override;
@@ -81,6 +92,8 @@ class Mxu : public FunctionalUnit {
   std::vector<int32_t> sums_;                // scratch: partial sums
   StateTimeAccount table3_;
   int category_ = kNotRunning;               // traced
+  bool record_ = false;
+  std::vector<BlockTiming> log_;
   uint64_t blocks_ = 0, rows_streamed_ = 0, array_macs_ = 0, tiles_switched_ = 0;
 };
 
