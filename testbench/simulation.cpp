@@ -51,7 +51,7 @@ class VcdFile {
   explicit VcdFile(const std::string& path) : path_(path), base_(path + ".partial") {
     tf_ = sc_core::sc_create_vcd_trace_file(base_.c_str());
     if (!tf_) raise_as("tpu/output", path + ": cannot create VCD file");
-    sc_core::sc_report_handler::set_actions(sc_core::SC_ID_TRACING_TIMESCALE_UNIT_, sc_core::SC_DO_NOTHING);
+    sc_core::sc_report_handler::set_actions("tracing timescale unit set", sc_core::SC_DO_NOTHING);
     tf_->set_time_unit(1, sc_core::SC_FS);  // the model's time resolution
   }
   ~VcdFile() {  // an unfinished file is removed
