@@ -3,6 +3,7 @@
 // Exit status: 0 success; 1 error (bad file, model error, deadlock); 2 bad command line;
 // 3 the outputs differ from the workload's golden data.
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -17,6 +18,7 @@
 namespace po = boost::program_options;
 
 int sc_main(int argc, char** argv) {
+  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);  // SystemC's banner is noise in a tool's output
   const std::string root = TPU_TLM_SOURCE_DIR;
   std::string config_path = root + "/configs/tpu_v1.yaml";
   std::string workload_path = root + "/traces/digits/workload.yaml";

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package tpu-tlm needs on a fresh Debian 12 machine:
+#   build:    g++, CMake, pkg-config, SystemC 2.3.4 with TLM, yaml-cpp, Boost, nlohmann-json
+#   tests:    GoogleTest
+#   scripts:  numpy and scikit-learn for scripts/make_workloads.py (Debian's /usr/bin/python3)
+# GTKWave, to open the VCD traces, is optional: set WITH_GTKWAVE=1.
+# Runs apt-get as root (or through sudo). Safe to run again.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libsystemc-dev libyaml-cpp-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev
+  libgtest-dev
+  python3 python3-numpy python3-sklearn
+)
+[ "${WITH_GTKWAVE:-0}" = 1 ] && packages+=(gtkwave)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
