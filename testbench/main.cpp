@@ -17,8 +17,13 @@
 
 namespace po = boost::program_options;
 
+namespace {
+// SystemC prints its copyright banner before sc_main() runs unless this is set; in a tool's
+// output it is noise. A static initializer runs before SystemC's main().
+const int kNoBanner = setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+}  // namespace
+
 int sc_main(int argc, char** argv) {
-  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);  // SystemC's banner is noise in a tool's output
   const std::string root = TPU_TLM_SOURCE_DIR;
   std::string config_path = root + "/configs/tpu_v1.yaml";
   std::string workload_path = root + "/traces/digits/workload.yaml";
