@@ -29,6 +29,7 @@ int sc_main(int argc, char** argv) {
   std::string workload_path = root + "/traces/digits/workload.yaml";
   std::string stats_path, program_path;
   tpu::RunOptions opt;
+  int64_t batch = 0;
   bool quiet = false;
 
   po::options_description desc(
@@ -41,28 +42,32 @@ int sc_main(int argc, char** argv) {
        "architecture config (YAML); default: configs/tpu_v1.yaml")
       ("workload,w", po::value(&workload_path)->value_name("FILE"),
        "workload manifest (YAML); default: traces/digits/workload.yaml")
-      ("batch,b", po::value(&opt.batch)->value_name("N"),
-       "samples per MatrixMultiply; default: the workload's batch")
+      ("batch,b", po::value(&batch)->value_name("N"),
+       "samples per MatrixMultiply, >= 1; default: the workload's batch")
       ("stats,s", po::value(&stats_path)->value_name("FILE"),
        "write every counter, the golden mismatch count and the accuracies as JSON")
       ("vcd,v", po::value(&opt.vcd_path)->value_name("FILE"),
        "write a VCD trace (per-unit busy/stall state and opcode, weight FIFO occupancy, MXU Table 3 "
        "category, bytes per window on PCIe and each DRAM channel); off by default")
       ("window-ns", po::value(&opt.window_ns)->value_name("NS"),
-       "bandwidth-counter window in ns (default 1000)")
+       "bandwidth-counter window in ns, 10 .. 1e9 (default 1000)")
       ("dump-program", po::value(&program_path)->value_name("FILE"),
        "write the lowered program as assembly text")
       ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
 
   try {
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    // No positional arguments: a bare word is a mistake (e.g. a config path without --config).
+    po::store(po::command_line_parser(argc, argv).options(desc).positional({}).run(), vm);
     if (vm.count("help")) {
       std::cout << desc << "\nExit status: 0 success, 1 error, 2 bad command line, 3 golden mismatches.\n";
       return 0;
     }
     po::notify(vm);
-    if (!(opt.window_ns > 0)) throw po::error("--window-ns must be > 0");
+    if (!(opt.window_ns >= 10 && opt.window_ns <= 1e9)) throw po::error("--window-ns must be between 10 and 1e9");
+    if (vm.count("batch") && (batch < 1 || batch > int64_t(UINT32_MAX)))
+      throw po::error("--batch must be between 1 and " + std::to_string(UINT32_MAX));
+    opt.batch = uint32_t(batch);
   } catch (const po::error& e) {
     std::cerr << "tpu-sim: " << e.what() << "\nTry 'tpu-sim --help'.\n";
     return 2;

@@ -16,6 +16,8 @@ std::vector<T> read_blob(const YamlSection& s, const std::string& key, uint64_t 
   std::string name;
   s.read(key, name);
   const std::filesystem::path path = std::filesystem::path(s.file()).parent_path() / name;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) s.fail(key, "data file " + path.string() + " is missing or not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) s.fail(key, "cannot open data file " + path.string());
   in.seekg(0, std::ios::end);
@@ -70,6 +72,8 @@ Workload load_workload(const std::string& path) {
 
   const YamlSection input = top.section("input", {"file", "samples", "features", "scale"});
   for (const char* key : {"file", "samples", "features"}) input.require(key, "the input needs it");
+  double informational = 0;  // read for its type only
+  input.read("scale", informational);
   input.read("samples", w.samples);
   input.read("features", w.features);
   if (w.samples == 0) input.fail("samples", "must be >= 1");
@@ -93,6 +97,8 @@ Workload load_workload(const std::string& path) {
     l.weights = read_blob<int8_t>(ls, "weights", uint64_t(l.inputs) * l.outputs);
     l.bias = ls.has("bias") ? read_blob<int32_t>(ls, "bias", l.outputs) : std::vector<int32_t>(l.outputs, 0);
     l.function = parse_function(ls);
+    const YamlSection scales = ls.section("scales", {"input", "weight", "output"});
+    for (const char* key : {"input", "weight", "output"}) scales.read(key, informational);
     const YamlSection rq = ls.section("requant", {"multiplier", "shift", "zero_point"});
     for (const char* key : {"multiplier", "shift"}) rq.require(key, "requantization needs it");
     int64_t v = 0;
@@ -107,11 +113,12 @@ Workload load_workload(const std::string& path) {
   }
   if (top.has("labels")) w.labels = read_blob<uint8_t>(top, "labels", w.samples);
   if (top.has("golden")) w.golden = read_blob<int8_t>(top, "golden", uint64_t(w.samples) * w.outputs());
-  if (top.has("float_accuracy")) {
+  for (const char* key : {"float_accuracy", "reference_int8_accuracy"}) {
+    if (!top.has(key)) continue;
     double a = 0;
-    top.read("float_accuracy", a);
-    if (a < 0 || a > 1) top.fail("float_accuracy", "must be a fraction in [0, 1], got " + format_number(a));
-    w.float_accuracy = a;
+    top.read(key, a);
+    if (a < 0 || a > 1) top.fail(key, "must be a fraction in [0, 1], got " + format_number(a));
+    if (std::string(key) == "float_accuracy") w.float_accuracy = a;
   }
   return w;
 }

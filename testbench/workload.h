@@ -25,7 +25,8 @@ struct DenseLayer {
 ///   name, description, batch, input {file, samples, features, scale?}, labels? (uint8 per
 ///   sample), golden? (int8 [samples][last outputs]), float_accuracy?, reference_int8_accuracy?,
 ///   layers [{name, inputs, outputs, weights, bias?, activation, requant {multiplier, shift,
-///   zero_point}, scales?}]. scripts/make_workloads.py writes them.
+///   zero_point}, scales? {input, weight, output}}]. scripts/make_workloads.py writes them.
+///   input.scale, scales and reference_int8_accuracy are informational (type-checked, unused).
 struct Workload {
   std::string name, description, source_file;
   uint32_t batch = 0;                     ///< default batch size for the lowering
