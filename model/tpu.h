@@ -49,8 +49,12 @@ class Tpu : public sc_core::sc_module {
   /// Adds every block's signals to `tf` under "tpu.".
   void trace(sc_core::sc_trace_file* tf) const;
 
+  // Declared before the blocks, which keep references to them (initialisation order).
+ private:
   const ArchConfig cfg_;
   const sc_core::sc_time window_;
+
+ public:
   MemoryTarget unified_buffer;  ///< ub_rows() x mxu.rows bytes (TPU paper, Sec. 2: 24 MiB)
   MemoryTarget accumulators;    ///< accumulators.rows x mxu.cols x int32 (Sec. 2: 4 MiB)
   Dram dram;
