@@ -3,6 +3,9 @@
 
 #include "yaml_section.h"
 
+#include <filesystem>
+#include "dram_address.h"
+
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -15,6 +18,44 @@ constexpr const char* kMsgType = "tpu/config";
 // Raises "<origin>: <key>: <what>".
 [[noreturn]] void raise(const std::string& origin, const std::string& key, const std::string& what) {
   raise_as(kMsgType, origin + ": " + key + ": " + what);
+}
+
+const std::vector<std::string> kDramKeys = {
+    "preset", "model", "standard", "channels", "ranks", "bank_groups", "banks_per_group", "rows", "columns",
+    "bus_width_bits", "burst_length", "data_rate_mts", "timing", "address_mapping", "page_policy", "refresh",
+    "read_queue_depth", "write_queue_depth", "write_high_watermark", "write_low_watermark", "max_row_hits",
+    "latency_ns", "interleave_bytes", "capacity_bytes"};
+
+// Reads the keys of a dram section (absent keys keep their values).
+void read_dram(const YamlSection& s, DramConfig& d) {
+  s.read("model", d.model);
+  s.read("standard", d.standard);
+  for (auto [key, field] : {std::pair<const char*, uint32_t*>{"channels", &d.channels}, {"ranks", &d.ranks},
+                            {"bank_groups", &d.bank_groups}, {"banks_per_group", &d.banks_per_group},
+                            {"rows", &d.rows}, {"columns", &d.columns}, {"bus_width_bits", &d.bus_width_bits},
+                            {"burst_length", &d.burst_length}, {"read_queue_depth", &d.read_queue_depth},
+                            {"write_queue_depth", &d.write_queue_depth},
+                            {"write_high_watermark", &d.write_high_watermark},
+                            {"write_low_watermark", &d.write_low_watermark}, {"max_row_hits", &d.max_row_hits},
+                            {"interleave_bytes", &d.interleave_bytes}})
+    s.read(key, *field);
+  s.read("data_rate_mts", d.data_rate_mts);
+  s.read("address_mapping", d.address_mapping);
+  s.read("page_policy", d.page_policy);
+  s.read("refresh", d.refresh);
+  s.read("latency_ns", d.latency_ns);
+  s.read("capacity_bytes", d.capacity_bytes);
+  DramTiming& t = d.timing;
+  const YamlSection ts = s.section("timing", {"CL", "CWL", "tRCD", "tRP", "tRAS", "tRC", "tRRD_S", "tRRD_L", "tFAW",
+                                              "tWR", "tWTR_S", "tWTR_L", "tRTP", "tCCD_S", "tCCD_L", "tRTRS", "tRFC",
+                                              "tREFI", "tRFCpb", "tREFIpb"});
+  for (auto [key, field] : {std::pair<const char*, uint32_t*>{"CL", &t.CL}, {"CWL", &t.CWL}, {"tRCD", &t.tRCD},
+                            {"tRP", &t.tRP}, {"tRAS", &t.tRAS}, {"tRC", &t.tRC}, {"tRRD_S", &t.tRRD_S},
+                            {"tRRD_L", &t.tRRD_L}, {"tFAW", &t.tFAW}, {"tWR", &t.tWR}, {"tWTR_S", &t.tWTR_S},
+                            {"tWTR_L", &t.tWTR_L}, {"tRTP", &t.tRTP}, {"tCCD_S", &t.tCCD_S}, {"tCCD_L", &t.tCCD_L},
+                            {"tRTRS", &t.tRTRS}, {"tRFC", &t.tRFC}, {"tREFI", &t.tREFI}, {"tRFCpb", &t.tRFCpb},
+                            {"tREFIpb", &t.tREFIpb}})
+    ts.read(key, *field);
 }
 
 // Fills `cfg` from the parsed document `root` of `file`; absent keys keep their defaults.
@@ -45,14 +86,29 @@ void read_document(const std::string& file, const YAML::Node& root, ArchConfig& 
   pcie.read("bandwidth_bytes_per_s", cfg.pcie.bandwidth_bytes_per_s);
   pcie.read("latency_ns", cfg.pcie.latency_ns);
 
-  const YamlSection dram = top.section("dram", {"channels", "data_rate_mts", "bus_width_bits", "latency_ns",
-                                            "interleave_bytes", "capacity_bytes"});
-  dram.read("channels", cfg.dram.channels);
-  dram.read("data_rate_mts", cfg.dram.data_rate_mts);
-  dram.read("bus_width_bits", cfg.dram.bus_width_bits);
-  dram.read("latency_ns", cfg.dram.latency_ns);
-  dram.read("interleave_bytes", cfg.dram.interleave_bytes);
-  dram.read("capacity_bytes", cfg.dram.capacity_bytes);
+  const YamlSection dram = top.section("dram", kDramKeys);
+  bool capacity_given = false;
+  if (dram.has("preset")) {
+    // A preset is another config file whose dram section supplies the defaults.
+    std::string preset;
+    dram.read("preset", preset);
+    const std::string path = (std::filesystem::path(file).parent_path() / preset).string();
+    const YamlSection ptop(kMsgType, path, load_yaml_document(kMsgType, path, "DRAM preset (from " + file + ")"), "",
+                           {"name", "dram"});
+    const YamlSection pdram = ptop.section("dram", kDramKeys);
+    if (pdram.has("preset")) pdram.fail("preset", "presets do not nest");
+    read_dram(pdram, cfg.dram);
+    capacity_given = pdram.has("capacity_bytes");
+  }
+  read_dram(dram, cfg.dram);
+  capacity_given = capacity_given || dram.has("capacity_bytes");
+  // The JEDEC model's capacity is its geometry's; a stated capacity must agree.
+  if (cfg.dram.model == "jedec") {
+    if (capacity_given && cfg.dram.capacity_bytes != cfg.dram.geometry_bytes())
+      dram.fail("capacity_bytes", "is " + std::to_string(cfg.dram.capacity_bytes) + " but the geometry holds " +
+                                      std::to_string(cfg.dram.geometry_bytes()) + " bytes; omit it for the jedec model");
+    cfg.dram.capacity_bytes = cfg.dram.geometry_bytes();
+  }
 }
 
 }  // namespace
@@ -114,16 +170,60 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
   check(std::isfinite(cfg.pcie.latency_ns) && cfg.pcie.latency_ns >= 0.0, "pcie.latency_ns",
         "must be >= 0, got " + format_number(cfg.pcie.latency_ns));
 
-  range(cfg.dram.channels, 1, kU32Max, "dram.channels");
-  check(std::isfinite(cfg.dram.data_rate_mts) && cfg.dram.data_rate_mts > 0.0, "dram.data_rate_mts",
-        "must be > 0, got " + format_number(cfg.dram.data_rate_mts));
-  check(cfg.dram.bus_width_bits > 0 && cfg.dram.bus_width_bits % 8 == 0, "dram.bus_width_bits",
-        "must be a positive multiple of 8, got " + std::to_string(cfg.dram.bus_width_bits));
-  check(std::isfinite(cfg.dram.latency_ns) && cfg.dram.latency_ns >= 0.0, "dram.latency_ns",
-        "must be >= 0, got " + format_number(cfg.dram.latency_ns));
-  const uint32_t il = cfg.dram.interleave_bytes;
+  const DramConfig& d = cfg.dram;
+  check(d.model == "jedec" || d.model == "bandwidth_latency", "dram.model",
+        "must be jedec or bandwidth_latency, got " + d.model);
+  check(d.standard == "DDR3" || d.standard == "HBM2", "dram.standard", "must be DDR3 or HBM2, got " + d.standard);
+  range(d.channels, 1, kU32Max, "dram.channels");
+  check(std::isfinite(d.data_rate_mts) && d.data_rate_mts > 0.0, "dram.data_rate_mts",
+        "must be > 0, got " + format_number(d.data_rate_mts));
+  check(d.bus_width_bits > 0 && d.bus_width_bits % 8 == 0, "dram.bus_width_bits",
+        "must be a positive multiple of 8, got " + std::to_string(d.bus_width_bits));
+  check(std::isfinite(d.latency_ns) && d.latency_ns >= 0.0, "dram.latency_ns",
+        "must be >= 0, got " + format_number(d.latency_ns));
+  const uint32_t il = d.interleave_bytes;
   check(il >= 8 && (il & (il - 1)) == 0, "dram.interleave_bytes",
         "must be a power of two >= 8, got " + std::to_string(il));
+  if (d.model == "jedec") {
+    const auto pow2 = [&](uint64_t v, const char* key) {
+      check(v >= 1 && (v & (v - 1)) == 0, key, "must be a power of two for the jedec model, got " + std::to_string(v));
+    };
+    pow2(d.channels, "dram.channels");
+    pow2(d.ranks, "dram.ranks");
+    pow2(d.bank_groups, "dram.bank_groups");
+    pow2(d.banks_per_group, "dram.banks_per_group");
+    pow2(d.rows, "dram.rows");
+    pow2(d.columns, "dram.columns");
+    check(d.burst_length == 2 || d.burst_length == 4 || d.burst_length == 8 || d.burst_length == 16,
+          "dram.burst_length", "must be 2, 4, 8 or 16, got " + std::to_string(d.burst_length));
+    check(d.columns >= d.burst_length, "dram.columns", "must be >= burst_length, got " + std::to_string(d.columns));
+    check(d.standard != "DDR3" || d.bank_groups == 1, "dram.bank_groups", "must be 1 for DDR3");
+    const DramTiming& t = d.timing;
+    for (auto [key, v] : {std::pair<const char*, uint32_t>{"dram.timing.CL", t.CL}, {"dram.timing.CWL", t.CWL},
+                          {"dram.timing.tRCD", t.tRCD}, {"dram.timing.tRP", t.tRP}, {"dram.timing.tRAS", t.tRAS},
+                          {"dram.timing.tCCD_S", t.tCCD_S}, {"dram.timing.tCCD_L", t.tCCD_L},
+                          {"dram.timing.tRFC", t.tRFC}, {"dram.timing.tREFI", t.tREFI}})
+      range(v, 1, kU32Max, key);
+    check(t.tRC >= t.tRAS, "dram.timing.tRC", "must be >= tRAS (" + std::to_string(t.tRAS) + "), got " + std::to_string(t.tRC));
+    check(t.tREFI > t.tRFC, "dram.timing.tREFI",
+          "must exceed tRFC (" + std::to_string(t.tRFC) + "), got " + std::to_string(t.tREFI));
+    check(d.page_policy == "open" || d.page_policy == "closed", "dram.page_policy",
+          "must be open or closed, got " + d.page_policy);
+    check(d.refresh == "all_bank" || d.refresh == "per_bank", "dram.refresh",
+          "must be all_bank or per_bank, got " + d.refresh);
+    if (d.refresh == "per_bank")
+      check(t.tRFCpb > 0 && t.tREFIpb > t.tRFCpb, "dram.timing.tREFIpb",
+            "per_bank refresh needs tRFCpb > 0 and tREFIpb > tRFCpb");
+    std::string why;
+    check(!parse_address_mapping(d.address_mapping, &why).empty(), "dram.address_mapping", why);
+    range(d.read_queue_depth, 1, kU32Max, "dram.read_queue_depth");
+    range(d.write_queue_depth, 1, kU32Max, "dram.write_queue_depth");
+    range(d.write_high_watermark, 1, d.write_queue_depth, "dram.write_high_watermark");
+    check(d.write_low_watermark < d.write_high_watermark, "dram.write_low_watermark",
+          "must be below write_high_watermark (" + std::to_string(d.write_high_watermark) + "), got " +
+              std::to_string(d.write_low_watermark));
+    range(d.max_row_hits, 1, kU32Max, "dram.max_row_hits");
+  }
   range(cfg.dram.capacity_bytes, 1, uint64_t(1) << 48, "dram.capacity_bytes");
 }
 

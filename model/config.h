@@ -48,17 +48,76 @@ struct PcieConfig {
   double latency_ns = 1000.0;               ///< fixed latency added to every DMA transfer.
 };
 
-/// Weight memory, first fidelity: per-channel bandwidth and latency (TPU paper, Table 2).
+/// JEDEC timing parameters of one DRAM device, in cycles of the DRAM clock tCK (a command
+/// slot; data moves on both edges, data_rate_mts = 2 / tCK). _S / _L: different / same bank
+/// group (DDR3 has one bank group, so _S and _L are equal there). Sources per preset file.
+struct DramTiming {
+  uint32_t CL = 14;       ///< RD to first data
+  uint32_t CWL = 10;      ///< WR to first data
+  uint32_t tRCD = 14;     ///< ACT to RD/WR, same bank
+  uint32_t tRP = 14;      ///< PRE to ACT, same bank
+  uint32_t tRAS = 36;     ///< ACT to PRE, same bank
+  uint32_t tRC = 50;      ///< ACT to ACT, same bank
+  uint32_t tRRD_S = 6;    ///< ACT to ACT, different bank (group)
+  uint32_t tRRD_L = 6;    ///< ACT to ACT, same bank group
+  uint32_t tFAW = 27;     ///< window holding at most four ACTs per rank
+  uint32_t tWR = 16;      ///< end of write data to PRE, same bank
+  uint32_t tWTR_S = 8;    ///< end of write data to RD, different bank group
+  uint32_t tWTR_L = 8;    ///< end of write data to RD, same bank group
+  uint32_t tRTP = 8;      ///< RD to PRE, same bank
+  uint32_t tCCD_S = 4;    ///< RD to RD / WR to WR, different bank group
+  uint32_t tCCD_L = 4;    ///< RD to RD / WR to WR, same bank group
+  uint32_t tRTRS = 1;     ///< data-bus turnaround between ranks / read-write direction changes
+  uint32_t tRFC = 278;    ///< REF (all banks) to any command of the rank
+  uint32_t tREFI = 8316;  ///< average interval between all-bank REFs
+  uint32_t tRFCpb = 0;    ///< per-bank REF to that bank's ACT (HBM2; 0: not supported)
+  uint32_t tREFIpb = 0;   ///< interval between per-bank REFs of a rank (HBM2)
+};
+
+/// Weight memory (TPU paper, Table 2: 8 GiB DDR3, 34 GB/s). Two models behind one TLM target:
+///  - "jedec": a controller per channel with banks, rows, JEDEC timing, refresh, FR-FCFS
+///    scheduling and an address mapping (DramController);
+///  - "bandwidth_latency": each channel a pipe of bandwidth data_rate x bus width and a fixed
+///    latency, interleaved every interleave_bytes (Dram; fast, for sweeps and formula tests).
+/// The defaults are TPU v1's two channels of DDR3-2133 (configs/dram/ddr3_2133.yaml).
 struct DramConfig {
-  uint32_t channels = 2;             ///< independent channels, interleaved by interleave_bytes.
-  double data_rate_mts = 2133.0;     ///< transfers per second per pin, in MT/s (DDR3-2133).
-  uint32_t bus_width_bits = 64;      ///< data bus width per channel in bits.
-  double latency_ns = 50.0;          ///< fixed access latency added to each request.
-  uint32_t interleave_bytes = 256;   ///< channel interleaving granularity in bytes.
-  uint64_t capacity_bytes = 8ull << 30;  ///< addressable bytes (TPU v1: 8 GiB).
+  std::string model = "jedec";        ///< "jedec" or "bandwidth_latency"
+  std::string standard = "DDR3";      ///< "DDR3" or "HBM2": which constraint table applies
+  uint32_t channels = 2;              ///< independent channels
+  uint32_t ranks = 1;                 ///< ranks per channel
+  uint32_t bank_groups = 1;           ///< bank groups per rank (1 for DDR3)
+  uint32_t banks_per_group = 8;       ///< banks per bank group
+  uint32_t rows = 65536;              ///< rows per bank
+  uint32_t columns = 1024;            ///< columns per row, each bus_width_bits wide
+  uint32_t bus_width_bits = 64;       ///< data bus width per channel in bits
+  uint32_t burst_length = 8;          ///< beats per burst (a burst moves bus_width/8 x BL bytes)
+  double data_rate_mts = 2133.0;      ///< transfers per second per pin, in MT/s
+  DramTiming timing;
+  /// Address bit fields from most to least significant, ':'-separated, each once: row, rank,
+  /// bank_group, bank, column (burst index within the row), channel. Below them sit the byte
+  /// offset bits of one burst.
+  std::string address_mapping = "row:rank:bank_group:bank:column:channel";
+  std::string page_policy = "open";   ///< "open" (rows stay open) or "closed" (auto-precharge)
+  std::string refresh = "all_bank";   ///< "all_bank" or "per_bank" (needs tRFCpb, tREFIpb)
+  uint32_t read_queue_depth = 32;     ///< read requests (bursts) the controller holds per channel
+  uint32_t write_queue_depth = 32;    ///< write requests (bursts) it holds per channel
+  uint32_t write_high_watermark = 24; ///< start draining writes at this many queued writes
+  uint32_t write_low_watermark = 8;   ///< stop draining at this many
+  uint32_t max_row_hits = 16;         ///< row hits that may bypass the oldest request (starvation bound)
+  double latency_ns = 50.0;           ///< bandwidth_latency model: fixed access latency
+  uint32_t interleave_bytes = 256;    ///< bandwidth_latency model: channel interleaving in bytes
+  uint64_t capacity_bytes = 8ull << 30;  ///< addressable bytes; derived from the geometry for jedec
 
   /// Peak bandwidth of one channel in bytes/s: data_rate_mts * 1e6 * bus_width_bits / 8.
   double channel_bandwidth_bytes_per_s() const { return data_rate_mts * 1e6 * bus_width_bits / 8.0; }
+  /// Bytes one burst moves: bus_width_bits / 8 * burst_length.
+  uint64_t burst_bytes() const { return uint64_t(bus_width_bits) / 8 * burst_length; }
+  /// The DRAM clock period tCK in seconds: 2 / (data_rate_mts * 1e6).
+  double tck_seconds() const { return 2.0 / (data_rate_mts * 1e6); }
+  /// Bytes the geometry holds: channels x ranks x bank_groups x banks_per_group x rows x columns x bus bytes.
+  uint64_t geometry_bytes() const {
+    return uint64_t(channels) * ranks * bank_groups * banks_per_group * rows * columns * (bus_width_bits / 8);
+  }
 };
 
 /// The whole chip. Defaults are the TPU v1 numbers; configs/tpu_v1.yaml states them with sources.

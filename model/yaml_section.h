@@ -34,6 +34,8 @@ class YamlSection {
 
   /// True if the map has `key`.
   bool has(const std::string& key) const { return entries_.count(key) != 0; }
+  /// True if `key` holds a map.
+  bool is_map(const std::string& key) const { return has(key) && entries_.at(key).IsMap(); }
   /// Raises unless `key` is present ("missing (<why>)").
   void require(const std::string& key, const std::string& why) const;
   /// The nested map `key` (empty if absent).

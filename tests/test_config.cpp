@@ -109,14 +109,23 @@ TEST(Config, TpuV1StatesEveryKey) {
       {"activation", {"pipeline_cycles"}},
       {"sequencer", {"issue_cycles", "queue_depth", "instruction_buffer_bytes"}},
       {"pcie", {"bandwidth_bytes_per_s", "latency_ns"}},
-      {"dram", {"channels", "data_rate_mts", "bus_width_bits", "latency_ns", "interleave_bytes",
-                "capacity_bytes"}},
   };
   const YAML::Node root = YAML::LoadFile(kSourceDir + "/configs/tpu_v1.yaml");
   EXPECT_TRUE(root["name"].IsScalar());
   EXPECT_TRUE(root["clock_mhz"].IsScalar());
   for (const auto& [section, keys] : schema)
     for (const std::string& key : keys) EXPECT_TRUE(root[section][key].IsScalar()) << section << "." << key;
+  // The weight memory comes from a preset file, which writes out every DRAM key.
+  ASSERT_EQ(root["dram"]["preset"].as<std::string>(), "dram/ddr3_2133.yaml");
+  const YAML::Node dram = YAML::LoadFile(kSourceDir + "/configs/dram/ddr3_2133.yaml")["dram"];
+  for (const char* key : {"model", "standard", "channels", "ranks", "bank_groups", "banks_per_group", "rows",
+                          "columns", "bus_width_bits", "burst_length", "data_rate_mts", "address_mapping",
+                          "page_policy", "refresh", "read_queue_depth", "write_queue_depth", "write_high_watermark",
+                          "write_low_watermark", "max_row_hits", "latency_ns", "interleave_bytes"})
+    EXPECT_TRUE(dram[key].IsScalar()) << "dram." << key;
+  for (const char* key : {"CL", "CWL", "tRCD", "tRP", "tRAS", "tRC", "tRRD_S", "tRRD_L", "tFAW", "tWR", "tWTR_S",
+                          "tWTR_L", "tRTP", "tCCD_S", "tCCD_L", "tRTRS", "tRFC", "tREFI"})
+    EXPECT_TRUE(dram["timing"][key].IsScalar()) << "dram.timing." << key;
 }
 
 TEST(Config, SmallLoads) {
@@ -170,7 +179,7 @@ TEST_F(ConfigFileTest, PartialConfigKeepsDefaults) {
 TEST_F(ConfigFileTest, AcceptsLargeAndHexIntegers) {
   const ArchConfig cfg = tpu::load_config(
       Write("big.yaml", "name: big\nunified_buffer: {size_bytes: 0x1800000}\n"
-                        "dram: {capacity_bytes: 281474976710656, latency_ns: 4.5e1}\n"));
+                        "dram: {model: bandwidth_latency, capacity_bytes: 281474976710656, latency_ns: 4.5e1}\n"));
   EXPECT_EQ(cfg.unified_buffer.size_bytes, 25165824u);
   EXPECT_EQ(cfg.dram.capacity_bytes, uint64_t(1) << 48);
   EXPECT_EQ(cfg.dram.latency_ns, 45.0);
