@@ -1,0 +1,723 @@
+#include "dram_channel.h"
+
+#include <algorithm>
+
+namespace tpu {
+
+const char* command_name(DramCommand c) {
+  static const char* const kNames[kDramCommands] = {"ACT", "PRE", "RD", "WR", "RDA", "WRA", "REF", "REFPB"};
+  return kNames[int(c)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// DramTimingChecker
+// ---------------------------------------------------------------------------------------------
+
+DramTimingChecker::Class DramTimingChecker::class_of(DramCommand c) {
+  switch (c) {
+    case DramCommand::ACT: return kAct;
+    case DramCommand::PRE: return kPre;
+    case DramCommand::RD:
+    case DramCommand::RDA: return kRd;
+    case DramCommand::WR:
+    case DramCommand::WRA: return kWr;
+    case DramCommand::REF: return kRef;
+    case DramCommand::REFPB: return kRefPb;
+  }
+  return kAct;
+}
+
+void DramTimingChecker::add_rule(Class prev, Class next, Scope scope, int64_t delay) {
+  for (Rule& r : rules_[prev])
+    if (r.next == next && r.scope == scope) {
+      r.delay = std::max(r.delay, delay);
+      return;
+    }
+  rules_[prev].push_back(Rule{next, scope, delay});
+}
+
+DramTimingChecker::DramTimingChecker(const DramConfig& cfg)
+    : ranks_(std::max(1u, cfg.ranks)),
+      groups_per_rank_(std::max(1u, cfg.bank_groups)),
+      banks_per_group_(std::max(1u, cfg.banks_per_group)),
+      cl_(cfg.timing.CL),
+      cwl_(cfg.timing.CWL),
+      half_burst_(std::max(1u, cfg.burst_length / 2)),
+      trtrs_(cfg.timing.tRTRS),
+      tfaw_(cfg.timing.tFAW) {
+  const DramTiming& t = cfg.timing;
+  // DDR3 has one bank group: every bank of a rank shares the same-group (_L) constraints.
+  const bool groups = cfg.standard == "HBM2";
+  const size_t banks = size_t(ranks_) * groups_per_rank_ * banks_per_group_;
+  bound_bank_.assign(banks * kClasses, kNever);
+  bound_group_.assign(size_t(ranks_) * groups_per_rank_ * kClasses, kNever);
+  bound_rank_.assign(size_t(ranks_) * kClasses, kNever);
+  bound_channel_.fill(kNever);
+  faw_.assign(ranks_, {kNever, kNever, kNever, kNever});
+  faw_next_.assign(ranks_, 0);
+
+  // Adds a _S/_L pair: same bank group _L, rest of the rank _S (DDR3: the rank is one group).
+  const auto pair = [&](Class prev, Class next, int64_t s, int64_t l) {
+    if (groups) {
+      add_rule(prev, next, kGroup, l);
+      add_rule(prev, next, kRank, s);
+    } else {
+      add_rule(prev, next, kRank, l);
+    }
+  };
+  const int64_t hb = half_burst_;
+  add_rule(kAct, kAct, kBank, t.tRC);
+  pair(kAct, kAct, t.tRRD_S, t.tRRD_L);
+  add_rule(kAct, kRd, kBank, t.tRCD);
+  add_rule(kAct, kWr, kBank, t.tRCD);
+  add_rule(kAct, kPre, kBank, t.tRAS);
+  add_rule(kPre, kAct, kBank, t.tRP);
+  add_rule(kRd, kPre, kBank, t.tRTP);
+  add_rule(kWr, kPre, kBank, int64_t(t.CWL) + hb + t.tWR);
+  for (Class c : {kRd, kWr}) pair(c, c, std::max<int64_t>(t.tCCD_S, hb), std::max<int64_t>(t.tCCD_L, hb));
+  add_rule(kRd, kWr, kChannel, int64_t(t.CL) + hb + t.tRTRS - int64_t(t.CWL));
+  pair(kWr, kRd, int64_t(t.CWL) + hb + t.tWTR_S, int64_t(t.CWL) + hb + t.tWTR_L);
+  for (Class a : {kRd, kWr})
+    for (Class b : {kRd, kWr}) add_rule(a, b, kOtherRank, hb + t.tRTRS);
+  add_rule(kPre, kRef, kRank, t.tRP);
+  add_rule(kPre, kRefPb, kBank, t.tRP);
+  for (int c = 0; c < kClasses; ++c) add_rule(kRef, Class(c), kRank, t.tRFC);
+  if (t.tRFCpb > 0) {
+    add_rule(kRefPb, kAct, kBank, t.tRFCpb);
+    add_rule(kRefPb, kRefPb, kBank, t.tRFCpb);
+    add_rule(kRefPb, kRef, kRank, t.tRFCpb);
+  }
+}
+
+int64_t DramTimingChecker::rank_floor(Class c, uint32_t rank, int64_t now) const {
+  int64_t t = std::max(std::max(now, bound_rank_[size_t(rank) * kClasses + c]), bound_channel_[c]);
+  if (c == kAct) t = std::max(t, faw_[rank][faw_next_[rank]] + tfaw_);
+  if ((c == kRd || c == kWr) && bus_end_ != kNever) {
+    const bool write = c == kWr;
+    const int64_t gap = (write != bus_write_ || rank != bus_rank_) ? trtrs_ : 0;
+    t = std::max(t, bus_end_ + gap - (write ? cwl_ : cl_));
+  }
+  return t;
+}
+
+uint64_t DramTimingChecker::earliest(DramCommand cmd, const DramLocation& loc, uint64_t now) const {
+  const uint32_t group = loc.rank * groups_per_rank_ + loc.bank_group;
+  const uint32_t bank = group * banks_per_group_ + loc.bank;
+  int64_t t = earliest_class(class_of(cmd), loc.rank, group, bank, int64_t(now));
+  if (t == last_command_) ++t;  // one command per cycle on the command bus
+  return uint64_t(t);
+}
+
+void DramTimingChecker::record(Class c, uint32_t rank, uint32_t group, uint32_t bank, int64_t cycle) {
+  const auto raise = [](int64_t& bound, int64_t v) { bound = std::max(bound, v); };
+  for (const Rule& r : rules_[c]) {
+    const int64_t v = cycle + r.delay;
+    switch (r.scope) {
+      case kBank: raise(bound_bank_[size_t(bank) * kClasses + r.next], v); break;
+      case kGroup: raise(bound_group_[size_t(group) * kClasses + r.next], v); break;
+      case kRank: raise(bound_rank_[size_t(rank) * kClasses + r.next], v); break;
+      case kOtherRank:
+        for (uint32_t o = 0; o < ranks_; ++o)
+          if (o != rank) raise(bound_rank_[size_t(o) * kClasses + r.next], v);
+        break;
+      case kChannel: raise(bound_channel_[r.next], v); break;
+    }
+  }
+}
+
+void DramTimingChecker::issue(DramCommand cmd, const DramLocation& loc, uint64_t cycle) {
+  const uint32_t group = loc.rank * groups_per_rank_ + loc.bank_group;
+  const uint32_t bank = group * banks_per_group_ + loc.bank;
+  const int64_t t = int64_t(cycle);
+  const Class c = class_of(cmd);
+  record(c, loc.rank, group, bank, t);
+  last_command_ = t;
+  if (c == kAct) {
+    uint8_t& slot = faw_next_[loc.rank];
+    faw_[loc.rank][slot] = t;
+    slot = uint8_t((slot + 1) & 3);
+  } else if (c == kRd || c == kWr) {
+    const bool write = c == kWr;
+    bus_end_ = std::max(bus_end_, t + (write ? cwl_ : cl_) + half_burst_);
+    bus_write_ = write;
+    bus_rank_ = loc.rank;
+  }
+  if (cmd == DramCommand::RDA || cmd == DramCommand::WRA)  // auto-precharge at the earliest legal PRE
+    record(kPre, loc.rank, group, bank, earliest_class(kPre, loc.rank, group, bank, t));
+}
+
+// ---------------------------------------------------------------------------------------------
+// DramChannel
+// ---------------------------------------------------------------------------------------------
+
+DramChannel::DramChannel(const DramConfig& cfg)
+    : cfg_(cfg),
+      checker_(cfg),
+      ranks_(std::max(1u, cfg.ranks)),
+      banks_per_rank_(std::max(1u, cfg.bank_groups) * std::max(1u, cfg.banks_per_group)),
+      banks_(ranks_ * banks_per_rank_),
+      half_burst_(std::max(1u, cfg.burst_length / 2)),
+      closed_page_(cfg.page_policy == "closed") {
+  if (cfg.refresh == "per_bank" && cfg.timing.tREFIpb > 0 && cfg.timing.tRFCpb > 0) {
+    refresh_ = kPerBank;
+    refi_ = cfg.timing.tREFIpb;
+  } else if (cfg.timing.tREFI > 0) {
+    refresh_ = kAllBank;
+    refi_ = cfg.timing.tREFI;
+  } else {
+    refresh_ = kNoRefresh;
+    refi_ = 0;
+  }
+  open_row_.assign(banks_, kClosed);
+  bank_loc_.resize(banks_);
+  for (uint32_t b = 0; b < banks_; ++b) {
+    DramLocation& l = bank_loc_[b];
+    l.rank = b / banks_per_rank_;
+    l.bank_group = (b % banks_per_rank_) / std::max(1u, cfg.banks_per_group);
+    l.bank = b % std::max(1u, cfg.banks_per_group);
+    l.flat_bank = b;
+  }
+  for (int qi = 0; qi < 2; ++qi) {
+    Queue& q = queues_[qi];
+    q.depth = qi ? cfg.write_queue_depth : cfg.read_queue_depth;
+    q.cap = std::max<size_t>(1, q.depth);
+    q.slots.resize(q.cap);
+    for (size_t s = q.cap; s-- > 0;) q.free.push_back(uint32_t(s));
+    q.lists.assign(size_t(banks_) * q.cap, 0);
+    q.len.assign(banks_, 0);
+    q.head.assign(banks_, Head{});
+    q.future.reserve(q.depth);
+  }
+  queued_bank_.assign(banks_, 0);
+  queued_rank_.assign(ranks_, 0);
+  refs_.assign(refresh_ == kPerBank ? banks_ : ranks_, 0);
+  refs_rank_.assign(ranks_, 0);
+  refreshing_.assign(refresh_ == kPerBank ? banks_ : ranks_, 0);
+  dues_.assign(ranks_, 0);
+  due_next_.resize(ranks_);
+  // Ranks are staggered: rank r's first refresh falls due at refi - r * refi / ranks.
+  for (uint32_t r = 0; r < ranks_; ++r) due_next_[r] = refi_ - r * refi_ / ranks_;
+  bank_dues_.assign(banks_, 0);
+  inflight_.reserve(size_t(cfg.read_queue_depth) + cfg.write_queue_depth);
+  stats_.read_latency_histogram.assign(kHistogramBins, 0);
+  block_stamp_.assign(banks_, 0);
+  block_.assign(banks_, 0);
+}
+
+bool DramChannel::can_accept(bool write) const { return queues_[write].size < queues_[write].depth; }
+
+size_t DramChannel::room(bool write) const {
+  return queues_[write].size < queues_[write].depth ? queues_[write].depth - queues_[write].size : 0;
+}
+
+void DramChannel::update_head(int qi, uint32_t b) {
+  Queue& q = queues_[qi];
+  Head& h = q.head[b];
+  h = Head{};
+  const uint32_t n = q.len[b];
+  if (n == 0) return;
+  const uint32_t* list = q.list(b);
+  const Entry& o = q.slots[list[0]];
+  h.arrival = o.req.arrival;
+  h.seq = o.seq;
+  h.row = o.req.loc.row;
+  h.bypassed = o.bypassed;
+  const uint32_t open = open_row_[b];
+  for (uint32_t k = 0; k < n; ++k) {
+    const Entry& e = q.slots[list[k]];
+    if (e.req.loc.row == open) {
+      h.hit = k;
+      h.hit_arrival = e.req.arrival;
+      h.hit_seq = e.seq;
+      break;
+    }
+  }
+  // FR-FCFS within the bank (once everything here has arrived): a closed bank opens the oldest
+  // request's row; an open one serves its oldest hit, unless none is queued or the oldest request
+  // conflicts and max_row_hits hits have bypassed it: then it is precharged.
+  h.want_arrival = h.arrival;
+  h.want_seq = h.seq;
+  if (open == kClosed) {
+    h.want = kWantAct;
+  } else if (h.hit_arrival != UINT64_MAX && !(h.row != open && h.bypassed >= cfg_.max_row_hits)) {
+    h.want = kWantColumn;
+    h.priority = 1;
+    h.index = h.hit;
+    h.want_arrival = h.hit_arrival;
+    h.want_seq = h.hit_seq;
+  } else {
+    h.want = kWantPre;
+  }
+}
+
+void DramChannel::enqueue(const DramRequest& r) {
+  const int qi = r.write ? 1 : 0;
+  Queue& q = queues_[qi];
+  if (q.free.empty()) grow(qi);
+  const uint32_t slot = q.free.back();
+  q.free.pop_back();
+  Entry& e = q.slots[slot];
+  e = Entry{};
+  e.req = r;
+  e.req.arrival = std::max(r.arrival, now_);
+  e.seq = next_seq_++;
+  DramLocation& l = e.req.loc;
+  l.flat_bank = (l.rank * std::max(1u, cfg_.bank_groups) + l.bank_group) * std::max(1u, cfg_.banks_per_group) + l.bank;
+  const uint32_t b = l.flat_bank;
+  // Keep the bank's list in age order (arrival, then enqueue order): normally this appends.
+  uint32_t* list = q.list(b);
+  uint32_t k = q.len[b]++;
+  while (k > 0 && q.slots[list[k - 1]].req.arrival > e.req.arrival) {
+    list[k] = list[k - 1];
+    --k;
+  }
+  list[k] = slot;
+  update_head(qi, b);
+  if (e.req.arrival > now_) q.future.insert(std::upper_bound(q.future.begin(), q.future.end(), e.req.arrival), e.req.arrival);
+  ++q.size;
+  ++queued_bank_[b];
+  ++queued_rank_[l.rank];
+  if (plan_valid_ && !(e.req.arrival == now_ && absorb(qi, b, k))) plan_valid_ = false;
+}
+
+void DramChannel::grow(int qi) {
+  Queue& q = queues_[qi];
+  const size_t cap = q.cap * 2;
+  std::vector<uint32_t> lists(size_t(banks_) * cap, 0);
+  for (uint32_t b = 0; b < banks_; ++b) std::copy(q.list(b), q.list(b) + q.len[b], lists.data() + size_t(b) * cap);
+  q.lists.swap(lists);
+  q.slots.resize(cap);
+  for (size_t s = cap; s-- > q.cap;) q.free.push_back(uint32_t(s));
+  q.cap = cap;
+}
+
+bool DramChannel::absorb(int qi, uint32_t b, uint32_t k) {
+  // The valid plan was made at or before now() for a first decision at or after it; a request
+  // arriving now adds at most its own candidate, unless it changes the mode, a refresh's
+  // postponement, or (a first hit) withdraws the PRE planned for an older conflict.
+  if (k + 1 != queues_[qi].len[b] || (plan_.kind == Plan::kEvent && plan_.t <= now_)) return false;
+  if (refresh_ != kNoRefresh) {  // an owed refresh stays as it was: postponed (requests were pending)
+    count_dues(now_);
+    const uint32_t r = bank_loc_[b].rank;
+    const uint64_t owed = refresh_ == kAllBank ? dues_[r] - refs_rank_[r] : bank_dues_[b] - refs_[b];
+    const uint32_t pending_before = (refresh_ == kAllBank ? queued_rank_[r] : queued_bank_[b]) - 1;
+    const bool started = refreshing_[refresh_ == kAllBank ? r : b];
+    if (owed > 0 && (pending_before == 0 || owed >= kMaxPostponed || started)) return false;
+  }
+  size_t arrived[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::vector<uint64_t>& f = queues_[i].future;
+    size_t later = 0;
+    while (later < f.size() && f[f.size() - 1 - later] > now_) ++later;
+    arrived[i] = queues_[i].size - later;
+  }
+  const size_t nr = arrived[0], nw = arrived[1];
+  const size_t high = cfg_.write_high_watermark;
+  const size_t low = std::min<size_t>(cfg_.write_low_watermark, high ? high - 1 : 0);
+  const bool drain = draining_ ? !(nw == 0 || (nw <= low && nr > 0)) : (nw > 0 && (nw >= high || nr == 0));
+  if (drain != plan_.draining) return false;
+  if (qi != (drain ? 1 : 0)) return true;  // the other queue: not scheduled now
+
+  const Queue& q = queues_[qi];
+  const Head& h = q.head[b];
+  const Entry& e = q.slots[q.list(b)[k]];
+  const uint32_t open = open_row_[b];
+  Plan cand;
+  cand.draining = drain;
+  if (open == kClosed) {
+    if (k > 0) return true;  // the bank's oldest request already asks for the ACT
+    offer(cand, checker_.earliest(DramCommand::ACT, e.req.loc, now_), 2, e.req.arrival, e.seq, DramCommand::ACT, qi,
+          b, 0);
+  } else if (e.req.loc.row == open) {
+    if (h.hit != k) return true;                                  // an older hit is the bank's candidate
+    if (k > 0 && h.bypassed >= cfg_.max_row_hits) return true;    // hits wait for the starved request
+    if (k > 0 && plan_.kind == Plan::kCommand && plan_.cmd == DramCommand::PRE && plan_.queue == qi &&
+        plan_.bank == b)
+      return false;  // the planned PRE is no longer allowed
+    const DramCommand column = qi ? DramCommand::WR : DramCommand::RD;
+    offer(cand, checker_.earliest(column, e.req.loc, now_), 1, e.req.arrival, e.seq, column, qi, b, k);
+  } else {
+    if (k > 0) return true;  // younger than the bank's oldest: no new candidate
+    offer(cand, checker_.earliest(DramCommand::PRE, e.req.loc, now_), 2, e.req.arrival, e.seq, DramCommand::PRE, qi,
+          b, 0);
+  }
+  if (plan_.kind == Plan::kCommand) {
+    offer(plan_, cand.t, cand.priority, cand.age_arrival, cand.age_seq, cand.cmd, cand.queue, cand.bank, cand.index);
+  } else if (cand.t < plan_.t) {  // before the planned event (or nothing planned)
+    plan_ = cand;
+  }
+  resolve(plan_);
+  return true;
+}
+
+void DramChannel::settle_arrivals() {
+  for (Queue& q : queues_) {
+    size_t n = 0;
+    while (n < q.future.size() && q.future[n] <= now_) ++n;
+    if (n) q.future.erase(q.future.begin(), q.future.begin() + std::ptrdiff_t(n));
+  }
+}
+
+void DramChannel::examine(const Entry& e) const {
+  if (e.examined) return;
+  e.examined = true;
+  const uint32_t open = open_row_[e.req.loc.flat_bank];
+  if (open == e.req.loc.row) {
+    e.outcome = RowOutcome::Hit;
+    ++stats_.row_hits;
+  } else if (open == kClosed) {
+    e.outcome = RowOutcome::Miss;
+    ++stats_.row_misses;
+  } else {
+    e.outcome = RowOutcome::Conflict;
+    ++stats_.row_conflicts;
+  }
+}
+
+void DramChannel::examine_visible(int qi, uint32_t b, uint64_t cur) const {
+  const Queue& q = queues_[qi];
+  const uint32_t b0 = b == kNone ? 0 : b, b1 = b == kNone ? banks_ : b + 1;
+  for (uint32_t i = b0; i < b1; ++i) {
+    const uint32_t* list = q.list(i);
+    for (uint32_t k = 0, n = q.len[i]; k < n; ++k) {
+      const Entry& e = q.slots[list[k]];
+      if (e.req.arrival > cur) break;
+      examine(e);
+    }
+  }
+}
+
+void DramChannel::set_bank(uint32_t b, uint32_t row, uint64_t t) {
+  // A request's outcome is what it found when first examined; the served queue's visible requests
+  // have seen the state that ends now (examining them lazily, here, saves a scan per decision).
+  examine_visible(draining_ ? 1 : 0, b, t);
+  open_row_[b] = row;
+  update_head(0, b);
+  update_head(1, b);
+}
+
+void DramChannel::count_dues(uint64_t cur) const {
+  for (uint32_t r = 0; r < ranks_; ++r)
+    while (cur >= due_next_[r]) {
+      // The k-th REFPB of a rank (k >= 1) goes to its bank (k - 1) mod banks_per_rank.
+      if (refresh_ == kPerBank) ++bank_dues_[r * banks_per_rank_ + dues_[r] % banks_per_rank_];
+      ++dues_[r];
+      due_next_[r] += refi_;
+    }
+}
+
+inline void DramChannel::offer(Plan& best, uint64_t t, uint8_t priority, uint64_t arrival, uint64_t seq,
+                               DramCommand cmd, int queue, uint32_t bank, uint32_t index) {
+  if (best.kind == Plan::kCommand) {
+    if (t != best.t) {
+      if (t > best.t) return;
+    } else if (priority != best.priority) {
+      if (priority > best.priority) return;
+    } else if (arrival != best.age_arrival) {
+      if (arrival > best.age_arrival) return;
+    } else if (seq >= best.age_seq) {
+      return;
+    }
+  }
+  best.kind = Plan::kCommand;
+  best.t = t;
+  best.priority = priority;
+  best.age_arrival = arrival;
+  best.age_seq = seq;
+  best.cmd = cmd;
+  best.queue = queue;
+  best.bank = bank;
+  best.index = index;
+}
+
+void DramChannel::resolve(Plan& p) const {
+  if (p.kind != Plan::kCommand) return;
+  p.loc = p.queue < 0 ? bank_loc_[p.bank] : queues_[p.queue].slots[queues_[p.queue].list(p.bank)[p.index]].req.loc;
+}
+
+uint64_t DramChannel::plan_refresh(uint64_t cur, Plan& best) const {
+  count_dues(cur);
+  uint64_t event = UINT64_MAX;
+  for (uint32_t r = 0; r < ranks_; ++r) {
+    event = std::min(event, due_next_[r]);
+    const uint64_t owed_rank = dues_[r] - refs_rank_[r];
+    if (owed_rank == 0) continue;
+    const uint32_t b0 = r * banks_per_rank_, b1 = b0 + banks_per_rank_;
+    if (refresh_ == kAllBank) {
+      max_owed_ = std::max(max_owed_, uint32_t(owed_rank));
+      const bool forced = owed_rank >= kMaxPostponed;
+      // Postponed while requests are pending, unless it already began: once its first PRE has
+      // issued it runs to the REF (otherwise every idle gap would cost a PRE and an ACT).
+      if (!forced && !refreshing_[r] && queued_rank_[r] > 0) continue;
+      bool closed = true;
+      for (uint32_t b = b0; b < b1; ++b) {
+        block_stamp_[b] = epoch_;
+        block_[b] = forced ? 2 : 1;
+        any_block_ = true;
+        if (open_row_[b] != kClosed) {
+          closed = false;
+          offer(best, checker_.earliest(DramCommand::PRE, bank_loc_[b], cur), 0, 0, b, DramCommand::PRE, -1, b, 0);
+        }
+      }
+      if (closed)
+        offer(best, checker_.earliest(DramCommand::REF, bank_loc_[b0], cur), 0, 0, b0, DramCommand::REF, -1, b0, 0);
+    } else {
+      for (uint32_t b = b0; b < b1; ++b) {
+        const uint64_t owed = bank_dues_[b] - refs_[b];
+        if (owed == 0) continue;
+        max_owed_ = std::max(max_owed_, uint32_t(owed));
+        const bool forced = owed >= kMaxPostponed;
+        if (!forced && !refreshing_[b] && queued_bank_[b] > 0) continue;  // postponed, unless begun
+        block_stamp_[b] = epoch_;
+        block_[b] = forced ? 2 : 1;
+        any_block_ = true;
+        const DramCommand c = open_row_[b] != kClosed ? DramCommand::PRE : DramCommand::REFPB;
+        offer(best, checker_.earliest(c, bank_loc_[b], cur), 0, 0, b, c, -1, b, 0);
+      }
+    }
+  }
+  return event;
+}
+
+void DramChannel::plan(uint64_t cur) const {
+  Plan best;
+  ++epoch_;
+  any_block_ = false;
+  uint64_t event = refresh_ != kNoRefresh ? plan_refresh(cur, best) : UINT64_MAX;
+
+  // Requests that have arrived by `cur`; a later arrival is an event (it may change the choice).
+  size_t arrived[2];
+  for (int qi = 0; qi < 2; ++qi) {
+    const std::vector<uint64_t>& f = queues_[qi].future;
+    size_t k = f.size();
+    while (k > 0 && f[k - 1] > cur) --k;
+    if (k < f.size()) event = std::min(event, f[k]);
+    arrived[qi] = queues_[qi].size - (f.size() - k);
+  }
+  // Mode: serve reads, or drain writes between the watermarks.
+  const size_t nr = arrived[0], nw = arrived[1];
+  const size_t high = cfg_.write_high_watermark;
+  const size_t low = std::min<size_t>(cfg_.write_low_watermark, high ? high - 1 : 0);
+  // The mode is provisional until a command issues under it (execute() commits it): a plan may
+  // be made before every request of this cycle has been queued.
+  const bool was = draining_;
+  bool drain = draining_;
+  if (drain) {
+    if (nw == 0 || (nw <= low && nr > 0)) drain = false;
+  } else if (nw > 0 && (nw >= high || nr == 0)) {
+    drain = true;
+  }
+  best.draining = drain;
+  // Leaving a queue: what arrived before this cycle has been examined (at earlier decisions).
+  if (was != drain && cur > 0) examine_visible(was ? 1 : 0, kNone, cur - 1);
+  const int qi = drain ? 1 : 0;
+  const Queue& q = queues_[qi];
+  const DramCommand column = qi ? DramCommand::WR : DramCommand::RD;
+
+  // FR-FCFS over the banks' heads. Earliest-issue cycles come from per-rank floors (computed once
+  // per rank) raised by the bank's own bounds.
+  using K = DramTimingChecker;
+  const K::Class col = qi ? K::kWr : K::kRd;
+  const K::Class want_class[4] = {K::kAct, K::kAct, K::kPre, col};
+  const DramCommand want_cmd[4] = {DramCommand::ACT, DramCommand::ACT, DramCommand::PRE, column};
+  const uint32_t per_group = std::max(1u, cfg_.banks_per_group);
+  int64_t floor[4] = {0, 0, 0, 0};
+  uint32_t floor_rank = kNone;
+  uint32_t rank = 0, group = 0, in_rank = 0, in_group = 0;  // of bank b, counted (no divisions)
+  if (arrived[qi] > 0)
+    for (uint32_t b = 0; b < banks_; ++b, ++in_rank, ++in_group) {
+      if (in_group == per_group) in_group = 0, ++group;
+      if (in_rank == banks_per_rank_) in_rank = 0, ++rank;
+      const Head& h = q.head[b];
+      if (h.arrival > cur) continue;  // nothing (arrived) for this bank
+      if (rank != floor_rank) {
+        floor_rank = rank;
+        floor[kWantAct] = checker_.rank_floor(K::kAct, rank, int64_t(cur));
+        floor[kWantPre] = checker_.rank_floor(K::kPre, rank, int64_t(cur));
+        floor[kWantColumn] = checker_.rank_floor(col, rank, int64_t(cur));
+      }
+      Want want = h.want;
+      uint8_t priority = h.priority;
+      uint32_t index = h.index;
+      uint64_t arrival = h.want_arrival, seq = h.want_seq;
+      if (h.hit_arrival > cur && h.hit_arrival != UINT64_MAX) {  // a hit queued but not arrived yet
+        if (h.row == open_row_[b]) continue;                     // (the oldest is a hit: impossible)
+        want = kWantPre;
+        priority = 2;
+        index = 0;
+        arrival = h.arrival;
+        seq = h.seq;
+      }
+      if (any_block_ && block_stamp_[b] == epoch_) {  // a refresh owed: no ACT/PRE; forced: nothing
+        if (block_[b] == 2 || want != kWantColumn) continue;
+      }
+      offer(best, uint64_t(checker_.from_floor(want_class[want], group, b, floor[want])), priority, arrival, seq,
+            want_cmd[want], qi, b, index);
+    }
+
+  if (event <= best.t) {  // re-plan at the event before anything later issues
+    best.kind = event == UINT64_MAX ? Plan::kNothing : Plan::kEvent;
+    best.t = event;
+  }
+  resolve(best);
+  plan_ = best;
+  plan_valid_ = true;
+}
+
+void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
+  Queue& q = queues_[qi];
+  uint32_t* list = q.list(b);
+  const uint32_t slot = list[index];
+  const Entry& e = q.slots[slot];
+  const DramLocation l = e.req.loc;
+  examine(e);
+  // A younger hit bypasses the older requests of its bank that wait for another row.
+  for (uint32_t j = 0; j < index; ++j) {
+    Entry& o = q.slots[list[j]];
+    if (o.req.loc.row != l.row) ++o.bypassed;
+  }
+  bool precharge = false;
+  if (closed_page_) {  // auto-precharge unless another arrived request hits the same row
+    precharge = true;
+    for (int k = 0; k < 2 && precharge; ++k) {
+      const Queue& other = queues_[k];
+      const uint32_t* ol = other.list(b);
+      for (uint32_t j = 0, n = other.len[b]; j < n; ++j) {
+        const Entry& o = other.slots[ol[j]];
+        if (o.req.arrival > t) break;
+        if ((k != qi || ol[j] != slot) && o.req.loc.row == l.row) {
+          precharge = false;
+          break;
+        }
+      }
+    }
+  }
+  const bool write = qi == 1;
+  const DramCommand cmd = write ? (precharge ? DramCommand::WRA : DramCommand::WR)
+                                : (precharge ? DramCommand::RDA : DramCommand::RD);
+  checker_.issue(cmd, l, t);
+  ++stats_.commands[int(cmd)];
+  stats_.busy_data_cycles += half_burst_;
+  occupancy_issued_ += t - e.req.arrival;
+
+  DramRequest r = e.req;
+  r.done = t + (write ? cfg_.timing.CWL : cfg_.timing.CL) + half_burst_;
+  r.outcome = e.outcome;
+  for (uint32_t j = index + 1, n = q.len[b]; j < n; ++j) list[j - 1] = list[j];
+  --q.len[b];
+  q.free.push_back(slot);
+  --q.size;
+  --queued_bank_[b];
+  --queued_rank_[l.rank];
+  if (precharge)
+    set_bank(b, kClosed, t);  // updates both heads
+  else
+    update_head(qi, b);
+  // Completion order: by done, then id (bursts do not overlap, so this nearly always appends).
+  const auto later = [&r](const DramRequest& o) { return o.done > r.done || (o.done == r.done && o.id > r.id); };
+  if (inflight_head_ == inflight_.size() || !later(inflight_.back())) {
+    inflight_.push_back(r);
+  } else {
+    auto it = inflight_.end();
+    const auto head = inflight_.begin() + std::ptrdiff_t(inflight_head_);
+    while (it != head && later(*(it - 1))) --it;
+    inflight_.insert(it, r);
+  }
+  if (observer_) observer_(t, cmd, l);
+}
+
+void DramChannel::execute() {
+  const Plan p = plan_;
+  plan_valid_ = false;
+  draining_ = p.draining;
+  const uint32_t b = p.bank;
+  switch (p.cmd) {
+    case DramCommand::RD:
+    case DramCommand::WR:
+      issue_column(p.queue, b, p.index, p.t);
+      return;
+    case DramCommand::ACT: set_bank(b, p.loc.row, p.t); break;
+    case DramCommand::PRE:
+      set_bank(b, kClosed, p.t);
+      if (p.queue < 0) refreshing_[refresh_ == kPerBank ? b : p.loc.rank] = 1;  // a refresh's PRE
+      break;
+    case DramCommand::REF:
+      ++refs_[p.loc.rank];
+      ++refs_rank_[p.loc.rank];
+      refreshing_[p.loc.rank] = 0;
+      break;
+    case DramCommand::REFPB:
+      ++refs_[b];
+      ++refs_rank_[p.loc.rank];
+      refreshing_[b] = 0;
+      break;
+    default: break;
+  }
+  checker_.issue(p.cmd, p.loc, p.t);
+  ++stats_.commands[int(p.cmd)];
+  if (observer_) observer_(p.t, p.cmd, p.loc);
+}
+
+void DramChannel::run_until(uint64_t until, const std::function<void(const DramRequest&)>& on_done) {
+  uint64_t cur = now_;
+  while (true) {
+    if (!plan_valid_) plan(cur);
+    if (plan_.kind == Plan::kNothing || plan_.t >= until) break;
+    cur = plan_.t;
+    if (plan_.kind == Plan::kEvent)
+      plan_valid_ = false;
+    else
+      execute();
+  }
+  if (until > now_) now_ = until;
+  settle_arrivals();
+  // Deliver completions. on_done may enqueue (arrival >= now()).
+  while (inflight_head_ < inflight_.size() && inflight_[inflight_head_].done <= now_) {
+    const DramRequest r = inflight_[inflight_head_++];
+    const uint64_t latency = r.done - r.arrival;
+    if (r.write) {
+      ++stats_.writes;
+    } else {
+      ++stats_.reads;
+      stats_.read_latency_sum += latency;
+      ++stats_.read_latency_histogram[std::min<uint64_t>(latency / 8, kHistogramBins - 1)];
+    }
+    if (on_done) on_done(r);
+  }
+  if (inflight_head_ > 64 && inflight_head_ * 2 > inflight_.size()) {  // compact the consumed prefix
+    inflight_.erase(inflight_.begin(), inflight_.begin() + std::ptrdiff_t(inflight_head_));
+    inflight_head_ = 0;
+  }
+}
+
+uint64_t DramChannel::next_event(uint64_t horizon) const {
+  if (!plan_valid_) plan(now_);
+  const bool idle = queues_[0].size == 0 && queues_[1].size == 0 && inflight_head_ == inflight_.size();
+  if (idle && plan_.t >= horizon) return UINT64_MAX;
+  uint64_t t = plan_.kind == Plan::kNothing ? UINT64_MAX : plan_.t + 1;  // run_until(t + 1) issues at t
+  if (inflight_head_ < inflight_.size()) t = std::min(t, inflight_[inflight_head_].done);
+  return t == UINT64_MAX ? t : std::max(t, now_ + 1);
+}
+
+uint64_t DramChannel::now() const { return now_; }
+
+size_t DramChannel::pending() const { return queues_[0].size + queues_[1].size + (inflight_.size() - inflight_head_); }
+
+void DramChannel::observe_commands(std::function<void(uint64_t, DramCommand, const DramLocation&)> f) {
+  observer_ = std::move(f);
+}
+
+const DramChannelStats& DramChannel::stats() const {
+  // Queue occupancy: issued requests' waits plus the waits so far of those still queued.
+  uint64_t occ = occupancy_issued_;
+  for (const Queue& q : queues_)
+    for (uint32_t b = 0; b < banks_; ++b)
+      for (uint32_t k = 0; k < q.len[b]; ++k) {
+        const uint64_t a = q.slots[q.list(b)[k]].req.arrival;
+        if (a < now_) occ += now_ - a;
+      }
+  stats_.queue_occupancy_integral = occ;
+  return stats_;
+}
+
+}  // namespace tpu
