@@ -4,22 +4,30 @@
 #include <cstring>
 #include <string>
 
+#include "dram_controller.h"
+
 namespace tpu {
 
 namespace {
 constexpr uint64_t kPageBytes = 64 * 1024;
 }
 
-Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window)
-    : sc_module(name), socket("socket"), cfg_(cfg), channel_free_(cfg.channels, sc_core::SC_ZERO_TIME) {
-  for (uint32_t c = 0; c < cfg.channels; ++c)
-    counters_.emplace_back("channel" + std::to_string(c), window);
-  socket.register_b_transport(this, &Dram::b_transport);
-  socket.register_transport_dbg(this, &Dram::transport_dbg);
+DramModel::DramModel(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window)
+    : sc_module(name), socket("socket"), cfg_(cfg) {
+  for (uint32_t c = 0; c < cfg.channels; ++c) counters_.emplace_back("channel" + std::to_string(c), window);
+  socket.register_b_transport(this, &DramModel::b_transport_entry);
+  socket.register_transport_dbg(this, &DramModel::transport_dbg);
+  socket.register_nb_transport_fw(this, &DramModel::nb_transport_fw_entry);
 }
 
-// The storage page holding byte page_index * kPageBytes; nullptr if absent and !create.
-uint8_t* Dram::page(uint64_t index, bool create) {
+tlm::tlm_sync_enum DramModel::nb_transport_fw(int, tlm::tlm_generic_payload& trans, tlm::tlm_phase&,
+                                              sc_core::sc_time&) {
+  trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+  return tlm::TLM_COMPLETED;
+}
+
+// The storage page holding byte index * kPageBytes; nullptr if absent and !create.
+uint8_t* DramModel::page(uint64_t index, bool create) {
   auto it = pages_.find(index);
   if (it != pages_.end()) return it->second.get();
   if (!create) return nullptr;
@@ -28,8 +36,7 @@ uint8_t* Dram::page(uint64_t index, bool create) {
   return p.get();
 }
 
-// Functional part of an access: bounds check and page-wise copy. Returns false on error.
-bool Dram::copy(tlm::tlm_generic_payload& trans) {
+bool DramModel::copy(tlm::tlm_generic_payload& trans, bool count) {
   const uint64_t addr = trans.get_address(), len = trans.get_data_length();
   if (addr > cfg_.capacity_bytes || len > cfg_.capacity_bytes - addr) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -50,11 +57,34 @@ bool Dram::copy(tlm::tlm_generic_payload& trans) {
     }
     done += n;
   }
+  if (count && trans.is_read()) bytes_read_ += len, ++reads_;
+  if (count && trans.is_write()) bytes_written_ += len, ++writes_;
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
   return true;
 }
 
-void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+unsigned int DramModel::transport_dbg(int, tlm::tlm_generic_payload& trans) {
+  return copy(trans, false) ? trans.get_data_length() : 0;
+}
+
+nlohmann::json DramModel::report() const {
+  nlohmann::json channels = nlohmann::json::array();
+  for (const auto& c : counters_) channels.push_back(c.to_json());
+  return {{"model", cfg_.model},
+          {"bytes_read", bytes_read_},
+          {"bytes_written", bytes_written_},
+          {"reads", reads_},
+          {"writes", writes_},
+          {"peak_bandwidth_bytes_per_s", cfg_.channel_bandwidth_bytes_per_s() * cfg_.channels},
+          {"channels", channels}};
+}
+
+void DramModel::trace(sc_core::sc_trace_file*, const std::string&) const {}
+
+BandwidthLatencyDram::BandwidthLatencyDram(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window)
+    : DramModel(name, cfg, window), channel_free_(cfg.channels, sc_core::SC_ZERO_TIME) {}
+
+void BandwidthLatencyDram::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   if (!copy(trans)) return;
   const uint64_t addr = trans.get_address(), len = trans.get_data_length();
   // Bytes per channel under the interleaved mapping.
@@ -78,23 +108,11 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& d
   }
   done += sc_core::sc_time(cfg_.latency_ns, sc_core::SC_NS);
   delay = done - sc_core::sc_time_stamp();
-  if (trans.is_read()) { bytes_read_ += len; ++reads_; } else { bytes_written_ += len; ++writes_; }
 }
 
-unsigned int Dram::transport_dbg(int, tlm::tlm_generic_payload& trans) {
-  return copy(trans) ? trans.get_data_length() : 0;
-}
-
-nlohmann::json Dram::report() const {
-  nlohmann::json channels = nlohmann::json::array();
-  for (const auto& c : counters_) channels.push_back(c.to_json());
-  return {{"model", "bandwidth_latency"},
-          {"bytes_read", bytes_read_},
-          {"bytes_written", bytes_written_},
-          {"reads", reads_},
-          {"writes", writes_},
-          {"peak_bandwidth_bytes_per_s", cfg_.channel_bandwidth_bytes_per_s() * cfg_.channels},
-          {"channels", channels}};
+std::unique_ptr<DramModel> make_dram(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window) {
+  if (cfg.model == "bandwidth_latency") return std::make_unique<BandwidthLatencyDram>(name, cfg, window);
+  return std::make_unique<DramController>(name, cfg, window);
 }
 
 }  // namespace tpu

@@ -6,7 +6,7 @@ Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time w
     : sc_module(name), interrupt("interrupt"), cfg_(cfg), window_(window),
       unified_buffer("unified_buffer", cfg_.ub_rows(), cfg_.mxu.rows),
       accumulators("accumulators", cfg_.accumulators.rows, uint64_t(cfg_.mxu.cols) * 4),
-      dram("dram", cfg_.dram, window),
+      dram(make_dram("dram", cfg_.dram, window)),
       host_interface("host_interface", cfg_, window),
       sequencer("sequencer", cfg_),
       weight_fifo("weight_fifo", cfg_),
@@ -16,10 +16,10 @@ Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time w
               [&](const char* n, size_t) { return new sc_core::sc_fifo<Dispatch>(n, int(cfg_.sequencer.queue_depth)); }),
       mxu_idle_reason_("mxu_idle_reason") {
   // Data paths (TLM-2.0).
-  host_interface.dram_socket.bind(dram.socket);
+  host_interface.dram_socket.bind(dram->socket);
   host_interface.control_socket.bind(sequencer.control_socket);
   host_interface.ub_socket.bind(unified_buffer.socket);
-  weight_fifo.dram_socket.bind(dram.socket);
+  weight_fifo.dram_socket.bind(dram->socket);
   mxu.weight_socket.bind(weight_fifo.mxu_socket);
   mxu.ub_socket.bind(unified_buffer.socket);
   mxu.acc_socket.bind(accumulators.socket);
@@ -51,7 +51,7 @@ nlohmann::json Tpu::report() const {
           {"activation_unit", activation_unit.report()},
           {"unified_buffer", memory(unified_buffer)},
           {"accumulators", memory(accumulators)},
-          {"dram", dram.report()}};
+          {"dram", dram->report()}};
 }
 
 void Tpu::trace(sc_core::sc_trace_file* tf) const {
@@ -62,6 +62,7 @@ void Tpu::trace(sc_core::sc_trace_file* tf) const {
   activation_unit.trace(tf, "tpu.activation");
   sc_core::sc_trace(tf, mxu_idle_reason_, "tpu.mxu.idle_reason");
   sc_core::sc_trace(tf, interrupt, "tpu.interrupt");
+  dram->trace(tf, "tpu.dram");
 }
 
 }  // namespace tpu

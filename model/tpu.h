@@ -13,6 +13,7 @@
 #include "activation_unit.h"
 #include "config.h"
 #include "dram.h"
+#include "dram_controller.h"
 #include "host_interface.h"
 #include "memory_target.h"
 #include "mxu.h"
@@ -57,7 +58,7 @@ class Tpu : public sc_core::sc_module {
  public:
   MemoryTarget unified_buffer;  ///< ub_rows() x mxu.rows bytes (TPU paper, Sec. 2: 24 MiB)
   MemoryTarget accumulators;    ///< accumulators.rows x mxu.cols x int32 (Sec. 2: 4 MiB)
-  Dram dram;
+  std::unique_ptr<DramModel> dram;  ///< weight memory: dram.model picks the JEDEC or the bandwidth model
   HostInterface host_interface;
   Sequencer sequencer;
   WeightFifo weight_fifo;

@@ -117,7 +117,7 @@ RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOpti
   if (!opt.vcd_path.empty()) {
     std::vector<const BandwidthCounter*> counters = {&chip.host_interface.to_device().counter(),
                                                      &chip.host_interface.to_host().counter()};
-    for (const auto& c : chip.dram.channel_counters()) counters.push_back(&c);
+    for (const auto& c : chip.dram->channel_counters()) counters.push_back(&c);
     bw.reset(new BandwidthTrace("bandwidth_trace", counters, window));
     vcd.reset(new VcdFile(opt.vcd_path));
     chip.trace(vcd->get());

@@ -17,7 +17,8 @@
 namespace tpu::test {
 
 /// A small config for tests: R x R MXU with a 1 GHz clock (1 ns cycles, so DRAM and PCIe times
-/// in whole ns are whole cycles), shift-in of R cycles, one DRAM channel.
+/// in whole ns are whole cycles), shift-in of R cycles, one DRAM channel of the
+/// bandwidth-latency model (the tests' cycle formulas use its bandwidth and latency).
 inline ArchConfig bench_config(uint32_t R = 16) {
   init_time_resolution();
   ArchConfig c;
@@ -28,6 +29,7 @@ inline ArchConfig bench_config(uint32_t R = 16) {
   c.unified_buffer.size_bytes = 4096ull * R;
   c.accumulators.rows = 1024;
   c.activation.pipeline_cycles = 4;
+  c.dram.model = "bandwidth_latency";
   c.dram.channels = 1;
   validate_config(c, "bench_config");
   return c;

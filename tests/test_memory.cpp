@@ -66,7 +66,7 @@ TEST(UnifiedBuffer, AccessesBeyondTheLastRowAreAddressErrors) {
 // One channel of 8 bytes x 1000 MT/s = 8 GB/s and 40 ns latency: n bytes take n / 8 ns on the
 // bus, then 40 ns. Requests queue on the bus in order; with two channels and 64-byte
 // interleaving, 128 bytes split into 64 per channel and move in parallel.
-TEST(Dram, ChannelTimingFollowsBandwidthLatencyAndQueueing) {
+TEST(BandwidthLatencyDram, ChannelTimingFollowsBandwidthLatencyAndQueueing) {
   init_time_resolution();
   DramConfig cfg;
   cfg.channels = 2;
@@ -75,7 +75,7 @@ TEST(Dram, ChannelTimingFollowsBandwidthLatencyAndQueueing) {
   cfg.latency_ns = 40;
   cfg.interleave_bytes = 64;
   cfg.capacity_bytes = 1 << 20;
-  Dram dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
+  BandwidthLatencyDram dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
   Initiator ini("ini");
   ini.socket.bind(dram.socket);
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
@@ -93,11 +93,11 @@ TEST(Dram, ChannelTimingFollowsBandwidthLatencyAndQueueing) {
   EXPECT_EQ(dram.bytes_read(), 128u + 64 + 1024);
 }
 
-TEST(Dram, StoresSparselyAndChecksCapacity) {
+TEST(BandwidthLatencyDram, StoresSparselyAndChecksCapacity) {
   init_time_resolution();
   DramConfig cfg;
   cfg.capacity_bytes = uint64_t(1) << 33;  // 8 GiB, never allocated whole
-  Dram dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
+  BandwidthLatencyDram dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
   Initiator ini("ini");
   ini.socket.bind(dram.socket);
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
