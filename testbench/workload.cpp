@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "yaml_section.h"
 
@@ -10,9 +11,22 @@ namespace tpu {
 namespace {
 constexpr const char* kMsgType = "tpu/workload";
 
-// Reads exactly `count` values of T from the file named by `key` (relative to the manifest).
+// Reads exactly `count` values of T from the file named by `key` (relative to the manifest),
+// or, when `key` is a map {random_seed: N}, draws them uniformly from [lo, hi] with mt19937_64.
 template <typename T>
-std::vector<T> read_blob(const YamlSection& s, const std::string& key, uint64_t count) {
+std::vector<T> read_blob(const YamlSection& s, const std::string& key, uint64_t count, int64_t lo = -127,
+                         int64_t hi = 127) {
+  if (s.is_map(key)) {
+    uint64_t seed = 0;
+    const YamlSection r = s.section(key, {"random_seed"});
+    r.require("random_seed", "generated data needs a seed");
+    r.read("random_seed", seed);
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<int64_t> dist(lo, hi);
+    std::vector<T> out(count);
+    for (auto& v : out) v = T(dist(rng));
+    return out;
+  }
   std::string name;
   s.read(key, name);
   const std::filesystem::path path = std::filesystem::path(s.file()).parent_path() / name;
@@ -95,7 +109,8 @@ Workload load_workload(const std::string& path) {
     if (l.outputs == 0) ls.fail("outputs", "must be >= 1");
     prev = l.outputs;
     l.weights = read_blob<int8_t>(ls, "weights", uint64_t(l.inputs) * l.outputs);
-    l.bias = ls.has("bias") ? read_blob<int32_t>(ls, "bias", l.outputs) : std::vector<int32_t>(l.outputs, 0);
+    l.bias = ls.has("bias") ? read_blob<int32_t>(ls, "bias", l.outputs, -32768, 32767)
+                            : std::vector<int32_t>(l.outputs, 0);
     l.function = parse_function(ls);
     const YamlSection scales = ls.section("scales", {"input", "weight", "output"});
     for (const char* key : {"input", "weight", "output"}) scales.read(key, informational);
