@@ -193,7 +193,8 @@ void DramController::trace(sc_core::sc_trace_file* tf, const std::string& prefix
     sc_core::sc_trace(tf, traced_command_[c], ch + ".command");
     sc_core::sc_trace(tf, traced_depth_[c], ch + ".queued");
     self->channels_[c].observe_commands([self, c](uint64_t cycle, DramCommand cmd, const DramLocation&) {
-      self->command_events_[c].push_back({cycle, int(cmd)});
+      self->command_events_[c].push_back({cycle, int(cmd)});        // a one-tCK pulse per command,
+      self->command_events_[c].push_back({cycle + 1, kNoCommand});  // so repeats stay visible
       self->depth_events_[c].push_back({cycle, int(self->channels_[c].pending())});
     });
   }

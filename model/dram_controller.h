@@ -28,8 +28,9 @@ namespace tpu {
 ///    data has moved (one response in flight per initiator; END_RESP releases the next).
 /// Data is read or written functionally when the request is accepted.
 /// Counters per channel: commands by type, row hits/misses/conflicts, read latency histogram,
-/// queue occupancy, bytes per window. VCD (trace()): per channel the last command issued
-/// (DramCommand value, 0xff none) and the queued requests, at the cycles they happen.
+/// queue occupancy, bytes per window. VCD (trace()): per channel the command on the command bus
+/// (DramCommand value for the tCK it issues in, 0xff otherwise) and the queued requests, at the
+/// cycles they happen.
 class DramController : public DramModel {
  public:
   DramController(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window);

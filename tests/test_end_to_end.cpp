@@ -109,7 +109,8 @@ TEST(EndToEnd, WritesVcdWithUnitSignals) {
   for (const char* s : {"$timescale", "$enddefinitions", "$scope module tpu", "$scope module mxu",
                         "$scope module weight_fifo", "$scope module sequencer", "$scope module activation",
                         "$scope module host_dma", " table3_category ", " occupancy ", " opcode ", " state ",
-                        " pcie_to_device_bytes_per_window ", " channel0_bytes_per_window "})
+                        " pcie_to_device_bytes_per_window ", " channel0_bytes_per_window ",
+                        "$scope module dram", "$scope module channel1", " command ", " queued "})
     EXPECT_NE(vcd.find(s), std::string::npos) << s;
   EXPECT_EQ(vcd.find("Nov"), std::string::npos);  // the date line is blanked (determinism)
   EXPECT_GT(std::count(vcd.begin(), vcd.end(), '#'), 1000);  // many timestamps
