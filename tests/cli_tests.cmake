@@ -2,62 +2,36 @@
 # command line, 3 golden mismatch), messages, end-to-end runs and determinism of the outputs.
 # Included from CMakeLists.txt. Every test has the label "cli": ctest -L cli.
 #
-# Most tests run tpu-sim through a small generated `cmake -P` script (cli_run.cmake) that checks
-# the exit code AND the output, since PASS_REGULAR_EXPRESSION alone ignores the exit code.
+# Most tests run tpu-sim through tests/cli_run.cmake, which checks the exit code AND the output,
+# since PASS_REGULAR_EXPRESSION alone ignores the exit code.
 
 set(TPU_CLI_DIR ${CMAKE_BINARY_DIR}/cli)
 file(MAKE_DIRECTORY ${TPU_CLI_DIR})
 
-# cli_run.cmake: cmake -DEXPECT_RC=<n> [-DEXPECT0=<regex> ... -DEXPECT15=<regex>] [-DWORKDIR=<dir>]
-#                      -P cli_run.cmake -- <program> <args...>
-# Runs the program, prints its output, and fails unless the exit code is EXPECT_RC and the
-# combined stdout + stderr matches every EXPECTn regular expression.
-file(WRITE ${TPU_CLI_DIR}/cli_run.cmake [=[
-set(cmd)
-set(after_dashes FALSE)
-math(EXPR last "${CMAKE_ARGC} - 1")
-foreach(i RANGE 0 ${last})
-  if(after_dashes)
-    list(APPEND cmd "${CMAKE_ARGV${i}}")
-  elseif("${CMAKE_ARGV${i}}" STREQUAL "--")
-    set(after_dashes TRUE)
-  endif()
-endforeach()
-if(NOT cmd)
-  message(FATAL_ERROR "cli_run.cmake: no command after --")
-endif()
-if(NOT DEFINED WORKDIR)
-  set(WORKDIR ".")
-endif()
-execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
-                WORKING_DIRECTORY "${WORKDIR}")
-message("exit code: ${rc}\n--- stdout ---\n${out}--- stderr ---\n${err}--------------")
-set(failed FALSE)
-if(NOT "${rc}" STREQUAL "${EXPECT_RC}")
-  message(SEND_ERROR "expected exit code ${EXPECT_RC}, got ${rc}")
-endif()
-foreach(i RANGE 0 15)
-  if(DEFINED EXPECT${i})
-    if(NOT "${out}${err}" MATCHES "${EXPECT${i}}")
-      message(SEND_ERROR "the output does not match the regular expression '${EXPECT${i}}'")
-    endif()
-  endif()
-endforeach()
-]=])
 
-# tpu_cli_test(<name> <expected exit code> [EXPECT <regex>...] ARGS <tpu-sim arguments...>)
-function(tpu_cli_test name rc)
-  cmake_parse_arguments(PARSE_ARGV 2 T "" "" "EXPECT;ARGS")
-  set(defs -DEXPECT_RC=${rc})
+# cli_test(<name> <expected exit code> PROGRAM <target> [TIMEOUT <s>] [DEFS <-Dvar=value>...]
+#          [EXPECT <regex>...] ARGS <arguments...>): runs the target through tests/cli_run.cmake
+# in ${TPU_CLI_DIR}; label "cli".
+function(cli_test name rc)
+  cmake_parse_arguments(PARSE_ARGV 2 T "" "PROGRAM;TIMEOUT" "DEFS;EXPECT;ARGS")
+  set(defs -DEXPECT_RC=${rc} ${T_DEFS})
   set(i 0)
   foreach(re IN LISTS T_EXPECT)
     list(APPEND defs "-DEXPECT${i}=${re}")
     math(EXPR i "${i} + 1")
   endforeach()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 10)
+  endif()
   add_test(NAME ${name}
-           COMMAND ${CMAKE_COMMAND} ${defs} -DWORKDIR=${TPU_CLI_DIR} -P ${TPU_CLI_DIR}/cli_run.cmake
-                   -- $<TARGET_FILE:tpu-sim> ${T_ARGS})
-  set_tests_properties(${name} PROPERTIES LABELS cli TIMEOUT 10 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+           COMMAND ${CMAKE_COMMAND} ${defs} -DWORKDIR=${TPU_CLI_DIR} -P ${PROJECT_SOURCE_DIR}/tests/cli_run.cmake
+                   -- $<TARGET_FILE:${T_PROGRAM}> ${T_ARGS})
+  set_tests_properties(${name} PROPERTIES LABELS cli TIMEOUT ${T_TIMEOUT} ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+endfunction()
+
+# tpu_cli_test(<name> <expected exit code> [EXPECT <regex>...] ARGS <tpu-sim arguments...>)
+function(tpu_cli_test name rc)
+  cli_test(${name} ${rc} PROGRAM tpu-sim ${ARGN})
 endfunction()
 
 set(TPU_SMALL ${PROJECT_SOURCE_DIR}/configs/small.yaml)

@@ -3,112 +3,22 @@
 # object with the report's keys. Included from CMakeLists.txt; label "cli" (ctest -L cli), names
 # dram_bench.cli.* (ctest -R dram_bench).
 #
-# Each test runs dram-bench through a generated `cmake -P` script that checks the exit code AND
-# the output (PASS_REGULAR_EXPRESSION alone ignores the exit code).
+# Each test runs dram-bench through tests/cli_run.cmake (exit code AND output), with the
+# cli_test() function of tests/cli_tests.cmake.
 
 set(DRAM_BENCH_CLI_DIR ${CMAKE_BINARY_DIR}/dram_bench_cli)
 file(MAKE_DIRECTORY ${DRAM_BENCH_CLI_DIR})
 
-# dram_bench_run.cmake: cmake -DEXPECT_RC=<n> [-DEXPECT0=<regex> ... -DEXPECT15=<regex>] [-DJSON=1]
-#                            -P dram_bench_run.cmake -- <program> <args...>
-# Runs the program and fails unless the exit code is EXPECT_RC and stdout + stderr matches
-# every EXPECTn. With JSON=1, stdout must be exactly one JSON object (nothing before or after
-# it) holding the report's keys.
-file(WRITE ${DRAM_BENCH_CLI_DIR}/dram_bench_run.cmake [=[
-set(cmd)
-set(after_dashes FALSE)
-math(EXPR last "${CMAKE_ARGC} - 1")
-foreach(i RANGE 0 ${last})
-  if(after_dashes)
-    list(APPEND cmd "${CMAKE_ARGV${i}}")
-  elseif("${CMAKE_ARGV${i}}" STREQUAL "--")
-    set(after_dashes TRUE)
-  endif()
-endforeach()
-if(NOT cmd)
-  message(FATAL_ERROR "dram_bench_run.cmake: no command after --")
-endif()
-execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-message("exit code: ${rc}\n--- stdout ---\n${out}--- stderr ---\n${err}--------------")
-if(NOT "${rc}" STREQUAL "${EXPECT_RC}")
-  message(SEND_ERROR "expected exit code ${EXPECT_RC}, got ${rc}")
-endif()
-foreach(i RANGE 0 15)
-  if(DEFINED EXPECT${i})
-    if(NOT "${out}${err}" MATCHES "${EXPECT${i}}")
-      message(SEND_ERROR "the output does not match the regular expression '${EXPECT${i}}'")
-    endif()
-  endif()
-endforeach()
-if(JSON)
-  # One object: stdout starts with '{' and ends with '}', and the pretty-printed top level opens
-  # and closes exactly once (nested objects are indented).
-  if(NOT out MATCHES "^{\n.*\n}\n?$")
-    message(SEND_ERROR "stdout is not a single JSON object")
-  endif()
-  string(REGEX MATCHALL "(^|\n){" opens "${out}")
-  string(REGEX MATCHALL "\n}" closes "${out}")
-  list(LENGTH opens n_open)
-  list(LENGTH closes n_close)
-  if(NOT n_open EQUAL 1 OR NOT n_close EQUAL 1)
-    message(SEND_ERROR "stdout holds ${n_open} top-level JSON objects, expected 1")
-  endif()
-  string(JSON type ERROR_VARIABLE json_error TYPE "${out}")
-  if(json_error OR NOT type STREQUAL "OBJECT")
-    message(SEND_ERROR "stdout does not parse as a JSON object: ${json_error}")
-  else()
-    foreach(key engine mode requests reads writes bytes bandwidth_gbs peak_bandwidth_gbs percent_of_peak
-                row_hits row_misses row_conflicts row_hit_rate requests_per_wall_second config workload)
-      string(JSON v ERROR_VARIABLE e GET "${out}" ${key})
-      if(e)
-        message(SEND_ERROR "key '${key}' missing: ${e}")
-      endif()
-    endforeach()
-    foreach(key mean p50 p90 p99 max)
-      string(JSON v ERROR_VARIABLE e GET "${out}" read_latency_ns ${key})
-      if(e)
-        message(SEND_ERROR "key 'read_latency_ns.${key}' missing: ${e}")
-      endif()
-    endforeach()
-    foreach(key ACT PRE RD WR REF)
-      string(JSON v ERROR_VARIABLE e GET "${out}" commands ${key})
-      if(e)
-        message(SEND_ERROR "key 'commands.${key}' missing: ${e}")
-      endif()
-    endforeach()
-    if(DEFINED JSON_ENGINE)
-      string(JSON engine GET "${out}" engine)
-      if(NOT engine STREQUAL JSON_ENGINE)
-        message(SEND_ERROR "engine is '${engine}', expected '${JSON_ENGINE}'")
-      endif()
-    endif()
-    if(DEFINED JSON_REQUESTS)
-      string(JSON n GET "${out}" requests)
-      if(NOT n EQUAL JSON_REQUESTS)
-        message(SEND_ERROR "requests is ${n}, expected ${JSON_REQUESTS}")
-      endif()
-    endif()
-  endif()
-endif()
-]=])
-
 # dram_bench_cli_test(<name> <expected exit code> [JSON] [DEFS <-Dvar=value>...]
 #                     [EXPECT <regex>...] ARGS <dram-bench arguments...>)
+# JSON: stdout must be one JSON object with the report's keys (tests/dram_bench_json_check.cmake).
 function(dram_bench_cli_test name rc)
   cmake_parse_arguments(PARSE_ARGV 2 T "JSON" "" "DEFS;EXPECT;ARGS")
-  set(defs -DEXPECT_RC=${rc} ${T_DEFS})
+  set(defs ${T_DEFS})
   if(T_JSON)
-    list(APPEND defs -DJSON=1)
+    list(APPEND defs -DCHECK_SCRIPT=${PROJECT_SOURCE_DIR}/tests/dram_bench_json_check.cmake)
   endif()
-  set(i 0)
-  foreach(re IN LISTS T_EXPECT)
-    list(APPEND defs "-DEXPECT${i}=${re}")
-    math(EXPR i "${i} + 1")
-  endforeach()
-  add_test(NAME ${name}
-           COMMAND ${CMAKE_COMMAND} ${defs} -P ${DRAM_BENCH_CLI_DIR}/dram_bench_run.cmake
-                   -- $<TARGET_FILE:dram-bench> ${T_ARGS})
-  set_tests_properties(${name} PROPERTIES LABELS cli TIMEOUT 30 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+  cli_test(${name} ${rc} PROGRAM dram-bench TIMEOUT 30 DEFS ${defs} EXPECT ${T_EXPECT} ARGS ${T_ARGS})
 endfunction()
 
 set(DB_DDR3_1600 ${PROJECT_SOURCE_DIR}/configs/dram/ddr3_1600.yaml)
