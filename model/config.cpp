@@ -67,7 +67,8 @@ void read_document(const std::string& file, const YAML::Node& root, ArchConfig& 
   top.read("name", cfg.name);
   top.read("clock_mhz", cfg.clock_mhz);
 
-  const YamlSection mxu = top.section("mxu", {"rows", "cols", "weight_shift_cycles"});
+  const YamlSection mxu = top.section("mxu", {"rows", "cols", "weight_shift_cycles", "model"});
+  mxu.read("model", cfg.mxu.model);
   mxu.read("rows", cfg.mxu.rows);
   mxu.read("cols", cfg.mxu.cols);
   mxu.read("weight_shift_cycles", cfg.mxu.weight_shift_cycles);
@@ -145,6 +146,11 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
         "must equal mxu.rows, got " + std::to_string(cfg.mxu.rows) + " rows x " +
             std::to_string(cfg.mxu.cols) + " cols: non-square arrays are not supported yet");
   range(cfg.mxu.weight_shift_cycles, 1, kU32Max, "mxu.weight_shift_cycles");
+  check(cfg.mxu.model == "analytic" || cfg.mxu.model == "cycle" || cfg.mxu.model == "rtl", "mxu.model",
+        "must be analytic, cycle or rtl, got " + cfg.mxu.model);
+  check(cfg.mxu.model == "analytic" || cfg.mxu.weight_shift_cycles == cfg.mxu.rows, "mxu.weight_shift_cycles",
+        "must equal mxu.rows (" + std::to_string(cfg.mxu.rows) + ") for the " + cfg.mxu.model +
+            " model, which shifts one weight row per cycle; got " + std::to_string(cfg.mxu.weight_shift_cycles));
   range(cfg.weight_fifo.depth_tiles, 1, kU32Max, "weight_fifo.depth_tiles");
 
   const uint64_t ub = cfg.unified_buffer.size_bytes;

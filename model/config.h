@@ -13,6 +13,10 @@ struct MxuConfig {
   uint32_t rows = 256;                 ///< PE rows = input vector width = UB row width (bytes).
   uint32_t cols = 256;                 ///< PE columns = partial sums per accumulator row.
   uint32_t weight_shift_cycles = 256;  ///< cycles to shift one tile into the shadow buffer.
+  /// How the array is simulated: "analytic" (dataflow formulas, fast), "cycle" (PE-by-PE
+  /// SystemC), "rtl" (Verilated model/rtl/mxu_array.sv, 16 x 16). The last two need
+  /// weight_shift_cycles == rows (one weight row per cycle); all three give the same cycles.
+  std::string model = "analytic";
 };
 
 /// Weight FIFO between the weight memory and the MXU (TPU paper, Sec. 2: four tiles deep).

@@ -8,7 +8,11 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <deque>
+#include <memory>
+
 #include "functional_unit.h"
+#include "mxu_datapath.h"
 
 namespace tpu {
 
@@ -19,19 +23,25 @@ namespace tpu {
 /// int32). With ACCUMULATE, P is added to accumulator rows acc_row .. acc_row+B-1 (32-bit
 /// two's-complement wrap-around); otherwise it overwrites them.
 ///
-/// Timing (R x C array, cycles of the core clock):
+/// Timing (R x C array, cycles of the core clock; the pin-level contract is mxu_pins.h):
 ///  - A block of B rows streams into the array in B cycles starting at t0; consecutive blocks
 ///    stream back to back, so a sequence of blocks costs sum(B) cycles when nothing stalls.
-///  - Row b of the block meets PE(r, c) in cycle t0 + b + r + c; the last partial sum leaves
-///    the array at the end of cycle t0 + B + R + C - 3, so the instruction completes at
-///    t0 + B + (R + C - 2) (its results are then in the accumulators). Only its completion is
-///    delayed by the fill/drain latency R + C - 2; the next block may start at t0 + B.
-///  - Weights are double-buffered: a "shifter" moves the next tile from the weight FIFO into the
-///    shadow buffer in weight_shift_cycles (256 on TPU v1), starting when the tile has arrived
-///    and the shadow buffer is free. SWITCH makes the shadow tile active with the first row of
-///    its block (no bubble) and frees the shadow buffer at that moment. A block with SWITCH
-///    whose shadow tile is not ready stalls: "weight stall" while the tile has not arrived from
-///    the weight memory, "weight shift" while it is shifting in.
+///  - Row b meets PE(r, c) in cycle t0 + b + r + c; the block's last sums leave the array in
+///    cycle t0 + B - 1 + (R + C - 1), so the instruction completes (its sums are in the
+///    accumulators) at t0 + B + R + C - 1. Only the completion waits for the fill/drain
+///    latency R + C - 1; the next block may start at t0 + B.
+///  - Weights are double-buffered: a shifter takes the next tile from the weight FIFO and shifts
+///    it into the PEs' chain registers in weight_shift_cycles (256 = R on TPU v1). SWITCH makes
+///    that tile active with the first row of its block (no bubble); the chain registers are free
+///    for the next shift R - 1 cycles later, once the switch wave has passed every PE row. So a
+///    block with SWITCH may start at max(previous start + previous B, shift end), and a shift
+///    may start at max(tile arrival, last switch + R - 1): with tiles ready, consecutive
+///    switching blocks start max(B, R - 1 + S) cycles apart. A switching block whose tile is not
+///    ready stalls: "weight stall" while the tile has not arrived from the weight memory,
+///    "weight shift" while it waits to shift or shifts in.
+///  - The array itself (products and when sums leave) is an MxuDatapath chosen by mxu.model:
+///    the analytic dataflow, the PE-by-PE SystemC array, or Verilated RTL; all three follow these
+///    rules cycle for cycle.
 ///
 /// Table 3 of the TPU paper splits the MXU's time into array active, weight stall, weight shift,
 /// non-matrix, RAW stall and input stall; every cycle between START and Halt falls into exactly
@@ -39,7 +49,7 @@ namespace tpu {
 /// accumulator interlock count as non-matrix).
 ///
 /// Errors (SC_REPORT_ERROR "tpu/mxu"): a MatrixMultiply before any SWITCH loaded a tile.
-class Mxu : public FunctionalUnit {
+class Mxu : public FunctionalUnit, public MxuSink {
  public:
   tlm_utils::simple_initiator_socket<Mxu> ub_socket;      ///< reads activation rows
   tlm_utils::simple_initiator_socket<Mxu> acc_socket;     ///< reads/writes partial sums
@@ -50,17 +60,18 @@ class Mxu : public FunctionalUnit {
   enum Category : int { kActive = 0, kWeightStall, kWeightShift, kNonMatrix, kRawStall, kInputStall, kNotRunning };
 
   Mxu(sc_core::sc_module_name name, const ArchConfig& cfg);
+  ~Mxu() override;
 
   /// Cycles in one Table 3 category so far.
   uint64_t cycles(Category c) const { return to_cycles(table3_.total(c), period_); }
-  /// Fill/drain latency of the array in cycles: R + C - 2.
-  uint64_t pipeline_latency_cycles() const { return cfg_.mxu.rows + cfg_.mxu.cols - 2; }
+  /// Fill/drain latency of the array in cycles: R + C - 1 (mxu_pins.h).
+  uint64_t pipeline_latency_cycles() const;
   /// Timing of one MatrixMultiply block, in cycles since time 0.
   struct BlockTiming {
     uint64_t index;       ///< program position of the instruction
     uint64_t start;       ///< cycle its first row entered the array
     uint64_t stream_end;  ///< start + B: the next block may start here
-    uint64_t done;        ///< stream_end + R + C - 2: its partial sums are in the accumulators
+    uint64_t done;        ///< stream_end + R + C - 1: its partial sums are in the accumulators
     bool switched;        ///< it switched to a new weight tile
   };
   /// Records a BlockTiming per block from now on (off by default; tests and co-simulation).
@@ -73,23 +84,32 @@ class Mxu : public FunctionalUnit {
   nlohmann::json report() const override;
 
  private:
+  /// A block whose sums are still in the array.
+  struct InArray {
+    uint64_t index;
+    uint32_t acc_row;
+    uint64_t rows;
+    bool accumulate;
+    size_t log_index;
+  };
   void run();
   void shifter();
   void update_category();
   void state_changed() override { update_category(); }
-  void on_completion();
-  void multiply(const Dispatch& d);
+  /// MxuSink: writes a block's sums into the accumulators and completes its instruction.
+  void block_done(std::vector<int32_t>&& sums) override;
 
   const uint32_t R_, C_;
-  std::vector<int8_t> active_, shadow_;      // weight tiles, R x C
-  bool active_valid_ = false;
-  bool shadow_ready_ = false;                // shadow holds a fully shifted-in tile
-  bool shifting_ = false;                    // the shifter is moving a tile in
+  std::unique_ptr<MxuDatapath> datapath_;
+  bool tile_loaded_ = false;                 // some SWITCH has happened
+  bool shadow_ready_ = false;                // the chain registers hold a fully shifted-in tile
+  bool shifting_ = false;                    // the shifter holds a tile (waiting to shift or shifting)
   bool waiting_for_weights_ = false;
-  sc_core::sc_event shadow_changed_, shadow_freed_;
-  sc_core::sc_event_queue completions_;      // one notification per finished block
-  std::vector<uint8_t> rows_;                // scratch: activation rows
-  std::vector<int32_t> sums_;                // scratch: partial sums
+  sc_core::sc_time shift_allowed_at_;        // last switch + R - 1 cycles
+  sc_core::sc_event shadow_changed_;
+  std::deque<InArray> in_array_;
+  std::vector<int8_t> rows_;                 // scratch: activation rows
+  std::vector<int32_t> old_;                 // scratch: accumulator rows
   StateTimeAccount table3_;
   int category_ = kNotRunning;               // traced
   bool record_ = false;

@@ -10,9 +10,10 @@
 
 namespace tpu {
 
-Host::Host(sc_core::sc_module_name name, const LoweredProgram& program)
+Host::Host(sc_core::sc_module_name name, const LoweredProgram& program, bool stop_when_done)
     : sc_module(name), socket("socket"), interrupt("interrupt"),
-      memory("memory", std::max<uint64_t>(program.host_image.size(), 1), 1), program_(program) {
+      memory("memory", std::max<uint64_t>(program.host_image.size(), 1), 1), program_(program),
+      stop_when_done_(stop_when_done) {
   SC_HAS_PROCESS(Host);
   SC_THREAD(run);
 }
@@ -65,7 +66,7 @@ void Host::run() {
   sc_core::wait(delay);
   if (status != Sequencer::kHalted) SC_REPORT_ERROR("tpu/host", "interrupt without the sequencer halted");
   finished_ = true;
-  sc_core::sc_stop();
+  if (stop_when_done_) sc_core::sc_stop();
 }
 
 }  // namespace tpu

@@ -16,7 +16,8 @@ namespace tpu {
 ///  2. puts the host image (bias rows, inputs) into its own memory;
 ///  3. writes the program into the instruction buffer over PCIe (timed, loosely timed with a
 ///     tlm_quantumkeeper) and writes START;
-///  4. waits for the interrupt, reads STATUS, and stops the simulation (sc_stop()).
+///  4. waits for the interrupt, reads STATUS, and stops the simulation (sc_stop()) unless
+///     `stop_when_done` is false (several chips in one simulation, e.g. to compare MXU models).
 /// The chip reads inputs and writes outputs in `memory` by DMA through its pcie_socket.
 /// Errors: a STATUS other than halted (SC_REPORT_ERROR "tpu/host").
 class Host : public sc_core::sc_module {
@@ -26,7 +27,7 @@ class Host : public sc_core::sc_module {
   MemoryTarget memory;                              ///< host memory: bind Tpu::pcie_socket() here
 
   /// `program` must outlive the simulation.
-  Host(sc_core::sc_module_name name, const LoweredProgram& program);
+  Host(sc_core::sc_module_name name, const LoweredProgram& program, bool stop_when_done = true);
 
   bool finished() const { return finished_; }
   /// When START reached the chip (after the program load) and when the interrupt arrived.
@@ -36,6 +37,7 @@ class Host : public sc_core::sc_module {
  private:
   void run();
   const LoweredProgram& program_;
+  const bool stop_when_done_;
   bool finished_ = false;
   sc_core::sc_time start_time_, end_time_;
 };

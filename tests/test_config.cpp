@@ -102,7 +102,7 @@ TEST(Config, TpuV1MatchesThePaper) {
 TEST(Config, TpuV1StatesEveryKey) {
   // tpu_v1.yaml is documentation too: every key of the schema must be written out.
   const std::map<std::string, std::set<std::string>> schema = {
-      {"mxu", {"rows", "cols", "weight_shift_cycles"}},
+      {"mxu", {"rows", "cols", "weight_shift_cycles", "model"}},
       {"weight_fifo", {"depth_tiles"}},
       {"unified_buffer", {"size_bytes"}},
       {"accumulators", {"rows"}},

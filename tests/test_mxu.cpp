@@ -114,14 +114,15 @@ TEST(MxuFunction, OverwriteReplacesAndAccumulateAdds) {
 }
 
 // ---- Timing ----------------------------------------------------------------------------------
-// bench_config: 1 GHz (1 ns cycles), R x R array, shift-in R cycles. With a fast weight memory
-// (no latency, 80 GB/s: a 256-byte tile in 3.2 ns) every tile has arrived long before it is
-// needed, so only the dataflow matters:
+// bench_config: 1 GHz (1 ns cycles), R x R array, shift-in S = R cycles. With a fast weight
+// memory (no latency, 80 GB/s: a 256-byte tile in 3.2 ns) every tile has arrived long before it
+// is needed, so only the dataflow of model/mxu_pins.h matters:
 //   s_0        = when tile 0 has shifted in
 //   s_{i+1}    = s_i + B_i                      without SWITCH (same tile)
-//   s_{i+1}    = s_i + max(B_i, S)              with SWITCH: the shadow tile starts shifting
-//                                               when block i switches (s_i) and takes S cycles
-//   done_i     = s_i + B_i + (R + C - 2)        fill and drain of the skewed wave
+//   s_{i+1}    = s_i + max(B_i, R - 1 + S)      with SWITCH: the next tile may start shifting
+//                                               R - 1 cycles after block i switched (the wave
+//                                               has then passed every PE row) and takes S cycles
+//   done_i     = s_i + B_i + (R + C - 1)        fill and drain of the skewed wave
 // and Halt completes when the last block is done.
 ArchConfig fast_weights(uint32_t R) {
   ArchConfig cfg = bench_config(R);
@@ -144,9 +145,9 @@ void expect_dataflow(const ProgramBench& bench, const std::vector<uint32_t>& row
   const uint64_t R = bench.cfg_.mxu.rows, C = bench.cfg_.mxu.cols, S = bench.cfg_.mxu.weight_shift_cycles;
   ASSERT_EQ(log.size(), rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    EXPECT_EQ(log[i].done, log[i].start + rows[i] + R + C - 2) << "block " << i;
+    EXPECT_EQ(log[i].done, log[i].start + rows[i] + R + C - 1) << "block " << i;
     if (i + 1 < rows.size()) {
-      const uint64_t gap = switch_each ? std::max<uint64_t>(rows[i], S) : rows[i];
+      const uint64_t gap = switch_each ? std::max<uint64_t>(rows[i], R - 1 + S) : rows[i];
       EXPECT_EQ(log[i + 1].start, log[i].start + gap) << "block " << i + 1;
     }
   }
@@ -165,7 +166,7 @@ TEST(MxuTiming, BackToBackBlocksOnOneTile) {
 }
 
 TEST(MxuTiming, DoubleBufferingHidesTheShiftWhenBlocksAreLong) {
-  const std::vector<uint32_t> rows = {16, 20, 33, 16};  // every B >= S = 16
+  const std::vector<uint32_t> rows = {31, 40, 33, 31};  // every B >= R - 1 + S = 31
   ProgramBench bench(fast_weights(16), blocks_program(rows, true, 4), std::vector<uint8_t>(4 * 256, 1), {});
   bench.chip->mxu.record_blocks(true);
   ASSERT_TRUE(bench.run());
@@ -175,13 +176,13 @@ TEST(MxuTiming, DoubleBufferingHidesTheShiftWhenBlocksAreLong) {
 }
 
 TEST(MxuTiming, ShortBlocksExposeTheShift) {
-  const std::vector<uint32_t> rows = {4, 4, 10, 1};  // B < S = 16: each switch waits for the shift
+  const std::vector<uint32_t> rows = {4, 4, 10, 1};  // B < R - 1 + S = 31: each switch waits
   ProgramBench bench(fast_weights(16), blocks_program(rows, true, 4), std::vector<uint8_t>(4 * 256, 1), {});
   bench.chip->mxu.record_blocks(true);
   ASSERT_TRUE(bench.run());
   expect_dataflow(bench, rows, true);
-  // First shift (16) plus, before blocks 1..3, S - B_{i-1} = 12 + 12 + 6.
-  EXPECT_EQ(bench.chip->mxu.cycles(Mxu::kWeightShift), 16u + 12 + 12 + 6);
+  // First shift (16) plus, before blocks 1..3, R - 1 + S - B_{i-1} = 27 + 27 + 21.
+  EXPECT_EQ(bench.chip->mxu.cycles(Mxu::kWeightShift), 16u + 27 + 27 + 21);
   EXPECT_EQ(bench.chip->mxu.cycles(Mxu::kActive), 4u + 4 + 10 + 1);
 }
 
@@ -190,8 +191,8 @@ TEST(MxuTiming, LargerArrayHasLongerFillAndShift) {
   ProgramBench bench(fast_weights(32), blocks_program(rows, true, 3), std::vector<uint8_t>(3 * 1024, 1), {});
   bench.chip->mxu.record_blocks(true);
   ASSERT_TRUE(bench.run());
-  expect_dataflow(bench, rows, true);  // fill/drain 62, shift 32
-  EXPECT_EQ(bench.chip->mxu.pipeline_latency_cycles(), 62u);
+  expect_dataflow(bench, rows, true);  // fill/drain 63, shift 32 after 31
+  EXPECT_EQ(bench.chip->mxu.pipeline_latency_cycles(), 63u);
 }
 
 // With a slow weight memory the MXU waits for tiles ("weight stall"). One channel at 320 MT/s

@@ -1,0 +1,69 @@
+// How the MXU moves weights and activation rows through its systolic array: the analytic
+// dataflow model, or the pins of a cycle-accurate array (SystemC PE model or Verilated RTL).
+// The MXU (mxu.h) keeps the control: instructions, weight buffering rules, Table 3, accumulators.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "config.h"
+
+namespace tpu {
+
+/// Receives the sums of each block, in block order, when they have left the array.
+class MxuSink {
+ public:
+  virtual ~MxuSink() = default;
+  /// `sums`: rows x mxu.cols int32 of the oldest block still in the array.
+  virtual void block_done(std::vector<int32_t>&& sums) = 0;
+};
+
+/// The array's part of MatrixMultiply. Callers are the MXU's SC_THREADs, at clock edges.
+class MxuDatapath {
+ public:
+  virtual ~MxuDatapath() = default;
+  /// Shifts a weight tile (R x C int8, row-major [r][c]) into the chain (shadow) registers;
+  /// returns after mxu.weight_shift_cycles cycles. The caller keeps the timing rules of
+  /// mxu_pins.h (the shift starts >= R - 1 cycles after the last switching row entered).
+  virtual void shift_in(const int8_t* tile) = 0;
+  /// Streams `rows` activation rows (rows x R int8) into the array, one per cycle from now, the
+  /// first with the switch flag when `switch_weights`; returns after the last row entered
+  /// (rows cycles). The sums reach the sink R + C - 1 cycles after the last row entered.
+  virtual void stream(const int8_t* x, uint64_t rows, bool switch_weights) = 0;
+  /// Adds the datapath's signals to a VCD (none by default).
+  virtual void trace(sc_core::sc_trace_file*, const std::string&) const {}
+};
+
+/// The analytic datapath: products by a plain int8 GEMM on the whole block (bit exact), time by
+/// the formulas of mxu_pins.h (shift: weight_shift_cycles; rows: one per cycle; sums after
+/// R + C - 1 cycles).
+class AnalyticDatapath : public sc_core::sc_module, public MxuDatapath {
+ public:
+  AnalyticDatapath(sc_core::sc_module_name name, const ArchConfig& cfg, MxuSink& sink);
+  void shift_in(const int8_t* tile) override;
+  void stream(const int8_t* x, uint64_t rows, bool switch_weights) override;
+
+ private:
+  void deliver();
+  const uint32_t R_, C_;
+  const sc_core::sc_time period_;
+  const uint64_t shift_cycles_;
+  MxuSink& sink_;
+  std::vector<int8_t> active_, shadow_;        // weight tiles, R x C
+  std::deque<std::vector<int32_t>> in_array_;  // sums of blocks still in the array
+  sc_core::sc_event_queue leave_;              // one notification per block leaving the array
+};
+
+/// The datapath `cfg.mxu.model` names: "analytic"; "cycle" (the PE-by-PE SystemC array,
+/// mxu_cycle_array.h, for R = C in {4, 8, 16, 32, 64}); "rtl" (the Verilated
+/// model/rtl/mxu_array.sv, 16 x 16, when built with Verilator); "rtl_broken_carry" (the same
+/// with one PE dropping a carry: a self-test that the comparisons catch a bad PE).
+/// Raises SC_REPORT_ERROR("tpu/mxu") for an unknown model or an unsupported size.
+std::unique_ptr<MxuDatapath> make_mxu_datapath(const ArchConfig& cfg, MxuSink& sink);
+
+}  // namespace tpu

@@ -1,0 +1,86 @@
+// Runs the same lowered workload on several chips that differ only in mxu.model, in one
+// simulation (SystemC allows one elaboration per process), and compares what they did.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "host.h"
+#include "lowering.h"
+#include "tpu.h"
+#include "workload.h"
+
+namespace tpu::test {
+
+/// One chip with its host, recording every MXU block's timing.
+struct ModelRun {
+  ModelRun(const std::string& model, const ArchConfig& base, const LoweredProgram& program) {
+    cfg = base;
+    cfg.mxu.model = model;
+    chip = std::make_unique<Tpu>(("tpu_" + model).c_str(), cfg, sc_core::sc_time(1, sc_core::SC_US));
+    host = std::make_unique<Host>(("host_" + model).c_str(), program, false);
+    host->socket.bind(chip->host_socket());
+    chip->pcie_socket().bind(host->memory.socket);
+    host->interrupt.bind(chip->interrupt);
+    chip->mxu.record_blocks(true);
+  }
+  ArchConfig cfg;
+  std::unique_ptr<Tpu> chip;
+  std::unique_ptr<Host> host;
+};
+
+/// Lowers `workload` (a shipped trace) for `config` at `batch`, runs it on every model of
+/// `models` in one simulation, and checks against the first model: outputs bit for bit,
+/// every block's start / stream end / done cycle, run cycles and the Table 3 split. Returns the
+/// runs in `runs` for further checks. `expect_equal_outputs` false: the outputs must differ (a
+/// broken model must be caught).
+inline void compare_models(const std::vector<std::string>& models, const std::string& config,
+                           const std::string& workload, uint32_t batch, bool expect_equal_outputs = true,
+                           std::vector<std::unique_ptr<ModelRun>>* out = nullptr) {
+  init_time_resolution();
+  const std::string root = TPU_TLM_SOURCE_DIR;
+  const ArchConfig cfg = load_config(root + "/configs/" + config);
+  static Workload w;
+  w = load_workload(root + "/traces/" + workload + "/workload.yaml");
+  static LoweredProgram program;
+  program = lower(w, cfg, batch);
+  static std::vector<std::unique_ptr<ModelRun>> runs;  // modules live to the end of the process
+  for (const auto& m : models) runs.push_back(std::make_unique<ModelRun>(m, cfg, program));
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_core::sc_start();
+  const ModelRun& ref = *runs.front();
+  const std::vector<int8_t> ref_out = gather_outputs(program, w, cfg, ref.host->memory.data());
+  if (!w.golden.empty()) {
+    EXPECT_EQ(ref_out, w.golden) << models.front() << " against the golden outputs";
+  }
+  for (size_t i = 0; i < runs.size(); ++i) EXPECT_TRUE(runs[i]->host->finished()) << models[i];
+  for (size_t i = 1; i < runs.size(); ++i) {
+    const ModelRun& r = *runs[i];
+    const std::vector<int8_t> out = gather_outputs(program, w, cfg, r.host->memory.data());
+    if (!expect_equal_outputs) {
+      EXPECT_NE(out, ref_out) << models[i] << " should differ from " << models.front();
+      continue;
+    }
+    EXPECT_EQ(out, ref_out) << models[i] << " outputs";
+    const auto& a = ref.chip->mxu.block_log();
+    const auto& b = r.chip->mxu.block_log();
+    ASSERT_EQ(a.size(), b.size()) << models[i];
+    for (size_t k = 0; k < a.size(); ++k) {
+      ASSERT_EQ(a[k].start, b[k].start) << models[i] << " block " << k;
+      ASSERT_EQ(a[k].stream_end, b[k].stream_end) << models[i] << " block " << k;
+      ASSERT_EQ(a[k].done, b[k].done) << models[i] << " block " << k;
+    }
+    EXPECT_EQ(ref.chip->sequencer.run_cycles(), r.chip->sequencer.run_cycles()) << models[i];
+    for (int c = Mxu::kActive; c <= Mxu::kInputStall; ++c)
+      EXPECT_EQ(ref.chip->mxu.cycles(Mxu::Category(c)), r.chip->mxu.cycles(Mxu::Category(c)))
+          << models[i] << " Table 3 category " << c;
+  }
+  EXPECT_GT(ref.chip->mxu.block_log().size(), 10u);
+  if (out) *out = std::move(runs);
+}
+
+}  // namespace tpu::test
