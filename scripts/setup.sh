@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package tpu-tlm needs on a fresh Debian 12 machine:
 #   build:    g++, CMake, pkg-config, SystemC 2.3.4 with TLM, yaml-cpp, Boost, nlohmann-json
-#   tests:    GoogleTest
+#   tests:    GoogleTest; Verilator 5 for the RTL co-simulation tests (ctest -L rtl)
 #   scripts:  numpy and scikit-learn for scripts/make_workloads.py (Debian's /usr/bin/python3)
 # GTKWave, to open the VCD traces, is optional: set WITH_GTKWAVE=1.
 # Runs apt-get as root (or through sudo). Safe to run again.
@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libsystemc-dev libyaml-cpp-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev
-  libgtest-dev
+  libgtest-dev verilator
   python3 python3-numpy python3-sklearn
 )
 [ "${WITH_GTKWAVE:-0}" = 1 ] && packages+=(gtkwave)

@@ -34,13 +34,12 @@ struct ModelRun {
 };
 
 /// Lowers `workload` (a shipped trace) for `config` at `batch`, runs it on every model of
-/// `models` in one simulation, and checks against the first model: outputs bit for bit,
-/// every block's start / stream end / done cycle, run cycles and the Table 3 split. Returns the
-/// runs in `runs` for further checks. `expect_equal_outputs` false: the outputs must differ (a
-/// broken model must be caught).
+/// `models` in one simulation, and checks against the first model (and the golden outputs):
+/// outputs bit for bit,
+/// every block's start / stream end / done cycle, run cycles and the Table 3 split.
+/// `expect_equal_outputs` false: the outputs must differ (a broken model must be caught).
 inline void compare_models(const std::vector<std::string>& models, const std::string& config,
-                           const std::string& workload, uint32_t batch, bool expect_equal_outputs = true,
-                           std::vector<std::unique_ptr<ModelRun>>* out = nullptr) {
+                           const std::string& workload, uint32_t batch, bool expect_equal_outputs = true) {
   init_time_resolution();
   const std::string root = TPU_TLM_SOURCE_DIR;
   const ArchConfig cfg = load_config(root + "/configs/" + config);
@@ -48,7 +47,9 @@ inline void compare_models(const std::vector<std::string>& models, const std::st
   w = load_workload(root + "/traces/" + workload + "/workload.yaml");
   static LoweredProgram program;
   program = lower(w, cfg, batch);
-  static std::vector<std::unique_ptr<ModelRun>> runs;  // modules live to the end of the process
+  // The chips live as long as the process and are never destroyed: after a simulation SystemC
+  // (and Verilator's context, torn down among the static objects) must not see them go.
+  auto& runs = *new std::vector<std::unique_ptr<ModelRun>>();
   for (const auto& m : models) runs.push_back(std::make_unique<ModelRun>(m, cfg, program));
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_start();
@@ -80,7 +81,6 @@ inline void compare_models(const std::vector<std::string>& models, const std::st
           << models[i] << " Table 3 category " << c;
   }
   EXPECT_GT(ref.chip->mxu.block_log().size(), 10u);
-  if (out) *out = std::move(runs);
 }
 
 }  // namespace tpu::test

@@ -1,0 +1,103 @@
+# The MXU's RTL (model/rtl/mxu_array.sv) in the build: Verilator lint, the Verilated 16x16 array
+# as SystemC libraries, and its pin-level tests. Included by the top CMakeLists.txt after the
+# tests are set up (it needs enable_testing(), include(GoogleTest), PkgConfig::SYSTEMC,
+# tpu_testbench and GTest::gtest):
+#
+#   include(${PROJECT_SOURCE_DIR}/model/rtl/rtl.cmake)
+#
+# Sets TPU_HAVE_VERILATOR (ON/OFF). Without Verilator the RTL tests are not built and one
+# placeholder test, rtl.unavailable, reports SKIPPED: ctest never counts RTL tests as passed
+# without having run them. Everything here carries the ctest label "rtl" (ctest -L rtl).
+
+set(TPU_RTL_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(TPU_RTL_SOURCE ${TPU_RTL_DIR}/mxu_array.sv)
+
+find_package(verilator HINTS $ENV{VERILATOR_ROOT} QUIET)
+
+if(NOT verilator_FOUND)
+  set(TPU_HAVE_VERILATOR OFF)
+  message(STATUS "Verilator not found: the MXU RTL tests are skipped (rtl.unavailable)")
+  add_test(NAME rtl.unavailable
+           COMMAND sh -c "echo 'verilator not found: RTL tests skipped'; exit 77")
+  set_tests_properties(rtl.unavailable PROPERTIES SKIP_RETURN_CODE 77 LABELS rtl)
+  return()
+endif()
+
+set(TPU_HAVE_VERILATOR ON)
+message(STATUS "Verilator ${verilator_VERSION} (${VERILATOR_ROOT}): building the MXU RTL")
+
+# Verilator's CMake package looks for SystemC itself (SYSTEMC_INCLUDE / SYSTEMC_LIBDIR /
+# SYSTEMC_ROOT, then a SystemCLanguage CMake package, which Debian does not ship). It skips the
+# search when Verilator::systemc already exists: make that the SystemC the project found with
+# pkg-config, so the Verilated code and the model use the same headers and library.
+if(NOT TARGET Verilator::systemc)
+  add_library(Verilator::systemc INTERFACE IMPORTED)
+  target_link_libraries(Verilator::systemc INTERFACE PkgConfig::SYSTEMC)
+endif()
+
+# The Verilated 16x16 array, and the same with a faulty PE (MXU_BROKEN_CARRY). --pins-bv 2 makes
+# every port wider than one bit an sc_bv<W> and 1-bit ports bool, the port types of
+# tpu::MxuCycleArray<R, C>, so one transactor binds to either.
+# The model runs SystemC at a 1 fs resolution (tpu::init_time_resolution), and Verilated code
+# requires its time precision to match.
+set(TPU_RTL_VERILATOR_ARGS --pins-bv 2 --top-module mxu_array -GR=16 -GC=16
+    --x-assign fast --timescale-override 1ps/1fs)
+set(TPU_RTL_CXX_WARNING_FLAGS ${VERILATOR_CFLAGS})
+list(FILTER TPU_RTL_CXX_WARNING_FLAGS INCLUDE REGEX "^-Wno-")
+foreach(variant IN ITEMS "" _broken)
+  set(lib mxu_rtl16${variant})
+  add_library(${lib} STATIC)
+  if(variant STREQUAL "_broken")
+    set(defines -DMXU_BROKEN_CARRY)
+  else()
+    set(defines)
+  endif()
+  verilate(${lib} SYSTEMC TRACE
+           PREFIX Vmxu_array16${variant}
+           SOURCES ${TPU_RTL_SOURCE}
+           VERILATOR_ARGS ${TPU_RTL_VERILATOR_ARGS} ${defines})
+  verilator_link_systemc(${lib})
+  target_link_libraries(${lib} PUBLIC PkgConfig::SYSTEMC)
+  # Verilator's generated code and runtime are not -Wall -Wextra clean: the warning switches of
+  # Verilator's own flags for them (VERILATOR_CFLAGS, from its CMake package).
+  target_compile_options(${lib} PRIVATE ${TPU_RTL_CXX_WARNING_FLAGS})
+endforeach()
+
+# Lint: the source must stay clean under -Wall (no waivers).
+find_program(TPU_VERILATOR_EXECUTABLE NAMES verilator
+             HINTS ${VERILATOR_ROOT}/bin $ENV{VERILATOR_ROOT}/bin)
+if(NOT TPU_VERILATOR_EXECUTABLE)
+  set(TPU_VERILATOR_EXECUTABLE ${VERILATOR_BIN})
+endif()
+add_test(NAME rtl.lint COMMAND ${TPU_VERILATOR_EXECUTABLE} --lint-only -Wall ${TPU_RTL_SOURCE})
+set_tests_properties(rtl.lint PROPERTIES LABELS rtl)
+
+# Pin-level tests of the Verilated array. The source is not called tests/test_*.cpp: the top
+# CMakeLists builds every such file without the RTL libraries.
+add_executable(test_mxu_rtl_pins ${PROJECT_SOURCE_DIR}/tests/rtl_mxu_pins_test.cpp
+               ${PROJECT_SOURCE_DIR}/tests/gtest_sc_main.cpp)
+target_include_directories(test_mxu_rtl_pins PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+# Verilator's headers warn under -Wall -Wextra: include them as system headers in the tests.
+target_include_directories(test_mxu_rtl_pins SYSTEM PRIVATE ${VERILATOR_ROOT}/include
+                           ${VERILATOR_ROOT}/include/vltstd)
+target_compile_definitions(test_mxu_rtl_pins PRIVATE VM_SC=1 VM_TRACE=1 VM_TRACE_VCD=1
+                           VM_TRACE_FST=0 VM_COVERAGE=0)
+target_link_libraries(test_mxu_rtl_pins PRIVATE tpu_testbench GTest::gtest mxu_rtl16
+                      mxu_rtl16_broken)
+# A test that calls GTEST_SKIP shows as Skipped in ctest, not as passed.
+gtest_discover_tests(test_mxu_rtl_pins TEST_PREFIX "rtl." DISCOVERY_TIMEOUT 60
+                     PROPERTIES LABELS rtl TIMEOUT 600 SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+
+# The Verilated array as the MXU's datapath (mxu.model: rtl) in the model library.
+target_sources(tpu_model PRIVATE ${TPU_RTL_DIR}/rtl_datapath.cpp)
+target_include_directories(tpu_model SYSTEM PRIVATE ${VERILATOR_ROOT}/include ${VERILATOR_ROOT}/include/vltstd)
+target_compile_definitions(tpu_model PUBLIC TPU_HAVE_VERILATOR)
+target_link_libraries(tpu_model PUBLIC mxu_rtl16 mxu_rtl16_broken)
+
+# The three MXU models on whole workloads: identical outputs and cycles, and the broken RTL caught.
+add_executable(test_mxu_rtl_models ${PROJECT_SOURCE_DIR}/tests/rtl_mxu_models_test.cpp
+               ${PROJECT_SOURCE_DIR}/tests/gtest_sc_main.cpp)
+target_include_directories(test_mxu_rtl_models PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+target_link_libraries(test_mxu_rtl_models PRIVATE tpu_testbench GTest::gtest)
+gtest_discover_tests(test_mxu_rtl_models TEST_PREFIX "rtl." DISCOVERY_TIMEOUT 60
+                     PROPERTIES LABELS rtl TIMEOUT 600)
