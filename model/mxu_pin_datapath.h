@@ -12,7 +12,7 @@
 
 #include "mxu_cycle_array.h"
 #include "mxu_datapath.h"
-#include "yaml_section.h"
+#include "report.h"
 
 namespace tpu {
 

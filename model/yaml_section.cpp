@@ -16,13 +16,6 @@
 
 namespace tpu {
 
-// Raises an error of `msg_type`; the fallback throw keeps the caller from continuing with a bad
-// config if someone configured sc_report_handler not to throw for SC_ERROR.
-[[noreturn]] void raise_as(const char* msg_type, const std::string& msg) {
-  SC_REPORT_ERROR(msg_type, msg.c_str());
-  throw std::runtime_error(msg);
-}
-
 std::string format_number(double v) {
   std::ostringstream os;
   os.precision(15);

@@ -8,11 +8,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-namespace tpu {
+#include "report.h"
 
-/// Raises SC_REPORT_ERROR(msg_type, msg); if the report handler was configured not to throw,
-/// throws std::runtime_error so that a caller never continues with bad input.
-[[noreturn]] void raise_as(const char* msg_type, const std::string& msg);
+namespace tpu {
 
 /// Formats a double for messages with 15 significant digits.
 std::string format_number(double v);

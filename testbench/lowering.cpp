@@ -4,7 +4,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "yaml_section.h"
+#include "report.h"
 
 namespace tpu {
 

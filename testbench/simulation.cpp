@@ -11,7 +11,7 @@
 
 #include "host.h"
 #include "tpu.h"
-#include "yaml_section.h"
+#include "report.h"
 
 namespace tpu {
 
