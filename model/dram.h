@@ -35,8 +35,9 @@ class DramModel : public sc_core::sc_module {
   /// Every counter of the model as JSON ({model, bytes_read, bytes_written, reads, writes,
   /// peak_bandwidth_bytes_per_s, channels: [...]} plus the model's own).
   virtual nlohmann::json report() const;
-  /// Adds the model's signals to a VCD under `prefix` (none by default).
-  virtual void trace(sc_core::sc_trace_file* tf, const std::string& prefix) const;
+  /// Adds the model's signals to a VCD under `prefix` (none by default); a model may start
+  /// recording what it traces from here on.
+  virtual void trace(sc_core::sc_trace_file* tf, const std::string& prefix);
 
  protected:
   /// `window`: bandwidth-counter window.

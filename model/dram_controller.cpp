@@ -185,17 +185,16 @@ void DramController::replay_trace() {
   if (next != UINT64_MAX) trace_wake_.notify(tck_ * double(next) - sc_core::sc_time_stamp());
 }
 
-void DramController::trace(sc_core::sc_trace_file* tf, const std::string& prefix) const {
+void DramController::trace(sc_core::sc_trace_file* tf, const std::string& prefix) {
   tracing_ = true;
-  auto* self = const_cast<DramController*>(this);
   for (uint32_t c = 0; c < channels_.size(); ++c) {
     const std::string ch = prefix + ".channel" + std::to_string(c);
     sc_core::sc_trace(tf, traced_command_[c], ch + ".command");
     sc_core::sc_trace(tf, traced_depth_[c], ch + ".queued");
-    self->channels_[c].observe_commands([self, c](uint64_t cycle, DramCommand cmd, const DramLocation&) {
-      self->command_events_[c].push_back({cycle, int(cmd)});        // a one-tCK pulse per command,
-      self->command_events_[c].push_back({cycle + 1, kNoCommand});  // so repeats stay visible
-      self->depth_events_[c].push_back({cycle, int(self->channels_[c].pending())});
+    channels_[c].observe_commands([this, c](uint64_t cycle, DramCommand cmd, const DramLocation&) {
+      command_events_[c].push_back({cycle, int(cmd)});        // a one-tCK pulse per command,
+      command_events_[c].push_back({cycle + 1, kNoCommand});  // so repeats stay visible
+      depth_events_[c].push_back({cycle, int(channels_[c].pending())});
     });
   }
 }

@@ -54,7 +54,7 @@ nlohmann::json Tpu::report() const {
           {"dram", dram->report()}};
 }
 
-void Tpu::trace(sc_core::sc_trace_file* tf) const {
+void Tpu::trace(sc_core::sc_trace_file* tf) {
   sequencer.trace(tf, "tpu.sequencer");
   host_interface.trace(tf, "tpu.host_dma");
   weight_fifo.trace(tf, "tpu.weight_fifo");

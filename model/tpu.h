@@ -47,8 +47,9 @@ class Tpu : public sc_core::sc_module {
 
   /// Every counter of every block (see each block's report()).
   nlohmann::json report() const;
-  /// Adds every block's signals to `tf` under "tpu.".
-  void trace(sc_core::sc_trace_file* tf) const;
+  /// Adds every block's signals to `tf` under "tpu." (the weight memory starts recording its
+  /// command stream for the trace).
+  void trace(sc_core::sc_trace_file* tf);
 
   // Declared before the blocks, which keep references to them (initialisation order).
  private:
