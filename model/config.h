@@ -82,7 +82,8 @@ struct DramTiming {
 ///  - "jedec": a controller per channel with banks, rows, JEDEC timing, refresh, FR-FCFS
 ///    scheduling and an address mapping (DramController);
 ///  - "bandwidth_latency": each channel a pipe of bandwidth data_rate x bus width and a fixed
-///    latency, interleaved every interleave_bytes (Dram; fast, for sweeps and formula tests).
+///    latency, interleaved every interleave_bytes (BandwidthLatencyDram; fast, for sweeps and
+///    formula tests).
 /// The defaults are TPU v1's two channels of DDR3-2133 (configs/dram/ddr3_2133.yaml).
 struct DramConfig {
   std::string model = "jedec";        ///< "jedec" or "bandwidth_latency"

@@ -24,7 +24,7 @@ namespace tpu {
 
 /// TPU v1 block diagram (TPU paper, Fig. 1) as TLM-2.0 modules:
 ///
-///   host --host_socket--> HostInterface --+--> Dram <-- WeightFifo <-- Mxu (weight shift-in)
+///   host --host_socket--> HostInterface --+--> DramModel <-- WeightFifo <-- Mxu (weight shift-in)
 ///                              |           +--> Sequencer (registers, instruction buffer)
 ///   host memory <--pcie_socket-+--> UnifiedBuffer <-- Mxu, ActivationUnit
 ///                                   Accumulators  <-- Mxu, ActivationUnit
