@@ -1,5 +1,7 @@
 #include "activation_unit.h"
 
+#include <algorithm>
+
 #include "memory_target.h"
 
 namespace tpu {
@@ -13,14 +15,22 @@ ActivationUnit::ActivationUnit(sc_core::sc_module_name name, const ArchConfig& c
 void ActivationUnit::run() {
   for (;;) {
     const Dispatch d = next();
-    apply(d);
-    sc_core::wait(period_ * double(uint64_t(d.instr.rows) + cfg_.activation.pipeline_cycles));
+    const uint64_t cycles = apply(d);
+    sc_core::wait(period_ * double(cycles + cfg_.activation.pipeline_cycles));
     finish();
   }
 }
 
+uint64_t ActivationUnit::apply(const Dispatch& d) {
+  switch (d.instr.op) {
+    case Opcode::Pool: return apply_pool(d);
+    case Opcode::Vector: return apply_vector(d);
+    default: return apply_activate(d);
+  }
+}
+
 // Functional part of Activate.
-void ActivationUnit::apply(const Dispatch& d) {
+uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
   const uint64_t B = d.instr.rows, C = cfg_.mxu.cols, R = cfg_.mxu.rows;
   const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
@@ -38,11 +48,93 @@ void ActivationUnit::apply(const Dispatch& d) {
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
             B * C, delay, who);
   rows_ += B;
+  return B;
+}
+
+uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
+  const WindowGeometry& g = d.window;
+  const uint64_t R = cfg_.mxu.rows, C = cfg_.mxu.cols, Q = g.out_w, image = uint64_t(g.in_h) * g.in_w;
+  const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
+  uint64_t first, last;
+  g.input_rows(d.instr.src_row, d.instr.out_row, d.instr.rows, &first, &last);
+  in_.resize((last - first) * R);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  transport(ub_socket, tlm::TLM_READ_COMMAND, first * R, reinterpret_cast<uint8_t*>(in_.data()), in_.size(), delay,
+            who + " (input)");
+  const uint64_t B = uint64_t(d.instr.rows) * Q;
+  out_.resize(B * C);
+  std::vector<int32_t> acc(C);
+  uint64_t rows_read = 0;
+  int64_t last_h = -1, last_n = -1;
+  for (uint64_t i = 0; i < d.instr.rows; ++i) {
+    const uint64_t out = uint64_t(d.instr.out_row) + i, n = out / g.out_h, p = out % g.out_h;
+    const uint64_t img = n * image - (first - d.instr.src_row);  // image n's first row within in_
+    const int64_t h0 = int64_t(p * g.stride_h) - int64_t(g.pad_top);
+    // Input image rows entering the line buffer for this output row.
+    for (int64_t h = std::max<int64_t>(h0, 0); h < std::min<int64_t>(h0 + g.pool_h, g.in_h); ++h)
+      if (int64_t(n) != last_n || h > last_h) rows_read += g.in_w, last_h = h, last_n = int64_t(n);
+    for (uint64_t q = 0; q < Q; ++q) {
+      const int64_t w0 = int64_t(q * g.stride_w) - int64_t(g.pad_left);
+      std::fill(acc.begin(), acc.end(), d.instr.average ? 0 : -128);
+      for (int64_t h = h0; h < h0 + int64_t(g.pool_h); ++h) {
+        if (h < 0 || h >= int64_t(g.in_h)) continue;
+        for (int64_t w = w0; w < w0 + int64_t(g.pool_w); ++w) {
+          if (w < 0 || w >= int64_t(g.in_w)) continue;
+          const int8_t* x = &in_[(img + uint64_t(h) * g.in_w + uint64_t(w)) * R];
+          if (d.instr.average)
+            for (uint64_t c = 0; c < C; ++c) acc[c] += x[c];
+          else
+            for (uint64_t c = 0; c < C; ++c) acc[c] = std::max<int32_t>(acc[c], x[c]);
+        }
+      }
+      int8_t* y = &out_[(i * Q + q) * C];
+      for (uint64_t c = 0; c < C; ++c)
+        y[c] = d.instr.average ? activate(acc[c], 0, d.requant, ActivationFunction::Identity) : int8_t(acc[c]);
+    }
+  }
+  transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
+            B * C, delay, who);
+  pool_rows_ += B;
+  return std::max(rows_read, B);
+}
+
+uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
+  const uint64_t R = cfg_.mxu.rows, C = cfg_.mxu.cols, B = d.instr.rows;
+  const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
+  const VectorParams& v = d.vec;
+  const VectorOp op = d.instr.vec_op;
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  in_.resize(B * R);
+  transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.instr.src_row) * R, reinterpret_cast<uint8_t*>(in_.data()),
+            in_.size(), delay, who + " (operand a)");
+  if (op != VectorOp::Unary) {
+    in_b_.resize(B * R);
+    transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(v.source_b) * R, reinterpret_cast<uint8_t*>(in_b_.data()),
+              in_b_.size(), delay, who + " (operand b)");
+  }
+  out_.resize(B * C);
+  for (uint64_t b = 0; b < B; ++b)
+    for (uint64_t c = 0; c < C; ++c) {
+      const int64_t a = int64_t(in_[b * R + c]) + v.offset_a;
+      int64_t x;
+      if (op == VectorOp::Unary) x = a * v.scale_a;
+      else {
+        const int64_t bb = int64_t(in_b_[b * R + c]) + v.offset_b;
+        x = op == VectorOp::Add ? a * v.scale_a + bb * v.scale_b : a * bb;
+      }
+      out_[b * C + c] = activate(saturate_int32(x), 0, d.requant, d.instr.function);
+    }
+  transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
+            B * C, delay, who);
+  vector_rows_ += B;
+  return B;
 }
 
 nlohmann::json ActivationUnit::report() const {
   nlohmann::json j = FunctionalUnit::report();
   j["rows"] = rows_;
+  j["pool_rows"] = pool_rows_;
+  j["vector_rows"] = vector_rows_;
   return j;
 }
 

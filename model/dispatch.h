@@ -22,6 +22,29 @@ struct UnitDependence {
   uint64_t count;
 };
 
+/// Convolve/Pool window geometry (Set_Config registers input_height .. pool_width, isa.h).
+struct WindowGeometry {
+  uint32_t in_h = 1, in_w = 1;        ///< input image H x W (UB rows per image: H*W)
+  uint32_t out_h = 1, out_w = 1;      ///< output image P x Q
+  uint32_t stride_h = 1, stride_w = 1;
+  uint32_t pad_top = 0, pad_left = 0;
+  uint32_t pool_h = 1, pool_w = 1;    ///< Pool window
+  /// UB rows [first, last) of the stacked input images that global output rows
+  /// [out_row, out_row + rows) read: whole images, from image out_row / P to (out_row+rows-1) / P.
+  void input_rows(uint64_t base, uint64_t out_row, uint64_t rows, uint64_t* first, uint64_t* last) const {
+    const uint64_t image = uint64_t(in_h) * in_w;
+    *first = base + (out_row / out_h) * image;
+    *last = base + ((out_row + rows - 1) / out_h + 1) * image;
+  }
+};
+
+/// Vector operand registers (vec_source_b .. vec_offset_b, isa.h).
+struct VectorParams {
+  uint32_t source_b = 0;              ///< UB row of operand b
+  int32_t scale_a = 1, scale_b = 1;   ///< int16
+  int32_t offset_a = 0, offset_b = 0; ///< int16
+};
+
 /// An instruction as the sequencer hands it to a functional unit.
 struct Dispatch {
   Instruction instr;                   ///< the decoded instruction
@@ -29,6 +52,10 @@ struct Dispatch {
   std::vector<UnitDependence> waits;   ///< accumulator interlocks to honour before executing
   RequantParams requant;               ///< Activate: activation registers at dispatch time
   uint32_t bias_row = 0;               ///< Activate with BIAS: UB row of the int32 bias vector
+  WindowGeometry window;               ///< Convolve, Pool: window registers at dispatch time
+  VectorParams vec;                    ///< Vector: operand registers at dispatch time
+  uint32_t tag = 0;                    ///< the tag register at dispatch time (statistics per tag)
+  uint32_t host_row_bytes = 0;         ///< Read/Write_Host_Memory: bytes per UB row (0 = whole row)
 };
 
 /// Printing support required by sc_fifo<Dispatch>.

@@ -11,6 +11,7 @@ Dispatch FunctionalUnit::next() {
   opcode_ = kNoOpcode;
   Dispatch d = instr_in->read();
   opcode_ = static_cast<int>(d.instr.op);
+  tag_ = d.tag;
   if (!d.waits.empty()) {
     set_state(kStall);
     for (const auto& w : d.waits) seq->wait_for(w);

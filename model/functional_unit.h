@@ -53,6 +53,7 @@ class FunctionalUnit : public sc_core::sc_module {
   const Unit unit_;
   const sc_core::sc_time period_;
   uint64_t instructions_ = 0;
+  uint32_t tag_ = 0;         // tag of the instruction held or last held (Set_Config tag)
   int opcode_ = kNoOpcode;   // traced
   int state_ = kIdle;        // traced
   StateTimeAccount account_;

@@ -1,5 +1,7 @@
 #include "host_interface.h"
 
+#include <cstring>
+
 #include <algorithm>
 
 #include "memory_target.h"
@@ -63,8 +65,9 @@ unsigned int HostInterface::host_transport_dbg(tlm::tlm_generic_payload& trans) 
 void HostInterface::run() {
   for (;;) {
     const Dispatch d = next();
-    const uint64_t bytes = uint64_t(d.instr.rows) * cfg_.mxu.rows;
-    const uint64_t ub_addr = uint64_t(d.instr.ub_row) * cfg_.mxu.rows;
+    const uint64_t R = cfg_.mxu.rows, rows = d.instr.rows;
+    const uint64_t row_bytes = d.host_row_bytes ? d.host_row_bytes : R;  // bytes per row on PCIe
+    const uint64_t bytes = rows * row_bytes, ub_addr = uint64_t(d.instr.ub_row) * R;
     const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index) + " (" +
                             disassemble(d.instr) + ")";
     buffer_.resize(bytes);
@@ -72,10 +75,21 @@ void HostInterface::run() {
     if (d.instr.op == Opcode::ReadHostMemory) {
       transport(pcie_socket, tlm::TLM_READ_COMMAND, d.instr.host_addr, buffer_.data(), bytes, delay, who);
       sc_core::wait(to_device_.transfer(sc_core::sc_time_stamp(), bytes) - sc_core::sc_time_stamp());
-      transport(ub_socket, tlm::TLM_WRITE_COMMAND, ub_addr, buffer_.data(), bytes, delay, who);
+      if (row_bytes != R) {  // unpack into whole UB rows, zero filled
+        rows_.assign(rows * R, 0);
+        for (uint64_t r = 0; r < rows; ++r) std::memcpy(&rows_[r * R], &buffer_[r * row_bytes], row_bytes);
+      }
+      transport(ub_socket, tlm::TLM_WRITE_COMMAND, ub_addr, row_bytes != R ? rows_.data() : buffer_.data(), rows * R,
+                delay, who);
       dma_bytes_to_device_ += bytes;
     } else {
-      transport(ub_socket, tlm::TLM_READ_COMMAND, ub_addr, buffer_.data(), bytes, delay, who);
+      if (row_bytes != R) {
+        rows_.resize(rows * R);
+        transport(ub_socket, tlm::TLM_READ_COMMAND, ub_addr, rows_.data(), rows * R, delay, who);
+        for (uint64_t r = 0; r < rows; ++r) std::memcpy(&buffer_[r * row_bytes], &rows_[r * R], row_bytes);
+      } else {
+        transport(ub_socket, tlm::TLM_READ_COMMAND, ub_addr, buffer_.data(), bytes, delay, who);
+      }
       sc_core::wait(to_host_.transfer(sc_core::sc_time_stamp(), bytes) - sc_core::sc_time_stamp());
       transport(pcie_socket, tlm::TLM_WRITE_COMMAND, d.instr.host_addr, buffer_.data(), bytes, delay, who);
       dma_bytes_to_host_ += bytes;

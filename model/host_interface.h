@@ -35,8 +35,10 @@ class PcieDirection {
   BandwidthCounter counter_;
 };
 
-/// Executes Read_Host_Memory (host -> UB: `rows` UB rows of mxu.rows bytes from host_addr) and
-/// Write_Host_Memory (UB -> host) over `pcie_socket`, timed by the link; the data lands in the
+/// Executes Read_Host_Memory (host -> UB: `rows` UB rows from host_addr) and Write_Host_Memory
+/// (UB -> host) over `pcie_socket`, timed by the link. Each UB row moves host_row_bytes bytes (the
+/// register at dispatch; 0 = all mxu.rows bytes), packed back to back on the host side; a row
+/// read from the host is zero filled past them; the data lands in the
 /// UB (or host memory) when the transfer completes. Also forwards the host's own accesses
 /// (`host_socket`) to the weight memory or the sequencer, adding the link's time to the
 /// annotated delay (b_transport) or no time (transport_dbg). Host addresses outside the map
@@ -67,7 +69,7 @@ class HostInterface : public FunctionalUnit {
   tlm_utils::simple_initiator_socket<HostInterface>* route(tlm::tlm_generic_payload& trans);
 
   PcieDirection to_device_, to_host_;
-  std::vector<uint8_t> buffer_;
+  std::vector<uint8_t> buffer_, rows_;  // PCIe bytes; whole UB rows when host_row_bytes packs them
   uint64_t dma_bytes_to_device_ = 0, dma_bytes_to_host_ = 0;
 };
 

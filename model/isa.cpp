@@ -11,7 +11,7 @@
 namespace tpu {
 namespace {
 
-constexpr uint8_t kNumOpcodes = 9;  // 0x00 .. 0x08
+constexpr uint8_t kNumOpcodes = 12;  // 0x00 .. 0x0B
 
 // Reports a "tpu/isa" error; throws std::invalid_argument if SystemC's actions did not throw.
 [[noreturn]] void fail(const std::string& msg) {
@@ -51,8 +51,11 @@ uint64_t get_le(const uint8_t* in, std::size_t pos, std::size_t n) {
 // Which Instruction fields an opcode uses.
 struct Uses {
   bool ub = false, acc = false, rows = false, host = false, dram = false, tiles = false;
+  bool src = false, out_row = false, kernel = false;  // Pool/Vector source, Convolve/Pool output row, Convolve kernel
   bool mm_flags = false;  // accumulate, switch_weights
   bool act = false;       // function, bias
+  bool fn = false;        // function (Activate, Vector)
+  bool average = false, vec_op = false;
   bool cfg = false;       // reg, value
   bool mask = false;      // unit_mask
   unsigned rows_bits = 32;
@@ -69,7 +72,16 @@ Uses uses_of(Opcode op) {
       break;
     case Opcode::ReadWeights: u.dram = u.tiles = true; break;
     case Opcode::MatrixMultiply: u.ub = u.acc = u.rows = u.mm_flags = true; break;
-    case Opcode::Activate: u.ub = u.acc = u.rows = u.act = true; break;
+    case Opcode::Activate: u.ub = u.acc = u.rows = u.act = u.fn = true; break;
+    case Opcode::Convolve:
+      u.ub = u.acc = u.rows = u.mm_flags = u.kernel = u.out_row = true;
+      u.rows_bits = 8;
+      break;
+    case Opcode::Pool:
+      u.ub = u.src = u.out_row = u.rows = u.average = true;
+      u.rows_bits = 16;
+      break;
+    case Opcode::Vector: u.ub = u.src = u.rows = u.fn = u.vec_op = true; break;
     case Opcode::SetConfig: u.cfg = true; break;
     case Opcode::Sync: u.mask = true; break;
     case Opcode::Nop:
@@ -83,21 +95,30 @@ struct Names {
   const char* kind;
   const char *ub, *acc, *rows, *host, *dram, *tiles, *fn, *reg, *value, *units;
   const char *accumulate, *switch_weights, *bias;
+  const char *src, *out_row, *kernel_row, *kernel_col, *average, *vec_op;
 };
 constexpr Names kFieldNames{"field",     "ub_row", "acc_row",  "rows",  "host_addr",
                             "dram_addr", "tiles",  "function", "reg",   "value",
-                            "unit_mask", "accumulate", "switch_weights", "bias"};
+                            "unit_mask", "accumulate", "switch_weights", "bias",
+                            "src_row",   "out_row", "kernel_row", "kernel_col", "average", "vec_op"};
 constexpr Names kOperandNames{"operand", "ub",  "acc",   "rows",       "host",   "dram", "tiles",
                               "fn",      "reg", "value", "units",      "accumulate", "switch",
-                              "bias"};
+                              "bias",    "src", "p0",    "kr",         "ks",     "average", "op"};
 
 // Text names of the activation functions and config registers, indexed by their value.
 constexpr const char* kFunctionNames[] = {"identity", "relu", "sigmoid", "tanh"};
-constexpr const char* kRegisterNames[] = {"act_multiplier", "act_shift", "act_zero_point",
-                                          "act_bias_row"};
+constexpr const char* kRegisterNames[] = {
+    "act_multiplier", "act_shift",   "act_zero_point", "act_bias_row", "input_height",
+    "input_width",    "output_height", "output_width", "stride_h",     "stride_w",
+    "pad_top",        "pad_left",    "pool_height",    "pool_width",   "vec_source_b",
+    "vec_scale_a",    "vec_scale_b", "vec_offset_a",   "vec_offset_b", "tag",
+    "host_row_bytes"};
+constexpr const char* kVectorOpNames[] = {"add", "multiply", "unary"};
+constexpr int kNumVectorOps = 3;
 constexpr const char* kUnitNames[kNumUnits] = {"host", "weights", "matrix", "activation"};
 constexpr int kNumFunctions = 4;
-constexpr int kNumRegisters = 4;
+constexpr int kNumRegisters = kNumConfigRegisters;
+static_assert(sizeof(kRegisterNames) / sizeof(kRegisterNames[0]) == kNumConfigRegisters, "register names");
 
 // Legal value range of a config register (reg must be known).
 void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
@@ -105,7 +126,24 @@ void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
     case ConfigRegister::ActMultiplier: *lo = 0; *hi = (int64_t{1} << 31) - 1; return;
     case ConfigRegister::ActShift: *lo = 0; *hi = 62; return;
     case ConfigRegister::ActZeroPoint: *lo = -128; *hi = 127; return;
-    case ConfigRegister::ActBiasRow: *lo = 0; *hi = (int64_t{1} << 24) - 1; return;
+    case ConfigRegister::ActBiasRow:
+    case ConfigRegister::VecSourceB: *lo = 0; *hi = (int64_t{1} << 24) - 1; return;
+    case ConfigRegister::InputHeight:
+    case ConfigRegister::InputWidth:
+    case ConfigRegister::OutputHeight:
+    case ConfigRegister::OutputWidth: *lo = 1; *hi = 65535; return;
+    case ConfigRegister::StrideH:
+    case ConfigRegister::StrideW:
+    case ConfigRegister::PoolHeight:
+    case ConfigRegister::PoolWidth: *lo = 1; *hi = 255; return;
+    case ConfigRegister::PadTop:
+    case ConfigRegister::PadLeft: *lo = 0; *hi = 255; return;
+    case ConfigRegister::VecScaleA:
+    case ConfigRegister::VecScaleB:
+    case ConfigRegister::VecOffsetA:
+    case ConfigRegister::VecOffsetB: *lo = -32768; *hi = 32767; return;
+    case ConfigRegister::Tag: *lo = 0; *hi = (int64_t{1} << 31) - 1; return;
+    case ConfigRegister::HostRowBytes: *lo = 0; *hi = 65535; return;
   }
   *lo = *hi = 0;
 }
@@ -163,12 +201,27 @@ void validate(const Instruction& in, const std::string& prefix, const Names& n) 
   check_unused(ctx, n, u.mm_flags, n.accumulate, in.accumulate);
   check_unused(ctx, n, u.mm_flags, n.switch_weights, in.switch_weights);
   check_unused(ctx, n, u.act, n.bias, in.bias);
-  check_unused(ctx, n, u.act, n.fn, static_cast<uint8_t>(in.function));
+  check_unused(ctx, n, u.fn, n.fn, static_cast<uint8_t>(in.function));
+  check_unused(ctx, n, u.src, n.src, in.src_row);
+  check_unused(ctx, n, u.out_row, n.out_row, in.out_row);
+  check_unused(ctx, n, u.kernel, n.kernel_row, in.kernel_row);
+  check_unused(ctx, n, u.kernel, n.kernel_col, in.kernel_col);
+  check_unused(ctx, n, u.average, n.average, in.average);
+  check_unused(ctx, n, u.vec_op, n.vec_op, static_cast<uint8_t>(in.vec_op));
   check_unused(ctx, n, u.cfg, n.reg, static_cast<uint8_t>(in.reg));
   check_unused(ctx, n, u.cfg, n.value, static_cast<uint32_t>(in.value));
   check_unused(ctx, n, u.mask, n.units, in.unit_mask);
 
   if (u.ub) check_bits(ctx, n, n.ub, in.ub_row, 24);
+  if (u.src) check_bits(ctx, n, n.src, in.src_row, 24);
+  if (u.out_row) check_bits(ctx, n, n.out_row, in.out_row, 16);
+  if (u.kernel) {
+    check_bits(ctx, n, n.kernel_row, in.kernel_row, 8);
+    check_bits(ctx, n, n.kernel_col, in.kernel_col, 8);
+  }
+  if (u.vec_op && static_cast<uint8_t>(in.vec_op) >= kNumVectorOps)
+    fail(ctx + n.kind + " '" + n.vec_op + "' = " + std::to_string(static_cast<uint8_t>(in.vec_op)) +
+         " is not a vector operation (0 add, 1 multiply, 2 unary)");
   if (u.acc) check_bits(ctx, n, n.acc, in.acc_row, 16);
   if (u.dram) check_bits(ctx, n, n.dram, in.dram_addr, 48);
   if (u.rows) {
@@ -176,13 +229,13 @@ void validate(const Instruction& in, const std::string& prefix, const Names& n) 
     check_bits(ctx, n, n.rows, in.rows, u.rows_bits);
   }
   if (u.tiles) check_nonzero(ctx, n, n.tiles, in.tiles);
-  if (u.act && static_cast<uint8_t>(in.function) >= kNumFunctions)
+  if (u.fn && static_cast<uint8_t>(in.function) >= kNumFunctions)
     fail(ctx + n.kind + " '" + n.fn + "' = " + std::to_string(static_cast<uint8_t>(in.function)) +
          " is not an activation function (0 identity, 1 relu, 2 sigmoid, 3 tanh)");
   if (u.cfg) {
     if (static_cast<uint8_t>(in.reg) >= kNumRegisters)
       fail(ctx + n.kind + " '" + n.reg + "' = " + std::to_string(static_cast<uint8_t>(in.reg)) +
-           " is not a config register (0..3)");
+           " is not a config register (0.." + std::to_string(kNumRegisters - 1) + ")");
     check_value(ctx, n, in.reg, in.value);
   }
   if (u.mask) {
@@ -220,6 +273,28 @@ void encode_checked(const Instruction& in, uint8_t* out, const std::string& pref
       put_le(out, 5, in.acc_row, 2);
       put_le(out, 7, in.rows, 4);
       break;
+    case Opcode::Convolve:
+      out[1] = static_cast<uint8_t>((in.accumulate ? 0x01 : 0) | (in.switch_weights ? 0x02 : 0));
+      put_le(out, 2, in.ub_row, 3);
+      put_le(out, 5, in.acc_row, 2);
+      put_le(out, 7, in.kernel_row, 1);
+      put_le(out, 8, in.kernel_col, 1);
+      put_le(out, 9, in.out_row, 2);
+      put_le(out, 11, in.rows, 1);
+      break;
+    case Opcode::Pool:
+      out[1] = in.average ? 0x01 : 0;
+      put_le(out, 2, in.ub_row, 3);
+      put_le(out, 5, in.src_row, 3);
+      put_le(out, 8, in.out_row, 2);
+      put_le(out, 10, in.rows, 2);
+      break;
+    case Opcode::Vector:
+      out[1] = static_cast<uint8_t>(static_cast<uint8_t>(in.function) | (static_cast<uint8_t>(in.vec_op) << 3));
+      put_le(out, 2, in.ub_row, 3);
+      put_le(out, 5, in.src_row, 3);
+      put_le(out, 8, in.rows, 4);
+      break;
     case Opcode::SetConfig:
       out[1] = static_cast<uint8_t>(in.reg);
       put_le(out, 2, static_cast<uint32_t>(in.value), 4);
@@ -231,7 +306,7 @@ void encode_checked(const Instruction& in, uint8_t* out, const std::string& pref
 }
 
 // Kind of a text operand.
-enum class OperandKind { Number, Flag, Function, Register, Units };
+enum class OperandKind { Number, Flag, Function, Register, Units, VecOp };
 
 // One text operand an opcode accepts.
 struct OperandSpec {
@@ -254,6 +329,15 @@ std::vector<OperandSpec> operands_of(Opcode op) {
     case Opcode::Activate:
       return {{"ub", K::Number, 24},     {"acc", K::Number, 16}, {"rows", K::Number, 32},
               {"fn", K::Function, 0},    {"bias", K::Flag, 0}};
+    case Opcode::Convolve:
+      return {{"ub", K::Number, 24}, {"acc", K::Number, 16},   {"kr", K::Number, 8},       {"ks", K::Number, 8},
+              {"p0", K::Number, 16}, {"rows", K::Number, 8}, {"switch", K::Flag, 0}, {"accumulate", K::Flag, 0}};
+    case Opcode::Pool:
+      return {{"ub", K::Number, 24}, {"src", K::Number, 24}, {"p0", K::Number, 16}, {"rows", K::Number, 16},
+              {"average", K::Flag, 0}};
+    case Opcode::Vector:
+      return {{"ub", K::Number, 24}, {"src", K::Number, 24}, {"rows", K::Number, 32}, {"op", K::VecOp, 0},
+              {"fn", K::Function, 0}};
     case Opcode::SetConfig: return {{"reg", K::Register, 0}, {"value", K::Number, 32}};
     case Opcode::Sync: return {{"units", K::Units, 0}};
     case Opcode::Nop:
@@ -309,15 +393,16 @@ int32_t parse_config_value(const std::string& ctx, ConfigRegister reg, const std
   const bool negative = !text.empty() && text[0] == '-';
   const std::string digits = negative ? text.substr(1) : text;
   const std::string regname = kRegisterNames[static_cast<int>(reg)];
-  if (negative && reg != ConfigRegister::ActZeroPoint)
-    fail(ctx + "operand 'value' = " + text + ": negative values are only allowed for " +
-         "act_zero_point, not " + regname);
+  int64_t lo, hi;
+  register_range(reg, &lo, &hi);
+  if (negative && lo >= 0)
+    fail(ctx + "operand 'value' = " + text + ": " + regname + " takes no negative values");
   uint64_t mag = 0;
   const ParseStatus st = parse_unsigned(digits, &mag);
   const bool is_hex = digits.size() > 1 && (digits[1] == 'x' || digits[1] == 'X');
   if (st == ParseStatus::Bad || (negative && is_hex))
     fail(ctx + "operand 'value' = '" + text + "' is not a number (decimal or 0x hex; " +
-         "negative decimal for act_zero_point)");
+         "negative decimal for signed registers)");
   if (st == ParseStatus::Overflow || mag > (uint64_t{1} << 32))
     value_range_error(ctx, kOperandNames, text, reg);
   const int64_t v = negative ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
@@ -396,9 +481,11 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
   // Register first: the value's range depends on it.
   if (given.count("reg")) {
     const int r = lookup(kRegisterNames, kNumRegisters, given["reg"]);
-    if (r < 0)
-      fail(ctx + "operand 'reg' = '" + given["reg"] +
-           "' is not one of act_multiplier, act_shift, act_zero_point, act_bias_row");
+    if (r < 0) {
+      std::string all;
+      for (int i = 0; i < kNumRegisters; ++i) all += std::string(i ? ", " : "") + kRegisterNames[i];
+      fail(ctx + "operand 'reg' = '" + given["reg"] + "' is not one of " + all);
+    }
     in.reg = static_cast<ConfigRegister>(r);
   }
   for (const auto& [key, text] : given) {
@@ -409,8 +496,15 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
       case OperandKind::Flag:
         if (key == "switch") in.switch_weights = true;
         else if (key == "accumulate") in.accumulate = true;
+        else if (key == "average") in.average = true;
         else in.bias = true;
         break;
+      case OperandKind::VecOp: {
+        const int o = lookup(kVectorOpNames, kNumVectorOps, text);
+        if (o < 0) fail(ctx + "operand 'op' = '" + text + "' is not one of add, multiply, unary");
+        in.vec_op = static_cast<VectorOp>(o);
+        break;
+      }
       case OperandKind::Function: {
         const int f = lookup(kFunctionNames, kNumFunctions, text);
         if (f < 0)
@@ -431,6 +525,10 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
         else if (key == "rows") in.rows = static_cast<uint32_t>(v);
         else if (key == "host") in.host_addr = static_cast<uint32_t>(v);
         else if (key == "dram") in.dram_addr = v;
+        else if (key == "src") in.src_row = static_cast<uint32_t>(v);
+        else if (key == "p0") in.out_row = static_cast<uint32_t>(v);
+        else if (key == "kr") in.kernel_row = static_cast<uint32_t>(v);
+        else if (key == "ks") in.kernel_col = static_cast<uint32_t>(v);
         else in.tiles = static_cast<uint32_t>(v);
         break;
     }
@@ -446,7 +544,9 @@ bool Instruction::operator==(const Instruction& o) const {
   return op == o.op && ub_row == o.ub_row && acc_row == o.acc_row && rows == o.rows &&
          host_addr == o.host_addr && dram_addr == o.dram_addr && tiles == o.tiles &&
          accumulate == o.accumulate && switch_weights == o.switch_weights && bias == o.bias &&
-         function == o.function && reg == o.reg && value == o.value && unit_mask == o.unit_mask;
+         function == o.function && reg == o.reg && value == o.value && unit_mask == o.unit_mask &&
+         src_row == o.src_row && out_row == o.out_row && kernel_row == o.kernel_row &&
+         kernel_col == o.kernel_col && average == o.average && vec_op == o.vec_op;
 }
 
 bool unit_of(Opcode op, Unit* unit) {
@@ -455,8 +555,11 @@ bool unit_of(Opcode op, Unit* unit) {
     case Opcode::ReadHostMemory:
     case Opcode::WriteHostMemory: u = Unit::Host; break;
     case Opcode::ReadWeights: u = Unit::Weights; break;
-    case Opcode::MatrixMultiply: u = Unit::Matrix; break;
-    case Opcode::Activate: u = Unit::Activation; break;
+    case Opcode::MatrixMultiply:
+    case Opcode::Convolve: u = Unit::Matrix; break;
+    case Opcode::Activate:
+    case Opcode::Pool:
+    case Opcode::Vector: u = Unit::Activation; break;
     default: return false;
   }
   if (unit != nullptr) *unit = u;
@@ -474,6 +577,9 @@ const char* mnemonic(Opcode op) {
     case Opcode::SetConfig: return "set_config";
     case Opcode::Sync: return "sync";
     case Opcode::Halt: return "halt";
+    case Opcode::Convolve: return "convolve";
+    case Opcode::Pool: return "pool";
+    case Opcode::Vector: return "vector";
   }
   return "unknown";
 }
@@ -498,6 +604,9 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
     case Opcode::ReadWeights: first_reserved = 12; break;
     case Opcode::MatrixMultiply: first_reserved = 11; flag_bits = 0x03; break;
     case Opcode::Activate: first_reserved = 11; flag_bits = 0x0F; break;
+    case Opcode::Convolve: first_reserved = 12; flag_bits = 0x03; break;
+    case Opcode::Pool: first_reserved = 12; flag_bits = 0x01; break;
+    case Opcode::Vector: first_reserved = 12; flag_bits = 0x1F; break;
     case Opcode::SetConfig: first_reserved = 6; flag_bits = 0xFF; break;  // register id
     case Opcode::Sync: flag_bits = 0xFF; break;  // unit mask, checked by validate()
     case Opcode::Nop:
@@ -534,14 +643,40 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
       d.acc_row = static_cast<uint32_t>(get_le(in, 5, 2));
       d.rows = static_cast<uint32_t>(get_le(in, 7, 4));
       break;
+    case Opcode::Convolve:
+      d.accumulate = flags & 0x01;
+      d.switch_weights = flags & 0x02;
+      d.ub_row = static_cast<uint32_t>(get_le(in, 2, 3));
+      d.acc_row = static_cast<uint32_t>(get_le(in, 5, 2));
+      d.kernel_row = static_cast<uint32_t>(get_le(in, 7, 1));
+      d.kernel_col = static_cast<uint32_t>(get_le(in, 8, 1));
+      d.out_row = static_cast<uint32_t>(get_le(in, 9, 2));
+      d.rows = static_cast<uint32_t>(get_le(in, 11, 1));
+      break;
+    case Opcode::Pool:
+      d.average = flags & 0x01;
+      d.ub_row = static_cast<uint32_t>(get_le(in, 2, 3));
+      d.src_row = static_cast<uint32_t>(get_le(in, 5, 3));
+      d.out_row = static_cast<uint32_t>(get_le(in, 8, 2));
+      d.rows = static_cast<uint32_t>(get_le(in, 10, 2));
+      break;
+    case Opcode::Vector:
+      d.function = static_cast<ActivationFunction>(flags & 0x07);
+      d.vec_op = static_cast<VectorOp>((flags >> 3) & 0x03);
+      d.ub_row = static_cast<uint32_t>(get_le(in, 2, 3));
+      d.src_row = static_cast<uint32_t>(get_le(in, 5, 3));
+      d.rows = static_cast<uint32_t>(get_le(in, 8, 4));
+      break;
     case Opcode::SetConfig: {
       d.reg = static_cast<ConfigRegister>(flags);
       const uint32_t raw = static_cast<uint32_t>(get_le(in, 2, 4));
       d.value = static_cast<int32_t>(raw);
       // Range-check here so that a raw value >= 2^31 is shown unsigned for unsigned registers.
-      if (flags < kNumRegisters)
-        check_value(ctx, kFieldNames, d.reg,
-                    d.reg == ConfigRegister::ActZeroPoint ? int64_t{d.value} : int64_t{raw});
+      if (flags < kNumRegisters) {
+        int64_t lo, hi;
+        register_range(d.reg, &lo, &hi);
+        check_value(ctx, kFieldNames, d.reg, lo < 0 ? int64_t{d.value} : int64_t{raw});
+      }
       break;
     }
     case Opcode::Sync: d.unit_mask = flags; break;
@@ -595,6 +730,23 @@ std::string disassemble(const Instruction& in) {
         s += std::string(" fn=") + kFunctionNames[static_cast<int>(in.function)];
         if (in.bias) s += " bias";
       }
+      break;
+    case Opcode::Convolve:
+      s += " ub=" + hex(in.ub_row) + " acc=" + hex(in.acc_row) + " kr=" + std::to_string(in.kernel_row) +
+           " ks=" + std::to_string(in.kernel_col) + " p0=" + std::to_string(in.out_row) +
+           " rows=" + std::to_string(in.rows);
+      if (in.switch_weights) s += " switch";
+      if (in.accumulate) s += " accumulate";
+      break;
+    case Opcode::Pool:
+      s += " ub=" + hex(in.ub_row) + " src=" + hex(in.src_row) + " p0=" + std::to_string(in.out_row) +
+           " rows=" + std::to_string(in.rows);
+      if (in.average) s += " average";
+      break;
+    case Opcode::Vector:
+      s += " ub=" + hex(in.ub_row) + " src=" + hex(in.src_row) + " rows=" + std::to_string(in.rows) +
+           " op=" + kVectorOpNames[static_cast<int>(in.vec_op)] +
+           " fn=" + kFunctionNames[static_cast<int>(in.function)];
       break;
     case Opcode::SetConfig:
       s += std::string(" reg=") + kRegisterNames[static_cast<int>(in.reg)] +

@@ -13,7 +13,8 @@
 //   op    mnemonic            flags                                operands
 //   0x00  Nop                 0                                    -
 //   0x01  Read_Host_Memory    0                                    [2..4] ub_row u24, [5..8] host_addr u32 (bytes),
-//                                                                  [9..11] rows u24 (>=1): host -> UB
+//                                                                  [9..11] rows u24 (>=1): host -> UB (host_row_bytes
+//                                                                  of each row, register host_row_bytes)
 //   0x02  Write_Host_Memory   0                                    same fields: UB -> host
 //   0x03  Read_Weights        0                                    [2..7] dram_addr u48 (bytes), [8..11] tiles u32 (>=1):
 //                                                                  consecutive rows*cols-byte tiles into the weight FIFO
@@ -25,6 +26,34 @@
 //   0x07  Sync                unit mask: bit0 host, bit1 weights,   -
 //                             bit2 matrix, bit3 activation (!= 0)
 //   0x08  Halt                0                                    -
+//   0x09  Convolve            bit0 ACCUMULATE, bit1 SWITCH         [2..4] ub_row u24, [5..6] acc_row u16, [7] kernel_row u8,
+//                                                                  [8] kernel_col u8, [9..10] out_row u16, [11] rows u8 (>=1)
+//   0x0A  Pool                bit0 AVERAGE (else max)              [2..4] ub_row u24 (destination), [5..7] src_row u24,
+//                                                                  [8..9] out_row u16, [10..11] rows u16 (>=1)
+//   0x0B  Vector              bits0-2 function, bits3-4 operation  [2..4] ub_row u24 (destination), [5..7] src_row u24
+//                             (0 add, 1 multiply, 2 unary)         (operand a), [8..11] rows u32 (>=1)
+//
+// Convolve is MatrixMultiply with a 2-D length (TPU paper, Sec. 2 and 9: input channels on the
+// array rows, output channels on the columns, one pass per kernel position accumulating into the
+// accumulators). The data-setup path generates the block's rows from the window registers
+// (Set_Config input_height H, input_width W, output_height P, output_width Q, stride_h, stride_w,
+// pad_top, pad_left): the input is N images of H x W UB rows stacked from ub_row (image n at
+// ub_row + n*H*W, pixel (h, w) at + h*W + w, one row = mxu.rows channels). Global output rows
+// g = out_row .. out_row+rows-1 (image g / P, output row p = g % P) times Q columns give
+// B = rows * Q array rows: output pixel (p, q) of image n reads input pixel (p*stride_h +
+// kernel_row - pad_top, q*stride_w + kernel_col - pad_left), or a zero row outside the image,
+// and its sums go to accumulator row acc_row + (g - out_row) * Q + q. Time: as MatrixMultiply
+// with B rows.
+// Pool (activation unit, "Normalize/Pool" of the paper's Fig. 1) reads the same window geometry
+// with a pool_height x pool_width window from src_row and writes rows * Q UB rows from ub_row
+// (output pixel of global row g, column q at ub_row + (g - out_row) * Q + q): max over the window
+// positions inside the image, or with AVERAGE the sum of those positions (padding counts 0)
+// requantized by act_multiplier/act_shift/act_zero_point (identity function).
+// Vector (activation unit) works row by row on rows UB rows of int8: operand a from src_row,
+// operand b from register vec_source_b; v = (a+oa)*sa + (b+ob)*sb (add), (a+oa)*(b+ob)
+// (multiply) or (a+oa)*sa (unary), exact, then saturated to int32 and requantized with the act_*
+// registers and the function, as Activate (quant.h). sa, sb, oa, ob: registers vec_scale_a/b,
+// vec_offset_a/b (int16).
 //
 // Text form (one instruction per line, case-insensitive mnemonics and keys, numbers decimal or
 // 0x-hex, '#' or ';' starts a comment):
@@ -34,6 +63,9 @@
 //   read_weights dram=0x10000 tiles=4
 //   matrix_multiply ub=0x100 acc=0x0 rows=64 switch accumulate
 //   activate ub=0x200 acc=0x0 rows=64 fn=relu bias
+//   convolve ub=0x0 acc=0x0 kr=1 ks=2 p0=0 rows=8 switch accumulate
+//   pool ub=0x400 src=0x0 p0=0 rows=4 average
+//   vector ub=0x500 src=0x100 rows=49 op=add fn=relu
 //   set_config reg=act_multiplier value=1518500250
 //   sync units=host,matrix
 //   halt
@@ -59,6 +91,9 @@ enum class Opcode : uint8_t {
   SetConfig = 0x06,
   Sync = 0x07,
   Halt = 0x08,
+  Convolve = 0x09,
+  Pool = 0x0A,
+  Vector = 0x0B,
 };
 
 /// Nonlinear function applied by Activate (flags bits 0-2).
@@ -70,25 +105,58 @@ enum class ConfigRegister : uint8_t {
   ActShift = 1,       ///< requantization right shift, 0 .. 62
   ActZeroPoint = 2,   ///< output zero point, -128 .. 127 (identity and relu only)
   ActBiasRow = 3,     ///< UB row of the int32 bias vector read by Activate with BIAS, 0 .. 2^24-1
+  InputHeight = 4,    ///< Convolve/Pool window geometry: input image H, 1 .. 65535 (reset 1)
+  InputWidth = 5,     ///< input image W, 1 .. 65535 (reset 1)
+  OutputHeight = 6,   ///< output image P, 1 .. 65535 (reset 1)
+  OutputWidth = 7,    ///< output image Q, 1 .. 65535 (reset 1)
+  StrideH = 8,        ///< vertical stride, 1 .. 255 (reset 1)
+  StrideW = 9,        ///< horizontal stride, 1 .. 255 (reset 1)
+  PadTop = 10,        ///< rows of zero padding above the image, 0 .. 255 (reset 0)
+  PadLeft = 11,       ///< columns of zero padding left of the image, 0 .. 255 (reset 0)
+  PoolHeight = 12,    ///< Pool window height, 1 .. 255 (reset 1)
+  PoolWidth = 13,     ///< Pool window width, 1 .. 255 (reset 1)
+  VecSourceB = 14,    ///< Vector operand b: UB row, 0 .. 2^24-1 (reset 0)
+  VecScaleA = 15,     ///< Vector operand scales and offsets, int16 (reset 1, 1, 0, 0)
+  VecScaleB = 16,
+  VecOffsetA = 17,
+  VecOffsetB = 18,
+  Tag = 19,           ///< debug tag carried by later instructions (the paper's debug-tag; statistics
+                      ///< per tag, e.g. per layer), 0 .. 2^31-1 (reset 0)
+  HostRowBytes = 20,  ///< bytes of each UB row that Read/Write_Host_Memory move: the host side is
+                      ///< rows x n packed bytes, the rest of a written UB row is zeroed; 0 (reset) =
+                      ///< the whole row (mxu.rows bytes); 0 .. 65535, at most mxu.rows when used
 };
+
+/// Number of config registers (ids 0 .. kNumConfigRegisters-1).
+constexpr int kNumConfigRegisters = 21;
+
+/// Element-wise operation of Vector (flags bits 3-4).
+enum class VectorOp : uint8_t { Add = 0, Multiply = 1, Unary = 2 };
 
 /// Functional units of the sequencer's pipeline; Sync masks use bit (1 << unit).
 enum class Unit : uint8_t { Host = 0, Weights = 1, Matrix = 2, Activation = 3 };
+// Convolve runs on the matrix unit; Pool and Vector on the activation unit.
 constexpr int kNumUnits = 4;
 
 /// One decoded instruction. Only the fields of its opcode are meaningful; the rest are 0.
 struct Instruction {
   Opcode op = Opcode::Nop;
-  uint32_t ub_row = 0;        ///< UB row (Read/Write_Host_Memory, MatrixMultiply, Activate)
-  uint32_t acc_row = 0;       ///< accumulator row (MatrixMultiply, Activate)
-  uint32_t rows = 0;          ///< rows moved or processed (>= 1 where used)
+  uint32_t ub_row = 0;        ///< UB row (Read/Write_Host_Memory, MatrixMultiply, Activate, Convolve, Pool, Vector)
+  uint32_t acc_row = 0;       ///< accumulator row (MatrixMultiply, Activate, Convolve)
+  uint32_t rows = 0;          ///< rows moved or processed (>= 1 where used; output image rows for Convolve/Pool)
+  uint32_t src_row = 0;       ///< source UB row (Pool, Vector operand a)
+  uint32_t out_row = 0;       ///< first global output row (Convolve, Pool)
+  uint32_t kernel_row = 0;    ///< kernel position (Convolve)
+  uint32_t kernel_col = 0;
+  bool average = false;       ///< Pool: average instead of max
+  VectorOp vec_op = VectorOp::Add;  ///< Vector
   uint32_t host_addr = 0;     ///< host byte address (Read/Write_Host_Memory)
   uint64_t dram_addr = 0;     ///< weight memory byte address (Read_Weights), < 2^48
   uint32_t tiles = 0;         ///< weight tiles (Read_Weights), >= 1
-  bool accumulate = false;    ///< MatrixMultiply: add into the accumulators instead of overwriting
-  bool switch_weights = false;///< MatrixMultiply: switch to the next weight tile first
+  bool accumulate = false;    ///< MatrixMultiply/Convolve: add into the accumulators instead of overwriting
+  bool switch_weights = false;///< MatrixMultiply/Convolve: switch to the next weight tile first
   bool bias = false;          ///< Activate: add the int32 bias vector at register ActBiasRow
-  ActivationFunction function = ActivationFunction::Identity;  ///< Activate
+  ActivationFunction function = ActivationFunction::Identity;  ///< Activate, Vector
   ConfigRegister reg = ConfigRegister::ActMultiplier;           ///< Set_Config
   int32_t value = 0;          ///< Set_Config value
   uint8_t unit_mask = 0;      ///< Sync: bit (1 << Unit)

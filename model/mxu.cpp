@@ -41,8 +41,55 @@ void Mxu::update_category() {
         : reason == int(MxuIdleReason::NotRunning) ? kNotRunning
                                                     : kNonMatrix;
   }
+  // Table 3 per tag: close the interval that ends now.
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (category_ != kNotRunning && now > tag_since_) {
+    if (held_) by_tag_[tag_][size_t(category_)] += now - tag_since_;
+    else pending_[size_t(category_)] += now - tag_since_;
+  }
+  tag_since_ = now;
+  held_ = state_ != kIdle;
+  if (held_) {  // idle time so far was waiting for this instruction
+    auto& t = by_tag_[tag_];
+    for (size_t i = 0; i < pending_.size(); ++i) t[i] += pending_[i], pending_[i] = sc_core::SC_ZERO_TIME;
+  }
   category_ = c;
   table3_.enter(c);
+}
+
+std::map<uint32_t, Mxu::Table3Cycles> Mxu::table3_by_tag() const {
+  std::map<uint32_t, std::array<sc_core::sc_time, kNotRunning>> t = by_tag_;
+  std::array<sc_core::sc_time, kNotRunning> rest = pending_;  // trailing idle: the last tag
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (category_ != kNotRunning && now > tag_since_) (held_ ? t[tag_] : rest)[size_t(category_)] += now - tag_since_;
+  auto& last = t[tag_];
+  for (size_t i = 0; i < rest.size(); ++i) last[i] += rest[i];
+  std::map<uint32_t, Table3Cycles> out;
+  for (const auto& [tag, times] : t)
+    for (size_t i = 0; i < times.size(); ++i) out[tag][i] = to_cycles(times[i], period_);
+  return out;
+}
+
+void Mxu::gather_convolve(const Dispatch& d) {
+  const WindowGeometry& g = d.window;
+  const uint64_t Q = g.out_w, B = uint64_t(d.instr.rows) * Q, image = uint64_t(g.in_h) * g.in_w;
+  rows_.assign(B * R_, 0);
+  line_.resize(uint64_t(g.in_w) * R_);
+  const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index) + " (data setup)";
+  for (uint64_t i = 0; i < d.instr.rows; ++i) {
+    const uint64_t out = uint64_t(d.instr.out_row) + i, n = out / g.out_h, p = out % g.out_h;
+    const int64_t h = int64_t(p * g.stride_h + d.instr.kernel_row) - int64_t(g.pad_top);
+    if (h < 0 || h >= int64_t(g.in_h)) continue;  // the whole output row reads padding
+    // One input image row feeds this output row; read it once (the data-setup line buffer).
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    transport(ub_socket, tlm::TLM_READ_COMMAND, (uint64_t(d.instr.ub_row) + n * image + uint64_t(h) * g.in_w) * R_,
+              reinterpret_cast<uint8_t*>(line_.data()), line_.size(), delay, who);
+    for (uint64_t q = 0; q < Q; ++q) {
+      const int64_t w = int64_t(q * g.stride_w + d.instr.kernel_col) - int64_t(g.pad_left);
+      if (w >= 0 && w < int64_t(g.in_w))
+        std::memcpy(&rows_[(i * Q + q) * R_], &line_[uint64_t(w) * R_], R_);
+    }
+  }
 }
 
 void Mxu::shifter() {
@@ -90,11 +137,17 @@ void Mxu::run() {
           << ") multiplies before any weight tile was switched in (the first MatrixMultiply needs SWITCH)";
       SC_REPORT_ERROR("tpu/mxu", msg.str().c_str());
     }
-    const uint64_t B = d.instr.rows;
-    rows_.resize(B * R_);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.instr.ub_row) * R_, reinterpret_cast<uint8_t*>(rows_.data()),
-              B * R_, delay, std::string(name()) + ": instruction " + std::to_string(d.index));
+    uint64_t B = d.instr.rows;
+    if (d.instr.op == Opcode::Convolve) {
+      B *= d.window.out_w;
+      gather_convolve(d);
+    } else {
+      rows_.resize(B * R_);
+      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+      transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.instr.ub_row) * R_,
+                reinterpret_cast<uint8_t*>(rows_.data()), B * R_, delay,
+                std::string(name()) + ": instruction " + std::to_string(d.index));
+    }
     const uint64_t start = to_cycles(sc_core::sc_time_stamp(), period_);
     in_array_.push_back({d.index, d.instr.acc_row, B, d.instr.accumulate, log_.size()});
     if (record_) log_.push_back({d.index, start, start + B, 0, d.instr.switch_weights});
@@ -102,6 +155,7 @@ void Mxu::run() {
     ++blocks_;
     rows_streamed_ += B;
     array_macs_ += B * R_ * C_;
+    macs_by_tag_[d.tag] += B * R_ * C_;
   }
 }
 

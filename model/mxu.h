@@ -8,7 +8,9 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <array>
 #include <deque>
+#include <map>
 #include <memory>
 
 #include "functional_unit.h"
@@ -48,6 +50,16 @@ namespace tpu {
 /// one (idle cycles take the reason the sequencer gives on `idle_reason`; cycles waiting for an
 /// accumulator interlock count as non-matrix).
 ///
+/// Convolve (isa.h) is MatrixMultiply whose B = rows * Q array rows come from the data-setup
+/// path: it reads the UB rows of the input pixels each output pixel needs for one kernel
+/// position (strides and zero padding from the window registers) instead of consecutive rows.
+/// The array, its timing and the accumulators treat the block exactly as a MatrixMultiply's.
+///
+/// Table 3 per tag: the same split is kept per value of the tag register (e.g. per layer): busy
+/// and stall cycles go to the tag of the instruction held; idle cycles go to the tag of the next
+/// instruction the MXU receives (the work that was waiting), and idle cycles after the last one
+/// to the last tag.
+///
 /// Errors (SC_REPORT_ERROR "tpu/mxu"): a MatrixMultiply before any SWITCH loaded a tile.
 class Mxu : public FunctionalUnit, public MxuSink {
  public:
@@ -80,6 +92,12 @@ class Mxu : public FunctionalUnit, public MxuSink {
   /// Array MACs performed (B x R x C per block, including padding).
   uint64_t array_macs() const { return array_macs_; }
   void trace(sc_core::sc_trace_file* tf, const std::string& prefix) const override;
+  /// Cycles per Table 3 category (kActive .. kInputStall) of one tag.
+  using Table3Cycles = std::array<uint64_t, kNotRunning>;
+  /// Table 3 cycles per tag (see the class comment); the tags' sums equal the totals.
+  std::map<uint32_t, Table3Cycles> table3_by_tag() const;
+  /// Array MACs (B x R x C per block) per tag.
+  const std::map<uint32_t, uint64_t>& array_macs_by_tag() const { return macs_by_tag_; }
   /// Adds table3 {category: cycles}, blocks, rows, array_macs, tiles_switched.
   nlohmann::json report() const override;
 
@@ -94,6 +112,8 @@ class Mxu : public FunctionalUnit, public MxuSink {
   };
   void run();
   void shifter();
+  /// Data setup of Convolve: fills rows_ with the block's B x R input rows.
+  void gather_convolve(const Dispatch& d);
   void update_category();
   void state_changed() override { update_category(); }
   /// MxuSink: writes a block's sums into the accumulators and completes its instruction.
@@ -115,6 +135,14 @@ class Mxu : public FunctionalUnit, public MxuSink {
   bool record_ = false;
   std::vector<BlockTiming> log_;
   uint64_t blocks_ = 0, rows_streamed_ = 0, array_macs_ = 0, tiles_switched_ = 0;
+  // Table 3 per tag: time of the current interval goes to tag_ when the MXU held an instruction,
+  // else to pending_ (handed to the next instruction's tag).
+  std::map<uint32_t, std::array<sc_core::sc_time, kNotRunning>> by_tag_;
+  std::array<sc_core::sc_time, kNotRunning> pending_{};
+  sc_core::sc_time tag_since_;
+  bool held_ = false;
+  std::map<uint32_t, uint64_t> macs_by_tag_;
+  std::vector<int8_t> line_;                 // scratch: one input image row (Convolve)
 };
 
 }  // namespace tpu

@@ -39,7 +39,7 @@ class MxuDatapath {
   virtual void trace(sc_core::sc_trace_file*, const std::string&) const {}
 };
 
-/// The analytic datapath: products by a plain int8 GEMM on the whole block (bit exact), time by
+/// The analytic datapath: products by oneDNN's int8 GEMM on the whole block (bit exact), time by
 /// the formulas of mxu_pins.h (shift: weight_shift_cycles; rows: one per cycle; sums after
 /// R + C - 1 cycles).
 class AnalyticDatapath : public sc_core::sc_module, public MxuDatapath {

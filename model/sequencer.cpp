@@ -91,12 +91,19 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
   };
   switch (in.op) {
     case Opcode::ReadHostMemory:
+    case Opcode::WriteHostMemory:
+      if (host_row_bytes_ > cfg_.mxu.rows) {
+        std::ostringstream m;
+        m << "host_row_bytes = " << host_row_bytes_ << " exceeds the " << cfg_.mxu.rows << "-byte UB row";
+        fail(index, in, m.str());
+      }
+      if (in.op == Opcode::WriteHostMemory) {
+        ub(in.ub_row, in.rows, "source");
+        f.ub_read_lo = in.ub_row, f.ub_read_hi = uint64_t(in.ub_row) + in.rows;
+        break;
+      }
       ub(in.ub_row, in.rows, "destination");
       f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + in.rows;
-      break;
-    case Opcode::WriteHostMemory:
-      ub(in.ub_row, in.rows, "source");
-      f.ub_read_lo = in.ub_row, f.ub_read_hi = uint64_t(in.ub_row) + in.rows;
       break;
     case Opcode::MatrixMultiply:
       ub(in.ub_row, in.rows, "input");
@@ -116,6 +123,36 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
       }
       break;
     }
+    case Opcode::Convolve: {
+      const uint64_t q = window_.out_w, b = uint64_t(in.rows) * q;
+      uint64_t first, last;
+      window_.input_rows(in.ub_row, in.out_row, in.rows, &first, &last);
+      ub(first, last - first, "input image");
+      acc(in.acc_row, b);
+      f.ub_read_lo = first, f.ub_read_hi = last;
+      f.acc_write_lo = in.acc_row, f.acc_write_hi = uint64_t(in.acc_row) + b;
+      break;
+    }
+    case Opcode::Pool: {
+      const uint64_t b = uint64_t(in.rows) * window_.out_w;
+      uint64_t first, last;
+      window_.input_rows(in.src_row, in.out_row, in.rows, &first, &last);
+      ub(first, last - first, "input image");
+      ub(in.ub_row, b, "destination");
+      f.ub_read_lo = first, f.ub_read_hi = last;
+      f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + b;
+      break;
+    }
+    case Opcode::Vector:
+      ub(in.src_row, in.rows, "operand a");
+      ub(in.ub_row, in.rows, "destination");
+      f.ub_read_lo = in.src_row, f.ub_read_hi = uint64_t(in.src_row) + in.rows;
+      f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + in.rows;
+      if (in.vec_op != VectorOp::Unary) {
+        ub(vec_.source_b, in.rows, "operand b");
+        f.ub_read2_lo = vec_.source_b, f.ub_read2_hi = uint64_t(vec_.source_b) + in.rows;
+      }
+      break;
     case Opcode::ReadWeights: {
       const uint64_t end = in.dram_addr + uint64_t(in.tiles) * cfg_.tile_bytes();
       if (end > cfg_.dram.capacity_bytes) {
@@ -140,6 +177,10 @@ void Sequencer::dispatch(const Instruction& in, uint64_t index) {
   d.index = index;
   d.requant = requant_;
   d.bias_row = bias_row_;
+  d.window = window_;
+  d.vec = vec_;
+  d.tag = tag_;
+  d.host_row_bytes = host_row_bytes_;
   const Footprint f = footprint(in, index);
   std::array<uint64_t, kNumUnits> wait_count{};
   for (int v = 0; v < kNumUnits; ++v) {
@@ -231,6 +272,23 @@ void Sequencer::run() {
             case ConfigRegister::ActShift: requant_.shift = uint32_t(in.value); break;
             case ConfigRegister::ActZeroPoint: requant_.zero_point = in.value; break;
             case ConfigRegister::ActBiasRow: bias_row_ = uint32_t(in.value); break;
+            case ConfigRegister::InputHeight: window_.in_h = uint32_t(in.value); break;
+            case ConfigRegister::InputWidth: window_.in_w = uint32_t(in.value); break;
+            case ConfigRegister::OutputHeight: window_.out_h = uint32_t(in.value); break;
+            case ConfigRegister::OutputWidth: window_.out_w = uint32_t(in.value); break;
+            case ConfigRegister::StrideH: window_.stride_h = uint32_t(in.value); break;
+            case ConfigRegister::StrideW: window_.stride_w = uint32_t(in.value); break;
+            case ConfigRegister::PadTop: window_.pad_top = uint32_t(in.value); break;
+            case ConfigRegister::PadLeft: window_.pad_left = uint32_t(in.value); break;
+            case ConfigRegister::PoolHeight: window_.pool_h = uint32_t(in.value); break;
+            case ConfigRegister::PoolWidth: window_.pool_w = uint32_t(in.value); break;
+            case ConfigRegister::VecSourceB: vec_.source_b = uint32_t(in.value); break;
+            case ConfigRegister::VecScaleA: vec_.scale_a = in.value; break;
+            case ConfigRegister::VecScaleB: vec_.scale_b = in.value; break;
+            case ConfigRegister::VecOffsetA: vec_.offset_a = in.value; break;
+            case ConfigRegister::VecOffsetB: vec_.offset_b = in.value; break;
+            case ConfigRegister::Tag: tag_ = uint32_t(in.value); break;
+            case ConfigRegister::HostRowBytes: host_row_bytes_ = uint32_t(in.value); break;
           }
           break;
         case Opcode::Sync:

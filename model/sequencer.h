@@ -108,6 +108,9 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   std::array<uint64_t, kNumUnits> dispatched_{}, completed_{};
   RequantParams requant_;
   uint32_t bias_row_ = 0;
+  WindowGeometry window_;
+  VectorParams vec_;
+  uint32_t tag_ = 0, host_row_bytes_ = 0;
   uint64_t retired_ = 0;
   int pc_ = -1;                  // traced: index of the instruction being issued
   int opcode_ = 0xff;            // traced

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Installs every Debian package tpu-tlm needs on a fresh Debian 12 machine:
-#   build:    g++, CMake, pkg-config, SystemC 2.3.4 with TLM, yaml-cpp, Boost, nlohmann-json
+#   build:    g++, CMake, pkg-config, SystemC 2.3.4 with TLM, yaml-cpp, Boost, nlohmann-json,
+#             oneDNN (the MXU's int8 GEMM)
 #   tests:    GoogleTest; Verilator 5 for the RTL co-simulation tests (ctest -L rtl)
-#   scripts:  numpy and scikit-learn for scripts/make_workloads.py (Debian's /usr/bin/python3)
+#   scripts:  numpy, PyYAML, scikit-learn, matplotlib (workload generators, the int8 reference,
+#             plots); ONNX, PyTorch and torchvision (ONNX import and its tests), all Debian's
+#             /usr/bin/python3 packages
 # GTKWave, to open the VCD traces, is optional: set WITH_GTKWAVE=1.
 # Runs apt-get as root (or through sudo). Safe to run again.
 set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config
-  libsystemc-dev libyaml-cpp-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev
+  libsystemc-dev libyaml-cpp-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev libdnnl-dev
   libgtest-dev verilator
-  python3 python3-numpy python3-sklearn
+  python3 python3-numpy python3-yaml python3-sklearn python3-matplotlib
+  python3-onnx python3-torch python3-torchvision
 )
 [ "${WITH_GTKWAVE:-0}" = 1 ] && packages+=(gtkwave)
 
