@@ -4,6 +4,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "program_builder.h"
 #include "report.h"
 
 namespace tpu {
@@ -13,28 +14,6 @@ constexpr const char* kMsgType = "tpu/lowering";
 
 uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
-// Builders for the instructions the lowering emits.
-Instruction host_transfer(Opcode op, uint64_t ub_row, uint64_t host_addr, uint64_t rows) {
-  Instruction in;
-  in.op = op;
-  in.ub_row = uint32_t(ub_row);
-  in.host_addr = uint32_t(host_addr);
-  in.rows = uint32_t(rows);
-  return in;
-}
-Instruction sync(Unit u) {
-  Instruction in;
-  in.op = Opcode::Sync;
-  in.unit_mask = uint8_t(1u << int(u));
-  return in;
-}
-Instruction set_config(ConfigRegister reg, int32_t value) {
-  Instruction in;
-  in.op = Opcode::SetConfig;
-  in.reg = reg;
-  in.value = value;
-  return in;
-}
 }  // namespace
 
 LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
@@ -130,17 +109,11 @@ LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
 
   // The program.
   auto& prog = out.program;
-  auto read_weights = [&](uint64_t l) {
-    Instruction in;
-    in.op = Opcode::ReadWeights;
-    in.dram_addr = weight_base[l];
-    in.tiles = uint32_t(tiles[l + 1] * tiles[l]);
-    prog.push_back(in);
-  };
+  auto read_layer_weights = [&](uint64_t l) { prog.push_back(read_weights(weight_base[l], tiles[l + 1] * tiles[l])); };
   prog.push_back(host_transfer(Opcode::ReadHostMemory, 0, 0, bias_rows));
   prog.push_back(host_transfer(Opcode::ReadHostMemory, tensor_base(0, 0), out.batches[0].input_host_addr,
                                tiles[0] * out.batches[0].samples));
-  read_weights(0);
+  read_layer_weights(0);
   for (size_t i = 0; i < out.batches.size(); ++i) {
     const auto& b = out.batches[i];
     const uint64_t set = i % 2, n = b.samples;
@@ -176,8 +149,8 @@ LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
         act.bias = true;
         prog.push_back(act);
       }
-      if (l + 1 < L) read_weights(l + 1);
-      else if (i + 1 < out.batches.size()) read_weights(0);
+      if (l + 1 < L) read_layer_weights(l + 1);
+      else if (i + 1 < out.batches.size()) read_layer_weights(0);
     }
     prog.push_back(sync(Unit::Activation));
     prog.push_back(host_transfer(Opcode::WriteHostMemory, tensor_base(set, L), b.output_host_addr, tiles[L] * n));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "config.h"
@@ -19,7 +20,16 @@ struct LoweredProgram {
     uint32_t input_host_addr = 0;   ///< k-tiles x samples rows of mxu.rows bytes
     uint32_t output_host_addr = 0;  ///< n-tiles x samples rows of mxu.rows bytes
   };
+  /// One layer as the report shows it; its instructions carry `tag` (Set_Config tag).
+  struct Layer {
+    std::string name, op;
+    uint32_t tag = 0;
+    uint64_t macs = 0;          ///< useful MACs over all samples
+    uint64_t weight_bytes = 0;  ///< the layer's weights (unpadded)
+    uint64_t dram_bytes = 0;    ///< weight-memory bytes read for it (padded tiles, re-reads included)
+  };
   std::vector<Instruction> program;
+  std::vector<Layer> layers;          ///< per-layer records (network workloads; empty for dense MLPs)
   std::vector<uint8_t> weight_image;  ///< weight memory bytes from address 0 (tiles, see lower())
   std::vector<uint8_t> host_image;    ///< host memory bytes from address 0 (bias rows, inputs, outputs)
   std::vector<Batch> batches;

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "simulation.h"
+#include "network.h"
 #include "workload.h"
 
 namespace po = boost::program_options;
@@ -30,10 +31,11 @@ int sc_main(int argc, char** argv) {
   std::string stats_path, program_path;
   tpu::RunOptions opt;
   int64_t batch = 0;
-  bool quiet = false;
+  bool quiet = false, layers = false;
 
   po::options_description desc(
-      "tpu-sim: a SystemC/TLM-2.0 model of the TPU v1 running a workload of dense int8 layers.\n"
+      "tpu-sim: a SystemC/TLM-2.0 model of the TPU v1 running an int8 workload: a dense MLP or a network\n"
+      "of convolutions, dense layers, pooling and element-wise vector work (format: network).\n"
       "With no options it runs the scikit-learn digits MLP (all 1,797 digits) on configs/tpu_v1.yaml.\n\n"
       "Options");
   desc.add_options()
@@ -41,9 +43,12 @@ int sc_main(int argc, char** argv) {
       ("config,c", po::value(&config_path)->value_name("FILE"),
        "architecture config (YAML); default: configs/tpu_v1.yaml")
       ("workload,w", po::value(&workload_path)->value_name("FILE"),
-       "workload manifest (YAML); default: traces/digits/workload.yaml")
+       "workload manifest (YAML): a dense MLP or a network; default: traces/digits/workload.yaml")
       ("batch,b", po::value(&batch)->value_name("N"),
-       "samples per MatrixMultiply, >= 1; default: the workload's batch")
+       "dense MLPs: samples per MatrixMultiply, >= 1; default: the workload's batch (networks run "
+       "their samples as one batch)")
+      ("layers", po::bool_switch(&layers), "print a per-layer table (networks): cycles, MACs, TOPS, "
+       "utilization, MACs per weight byte, DRAM bytes, Table 3 split")
       ("stats,s", po::value(&stats_path)->value_name("FILE"),
        "write every counter, the golden mismatch count and the accuracies as JSON")
       ("vcd,v", po::value(&opt.vcd_path)->value_name("FILE"),
@@ -77,17 +82,31 @@ int sc_main(int argc, char** argv) {
     tpu::init_time_resolution();
     const auto wall0 = std::chrono::steady_clock::now();
     const tpu::ArchConfig cfg = tpu::load_config(config_path);
-    const tpu::Workload w = tpu::load_workload(workload_path);
-    const tpu::RunResult r = tpu::run_simulation(cfg, w, opt);
+    tpu::RunResult r;
+    std::string name, text;
+    if (tpu::is_network_manifest(workload_path)) {
+      const tpu::Network net = tpu::load_network(workload_path);
+      r = tpu::run_simulation(cfg, net, opt);
+      name = net.name;
+      text = tpu::summary(cfg, net, r);
+    } else {
+      const tpu::Workload w = tpu::load_workload(workload_path);
+      r = tpu::run_simulation(cfg, w, opt);
+      name = w.name;
+      text = tpu::summary(cfg, w, r);
+    }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     if (!program_path.empty()) {
       std::ofstream f(program_path);
-      f << "# " << w.name << " on " << cfg.name << ", batch " << r.lowered.batch << "\n"
+      f << "# " << name << " on " << cfg.name << ", batch " << r.lowered.batch << "\n"
         << tpu::disassemble_program(r.lowered.program);
       if (!f) throw std::runtime_error(program_path + ": cannot write the program");
     }
     if (!stats_path.empty()) tpu::write_json_file(stats_path, r.stats);
-    if (!quiet) std::cout << tpu::summary(cfg, w, r) << "wall      " << std::fixed << std::setprecision(3) << wall << " s\n";
+    if (!quiet) {
+      if (layers) std::cout << tpu::layer_table(r);
+      std::cout << text << "wall      " << std::fixed << std::setprecision(3) << wall << " s\n";
+    }
     if (r.mismatches) {
       std::cerr << "tpu-sim: " << r.mismatches << " of " << r.compared << " outputs differ from the golden data\n";
       return 3;

@@ -9,7 +9,10 @@
 
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include <functional>
+
 #include "host.h"
+#include "network_lowering.h"
 #include "tpu.h"
 #include "report.h"
 
@@ -100,9 +103,18 @@ std::string human_bytes(double b) {
 
 }  // namespace
 
-RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOptions& opt) {
-  RunResult r;
-  r.lowered = lower(w, cfg, opt.batch);
+namespace {
+
+/// What differs between the workload kinds around the common simulation.
+struct WorkloadInfo {
+  std::string name, source_file;
+  uint64_t samples = 0, layers = 0;
+};
+
+/// Runs r.lowered on the chip; fills the chip-level results and stats; `collect` reads the
+/// outputs from host memory before the host goes away.
+void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions& opt, RunResult& r,
+              const std::function<void(const uint8_t* host_memory)>& collect) {
   const sc_core::sc_time window(opt.window_ns, sc_core::SC_NS);
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
 
@@ -134,25 +146,16 @@ RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOpti
     raise_as("tpu/sim", msg.str());
   }
   if (vcd) vcd->commit();
+  collect(host.memory.data());
 
-  // Results.
   const sc_core::sc_time period = cfg.clock_period();
-  r.outputs = gather_outputs(r.lowered, w, cfg, host.memory.data());
-  if (!w.golden.empty()) {
-    r.compared = w.golden.size();
-    for (size_t i = 0; i < r.outputs.size(); ++i) r.mismatches += r.outputs[i] != w.golden[i];
-  }
-  if (!w.labels.empty()) {
-    uint64_t correct = 0;
-    for (uint32_t s = 0; s < w.samples; ++s) correct += argmax(&r.outputs[uint64_t(s) * w.outputs()], w.outputs()) == w.labels[s];
-    r.int8_accuracy = double(correct) / w.samples;
-  }
   r.run_cycles = chip.sequencer.run_cycles();
   r.run_seconds = (period * double(r.run_cycles)).to_seconds();
   r.total_seconds = host.end_time().to_seconds();
   r.tops = r.run_seconds > 0 ? 2.0 * double(r.lowered.useful_macs) / r.run_seconds / 1e12 : 0;
-  const double peak_macs = double(cfg.mxu.rows) * cfg.mxu.cols * double(r.run_cycles);
-  r.mxu_utilization = peak_macs > 0 ? double(r.lowered.useful_macs) / peak_macs : 0;
+  const double peak_macs_per_cycle = double(cfg.mxu.rows) * cfg.mxu.cols;
+  r.mxu_utilization = r.run_cycles ? double(r.lowered.useful_macs) / (peak_macs_per_cycle * double(r.run_cycles)) : 0;
+  const double peak_tops = 2.0 * peak_macs_per_cycle * cfg.clock_mhz * 1e6 / 1e12;
 
   nlohmann::json j;
   j["config"] = {{"name", cfg.name}, {"file", cfg.source_file}, {"clock_mhz", cfg.clock_mhz},
@@ -160,8 +163,8 @@ RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOpti
                  {"accumulator_rows", cfg.accumulators.rows},
                  {"dram_peak_bytes_per_s", cfg.dram.channel_bandwidth_bytes_per_s() * cfg.dram.channels},
                  {"pcie_bytes_per_s", cfg.pcie.bandwidth_bytes_per_s}};
-  j["workload"] = {{"name", w.name}, {"file", w.source_file}, {"samples", w.samples},
-                   {"layers", w.layers.size()}, {"batch", r.lowered.batch}, {"batches", r.lowered.batches.size()},
+  j["workload"] = {{"name", info.name}, {"file", info.source_file}, {"samples", info.samples},
+                   {"layers", info.layers}, {"batch", r.lowered.batch}, {"batches", r.lowered.batches.size()},
                    {"instructions", r.lowered.program.size()}, {"useful_macs", r.lowered.useful_macs},
                    {"ub_rows_used", r.lowered.ub_rows_used}, {"acc_rows_used", r.lowered.acc_rows_used}};
   const nlohmann::json t3 = chip.mxu.report()["table3_cycles"];
@@ -169,23 +172,55 @@ RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOpti
   for (auto it = t3.begin(); it != t3.end(); ++it)
     t3pct[it.key()] = r.run_cycles ? 100.0 * it.value().get<double>() / double(r.run_cycles) : 0.0;
   j["run"] = {{"cycles", r.run_cycles}, {"seconds", r.run_seconds}, {"total_seconds_with_program_load", r.total_seconds},
-              {"tops", r.tops}, {"peak_tops", 2.0 * cfg.mxu.rows * cfg.mxu.cols * cfg.clock_mhz * 1e6 / 1e12},
+              {"tops", r.tops}, {"peak_tops", peak_tops},
               {"mxu_utilization", r.mxu_utilization}, {"table3_percent", t3pct}};
   j["golden"] = {{"compared", r.compared}, {"mismatches", r.mismatches}};
-  j["accuracy"] = {{"int8", r.int8_accuracy ? nlohmann::json(*r.int8_accuracy) : nlohmann::json()},
-                   {"float", w.float_accuracy ? nlohmann::json(*w.float_accuracy) : nlohmann::json()}};
+
+  if (!r.lowered.layers.empty()) {  // per-layer records from the MXU's per-tag Table 3
+    static const char* const kT3[] = {"array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall",
+                                      "input_stall"};
+    const auto by_tag = chip.mxu.table3_by_tag();
+    uint64_t weight_bytes = 0;
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& l : r.lowered.layers) {
+      nlohmann::json t = nlohmann::json::object();
+      uint64_t cycles = 0;
+      const auto it = by_tag.find(l.tag);
+      for (size_t c = 0; c < 6; ++c) {
+        const uint64_t v = it == by_tag.end() ? 0 : it->second[c];
+        t[kT3[c]] = v;
+        cycles += v;
+      }
+      const double secs = (period * double(cycles)).to_seconds();
+      weight_bytes += l.weight_bytes;
+      layers.push_back({{"name", l.name}, {"op", l.op}, {"tag", l.tag}, {"macs", l.macs},
+                        {"weight_bytes", l.weight_bytes}, {"dram_bytes", l.dram_bytes}, {"cycles", cycles},
+                        {"table3_cycles", t}, {"tops", secs > 0 ? 2.0 * double(l.macs) / secs / 1e12 : 0.0},
+                        {"mxu_utilization", cycles ? double(l.macs) / (peak_macs_per_cycle * double(cycles)) : 0.0},
+                        {"macs_per_weight_byte", l.weight_bytes ? nlohmann::json(double(l.macs) / double(l.weight_bytes))
+                                                                : nlohmann::json()}});
+    }
+    j["layers"] = layers;
+    j["run"]["macs_per_weight_byte"] =
+        weight_bytes ? nlohmann::json(double(r.lowered.useful_macs) / double(weight_bytes)) : nlohmann::json();
+  }
   j["tpu"] = chip.report();
   r.stats = j;
-  return r;
 }
 
-std::string summary(const ArchConfig& cfg, const Workload& w, const RunResult& r) {
+/// Counts golden mismatches.
+void compare_golden(RunResult& r, const std::vector<int8_t>& golden) {
+  if (golden.empty()) return;
+  r.compared = golden.size();
+  for (size_t i = 0; i < r.outputs.size(); ++i) r.mismatches += r.outputs[i] != golden[i];
+  r.stats["golden"] = {{"compared", r.compared}, {"mismatches", r.mismatches}};
+}
+
+/// The lines of the summary after the first (workload) line.
+std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
   const nlohmann::json& s = r.stats;
   std::ostringstream os;
   os << std::fixed;
-  os << "workload  " << w.name << " (" << w.source_file << "): " << w.samples << " samples, " << w.layers.size()
-     << " layers, " << r.lowered.batches.size() << " batches of up to " << r.lowered.batch << ", "
-     << r.lowered.program.size() << " instructions\n";
   os << "config    " << cfg.name << " (" << cfg.source_file << "): " << cfg.mxu.rows << "x" << cfg.mxu.cols << " MXU at "
      << std::setprecision(0) << cfg.clock_mhz << " MHz, " << std::setprecision(2)
      << cfg.unified_buffer.size_bytes / 1048576.0 << " MiB UB, " << cfg.dram.channels << " DRAM channels\n";
@@ -208,10 +243,88 @@ std::string summary(const ArchConfig& cfg, const Workload& w, const RunResult& r
      << s["config"]["dram_peak_bytes_per_s"].get<double>() / 1e9 << " GB/s peak\n";
   if (r.compared) os << "golden    " << r.mismatches << " mismatches in " << r.compared << " int8 outputs\n";
   else os << "golden    none in the workload\n";
+  return os.str();
+}
+
+}  // namespace
+
+RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOptions& opt) {
+  RunResult r;
+  r.lowered = lower(w, cfg, opt.batch);
+  simulate(cfg, {w.name, w.source_file, w.samples, w.layers.size()}, opt, r,
+           [&](const uint8_t* host) { r.outputs = gather_outputs(r.lowered, w, cfg, host); });
+  compare_golden(r, w.golden);
+  if (!w.labels.empty()) {
+    uint64_t correct = 0;
+    for (uint32_t s = 0; s < w.samples; ++s) correct += argmax(&r.outputs[uint64_t(s) * w.outputs()], w.outputs()) == w.labels[s];
+    r.int8_accuracy = double(correct) / w.samples;
+  }
+  r.stats["accuracy"] = {{"int8", r.int8_accuracy ? nlohmann::json(*r.int8_accuracy) : nlohmann::json()},
+                         {"float", w.float_accuracy ? nlohmann::json(*w.float_accuracy) : nlohmann::json()}};
+  return r;
+}
+
+RunResult run_simulation(const ArchConfig& cfg, const Network& net, const RunOptions& opt) {
+  if (opt.batch && opt.batch != net.samples)
+    raise_as("tpu/sim", "network " + net.name + " runs its " + std::to_string(net.samples) +
+                            " samples as one batch; a batch of " + std::to_string(opt.batch) + " is not supported");
+  RunResult r;
+  r.lowered = lower_network(net, cfg);
+  simulate(cfg, {net.name, net.source_file, net.samples, net.layers.size()}, opt, r,
+           [&](const uint8_t* host) { r.outputs = gather_network_output(r.lowered, net, cfg, host); });
+  compare_golden(r, net.golden);
+  return r;
+}
+
+std::string summary(const ArchConfig& cfg, const Workload& w, const RunResult& r) {
+  std::ostringstream os;
+  os << std::fixed;
+  os << "workload  " << w.name << " (" << w.source_file << "): " << w.samples << " samples, " << w.layers.size()
+     << " layers, " << r.lowered.batches.size() << " batches of up to " << r.lowered.batch << ", "
+     << r.lowered.program.size() << " instructions\n";
+  os << summary_body(cfg, r);
   if (r.int8_accuracy) {
     os << "accuracy  int8 (simulated) " << std::setprecision(2) << 100.0 * *r.int8_accuracy << "%";
     if (w.float_accuracy) os << ", float model " << 100.0 * *w.float_accuracy << "%";
     os << " on " << w.samples << " samples\n";
+  }
+  return os.str();
+}
+
+std::string summary(const ArchConfig& cfg, const Network& net, const RunResult& r) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(1);
+  const double opb = r.stats["run"].value("macs_per_weight_byte", nlohmann::json()).is_number()
+                         ? r.stats["run"]["macs_per_weight_byte"].get<double>()
+                         : 0.0;
+  os << "workload  " << net.name << " (" << net.source_file << "): network of " << net.layers.size() << " layers, batch "
+     << net.samples << ", " << r.lowered.program.size() << " instructions, " << opb << " MACs per weight byte\n";
+  os << summary_body(cfg, r);
+  return os.str();
+}
+
+std::string layer_table(const RunResult& r) {
+  if (!r.stats.contains("layers")) return "";
+  std::ostringstream os;
+  os << std::fixed;
+  os << std::left << std::setw(22) << "layer" << std::setw(9) << "op" << std::right << std::setw(10) << "cycles"
+     << std::setw(14) << "MACs" << std::setw(9) << "TOPS" << std::setw(8) << "util%" << std::setw(10) << "MAC/wB"
+     << std::setw(12) << "DRAM B" << "  active/wstall/wshift/nonmat/raw/input %\n";
+  for (const auto& l : r.stats["layers"]) {
+    const double cycles = l["cycles"].get<double>();
+    os << std::left << std::setw(22) << l["name"].get<std::string>().substr(0, 21) << std::setw(9)
+       << l["op"].get<std::string>() << std::right << std::setw(10) << l["cycles"].get<uint64_t>() << std::setw(14)
+       << l["macs"].get<uint64_t>() << std::setw(9) << std::setprecision(2) << l["tops"].get<double>() << std::setw(8)
+       << std::setprecision(1) << 100.0 * l["mxu_utilization"].get<double>() << std::setw(10)
+       << (l["macs_per_weight_byte"].is_null() ? std::string("-")
+                                               : std::to_string(int64_t(std::llround(l["macs_per_weight_byte"].get<double>()))))
+       << std::setw(12) << l["dram_bytes"].get<uint64_t>() << "  ";
+    bool first = true;
+    for (const char* c : {"array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall", "input_stall"}) {
+      os << (first ? "" : "/") << std::setprecision(0) << (cycles ? 100.0 * l["table3_cycles"][c].get<double>() / cycles : 0.0);
+      first = false;
+    }
+    os << "\n";
   }
   return os.str();
 }

@@ -11,13 +11,15 @@
 
 #include "config.h"
 #include "lowering.h"
+#include "network.h"
 #include "workload.h"
 
 namespace tpu {
 
 /// What to run and what to write.
 struct RunOptions {
-  uint32_t batch = 0;          ///< samples per MatrixMultiply; 0: the workload's batch
+  uint32_t batch = 0;          ///< dense MLPs: samples per MatrixMultiply; 0: the workload's batch
+                               ///< (networks run all their samples as one batch)
   std::string vcd_path;        ///< write a VCD here ("" for none)
   double window_ns = 1000.0;   ///< bandwidth-counter window in ns
 };
@@ -25,7 +27,7 @@ struct RunOptions {
 /// Results of a run (times in cycles of the core clock unless named otherwise).
 struct RunResult {
   LoweredProgram lowered;
-  std::vector<int8_t> outputs;          ///< samples x outputs
+  std::vector<int8_t> outputs;          ///< samples x outputs (networks: N x P x Q x M, NHWC)
   uint64_t compared = 0, mismatches = 0;  ///< golden values compared / differing (0 if no golden)
   std::optional<double> int8_accuracy;  ///< top-1 accuracy of the simulated outputs (with labels)
   uint64_t run_cycles = 0;              ///< START to Halt
@@ -40,11 +42,21 @@ struct RunResult {
 /// elaboration per process, so call it once per process. Errors from the model, a deadlock
 /// (the simulation ran out of events before Halt: the message gives the sequencer's and the
 /// units' state) and VCD I/O errors are raised as sc_report; a VCD is complete or absent.
+/// With a network (network_lowering.h), stats also get "layers": per layer name, op, tag, macs,
+/// weight_bytes, dram_bytes, cycles (the MXU's Table 3 cycles of the layer's tag), table3_cycles,
+/// tops, mxu_utilization, macs_per_weight_byte (operational intensity; null without weights),
+/// and run.macs_per_weight_byte for the whole network.
 RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOptions& opt);
+RunResult run_simulation(const ArchConfig& cfg, const Network& net, const RunOptions& opt);
 
 /// The human summary of a run: workload, config, time, TOPS, utilization, Table 3 split,
 /// bytes and bandwidth on PCIe and DRAM, golden mismatches, accuracies.
 std::string summary(const ArchConfig& cfg, const Workload& w, const RunResult& r);
+std::string summary(const ArchConfig& cfg, const Network& net, const RunResult& r);
+
+/// A per-layer table (name, op, cycles, MACs, TOPS, utilization, MACs per weight byte, DRAM
+/// bytes, Table 3 split) of a network run; "" when the run has no per-layer records.
+std::string layer_table(const RunResult& r);
 
 /// Writes `j` to `path` through a temporary file renamed into place (complete or absent).
 /// Raises SC_REPORT_ERROR("tpu/output") on I/O errors.

@@ -27,9 +27,10 @@ struct DenseLayer {
 ///   layers [{name, inputs, outputs, weights, bias?, activation, requant {multiplier, shift,
 ///   zero_point}, scales? {input, weight, output}}]. scripts/make_workloads.py writes them.
 ///   input.scale, scales and reference_int8_accuracy are informational (type-checked, unused).
-///   Instead of a file name, input.file, weights and bias may be {random_seed: N}: values drawn
-///   uniformly (mt19937_64) from [-127, 127] (int8) or [-32768, 32767] (bias), for performance
-///   workloads whose data does not matter and that would be too large to ship (no golden data).
+///   Instead of a file name, input.file, weights and bias may be {random_seed: N}: the seeded
+///   values of network.h (seeded_int8 in [-127, 127], seeded_int32 in [-32768, 32767] for the
+///   bias; a splitmix64 rule numpy can repeat), for performance workloads whose data does not
+///   matter and that would be too large to ship (no golden data). labels and golden are files.
 struct Workload {
   std::string name, description, source_file;
   uint32_t batch = 0;                     ///< default batch size for the lowering

@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Run the TPU paper's six applications on the model and print them beside the paper's numbers.
+
+    scripts/paper_table.py [--tpu-sim build/tpu-sim] [--config configs/tpu_v1.yaml ...]
+                           [--stats-dir DIR] [--tolerance 15]
+
+For each config given (default: configs/tpu_v1.yaml and configs/tpu_v1_hbm.yaml, the paper's
+TPU' study with more memory bandwidth), runs MLP0, MLP1, LSTM0, LSTM1, CNN0 and CNN1 with
+`tpu-sim --stats` and prints achieved TOPS and the Table 3 split of MXU cycles next to the
+paper's measured values (traces/apps/paper_measured.csv: Jouppi et al., ISCA 2017, Tables 1
+and 3). The paper's non-matrix column includes its RAW and input stalls; the model's are
+exclusive categories, so "non-matrix" here is the model's non_matrix + raw_stall + input_stall.
+The workloads' layer widths are this project's choices (the paper publishes layer counts,
+weights, batch and ops per weight byte only); see each manifest's description.
+
+Keeps the stats JSON of every run in --stats-dir (default: a temporary directory) for
+scripts/plot_roofline.py. Exit status: 0 when every app on the first config is within the
+tolerance of the paper's TOPS, 1 otherwise (the table is printed either way), 2 on errors.
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# The six applications (TPU paper, Table 1) and the workloads standing in for them.
+APPS = [
+    ("MLP0", "traces/mlp0_like/workload.yaml"),
+    ("MLP1", "traces/mlp1_like/workload.yaml"),
+    ("LSTM0", "traces/apps/lstm0/workload.yaml"),
+    ("LSTM1", "traces/apps/lstm1/workload.yaml"),
+    ("CNN0", "traces/apps/cnn0/workload.yaml"),
+    ("CNN1", "traces/apps/cnn1/workload.yaml"),
+]
+T3 = ["array_active", "weight_stall", "weight_shift"]
+
+
+def paper_values():
+    """The paper's measured values per app, from traces/apps/paper_measured.csv."""
+    path = os.path.join(ROOT, "traces/apps/paper_measured.csv")
+    with open(path) as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return {r["app"]: r for r in rows}
+
+
+def run(tpu_sim, config, workload, stats):
+    """Runs one app; returns its stats JSON. Raises RuntimeError with tpu-sim's message."""
+    cmd = [tpu_sim, "--quiet", "--config", config, "--workload", workload, "--stats", stats]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode not in (0, 3):
+        raise RuntimeError("%s failed (exit %d): %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
+    with open(stats) as f:
+        return json.load(f)
+
+
+def table(config, results, paper):
+    """The printed table for one config; returns (text, worst relative TOPS error)."""
+    lines = ["config %s" % config,
+             "%-6s %9s %9s %7s   %-23s %-23s %-23s %-23s" % (
+                 "app", "TOPS", "paper", "error", "array active % (paper)", "weight stall % (paper)",
+                 "weight shift % (paper)", "non-matrix % (paper)")]
+    worst = 0.0
+    for app, stats in results:
+        p = paper[app]
+        tops, ptops = stats["run"]["tops"], float(p["tops"])
+        err = (tops - ptops) / ptops
+        worst = max(worst, abs(err))
+        t3 = stats["run"]["table3_percent"]
+        nm = t3["non_matrix"] + t3["raw_stall"] + t3["input_stall"]
+        cells = ["%6.1f (%5.1f)" % (t3[k], float(p[k])) for k in T3]
+        cells.append("%6.1f (%5.1f)" % (nm, float(p["non_matrix"])))
+        lines.append("%-6s %9.2f %9.2f %+6.1f%%   %s" % (app, tops, ptops, 100 * err,
+                                                         " ".join("%-23s" % c for c in cells)))
+    return "\n".join(lines), worst
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tpu-sim", default=os.path.join(ROOT, "build/tpu-sim"))
+    ap.add_argument("--config", action="append", help="config YAML (repeatable)")
+    ap.add_argument("--stats-dir", help="keep the stats JSON files here")
+    ap.add_argument("--tolerance", type=float, default=15.0, help="allowed TOPS error in %% (default 15)")
+    args = ap.parse_args()
+    configs = args.config or [os.path.join(ROOT, "configs/tpu_v1.yaml"), os.path.join(ROOT, "configs/tpu_v1_hbm.yaml")]
+    stats_dir = args.stats_dir or tempfile.mkdtemp(prefix="paper_table_")
+    os.makedirs(stats_dir, exist_ok=True)
+    paper = paper_values()
+    worst_first = None
+    try:
+        for i, config in enumerate(configs):
+            results = []
+            for app, workload in APPS:
+                name = "%s_%s.json" % (os.path.splitext(os.path.basename(config))[0], app)
+                results.append((app, run(args.tpu_sim, config, os.path.join(ROOT, workload),
+                                         os.path.join(stats_dir, name))))
+            text, worst = table(os.path.relpath(config, ROOT), results, paper)
+            print(text + "\n")
+            if i == 0:
+                worst_first = worst
+    except (RuntimeError, OSError) as e:
+        print("paper_table: %s" % e, file=sys.stderr)
+        return 2
+    print("stats in %s; worst TOPS error on %s: %.1f%% (tolerance %.0f%%)" % (
+        stats_dir, os.path.relpath(configs[0], ROOT), 100 * worst_first, args.tolerance))
+    return 0 if 100 * worst_first <= args.tolerance else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
