@@ -154,7 +154,9 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
     bias_row[size_t(i)] = bias_rows;
     bias_rows += ceil_div(l.out_shape.c, R) * bias_rows_per_tile;
   }
-  if (bias_rows > cfg.ub_rows()) fail(nullptr, "the bias vectors need more UB rows than the chip has");
+  if (bias_rows > cfg.ub_rows())
+    fail(nullptr, "the bias vectors alone need " + std::to_string(bias_rows) + " Unified Buffer rows, the chip has " +
+                      std::to_string(cfg.ub_rows()));
   out.host_image.assign(bias_rows * R, 0);
   for (int i = 0; i < L; ++i) {
     const NetworkLayer& l = net.layers[size_t(i)];

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "host.h"
 #include "lowering.h"
+#include "network.h"
+#include "network_lowering.h"
 #include "tpu.h"
 #include "workload.h"
 
@@ -33,7 +35,8 @@ struct ModelRun {
   std::unique_ptr<Host> host;
 };
 
-/// Lowers `workload` (a shipped trace) for `config` at `batch`, runs it on every model of
+/// Lowers `workload` (a shipped trace: a dense MLP at `batch`, or a network, which runs all its
+/// samples and ignores `batch`) for `config`, runs it on every model of
 /// `models` in one simulation, and checks against the first model (and the golden outputs):
 /// outputs bit for bit,
 /// every block's start / stream end / done cycle, run cycles and the Table 3 split.
@@ -43,10 +46,23 @@ inline void compare_models(const std::vector<std::string>& models, const std::st
   init_time_resolution();
   const std::string root = TPU_TLM_SOURCE_DIR;
   const ArchConfig cfg = load_config(root + "/configs/" + config);
+  const std::string path = root + "/traces/" + workload + "/workload.yaml";
+  const bool is_network = is_network_manifest(path);
   static Workload w;
-  w = load_workload(root + "/traces/" + workload + "/workload.yaml");
+  static Network net;
   static LoweredProgram program;
-  program = lower(w, cfg, batch);
+  if (is_network) {
+    net = load_network(path);
+    program = lower_network(net, cfg);
+  } else {
+    w = load_workload(path);
+    program = lower(w, cfg, batch);
+  }
+  auto gather = [&](const ModelRun& r) {
+    return is_network ? gather_network_output(program, net, cfg, r.host->memory.data())
+                      : gather_outputs(program, w, cfg, r.host->memory.data());
+  };
+  const std::vector<int8_t>& golden = is_network ? net.golden : w.golden;
   // The chips live as long as the process and are never destroyed: after a simulation SystemC
   // (and Verilator's context, torn down among the static objects) must not see them go.
   auto& runs = *new std::vector<std::unique_ptr<ModelRun>>();
@@ -54,14 +70,13 @@ inline void compare_models(const std::vector<std::string>& models, const std::st
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_start();
   const ModelRun& ref = *runs.front();
-  const std::vector<int8_t> ref_out = gather_outputs(program, w, cfg, ref.host->memory.data());
-  if (!w.golden.empty()) {
-    EXPECT_EQ(ref_out, w.golden) << models.front() << " against the golden outputs";
-  }
+  const std::vector<int8_t> ref_out = gather(ref);
+  EXPECT_FALSE(golden.empty()) << workload << " has no golden outputs to check the first model against";
+  EXPECT_EQ(ref_out, golden) << models.front() << " against the golden outputs";
   for (size_t i = 0; i < runs.size(); ++i) EXPECT_TRUE(runs[i]->host->finished()) << models[i];
   for (size_t i = 1; i < runs.size(); ++i) {
     const ModelRun& r = *runs[i];
-    const std::vector<int8_t> out = gather_outputs(program, w, cfg, r.host->memory.data());
+    const std::vector<int8_t> out = gather(r);
     if (!expect_equal_outputs) {
       EXPECT_NE(out, ref_out) << models[i] << " should differ from " << models.front();
       continue;

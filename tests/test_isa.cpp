@@ -119,6 +119,43 @@ Instruction sync(uint8_t mask) {
   return in;
 }
 
+Instruction convolve(uint32_t ub, uint32_t acc, uint32_t kr, uint32_t ks, uint32_t p0, uint32_t rows, bool sw,
+                     bool accumulate) {
+  Instruction in = make(Opcode::Convolve);
+  in.ub_row = ub;
+  in.acc_row = acc;
+  in.kernel_row = kr;
+  in.kernel_col = ks;
+  in.out_row = p0;
+  in.rows = rows;
+  in.switch_weights = sw;
+  in.accumulate = accumulate;
+  return in;
+}
+
+Instruction pool(uint32_t ub, uint32_t src, uint32_t p0, uint32_t rows, bool average) {
+  Instruction in = make(Opcode::Pool);
+  in.ub_row = ub;
+  in.src_row = src;
+  in.out_row = p0;
+  in.rows = rows;
+  in.average = average;
+  return in;
+}
+
+Instruction vector(uint32_t ub, uint32_t src, uint32_t rows, VectorOp op, ActivationFunction fn) {
+  Instruction in = make(Opcode::Vector);
+  in.ub_row = ub;
+  in.src_row = src;
+  in.rows = rows;
+  in.vec_op = op;
+  in.function = fn;
+  return in;
+}
+
+constexpr int kNumOpcodes = 12;    // 0x00 .. 0x0B (isa.h)
+constexpr int kNumRegisters = 21;  // 0 .. 20 (isa.h)
+
 // ---------------------------------------------------------------------------------------------
 // Hand-computed byte images (from the table in isa.h, little endian).
 
@@ -167,9 +204,72 @@ std::vector<Golden> golden() {
       {set_config(ConfigRegister::ActBiasRow, 0xABCDEF),
        {0x06, 0x03, 0xEF, 0xCD, 0xAB, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
        "set_config reg=act_bias_row value=11259375"},
+      // Registers 4..20 (ids from the ConfigRegister table); int16 registers sign-extend to 32 bits.
+      {set_config(ConfigRegister::InputHeight, 1),
+       {0x06, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=input_height value=1"},
+      {set_config(ConfigRegister::OutputWidth, 65535),
+       {0x06, 0x07, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=output_width value=65535"},
+      {set_config(ConfigRegister::StrideW, 255),
+       {0x06, 0x09, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=stride_w value=255"},
+      {set_config(ConfigRegister::PadLeft, 0),
+       {0x06, 0x0B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=pad_left value=0"},
+      {set_config(ConfigRegister::PoolHeight, 3),
+       {0x06, 0x0C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=pool_height value=3"},
+      {set_config(ConfigRegister::VecSourceB, 0xFFFFFF),
+       {0x06, 0x0E, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=vec_source_b value=16777215"},
+      {set_config(ConfigRegister::VecScaleA, -32768),  // 0xFFFF8000
+       {0x06, 0x0F, 0x00, 0x80, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=vec_scale_a value=-32768"},
+      {set_config(ConfigRegister::VecOffsetB, -2),  // 0xFFFFFFFE
+       {0x06, 0x12, 0xFE, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=vec_offset_b value=-2"},
+      {set_config(ConfigRegister::Tag, 0x7FFFFFFF),
+       {0x06, 0x13, 0xFF, 0xFF, 0xFF, 0x7F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=tag value=2147483647"},
+      {set_config(ConfigRegister::HostRowBytes, 5),
+       {0x06, 0x14, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=host_row_bytes value=5"},
       {sync(0x05), {0x07, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "sync units=host,matrix"},
       {sync(0x0A), {0x07, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "sync units=weights,activation"},
       {make(Opcode::Halt), {0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "halt"},
+      // Convolve: flags ACCUMULATE|SWITCH = 0x03; [2..4] ub 0x123456, [5..6] acc 0xABCD, [7] kr 3,
+      // [8] ks 250 = 0xFA, [9..10] p0 0x1234, [11] rows 200 = 0xC8.
+      {convolve(0x123456, 0xABCD, 3, 250, 0x1234, 200, true, true),
+       {0x09, 0x03, 0x56, 0x34, 0x12, 0xCD, 0xAB, 0x03, 0xFA, 0x34, 0x12, 0xC8},
+       "convolve ub=0x123456 acc=0xabcd kr=3 ks=250 p0=4660 rows=200 switch accumulate"},
+      // Convolve without flags, field maxima: rows 255 (u8), p0 65535 (u16), kr/ks 255.
+      {convolve(0xFFFFFF, 0xFFFF, 255, 255, 0xFFFF, 255, false, false),
+       {0x09, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF},
+       "convolve ub=0xffffff acc=0xffff kr=255 ks=255 p0=65535 rows=255"},
+      {convolve(0x10, 0x0, 0, 1, 0, 1, false, true),
+       {0x09, 0x01, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01},
+       "convolve ub=0x10 acc=0x0 kr=0 ks=1 p0=0 rows=1 accumulate"},
+      // Pool average: flags 0x01; [2..4] ub 0x400, [5..7] src 0x010203, [8..9] p0 0xBEEF,
+      // [10..11] rows 0x1234.
+      {pool(0x400, 0x010203, 0xBEEF, 0x1234, true),
+       {0x0A, 0x01, 0x00, 0x04, 0x00, 0x03, 0x02, 0x01, 0xEF, 0xBE, 0x34, 0x12},
+       "pool ub=0x400 src=0x10203 p0=48879 rows=4660 average"},
+      {pool(0x0, 0xFFFFFF, 0, 0xFFFF, false),
+       {0x0A, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0xFF, 0xFF},
+       "pool ub=0x0 src=0xffffff p0=0 rows=65535"},
+      // Vector multiply, tanh: flags = 3 | 1 << 3 = 0x0B; [2..4] ub 0x500, [5..7] src 0xABCDEF,
+      // [8..11] rows 0x01020304.
+      {vector(0x500, 0xABCDEF, 0x01020304, VectorOp::Multiply, ActivationFunction::Tanh),
+       {0x0B, 0x0B, 0x00, 0x05, 0x00, 0xEF, 0xCD, 0xAB, 0x04, 0x03, 0x02, 0x01},
+       "vector ub=0x500 src=0xabcdef rows=16909060 op=multiply fn=tanh"},
+      // Vector unary relu: flags = 1 | 2 << 3 = 0x11; add identity: flags 0.
+      {vector(0x1, 0x2, 0xFFFFFFFF, VectorOp::Unary, ActivationFunction::Relu),
+       {0x0B, 0x11, 0x01, 0x00, 0x00, 0x02, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF},
+       "vector ub=0x1 src=0x2 rows=4294967295 op=unary fn=relu"},
+      {vector(0x100, 0x80, 49, VectorOp::Add, ActivationFunction::Identity),
+       {0x0B, 0x00, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x31, 0x00, 0x00, 0x00},
+       "vector ub=0x100 src=0x80 rows=49 op=add fn=identity"},
   };
 }
 
@@ -182,10 +282,12 @@ TEST(IsaEncoding, MatrixMultiplyByteImage) {
 }
 
 TEST(IsaEncoding, HandComputedImagesOfEveryOpcode) {
-  bool seen[9] = {};
+  bool seen[kNumOpcodes] = {};
+  bool seen_reg[kNumRegisters] = {};
   for (const Golden& g : golden()) {
     SCOPED_TRACE(g.text);
     seen[static_cast<int>(g.in.op)] = true;
+    if (g.in.op == Opcode::SetConfig) seen_reg[static_cast<int>(g.in.reg)] = true;
     EXPECT_EQ(enc(g.in), g.bytes);
     EXPECT_EQ(decode(g.bytes.data()), g.in);
     EXPECT_EQ(disassemble(g.in), g.text);
@@ -193,7 +295,9 @@ TEST(IsaEncoding, HandComputedImagesOfEveryOpcode) {
     ASSERT_EQ(a.size(), 1u);
     EXPECT_EQ(a[0], g.in);
   }
-  for (int op = 0; op < 9; ++op) EXPECT_TRUE(seen[op]) << "opcode " << op << " not covered";
+  for (int op = 0; op < kNumOpcodes; ++op) EXPECT_TRUE(seen[op]) << "opcode " << op << " not covered";
+  for (int reg : {0, 1, 2, 3, 4, 7, 9, 11, 12, 14, 15, 18, 19, 20})
+    EXPECT_TRUE(seen_reg[reg]) << "register " << reg << " not covered";
 }
 
 TEST(IsaEncoding, EncodeOverwritesWholeBuffer) {
@@ -227,6 +331,9 @@ TEST(IsaText, HeaderExamplesAreCanonical) {
       "read_weights dram=0x10000 tiles=4\n"
       "matrix_multiply ub=0x100 acc=0x0 rows=64 switch accumulate\n"
       "activate ub=0x200 acc=0x0 rows=64 fn=relu bias\n"
+      "convolve ub=0x0 acc=0x0 kr=1 ks=2 p0=0 rows=8 switch accumulate\n"
+      "pool ub=0x400 src=0x0 p0=0 rows=4 average\n"
+      "vector ub=0x500 src=0x100 rows=49 op=add fn=relu\n"
       "set_config reg=act_multiplier value=1518500250\n"
       "sync units=host,matrix\n"
       "halt\n";
@@ -238,6 +345,9 @@ TEST(IsaText, HeaderExamplesAreCanonical) {
       read_weights(0x10000, 4),
       matmul(0x100, 0, 64, true, true),
       activate(0x200, 0, 64, ActivationFunction::Relu, true),
+      convolve(0, 0, 1, 2, 0, 8, true, true),
+      pool(0x400, 0, 0, 4, true),
+      vector(0x500, 0x100, 49, VectorOp::Add, ActivationFunction::Relu),
       set_config(ConfigRegister::ActMultiplier, 1518500250),
       sync(0x05),
       make(Opcode::Halt),
@@ -258,6 +368,12 @@ TEST(IsaText, AssemblerSyntax) {
       "set_config reg=act_shift value=0x3e\n"
       "sync units=Activation,HOST\n"
       "read_weights tiles=1 dram=0xffffffffffff\n"
+      "Convolve RoWs=3 KS=0x2 kr=1 P0=7 acc=0x10 ub=0x20 Accumulate SWITCH\n"
+      "pool AVERAGE rows=2 p0=1 src=0x30 ub=0x40\n"
+      "VECTOR fn=Sigmoid OP=Unary rows=5 src=1 ub=2\n"
+      "set_config reg=VEC_SCALE_A value=-32768\n"
+      "set_config reg=vec_offset_b value=-7\n"
+      "set_config reg=Host_Row_Bytes value=0x10\n"
       "halt";  // no final newline
   const std::vector<Instruction> prog = assemble(text);
   const std::vector<Instruction> expected = {
@@ -268,6 +384,12 @@ TEST(IsaText, AssemblerSyntax) {
       set_config(ConfigRegister::ActShift, 62),
       sync(0x09),
       read_weights(0xFFFFFFFFFFFFull, 1),
+      convolve(0x20, 0x10, 1, 2, 7, 3, true, true),
+      pool(0x40, 0x30, 1, 2, true),
+      vector(2, 1, 5, VectorOp::Unary, ActivationFunction::Sigmoid),
+      set_config(ConfigRegister::VecScaleA, -32768),
+      set_config(ConfigRegister::VecOffsetB, -7),
+      set_config(ConfigRegister::HostRowBytes, 16),
       make(Opcode::Halt),
   };
   EXPECT_EQ(prog, expected);
@@ -309,15 +431,59 @@ class Generator {
           in.bias = coin();
         }
         break;
-      case Opcode::SetConfig:
-        in.reg = static_cast<ConfigRegister>(field(0, 3));
-        switch (in.reg) {
-          case ConfigRegister::ActMultiplier: in.value = static_cast<int32_t>(field(0, 0x7FFFFFFF)); break;
-          case ConfigRegister::ActShift: in.value = static_cast<int32_t>(field(0, 62)); break;
-          case ConfigRegister::ActZeroPoint: in.value = static_cast<int32_t>(field(0, 255)) - 128; break;
-          case ConfigRegister::ActBiasRow: in.value = static_cast<int32_t>(field(0, (1u << 24) - 1)); break;
-        }
+      case Opcode::Convolve:
+        in.ub_row = static_cast<uint32_t>(field(0, (1u << 24) - 1));
+        in.acc_row = static_cast<uint32_t>(field(0, 0xFFFF));
+        in.kernel_row = static_cast<uint32_t>(field(0, 255));
+        in.kernel_col = static_cast<uint32_t>(field(0, 255));
+        in.out_row = static_cast<uint32_t>(field(0, 0xFFFF));
+        in.rows = static_cast<uint32_t>(field(1, 255));
+        in.accumulate = coin();
+        in.switch_weights = coin();
         break;
+      case Opcode::Pool:
+        in.ub_row = static_cast<uint32_t>(field(0, (1u << 24) - 1));
+        in.src_row = static_cast<uint32_t>(field(0, (1u << 24) - 1));
+        in.out_row = static_cast<uint32_t>(field(0, 0xFFFF));
+        in.rows = static_cast<uint32_t>(field(1, 0xFFFF));
+        in.average = coin();
+        break;
+      case Opcode::Vector:
+        in.ub_row = static_cast<uint32_t>(field(0, (1u << 24) - 1));
+        in.src_row = static_cast<uint32_t>(field(0, (1u << 24) - 1));
+        in.rows = static_cast<uint32_t>(field(1, 0xFFFFFFFFu));
+        in.vec_op = static_cast<VectorOp>(field(0, 2));
+        in.function = static_cast<ActivationFunction>(field(0, 3));
+        break;
+      case Opcode::SetConfig: {
+        in.reg = static_cast<ConfigRegister>(field(0, kNumRegisters - 1));
+        int64_t lo = 0, hi = 0;  // the ranges of isa.h's ConfigRegister table
+        switch (in.reg) {
+          case ConfigRegister::ActMultiplier: lo = 0, hi = 0x7FFFFFFF; break;
+          case ConfigRegister::ActShift: lo = 0, hi = 62; break;
+          case ConfigRegister::ActZeroPoint: lo = -128, hi = 127; break;
+          case ConfigRegister::ActBiasRow: lo = 0, hi = (1 << 24) - 1; break;
+          case ConfigRegister::InputHeight:
+          case ConfigRegister::InputWidth:
+          case ConfigRegister::OutputHeight:
+          case ConfigRegister::OutputWidth: lo = 1, hi = 65535; break;
+          case ConfigRegister::StrideH:
+          case ConfigRegister::StrideW:
+          case ConfigRegister::PoolHeight:
+          case ConfigRegister::PoolWidth: lo = 1, hi = 255; break;
+          case ConfigRegister::PadTop:
+          case ConfigRegister::PadLeft: lo = 0, hi = 255; break;
+          case ConfigRegister::VecSourceB: lo = 0, hi = (1 << 24) - 1; break;
+          case ConfigRegister::VecScaleA:
+          case ConfigRegister::VecScaleB:
+          case ConfigRegister::VecOffsetA:
+          case ConfigRegister::VecOffsetB: lo = -32768, hi = 32767; break;
+          case ConfigRegister::Tag: lo = 0, hi = 0x7FFFFFFF; break;
+          case ConfigRegister::HostRowBytes: lo = 0, hi = 65535; break;
+        }
+        in.value = static_cast<int32_t>(lo + static_cast<int64_t>(field(0, static_cast<uint64_t>(hi - lo))));
+        break;
+      }
       case Opcode::Sync: in.unit_mask = static_cast<uint8_t>(field(1, 15)); break;
       case Opcode::Nop:
       case Opcode::Halt: break;
@@ -342,20 +508,28 @@ constexpr int kRandomPerOpcode = 2000;
 
 TEST(IsaRoundTrip, EncodeDecodeRandom) {
   Generator gen(20240611);
-  for (int op = 0; op < 9; ++op)
+  bool seen_reg[kNumRegisters] = {};
+  int negative = 0;
+  for (int op = 0; op < kNumOpcodes; ++op)
     for (int i = 0; i < kRandomPerOpcode; ++i) {
       const Instruction in = gen(static_cast<Opcode>(op));
+      if (in.op == Opcode::SetConfig) {
+        seen_reg[static_cast<int>(in.reg)] = true;
+        negative += in.value < 0;
+      }
       const Bytes b = enc(in);
       EXPECT_EQ(b[0], op);
       const Instruction out = decode(b.data());
       ASSERT_EQ(out, in) << disassemble(in);
       ASSERT_EQ(enc(out), b);
     }
+  for (int r = 0; r < kNumRegisters; ++r) EXPECT_TRUE(seen_reg[r]) << "register " << r << " never generated";
+  EXPECT_GT(negative, 0) << "signed registers should get negative values";
 }
 
 TEST(IsaRoundTrip, AssembleDisassembleRandom) {
   Generator gen(7);
-  for (int op = 0; op < 9; ++op)
+  for (int op = 0; op < kNumOpcodes; ++op)
     for (int i = 0; i < kRandomPerOpcode; ++i) {
       const Instruction in = gen(static_cast<Opcode>(op));
       const std::string text = disassemble(in);
@@ -371,7 +545,7 @@ TEST(IsaRoundTrip, WholeProgramRandom) {
   std::mt19937 pick(3);
   std::vector<Instruction> prog;
   for (int i = 0; i < 5000; ++i)
-    prog.push_back(gen(static_cast<Opcode>(std::uniform_int_distribution<int>(0, 8)(pick))));
+    prog.push_back(gen(static_cast<Opcode>(std::uniform_int_distribution<int>(0, kNumOpcodes - 1)(pick))));
   const std::vector<uint8_t> image = encode_program(prog);
   ASSERT_EQ(image.size(), prog.size() * kInstructionBytes);
   EXPECT_EQ(decode_program(image), prog);
@@ -391,7 +565,7 @@ Bytes image(std::initializer_list<uint8_t> head) {
 }
 
 TEST(IsaDecode, RejectsUnknownOpcode) {
-  for (int op : {0x09, 0x10, 0x80, 0xFF}) {
+  for (int op : {0x0C, 0x0D, 0x10, 0x80, 0xFF}) {
     const std::string msg = decode_error(image({static_cast<uint8_t>(op)}), "instruction 3");
     EXPECT_TRUE(starts_with(msg, "instruction 3: "));
     EXPECT_TRUE(mentions(msg, {"unknown opcode"}));
@@ -417,6 +591,13 @@ TEST(IsaDecode, RejectsUnusedFlagBits) {
       {image({0x05, 0x10, 0, 0, 0, 0, 0, 1}), "0x10"},
       {image({0x05, 0xF0, 0, 0, 0, 0, 0, 1}), "0xf0"},
       {image({0x08, 0x40}), "0x40"},
+      {image({0x09, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x4"},     // Convolve: bits 0-1 only
+      {image({0x09, 0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x80"},
+      {image({0x0A, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x2"},        // Pool: bit 0 only
+      {image({0x0A, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0xfe"},
+      {image({0x0B, 0x20, 0, 0, 0, 0, 0, 0, 1}), "0x20"},             // Vector: bits 0-4 only
+      {image({0x0B, 0x2B, 0, 0, 0, 0, 0, 0, 1}), "0x20"},             // bit 5 with op multiply, fn tanh
+      {image({0x0B, 0xFF, 0, 0, 0, 0, 0, 0, 1}), "0xe0"},
   };
   for (const Case& c : cases) {
     const std::string msg = decode_error(c.b);
@@ -434,6 +615,10 @@ TEST(IsaDecode, RejectsNonzeroReservedBytes) {
       {image({0x06, 0x00, 1}), 6},
       {image({0x07, 0x01}), 2},
       {image({0x08}), 2},
+      // Convolve, Pool and Vector use every operand byte 2..11 (below): no reserved bytes.
+      {image({0x09, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), 12},
+      {image({0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 1}), 12},
+      {image({0x0B, 0x00, 0, 0, 0, 0, 0, 0, 1}), 12},
   };
   for (const auto& [valid, first] : cases) {
     EXPECT_NO_THROW(decode(valid.data()));
@@ -447,8 +632,51 @@ TEST(IsaDecode, RejectsNonzeroReservedBytes) {
   }
 }
 
+// Every operand byte 2..11 of Convolve, Pool and Vector is a field: setting any one of them
+// decodes (it is not a reserved byte) and changes exactly the field the isa.h table puts there.
+TEST(IsaDecode, NewOpcodesUseEveryOperandByte) {
+  for (int i = 2; i < 12; ++i) {
+    SCOPED_TRACE("byte " + std::to_string(i));
+    Bytes c = image({0x09, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+    c[i] = 0x20;  // replaces rows = 1 when i == 11
+    const Instruction dc = decode(c.data());
+    EXPECT_EQ(dc.ub_row, i >= 2 && i <= 4 ? 0x20u << (8 * (i - 2)) : 0u);
+    EXPECT_EQ(dc.acc_row, i >= 5 && i <= 6 ? 0x20u << (8 * (i - 5)) : 0u);
+    EXPECT_EQ(dc.kernel_row, i == 7 ? 0x20u : 0u);
+    EXPECT_EQ(dc.kernel_col, i == 8 ? 0x20u : 0u);
+    EXPECT_EQ(dc.out_row, i >= 9 && i <= 10 ? 0x20u << (8 * (i - 9)) : 0u);
+    EXPECT_EQ(dc.rows, i == 11 ? 0x20u : 1u);
+
+    Bytes p = image({0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+    p[i] = 0x20;
+    const Instruction dp = decode(p.data());
+    EXPECT_EQ(dp.ub_row, i >= 2 && i <= 4 ? 0x20u << (8 * (i - 2)) : 0u);
+    EXPECT_EQ(dp.src_row, i >= 5 && i <= 7 ? 0x20u << (8 * (i - 5)) : 0u);
+    EXPECT_EQ(dp.out_row, i >= 8 && i <= 9 ? 0x20u << (8 * (i - 8)) : 0u);
+    EXPECT_EQ(dp.rows, i == 10 ? 0x20u : i == 11 ? 0x2001u : 1u);
+
+    Bytes v = image({0x0B, 0x00, 0, 0, 0, 0, 0, 0, 1});
+    v[i] = 0x20;
+    const Instruction dv = decode(v.data());
+    EXPECT_EQ(dv.ub_row, i >= 2 && i <= 4 ? 0x20u << (8 * (i - 2)) : 0u);
+    EXPECT_EQ(dv.src_row, i >= 5 && i <= 7 ? 0x20u << (8 * (i - 5)) : 0u);
+    EXPECT_EQ(dv.rows, i == 8 ? 0x20u : i >= 9 ? 1u + (0x20u << (8 * (i - 8))) : 1u);
+  }
+}
+
+TEST(IsaDecode, RejectsBadVectorOperation) {
+  // flags bits 3-4 = 3 is not an operation (0 add, 1 multiply, 2 unary); bits 0-2 = fn.
+  for (uint8_t flags : {0x18, 0x19, 0x1B}) {
+    const std::string msg = decode_error(image({0x0B, flags, 0, 0, 0, 0, 0, 0, 1}));
+    EXPECT_TRUE(mentions(msg, {"vector", "'vec_op'", "3"})) << int(flags);
+  }
+  for (uint8_t fn = 4; fn < 8; ++fn)  // Vector functions are Activate's: 4..7 are illegal
+    EXPECT_TRUE(mentions(decode_error(image({0x0B, static_cast<uint8_t>(0x08 | fn), 0, 0, 0, 0, 0, 0, 1})),
+                         {"vector", "'function'", std::to_string(fn).c_str()}));
+}
+
 TEST(IsaDecode, RejectsZeroRowsAndTiles) {
-  for (int op : {0x01, 0x02, 0x04, 0x05})
+  for (int op : {0x01, 0x02, 0x04, 0x05, 0x09, 0x0A, 0x0B})
     EXPECT_TRUE(mentions(decode_error(image({static_cast<uint8_t>(op)})), {"'rows'", ">= 1"})) << op;
   EXPECT_TRUE(mentions(decode_error(image({0x03, 0, 1, 2, 3, 4, 5, 6})), {"'tiles'", ">= 1"}));
 }
@@ -462,9 +690,13 @@ TEST(IsaDecode, RejectsBadFunction) {
 }
 
 TEST(IsaDecode, RejectsBadRegister) {
-  for (int reg : {4, 5, 0x80, 0xFF})
-    EXPECT_TRUE(mentions(decode_error(image({0x06, static_cast<uint8_t>(reg)})), {"set_config", "'reg'"}))
+  for (int reg : {21, 22, 0x80, 0xFF})
+    EXPECT_TRUE(mentions(decode_error(image({0x06, static_cast<uint8_t>(reg)})),
+                         {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..20"}))
         << reg;
+  // Registers 4..20 exist (value 1 is legal for every one of them).
+  for (int reg = 4; reg < kNumRegisters; ++reg)
+    EXPECT_EQ(static_cast<int>(decode(image({0x06, static_cast<uint8_t>(reg), 1}).data()).reg), reg);
 }
 
 TEST(IsaDecode, RejectsBadSyncMask) {
@@ -484,6 +716,21 @@ TEST(IsaDecode, RejectsOutOfRangeRegisterValues) {
       {image({0x06, 0x02, 0x7F, 0xFF, 0xFF, 0xFF}), "-129"},
       {image({0x06, 0x02, 0x00, 0x00, 0x00, 0x80}), "-2147483648"},
       {image({0x06, 0x03, 0x00, 0x00, 0x00, 0x01}), "16777216"},     // bias row 2^24
+      {image({0x06, 0x04, 0}), "0"},                                 // input_height 1..65535
+      {image({0x06, 0x04, 0x00, 0x00, 0x01}), "65536"},
+      {image({0x06, 0x07, 0x00, 0x00, 0x00, 0x80}), "2147483648"},   // output_width, unsigned
+      {image({0x06, 0x08, 0x00, 0x01}), "256"},                      // stride_h 1..255
+      {image({0x06, 0x09, 0}), "0"},                                 // stride_w
+      {image({0x06, 0x0A, 0x00, 0x01}), "256"},                      // pad_top 0..255
+      {image({0x06, 0x0D, 0}), "0"},                                 // pool_width 1..255
+      {image({0x06, 0x0E, 0x00, 0x00, 0x00, 0x01}), "16777216"},     // vec_source_b 2^24
+      {image({0x06, 0x0F, 0xFF, 0x7F, 0xFF, 0xFF}), "-32769"},       // vec_scale_a int16
+      {image({0x06, 0x10, 0x00, 0x80}), "32768"},                    // vec_scale_b
+      {image({0x06, 0x11, 0x00, 0x00, 0x01}), "65536"},              // vec_offset_a
+      {image({0x06, 0x12, 0x00, 0x00, 0x00, 0x80}), "-2147483648"},  // vec_offset_b
+      {image({0x06, 0x13, 0xFF, 0xFF, 0xFF, 0xFF}), "4294967295"},   // tag: -1 is out of range
+      {image({0x06, 0x13, 0x00, 0x00, 0x00, 0x80}), "2147483648"},
+      {image({0x06, 0x14, 0x00, 0x00, 0x01}), "65536"},              // host_row_bytes 0..65535
   };
   for (const Case& c : cases)
     EXPECT_TRUE(mentions(decode_error(c.b), {"set_config", "'value'", c.shown, "out of range"}));
@@ -491,6 +738,15 @@ TEST(IsaDecode, RejectsOutOfRangeRegisterValues) {
   EXPECT_EQ(decode(image({0x06, 0x00, 0xFF, 0xFF, 0xFF, 0x7F}).data()).value, 0x7FFFFFFF);
   EXPECT_EQ(decode(image({0x06, 0x02, 0x80, 0xFF, 0xFF, 0xFF}).data()).value, -128);
   EXPECT_EQ(decode(image({0x06, 0x03, 0xFF, 0xFF, 0xFF}).data()).value, 0xFFFFFF);
+  EXPECT_EQ(decode(image({0x06, 0x04, 0x01}).data()).value, 1);
+  EXPECT_EQ(decode(image({0x06, 0x05, 0xFF, 0xFF}).data()).value, 65535);
+  EXPECT_EQ(decode(image({0x06, 0x08, 0xFF}).data()).value, 255);
+  EXPECT_EQ(decode(image({0x06, 0x0A, 0x00}).data()).value, 0);
+  EXPECT_EQ(decode(image({0x06, 0x0F, 0x00, 0x80, 0xFF, 0xFF}).data()).value, -32768);
+  EXPECT_EQ(decode(image({0x06, 0x10, 0xFF, 0x7F}).data()).value, 32767);
+  EXPECT_EQ(decode(image({0x06, 0x11, 0xFF, 0xFF, 0xFF, 0xFF}).data()).value, -1);
+  EXPECT_EQ(decode(image({0x06, 0x13, 0xFF, 0xFF, 0xFF, 0x7F}).data()).value, 0x7FFFFFFF);
+  EXPECT_EQ(decode(image({0x06, 0x14, 0x00}).data()).value, 0);
 }
 
 TEST(IsaDecode, ProgramRejectsPartialInstruction) {
@@ -523,6 +779,24 @@ TEST(IsaEncode, RejectsFieldsTooWide) {
   EXPECT_TRUE(mentions(encode_error(in), {"read_weights", "'dram_addr'", "48 bits"}));
   in = activate(0, 1u << 16, 1, ActivationFunction::Identity, false);
   EXPECT_TRUE(mentions(encode_error(in), {"activate", "'acc_row'"}));
+  // Convolve: rows u8, kernel position u8, out_row u16, acc_row u16, ub_row u24.
+  EXPECT_EQ(encode_error(convolve(0, 0, 0, 0, 0, 256, false, false)),
+            "encode: convolve: field 'rows' = 256 does not fit in 8 bits");
+  EXPECT_TRUE(mentions(encode_error(convolve(0, 0, 256, 0, 0, 1, false, false)), {"convolve", "'kernel_row'", "8 bits"}));
+  EXPECT_TRUE(mentions(encode_error(convolve(0, 0, 0, 256, 0, 1, false, false)), {"convolve", "'kernel_col'", "8 bits"}));
+  EXPECT_TRUE(mentions(encode_error(convolve(0, 0, 0, 0, 65536, 1, false, false)), {"convolve", "'out_row'", "16 bits"}));
+  EXPECT_TRUE(mentions(encode_error(convolve(0, 65536, 0, 0, 0, 1, false, false)), {"convolve", "'acc_row'", "16 bits"}));
+  EXPECT_TRUE(mentions(encode_error(convolve(1u << 24, 0, 0, 0, 0, 1, false, false)), {"convolve", "'ub_row'", "24 bits"}));
+  // Pool: rows u16, out_row u16, src_row and ub_row u24.
+  EXPECT_EQ(encode_error(pool(0, 0, 0, 65536, false)), "encode: pool: field 'rows' = 65536 does not fit in 16 bits");
+  EXPECT_TRUE(mentions(encode_error(pool(0, 0, 65536, 1, true)), {"pool", "'out_row'", "16 bits"}));
+  EXPECT_TRUE(mentions(encode_error(pool(0, 1u << 24, 0, 1, true)), {"pool", "'src_row'", "24 bits"}));
+  EXPECT_TRUE(mentions(encode_error(pool(1u << 24, 0, 0, 1, true)), {"pool", "'ub_row'", "24 bits"}));
+  // Vector: src_row and ub_row u24 (rows is u32: every value fits).
+  EXPECT_TRUE(mentions(encode_error(vector(0, 1u << 24, 1, VectorOp::Add, ActivationFunction::Identity)),
+                       {"vector", "'src_row'", "24 bits"}));
+  EXPECT_TRUE(mentions(encode_error(vector(1u << 24, 0, 1, VectorOp::Add, ActivationFunction::Identity)),
+                       {"vector", "'ub_row'", "24 bits"}));
 }
 
 TEST(IsaEncode, RejectsIllegalValues) {
@@ -533,7 +807,8 @@ TEST(IsaEncode, RejectsIllegalValues) {
   EXPECT_TRUE(mentions(encode_error(sync(0x10)), {"'unit_mask'", "0x10"}));
   EXPECT_TRUE(mentions(encode_error(activate(0, 0, 1, static_cast<ActivationFunction>(4), false)),
                        {"'function'"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(static_cast<ConfigRegister>(4), 0)), {"'reg'"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(static_cast<ConfigRegister>(21), 0)),
+                       {"'reg'", "21", "not a config register (0..20)"}));
   EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::ActMultiplier, -1)),
                        {"'value'", "-1", "0..2147483647", "act_multiplier"}));
   EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::ActShift, 63)), {"'value'", "0..62"}));
@@ -542,7 +817,38 @@ TEST(IsaEncode, RejectsIllegalValues) {
   EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::ActZeroPoint, -129)), {"'value'"}));
   EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::ActBiasRow, 1 << 24)),
                        {"'value'", "0..16777215"}));
-  EXPECT_TRUE(mentions(encode_error(make(static_cast<Opcode>(9))), {"unknown opcode 0x9"}));
+  EXPECT_TRUE(mentions(encode_error(make(static_cast<Opcode>(0x0C))), {"unknown opcode 0xc"}));
+  // The new opcodes.
+  EXPECT_TRUE(mentions(encode_error(convolve(0, 0, 0, 0, 0, 0, true, false)), {"convolve", "'rows'", ">= 1"}));
+  EXPECT_TRUE(mentions(encode_error(pool(0, 0, 0, 0, false)), {"pool", "'rows'", ">= 1"}));
+  EXPECT_TRUE(mentions(encode_error(vector(0, 0, 0, VectorOp::Unary, ActivationFunction::Identity)),
+                       {"vector", "'rows'", ">= 1"}));
+  EXPECT_TRUE(mentions(encode_error(vector(0, 0, 1, static_cast<VectorOp>(3), ActivationFunction::Identity)),
+                       {"vector", "'vec_op'", "3", "not a vector operation"}));
+  EXPECT_TRUE(mentions(encode_error(vector(0, 0, 1, VectorOp::Add, static_cast<ActivationFunction>(4))),
+                       {"vector", "'function'", "4"}));
+  // The new registers' ranges.
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::InputHeight, 0)),
+                       {"'value'", "= 0 ", "1..65535", "input_height"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::OutputWidth, 65536)), {"1..65535", "output_width"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::StrideH, 256)), {"'value'", "256", "1..255", "stride_h"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::PoolWidth, 0)), {"1..255", "pool_width"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::PadTop, -1)), {"0..255", "pad_top"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::PadLeft, 256)), {"0..255", "pad_left"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::VecSourceB, 1 << 24)), {"0..16777215", "vec_source_b"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::VecScaleA, -32769)),
+                       {"'value'", "-32769", "-32768..32767", "vec_scale_a"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::VecOffsetB, 32768)), {"-32768..32767", "vec_offset_b"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::Tag, -1)), {"'value'", "-1", "0..2147483647", "tag"}));
+  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::HostRowBytes, 65536)), {"0..65535", "host_row_bytes"}));
+  // Their limits encode.
+  for (const Instruction& ok :
+       {set_config(ConfigRegister::InputHeight, 1), set_config(ConfigRegister::StrideH, 255),
+        set_config(ConfigRegister::PadTop, 0), set_config(ConfigRegister::VecScaleA, -32768),
+        set_config(ConfigRegister::VecOffsetA, 32767), set_config(ConfigRegister::Tag, 0),
+        set_config(ConfigRegister::HostRowBytes, 65535), convolve(0, 0, 0, 0, 0, 255, false, false),
+        pool(0, 0, 0, 65535, false)})
+    EXPECT_EQ(encode_error(ok), "<no error>") << disassemble(ok);
 }
 
 TEST(IsaEncode, RejectsNonzeroUnusedFields) {
@@ -585,6 +891,43 @@ TEST(IsaEncode, RejectsNonzeroUnusedFields) {
   in = make(Opcode::Halt);
   in.ub_row = 3;
   EXPECT_TRUE(mentions(encode_error(in), {"'ub_row'"}));
+  // Fields of the new opcodes on the wrong opcode, and vice versa.
+  in = matmul(0, 0, 1, false, false);
+  in.kernel_row = 1;
+  EXPECT_TRUE(mentions(encode_error(in), {"matrix_multiply", "'kernel_row'", "not used"}));
+  in = matmul(0, 0, 1, false, false);
+  in.vec_op = VectorOp::Multiply;
+  EXPECT_TRUE(mentions(encode_error(in), {"matrix_multiply", "'vec_op'", "not used"}));
+  in = activate(0, 0, 1, ActivationFunction::Relu, false);
+  in.src_row = 2;
+  EXPECT_TRUE(mentions(encode_error(in), {"activate", "'src_row'", "not used"}));
+  in = convolve(0, 0, 0, 0, 0, 1, false, false);
+  in.average = true;
+  EXPECT_TRUE(mentions(encode_error(in), {"convolve", "'average'", "not used"}));
+  in = convolve(0, 0, 0, 0, 0, 1, false, false);
+  in.src_row = 4;
+  EXPECT_TRUE(mentions(encode_error(in), {"convolve", "'src_row'", "not used"}));
+  in = convolve(0, 0, 0, 0, 0, 1, false, false);
+  in.function = ActivationFunction::Relu;
+  EXPECT_TRUE(mentions(encode_error(in), {"convolve", "'function'", "not used"}));
+  in = pool(0, 0, 0, 1, false);
+  in.acc_row = 1;
+  EXPECT_TRUE(mentions(encode_error(in), {"pool", "'acc_row'", "not used"}));
+  in = pool(0, 0, 0, 1, false);
+  in.kernel_col = 1;
+  EXPECT_TRUE(mentions(encode_error(in), {"pool", "'kernel_col'", "not used"}));
+  in = pool(0, 0, 0, 1, false);
+  in.accumulate = true;
+  EXPECT_TRUE(mentions(encode_error(in), {"pool", "'accumulate'", "not used"}));
+  in = vector(0, 0, 1, VectorOp::Add, ActivationFunction::Identity);
+  in.out_row = 1;
+  EXPECT_TRUE(mentions(encode_error(in), {"vector", "'out_row'", "not used"}));
+  in = vector(0, 0, 1, VectorOp::Add, ActivationFunction::Identity);
+  in.bias = true;
+  EXPECT_TRUE(mentions(encode_error(in), {"vector", "'bias'", "not used"}));
+  in = vector(0, 0, 1, VectorOp::Add, ActivationFunction::Identity);
+  in.average = true;
+  EXPECT_TRUE(mentions(encode_error(in), {"vector", "'average'", "not used"}));
 }
 
 TEST(IsaEncode, ProgramNamesFailingInstruction) {
@@ -630,6 +973,11 @@ TEST(IsaAssemble, RejectsMissingOperand) {
   EXPECT_TRUE(mentions(asm_error("read_weights dram=0"), {"missing operand 'tiles'"}));
   EXPECT_TRUE(mentions(asm_error("read_weights dram=0 tiles"), {"operand 'tiles'", "needs a value"}));
   EXPECT_TRUE(mentions(asm_error("read_weights dram=0 tiles="), {"operand 'tiles'", "needs a value"}));
+  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 ks=0 p0=0 rows=1"), {"missing operand 'kr'"}));
+  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 rows=1"), {"missing operand 'p0'"}));
+  EXPECT_TRUE(mentions(asm_error("pool ub=0 p0=0 rows=1"), {"pool", "missing operand 'src'"}));
+  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 fn=relu"), {"vector", "missing operand 'op'"}));
+  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 op=add"), {"vector", "missing operand 'fn'"}));
 }
 
 TEST(IsaAssemble, RejectsDuplicateOperand) {
@@ -645,8 +993,17 @@ TEST(IsaAssemble, RejectsBadNumbers) {
   }
   EXPECT_TRUE(mentions(asm_error("set_config reg=act_zero_point value=-0x80"), {"'value'", "not a number"}));
   EXPECT_TRUE(mentions(asm_error("set_config reg=act_zero_point value=-"), {"'value'", "not a number"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_shift value=-1"),
-                       {"'value'", "negative", "act_zero_point"}));
+  // Negative values only for registers whose range is signed.
+  EXPECT_TRUE(mentions(asm_error("set_config reg=act_shift value=-1"), {"'value'", "act_shift", "negative"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=tag value=-1"), {"'value'", "tag", "negative"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=pad_top value=-1"), {"'value'", "pad_top", "negative"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=host_row_bytes value=-5"), {"host_row_bytes", "negative"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=vec_scale_a value=-0x10"), {"'value'", "not a number"}));
+  for (const char* reg : {"vec_scale_a", "vec_scale_b", "vec_offset_a", "vec_offset_b"}) {
+    const std::vector<Instruction> p = assemble(std::string("set_config reg=") + reg + " value=-32768");
+    ASSERT_EQ(p.size(), 1u) << reg;
+    EXPECT_EQ(p[0].value, -32768) << reg;
+  }
   EXPECT_TRUE(mentions(asm_error("matrix_multiply ub=0 acc=0 rows=1 switch=1"), {"flag 'switch'", "no value"}));
 }
 
@@ -663,6 +1020,19 @@ TEST(IsaAssemble, RejectsValuesTooWide) {
   EXPECT_TRUE(mentions(asm_error("set_config reg=act_shift value=63"), {"'value'", "0..62"}));
   EXPECT_TRUE(mentions(asm_error("set_config reg=act_bias_row value=16777216"), {"'value'", "0..16777215"}));
   EXPECT_TRUE(mentions(asm_error("set_config reg=act_bias_row value=99999999999999999999"), {"'value'", "out of range"}));
+  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 p0=0 rows=256"), {"convolve", "operand 'rows'", "8 bits"}));
+  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=256 ks=0 p0=0 rows=1"), {"operand 'kr'", "8 bits"}));
+  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 p0=65536 rows=1"), {"operand 'p0'", "16 bits"}));
+  EXPECT_TRUE(mentions(asm_error("pool ub=0 src=0 p0=0 rows=65536"), {"pool", "operand 'rows'", "16 bits"}));
+  EXPECT_TRUE(mentions(asm_error("pool ub=0 src=0x1000000 p0=0 rows=1"), {"operand 'src'", "24 bits"}));
+  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=4294967296 op=add fn=relu"), {"operand 'rows'", "32 bits"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=input_height value=0"), {"'value'", "1..65535", "input_height"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=stride_h value=256"), {"'value'", "256", "1..255", "stride_h"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=vec_scale_a value=-32769"),
+                       {"'value'", "-32769", "-32768..32767", "vec_scale_a"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=vec_offset_b value=32768"), {"'value'", "-32768..32767"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=tag value=0x80000000"), {"'value'", "0..2147483647", "tag"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=host_row_bytes value=65536"), {"'value'", "0..65535"}));
 }
 
 TEST(IsaAssemble, RejectsIllegalValues) {
@@ -672,6 +1042,15 @@ TEST(IsaAssemble, RejectsIllegalValues) {
   EXPECT_TRUE(mentions(asm_error("set_config reg=act_scale value=1"), {"operand 'reg'", "'act_scale'"}));
   EXPECT_TRUE(mentions(asm_error("sync units=host,dma"), {"'units'", "unknown unit 'dma'"}));
   EXPECT_TRUE(mentions(asm_error("sync units=host,"), {"'units'", "unknown unit ''"}));
+  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 p0=0 rows=0"), {"prog.s:1:", "operand 'rows'", ">= 1"}));
+  EXPECT_TRUE(mentions(asm_error("pool ub=0 src=0 p0=0 rows=0 average"), {"pool", "operand 'rows'", ">= 1"}));
+  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 op=bogus fn=relu"),
+                       {"prog.s:1:", "vector", "operand 'op'", "'bogus'"}));
+  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 op=add fn=gelu"), {"operand 'fn'", "'gelu'"}));
+  EXPECT_TRUE(mentions(asm_error("pool ub=0 src=0 p0=0 rows=1 accumulate"), {"unknown operand 'accumulate'"}));
+  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 p0=0 rows=1 average"), {"unknown operand 'average'"}));
+  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 op=add fn=relu bias"), {"unknown operand 'bias'"}));
+  EXPECT_TRUE(mentions(asm_error("set_config reg=input_heigth value=1"), {"operand 'reg'", "'input_heigth'"}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -689,6 +1068,13 @@ TEST(IsaMisc, UnitOf) {
   EXPECT_EQ(u, Unit::Matrix);
   EXPECT_TRUE(unit_of(Opcode::Activate, &u));
   EXPECT_EQ(u, Unit::Activation);
+  EXPECT_TRUE(unit_of(Opcode::Convolve, &u));
+  EXPECT_EQ(u, Unit::Matrix);
+  EXPECT_TRUE(unit_of(Opcode::Pool, &u));
+  EXPECT_EQ(u, Unit::Activation);
+  u = Unit::Host;
+  EXPECT_TRUE(unit_of(Opcode::Vector, &u));
+  EXPECT_EQ(u, Unit::Activation);
   for (Opcode op : {Opcode::Nop, Opcode::SetConfig, Opcode::Sync, Opcode::Halt})
     EXPECT_FALSE(unit_of(op, &u)) << mnemonic(op);
 }
@@ -696,8 +1082,9 @@ TEST(IsaMisc, UnitOf) {
 TEST(IsaMisc, Mnemonics) {
   const char* expected[] = {"nop",             "read_host_memory", "write_host_memory",
                             "read_weights",    "matrix_multiply",  "activate",
-                            "set_config",      "sync",             "halt"};
-  for (int op = 0; op < 9; ++op) EXPECT_STREQ(mnemonic(static_cast<Opcode>(op)), expected[op]);
+                            "set_config",      "sync",             "halt",
+                            "convolve",        "pool",             "vector"};
+  for (int op = 0; op < kNumOpcodes; ++op) EXPECT_STREQ(mnemonic(static_cast<Opcode>(op)), expected[op]);
 }
 
 TEST(IsaMisc, EqualityComparesEveryField) {
@@ -717,6 +1104,12 @@ TEST(IsaMisc, EqualityComparesEveryField) {
       [](Instruction& i) { i.reg = ConfigRegister::ActShift; },
       [](Instruction& i) { i.value = -1; },
       [](Instruction& i) { i.unit_mask = 1; },
+      [](Instruction& i) { i.src_row = 1; },
+      [](Instruction& i) { i.out_row = 1; },
+      [](Instruction& i) { i.kernel_row = 1; },
+      [](Instruction& i) { i.kernel_col = 1; },
+      [](Instruction& i) { i.average = true; },
+      [](Instruction& i) { i.vec_op = VectorOp::Unary; },
   };
   for (std::size_t k = 0; k < edits.size(); ++k) {
     Instruction other = base;

@@ -18,5 +18,11 @@ TEST(MxuModels, BatchOfOneAnalyticEqualsCycle) {
   compare_models({"analytic", "cycle"}, "small.yaml", "random_mlp", 1);
 }
 
+// Convolutions (Convolve with strides, padding, kernels 1/3/5, odd channel counts), pooling and
+// vector work: the data-setup path feeds all models the same rows.
+TEST(MxuModels, ConvolutionNetworkAnalyticEqualsCycle) {
+  compare_models({"analytic", "cycle"}, "small.yaml", "conv_small", 0);
+}
+
 }  // namespace
 }  // namespace tpu::test

@@ -399,7 +399,85 @@ INSTANTIATE_TEST_SUITE_P(
                    "matrix_multiply ub=0 acc=0 rows=4 switch\n"
                    "read_host_memory ub=3 host=0 rows=4\n"
                    "halt\n",
-                   4, 3, "WAR", "matrix"}),
+                   4, 3, "WAR", "matrix"},
+        // --- Convolve, Pool, Vector (isa.h) ---
+        // Vector operand b (vec_source_b = 64: UB 64..67) while Read_Host_Memory still writes
+        // UB 64..67; operand a (UB 0..3) and the destination are untouched by it.
+        HazardCase{"RawReadHostMemoryThenVectorOperandB",
+                   "set_config reg=vec_source_b value=64\n"
+                   "read_host_memory ub=64 host=256 rows=4\n"
+                   "vector ub=128 src=0 rows=4 op=add fn=identity\n"
+                   "halt\n",
+                   2, 1, "RAW", "host"},
+        // Vector operand a (UB 2..5) overlaps rows 0..3 being written by the host unit.
+        HazardCase{"RawReadHostMemoryThenVectorOperandA",
+                   "read_host_memory ub=0 host=0 rows=4\n"
+                   "vector ub=128 src=2 rows=4 op=unary fn=relu\n"
+                   "halt\n",
+                   1, 0, "RAW", "host"},
+        // A Vector queued on the activation unit behind an Activate (which waits for its
+        // accumulator interlock on a MatrixMultiply that waits for its tile) writes UB 64..67;
+        // a Convolve (matrix unit) reads them as its input image (H = W = P = Q = 1: image n is
+        // UB row 64 + n, rows 0..3 read UB 64..67) without a Sync.
+        HazardCase{"RawVectorThenConvolve",
+                   "read_host_memory ub=0 host=0 rows=4\n"
+                   "read_weights dram=0 tiles=1\n"
+                   "sync units=host\n"
+                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+                   "activate ub=128 acc=0 rows=4 fn=identity\n"
+                   "vector ub=64 src=0 rows=4 op=unary fn=relu\n"
+                   "convolve ub=64 acc=8 kr=0 ks=0 p0=0 rows=4\n"
+                   "halt\n",
+                   6, 5, "RAW", "activation"},
+        // A Pool (same queueing as above) writes UB 96..97; a MatrixMultiply reads UB 96..99.
+        HazardCase{"RawPoolThenMatrixMultiply",
+                   "read_host_memory ub=0 host=0 rows=4\n"
+                   "read_weights dram=0 tiles=1\n"
+                   "sync units=host\n"
+                   "set_config reg=output_width value=2\n"
+                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+                   "activate ub=128 acc=0 rows=4 fn=identity\n"
+                   "pool ub=96 src=0 p0=0 rows=1\n"
+                   "matrix_multiply ub=96 acc=8 rows=4\n"
+                   "halt\n",
+                   7, 6, "RAW", "activation"},
+        // Pool reads its input images (H = W = 2, P = 1: output row 1 reads image 1, UB 4..7)
+        // while Read_Host_Memory still writes UB 6..7.
+        HazardCase{"RawReadHostMemoryThenPoolInput",
+                   "set_config reg=input_height value=2\n"
+                   "set_config reg=input_width value=2\n"
+                   "read_host_memory ub=6 host=0 rows=2\n"
+                   "pool ub=128 src=0 p0=1 rows=1 average\n"
+                   "halt\n",
+                   3, 2, "RAW", "host"},
+        // Read_Host_Memory overwrites Vector operand b rows (UB 64..67) that the queued Vector
+        // has yet to read.
+        HazardCase{"WarVectorOperandBThenReadHostMemory",
+                   "read_host_memory ub=0 host=0 rows=4\n"
+                   "read_weights dram=0 tiles=1\n"
+                   "sync units=host\n"
+                   "set_config reg=vec_source_b value=64\n"
+                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+                   "activate ub=128 acc=0 rows=4 fn=identity\n"
+                   "vector ub=200 src=0 rows=4 op=multiply fn=identity\n"
+                   "read_host_memory ub=66 host=256 rows=1\n"
+                   "halt\n",
+                   7, 6, "WAR", "activation"},
+        // A Vector writes UB rows that Write_Host_Memory still reads.
+        HazardCase{"WarWriteHostMemoryThenVector",
+                   "read_host_memory ub=0 host=0 rows=4\n"
+                   "sync units=host\n"
+                   "write_host_memory ub=0 host=512 rows=4\n"
+                   "vector ub=3 src=8 rows=2 op=unary fn=identity\n"
+                   "halt\n",
+                   3, 2, "WAR", "host"},
+        // A Pool's destination (Q = 4: UB 2..5) overlaps rows Read_Host_Memory still writes.
+        HazardCase{"WawReadHostMemoryThenPool",
+                   "set_config reg=output_width value=4\n"
+                   "read_host_memory ub=0 host=0 rows=4\n"
+                   "pool ub=2 src=16 p0=0 rows=1\n"
+                   "halt\n",
+                   2, 1, "WAW", "host"}),
     [](const ::testing::TestParamInfo<HazardCase>& i) { return std::string(i.param.name); });
 
 struct CleanCase {
@@ -470,6 +548,39 @@ INSTANTIATE_TEST_SUITE_P(
                                 "matrix_multiply ub=0 acc=0 rows=4 switch\n"
                                 "sync units=matrix\n"
                                 "read_host_memory ub=3 host=0 rows=4\n"
+                                "halt\n"},
+                      CleanCase{"RawReadHostMemoryThenVectorOperandBWithSync",
+                                "set_config reg=vec_source_b value=64\n"
+                                "read_host_memory ub=64 host=256 rows=4\n"
+                                "sync units=host\n"
+                                "vector ub=128 src=0 rows=4 op=add fn=identity\n"
+                                "halt\n"},
+                      CleanCase{"RawVectorThenConvolveWithSync",
+                                "read_host_memory ub=0 host=0 rows=4\n"
+                                "read_weights dram=0 tiles=1\n"
+                                "sync units=host\n"
+                                "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+                                "activate ub=128 acc=0 rows=4 fn=identity\n"
+                                "vector ub=64 src=0 rows=4 op=unary fn=relu\n"
+                                "sync units=activation\n"
+                                "convolve ub=64 acc=8 kr=0 ks=0 p0=0 rows=4\n"
+                                "halt\n"},
+                      // Unary Vector has no operand b: vec_source_b rows being written are no hazard.
+                      CleanCase{"UnaryVectorIgnoresOperandB",
+                                "set_config reg=vec_source_b value=64\n"
+                                "read_host_memory ub=64 host=256 rows=4\n"
+                                "vector ub=128 src=0 rows=4 op=unary fn=identity\n"
+                                "halt\n"},
+                      // A Vector reading what an in-flight Activate writes: both run on the
+                      // activation unit, in order, so no Sync is needed.
+                      CleanCase{"VectorAfterActivateIsSameUnit",
+                                "read_host_memory ub=0 host=0 rows=4\n"
+                                "read_weights dram=0 tiles=1\n"
+                                "sync units=host\n"
+                                "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+                                "activate ub=128 acc=0 rows=4 fn=identity\n"
+                                "vector ub=128 src=128 rows=4 op=unary fn=relu\n"
+                                "pool ub=132 src=128 p0=0 rows=4\n"
                                 "halt\n"},
                       // Adjacent, not overlapping, rows: no hazard, no Sync needed.
                       CleanCase{"AdjacentRowsNeedNoSync",
@@ -574,7 +685,52 @@ INSTANTIATE_TEST_SUITE_P(
                    "Unified Buffer", "[4000, 4097)", false},
         // Two 256-byte tiles from 1 MiB - 256 end at 1 MiB + 256.
         BoundsCase{"ReadWeightsBeyondCapacity", "read_weights dram=0xfff00 tiles=2\nhalt\n", 0,
-                   "dram.capacity_bytes", "1048576", true}),
+                   "dram.capacity_bytes", "1048576", true},
+        // --- Convolve, Pool, Vector, host_row_bytes ---
+        // Images of H x W = 10 x 10 = 100 UB rows, P = 5 output rows each: output rows 3..6 span
+        // images 0 and 1, so the input is UB [4000, 4000 + 2 * 100).
+        BoundsCase{"ConvolveInputImageUbRows",
+                   "set_config reg=input_height value=10\nset_config reg=input_width value=10\n"
+                   "set_config reg=output_height value=5\n"
+                   "convolve ub=4000 acc=0 kr=0 ks=0 p0=3 rows=4 switch\nhalt\n",
+                   3, "input image", "[4000, 4200)", false},
+        // Output rows 5..9 lie in image 1 only (P = 5): UB [3900 + 100, 3900 + 200).
+        BoundsCase{"ConvolveInputImageSecondImageOnly",
+                   "set_config reg=input_height value=10\nset_config reg=input_width value=10\n"
+                   "set_config reg=output_height value=5\n"
+                   "convolve ub=3900 acc=0 kr=0 ks=0 p0=5 rows=5 switch\nhalt\n",
+                   3, "input image", "[4000, 4100)", false},
+        // B = rows * Q = 20 * 50 = 1000 accumulator rows from 25: [25, 1025).
+        BoundsCase{"ConvolveAccumulatorRows",
+                   "set_config reg=output_width value=50\n"
+                   "convolve ub=0 acc=25 kr=0 ks=0 p0=0 rows=20 switch\nhalt\n",
+                   1, "accumulator", "[25, 1025)", false},
+        // Pool writes rows * Q = 2 * 4 = 8 UB rows from 4090.
+        BoundsCase{"PoolDestinationUbRows",
+                   "set_config reg=output_width value=4\npool ub=4090 src=0 p0=0 rows=2\nhalt\n", 1,
+                   "destination UB rows", "[4090, 4098)", false},
+        // Pool input: H x W = 3 x 3 = 9 rows per image, P = 2: output rows 0..3 read images 0..1.
+        BoundsCase{"PoolInputImageUbRows",
+                   "set_config reg=input_height value=3\nset_config reg=input_width value=3\n"
+                   "set_config reg=output_height value=2\npool ub=0 src=4080 p0=0 rows=4 average\nhalt\n",
+                   3, "input image", "[4080, 4098)", false},
+        BoundsCase{"VectorOperandBUbRows",
+                   "set_config reg=vec_source_b value=4093\nvector ub=0 src=8 rows=4 op=add fn=identity\nhalt\n",
+                   1, "operand b UB rows", "[4093, 4097)", false},
+        BoundsCase{"VectorMultiplyOperandBUbRows",
+                   "set_config reg=vec_source_b value=4095\nvector ub=0 src=8 rows=2 op=multiply fn=tanh\nhalt\n",
+                   1, "operand b UB rows", "[4095, 4097)", false},
+        BoundsCase{"VectorOperandAUbRows", "vector ub=0 src=4094 rows=3 op=unary fn=relu\nhalt\n", 0,
+                   "operand a UB rows", "[4094, 4097)", false},
+        BoundsCase{"VectorDestinationUbRows", "vector ub=4000 src=0 rows=97 op=unary fn=relu\nhalt\n", 0,
+                   "destination UB rows", "[4000, 4097)", false},
+        // host_row_bytes may not exceed the 16-byte UB row, for either direction.
+        BoundsCase{"ReadHostMemoryHostRowBytes",
+                   "set_config reg=host_row_bytes value=17\nread_host_memory ub=0 host=0 rows=1\nhalt\n", 1,
+                   "host_row_bytes = 17", "16-byte UB row", false},
+        BoundsCase{"WriteHostMemoryHostRowBytes",
+                   "set_config reg=host_row_bytes value=65535\nnop\nwrite_host_memory ub=0 host=0 rows=1\nhalt\n", 2,
+                   "host_row_bytes = 65535", "16-byte UB row", false}),
     [](const ::testing::TestParamInfo<BoundsCase>& i) { return std::string(i.param.name); });
 
 // The last rows of every resource are usable: exact fits are not errors.
@@ -588,6 +744,31 @@ TEST(SequencerBoundsEdge, ExactFitsRunToHalt) {
       "activate ub=4080 acc=1016 rows=8 fn=identity bias\n"  // bias rows 4092..4095
       "halt\n";
   ProgramBench bench(cfg, prog, {}, std::vector<uint8_t>(kHostBytes, 0));
+  ASSERT_TRUE(bench.run());
+  EXPECT_EQ(bench.chip->sequencer.status(), Sequencer::kHalted);
+}
+
+// The same for the new instructions: every last row is usable.
+TEST(SequencerBoundsEdge, NewInstructionsExactFitsRunToHalt) {
+  const std::string prog =
+      "set_config reg=input_height value=10\n"
+      "set_config reg=input_width value=10\n"
+      "set_config reg=output_height value=5\n"
+      "set_config reg=output_width value=2\n"
+      "read_weights dram=0 tiles=1\n"
+      "convolve ub=3896 acc=1016 kr=0 ks=0 p0=3 rows=4 switch\n"  // UB [3896, 4096), acc [1016, 1024)
+      "sync units=matrix\n"
+      "pool ub=4088 src=0 p0=3 rows=4\n"                          // UB [0, 200) -> [4088, 4096)
+      "set_config reg=vec_source_b value=4092\n"
+      "vector ub=0 src=4092 rows=4 op=add fn=identity\n"          // a, b [4092, 4096)
+      "vector ub=4095 src=0 rows=1 op=unary fn=identity\n"
+      "sync units=activation\n"
+      "set_config reg=host_row_bytes value=16\n"
+      "read_host_memory ub=4095 host=0 rows=1\n"
+      "set_config reg=host_row_bytes value=1\n"
+      "write_host_memory ub=4095 host=0 rows=1\n"
+      "halt\n";
+  ProgramBench bench(bench_config(), prog, {}, std::vector<uint8_t>(kHostBytes, 0));
   ASSERT_TRUE(bench.run());
   EXPECT_EQ(bench.chip->sequencer.status(), Sequencer::kHalted);
 }

@@ -1,0 +1,56 @@
+# Networks (traces/*, format: network) run end to end and must match their golden outputs, which
+# scripts/make_networks.py computed with the independent numpy reference scripts/tpu_ref.py.
+# tpu-sim exits 3 on any mismatch. Included from CMakeLists.txt after cli_tests.cmake; label
+# "networks" (and "cli" through tpu_cli_test).
+
+# network_test(<trace> <config> [TIMEOUT <s>]): runs traces/<trace> on configs/<config>.yaml.
+function(network_test trace config)
+  cmake_parse_arguments(PARSE_ARGV 2 N "" "TIMEOUT" "")
+  if(NOT N_TIMEOUT)
+    set(N_TIMEOUT 60)
+  endif()
+  set(name network.${trace}.${config})
+  tpu_cli_test(${name} 0 TIMEOUT ${N_TIMEOUT}
+    EXPECT "golden +0 mismatches in [1-9][0-9]* int8 outputs" "network of [0-9]+ layers"
+    ARGS --config ${PROJECT_SOURCE_DIR}/configs/${config}.yaml
+         --workload ${PROJECT_SOURCE_DIR}/traces/${trace}/workload.yaml --layers)
+  set_property(TEST ${name} APPEND PROPERTY LABELS networks)
+endfunction()
+
+# Every layer type on a 16x16 array and on TPU v1 (same outputs, different tiling).
+foreach(trace conv_one conv_small lstm_small)
+  network_test(${trace} small)
+  network_test(${trace} tpu_v1)
+endforeach()
+# The shipped networks on TPU v1 (issue: ResNet-50, BERT-base, a two-layer LSTM).
+network_test(resnet50 tpu_v1 TIMEOUT 120)
+network_test(bert_base tpu_v1 TIMEOUT 120)
+network_test(lstm tpu_v1 TIMEOUT 120)
+
+# A network that does not fit: a clear error naming the tensor, the need and the capacity.
+tpu_cli_test(network.resnet50_on_small_does_not_fit 1
+  EXPECT "tpu-sim: error: network resnet50-v1.5 on config small_16x16" "Unified Buffer rows"
+  ARGS --config ${TPU_SMALL} --workload ${PROJECT_SOURCE_DIR}/traces/resnet50/workload.yaml)
+# --batch does not apply to networks.
+tpu_cli_test(network.batch_is_an_error 1
+  EXPECT "runs its 2 samples as one batch"
+  ARGS --config ${TPU_SMALL} --workload ${PROJECT_SOURCE_DIR}/traces/conv_small/workload.yaml --batch 4)
+
+# The independent reference reproduces the shipped golden outputs from the manifests alone
+# (Debian's python3 with numpy and PyYAML; scripts/setup.sh installs them).
+find_program(TPU_DEBIAN_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(TPU_DEBIAN_PYTHON)
+  foreach(trace conv_one conv_small lstm_small)
+    add_test(NAME reference.${trace}
+             COMMAND ${TPU_DEBIAN_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/tpu_ref.py check
+                     ${PROJECT_SOURCE_DIR}/traces/${trace}/workload.yaml)
+    set_tests_properties(reference.${trace} PROPERTIES LABELS "networks;scripts" TIMEOUT 120)
+  endforeach()
+  add_test(NAME scripts.tpu_ref_selftest COMMAND ${TPU_DEBIAN_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_tpu_ref.py)
+  set_tests_properties(scripts.tpu_ref_selftest PROPERTIES LABELS scripts TIMEOUT 120)
+  # ONNX import: tiny torch models and torchvision ResNet-18 (random weights, 64x64) exported,
+  # imported, quantized, and run on the simulator against the reference.
+  add_test(NAME scripts.onnx_import COMMAND ${TPU_DEBIAN_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py)
+  set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks" TIMEOUT 600
+                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
+endif()
