@@ -1,0 +1,1480 @@
+#!/usr/bin/python3
+"""Convert an ONNX model into a "network" workload manifest for tpu-sim (testbench/network.h).
+
+Run with Debian's Python (it has numpy, PyYAML and python3-onnx):
+
+    /usr/bin/python3 scripts/onnx_to_network.py MODEL.onnx OUTDIR [--batch N] [--calibration N]
+        [--calibration-file calib.npy] [--input-file inputs.npy] [--name NAME] [--seed S]
+        [--percentile P] [--approximate-avgpool]
+
+OUTDIR receives workload.yaml (format: network), input.i8, one LAYER.w.i8 / LAYER.b.i32 pair per
+conv or dense layer, and golden.i8: the output of scripts/tpu_ref.py (the independent numpy
+integer reference of network.h) on the written manifest. The simulator is checked against that
+integer reference, not against the float model. The tool then prints how well the int8 pipeline
+agrees with the float model (top-1 agreement, relative error, error in output quantization steps),
+and writes the same numbers as comments into workload.yaml. Same inputs -> same bytes.
+
+Files of the same names in OUTDIR are overwritten; other files there are left alone.
+Exit status: 0 done; 2 the model uses operators or attributes this converter cannot map (nothing
+is written; every unsupported operator type and attribute is listed, op type and node name, before
+anything else is looked at; a problem that depends on shapes or on the graph's structure, such as a
+Reshape to [N, C, H*W] or a BatchNormalization without a Conv before it, is then reported for the
+first node that has one); 1 any other error (the message names the node).
+
+ONNX subset (default domain; opsets 7..17 attribute forms)
+  Conv            group 1, dilations 1, any kernel/stride, explicit or auto_pad pads (asymmetric ok);
+                  kernel, stride 1..255, pads 0..255 and pad < kernel (network.h limits)
+  Gemm            A an activation of rank 2, B constant, transA 0, any transB/alpha/beta, C constant
+  MatMul          activation [N, K] x constant [K, M]; a following Add of a constant [M] is its bias
+  BatchNormalization  folded into the preceding Conv (the Conv's only consumer), inference form
+  Relu, Sigmoid, Tanh, Clip(min 0, no max)   fused into the preceding Conv/Gemm/MatMul/Add/Sub/Mul
+                  when that layer has no other consumer, else a separate `activate` layer
+  MaxPool, GlobalMaxPool   (ceil_mode by extra bottom/right padding, exact: padding is ignored)
+  AveragePool, GlobalAveragePool   see "average pooling" below
+  Add, Sub, Mul   two activations of the same shape (no broadcasting); Add of a constant is folded
+                  into a preceding Conv/Gemm bias when it broadcasts per output channel; Mul/Div by a
+                  constant scalar becomes an `activate` layer
+  Flatten (axis 1), Reshape to [N, features] (or to the same shape)
+  Identity, Dropout (inference: dropped), Constant; any node whose inputs are all constants is
+                  folded when it is one of Identity, Reshape, Flatten, Transpose, Add, Sub, Mul, Div,
+                  Cast, ConstantOfShape; Cast of an activation only when it changes nothing (float to
+                  float, a quantized tensor to its own type: PyTorch's quantized export)
+  QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul   (see "quantized models")
+Everything else (Softmax, LSTM, Concat, Pad, Resize, grouped/depthwise Conv, ...) is unsupported.
+The graph's first input that is not an initializer is the network input: NCHW (or [N, F]) float,
+written as NHWC (or [1, 1, F]) int8. The first graph output is the network output (warning when
+there are more); layers it does not depend on are left out (warning naming them). Layer names come
+from the node names (PyTorch's '/layer1/layer1.0/conv1/Conv' -> 'layer1.0.conv1'); a fused
+activation, BatchNormalization or bias Add keeps the name of the layer it is fused into.
+
+Quantization of float models (all scales per tensor; round() is half away from zero)
+  activations  symmetric, zero point 0: s = A / 127 where A is max |x| of the tensor over the
+               calibration set (--percentile P < 100: the P-th percentile of |x| per calibration
+               chunk of 8 samples, maximum over chunks). ReLU outputs have zero point 0 as well
+               (their negative half is unused). A tensor that is 0 everywhere gets s = 1/127. A is
+               rounded to 10 significant digits first, so that last-bit differences of the BLAS
+               summation order cannot change a scale.
+               Calibration set: --calibration-file (float32/64 array, NCHW), else --calibration N
+               (default 32) standard-normal samples from numpy default_rng([seed, 1]).
+  input        x_q = clip(round(x / s_in), -128, 127); the `--batch` samples written to input.i8
+               come from --input-file or standard-normal default_rng([seed, 2]) samples.
+  weights      symmetric per tensor (the requantization is per layer): s_w = max |W| / 127,
+               W_q = clip(round(W / s_w), -127, 127) (BatchNormalization folded first:
+               W' = W * gamma / sqrt(var + eps), b' = (b - mean) * gamma / sqrt(var + eps) + beta);
+               conv [kh][kw][C][M], dense [features][M] with features in H, W, C order (ONNX
+               flattens C, H, W: the rows are permuted to match).
+  bias         b_q = round(b / (s_in * s_w)) as int32 (saturated, with a warning).
+  requant      M = s_in * s_w / s_out ~= m / 2^s with m in [2^30, 2^31 - 1] and s in 0..62
+               (e = floor(log2 M); s = 30 - e; m = round(M * 2^s); m == 2^31 -> m /= 2, s -= 1).
+               M < 2^-32 uses s = 62 with a smaller m (warning); M >= 2^31 is an error.
+  sigmoid/tanh the requant produces Q3.4 (M = s_acc * 16); the outputs then have the fixed
+               scales of quant.h: sigmoid 1/256 with zero point -128, tanh 1/128 with zero point 0.
+  add / sub    v = (a - zp_a) * sa + (b - zp_b) * sb: the operand with the larger scale gets
+               sa = 2^14, the other round(2^14 * s_small / s_large) (negated for Sub);
+               M = s_large / 2^14 / s_out. operand_offsets = -zero points.
+  mul          v = (a - zp_a) * (b - zp_b), M = s_a * s_b / s_out.
+  activate     (standalone relu/sigmoid/tanh, Mul by a scalar c): v = (a - zp_a) * sign(c),
+               M = |c| * s_a / s_out (or * 16 for sigmoid/tanh).
+  maxpool      output keeps the input's scale and zero point.
+  avgpool      s_out calibrated (input zero point 0) or equal to the input's (zero point != 0);
+               M = s_in / (kh * kw * s_out) (global: kh, kw = H, W).
+  zero points  only sigmoid outputs and quantized-model tensors have zp != 0. A conv/dense layer
+               reading such a tensor folds -zp * sum(W) into its bias (exact) when it has no
+               padding; a padded conv or avgpool first gets a `activate` layer re-centering the
+               tensor to zero point 0, because network.h pads with integer 0: same scale (M = 1,
+               exact) when the calibrated max |x| fits, else calibrated max |x| / 127.
+average pooling
+  network.h's avgpool sums the window with padding counting as 0 and divides by kh * kw (the
+  divisor is in the multiplier). That is ONNX's count_include_pad=1. ONNX's default,
+  count_include_pad=0, divides border windows by the number of pixels inside the image: this
+  converter maps such a pool exactly only when it has no padding; with padding it is listed as
+  unsupported (exit 2) unless --approximate-avgpool is given, which keeps the kh * kw divisor
+  (border outputs are then too small by count / (kh * kw)) and says so in a warning and in the
+  manifest. ceil_mode=1 is supported for AveragePool only when it does not change the output size.
+quantized models (QDQ and QLinear forms)
+  QuantizeLinear(x, s, zp) fixes the tensor's scale and zero point instead of calibration: the
+  producing layer requantizes to (s, zp) directly (or an `activate` layer is inserted). uint8
+  tensors become int8 with zp - 128 (the same real values; an absent zero point is uint8 0, as
+  ONNX says, i.e. int8 -128). DequantizeLinear of a constant gives
+  float weights/bias; a per-tensor weight scale with zero point 0 is used as s_w, so the model's
+  int8 weights are kept exactly; per-channel (axis) weight scales cannot be expressed with one
+  requant per layer: such weights are re-quantized per tensor (warning). DequantizeLinear of an
+  activation is the identity on real values. QLinearConv/QLinearMatMul are Conv/MatMul on the
+  dequantized weights with bias B * s_x * s_w and the output fixed to (y_scale, y_zero_point);
+  their integer results match the ONNX operator up to the rounding of ties (network.h rounds half
+  up, ONNX half to even) and the re-centering above. Per-axis activation scales are unsupported.
+
+The float model used for calibration and for the agreement numbers is this file's own numpy
+(float64) interpreter of the parsed graph (onnxruntime is not installed); QuantizeLinear pairs are
+applied there as fake quantization (round half to even, as ONNX). scripts/test_onnx_import.py
+checks the interpreter against PyTorch.
+"""
+import argparse
+import math
+import os
+import re
+import sys
+import time
+
+import numpy as np
+
+SCRIPTS = os.path.dirname(os.path.abspath(__file__))
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+OPERAND_SCALE_BITS = 14          # add/sub: the larger operand scale maps to 2^14
+CALIB_CHUNK = 8                 # samples per float forward pass
+
+
+class ConvertError(Exception):
+    """A model this converter cannot handle; `status` is the exit code (2: unsupported)."""
+
+    def __init__(self, message, status=1):
+        super().__init__(message)
+        self.status = status
+
+
+def unsupported(node, why):
+    name = node.name or f"(output {node.output[0]})"
+    return ConvertError(f"unsupported: {node.op_type} node '{name}': {why}", 2)
+
+
+def warn(msg):
+    print(f"warning: {msg}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------------------------
+# Number helpers
+
+def round_away(x):
+    """Rounds half away from zero."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def encode_multiplier(M, where):
+    """M > 0 as (m, s), M ~= m / 2^s, m in [2^30, 2^31-1], s in 0..62 (see the module docstring)."""
+    if not (M > 0 and math.isfinite(M)):
+        raise ConvertError(f"{where}: requantization multiplier must be positive and finite, got {M!r}")
+    e = math.frexp(M)[1] - 1
+    s = 30 - e
+    if s < 0:
+        raise ConvertError(f"{where}: requantization multiplier {M:.6g} >= 2^31 cannot be encoded")
+    if s > 62:
+        m = int(round_away(math.ldexp(M, 62)))
+        warn(f"{where}: requantization multiplier {M:.3g} < 2^-32; using shift 62, multiplier {m}")
+        return m, 62
+    m = int(round_away(math.ldexp(M, s)))
+    if m == 1 << 31:
+        m //= 2
+        s -= 1
+    return m, s
+
+
+def fake_quant(x, scale, zp):
+    """ONNX QuantizeLinear then DequantizeLinear (round half to even), int8 range."""
+    q = np.clip(np.rint(x / scale) + zp, -128, 127)
+    return (q - zp) * scale
+
+
+def sanitize(name):
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def layer_name_of(node, index):
+    """A readable layer name from an ONNX node name (PyTorch scopes '/layer1/layer1.0/conv1/Conv'
+    become 'layer1.0.conv1'); '' -> op type and index."""
+    name = node.name
+    if not name:
+        return f"{node.op_type.lower()}{index}"
+    if "/" not in name.strip("/"):
+        return sanitize(name.strip("/"))
+    comps = [c for c in name.strip("/").split("/") if c]
+    path = []
+    for c in comps[:-1]:
+        if path and c.startswith(path[-1] + "."):
+            path[-1] = c
+        else:
+            path.append(c)
+    last = comps[-1]
+    if path and last == node.op_type and not re.search(r"\.\d+$", path[-1]):
+        return sanitize(".".join(path))
+    return sanitize(".".join(path + [last.lower()]))
+
+
+# ----------------------------------------------------------------------------------------------
+# Float IR: activation tensors (Val) and layers (Op), NHWC storage
+
+class Val:
+    """An activation tensor: stored NHWC (shape = (H, W, C) per sample). `base` is the Val that
+    owns the storage (Flatten/Reshape make views); `perm[g]` is the ONNX flat index (C, H, W order)
+    of our flat index g (H, W, C order), None when they agree; `rank` is the ONNX rank (4 or 2)."""
+
+    def __init__(self, vid, shape, rank, perm=None, base=None, producer=None, uses=0):
+        self.id, self.shape, self.rank, self.perm = vid, tuple(int(d) for d in shape), rank, perm
+        self.base = self if base is None else base
+        self.producer = producer        # Op, or None for the network input
+        self.uses = uses                # ONNX consumers over all names aliasing this Val
+        self.forced = None              # (scale, zero_point) from QuantizeLinear / QLinear*
+        self.qdtype = None              # ONNX type of the quantized tensor: "uint8" or "int8"
+
+    def onnx_shape(self, n):
+        h, w, c = self.shape
+        return (n, c, h, w) if self.rank == 4 else (n, h * w * c)
+
+
+class Op:
+    def __init__(self, kind, name, inputs, out, **params):
+        self.kind, self.name, self.inputs, self.out = kind, name, inputs, out
+        self.act = "identity"
+        self.__dict__.update(params)
+
+
+class Const:
+    """A constant float tensor; `qscale` is a per-tensor weight scale from DequantizeLinear with
+    zero point 0 (the model's own int8 weights are then kept exactly)."""
+
+    def __init__(self, value, qscale=None):
+        self.value = np.asarray(value)
+        self.qscale = qscale
+
+
+def flat_perm(shape):
+    """perm for a (H, W, C) tensor flattened: our index (h*W + w)*C + c -> ONNX c*H*W + h*W + w."""
+    h, w, c = shape
+    if h == 1 and w == 1:
+        return None
+    hh, ww, cc = np.meshgrid(np.arange(h), np.arange(w), np.arange(c), indexing="ij")
+    return (cc * h * w + hh * w + ww).reshape(-1)
+
+
+SUPPORTED = {"Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Clip",
+             "MaxPool", "GlobalMaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sub", "Mul", "Div",
+             "Flatten", "Reshape", "Identity", "Dropout", "Constant", "Transpose", "Cast",
+             "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul"}
+CONST_ONLY = {"Transpose", "ConstantOfShape"}   # supported only on constants
+SUPPORTED |= CONST_ONLY
+ONNX_TYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 11: np.float64}
+
+
+def attrs_of(node):
+    import onnx.helper
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def static_checks(node):
+    """Attribute problems that need no shapes; returns a list of reasons (empty: fine)."""
+    a = attrs_of(node)
+    why = []
+    t = node.op_type
+    if t in ("Conv", "QLinearConv"):
+        if a.get("group", 1) != 1:
+            why.append(f"group={a['group']} (grouped/depthwise convolution)")
+        if any(d != 1 for d in a.get("dilations", [])):
+            why.append(f"dilations={list(a['dilations'])}")
+    if t in ("MaxPool", "AveragePool"):
+        if any(d != 1 for d in a.get("dilations", [])):
+            why.append(f"dilations={list(a['dilations'])}")
+        if t == "MaxPool" and len(node.output) > 1 and node.output[1]:
+            why.append("the Indices output")
+        if "kernel_shape" not in a or len(a["kernel_shape"]) != 2:
+            why.append(f"kernel_shape {list(a.get('kernel_shape', []))} (2-D pooling only)")
+    if t == "Gemm" and a.get("transA", 0):
+        why.append("transA=1")
+    if t == "Flatten" and a.get("axis", 1) != 1:
+        why.append(f"axis={a['axis']} (only 1)")
+    if t == "BatchNormalization" and (a.get("training_mode", 0) or sum(1 for o in node.output if o) > 1):
+        why.append("training mode")
+    if t == "Dropout" and len(node.output) > 1 and node.output[1]:
+        why.append("the mask output")
+    return why
+
+
+class Graph:
+    """Parses the ONNX graph into the float IR (see the module docstring)."""
+
+    def __init__(self, model, approximate_avgpool=False):
+        import onnx
+        from onnx import numpy_helper
+        self.onnx, self.numpy_helper = onnx, numpy_helper
+        self.approximate_avgpool = approximate_avgpool
+        self.notes = []                 # approximations, written into the manifest
+        g = model.graph
+        problems = []
+        for i, node in enumerate(g.node):
+            label = f"{node.op_type} node '{node.name or '#' + str(i)}'"
+            if node.domain not in ("", "ai.onnx"):
+                problems.append(f"{label} (domain {node.domain})")
+            elif node.op_type not in SUPPORTED:
+                problems.append(label)
+            else:
+                problems += [f"{label}: {w}" for w in static_checks(node)]
+        if problems:
+            raise ConvertError("unsupported operators:\n  " + "\n  ".join(problems), 2)
+
+        self.consts = {t.name: Const(numpy_helper.to_array(t)) for t in g.initializer}
+        inputs = [i for i in g.input if i.name not in self.consts]
+        if not inputs:
+            raise ConvertError("the graph has no (non-initializer) input")
+        if len(inputs) > 1:
+            warn(f"graph has {len(inputs)} inputs; using the first, '{inputs[0].name}'")
+        self.input_name = inputs[0].name
+        dims = [d.dim_value if d.HasField("dim_value") else None for d in inputs[0].type.tensor_type.shape.dim]
+        self.model_batch = dims[0] if dims else None
+        if len(dims) == 4 and all(d for d in dims[1:]):
+            shape, rank = (dims[2], dims[3], dims[1]), 4
+        elif len(dims) == 2 and dims[1]:
+            shape, rank = (1, 1, dims[1]), 2
+        else:
+            raise ConvertError(f"input '{self.input_name}' has shape {dims}; need [N, C, H, W] or [N, F] "
+                               "with known C, H, W / F")
+        if inputs[0].type.tensor_type.elem_type not in (1, 10, 11):
+            raise ConvertError(f"input '{self.input_name}' is not a float tensor")
+        if len(g.output) > 1:
+            warn(f"graph has {len(g.output)} outputs; the network output is the first, '{g.output[0].name}'")
+        self.output_name = g.output[0].name
+
+        self.uses = {}
+        for node in g.node:
+            for n in node.input:
+                if n:
+                    self.uses[n] = self.uses.get(n, 0) + 1
+        for o in g.output:
+            self.uses[o.name] = self.uses.get(o.name, 0) + 1
+
+        self.vals, self.ops, self.env = [], [], {}
+        self.input = self.new_val(shape, rank, uses=self.uses.get(self.input_name, 0))
+        self.env[self.input_name] = self.input
+        self.names = set()
+        for i, node in enumerate(g.node):
+            self.convert(node, i)
+        out = self.env.get(self.output_name)
+        if not isinstance(out, Val):
+            raise ConvertError(f"graph output '{self.output_name}' is not computed from the input")
+        if out.base is self.input:
+            raise ConvertError("the graph output is the input itself: no layers")
+        self.output = out
+
+    # -- helpers
+    def new_val(self, shape, rank, perm=None, base=None, producer=None, uses=0):
+        v = Val(len(self.vals), shape, rank, perm, base, producer, uses)
+        self.vals.append(v)
+        return v
+
+    def unique(self, name):
+        base, k = name, 2
+        while name in self.names or name == sanitize(self.input_name):
+            name, k = f"{base}_{k}", k + 1
+        self.names.add(name)
+        return name
+
+    def add_op(self, kind, node, index, inputs, shape, rank=4, out_uses=None, **params):
+        out = self.new_val(shape, rank, uses=self.uses.get(node.output[0], 0) if out_uses is None else out_uses)
+        op = Op(kind, self.unique(layer_name_of(node, index)), inputs, out, **params)
+        op.onnx = f"{node.op_type} '{node.name}'"
+        out.producer = op
+        self.ops.append(op)
+        return out
+
+    def alias(self, name, val, consumed):
+        """ONNX tensor `name` is `val` (the consuming node had `consumed` uses of val)."""
+        val.uses += self.uses.get(name, 0) - consumed
+        self.env[name] = val
+
+    def get(self, node, i, what="input"):
+        name = node.input[i] if i < len(node.input) else ""
+        if not name:
+            return None
+        if name not in self.env and name not in self.consts:
+            raise ConvertError(f"{node.op_type} node '{node.name}': {what} '{name}' is not defined before use")
+        return self.env.get(name, self.consts.get(name))
+
+    def const(self, node, i, what):
+        v = self.get(node, i, what)
+        if v is None:
+            return None
+        if not isinstance(v, Const):
+            raise unsupported(node, f"{what} '{node.input[i]}' must be a constant (initializer)")
+        return v
+
+    def act_in(self, node, i=0):
+        v = self.get(node, i)
+        if not isinstance(v, Val):
+            raise unsupported(node, f"input '{node.input[i]}' must be an activation (computed from the input)")
+        return v
+
+    def fusable(self, v):
+        """The producing layer of v can take v's consumer as its activation / bias."""
+        op = v.producer
+        return (op is not None and v.base is v and v.uses == 1 and v.forced is None and op.act == "identity"
+                and op.kind in ("conv", "dense", "add", "mul", "activate"))
+
+    # -- conversion of one node
+    def convert(self, node, index):
+        t = node.op_type
+        a = attrs_of(node)
+        ins = [self.get(node, i) for i in range(len(node.input))]
+        if t == "Constant":
+            if "value" not in a:
+                raise unsupported(node, "only the 'value' attribute form")
+            self.consts[node.output[0]] = Const(self.numpy_helper.to_array(a["value"]))
+            return
+        if ins and all(isinstance(x, Const) or x is None for x in ins) and \
+                t not in ("QuantizeLinear", "DequantizeLinear"):
+            self.fold(node, a, ins)
+            return
+        if t in CONST_ONLY:
+            raise unsupported(node, "only on constants")
+        getattr(self, "op_" + t)(node, index, a)
+
+    def fold(self, node, a, ins):
+        t = node.op_type
+        v = [x.value if x is not None else None for x in ins]
+        if t in ("Identity", "Dropout"):
+            r = Const(v[0], ins[0].qscale)
+        elif t == "Reshape":
+            shape = [int(s) for s in v[1]]
+            shape = [v[0].shape[i] if s == 0 else s for i, s in enumerate(shape)]
+            r = Const(v[0].reshape(shape))
+        elif t == "Flatten":
+            ax = a.get("axis", 1)
+            r = Const(v[0].reshape(int(np.prod(v[0].shape[:ax])), -1))
+        elif t == "Transpose":
+            r = Const(np.transpose(v[0], a.get("perm")), ins[0].qscale)
+        elif t == "Cast":
+            if a.get("to") not in ONNX_TYPES:
+                raise unsupported(node, f"Cast to ONNX type {a.get('to')}")
+            r = Const(v[0].astype(ONNX_TYPES[a["to"]]))
+        elif t == "ConstantOfShape":
+            fill = self.numpy_helper.to_array(a["value"]).reshape(-1) if "value" in a else np.zeros(1, np.float32)
+            r = Const(np.full([int(d) for d in v[0].reshape(-1)], fill[0], dtype=fill.dtype))
+        elif t in ("Add", "Sub", "Mul", "Div"):
+            f = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}[t]
+            r = Const(f(v[0].astype(np.float64), v[1].astype(np.float64)))
+        else:
+            raise unsupported(node, "constant folding of this operator")
+        self.consts[node.output[0]] = r
+
+    # conv / dense
+    def conv_geometry(self, node, a, x, kh, kw):
+        h, w, _ = x.shape
+        sh, sw = (list(a.get("strides", [1, 1])) + [1, 1])[:2]
+        auto = a.get("auto_pad", b"NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else auto
+        if auto in ("SAME_UPPER", "SAME_LOWER"):
+            pads = []
+            for n, k, s in ((h, kh, sh), (w, kw, sw)):
+                out = -(-n // s)
+                total = max(0, (out - 1) * s + k - n)
+                small, big = total // 2, total - total // 2
+                pads.append((small, big) if auto == "SAME_UPPER" else (big, small))
+            t, b = pads[0]
+            l, r = pads[1]
+        elif auto == "VALID":
+            t = l = b = r = 0
+        else:
+            p = list(a.get("pads", [0, 0, 0, 0]))
+            if len(p) != 4:
+                raise unsupported(node, f"pads {p} (2-D only)")
+            t, l, b, r = p
+        return int(sh), int(sw), (int(t), int(l), int(b), int(r))
+
+    def check_window(self, node, x, kh, kw, sh, sw, pads):
+        h, w, _ = x.shape
+        if not (1 <= kh <= 255 and 1 <= kw <= 255 and 1 <= sh <= 255 and 1 <= sw <= 255):
+            raise unsupported(node, f"kernel {kh}x{kw} / stride {sh}x{sw} outside 1..255")
+        t, l, b, r = pads
+        if max(pads) > 255 or min(pads) < 0 or t >= kh or b >= kh or l >= kw or r >= kw:
+            raise unsupported(node, f"pads {list(pads)} (need 0 <= pad < kernel {kh}x{kw})")
+        p = (h + t + b - kh) // sh + 1
+        q = (w + l + r - kw) // sw + 1
+        if p < 1 or q < 1:
+            raise ConvertError(f"{node.op_type} node '{node.name}': output size {p}x{q} < 1")
+        return p, q
+
+    def op_Conv(self, node, index, a, wc=None, bias=None, forced=None):
+        x = self.act_in(node)
+        if x.rank != 4:
+            raise unsupported(node, "input of rank 2 (after Flatten)")
+        wc = wc or self.const(node, 1, "weights")
+        W = wc.value.astype(np.float64)
+        if W.ndim != 4:
+            raise unsupported(node, f"weights of rank {W.ndim} (2-D convolution only)")
+        m, c, kh, kw = W.shape
+        if c != x.shape[2]:
+            raise ConvertError(f"Conv node '{node.name}': weights have {c} input channels, the input {x.shape[2]}")
+        if bias is None:
+            bc = self.const(node, 2, "bias")
+            bias = np.zeros(m) if bc is None else bc.value.astype(np.float64).reshape(-1)
+        sh, sw, pads = self.conv_geometry(node, a, x, kh, kw)
+        p, q = self.check_window(node, x, kh, kw, sh, sw, pads)
+        out = self.add_op("conv", node, index, [x], (p, q, m), w=np.transpose(W, (2, 3, 1, 0)).copy(),
+                          b=np.broadcast_to(bias, (m,)).astype(np.float64).copy(), stride=(sh, sw), pads=pads,
+                          qscale=wc.qscale)
+        if forced:
+            out.forced = forced
+        self.env[node.output[0]] = out
+
+    def dense(self, node, index, x, W, bias, qscale, forced=None):
+        if x.rank != 2:
+            raise unsupported(node, "input of rank 4 (needs Flatten/Reshape to [N, features] first)")
+        k, m = W.shape
+        f = x.shape[0] * x.shape[1] * x.shape[2]
+        if k != f:
+            raise ConvertError(f"{node.op_type} node '{node.name}': weights have {k} rows, the input {f} features")
+        if x.perm is not None:
+            W = W[x.perm]           # row g (our H, W, C order) is ONNX row perm[g]
+        bias = np.asarray(bias, np.float64).reshape(-1)
+        if bias.size not in (1, m):
+            raise unsupported(node, f"bias of {bias.size} values for {m} outputs")
+        out = self.add_op("dense", node, index, [x], (1, 1, m), rank=2, w=W.astype(np.float64).copy(),
+                          b=np.broadcast_to(bias, (m,)).copy(), qscale=qscale)
+        if forced:
+            out.forced = forced
+        self.env[node.output[0]] = out
+
+    def op_Gemm(self, node, index, a):
+        x = self.act_in(node)
+        bc = self.const(node, 1, "B")
+        W = bc.value.astype(np.float64)
+        if W.ndim != 2:
+            raise unsupported(node, f"B of rank {W.ndim}")
+        if a.get("transB", 0):
+            W = W.T
+        alpha, beta = a.get("alpha", 1.0), a.get("beta", 1.0)
+        cc = self.const(node, 2, "C")
+        bias = np.zeros(1) if cc is None else beta * cc.value.astype(np.float64)
+        if bias.size not in (1, W.shape[1]) or (bias.ndim == 2 and bias.shape[0] != 1):
+            raise unsupported(node, f"C of shape {bias.shape} (need a per-output bias)")
+        self.dense(node, index, x, alpha * W, bias, bc.qscale if alpha == 1.0 else None)
+
+    def op_MatMul(self, node, index, a):
+        x = self.act_in(node)
+        bc = self.const(node, 1, "B")
+        if bc.value.ndim != 2:
+            raise unsupported(node, f"B of rank {bc.value.ndim}")
+        self.dense(node, index, x, bc.value.astype(np.float64), 0.0, bc.qscale)
+
+    def op_BatchNormalization(self, node, index, a):
+        x = self.act_in(node)
+        scale, bias, mean, var = (self.const(node, i, w).value.astype(np.float64)
+                                  for i, w in ((1, "scale"), (2, "B"), (3, "mean"), (4, "var")))
+        if not (self.fusable(x) and x.producer.kind == "conv"):
+            raise unsupported(node, "BatchNormalization must directly follow a Conv that has no other consumer "
+                                    "(it is folded into the Conv)")
+        op = x.producer
+        k = scale / np.sqrt(var + a.get("epsilon", 1e-5))
+        op.w = op.w * k
+        op.b = (op.b - mean) * k + bias
+        op.qscale = None
+        self.alias(node.output[0], x, 1)
+
+    def activation(self, node, index, fn):
+        x = self.act_in(node)
+        if self.fusable(x):
+            x.producer.act = fn
+            self.alias(node.output[0], x, 1)
+        else:
+            out = self.add_op("activate", node, index, [x], x.base.shape, fn_scale=1.0)
+            out.producer.act = fn
+            self.env[node.output[0]] = self.view_like(out, x)
+
+    def view_like(self, out, x):
+        """out (fresh storage, same shape as x's storage) seen with the ONNX rank/perm of x."""
+        if x.base is x:
+            out.rank, out.perm = x.rank, x.perm
+            return out
+        return self.new_val(out.shape, x.rank, x.perm, base=out, uses=out.uses)
+
+    def op_Relu(self, node, index, a):
+        self.activation(node, index, "relu")
+
+    def op_Sigmoid(self, node, index, a):
+        self.activation(node, index, "sigmoid")
+
+    def op_Tanh(self, node, index, a):
+        self.activation(node, index, "tanh")
+
+    def op_Clip(self, node, index, a):
+        lo = a.get("min")
+        hi = a.get("max")
+        if len(node.input) > 1:
+            c = self.const(node, 1, "min")
+            lo = None if c is None else float(c.value)
+        if len(node.input) > 2:
+            c = self.const(node, 2, "max")
+            hi = None if c is None else float(c.value)
+        if lo != 0 or (hi is not None and hi < 3.4e38):
+            raise unsupported(node, f"Clip({lo}, {hi}); only Clip(min=0, no max) = Relu")
+        self.activation(node, index, "relu")
+
+    # pools
+    def pool(self, node, index, a, kind):
+        x = self.act_in(node)
+        if x.rank != 4:
+            raise unsupported(node, "input of rank 2")
+        h, w, c = x.shape
+        glob = kind.startswith("global")
+        if glob:
+            kh, kw, sh, sw, pads = h, w, 1, 1, (0, 0, 0, 0)
+        else:
+            kh, kw = a["kernel_shape"]
+            sh, sw, pads = self.conv_geometry(node, a, x, kh, kw)
+            if a.get("ceil_mode", 0):
+                t, l, b, r = pads
+                extra = []
+                for n, k, s, p0, p1 in ((h, kh, sh, t, b), (w, kw, sw, l, r)):
+                    out = -(-(n + p0 + p1 - k) // s) + 1
+                    if (out - 1) * s >= n + p0:      # PyTorch/ONNX: the last window starts inside
+                        out -= 1
+                    extra.append(max(0, (out - 1) * s + k - (n + p0 + p1)))
+                if any(extra):
+                    if kind == "avgpool":
+                        raise unsupported(node, "ceil_mode=1 that changes the output size")
+                    pads = (t, l, b + extra[0], r + extra[1])
+        p, q = self.check_window(node, x, kh, kw, sh, sw, pads)
+        include_pad = bool(a.get("count_include_pad", 0))
+        if kind == "avgpool" and any(pads) and not include_pad:
+            if not self.approximate_avgpool:
+                raise unsupported(node, "count_include_pad=0 with padding (network.h divides every window by "
+                                        "kh*kw); pass --approximate-avgpool to accept that")
+            note = (f"{node.op_type} '{node.name}': count_include_pad=0 with pads {list(pads)} approximated "
+                    f"by dividing every window by {kh}x{kw}")
+            warn(note)
+            self.notes.append(note)
+        out = self.add_op("maxpool" if "max" in kind else "avgpool", node, index, [x], (p, q, c),
+                          kernel=(kh, kw), stride=(sh, sw), pads=pads, glob=glob, include_pad=include_pad)
+        self.env[node.output[0]] = out
+
+    def op_MaxPool(self, node, index, a):
+        self.pool(node, index, a, "maxpool")
+
+    def op_GlobalMaxPool(self, node, index, a):
+        self.pool(node, index, a, "globalmaxpool")
+
+    def op_AveragePool(self, node, index, a):
+        self.pool(node, index, a, "avgpool")
+
+    def op_GlobalAveragePool(self, node, index, a):
+        self.pool(node, index, a, "globalavgpool")
+
+    # element-wise
+    def binary(self, node, index, a, kind):
+        x, y = self.get(node, 0), self.get(node, 1)
+        if isinstance(x, Val) and isinstance(y, Val):
+            if x.shape != y.shape or x.rank != y.rank or not np.array_equal(
+                    x.perm if x.perm is not None else [], y.perm if y.perm is not None else []):
+                raise unsupported(node, f"operands of different shapes {x.onnx_shape('N')} and {y.onnx_shape('N')} "
+                                        "(no broadcasting)")
+            out = self.add_op("add" if kind in ("add", "sub") else "mul", node, index, [x, y], x.base.shape,
+                              negate_b=(kind == "sub"))
+            self.env[node.output[0]] = self.view_like(out, x)
+            return
+        if isinstance(y, Val) and kind in ("add", "mul"):
+            x, y = y, x
+        if not isinstance(x, Val):
+            raise unsupported(node, "first operand must be an activation for Sub/Div")
+        c = y.value.astype(np.float64)
+        if kind in ("add", "sub"):
+            c = c if kind == "add" else -c
+            op = x.producer
+            m = x.shape[2]
+            if self.fusable(x) and op.kind in ("conv", "dense") and self.per_channel(c, x, m) is not None:
+                op.b = op.b + self.per_channel(c, x, m)
+                self.alias(node.output[0], x, 1)
+                return
+            raise unsupported(node, "adding a constant is supported only as the bias of the preceding Conv/Gemm/"
+                                    "MatMul (per output channel, no other consumer)")
+        if c.size != 1:
+            raise unsupported(node, f"{node.op_type} by a constant of shape {c.shape} (only a scalar)")
+        c = float(c.reshape(-1)[0])
+        if kind == "div":
+            c = 1.0 / c
+        if c == 0:
+            raise unsupported(node, "multiplication by 0")
+        out = self.add_op("activate", node, index, [x], x.base.shape, fn_scale=c)
+        self.env[node.output[0]] = self.view_like(out, x)
+
+    @staticmethod
+    def per_channel(c, x, m):
+        """c as a bias vector [m] if it broadcasts per output channel of x, else None."""
+        if c.size == 1:
+            return np.full(m, float(c.reshape(-1)[0]))
+        if x.rank == 4 and c.size == m and c.ndim >= 3 and c.shape[-1] == 1 and c.shape[-2] == 1:
+            return c.reshape(-1)
+        if x.rank == 2 and c.size == m and c.shape[-1] == m:
+            return c.reshape(-1)
+        return None
+
+    def op_Add(self, node, index, a):
+        self.binary(node, index, a, "add")
+
+    def op_Sub(self, node, index, a):
+        self.binary(node, index, a, "sub")
+
+    def op_Mul(self, node, index, a):
+        self.binary(node, index, a, "mul")
+
+    def op_Div(self, node, index, a):
+        x, y = self.get(node, 0), self.get(node, 1)
+        if not (isinstance(x, Val) and isinstance(y, Const)):
+            raise unsupported(node, "only an activation divided by a constant scalar")
+        self.binary(node, index, a, "div")
+
+    # shape ops
+    def flatten_to(self, node, x):
+        if x.rank == 2:
+            self.alias(node.output[0], x, 1)
+            return
+        v = self.new_val(x.shape, 2, flat_perm(x.shape), base=x.base, uses=self.uses.get(node.output[0], 0))
+        self.env[node.output[0]] = v
+
+    def op_Flatten(self, node, index, a):
+        self.flatten_to(node, self.act_in(node))
+
+    def op_Reshape(self, node, index, a):
+        x = self.act_in(node)
+        shape = [int(s) for s in self.const(node, 1, "shape").value.reshape(-1)]
+        cur = list(x.onnx_shape(self.model_batch or 1))
+        feat = x.shape[0] * x.shape[1] * x.shape[2]
+        tgt = [cur[i] if s == 0 and i < len(cur) else s for i, s in enumerate(shape)]
+        batch_ok = (-1, 1, cur[0])
+        if len(tgt) == 2 and ((tgt[1] == feat and tgt[0] in batch_ok) or (tgt[1] == -1 and tgt[0] in batch_ok[1:])):
+            self.flatten_to(node, x)
+            return
+        if len(tgt) == len(cur) and tgt[0] in batch_ok and tgt.count(-1) <= 1 and \
+                all(t in (c, -1) for t, c in zip(tgt[1:], cur[1:])):
+            self.alias(node.output[0], x, 1)
+            return
+        raise unsupported(node, f"Reshape of {list(x.onnx_shape('N'))} to {shape} (only to [N, features])")
+
+    def op_Identity(self, node, index, a):
+        self.alias(node.output[0], self.act_in(node), 1)
+
+    def op_Cast(self, node, index, a):
+        """Cast of an activation: only when it changes nothing (float to float, or a quantized tensor
+        to its own type, as PyTorch's export of quantized models does)."""
+        x = self.act_in(node)
+        to, q = a.get("to"), x.base.qdtype
+        if (q is None and to in (1, 11)) or (q == "uint8" and to == 2) or (q == "int8" and to == 3):
+            self.alias(node.output[0], x, 1)
+            return
+        raise unsupported(node, f"Cast of {'a ' + q if q else 'a float'} activation to ONNX type {to}")
+
+    op_Dropout = op_Identity
+
+    # quantized forms
+    def qparams(self, node, i_scale, i_zp, what, default="uint8"):
+        """((scale, int8 zero point), ONNX type): uint8 zero points z become z - 128; an absent zero
+        point is 0 of type `default` (ONNX: uint8 for QuantizeLinear, the input's for Dequantize)."""
+        s = self.const(node, i_scale, f"{what} scale").value
+        if s.size != 1:
+            raise unsupported(node, f"per-axis {what} scale (activations need one scale)")
+        s = float(s.reshape(-1)[0])
+        zc = self.const(node, i_zp, f"{what} zero point") if i_zp < len(node.input) and node.input[i_zp] else None
+        if zc is None:
+            return (s, -128 if default == "uint8" else 0), default
+        z = zc.value
+        if z.dtype == np.uint8:
+            return (s, int(z.reshape(-1)[0]) - 128), "uint8"
+        if z.dtype == np.int8:
+            return (s, int(z.reshape(-1)[0])), "int8"
+        raise unsupported(node, f"{what} zero point of type {z.dtype} (int8/uint8 only)")
+
+    def force(self, node, index, x, sz, dtype, out_name):
+        """ONNX tensor out_name = x quantized with (scale, zp) = sz: the producer of x requantizes to
+        sz when x has no other consumer (or x is the network input), else an `activate` layer does."""
+        b = x.base
+        if (b.forced == sz and b.qdtype == dtype) or (b.forced is None and (b is self.input or
+                                                                           (x is b and b.uses == 1))):
+            b.forced, b.qdtype = sz, dtype
+            self.alias(out_name, x, 1)
+            return
+        out = self.add_op("activate", node, index, [x], b.shape, out_uses=self.uses.get(out_name, 0), fn_scale=1.0)
+        out.forced, out.qdtype = sz, dtype
+        self.env[out_name] = self.view_like(out, x)
+
+    def op_QuantizeLinear(self, node, index, a):
+        x = self.get(node, 0)
+        sz, dtype = self.qparams(node, 1, 2, "output")
+        if isinstance(x, Const):
+            c = Const(x.value.astype(np.float64))     # the DequantizeLinear that follows undoes it
+            c.quantize = sz
+            self.consts[node.output[0]] = c
+            return
+        self.force(node, index, x, sz, dtype, node.output[0])
+
+    def op_DequantizeLinear(self, node, index, a):
+        x = self.get(node, 0)
+        if isinstance(x, Const):
+            q = x.value
+            if getattr(x, "quantize", None):        # QuantizeLinear of a float constant
+                s, zp = x.quantize
+                self.consts[node.output[0]] = Const(fake_quant(q, s, zp), qscale=s if zp == 0 else None)
+                return
+            s = self.const(node, 1, "scale").value.astype(np.float64)
+            zc = self.const(node, 2, "zero point") if len(node.input) > 2 and node.input[2] else None
+            z = np.zeros(1) if zc is None else zc.value.astype(np.float64)
+            axis = a.get("axis", 1)
+            if s.size > 1:
+                shape = [1] * q.ndim
+                shape[axis] = -1
+                s, z = s.reshape(shape), z.reshape(shape) if z.size > 1 else z
+            val = (q.astype(np.float64) - z) * s
+            qs = float(s.reshape(-1)[0]) if s.size == 1 and not np.any(z) and q.dtype == np.int8 else None
+            if s.size > 1 and q.dtype in (np.int8, np.uint8):
+                note = (f"DequantizeLinear '{node.name}': per-axis weight scales re-quantized per tensor "
+                        "(the requantization is per layer)")
+                warn(note)
+                self.notes.append(note)
+            self.consts[node.output[0]] = Const(val, qscale=qs)
+            return
+        if not isinstance(x, Val):
+            raise ConvertError(f"DequantizeLinear node '{node.name}': input '{node.input[0]}' is undefined")
+        if x.base.forced is None:
+            raise unsupported(node, f"input '{node.input[0]}' is not a quantized tensor (no QuantizeLinear/QLinear "
+                                    "producer)")
+        sz, _ = self.qparams(node, 1, 2, "input", default=x.base.qdtype)
+        if not np.isclose(x.base.forced[0], sz[0], rtol=1e-6) or x.base.forced[1] != sz[1]:
+            raise ConvertError(f"DequantizeLinear node '{node.name}': scale/zero point {sz} differ from the "
+                               f"tensor's quantization {x.base.forced}")
+        self.alias(node.output[0], x, 1)
+
+    def op_QLinearConv(self, node, index, a):
+        x = self.act_in(node)
+        sx, _ = self.qparams(node, 1, 2, "x", default=x.base.qdtype)
+        self.check_quantized_input(node, x, sx)
+        w = self.const(node, 3, "w").value
+        ws = self.const(node, 4, "w scale").value.astype(np.float64).reshape(-1)
+        wz = self.const(node, 5, "w zero point").value.astype(np.float64).reshape(-1)
+        sy, ty = self.qparams(node, 6, 7, "y")
+        W = (w.astype(np.float64) - wz.reshape(-1, 1, 1, 1)) * ws.reshape(-1, 1, 1, 1)
+        bc = self.const(node, 8, "B") if len(node.input) > 8 else None
+        bias = np.zeros(w.shape[0]) if bc is None else bc.value.astype(np.float64) * sx[0] * ws
+        qs = float(ws[0]) if ws.size == 1 and not np.any(wz) and w.dtype == np.int8 else None
+        if ws.size > 1:
+            note = f"QLinearConv '{node.name}': per-channel weight scales re-quantized per tensor"
+            warn(note)
+            self.notes.append(note)
+        self.op_Conv(node, index, a, wc=Const(W, qs), bias=bias, forced=sy)
+        self.env[node.output[0]].qdtype = ty
+
+    def op_QLinearMatMul(self, node, index, a):
+        x = self.act_in(node)
+        sx, _ = self.qparams(node, 1, 2, "a", default=x.base.qdtype)
+        self.check_quantized_input(node, x, sx)
+        b = self.const(node, 3, "b").value
+        bs = self.const(node, 4, "b scale").value.astype(np.float64).reshape(-1)
+        bz = self.const(node, 5, "b zero point").value.astype(np.float64).reshape(-1)
+        sy, ty = self.qparams(node, 6, 7, "y")
+        if b.ndim != 2:
+            raise unsupported(node, f"b of rank {b.ndim}")
+        W = (b.astype(np.float64) - bz.reshape(1, -1)) * bs.reshape(1, -1)
+        qs = float(bs[0]) if bs.size == 1 and not np.any(bz) and b.dtype == np.int8 else None
+        self.dense(node, index, x, W, 0.0, qs, forced=sy)
+        self.env[node.output[0]].qdtype = ty
+
+    def check_quantized_input(self, node, x, sz):
+        f = x.base.forced
+        if f is None:
+            raise unsupported(node, f"input '{node.input[0]}' is not a quantized tensor (no QuantizeLinear/QLinear "
+                                    "producer)")
+        if not np.isclose(f[0], sz[0], rtol=1e-6) or f[1] != sz[1]:
+            raise ConvertError(f"{node.op_type} node '{node.name}': input scale/zero point {sz} differ from the "
+                               f"tensor's {f}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Float interpreter of the IR (NHWC, float64)
+
+def conv_nhwc(x, w, stride, pads):
+    n, h, wd, c = x.shape
+    kh, kw, _, m = w.shape
+    sh, sw = stride
+    t, l, b, r = pads
+    xp = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
+    p = (h + t + b - kh) // sh + 1
+    q = (wd + l + r - kw) // sw + 1
+    cols = np.empty((n, p, q, kh, kw, c), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, :, i, j, :] = xp[:, i:i + sh * (p - 1) + 1:sh, j:j + sw * (q - 1) + 1:sw, :]
+    return (cols.reshape(n * p * q, kh * kw * c) @ w.reshape(kh * kw * c, m)).reshape(n, p, q, m)
+
+
+def pool_nhwc(x, op):
+    n, h, wd, c = x.shape
+    kh, kw = op.kernel
+    sh, sw = op.stride
+    t, l, b, r = op.pads
+    p = (h + t + b - kh) // sh + 1
+    q = (wd + l + r - kw) // sw + 1
+    fill = -np.inf if op.kind == "maxpool" else 0.0
+    xp = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)), constant_values=fill)
+    ones = np.pad(np.ones((1, h, wd, 1)), ((0, 0), (t, b), (l, r), (0, 0)))
+    acc = np.full((n, p, q, c), fill)
+    cnt = np.zeros((1, p, q, 1))
+    for i in range(kh):
+        for j in range(kw):
+            s = xp[:, i:i + sh * (p - 1) + 1:sh, j:j + sw * (q - 1) + 1:sw, :]
+            acc = np.maximum(acc, s) if op.kind == "maxpool" else acc + s
+            cnt += ones[:, i:i + sh * (p - 1) + 1:sh, j:j + sw * (q - 1) + 1:sw, :]
+    if op.kind == "maxpool":
+        return acc
+    return acc / (kh * kw if op.include_pad or op.glob else np.maximum(cnt, 1))
+
+
+def apply_act(y, fn):
+    if fn == "relu":
+        return np.maximum(y, 0)
+    if fn == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-y))
+    if fn == "tanh":
+        return np.tanh(y)
+    return y
+
+
+def run_float(graph, x_onnx, observe=None):
+    """Runs the float IR on ONNX-layout input x (N, C, H, W) or (N, F); returns {base id: NHWC array}
+    for the output (and every tensor when observe is a callable(val, array))."""
+    n = x_onnx.shape[0]
+    inp = graph.input
+    h, w, c = inp.shape
+    x = np.asarray(x_onnx, np.float64)
+    x = x.reshape(n, c, h, w).transpose(0, 2, 3, 1) if inp.rank == 4 else x.reshape(n, h, w, c)
+    store = {}
+
+    def put(v, arr):
+        if v.forced is not None:
+            arr = fake_quant(arr, *v.forced)
+        store[v.id] = arr
+        if observe:
+            observe(v, arr)
+
+    put(inp, x)
+    last_use = {}
+    for k, op in enumerate(graph.ops):
+        for i in op.inputs:
+            last_use[i.base.id] = k
+    for k, op in enumerate(graph.ops):
+        xs = [store[i.base.id] for i in op.inputs]
+        if op.kind == "conv":
+            y = conv_nhwc(xs[0], op.w, op.stride, op.pads) + op.b
+        elif op.kind == "dense":
+            y = (xs[0].reshape(n, -1) @ op.w + op.b).reshape(n, 1, 1, -1)
+        elif op.kind in ("maxpool", "avgpool"):
+            y = pool_nhwc(xs[0], op)
+        elif op.kind == "add":
+            y = xs[0] - xs[1] if op.negate_b else xs[0] + xs[1]
+        elif op.kind == "mul":
+            y = xs[0] * xs[1]
+        elif op.kind == "activate":
+            y = xs[0] * op.fn_scale
+        else:
+            raise AssertionError(op.kind)
+        put(op.out, apply_act(y, op.act))
+        for i in op.inputs:     # free tensors no longer needed
+            if last_use.get(i.base.id) == k and i.base is not graph.output.base:
+                store.pop(i.base.id, None)
+    return store[graph.output.base.id]
+
+
+def nhwc_to_onnx(y, val):
+    """Our NHWC output (N, P, Q, M) -> ONNX layout of val."""
+    n = y.shape[0]
+    flat = y.reshape(n, -1)
+    if val.rank == 2:
+        if val.perm is None:
+            return flat
+        out = np.empty_like(flat)
+        out[:, val.perm] = flat
+        return out
+    return y.transpose(0, 3, 1, 2)
+
+
+# ----------------------------------------------------------------------------------------------
+# Calibration
+
+def calibrate(graph, data, percentile):
+    """Per storage tensor: A = max |x| (or per-chunk percentile, max over chunks)."""
+    amax = {}
+
+    def observe(v, arr):
+        a = np.abs(arr)
+        r = float(a.max()) if percentile >= 100 else float(np.percentile(a, percentile))
+        amax[v.id] = max(amax.get(v.id, 0.0), r)
+
+    for i in range(0, len(data), CALIB_CHUNK):
+        run_float(graph, data[i:i + CALIB_CHUNK], observe)
+    return amax
+
+
+# ----------------------------------------------------------------------------------------------
+# Integer lowering to the manifest
+
+FIXED = {"sigmoid": (1.0 / 256, -128), "tanh": (1.0 / 128, 0)}
+
+
+class Lowering:
+    def __init__(self, graph, amax):
+        self.g, self.amax = graph, amax
+        self.qp = {}        # base id -> (scale, zp)
+        self.tname = {}     # base id -> manifest tensor name
+        self.layers = []    # dicts (manifest layers)
+        self.files = {}     # file name -> bytes
+        self.names = set(op.name for op in graph.ops)
+        inp = graph.input
+        self.input_name = sanitize(graph.input_name)
+        self.tname[inp.id] = self.input_name
+        self.qp[inp.id] = inp.forced or (self.calib_scale(inp), 0)
+        needed, todo = set(), [graph.output.base.producer]
+        while todo:                     # layers the output depends on
+            op = todo.pop()
+            if op is not None and id(op) not in needed:
+                needed.add(id(op))
+                todo += [i.base.producer for i in op.inputs]
+        self.dropped = [op.name for op in graph.ops if id(op) not in needed]
+        if self.dropped:
+            warn(f"{len(self.dropped)} layers do not feed the output '{graph.output_name}' and are left out: "
+                 + ", ".join(self.dropped))
+        for op in graph.ops:
+            if id(op) in needed:
+                self.lower(op)
+        out = graph.output.base
+        self.output_layer = self.tname[out.id]
+        self.output_qp = self.qp[out.id]
+
+    def calib_scale(self, v):
+        a = self.amax.get(v.id, 0.0)
+        # 10 significant digits: immune to last-bit differences of the BLAS summation order
+        a = float(f"{a:.10g}")
+        return a / 127.0 if a > 0 else 1.0 / 127.0
+
+    def unique(self, name):
+        base, k = name, 2
+        while name in self.names or name == self.input_name:
+            name, k = f"{base}_{k}", k + 1
+        self.names.add(name)
+        return name
+
+    def requant(self, M, zp, where):
+        m, s = encode_multiplier(M, where)
+        if not -128 <= zp <= 127:
+            raise ConvertError(f"{where}: output zero point {zp} outside -128..127")
+        return {"multiplier": m, "shift": s, "zero_point": int(zp)}
+
+    def out_params(self, op):
+        """(scale, zp) the layer's requant produces, and the wanted (forced) params if different."""
+        v = op.out
+        if op.act in FIXED:
+            return FIXED[op.act]
+        if v.forced is not None:
+            return v.forced
+        return self.calib_scale(v), 0
+
+    def emit(self, layer, base_id, qp, scales_comment):
+        layer["comment"] = scales_comment
+        self.layers.append(layer)
+        self.tname[base_id] = layer["name"]
+        self.qp[base_id] = qp
+
+    def recenter(self, op, x):
+        """An activate layer moving tensor x (zp != 0) to zero point 0; returns its name, (s, 0)."""
+        s_in, zp = self.qp[x.base.id]
+        s_out = self.calib_scale(x.base)
+        if s_out <= s_in:   # q - zp fits int8 at the same scale over the calibration set: exact copy
+            s_out = s_in
+        name = self.unique(op.name + "_recenter")
+        layer = {"name": name, "op": "activate", "input": self.tname[x.base.id], "operand_scale": 1,
+                 "operand_offset": -zp, "activation": "identity",
+                 "requant": self.requant(s_in / s_out, 0, name),
+                 "comment": f"re-centers '{self.tname[x.base.id]}' (zp {zp}) for zero padding: scale {s_in:.6g} -> "
+                            f"{s_out:.6g}"}
+        self.layers.append(layer)
+        return name, (s_out, 0)
+
+    def fix_output(self, op, produced):
+        """When the layer cannot produce the forced params of its output, adds a requant layer."""
+        v = op.out
+        if v.forced is None or (np.isclose(produced[0], v.forced[0], rtol=1e-9) and produced[1] == v.forced[1]):
+            return
+        s_in, zp_in = produced
+        s_out, zp_out = v.forced
+        name = self.unique(op.name + "_requant")
+        layer = {"name": name, "op": "activate", "input": self.tname[v.id], "operand_scale": 1,
+                 "operand_offset": -zp_in, "activation": "identity",
+                 "requant": self.requant(s_in / s_out, zp_out, name)}
+        self.emit(layer, v.id, v.forced, f"requantizes to the model's scale {s_out:.6g}, zp {zp_out}")
+
+    def weights_q(self, op):
+        w = op.w
+        if op.qscale is not None and np.allclose(w / op.qscale, np.rint(w / op.qscale), atol=1e-6) \
+                and np.abs(np.rint(w / op.qscale)).max() <= 128:
+            sw = op.qscale
+            wq = np.clip(np.rint(w / sw), -128, 127)
+        else:
+            a = float(np.abs(w).max())
+            sw = a / 127 if a > 0 else 1.0
+            wq = np.clip(round_away(w / sw), -127, 127)
+        return wq.astype(np.int8), sw
+
+    def bias_q(self, op, b, scale):
+        bq = round_away(b / scale)
+        if bq.min() < INT32_MIN or bq.max() > INT32_MAX:
+            warn(f"layer '{op.name}': bias saturated to int32")
+        return np.clip(bq, INT32_MIN, INT32_MAX).astype(np.int64)
+
+    def act_requant(self, op, acc_scale, where):
+        """requant dict and produced (scale, zp) for an accumulator of real scale acc_scale."""
+        if op.act in FIXED:
+            return self.requant(acc_scale * 16, 0, where), FIXED[op.act]
+        s_out, zp = self.out_params(op)
+        return self.requant(acc_scale / s_out, zp, where), (s_out, zp)
+
+    def lower(self, op):
+        x = op.inputs[0]
+        src = self.tname[x.base.id]
+        s_in, zp_in = self.qp[x.base.id]
+        k = op.kind
+        layer = {"name": op.name, "op": k}
+        if k in ("conv", "dense"):
+            if zp_in != 0 and k == "conv" and any(op.pads):
+                src, (s_in, zp_in) = self.recenter(op, x)
+            wq, sw = self.weights_q(op)
+            bq = self.bias_q(op, op.b, s_in * sw)
+            if zp_in != 0:      # x = q - zp: sum(q * w) - zp * sum(w) (no padding: exact)
+                wsum = wq.astype(np.int64).reshape(-1, wq.shape[-1]).sum(axis=0)
+                bq = bq - zp_in * wsum
+                if bq.min() < INT32_MIN or bq.max() > INT32_MAX:
+                    raise ConvertError(f"layer '{op.name}': bias with the input zero point folded overflows int32")
+            rq, prod = self.act_requant(op, s_in * sw, op.name)
+            layer["input"] = src
+            layer["outputs"] = int(wq.shape[-1])
+            if k == "conv":
+                kh, kw = wq.shape[:2]
+                layer["kernel"] = [int(kh), int(kw)]
+                layer["stride"] = list(op.stride)
+                if any(op.pads):
+                    layer["pad"] = list(op.pads)
+            wfile, bfile = f"{op.name}.w.i8", f"{op.name}.b.i32"
+            self.files[wfile] = np.ascontiguousarray(wq).tobytes()
+            self.files[bfile] = bq.astype("<i4").tobytes()
+            layer["weights"], layer["bias"] = wfile, bfile
+            layer["activation"] = op.act
+            layer["requant"] = rq
+            comment = (f"{op.onnx}; scales: input {s_in:.6g} (zp {zp_in}), weight {sw:.6g}, "
+                       f"output {prod[0]:.6g} (zp {prod[1]})")
+        elif k == "maxpool":
+            layer["input"] = src
+            layer["kernel"], layer["stride"] = list(op.kernel), list(op.stride)
+            if any(op.pads):
+                layer["pad"] = list(op.pads)
+            prod = (s_in, zp_in)
+            comment = f"{op.onnx}; scale {s_in:.6g} (zp {zp_in}) kept"
+        elif k == "avgpool":
+            if zp_in != 0 and any(op.pads):
+                src, (s_in, zp_in) = self.recenter(op, x)
+            layer["input"] = src
+            kh, kw = op.kernel
+            if op.glob:
+                layer["global"] = True
+            else:
+                layer["kernel"], layer["stride"] = [kh, kw], list(op.stride)
+                if any(op.pads):
+                    layer["pad"] = list(op.pads)
+            if zp_in != 0:
+                prod = (s_in, zp_in)     # mean(q) keeps the zero point: requant zero_point 0
+                layer["requant"] = self.requant(1.0 / (kh * kw), 0, op.name)
+            else:
+                s_out, zp_out = op.out.forced or (self.calib_scale(op.out), 0)
+                prod = (s_out, zp_out)
+                layer["requant"] = self.requant(s_in / (kh * kw * s_out), zp_out, op.name)
+            comment = f"{op.onnx}; scales: input {s_in:.6g} (zp {zp_in}), output {prod[0]:.6g} (zp {prod[1]})"
+        elif k in ("add", "mul"):
+            y = op.inputs[1]
+            s_b, zp_b = self.qp[y.base.id]
+            layer["inputs"] = [src, self.tname[y.base.id]]
+            if k == "add":
+                big = max(s_in, s_b)
+                one = 1 << OPERAND_SCALE_BITS
+                sa = int(round_away(one * s_in / big))
+                sb = int(round_away(one * s_b / big)) * (-1 if op.negate_b else 1)
+                if sa == 0 or sb == 0:
+                    warn(f"layer '{op.name}': operand scales {s_in:.3g} and {s_b:.3g} differ by more than 2^15; "
+                         "the smaller operand vanishes")
+                layer["operand_scales"] = [sa, sb]
+                acc_scale = big / one
+            else:
+                acc_scale = s_in * s_b
+            if zp_in or zp_b:
+                layer["operand_offsets"] = [-zp_in, -zp_b]
+            layer["activation"] = op.act
+            rq, prod = self.act_requant(op, acc_scale, op.name)
+            layer["requant"] = rq
+            comment = (f"{op.onnx}; scales: a {s_in:.6g} (zp {zp_in}), b {s_b:.6g} (zp {zp_b}), "
+                       f"output {prod[0]:.6g} (zp {prod[1]})")
+        elif k == "activate":
+            layer["input"] = src
+            sign = -1 if op.fn_scale < 0 else 1
+            if sign != 1:
+                layer["operand_scale"] = sign
+            if zp_in:
+                layer["operand_offset"] = -zp_in
+            layer["activation"] = op.act
+            rq, prod = self.act_requant(op, s_in * abs(op.fn_scale), op.name)
+            layer["requant"] = rq
+            comment = (f"{op.onnx}; scales: input {s_in:.6g} (zp {zp_in}), factor {op.fn_scale:.6g}, "
+                       f"output {prod[0]:.6g} (zp {prod[1]})")
+        else:
+            raise AssertionError(k)
+        self.emit(layer, op.out.id, prod, comment)
+        self.fix_output(op, prod)
+
+
+# ----------------------------------------------------------------------------------------------
+# Manifest writing
+
+def yaml_scalar(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, list):
+        return "[" + ", ".join(yaml_scalar(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {yaml_scalar(x)}" for k, x in v.items()) + "}"
+    s = str(v)
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+LAYER_KEYS = ["name", "op", "input", "inputs", "outputs", "kernel", "stride", "pad", "global", "weights", "bias",
+              "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "activation", "requant"]
+FILE_KEYS = ("weights", "bias")
+
+
+def write_manifest(path, header, top, inputs, layers, golden, output):
+    lines = [f"# {h}" if h else "#" for h in header]
+    lines.append("format: network")
+    lines.append(f"name: {yaml_scalar(top['name'])}")
+    lines.append(f"description: {yaml_scalar(top['description'])}")
+    lines.append(f"samples: {top['samples']}")
+    lines.append("inputs:")
+    for i in inputs:
+        lines.append(f"  - name: {yaml_scalar(i['name'])}")
+        lines.append(f"    shape: {yaml_scalar(i['shape'])}")
+        lines.append(f"    file: {i['file']}")
+    if golden:
+        lines.append(f"golden: {golden}")
+    lines.append(f"output: {yaml_scalar(output)}")
+    lines.append("layers:")
+    for layer in layers:
+        lines.append(f"  # {layer['comment']}")
+        first = True
+        for k in LAYER_KEYS:
+            if k not in layer:
+                continue
+            v = layer[k]
+            if k in FILE_KEYS:
+                txt = yaml_scalar(v)
+            elif k in ("name", "input"):
+                txt = yaml_scalar(v)
+            elif k == "op" or k == "activation":
+                txt = v
+            else:
+                txt = yaml_scalar(v)
+            lines.append(("  - " if first else "    ") + f"{k}: {txt}")
+            first = False
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# ----------------------------------------------------------------------------------------------
+# Driver
+
+def load_tpu_ref():
+    sys.path.insert(0, SCRIPTS)
+    try:
+        import tpu_ref
+    except ImportError as e:
+        raise ConvertError(f"cannot import scripts/tpu_ref.py (the integer reference for golden.i8): {e}")
+    finally:
+        sys.path.pop(0)
+    return tpu_ref
+
+
+def agreement(f_onnx, q_out, qp, out_val):
+    """Compares the dequantized int8 output with the float output (both ONNX layout)."""
+    s, zp = qp
+    n = f_onnx.shape[0]
+    deq = nhwc_to_onnx((q_out.astype(np.float64) - zp) * s, out_val).reshape(n, -1)
+    f = f_onnx.reshape(n, -1)
+    err = np.abs(deq - f)
+    res = {"samples": n, "outputs_per_sample": f.shape[1],
+           "relative_error": float(np.linalg.norm(deq - f) / max(np.linalg.norm(f), 1e-300)),
+           "mean_abs_error_steps": float(err.mean() / s), "max_abs_error_steps": float(err.max() / s),
+           "output_scale": s}
+    if n > 1:   # the input-dependent part: both outputs minus their mean over the samples
+        dc, fc = deq - deq.mean(axis=0), f - f.mean(axis=0)
+        res["centered_relative_error"] = float(np.linalg.norm(dc - fc) / max(np.linalg.norm(fc), 1e-300))
+    if out_val.rank == 2 and f.shape[1] > 1:     # class scores
+        qi = nhwc_to_onnx(q_out.astype(np.int64), out_val).reshape(n, -1)
+        res["top1_agreement"] = float(np.mean(np.argmax(qi, axis=1) == np.argmax(f, axis=1)))
+        top5 = np.argsort(-f, axis=1, kind="stable")[:, :5]
+        res["top1_in_float_top5"] = float(np.mean([np.argmax(qi[i]) in top5[i] for i in range(n)]))
+        res["float_top1_classes"] = int(len(np.unique(np.argmax(f, axis=1))))
+    return res
+
+
+def format_agreement(r):
+    parts = []
+    if "top1_agreement" in r:
+        parts.append(f"top-1 agreement {100 * r['top1_agreement']:.1f}% "
+                     f"(int8 top-1 within float top-5: {100 * r['top1_in_float_top5']:.1f}%; "
+                     f"{r['float_top1_classes']} distinct float top-1 classes)")
+    parts.append(f"relative L2 error {r['relative_error']:.4f}")
+    if "centered_relative_error" in r:
+        parts.append(f"{r['centered_relative_error']:.4f} on the input-dependent part (minus the mean over samples)")
+    parts.append(f"mean |error| {r['mean_abs_error_steps']:.2f} output steps (max {r['max_abs_error_steps']:.1f}; "
+                 f"step {r['output_scale']:.4g})")
+    return f"int8 vs float on {r['samples']} samples: " + "; ".join(parts)
+
+
+def read_array(path, what, shape_tail):
+    a = np.load(path)
+    if not np.issubdtype(a.dtype, np.floating):
+        raise ConvertError(f"{what} {path}: need a float array, got {a.dtype}")
+    if tuple(a.shape[1:]) != tuple(shape_tail):
+        raise ConvertError(f"{what} {path}: shape {a.shape}, need [N, {', '.join(map(str, shape_tail))}]")
+    return a.astype(np.float64)
+
+
+def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, input_file=None, name=None,
+            seed=0, percentile=100.0, approximate_avgpool=False, verbose=True):
+    """Converts; returns a dict with the graph, quantization and agreement (for tests)."""
+    import onnx
+    t0 = time.time()
+    log = print if verbose else (lambda *a, **k: None)
+    try:
+        model = onnx.load(model_path)
+    except Exception as e:
+        raise ConvertError(f"cannot read ONNX model {model_path}: {e}")
+    graph = Graph(model, approximate_avgpool)
+    inp = graph.input
+    h, w, c = inp.shape
+    tail = (c, h, w) if inp.rank == 4 else (h * w * c,)
+    if batch < 1:
+        raise ConvertError("--batch must be >= 1")
+    if calibration_file:
+        calib = read_array(calibration_file, "calibration file", tail)
+    else:
+        if calibration < 1:
+            raise ConvertError("--calibration must be >= 1")
+        calib = np.random.default_rng([seed, 1]).standard_normal((calibration,) + tail)
+    if input_file:
+        x = read_array(input_file, "input file", tail)
+        if len(x) < batch:
+            raise ConvertError(f"input file {input_file} has {len(x)} samples, --batch is {batch}")
+        x = x[:batch]
+    else:
+        x = np.random.default_rng([seed, 2]).standard_normal((batch,) + tail)
+    t1 = time.time()
+    amax = calibrate(graph, calib, percentile)
+    t2 = time.time()
+    # float model output on the same samples (the float inputs, not the quantized ones)
+    f_out = nhwc_to_onnx(np.concatenate([run_float(graph, x[i:i + CALIB_CHUNK])
+                                         for i in range(0, batch, CALIB_CHUNK)]), graph.output)
+    t2b = time.time()
+    low = Lowering(graph, amax)
+    s_in, zp_in = low.qp[inp.id]
+    x_nhwc = x.transpose(0, 2, 3, 1) if inp.rank == 4 else x.reshape(batch, 1, 1, -1)
+    xq = np.clip(np.rint(x_nhwc / s_in) + zp_in if inp.forced else round_away(x_nhwc / s_in), -128, 127)
+    xq = xq.astype(np.int8)
+
+    mname = name or os.path.splitext(os.path.basename(model_path))[0]
+    os.makedirs(outdir, exist_ok=True)
+    for fname, data in low.files.items():
+        with open(os.path.join(outdir, fname), "wb") as f:
+            f.write(data)
+    with open(os.path.join(outdir, "input.i8"), "wb") as f:
+        f.write(xq.tobytes())
+    s_out, zp_out = low.output_qp
+    src = "--calibration-file " + os.path.basename(calibration_file) if calibration_file else \
+        f"{calibration} standard-normal samples (numpy default_rng([{seed}, 1]))"
+    inputs_src = "--input-file " + os.path.basename(input_file) if input_file else \
+        f"standard-normal samples (numpy default_rng([{seed}, 2]))"
+    header = [
+        f"Generated by scripts/onnx_to_network.py from {os.path.basename(model_path)}; do not edit by hand.",
+        "int8 per-tensor symmetric quantization (see the script's docstring for the exact rules).",
+        f"calibration: {src}; activation range = "
+        + ("max |x|" if percentile >= 100 else f"{percentile}th percentile of |x|"),
+        f"input '{low.input_name}': ONNX {list(inp.onnx_shape(batch))} float -> NHWC int8, scale {s_in:.9g}, "
+        f"zero point {zp_in}; samples: {inputs_src}",
+        f"output '{low.output_layer}': real = {s_out:.9g} * (q - ({zp_out})), NHWC order "
+        f"(ONNX output '{graph.output_name}' {list(graph.output.onnx_shape(batch))})",
+    ] + [f"approximation: {n}" for n in graph.notes]
+    top = {"name": mname, "samples": batch,
+           "description": f"{mname} imported from ONNX, int8 per-tensor symmetric (scripts/onnx_to_network.py)"}
+    inputs = [{"name": low.input_name, "shape": [h, w, c], "file": "input.i8"}]
+    ypath = os.path.join(outdir, "workload.yaml")
+    write_manifest(ypath, header, top, inputs, low.layers, None, low.output_layer)
+    t3 = time.time()
+
+    tpu_ref = load_tpu_ref()
+    try:
+        net = tpu_ref.load_network(ypath)
+        q_out = np.asarray(tpu_ref.run_network(net)).astype(np.int8)
+    except Exception as e:      # a manifest the reference rejects is this converter's bug
+        raise ConvertError(f"scripts/tpu_ref.py rejected the written manifest {ypath}: {e}")
+    t4 = time.time()
+    p, q, m = graph.output.base.shape
+    if q_out.size != batch * p * q * m:
+        raise ConvertError(f"tpu_ref returned {q_out.size} values, expected {batch}x{p}x{q}x{m}")
+    q_out = q_out.reshape(batch, p, q, m)
+    with open(os.path.join(outdir, "golden.i8"), "wb") as f:
+        f.write(q_out.tobytes())
+    agree = agreement(f_out, q_out, low.output_qp, graph.output)
+    header.append(format_agreement(agree) + " (float: this script's interpreter of the ONNX graph)")
+    write_manifest(ypath, header, top, inputs, low.layers, "golden.i8", low.output_layer)
+    t5 = time.time()
+
+    n_w = sum(1 for l in low.layers if "weights" in l)
+    wbytes = sum(len(d) for f, d in low.files.items() if f.endswith(".w.i8"))
+    log(f"{model_path}: {len(model.graph.node)} ONNX nodes -> {len(low.layers)} layers ({n_w} with weights, "
+        f"{wbytes} weight bytes), batch {batch}, input {h}x{w}x{c}")
+    for n in graph.notes:
+        log(f"  approximation: {n}")
+    log(f"  {format_agreement(agree)}")
+    log(f"  time: parse {t1 - t0:.2f}s, calibration ({len(calib)} samples) {t2 - t1:.2f}s, float run of the "
+        f"{batch} samples {t2b - t2:.2f}s, lowering+write {t3 - t2b:.2f}s, tpu_ref {t4 - t3:.2f}s, "
+        f"total {t5 - t0:.2f}s")
+    log(f"  wrote {outdir}/workload.yaml, input.i8, golden.i8 and {len(low.files)} weight/bias files")
+    return {"graph": graph, "lowering": low, "agreement": agree, "float_output": f_out, "int_output": q_out,
+            "input_q": xq, "times": {"calibration": t2 - t1, "tpu_ref": t4 - t3, "total": t5 - t0}}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="See the module docstring for the quantization rules.")
+    ap.add_argument("model", help="ONNX model file")
+    ap.add_argument("outdir", help="output directory (created)")
+    ap.add_argument("--batch", type=int, default=1, help="samples in the workload (default 1)")
+    ap.add_argument("--calibration", type=int, default=32, help="seeded random calibration samples (default 32)")
+    ap.add_argument("--calibration-file", help=".npy float array [N, C, H, W] (or [N, F]) used for calibration")
+    ap.add_argument("--input-file", help=".npy float array: the first --batch samples become input.i8")
+    ap.add_argument("--name", help="workload name (default: the model file's stem)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the random calibration/input samples (default 0)")
+    ap.add_argument("--percentile", type=float, default=100.0,
+                    help="activation range percentile of |x| (default 100: the maximum)")
+    ap.add_argument("--approximate-avgpool", action="store_true",
+                    help="accept AveragePool count_include_pad=0 with padding (divides by kh*kw everywhere)")
+    args = ap.parse_args(argv)
+    try:
+        convert(args.model, args.outdir, args.batch, args.calibration, args.calibration_file, args.input_file,
+                args.name, args.seed, args.percentile, args.approximate_avgpool)
+    except ConvertError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.status
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,322 @@
+#!/usr/bin/python3
+"""Self-check of scripts/tpu_ref.py against naive pure-Python implementations.
+
+Run from anywhere with Debian's Python:   /usr/bin/python3 scripts/test_tpu_ref.py
+(exit 0 and 'N passed, 0 failed' when every check holds; unittest's -v works too.)
+
+  - seeded_int8 / seeded_int32 against a pure-Python (int, mod 2^64) loop of network.h's
+    splitmix64 rule, for several seeds (including 0 and 2^64-1) and the first values;
+  - activate against hand-computed values (rounding ties toward +inf, int32 saturation of
+    acc + bias, relu with a zero point, int8 saturation, shift 0) and the LUTs against the
+    formula (and their distance from rounding ties);
+  - conv against a naive 7-deep loop (strides, symmetric / asymmetric padding, 1x1 fast path,
+    int32 wrap-around of large accumulators); dense with several (spatial) inputs;
+  - maxpool / avgpool against loops (padding, windows with no position inside the image);
+  - add / mul / activate_op against scalar formulas;
+  - a tiny manifest written to a temporary directory: load_network + run_network against the
+    op functions, and the CLI's check.
+"""
+import math
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tpu_ref as T  # noqa: E402
+
+MASK = (1 << 64) - 1
+
+
+def py_splitmix(z):
+    z ^= z >> 30
+    z = (z * 0xBF58476D1CE4E5B9) & MASK
+    z ^= z >> 27
+    z = (z * 0x94D049BB133111EB) & MASK
+    z ^= z >> 31
+    return z
+
+
+def py_seeded(seed, count, kind):
+    out = []
+    for i in range(count):
+        z = py_splitmix((seed * 0x9E3779B97F4A7C15 + (i + 1) * 0xBF58476D1CE4E5B9) & MASK)
+        out.append(z % 255 - 127 if kind == "int8" else z % 65536 - 32768)
+    return out
+
+
+def py_activate(acc, bias, m, s, zp, fn):
+    v = max(min(acc + bias, 2**31 - 1), -2**31)
+    p = v * m
+    r = (p + (1 << (s - 1))) >> s if s > 0 else p  # Python's >> is floor (arithmetic)
+    if fn == "identity":
+        return max(min(r + zp, 127), -128)
+    if fn == "relu":
+        return max(max(min(r + zp, 127), -128), zp)
+    x = max(min(r, 127), -128) / 16.0
+    if fn == "sigmoid":
+        return max(min(math.floor(256.0 / (1.0 + math.exp(-x)) + 0.5) - 128, 127), -128)
+    return max(min(math.floor(128.0 * math.tanh(x) + 0.5), 127), -128)
+
+
+def naive_conv_acc(x, w, stride, pad):
+    N, H, W, C = x.shape
+    kh, kw, _, M = w.shape
+    t, l, b, r = T.normalize_pad(pad)
+    P, Q = (H + t + b - kh) // stride[0] + 1, (W + l + r - kw) // stride[1] + 1
+    out = np.zeros((N, P, Q, M), dtype=np.int64)
+    xi, wi = x.astype(int).tolist(), w.astype(int).tolist()
+    for n in range(N):
+        for p in range(P):
+            for q in range(Q):
+                for m in range(M):
+                    s = 0
+                    for i in range(kh):
+                        for j in range(kw):
+                            y, z = p * stride[0] + i - t, q * stride[1] + j - l
+                            if 0 <= y < H and 0 <= z < W:
+                                for c in range(C):
+                                    s += xi[n][y][z][c] * wi[i][j][c][m]
+                    out[n, p, q, m] = (s + 2**31) % 2**32 - 2**31
+    return out
+
+
+def naive_pool(x, kernel, stride, pad, kind):
+    N, H, W, C = x.shape
+    t, l, b, r = T.normalize_pad(pad)
+    P, Q = (H + t + b - kernel[0]) // stride[0] + 1, (W + l + r - kernel[1]) // stride[1] + 1
+    out = np.zeros((N, P, Q, C), dtype=np.int64)
+    for n in range(N):
+        for p in range(P):
+            for q in range(Q):
+                for c in range(C):
+                    vals = [int(x[n, y, z, c])
+                            for y in range(p * stride[0] - t, p * stride[0] - t + kernel[0])
+                            for z in range(q * stride[1] - l, q * stride[1] - l + kernel[1])
+                            if 0 <= y < H and 0 <= z < W]
+                    out[n, p, q, c] = (max(vals) if vals else -128) if kind == "max" else sum(vals)
+    return out
+
+
+class Seeded(unittest.TestCase):
+    def test_against_python_loop(self):
+        for seed in (0, 1, 7, 12345, 2**63 + 5, 2**64 - 1):
+            self.assertEqual(T.seeded_int8(seed, 50).tolist(), py_seeded(seed, 50, "int8"))
+            self.assertEqual(T.seeded_int32(seed, 50).tolist(), py_seeded(seed, 50, "int32"))
+
+    def test_ranges_and_chunks(self):
+        a = T.seeded_int8(3, T.SEED_CHUNK + 1000)
+        self.assertEqual(a[T.SEED_CHUNK:].tolist(), [
+            int(v) for v in (np.array([py_splitmix((3 * 0x9E3779B97F4A7C15 + (i + 1) *
+                                                    0xBF58476D1CE4E5B9) & MASK) % 255 - 127
+                                       for i in range(T.SEED_CHUNK, T.SEED_CHUNK + 1000)]))])
+        self.assertGreaterEqual(int(a.min()), -127)
+        self.assertLessEqual(int(a.max()), 127)
+        b = T.seeded_int32(3, 100000)
+        self.assertGreaterEqual(int(b.min()), -32768)
+        self.assertLessEqual(int(b.max()), 32767)
+
+
+class Activate(unittest.TestCase):
+    def one(self, acc, bias, m, s, zp, fn):
+        return int(T.activate(np.array([acc]), bias, m, s, zp, fn)[0])
+
+    def test_hand_values(self):
+        half = 1 << 30  # multiplier 2^30 with shift 31 = 0.5
+        self.assertEqual(self.one(5, 0, half, 31, 0, "identity"), 3)     # 2.5 -> 3
+        self.assertEqual(self.one(-5, 0, half, 31, 0, "identity"), -2)   # -2.5 -> -2
+        self.assertEqual(self.one(-7, 0, half, 31, 0, "identity"), -3)   # -3.5 -> -3
+        self.assertEqual(self.one(7, 0, half, 31, 0, "identity"), 4)     # 3.5 -> 4
+        self.assertEqual(self.one(100, 20, half, 30, 0, "identity"), 120)
+        self.assertEqual(self.one(1000, 0, half, 30, 0, "identity"), 127)
+        self.assertEqual(self.one(-1000, 0, half, 30, 0, "identity"), -128)
+        self.assertEqual(self.one(-10, 0, half, 30, -5, "relu"), -5)     # relu floor = zp
+        self.assertEqual(self.one(10, 0, half, 30, -5, "relu"), 5)
+        self.assertEqual(self.one(3, 4, 2, 0, 1, "identity"), 15)         # shift 0: 7*2 + 1
+        # acc + bias saturates to int32 before the multiply: (2^31-1) * 2^30 >> 61 = 1 (0.999..)
+        self.assertEqual(self.one(2**31 - 1, 2**31 - 1, half, 61, 0, "identity"), 1)
+        self.assertEqual(self.one(-2**31, -5, half, 61, 0, "identity"), -1)
+        self.assertEqual(self.one(0, 0, half, 30, 0, "sigmoid"), 0)      # sigmoid(0) = 0.5
+        self.assertEqual(self.one(16, 0, half, 30, 0, "sigmoid"), 59)    # 256*0.731 - 128
+        self.assertEqual(self.one(16, 0, half, 30, 0, "tanh"), 97)       # 128*tanh(1) = 97.48
+        self.assertEqual(self.one(-16, 0, half, 30, 0, "tanh"), -97)
+        self.assertEqual(self.one(10**6, 0, half, 30, 0, "tanh"), 127)
+        self.assertEqual(self.one(-10**6, 0, half, 30, 0, "sigmoid"), -128)
+
+    def test_random_against_python(self):
+        rng = np.random.default_rng(1)
+        for fn in T.ACTIVATIONS:
+            acc = rng.integers(-2**31, 2**31, size=300)
+            acc[:100] //= 2**20
+            bias = int(rng.integers(-2**31, 2**31))
+            m, s, zp = int(rng.integers(2**30, 2**31)), int(rng.integers(20, 45)), -3
+            got = T.activate(acc, bias, m, s, zp, fn).tolist()
+            self.assertEqual(got, [py_activate(int(a), bias, m, s, zp, fn) for a in acc])
+
+    def test_luts(self):
+        for i in range(256):
+            x = (i - 128) / 16.0
+            sv = 256.0 / (1.0 + math.exp(-x)) + 0.5
+            tv = 128.0 * math.tanh(x) + 0.5
+            self.assertEqual(int(T.SIGMOID_LUT[i]), max(min(math.floor(sv) - 128, 127), -128))
+            self.assertEqual(int(T.TANH_LUT[i]), max(min(math.floor(tv), 127), -128))
+            # no entry is near a rounding tie, so libm differences cannot change the tables
+            self.assertGreater(abs(sv - round(sv)), 1e-4)
+            self.assertGreater(abs(tv - round(tv)), 1e-4)
+
+
+class Conv(unittest.TestCase):
+    CASES = [  # (N, H, W, C, kh, kw, M, stride, pad)
+        (1, 5, 5, 3, 3, 3, 4, (1, 1), [1, 1]),
+        (2, 7, 6, 5, 3, 3, 3, (2, 2), [1, 1]),
+        (1, 8, 9, 2, 5, 5, 2, (2, 3), [2, 1, 0, 2]),
+        (2, 6, 5, 4, 3, 1, 3, (1, 1), [1, 0, 1, 0]),
+        (1, 6, 6, 4, 1, 1, 5, (2, 2), None),
+        (1, 4, 4, 3, 2, 2, 2, (1, 1), [0, 0, 1, 1]),
+        (3, 9, 9, 5, 3, 3, 7, (2, 2), [1, 1]),
+    ]
+
+    def test_against_loops(self):
+        rng = np.random.default_rng(2)
+        for N, H, W, C, kh, kw, M, stride, pad in self.CASES:
+            x = rng.integers(-128, 128, size=(N, H, W, C)).astype(np.int8)
+            w = rng.integers(-128, 128, size=(kh, kw, C, M)).astype(np.int8)
+            with self.subTest(case=(N, H, W, C, kh, kw, M, stride, pad)):
+                np.testing.assert_array_equal(T.conv_acc(x, w, stride, pad),
+                                              naive_conv_acc(x, w, stride, pad))
+
+    def test_chunked(self):
+        rng = np.random.default_rng(3)
+        x = rng.integers(-128, 128, size=(2, 9, 8, 6)).astype(np.int8)
+        w = rng.integers(-128, 128, size=(3, 3, 6, 5)).astype(np.int8)
+        want = naive_conv_acc(x, w, (1, 2), [1, 2, 0, 1])
+        old = T.CHUNK_ELEMENTS
+        try:
+            for chunk in (1, 60, 500, 5000):
+                T.CHUNK_ELEMENTS = chunk
+                np.testing.assert_array_equal(T.conv_acc(x, w, (1, 2), [1, 2, 0, 1]), want)
+        finally:
+            T.CHUNK_ELEMENTS = old
+
+    def test_int32_wrap(self):
+        # 2^18 features of 127*127 = 4.2e9 > 2^31: the int32 accumulator wraps
+        x = np.full((1, 1, 1, 1 << 18), 127, dtype=np.int8)
+        w = np.full((1, 1, 1 << 18, 1), 127, dtype=np.int8)
+        s = 127 * 127 * (1 << 18)
+        self.assertEqual(int(T.conv_acc(x, w)[0, 0, 0, 0]), (s + 2**31) % 2**32 - 2**31)
+        self.assertEqual(int(T.dense_acc([x], w[0, 0])[0, 0, 0, 0]),
+                         (s + 2**31) % 2**32 - 2**31)
+
+    def test_dense_concat(self):
+        rng = np.random.default_rng(4)
+        a = rng.integers(-128, 128, size=(3, 2, 2, 3)).astype(np.int8)
+        b = rng.integers(-128, 128, size=(3, 1, 1, 5)).astype(np.int8)
+        w = rng.integers(-128, 128, size=(17, 4)).astype(np.int8)
+        got = T.dense_acc([a, b], w)
+        for n in range(3):
+            feats = [int(v) for v in a[n].reshape(-1)] + [int(v) for v in b[n].reshape(-1)]
+            for m in range(4):
+                self.assertEqual(int(got[n, 0, 0, m]),
+                                 sum(f * int(w[k, m]) for k, f in enumerate(feats)))
+
+
+class Pools(unittest.TestCase):
+    CASES = [((3, 3), (2, 2), [1, 1]), ((2, 2), (2, 2), None), ((3, 2), (1, 2), [2, 0, 0, 1]),
+             ((3, 3), (1, 1), [2, 2]), ((5, 5), (3, 3), [0, 0, 4, 4])]
+
+    def test_against_loops(self):
+        rng = np.random.default_rng(5)
+        x = rng.integers(-128, 128, size=(2, 7, 6, 3)).astype(np.int8)
+        for kernel, stride, pad in self.CASES:
+            with self.subTest(case=(kernel, stride, pad)):
+                np.testing.assert_array_equal(T.maxpool(x, kernel, stride, pad),
+                                              naive_pool(x, kernel, stride, pad, "max"))
+                np.testing.assert_array_equal(T.avgpool_sum(x, kernel, stride, pad),
+                                              naive_pool(x, kernel, stride, pad, "sum"))
+
+    def test_global(self):
+        x = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5).astype(np.int8)
+        np.testing.assert_array_equal(T.global_avgpool_sum(x)[:, 0, 0, :],
+                                      x.astype(int).sum(axis=(1, 2)))
+
+
+class Elementwise(unittest.TestCase):
+    def test_values(self):
+        a = np.array([-128, -1, 0, 127], dtype=np.int8)
+        b = np.array([127, 5, -128, 127], dtype=np.int8)
+        self.assertEqual(T.add_value(a, b, (3, -2), (1, 0)).tolist(),
+                         [(-127) * 3 - 254, 0 - 10, 3 + 256, 128 * 3 - 254])
+        self.assertEqual(T.mul_value(a, b, (128, 0)).tolist(), [0, 127 * 5, 128 * -128, 255 * 127])
+        self.assertEqual(T.activate_value(a, -32768, 32767).tolist(),
+                         [(v + 32767) * -32768 for v in (-128, -1, 0, 127)])
+        # int32 saturation of the element-wise value before the requant
+        big = T.activate_value(np.array([127], dtype=np.int8), 32767, 32767)
+        self.assertEqual(int(big[0]), (127 + 32767) * 32767)
+        rq = T.Requant(1 << 30, 30, 0)
+        self.assertEqual(T.mul(a, b, (128, 0), T.Requant(1 << 30, 38), "identity").tolist(),
+                         [0, 2, -64, 127])  # 635/256 = 2.48 -> 2; 32385/256 = 126.5 -> 127
+        self.assertEqual(T.add(a, b, (1, 1), (0, 0), rq, "relu").tolist(), [0, 4, 0, 127])
+
+
+class Manifest(unittest.TestCase):
+    def test_load_and_run(self):
+        rng = np.random.default_rng(6)
+        with tempfile.TemporaryDirectory() as d:
+            x = rng.integers(-128, 128, size=(2, 6, 5, 3)).astype(np.int8)
+            w = rng.integers(-128, 128, size=(3, 3, 3, 4)).astype(np.int8)
+            x.tofile(os.path.join(d, "in.i8"))
+            w.tofile(os.path.join(d, "w.i8"))
+            doc = """format: network
+name: t
+samples: 2
+inputs:
+  - {name: data, shape: [6, 5, 3], file: in.i8}
+layers:
+  - {name: c1, op: conv, outputs: 4, kernel: [3, 3], stride: [2, 1], pad: [1, 0, 1, 2], weights: w.i8, bias: {random_seed: 9}, activation: relu, requant: {multiplier: 1500000000, shift: 40, zero_point: 2}}
+  - {name: mp, op: maxpool, kernel: [2, 2], pad: [1, 1, 0, 0]}
+  - {name: ap, op: avgpool, input: c1, kernel: [3, 3], stride: [1, 1], pad: [1, 1], requant: {multiplier: 1193046471, shift: 33}}
+  - {name: s, op: add, inputs: [ap, c1], operand_scales: [3, -1], operand_offsets: [0, -2], requant: {multiplier: 1073741824, shift: 31}}
+  - {name: g, op: avgpool, global: true, requant: {multiplier: 1073741824, shift: 33}}
+  - {name: fc, op: dense, inputs: [g, mp], outputs: 3, weights: {random_seed: 4}, activation: tanh, requant: {multiplier: 1073741824, shift: 40}}
+golden: gold.i8
+"""
+            with open(os.path.join(d, "net.yaml"), "w") as f:
+                f.write(doc)
+            np.zeros(6, dtype=np.int8).tofile(os.path.join(d, "gold.i8"))
+            net = T.load_network(os.path.join(d, "net.yaml"))
+            out, every = T.run_network(net, return_all=True)
+            b = T.seeded_int32(9, 4)
+            c1 = T.activate(naive_conv_acc(x, w, (2, 1), [1, 0, 1, 2]), b, 1500000000, 40, 2,
+                            "relu")
+            np.testing.assert_array_equal(every[0], c1)
+            self.assertEqual(c1.shape, (2, 3, 5, 4))
+            mp = naive_pool(c1, (2, 2), (1, 1), [1, 1, 0, 0], "max").astype(np.int8)
+            np.testing.assert_array_equal(every[1], mp)
+            ap = T.activate(naive_pool(c1, (3, 3), (1, 1), [1, 1], "sum"), 0, 1193046471, 33)
+            np.testing.assert_array_equal(every[2], ap)
+            s = T.activate(3 * ap.astype(int) - (c1.astype(int) - 2), 0, 1 << 30, 31)
+            np.testing.assert_array_equal(every[3], s)
+            g = T.activate(s.astype(int).sum(axis=(1, 2), keepdims=True), 0, 1 << 30, 33)
+            np.testing.assert_array_equal(every[4], g)
+            feats = np.concatenate([g.reshape(2, -1), mp.reshape(2, -1)], axis=1).astype(int)
+            wf = T.seeded_int8(4, feats.shape[1] * 3).reshape(-1, 3).astype(int)
+            fc = T.activate(feats @ wf, 0, 1 << 30, 40, 0, "tanh").reshape(2, 1, 1, 3)
+            np.testing.assert_array_equal(out, fc)
+            # the CLI: check fails against the zero golden file, then passes with the real one
+            self.assertEqual(T.main(["check", os.path.join(d, "net.yaml")]),
+                             0 if not out.any() else 1)
+            out.tofile(os.path.join(d, "gold.i8"))
+            self.assertEqual(T.main(["check", os.path.join(d, "net.yaml")]), 0)
+            with open(os.path.join(d, "bad.yaml"), "w") as f:
+                f.write(doc.replace("stride: [2, 1]", "strides: [2, 1]"))
+            with self.assertRaisesRegex(T.ManifestError, "bad.yaml.*c1.*'strides'"):
+                T.load_network(os.path.join(d, "bad.yaml"))
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, buffer=True).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"{result.testsRun - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,858 @@
+#!/usr/bin/python3
+"""Independent numpy integer reference of the TPU model's network workloads.
+
+Run with Debian's Python (numpy, PyYAML), from anywhere:
+
+    /usr/bin/python3 scripts/tpu_ref.py run   MANIFEST [--out FILE] [--all-layers DIR]
+    /usr/bin/python3 scripts/tpu_ref.py check MANIFEST
+    /usr/bin/python3 scripts/tpu_ref.py info  MANIFEST
+
+  run    computes the output layer's int8 output (N x P x Q x M, NHWC), prints its shape and a
+         checksum (sha256 of the raw bytes and the sum of the values), and writes the raw bytes
+         to --out (np.tofile: no header). --all-layers DIR also writes every layer's output as
+         DIR/<layer>.i8 (debugging).
+  check  recomputes the output and compares it with the manifest's golden file: exit 0 when
+         every value matches, 1 when some differ (the mismatch count and the first mismatches
+         are printed).
+  info   prints the layers (op, shapes, weights, MACs) and the totals per op type.
+  Errors in the manifest or its data files (the message names the file and the key) exit 2.
+
+As a module: load_network(path) -> Network; run_network(net, return_all=False) -> int8 array
+(N, P, Q, M) of the output layer (and, with return_all, the list of every layer's output); the
+op functions conv, dense, maxpool, avgpool, add, mul, activate_op on NHWC int8 arrays; the
+seeded-data rule seeded_int8 / seeded_int32; and activate(), the activation unit.
+
+The manifest format and the exact integer semantics are those of testbench/network.h; the
+activation unit's are those of model/quant.h. Both are repeated here, as implemented:
+
+Seeded data ({random_seed: S}): value i (0-based, file order) comes from
+    z = splitmix64(S * 0x9E3779B97F4A7C15 + (i + 1) * 0xBF58476D1CE4E5B9)   (mod 2^64)
+    splitmix64(z): z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27;
+                   z *= 0x94D049BB133111EB; z ^= z >> 31                     (mod 2^64)
+    int8:  int(z % 255) - 127 (in [-127, 127]);   int32 (bias): int(z % 65536) - 32768.
+  Computed with numpy uint64 arrays, whose arithmetic wraps mod 2^64 as intended.
+
+activate(acc, bias, requant, fn)   (quant.h; every operation exact in int64):
+    v = saturate_int32(acc + bias);  p = v * multiplier  (|p| < 2^62)
+    r = (p + 2^(shift-1)) >> shift  (arithmetic shift: ties toward +inf); r = p for shift 0
+    identity: saturate_int8(r + zero_point)
+    relu:     max(saturate_int8(r + zero_point), zero_point)
+    sigmoid:  LUT[saturate_int8(r) + 128], LUT[i] = clamp(floor(256*sigmoid((i-128)/16) + 0.5)
+              - 128, -128, 127)  (input Q3.4, output scale 1/256, zero point -128)
+    tanh:     LUT[saturate_int8(r) + 128], LUT[i] = clamp(floor(128*tanh((i-128)/16) + 0.5),
+              -128, 127)         (input Q3.4, output scale 1/128, zero point 0)
+  The 256-entry tables are built once with Python's math.exp / math.tanh (the C library's, as
+  quant.cpp uses std::exp / std::tanh); every entry is at least 1e-4 away from a rounding tie,
+  so last-bit differences between libraries cannot change them (test_tpu_ref.py checks).
+
+Ops (N = samples; tensors NHWC int8; a layer's output is its int8 activation):
+    conv:    P = (H + top + bottom - kh) // sh + 1, Q likewise;
+             acc[n,p,q,m] = sum_{i,j,c} x[n, p*sh+i-top, q*sw+j-left, c] * w[i,j,c,m]  (x = 0
+             outside the image), wrapped to int32 (two's complement, as the accumulators);
+             y = activate(acc, bias[m], requant, fn)
+    dense:   the inputs, each flattened in H, W, C order, concatenated in the order given ->
+             x[n, features]; acc = x @ w (w [features][M]), wrapped to int32; y as conv, with
+             shape (N, 1, 1, M)
+    maxpool: max over the window positions inside the image (padding ignored); -128 when the
+             window holds none (the same as padding with -128, the int8 minimum)
+    avgpool: s = sum over the window positions inside the image (padding counts as 0);
+             y = activate(s, 0, requant, identity); global: kernel = H x W, stride 1, no pad
+    add:     v = (a + oa) * sa + (b + ob) * sb   mul: v = (a + oa) * (b + ob)
+    activate: v = (a + oa) * sa;  then y = activate(saturate_int32(v), 0, requant, fn)
+The GEMMs (conv via an im2col gather, dense) run in float64 with BLAS on the int8 values: every
+product is < 2^14 and every partial sum < 2^53 for any summation order (features < 2^39), so
+the float64 result is the exact integer sum; it is converted to int64 and wrapped to int32.
+"""
+import argparse
+import hashlib
+import math
+import os
+import sys
+from collections import namedtuple
+
+import numpy as np
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - reported when a manifest is read
+    yaml = None
+
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+SPLITMIX_GAMMA = 0x9E3779B97F4A7C15
+SPLITMIX_M1 = 0xBF58476D1CE4E5B9
+SPLITMIX_M2 = 0x94D049BB133111EB
+ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh")
+OPS = ("conv", "dense", "maxpool", "avgpool", "add", "mul", "activate")
+# Elements of float64 im2col/GEMM operands per chunk (2^22 = 32 MiB): bounds the memory use.
+CHUNK_ELEMENTS = 1 << 22
+# Seeded values generated per numpy call (bounds the uint64 temporaries).
+SEED_CHUNK = 1 << 22
+
+Requant = namedtuple("Requant", "multiplier shift zero_point")
+Requant.__new__.__defaults__ = (0,)
+
+
+class ManifestError(Exception):
+    """A malformed manifest or data file; the message names the file and the key."""
+
+
+# --------------------------------------------------------------------------------------------
+# Seeded data
+# --------------------------------------------------------------------------------------------
+
+def splitmix64(z):
+    """splitmix64's output function on a uint64 array (wraps mod 2^64)."""
+    z = np.asarray(z, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = z ^ (z >> np.uint64(30))
+        z = z * np.uint64(SPLITMIX_M1)
+        z = z ^ (z >> np.uint64(27))
+        z = z * np.uint64(SPLITMIX_M2)
+        z = z ^ (z >> np.uint64(31))
+    return z
+
+
+def _seeded_z(seed, first, count):
+    """z of values first .. first+count-1 of seed `seed` (uint64 array)."""
+    if not 0 <= int(seed) < (1 << 64):
+        raise ValueError(f"random_seed {seed} is not a uint64")
+    base = np.uint64((int(seed) * SPLITMIX_GAMMA) & ((1 << 64) - 1))
+    i1 = np.arange(first + 1, first + count + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = base + i1 * np.uint64(SPLITMIX_M1)
+    return splitmix64(z)
+
+
+def seeded_int8(seed, count):
+    """`count` int8 values of seed `seed`: int(z % 255) - 127, in [-127, 127]."""
+    out = np.empty(int(count), dtype=np.int8)
+    for first in range(0, int(count), SEED_CHUNK):
+        n = min(SEED_CHUNK, int(count) - first)
+        z = _seeded_z(seed, first, n)
+        out[first:first + n] = ((z % np.uint64(255)).astype(np.int16) - 127).astype(np.int8)
+    return out
+
+
+def seeded_int32(seed, count):
+    """`count` int32 (bias) values of seed `seed`: int(z % 65536) - 32768."""
+    out = np.empty(int(count), dtype=np.int32)
+    for first in range(0, int(count), SEED_CHUNK):
+        n = min(SEED_CHUNK, int(count) - first)
+        z = _seeded_z(seed, first, n)
+        out[first:first + n] = (z % np.uint64(65536)).astype(np.int32) - 32768
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The activation unit (quant.h)
+# --------------------------------------------------------------------------------------------
+
+def _build_table(f):
+    """256 int8 entries: entry i holds f((i - 128) / 16), already rounded and clamped."""
+    return np.array([f((i - 128) / 16.0) for i in range(256)], dtype=np.int8)
+
+
+def _sigmoid_entry(x):
+    s = 1.0 / (1.0 + math.exp(-x))
+    return min(max(math.floor(256.0 * s + 0.5) - 128, -128), 127)
+
+
+def _tanh_entry(x):
+    return min(max(math.floor(128.0 * math.tanh(x) + 0.5), -128), 127)
+
+
+SIGMOID_LUT = _build_table(_sigmoid_entry)
+TANH_LUT = _build_table(_tanh_entry)
+
+
+def saturate_int32(v):
+    """Clamps an int64 array to [-2^31, 2^31-1] (int64 result)."""
+    return np.clip(np.asarray(v, dtype=np.int64), INT32_MIN, INT32_MAX)
+
+
+def wrap_int32(v):
+    """Two's-complement wrap of an int64 array to int32 values (int64 result)."""
+    v = np.asarray(v, dtype=np.int64)
+    return ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def round_shift(p, s):
+    """(p + 2^(s-1)) >> s with an arithmetic shift (ties toward +inf); p for s == 0."""
+    p = np.asarray(p, dtype=np.int64)
+    if s == 0:
+        return p
+    return (p + np.int64(1 << (s - 1))) >> np.int64(s)
+
+
+def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity"):
+    """The activation unit on an integer array: bias, requantization and `fn` (quant.h).
+
+    acc: integer array (int32 values; int64 is fine); bias: int array broadcast against acc
+    (per output channel on the last axis) or a scalar. Returns an int8 array of acc's shape.
+    """
+    if fn not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {fn!r}")
+    if not 0 <= multiplier <= INT32_MAX or not 0 <= shift <= 62 or not -128 <= zero_point <= 127:
+        raise ValueError(f"requant out of range: multiplier {multiplier}, shift {shift}, "
+                         f"zero_point {zero_point}")
+    v = saturate_int32(np.asarray(acc, dtype=np.int64) + np.asarray(bias, dtype=np.int64))
+    r = round_shift(v * np.int64(multiplier), int(shift))
+    if fn == "identity":
+        return np.clip(r + zero_point, -128, 127).astype(np.int8)
+    if fn == "relu":
+        return np.maximum(np.clip(r + zero_point, -128, 127), zero_point).astype(np.int8)
+    idx = (np.clip(r, -128, 127) + 128).astype(np.intp)
+    return (SIGMOID_LUT if fn == "sigmoid" else TANH_LUT)[idx]
+
+
+def _apply(v, requant, fn):
+    """activate() with bias 0 and a Requant tuple."""
+    return activate(v, 0, requant.multiplier, requant.shift, requant.zero_point, fn)
+
+
+# --------------------------------------------------------------------------------------------
+# GEMM, conv and dense
+# --------------------------------------------------------------------------------------------
+
+def gemm_acc(a, w):
+    """int32 accumulators of a @ w (a: int8 [R][K], w: int8 [K][M]) -> int64 [R][M].
+
+    float64 BLAS on int8 values is exact (partial sums < 2^53); the result is wrapped to int32.
+    """
+    a = np.asarray(a)
+    R, K = a.shape
+    wf = np.asarray(w, dtype=np.float64)
+    out = np.empty((R, wf.shape[1]), dtype=np.int64)
+    step = max(1, CHUNK_ELEMENTS // max(K, 1))
+    for r0 in range(0, R, step):
+        r1 = min(R, r0 + step)
+        out[r0:r1] = np.matmul(a[r0:r1].astype(np.float64), wf).astype(np.int64)
+    return wrap_int32(out)
+
+
+def normalize_pad(pad):
+    """pad [t, l, b, r] or [ph, pw] or None -> (top, left, bottom, right)."""
+    if pad is None:
+        return (0, 0, 0, 0)
+    pad = tuple(int(p) for p in pad)
+    if len(pad) == 2:
+        return (pad[0], pad[1], pad[0], pad[1])
+    if len(pad) == 4:
+        return pad
+    raise ValueError(f"pad must have 2 or 4 values, got {list(pad)}")
+
+
+def out_size(h, k, s, before, after):
+    """floor((h + before + after - k) / s) + 1 (< 1 means the window does not fit)."""
+    return (h + before + after - k) // s + 1
+
+
+def conv_acc(x, w, stride=(1, 1), pad=None):
+    """int32 accumulators of a convolution: x int8 (N,H,W,C), w int8 (kh,kw,C,M) -> int64
+    (N,P,Q,M), via an im2col gather and float64 BLAS, in chunks of CHUNK_ELEMENTS."""
+    x = np.asarray(x)
+    N, H, W, C = x.shape
+    kh, kw, wc, M = w.shape
+    if wc != C:
+        raise ValueError(f"conv weights have {wc} input channels, the input has {C}")
+    sh, sw = stride
+    t, l, b, r = normalize_pad(pad)
+    P, Q = out_size(H, kh, sh, t, b), out_size(W, kw, sw, l, r)
+    if P < 1 or Q < 1:
+        raise ValueError(f"conv output {P}x{Q} < 1")
+    K = kh * kw * C
+    wmat = w.reshape(K, M)
+    if kh == 1 and kw == 1 and (t, l, b, r) == (0, 0, 0, 0):
+        xs = x[:, ::sh, ::sw, :][:, :P, :Q, :]
+        return gemm_acc(xs.reshape(N * P * Q, C), wmat).reshape(N, P, Q, M)
+    xp = np.zeros((N, H + t + b, W + l + r, C), dtype=np.int8)
+    xp[:, t:t + H, l:l + W, :] = x
+    wf = wmat.astype(np.float64)
+    out = np.empty((N, P, Q, M), dtype=np.int64)
+    per_sample = P * Q * K
+    if per_sample <= CHUNK_ELEMENTS:
+        chunks = [(n0, min(N, n0 + max(1, CHUNK_ELEMENTS // per_sample)), 0, P)
+                  for n0 in range(0, N, max(1, CHUNK_ELEMENTS // per_sample))]
+    else:
+        rows = max(1, CHUNK_ELEMENTS // (Q * K))
+        chunks = [(n, n + 1, p0, min(P, p0 + rows)) for n in range(N) for p0 in range(0, P, rows)]
+    for n0, n1, p0, p1 in chunks:
+        cols = np.empty((n1 - n0, p1 - p0, Q, kh, kw, C), dtype=np.float64)
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, :, :, i, j, :] = xp[n0:n1, p0 * sh + i:(p1 - 1) * sh + i + 1:sh,
+                                            j:j + (Q - 1) * sw + 1:sw, :]
+        acc = np.matmul(cols.reshape(-1, K), wf)
+        out[n0:n1, p0:p1] = acc.astype(np.int64).reshape(n1 - n0, p1 - p0, Q, M)
+    return wrap_int32(out)
+
+
+def conv(x, w, bias, stride, pad, requant, fn="identity"):
+    """conv layer: activate(conv_acc(x, w), bias[m], requant, fn) -> int8 (N,P,Q,M)."""
+    acc = conv_acc(x, w, stride, pad)
+    b = np.zeros(w.shape[3], dtype=np.int64) if bias is None else bias
+    return activate(acc, b, requant.multiplier, requant.shift, requant.zero_point, fn)
+
+
+def flatten_concat(xs):
+    """Flattens each (N,H,W,C) input in H, W, C order and concatenates -> int8 (N, features)."""
+    xs = [np.asarray(x) for x in xs]
+    n = xs[0].shape[0]
+    return np.concatenate([x.reshape(n, -1) for x in xs], axis=1)
+
+
+def dense_acc(xs, w):
+    """int32 accumulators of a dense layer: inputs xs (list of (N,H,W,C) int8), w (F, M)."""
+    a = flatten_concat(xs)
+    if a.shape[1] != w.shape[0]:
+        raise ValueError(f"dense weights have {w.shape[0]} features, the inputs {a.shape[1]}")
+    return gemm_acc(a, w).reshape(a.shape[0], 1, 1, w.shape[1])
+
+
+def dense(xs, w, bias, requant, fn="identity"):
+    """dense layer -> int8 (N, 1, 1, M)."""
+    acc = dense_acc(xs, w)
+    b = np.zeros(w.shape[1], dtype=np.int64) if bias is None else bias
+    return activate(acc, b, requant.multiplier, requant.shift, requant.zero_point, fn)
+
+
+# --------------------------------------------------------------------------------------------
+# Pools and element-wise ops
+# --------------------------------------------------------------------------------------------
+
+def _windows(x, kernel, stride, pad, fill, dtype):
+    """Yields the kh*kw strided views of x padded with `fill` (one per window position)."""
+    N, H, W, C = x.shape
+    kh, kw = kernel
+    sh, sw = stride
+    t, l, b, r = normalize_pad(pad)
+    P, Q = out_size(H, kh, sh, t, b), out_size(W, kw, sw, l, r)
+    if P < 1 or Q < 1:
+        raise ValueError(f"pool output {P}x{Q} < 1")
+    xp = np.full((N, H + t + b, W + l + r, C), fill, dtype=dtype)
+    xp[:, t:t + H, l:l + W, :] = x
+    for i in range(kh):
+        for j in range(kw):
+            yield xp[:, i:i + (P - 1) * sh + 1:sh, j:j + (Q - 1) * sw + 1:sw, :]
+
+
+def maxpool(x, kernel, stride=(1, 1), pad=None):
+    """Max over the window positions inside the image; -128 if none (padding = -128)."""
+    out = None
+    for v in _windows(np.asarray(x), kernel, stride, pad, -128, np.int8):
+        out = v.copy() if out is None else np.maximum(out, v)
+    return out
+
+
+def avgpool_sum(x, kernel, stride=(1, 1), pad=None):
+    """Window sums (padding counts as 0) -> int64 (N,P,Q,C)."""
+    out = None
+    for v in _windows(np.asarray(x), kernel, stride, pad, 0, np.int64):
+        out = v.copy() if out is None else out + v
+    return out
+
+
+def avgpool(x, kernel, stride, pad, requant):
+    """avgpool: activate(window sum, 0, requant, identity) (requant carries 1/(kh*kw))."""
+    return _apply(avgpool_sum(x, kernel, stride, pad), requant, "identity")
+
+
+def global_avgpool_sum(x):
+    """Sums over H and W -> int64 (N, 1, 1, C)."""
+    return np.asarray(x, dtype=np.int64).sum(axis=(1, 2), keepdims=True)
+
+
+def add_value(a, b, scales=(1, 1), offsets=(0, 0)):
+    """saturate_int32((a + oa) * sa + (b + ob) * sb), computed exactly in int64."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    return saturate_int32((a + offsets[0]) * scales[0] + (b + offsets[1]) * scales[1])
+
+
+def mul_value(a, b, offsets=(0, 0)):
+    """saturate_int32((a + oa) * (b + ob)) (exact in int64)."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    return saturate_int32((a + offsets[0]) * (b + offsets[1]))
+
+
+def activate_value(a, scale=1, offset=0):
+    """saturate_int32((a + oa) * sa) (exact in int64)."""
+    return saturate_int32((np.asarray(a, dtype=np.int64) + offset) * scale)
+
+
+def add(a, b, scales, offsets, requant, fn="identity"):
+    """add layer -> int8."""
+    return _apply(add_value(a, b, scales, offsets), requant, fn)
+
+
+def mul(a, b, offsets, requant, fn="identity"):
+    """mul layer -> int8."""
+    return _apply(mul_value(a, b, offsets), requant, fn)
+
+
+def activate_op(a, scale, offset, requant, fn):
+    """activate layer -> int8."""
+    return _apply(activate_value(a, scale, offset), requant, fn)
+
+
+# --------------------------------------------------------------------------------------------
+# Manifests
+# --------------------------------------------------------------------------------------------
+
+class Network:
+    """A loaded network manifest.
+
+    inputs: list of dicts {name, shape (H, W, C), data int8 (N, H, W, C)}
+    layers: list of dicts {name, op, inputs (list of refs: i >= 0 layer i, i < 0 input -i-1),
+            in_shape, out_shape, and per op: outputs, kernel, stride, pad (t, l, b, r), weights
+            (int8 (kh,kw,C,M) or (F,M)), bias (int32 (M,)), activation, requant (Requant),
+            scales, offsets, global, features}
+    """
+
+    def __init__(self):
+        self.name = self.description = self.path = ""
+        self.samples = 0
+        self.inputs, self.layers = [], []
+        self.output = -1
+        self.golden = None
+
+    def shape_of(self, ref):
+        """(H, W, C) of tensor `ref` (layer index, or -k-1 for input k)."""
+        return self.layers[ref]["out_shape"] if ref >= 0 else self.inputs[-ref - 1]["shape"]
+
+    def layer_macs(self, L):
+        """Useful MACs per sample of one layer (conv P*Q*M*kh*kw*C, dense F*M, else 0)."""
+        if L["op"] == "conv":
+            P, Q, M = L["out_shape"]
+            return P * Q * M * L["kernel"][0] * L["kernel"][1] * L["in_shape"][2]
+        if L["op"] == "dense":
+            return L["features"] * L["outputs"]
+        return 0
+
+    def macs_per_sample(self):
+        return sum(self.layer_macs(L) for L in self.layers)
+
+    def weight_bytes(self):
+        """Sum of every conv/dense layer's weight bytes (as NetworkLayer::weight_bytes)."""
+        return sum(L["weights"].size for L in self.layers if L["op"] in ("conv", "dense"))
+
+    def unique_weight_bytes(self):
+        """Weight bytes counting weights shared by several layers (same seed or file) once."""
+        seen = {}
+        for L in self.layers:
+            if L["op"] in ("conv", "dense"):
+                seen[id(L["weights"].base if L["weights"].base is not None else L["weights"])] = \
+                    L["weights"].size
+        return sum(seen.values())
+
+
+LAYER_KEYS = {
+    "conv": {"outputs", "kernel", "stride", "pad", "weights", "bias", "activation", "requant"},
+    "dense": {"outputs", "weights", "bias", "activation", "requant"},
+    "maxpool": {"kernel", "stride", "pad"},
+    "avgpool": {"kernel", "stride", "pad", "requant", "global"},
+    "add": {"operand_scales", "operand_offsets", "activation", "requant"},
+    "mul": {"operand_offsets", "activation", "requant"},
+    "activate": {"operand_scale", "operand_offset", "activation", "requant"},
+}
+COMMON_KEYS = {"name", "op", "input", "inputs"}
+TOP_KEYS = {"format", "name", "description", "samples", "inputs", "golden", "output", "layers"}
+
+
+def _int(v, where, lo=None, hi=None):
+    """An integer (not bool) in [lo, hi], else ManifestError naming `where`."""
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ManifestError(f"{where}: expected an integer, got {v!r}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise ManifestError(f"{where}: {v} outside [{lo}, {hi}]")
+    return v
+
+
+def _int_list(v, n, where, lo=None, hi=None):
+    """A list of integers of a length in `n` (int or tuple of allowed lengths)."""
+    lens = (n,) if isinstance(n, int) else n
+    if not isinstance(v, list) or len(v) not in lens:
+        raise ManifestError(f"{where}: expected a list of {' or '.join(map(str, lens))} "
+                            f"integers, got {v!r}")
+    return [_int(x, f"{where}[{i}]", lo, hi) for i, x in enumerate(v)]
+
+
+def _read_data(base_dir, spec, count, dtype, where, cache=None):
+    """`count` values of `dtype` from a file (relative to base_dir) or {random_seed: S}.
+
+    With a cache dict, the same (seed or file, count, dtype) returns the same array object, so
+    weights shared by several layers (an LSTM's steps) are generated or read once."""
+    if isinstance(spec, dict):
+        if set(spec) != {"random_seed"}:
+            raise ManifestError(f"{where}: a seeded tensor is {{random_seed: S}}, got {spec!r}")
+        seed = _int(spec["random_seed"], f"{where}.random_seed", 0, (1 << 64) - 1)
+        key = ("seed", seed, count, np.dtype(dtype).str)
+        if cache is not None and key in cache:
+            return cache[key]
+        data = seeded_int8(seed, count) if dtype == np.int8 else seeded_int32(seed, count)
+        if cache is not None:
+            cache[key] = data
+        return data
+    if not isinstance(spec, str) or not spec:
+        raise ManifestError(f"{where}: expected a file name or {{random_seed: S}}, got {spec!r}")
+    path = os.path.join(base_dir, spec)
+    key = ("file", os.path.abspath(path), count, np.dtype(dtype).str)
+    if cache is not None and key in cache:
+        return cache[key]
+    try:
+        data = np.fromfile(path, dtype=np.dtype(dtype).newbyteorder("<"))
+    except OSError as e:
+        raise ManifestError(f"{where}: cannot read {path}: {e.strerror}") from None
+    if data.size != count:
+        raise ManifestError(f"{where}: {path} holds {data.size} values, expected {count}")
+    data = data.astype(dtype)
+    if cache is not None:
+        cache[key] = data
+    return data
+
+
+def _requant(v, where):
+    if not isinstance(v, dict):
+        raise ManifestError(f"{where}: expected {{multiplier, shift, zero_point}}, got {v!r}")
+    unknown = set(v) - {"multiplier", "shift", "zero_point"}
+    if unknown:
+        raise ManifestError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    for k in ("multiplier", "shift"):
+        if k not in v:
+            raise ManifestError(f"{where}: missing {k!r}")
+    return Requant(_int(v["multiplier"], f"{where}.multiplier", 0, INT32_MAX),
+                   _int(v["shift"], f"{where}.shift", 0, 62),
+                   _int(v.get("zero_point", 0), f"{where}.zero_point", -128, 127))
+
+
+def load_network(path):
+    """Reads and checks a network manifest and its data files; returns a Network."""
+    if yaml is None:
+        raise ManifestError("PyYAML is not installed (Debian: python3-yaml)")
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = yaml.safe_load(f)
+    except OSError as e:
+        raise ManifestError(f"{path}: cannot read: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise ManifestError(f"{path}: invalid YAML: {e}") from None
+    if not isinstance(doc, dict):
+        raise ManifestError(f"{path}: expected a mapping at the top level")
+    unknown = set(doc) - TOP_KEYS
+    if unknown:
+        raise ManifestError(f"{path}: unknown key {sorted(unknown)[0]!r}")
+    if doc.get("format") != "network":
+        raise ManifestError(f"{path}: format: expected 'network', got {doc.get('format')!r}")
+    for k in ("name", "samples", "inputs", "layers"):
+        if k not in doc:
+            raise ManifestError(f"{path}: missing key {k!r}")
+    base = os.path.dirname(os.path.abspath(path))
+    net = Network()
+    net.path = path
+    net.name = str(doc["name"])
+    net.description = str(doc.get("description", ""))
+    N = net.samples = _int(doc["samples"], f"{path}: samples", 1)
+    names = {}
+    cache = {}
+
+    if not isinstance(doc["inputs"], list) or not doc["inputs"]:
+        raise ManifestError(f"{path}: inputs: expected a non-empty list")
+    for k, d in enumerate(doc["inputs"]):
+        w = f"{path}: inputs[{k}]"
+        if not isinstance(d, dict):
+            raise ManifestError(f"{w}: expected a mapping")
+        unknown = set(d) - {"name", "shape", "file"}
+        if unknown:
+            raise ManifestError(f"{w}: unknown key {sorted(unknown)[0]!r}")
+        for key in ("name", "shape", "file"):
+            if key not in d:
+                raise ManifestError(f"{w}: missing key {key!r}")
+        name = str(d["name"])
+        if name in names:
+            raise ManifestError(f"{w}.name: duplicate name {name!r}")
+        shape = tuple(_int_list(d["shape"], 3, f"{w}.shape", 1))
+        data = _read_data(base, d["file"], N * shape[0] * shape[1] * shape[2], np.int8,
+                          f"{w}.file")
+        names[name] = -k - 1
+        net.inputs.append(dict(name=name, shape=shape, data=data.reshape((N,) + shape)))
+
+    if not isinstance(doc["layers"], list) or not doc["layers"]:
+        raise ManifestError(f"{path}: layers: expected a non-empty list")
+    for li, d in enumerate(doc["layers"]):
+        w = f"{path}: layers[{li}]"
+        if not isinstance(d, dict):
+            raise ManifestError(f"{w}: expected a mapping")
+        if "name" not in d or "op" not in d:
+            raise ManifestError(f"{w}: missing key {'name' if 'name' not in d else 'op'!r}")
+        name, op = str(d["name"]), d["op"]
+        w = f"{path}: layers[{li}] ({name})"
+        if op not in OPS:
+            raise ManifestError(f"{w}.op: unknown op {op!r}")
+        unknown = set(d) - COMMON_KEYS - LAYER_KEYS[op]
+        if unknown:
+            raise ManifestError(f"{w}: unknown key {sorted(unknown)[0]!r} for op {op}")
+        if name in names:
+            raise ManifestError(f"{w}.name: duplicate name {name!r}")
+        if "input" in d and "inputs" in d:
+            raise ManifestError(f"{w}: give either 'input' or 'inputs'")
+        if "inputs" in d:
+            if not isinstance(d["inputs"], list) or not d["inputs"]:
+                raise ManifestError(f"{w}.inputs: expected a non-empty list of names")
+            in_names = [str(x) for x in d["inputs"]]
+        elif "input" in d:
+            in_names = [str(d["input"])]
+        else:
+            in_names = None
+        if in_names is None:
+            refs = [li - 1] if li > 0 else [-1]
+        else:
+            refs = []
+            for x in in_names:
+                if x not in names:
+                    raise ManifestError(f"{w}.inputs: unknown tensor {x!r} (not an input or an "
+                                        f"earlier layer)")
+                refs.append(names[x])
+        want = {"add": 2, "mul": 2}.get(op)
+        if want is not None and len(refs) != 2:
+            raise ManifestError(f"{w}.inputs: {op} takes 2 inputs, got {len(refs)}")
+        if op not in ("dense", "add", "mul") and len(refs) != 1:
+            raise ManifestError(f"{w}.inputs: {op} takes 1 input, got {len(refs)}")
+        in_shape = net.shape_of(refs[0])
+        L = dict(name=name, op=op, inputs=refs, in_shape=in_shape, activation="identity")
+        if "activation" in d:
+            if d["activation"] not in ACTIVATIONS:
+                raise ManifestError(f"{w}.activation: unknown activation {d['activation']!r}")
+            L["activation"] = d["activation"]
+        elif op == "activate":
+            raise ManifestError(f"{w}: missing key 'activation'")
+        if op != "maxpool":
+            if "requant" not in d:
+                raise ManifestError(f"{w}: missing key 'requant'")
+            L["requant"] = _requant(d["requant"], f"{w}.requant")
+        H, W_, C = in_shape
+        if op in ("conv", "maxpool", "avgpool"):
+            glob = False
+            if op == "avgpool" and "global" in d:
+                if not isinstance(d["global"], bool):
+                    raise ManifestError(f"{w}.global: expected true or false")
+                glob = d["global"]
+            if glob:
+                for k in ("kernel", "stride", "pad"):
+                    if k in d:
+                        raise ManifestError(f"{w}.{k}: not allowed with global: true")
+                kernel, stride, pad = (H, W_), (1, 1), (0, 0, 0, 0)
+                if H > 255 or W_ > 255:
+                    raise ManifestError(f"{w}: global window {H}x{W_} exceeds 255")
+            else:
+                if "kernel" not in d:
+                    raise ManifestError(f"{w}: missing key 'kernel'")
+                kernel = tuple(_int_list(d["kernel"], 2, f"{w}.kernel", 1, 255))
+                stride = tuple(_int_list(d.get("stride", [1, 1]), 2, f"{w}.stride", 1, 255))
+                pad = normalize_pad(_int_list(d.get("pad", [0, 0]), (2, 4), f"{w}.pad", 0, 255))
+                if pad[0] >= kernel[0] or pad[2] >= kernel[0] or pad[1] >= kernel[1] \
+                        or pad[3] >= kernel[1]:
+                    raise ManifestError(f"{w}.pad: {list(pad)} not smaller than the kernel "
+                                        f"{list(kernel)}")
+            P = out_size(H, kernel[0], stride[0], pad[0], pad[2])
+            Q = out_size(W_, kernel[1], stride[1], pad[1], pad[3])
+            if P < 1 or Q < 1:
+                raise ManifestError(f"{w}: output {P}x{Q} < 1 for input {H}x{W_}")
+            L.update(kernel=kernel, stride=stride, pad=pad, glob=glob)
+            M = C
+            if op == "conv":
+                if "outputs" not in d or "weights" not in d:
+                    raise ManifestError(f"{w}: missing key "
+                                        f"{'outputs' if 'outputs' not in d else 'weights'!r}")
+                M = _int(d["outputs"], f"{w}.outputs", 1)
+                L["outputs"] = M
+                L["weights"] = _read_data(base, d["weights"], kernel[0] * kernel[1] * C * M,
+                                          np.int8, f"{w}.weights", cache).reshape(kernel + (C, M))
+            L["out_shape"] = (P, Q, M)
+        elif op == "dense":
+            if "outputs" not in d or "weights" not in d:
+                raise ManifestError(f"{w}: missing key "
+                                    f"{'outputs' if 'outputs' not in d else 'weights'!r}")
+            M = _int(d["outputs"], f"{w}.outputs", 1)
+            F = 0
+            for r in refs:
+                h, ww, c = net.shape_of(r)
+                F += h * ww * c
+            L.update(outputs=M, features=F, out_shape=(1, 1, M))
+            L["weights"] = _read_data(base, d["weights"], F * M, np.int8,
+                                      f"{w}.weights", cache).reshape(F, M)
+        else:  # add, mul, activate
+            for r in refs[1:]:
+                if net.shape_of(r) != in_shape:
+                    raise ManifestError(f"{w}.inputs: shapes {list(in_shape)} and "
+                                        f"{list(net.shape_of(r))} differ")
+            L["out_shape"] = in_shape
+            if op == "add":
+                L["scales"] = tuple(_int_list(d.get("operand_scales", [1, 1]), 2,
+                                              f"{w}.operand_scales", -32768, 32767))
+                L["offsets"] = tuple(_int_list(d.get("operand_offsets", [0, 0]), 2,
+                                               f"{w}.operand_offsets", -32768, 32767))
+            elif op == "mul":
+                L["offsets"] = tuple(_int_list(d.get("operand_offsets", [0, 0]), 2,
+                                               f"{w}.operand_offsets", -32768, 32767))
+            else:
+                L["scales"] = (_int(d.get("operand_scale", 1), f"{w}.operand_scale",
+                                    -32768, 32767),)
+                L["offsets"] = (_int(d.get("operand_offset", 0), f"{w}.operand_offset",
+                                     -32768, 32767),)
+        if op in ("conv", "dense"):
+            M = L["outputs"]
+            L["bias"] = (_read_data(base, d["bias"], M, np.int32, f"{w}.bias", cache)
+                         if "bias" in d else np.zeros(M, dtype=np.int32))
+        if max(L["out_shape"][:2]) > 65535:
+            raise ManifestError(f"{w}: output {L['out_shape']} exceeds 65535 in H or W")
+        names[name] = li
+        net.layers.append(L)
+
+    out = doc.get("output")
+    if out is None:
+        net.output = len(net.layers) - 1
+    else:
+        if str(out) not in names or names[str(out)] < 0:
+            raise ManifestError(f"{path}: output: unknown layer {out!r}")
+        net.output = names[str(out)]
+    if "golden" in doc and doc["golden"] is not None:
+        P, Q, M = net.layers[net.output]["out_shape"]
+        g = doc["golden"]
+        if not isinstance(g, str):
+            raise ManifestError(f"{path}: golden: expected a file name, got {g!r}")
+        net.golden = _read_data(base, g, N * P * Q * M, np.int8,
+                                f"{path}: golden").reshape(N, P, Q, M)
+    return net
+
+
+def run_layer(L, xs):
+    """Computes one layer on its input tensors xs (list of int8 NHWC arrays)."""
+    op, rq, fn = L["op"], L.get("requant"), L["activation"]
+    if op == "conv":
+        return conv(xs[0], L["weights"], L["bias"], L["stride"], L["pad"], rq, fn)
+    if op == "dense":
+        return dense(xs, L["weights"], L["bias"], rq, fn)
+    if op == "maxpool":
+        return maxpool(xs[0], L["kernel"], L["stride"], L["pad"])
+    if op == "avgpool":
+        if L["glob"]:
+            return _apply(global_avgpool_sum(xs[0]), rq, "identity")
+        return avgpool(xs[0], L["kernel"], L["stride"], L["pad"], rq)
+    if op == "add":
+        return add(xs[0], xs[1], L["scales"], L["offsets"], rq, fn)
+    if op == "mul":
+        return mul(xs[0], xs[1], L["offsets"], rq, fn)
+    if op == "activate":
+        return activate_op(xs[0], L["scales"][0], L["offsets"][0], rq, fn)
+    raise ValueError(f"unknown op {op!r}")
+
+
+def run_network(net, return_all=False):
+    """Runs the network; returns the output layer's int8 (N, P, Q, M) array, and with
+    return_all=True the pair (output, [every layer's output]). Without return_all, tensors are
+    freed after their last use."""
+    last_use = {}
+    for i, L in enumerate(net.layers):
+        for r in L["inputs"]:
+            last_use[r] = i
+    last_use[net.output] = len(net.layers)
+    tensors = {-k - 1: inp["data"] for k, inp in enumerate(net.inputs)}
+    for i, L in enumerate(net.layers):
+        tensors[i] = run_layer(L, [tensors[r] for r in L["inputs"]])
+        if not return_all:
+            for r in set(L["inputs"]):
+                if r >= 0 and last_use.get(r) == i:
+                    del tensors[r]
+    out = tensors[net.output]
+    if return_all:
+        return out, [tensors[i] for i in range(len(net.layers))]
+    return out
+
+
+def checksum(a):
+    """'sha256 <hex>  sum <int>' of an int8 array's raw bytes."""
+    a = np.ascontiguousarray(a, dtype=np.int8)
+    return f"sha256 {hashlib.sha256(a.tobytes()).hexdigest()}  sum {int(a.sum(dtype=np.int64))}"
+
+
+def layer_type(op):
+    """Table 1 layer type of an op: FC, Conv, Pool or Vector."""
+    return {"conv": "Conv", "dense": "FC", "maxpool": "Pool", "avgpool": "Pool"}.get(op, "Vector")
+
+
+def summary(net):
+    """Counts by Table 1 type, total weights and MACs per sample."""
+    counts = {"FC": 0, "Conv": 0, "Vector": 0, "Pool": 0}
+    for L in net.layers:
+        counts[layer_type(L["op"])] += 1
+    return counts, net.weight_bytes(), net.macs_per_sample()
+
+
+def _cmd_info(net):
+    print(f"{net.name}: {net.samples} samples, {len(net.inputs)} inputs, {len(net.layers)} layers")
+    for inp in net.inputs:
+        print(f"  input {inp['name']:24s} {list(inp['shape'])}")
+    for L in net.layers:
+        w = L["weights"].size if "weights" in L else 0
+        print(f"  {L['name']:24s} {L['op']:8s} {str(list(L['in_shape'])):18s} -> "
+              f"{str(list(L['out_shape'])):16s} weights {w:>10d}  MACs {net.layer_macs(L):>12d}")
+    counts, wb, macs = summary(net)
+    print(f"layers    {', '.join(f'{k} {v}' for k, v in counts.items())}, total {len(net.layers)}")
+    uw = net.unique_weight_bytes()
+    print(f"weights   {wb} bytes" + (f" ({uw} distinct: layers share weights)" if uw != wb else ""))
+    print(f"MACs      {macs} per sample, {macs * net.samples} per batch of {net.samples}")
+    if wb:
+        print(f"ops/weight byte  {macs * net.samples / uw:.2f} (useful MACs per batch / distinct "
+              f"weight bytes)")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Integer numpy reference of network workloads "
+                                 "(testbench/network.h).")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("run", help="compute the output layer's int8 output")
+    p.add_argument("manifest")
+    p.add_argument("--out", help="write the raw int8 output (NHWC) here")
+    p.add_argument("--all-layers", metavar="DIR", help="also write every layer's output")
+    p = sub.add_parser("check", help="compare with the manifest's golden file")
+    p.add_argument("manifest")
+    p = sub.add_parser("info", help="print layers, weights and MACs")
+    p.add_argument("manifest")
+    args = ap.parse_args(argv)
+    try:
+        net = load_network(args.manifest)
+    except ManifestError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.cmd == "info":
+        _cmd_info(net)
+        return 0
+    if args.cmd == "check" and net.golden is None:
+        print(f"error: {args.manifest}: golden: the manifest has no golden file", file=sys.stderr)
+        return 2
+    if args.cmd == "run" and args.all_layers:
+        out, every = run_network(net, return_all=True)
+        os.makedirs(args.all_layers, exist_ok=True)
+        for L, y in zip(net.layers, every):
+            y.astype("<i1").tofile(os.path.join(args.all_layers, f"{L['name']}.i8"))
+    else:
+        out = run_network(net)
+    print(f"{net.name}: output {net.layers[net.output]['name']} shape {list(out.shape)}  "
+          f"{checksum(out)}")
+    if args.cmd == "run":
+        if args.out:
+            out.astype("<i1").tofile(args.out)
+        return 0
+    diff = np.flatnonzero(out.reshape(-1) != net.golden.reshape(-1))
+    if diff.size == 0:
+        print(f"golden    0 mismatches in {out.size} int8 outputs")
+        return 0
+    print(f"golden    {diff.size} mismatches in {out.size} int8 outputs")
+    for k in diff[:10]:
+        idx = np.unravel_index(k, out.shape)
+        print(f"  [n,p,q,m] = {list(map(int, idx))}: reference {int(out.reshape(-1)[k])}, golden "
+              f"{int(net.golden.reshape(-1)[k])}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
