@@ -254,6 +254,12 @@ RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOpti
   simulate(cfg, {w.name, w.source_file, w.samples, w.layers.size()}, opt, r,
            [&](const uint8_t* host) { r.outputs = gather_outputs(r.lowered, w, cfg, host); });
   compare_golden(r, w.golden);
+  // Operational intensity as the TPU paper's Table 1 counts it: every batch reads every weight
+  // once, so MLP0 at batch 200 does 200 MACs per weight byte.
+  uint64_t weight_bytes = 0;
+  for (const auto& l : w.layers) weight_bytes += uint64_t(l.inputs) * l.outputs;
+  r.stats["run"]["macs_per_weight_byte"] =
+      double(r.lowered.useful_macs) / double(weight_bytes * r.lowered.batches.size());
   if (!w.labels.empty()) {
     uint64_t correct = 0;
     for (uint32_t s = 0; s < w.samples; ++s) correct += argmax(&r.outputs[uint64_t(s) * w.outputs()], w.outputs()) == w.labels[s];

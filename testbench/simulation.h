@@ -45,7 +45,8 @@ struct RunResult {
 /// With a network (network_lowering.h), stats also get "layers": per layer name, op, tag, macs,
 /// weight_bytes, dram_bytes, cycles (the MXU's Table 3 cycles of the layer's tag), table3_cycles,
 /// tops, mxu_utilization, macs_per_weight_byte (operational intensity; null without weights),
-/// and run.macs_per_weight_byte for the whole network.
+/// and run.macs_per_weight_byte for the whole network (dense MLPs get it too: useful MACs / (weight
+/// bytes x batches), the TPU paper's ops per weight byte).
 RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOptions& opt);
 RunResult run_simulation(const ArchConfig& cfg, const Network& net, const RunOptions& opt);
 
