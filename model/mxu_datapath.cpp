@@ -10,10 +10,33 @@
 
 namespace tpu {
 
+namespace {
+// 1 + the last row and column of a R x C tile holding a nonzero weight (0 for an all-zero tile).
+void live_extent(const std::vector<int8_t>& tile, uint32_t R, uint32_t C, uint32_t* rows, uint32_t* cols) {
+  *rows = *cols = 0;
+  for (uint32_t r = 0; r < R; ++r)
+    for (uint32_t c = 0; c < C; ++c)
+      if (tile[size_t(r) * C + c] != 0) {
+        *rows = r + 1;
+        *cols = std::max(*cols, c + 1);
+      }
+}
+
+// True when oneDNN's s8s8s32 GEMM is exact here: with VNNI (vpdpbusd) it accumulates in int32;
+// without it oneDNN sums pairs of products in int16 with saturation (oneDNN documentation,
+// "Nuances of int8 computations"), which is not the MXU's arithmetic.
+bool dnnl_int8_exact() {
+  const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+  auto has = [&](dnnl_cpu_isa_t f) { return (unsigned(isa) & unsigned(f)) == unsigned(f); };
+  return has(dnnl_cpu_isa_avx512_core_vnni) || has(dnnl_cpu_isa_avx2_vnni);
+}
+}  // namespace
+
+
 AnalyticDatapath::AnalyticDatapath(sc_core::sc_module_name name, const ArchConfig& cfg, MxuSink& sink)
     : sc_module(name), R_(cfg.mxu.rows), C_(cfg.mxu.cols), period_(cfg.clock_period()),
       shift_cycles_(cfg.mxu.weight_shift_cycles), sink_(sink), active_(size_t(R_) * C_), shadow_(size_t(R_) * C_),
-      leave_("leave") {
+      leave_("leave"), use_dnnl_(dnnl_int8_exact()) {
   // The simulation kernel is single threaded and the blocks are small: OpenMP threads in the GEMM
   // cost more in synchronization than they gain (measured: digits run 0.45 s with 2 threads,
   // 0.05 s with one), and sweeps run one simulation per core.
@@ -26,18 +49,40 @@ AnalyticDatapath::AnalyticDatapath(sc_core::sc_module_name name, const ArchConfi
 
 void AnalyticDatapath::shift_in(const int8_t* tile) {
   std::memcpy(shadow_.data(), tile, shadow_.size());
+  live_extent(shadow_, R_, C_, &shadow_rows_, &shadow_cols_);
   sc_core::wait(period_ * double(shift_cycles_));
 }
 
 void AnalyticDatapath::stream(const int8_t* x, uint64_t rows, bool switch_weights) {
-  if (switch_weights) std::swap(active_, shadow_);
-  std::vector<int32_t> sums(rows * C_);
-  // P = X (rows x R) * W (R x C), accumulated in int32 by oneDNN (alpha 1, beta 0: no scaling;
-  // bit exact against a plain loop also for R = 4096, where sums exceed 2^24).
-  const int32_t no_offset = 0;
-  const dnnl_status_t st = dnnl_gemm_s8s8s32('N', 'N', 'F', dnnl_dim_t(rows), C_, R_, 1.0f, x, R_, 0, active_.data(),
-                                             C_, 0, 0.0f, sums.data(), C_, &no_offset);
-  if (st != dnnl_success) SC_REPORT_ERROR("tpu/mxu", "oneDNN dnnl_gemm_s8s8s32 failed");
+  if (switch_weights) {
+    std::swap(active_, shadow_);
+    std::swap(active_rows_, shadow_rows_);
+    std::swap(active_cols_, shadow_cols_);
+  }
+  // P = X (rows x R) * W (R x C) in int32. Only the tile's live rows (K) and columns (N) are
+  // multiplied: the rest of W is zero (padding channels), so those products and sums are 0
+  // whatever X holds there.
+  std::vector<int32_t> sums(rows * C_, 0);
+  const uint32_t K = active_rows_, N = active_cols_;
+  if (K > 0 && rows > 0) {
+    if (use_dnnl_) {
+      const int32_t no_offset = 0;
+      const dnnl_status_t st = dnnl_gemm_s8s8s32('N', 'N', 'F', dnnl_dim_t(rows), N, K, 1.0f, x, R_, 0,
+                                                 active_.data(), C_, 0, 0.0f, sums.data(), C_, &no_offset);
+      if (st != dnnl_success) SC_REPORT_ERROR("tpu/mxu", "oneDNN dnnl_gemm_s8s8s32 failed");
+    } else {
+      for (uint64_t b = 0; b < rows; ++b) {
+        int32_t* out = &sums[b * C_];
+        const int8_t* xr = x + b * R_;
+        for (uint32_t r = 0; r < K; ++r) {
+          const int32_t xv = xr[r];
+          if (xv == 0) continue;
+          const int8_t* w = &active_[size_t(r) * C_];
+          for (uint32_t c = 0; c < N; ++c) out[c] += xv * w[c];
+        }
+      }
+    }
+  }
   in_array_.push_back(std::move(sums));
   sc_core::wait(period_ * double(rows));
   leave_.notify(period_ * double(mxu_latency_cycles(R_, C_)));

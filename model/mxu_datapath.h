@@ -39,7 +39,9 @@ class MxuDatapath {
   virtual void trace(sc_core::sc_trace_file*, const std::string&) const {}
 };
 
-/// The analytic datapath: products by oneDNN's int8 GEMM on the whole block (bit exact), time by
+/// The analytic datapath: products by one int8 GEMM per block over the weight tile's live
+/// (nonzero) rows and columns, bit exact: oneDNN's s8s8s32 GEMM where the CPU has VNNI (exact
+/// int32 accumulation), else a plain loop (oneDNN saturates int16 pair sums without VNNI). Time by
 /// the formulas of mxu_pins.h (shift: weight_shift_cycles; rows: one per cycle; sums after
 /// R + C - 1 cycles).
 class AnalyticDatapath : public sc_core::sc_module, public MxuDatapath {
@@ -55,8 +57,11 @@ class AnalyticDatapath : public sc_core::sc_module, public MxuDatapath {
   const uint64_t shift_cycles_;
   MxuSink& sink_;
   std::vector<int8_t> active_, shadow_;        // weight tiles, R x C
+  uint32_t active_rows_ = 0, active_cols_ = 0; // live extent of each tile (1 + last nonzero row/column)
+  uint32_t shadow_rows_ = 0, shadow_cols_ = 0;
   std::deque<std::vector<int32_t>> in_array_;  // sums of blocks still in the array
   sc_core::sc_event_queue leave_;              // one notification per block leaving the array
+  const bool use_dnnl_;                        // oneDNN's GEMM is exact on this CPU
 };
 
 /// The datapath `cfg.mxu.model` names: "analytic"; "cycle" (the PE-by-PE SystemC array,

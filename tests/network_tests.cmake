@@ -54,3 +54,15 @@ if(TPU_DEBIAN_PYTHON)
   set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks" TIMEOUT 600
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
 endif()
+
+# Where the CPU lacks VNNI, oneDNN's int8 GEMM saturates int16 pair sums, so the analytic MXU
+# multiplies with a plain loop instead; ONEDNN_MAX_CPU_ISA=AVX2 forces that path here and the
+# results must stay bit exact.
+foreach(trace resnet50 conv_small)
+  set(name network.${trace}.tpu_v1_without_vnni)
+  tpu_cli_test(${name} 0 TIMEOUT 120
+    EXPECT "golden +0 mismatches in [1-9][0-9]* int8 outputs"
+    ARGS --workload ${PROJECT_SOURCE_DIR}/traces/${trace}/workload.yaml)
+  set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT ONEDNN_MAX_CPU_ISA=AVX2)
+  set_property(TEST ${name} APPEND PROPERTY LABELS networks)
+endforeach()
