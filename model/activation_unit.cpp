@@ -15,8 +15,9 @@ ActivationUnit::ActivationUnit(sc_core::sc_module_name name, const ArchConfig& c
 void ActivationUnit::run() {
   for (;;) {
     const Dispatch d = next();
-    const uint64_t cycles = apply(d);
-    sc_core::wait(period_ * double(cycles + cfg_.activation.pipeline_cycles));
+    const uint64_t cycles = apply(d) + cfg_.activation.pipeline_cycles;
+    busy_by_tag_[d.tag] += cycles;
+    sc_core::wait(period_ * double(cycles));
     finish();
   }
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include <systemc>
@@ -37,6 +38,8 @@ class ActivationUnit : public FunctionalUnit {
 
   /// Adds rows processed.
   nlohmann::json report() const override;
+  /// Busy cycles (instruction time + pipeline_cycles) per tag register value (e.g. per layer).
+  const std::map<uint32_t, uint64_t>& busy_cycles_by_tag() const { return busy_by_tag_; }
 
  private:
   void run();
@@ -49,6 +52,7 @@ class ActivationUnit : public FunctionalUnit {
   std::vector<int32_t> sums_, bias_;
   std::vector<int8_t> out_, in_, in_b_;
   uint64_t rows_ = 0, pool_rows_ = 0, vector_rows_ = 0;
+  std::map<uint32_t, uint64_t> busy_by_tag_;
 };
 
 }  // namespace tpu

@@ -180,6 +180,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
     static const char* const kT3[] = {"array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall",
                                       "input_stall"};
     const auto by_tag = chip.mxu.table3_by_tag();
+    const auto& act_by_tag = chip.activation_unit.busy_cycles_by_tag();
     uint64_t weight_bytes = 0;
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& l : r.lowered.layers) {
@@ -192,9 +193,11 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
         cycles += v;
       }
       const double secs = (period * double(cycles)).to_seconds();
+      const auto act = act_by_tag.find(l.tag);
       weight_bytes += l.weight_bytes;
       layers.push_back({{"name", l.name}, {"op", l.op}, {"tag", l.tag}, {"macs", l.macs},
                         {"weight_bytes", l.weight_bytes}, {"dram_bytes", l.dram_bytes}, {"cycles", cycles},
+                        {"activation_unit_cycles", act == act_by_tag.end() ? 0 : act->second},
                         {"table3_cycles", t}, {"tops", secs > 0 ? 2.0 * double(l.macs) / secs / 1e12 : 0.0},
                         {"mxu_utilization", cycles ? double(l.macs) / (peak_macs_per_cycle * double(cycles)) : 0.0},
                         {"macs_per_weight_byte", l.weight_bytes ? nlohmann::json(double(l.macs) / double(l.weight_bytes))
@@ -315,7 +318,7 @@ std::string layer_table(const RunResult& r) {
   os << std::fixed;
   os << std::left << std::setw(22) << "layer" << std::setw(9) << "op" << std::right << std::setw(10) << "cycles"
      << std::setw(14) << "MACs" << std::setw(9) << "TOPS" << std::setw(8) << "util%" << std::setw(10) << "MAC/wB"
-     << std::setw(12) << "DRAM B" << "  active/wstall/wshift/nonmat/raw/input %\n";
+     << std::setw(12) << "DRAM B" << std::setw(10) << "act.unit" << "  active/wstall/wshift/nonmat/raw/input %\n";
   for (const auto& l : r.stats["layers"]) {
     const double cycles = l["cycles"].get<double>();
     os << std::left << std::setw(22) << l["name"].get<std::string>().substr(0, 21) << std::setw(9)
@@ -324,7 +327,8 @@ std::string layer_table(const RunResult& r) {
        << std::setprecision(1) << 100.0 * l["mxu_utilization"].get<double>() << std::setw(10)
        << (l["macs_per_weight_byte"].is_null() ? std::string("-")
                                                : std::to_string(int64_t(std::llround(l["macs_per_weight_byte"].get<double>()))))
-       << std::setw(12) << l["dram_bytes"].get<uint64_t>() << "  ";
+       << std::setw(12) << l["dram_bytes"].get<uint64_t>() << std::setw(10)
+       << l["activation_unit_cycles"].get<uint64_t>() << "  ";
     bool first = true;
     for (const char* c : {"array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall", "input_stall"}) {
       os << (first ? "" : "/") << std::setprecision(0) << (cycles ? 100.0 * l["table3_cycles"][c].get<double>() / cycles : 0.0);

@@ -44,6 +44,7 @@ struct RunResult {
 /// units' state) and VCD I/O errors are raised as sc_report; a VCD is complete or absent.
 /// With a network (network_lowering.h), stats also get "layers": per layer name, op, tag, macs,
 /// weight_bytes, dram_bytes, cycles (the MXU's Table 3 cycles of the layer's tag), table3_cycles,
+/// activation_unit_cycles (the activation unit's busy cycles: Activate, Pool, Vector),
 /// tops, mxu_utilization, macs_per_weight_byte (operational intensity; null without weights),
 /// and run.macs_per_weight_byte for the whole network (dense MLPs get it too: useful MACs / (weight
 /// bytes x batches), the TPU paper's ops per weight byte).
