@@ -6,9 +6,10 @@
 
 For each config given (default: configs/tpu_v1.yaml and configs/tpu_v1_hbm.yaml, the paper's
 TPU' study with more memory bandwidth), runs MLP0, MLP1, LSTM0, LSTM1, CNN0 and CNN1 with
-`tpu-sim --stats` and prints achieved TOPS and the Table 3 split of MXU cycles next to the
-paper's measured values (traces/apps/paper_measured.csv: Jouppi et al., ISCA 2017, Tables 1
-and 3). The paper's non-matrix column includes its RAW and input stalls; the model's are
+`tpu-sim --stats`. For the first config it prints achieved TOPS and the Table 3 split of MXU
+cycles next to the paper's measured values (traces/apps/paper_measured.csv: Jouppi et al., ISCA
+2017, Tables 1 and 3); for the others, each app's speedup over the first config and the
+geometric and weighted means (Table 1's deployment mix), as the paper's Sec. 7 reports TPU'. The paper's non-matrix column includes its RAW and input stalls; the model's are
 exclusive categories, so "non-matrix" here is the model's non_matrix + raw_stall + input_stall.
 The workloads' layer widths are this project's choices (the paper publishes layer counts,
 weights, batch and ops per weight byte only); see each manifest's description.
@@ -57,6 +58,27 @@ def run(tpu_sim, config, workload, stats):
         return json.load(f)
 
 
+# Deployment mix of TPU v1 in July 2016 (TPU paper, Table 1: MLPs 61%, LSTMs 29%, CNNs 5%),
+# split evenly between the two apps of a type: the paper's weighted mean.
+MIX = {"MLP0": 30.5, "MLP1": 30.5, "LSTM0": 14.5, "LSTM1": 14.5, "CNN0": 2.5, "CNN1": 2.5}
+
+
+def speedups(config, results, base):
+    """Speedup of every app over the first config, with the geometric and weighted means."""
+    lines = ["config %s: speedup over %s (the paper's TPU' with ~5x bandwidth: ~3x weighted mean, Sec. 7)"
+             % (config, base[0]), "%-6s %9s %9s %8s" % ("app", "TOPS", "base", "speedup")]
+    ratios = {}
+    for (app, stats), (_, b) in zip(results, base[1]):
+        ratios[app] = stats["run"]["tops"] / b["run"]["tops"]
+        lines.append("%-6s %9.2f %9.2f %7.2fx" % (app, stats["run"]["tops"], b["run"]["tops"], ratios[app]))
+    gm = 1.0
+    for r in ratios.values():
+        gm *= r ** (1.0 / len(ratios))
+    wm = sum(MIX[a] * r for a, r in ratios.items()) / sum(MIX[a] for a in ratios)
+    lines.append("geometric mean %.2fx, weighted mean (Table 1 deployment mix) %.2fx" % (gm, wm))
+    return "\n".join(lines)
+
+
 def table(config, results, paper):
     """The printed table for one config; returns (text, worst relative TOPS error)."""
     lines = ["config %s" % config,
@@ -97,10 +119,12 @@ def main():
                 name = "%s_%s.json" % (os.path.splitext(os.path.basename(config))[0], app)
                 results.append((app, run(args.tpu_sim, config, os.path.join(ROOT, workload),
                                          os.path.join(stats_dir, name))))
-            text, worst = table(os.path.relpath(config, ROOT), results, paper)
-            print(text + "\n")
             if i == 0:
-                worst_first = worst
+                text, worst_first = table(os.path.relpath(config, ROOT), results, paper)
+                base = (os.path.relpath(config, ROOT), results)
+            else:
+                text = speedups(os.path.relpath(config, ROOT), results, base)
+            print(text + "\n")
     except (RuntimeError, OSError) as e:
         print("paper_table: %s" % e, file=sys.stderr)
         return 2

@@ -53,6 +53,14 @@ if(TPU_DEBIAN_PYTHON)
   add_test(NAME scripts.onnx_import COMMAND ${TPU_DEBIAN_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py)
   set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks" TIMEOUT 600
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
+  # The six-application table runs end to end on both configs (exit 0 or 1: within the
+  # tolerance or not; 2 would be an error).
+  add_test(NAME scripts.paper_table
+           COMMAND sh -c "\"$0\" \"$1\" --tpu-sim \"$2\" --stats-dir \"$3\"; test $? -le 1"
+                   ${TPU_DEBIAN_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/paper_table.py $<TARGET_FILE:tpu-sim>
+                   ${CMAKE_BINARY_DIR}/paper_table)
+  set_tests_properties(scripts.paper_table PROPERTIES LABELS "scripts;networks" TIMEOUT 300
+                       PASS_REGULAR_EXPRESSION "geometric mean [0-9.]+x")
 endif()
 
 # Where the CPU lacks VNNI, oneDNN's int8 GEMM saturates int16 pair sums, so the analytic MXU
