@@ -43,9 +43,8 @@ uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
     transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.bias_row) * R, reinterpret_cast<uint8_t*>(bias_.data()),
               C * 4, delay, who + " (bias vector)");
   out_.resize(B * C);
-  const ActivationFunction fn = d.instr.function;
   for (uint64_t b = 0; b < B; ++b)
-    for (uint64_t c = 0; c < C; ++c) out_[b * C + c] = activate(sums_[b * C + c], bias_[c], d.requant, fn);
+    activate_row(&sums_[b * C], bias_.data(), C, d.requant, d.instr.function, &out_[b * C]);
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
             B * C, delay, who);
   rows_ += B;
@@ -114,7 +113,8 @@ uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
               in_b_.size(), delay, who + " (operand b)");
   }
   out_.resize(B * C);
-  for (uint64_t b = 0; b < B; ++b)
+  sums_.resize(C);
+  for (uint64_t b = 0; b < B; ++b) {
     for (uint64_t c = 0; c < C; ++c) {
       const int64_t a = int64_t(in_[b * R + c]) + v.offset_a;
       int64_t x;
@@ -123,8 +123,10 @@ uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
         const int64_t bb = int64_t(in_b_[b * R + c]) + v.offset_b;
         x = op == VectorOp::Add ? a * v.scale_a + bb * v.scale_b : a * bb;
       }
-      out_[b * C + c] = activate(saturate_int32(x), 0, d.requant, d.instr.function);
+      sums_[c] = saturate_int32(x);
     }
+    activate_row(sums_.data(), nullptr, C, d.requant, d.instr.function, &out_[b * C]);
+  }
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
             B * C, delay, who);
   vector_rows_ += B;

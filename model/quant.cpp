@@ -79,6 +79,34 @@ int8_t activate(int32_t acc, int32_t bias, const RequantParams& p, ActivationFun
   }
 }
 
+void activate_row(const int32_t* acc, const int32_t* bias, uint64_t n, const RequantParams& p, ActivationFunction fn,
+                  int8_t* out) {
+  const int64_t m = p.multiplier, zp = p.zero_point;
+  const uint32_t s = p.shift;
+  auto requant = [&](uint64_t i) {  // as activate(): saturate acc + bias, multiply, round-shift
+    const int64_t v = clamp64(int64_t{acc[i]} + (bias ? int64_t{bias[i]} : 0), kInt32Min, kInt32Max);
+    return round_shift(v * m, s);
+  };
+  switch (fn) {
+    case ActivationFunction::Sigmoid:
+    case ActivationFunction::Tanh: {
+      const std::array<int8_t, 256>& t = fn == ActivationFunction::Sigmoid ? sigmoid_table() : tanh_table();
+      for (uint64_t i = 0; i < n; ++i) out[i] = t[table_index(requant(i))];
+      return;
+    }
+    case ActivationFunction::Relu:
+      for (uint64_t i = 0; i < n; ++i) {
+        const int64_t o = clamp64(requant(i) + zp, kInt8Min, kInt8Max);
+        out[i] = static_cast<int8_t>(o > zp ? o : zp);
+      }
+      return;
+    case ActivationFunction::Identity:
+    default:
+      for (uint64_t i = 0; i < n; ++i) out[i] = static_cast<int8_t>(clamp64(requant(i) + zp, kInt8Min, kInt8Max));
+      return;
+  }
+}
+
 const std::array<int8_t, 256>& sigmoid_table() {
   static const std::array<int8_t, 256> table = build_table([](double x) {
     const double s = 1.0 / (1.0 + std::exp(-x));

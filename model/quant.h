@@ -42,6 +42,11 @@ int64_t round_shift(int64_t p, uint32_t s);
 /// Applies bias, requantization and `fn` to one accumulator value; see the file comment.
 int8_t activate(int32_t acc, int32_t bias, const RequantParams& p, ActivationFunction fn);
 
+/// activate() on n elements: out[i] = activate(acc[i], bias ? bias[i] : 0, p, fn). The same
+/// arithmetic with the function chosen once per row (the activation unit's inner loop).
+void activate_row(const int32_t* acc, const int32_t* bias, uint64_t n, const RequantParams& p, ActivationFunction fn,
+                  int8_t* out);
+
 /// 256-entry lookup tables of sigmoid and tanh on Q3.4 inputs, indexed by (x + 128).
 const std::array<int8_t, 256>& sigmoid_table();
 const std::array<int8_t, 256>& tanh_table();

@@ -9,6 +9,7 @@
 #include <limits>
 #include <random>
 #include <sstream>
+#include <vector>
 
 #include "quant.h"
 
@@ -431,6 +432,37 @@ TEST(Quant, ActivateMatchesReferenceRandom) {
      << " relu-clamped=" << relu_clamped << " table-interior=" << table_interior;
   RecordProperty("coverage", os.str());
   std::cout << "[          ] coverage: " << os.str() << "\n";
+}
+
+// activate_row is activate() element by element: every function, with and without bias, on
+// random values including the int32 extremes and large multipliers/shifts.
+TEST(Quant, ActivateRowEqualsActivate) {
+  std::mt19937_64 rng(77);
+  std::uniform_int_distribution<int32_t> any32(std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+  std::uniform_int_distribution<int32_t> small(-70000, 70000);
+  const tpu::ActivationFunction fns[] = {tpu::ActivationFunction::Identity, tpu::ActivationFunction::Relu,
+                                         tpu::ActivationFunction::Sigmoid, tpu::ActivationFunction::Tanh};
+  const tpu::RequantParams params[] = {{1u << 30, 30, 0}, {1518500250u, 40, -7}, {2147483647u, 62, 127},
+                                       {1u, 0, -128}, {1073741824u, 20, 5}};
+  const uint64_t n = 257;
+  std::vector<int32_t> acc(n), bias(n);
+  std::vector<int8_t> row(n);
+  for (const auto& p : params)
+    for (auto fn : fns)
+      for (int with_bias = 0; with_bias < 2; ++with_bias) {
+        for (uint64_t i = 0; i < n; ++i) {
+          acc[i] = i % 3 ? small(rng) : any32(rng);
+          bias[i] = i % 5 ? small(rng) : any32(rng);
+        }
+        acc[0] = std::numeric_limits<int32_t>::max();
+        bias[0] = std::numeric_limits<int32_t>::max();
+        acc[1] = std::numeric_limits<int32_t>::min();
+        bias[1] = -1;
+        tpu::activate_row(acc.data(), with_bias ? bias.data() : nullptr, n, p, fn, row.data());
+        for (uint64_t i = 0; i < n; ++i)
+          ASSERT_EQ(row[i], activate(acc[i], with_bias ? bias[i] : 0, p, fn))
+              << "element " << i << " fn " << int(fn) << " multiplier " << p.multiplier << " shift " << p.shift;
+      }
 }
 
 }  // namespace
