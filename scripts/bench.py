@@ -299,8 +299,9 @@ def main():
     print(fmt_table(out["workloads"]))
     print("\n(sim wall: median process wall time, tracing off; Mcyc and GMAC: simulated chip cycles and useful\n"
           " MACs per wall second; bare: best pass of the same GEMMs in oneDNN, 1 and 2 threads, im2col\n"
-          " excluded; sim/bare: sim wall / bare 1T; array/useful MAC: MACs the MXU's functional model\n"
-          " computes (whole 256x256 tiles, zero padding included: tpu.mxu.array_macs) per useful MAC)")
+          " excluded; sim/bare: sim wall / bare 1T; array/useful MAC: the array's MACs in hardware terms\n"
+          " (B x 256 x 256 per block, padding included: tpu.mxu.array_macs) per useful MAC; the functional\n"
+          " model multiplies only each weight tile's nonzero rows and columns)")
     for r in out["workloads"]:
         if r.get("note"):
             print("note (%s): %s" % (r["name"], r["note"]))
