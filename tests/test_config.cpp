@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
 #include "config.h"
 
 namespace {
@@ -20,23 +21,10 @@ using tpu::ArchConfig;
 
 const std::string kSourceDir = TPU_TLM_SOURCE_DIR;
 
-// Succeeds if `haystack` contains `needle`; the failure shows both.
-testing::AssertionResult Contains(const std::string& haystack, const std::string& needle) {
-  if (haystack.find(needle) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "\"" << haystack << "\" does not contain \"" << needle << "\"";
-}
+using tpu::test::Contains;
 
 // Runs `fn`, which must raise SC_REPORT_ERROR("tpu/config"); returns the message ("" if not).
-std::string ErrorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const sc_core::sc_report& r) {
-    EXPECT_STREQ(r.get_msg_type(), "tpu/config");
-    return r.get_msg();
-  }
-  ADD_FAILURE() << "expected an SC_REPORT_ERROR(\"tpu/config\")";
-  return "";
-}
+std::string ErrorOf(const std::function<void()>& fn) { return tpu::test::ErrorOf("tpu/config", fn); }
 
 // Fixture with a fresh temporary directory for YAML files, removed afterwards.
 class ConfigFileTest : public testing::Test {

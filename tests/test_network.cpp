@@ -13,6 +13,7 @@
 
 #include <systemc>
 
+#include "test_util.h"
 #include "network.h"
 #include "workload.h"
 
@@ -26,23 +27,10 @@ using tpu::TensorShape;
 
 const std::string kSourceDir = TPU_TLM_SOURCE_DIR;
 
-// Succeeds if `haystack` contains `needle`; the failure shows both.
-testing::AssertionResult Contains(const std::string& haystack, const std::string& needle) {
-  if (haystack.find(needle) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "\"" << haystack << "\" does not contain \"" << needle << "\"";
-}
+using tpu::test::Contains;
 
 // Runs `fn`, which must raise SC_REPORT_ERROR("tpu/workload"); returns the message.
-std::string ErrorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const sc_core::sc_report& r) {
-    EXPECT_STREQ(r.get_msg_type(), "tpu/workload");
-    return r.get_msg();
-  }
-  ADD_FAILURE() << "expected an SC_REPORT_ERROR(\"tpu/workload\")";
-  return "";
-}
+std::string ErrorOf(const std::function<void()>& fn) { return tpu::test::ErrorOf("tpu/workload", fn); }
 
 // ---------------------------------------------------------------------------------------------
 // The seeded data rule, implemented here again from network.h's file comment.

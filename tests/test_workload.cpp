@@ -16,6 +16,7 @@
 
 #include <systemc>
 
+#include "test_util.h"
 #include "config.h"
 #include "isa.h"
 #include "lowering.h"
@@ -34,23 +35,8 @@ using tpu::Workload;
 
 const std::string kSourceDir = TPU_TLM_SOURCE_DIR;
 
-// Succeeds if `haystack` contains `needle`; the failure shows both.
-testing::AssertionResult Contains(const std::string& haystack, const std::string& needle) {
-  if (haystack.find(needle) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "\"" << haystack << "\" does not contain \"" << needle << "\"";
-}
-
-// Runs `fn`, which must raise SC_REPORT_ERROR(`type`); returns the message ("" if it did not).
-std::string ErrorOf(const char* type, const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const sc_core::sc_report& r) {
-    EXPECT_STREQ(r.get_msg_type(), type);
-    return r.get_msg();
-  }
-  ADD_FAILURE() << "expected an SC_REPORT_ERROR(\"" << type << "\")";
-  return "";
-}
+using tpu::test::Contains;
+using tpu::test::ErrorOf;
 
 // The raw bytes of a file, read independently of the loader.
 std::vector<uint8_t> ReadBytes(const std::string& path) {
