@@ -318,11 +318,13 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
     const Tensor& yt = tensor_of(i);
     const TensorShape& os = l.out_shape;
     const uint64_t out_image = uint64_t(os.h) * os.w;
+    // Convolve and Pool address output rows g = 0 .. N*P-1 with a 16-bit out_row.
+    if (N * os.h > 65536 && l.op != LayerOp::Add && l.op != LayerOp::Mul && l.op != LayerOp::Activate)
+      fail(&l, std::to_string(N * os.h) + " output rows (N x P) exceed the 65536 that Convolve's and Pool's 16-bit "
+                                          "out_row can address; run fewer samples");
 
     if (l.op == LayerOp::Conv || l.op == LayerOp::Dense) {
       const uint64_t J = ceil_div(os.c, R), Q = os.w;
-      if (N * os.h > 65535 + 1 && l.op == LayerOp::Conv)
-        fail(&l, "more than 65536 output rows (N x P) for Convolve's 16-bit out_row");
       e.requant(l.requant);
       for (const Stripe& st : stripes) {
         if (st.layer != i) continue;
