@@ -156,41 +156,22 @@ const char* const kNetManifest =
     "    requant: {multiplier: 15, shift: 16}\n"
     "  - {name: tail, op: maxpool, input: data, kernel: [3, 3], stride: [3, 3]}\n";
 
-class NetworkFileTest : public testing::Test {
+class NetworkFileTest : public tpu::test::ManifestDirTest {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "tpu_network_test_XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ManifestDirTest::SetUp();
     WriteData("data.i8", 2 * 9 * 8 * 3);
     WriteData("golden.i8", 2 * 3);
     WriteData("conv1.w.i8", 3 * 3 * 3 * 4);
     WriteData("conv1.b.i32", 4 * 4);
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // Writes `bytes` bytes (1, 2, 3, ...) to <tmpdir>/<name>.
-  void WriteData(const std::string& name, size_t bytes) {
-    std::ofstream f(dir_ / name, std::ios::binary | std::ios::trunc);
-    for (size_t i = 0; i < bytes; ++i) f.put(char(i + 1));
-    ASSERT_TRUE(f.good());
-  }
   // Writes the manifest text to <tmpdir>/<name> and returns its path.
   std::string WriteManifest(const std::string& text, const std::string& name = "net.yaml") {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path) << text;
-    return path;
+    return ManifestDirTest::WriteManifest(text, name);
   }
   // kNetManifest with `from` replaced by `to` (`from` must occur exactly once).
   static std::string Edit(const std::string& from, const std::string& to, std::string text = kNetManifest) {
-    const size_t pos = text.find(from);
-    EXPECT_NE(pos, std::string::npos) << "\"" << from << "\" not in the manifest";
-    EXPECT_EQ(text.find(from, pos + 1), std::string::npos) << "\"" << from << "\" occurs twice";
-    if (pos != std::string::npos) text.replace(pos, from.size(), to);
-    return text;
+    return Replace(std::move(text), from, to);
   }
   // Loads `text`; returns the error message, which must name the manifest.
   std::string LoadError(const std::string& text) {
@@ -199,9 +180,6 @@ class NetworkFileTest : public testing::Test {
     EXPECT_TRUE(Contains(msg, path + ": "));
     return msg;
   }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
 };
 
 // Checks the shape, window and inputs of a layer.

@@ -174,12 +174,10 @@ const char* const kTinyManifest =
     "    activation: identity\n"                                                // line 20
     "    requant: {multiplier: 1073741824, shift: 30}\n";                       // line 21
 
-class WorkloadFileTest : public testing::Test {
+class WorkloadFileTest : public tpu::test::ManifestDirTest {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "tpu_workload_test_XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ManifestDirTest::SetUp();
     // The data files of kTinyManifest, with the right sizes.
     WriteData("in.i8", 3 * 4);
     WriteData("golden.i8", 3 * 2);
@@ -187,30 +185,11 @@ class WorkloadFileTest : public testing::Test {
     WriteData("l1.w.i8", 5 * 2);
     WriteData("l1.b.i32", 2 * 4);
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // Writes `bytes` bytes (1, 2, 3, ...) to <tmpdir>/<name>.
-  void WriteData(const std::string& name, size_t bytes) {
-    std::ofstream f(dir_ / name, std::ios::binary | std::ios::trunc);
-    for (size_t i = 0; i < bytes; ++i) f.put(char(i + 1));
-    ASSERT_TRUE(f.good());
-  }
   // Writes the manifest text and returns its path.
-  std::string WriteManifest(const std::string& text) {
-    const std::string path = (dir_ / "workload.yaml").string();
-    std::ofstream(path) << text;
-    return path;
-  }
+  std::string WriteManifest(const std::string& text) { return ManifestDirTest::WriteManifest(text, "workload.yaml"); }
   // kTinyManifest with `from` replaced by `to` (`from` must occur exactly once).
   static std::string Edit(const std::string& from, const std::string& to, std::string text = kTinyManifest) {
-    const size_t pos = text.find(from);
-    EXPECT_NE(pos, std::string::npos) << "\"" << from << "\" not in the manifest";
-    EXPECT_EQ(text.find(from, pos + 1), std::string::npos) << "\"" << from << "\" occurs twice";
-    if (pos != std::string::npos) text.replace(pos, from.size(), to);
-    return text;
+    return Replace(std::move(text), from, to);
   }
   // Loads `text` as the manifest; returns the error message, which must name the manifest.
   std::string LoadError(const std::string& text) {
@@ -219,9 +198,6 @@ class WorkloadFileTest : public testing::Test {
     EXPECT_TRUE(Contains(msg, path + ": "));
     return msg;
   }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
 };
 
 TEST_F(WorkloadFileTest, TinyManifestLoads) {
