@@ -68,4 +68,35 @@ void transport(Socket& socket, tlm::tlm_command cmd, uint64_t addr, uint8_t* dat
   check_response(trans, who);
 }
 
+/// Direct memory access to a target through an initiator socket, asked for once and kept until
+/// the target invalidates it (TLM-2.0 DMI). The owner forwards its socket's
+/// invalidate_direct_mem_ptr callback to invalidate().
+class DmiCache {
+ public:
+  /// The host pointer of bytes [addr, addr + len) when the target granted read/write DMI covering
+  /// them, else nullptr (the caller then uses transport()).
+  template <typename Socket>
+  uint8_t* pointer(Socket& socket, uint64_t addr, uint64_t len) {
+    if (!valid_ && !refused_) {
+      tlm::tlm_generic_payload trans;
+      trans.set_command(tlm::TLM_READ_COMMAND);
+      trans.set_address(addr);
+      trans.set_data_length(0);
+      valid_ = socket->get_direct_mem_ptr(trans, dmi_) && dmi_.is_read_write_allowed();
+      refused_ = !valid_;
+    }
+    if (!valid_ || addr < dmi_.get_start_address() || addr + len - 1 > dmi_.get_end_address()) return nullptr;
+    return dmi_.get_dmi_ptr() + (addr - dmi_.get_start_address());
+  }
+  /// Forgets the region (and asks again next time) when [start, end] overlaps it.
+  void invalidate(uint64_t start, uint64_t end) {
+    if (valid_ && start <= dmi_.get_end_address() && end >= dmi_.get_start_address()) valid_ = false;
+    refused_ = false;
+  }
+
+ private:
+  tlm::tlm_dmi dmi_;
+  bool valid_ = false, refused_ = false;
+};
+
 }  // namespace tpu

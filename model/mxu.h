@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "functional_unit.h"
+#include "memory_target.h"
 #include "mxu_datapath.h"
 
 namespace tpu {
@@ -96,6 +97,9 @@ class Mxu : public FunctionalUnit, public MxuSink {
   using Table3Cycles = std::array<uint64_t, kNotRunning>;
   /// Table 3 cycles per tag (see the class comment); the tags' sums equal the totals.
   std::map<uint32_t, Table3Cycles> table3_by_tag() const;
+  /// Accumulator bytes the MXU read and wrote by DMI (not seen by the accumulators' counters).
+  uint64_t acc_dmi_bytes_read() const { return acc_dmi_read_; }
+  uint64_t acc_dmi_bytes_written() const { return acc_dmi_written_; }
   /// Array MACs (B x R x C per block) per tag.
   const std::map<uint32_t, uint64_t>& array_macs_by_tag() const { return macs_by_tag_; }
   /// Adds table3 {category: cycles}, blocks, rows, array_macs, tiles_switched.
@@ -112,6 +116,8 @@ class Mxu : public FunctionalUnit, public MxuSink {
   };
   void run();
   void shifter();
+  /// TLM-2.0 DMI invalidation from the accumulators.
+  void invalidate_acc_dmi(sc_dt::uint64 start, sc_dt::uint64 end) { acc_dmi_.invalidate(start, end); }
   /// Data setup of Convolve: fills rows_ with the block's B x R input rows.
   void gather_convolve(const Dispatch& d);
   void update_category();
@@ -143,6 +149,8 @@ class Mxu : public FunctionalUnit, public MxuSink {
   bool held_ = false;
   std::map<uint32_t, uint64_t> macs_by_tag_;
   std::vector<int8_t> line_;                 // scratch: one input image row (Convolve)
+  DmiCache acc_dmi_;                         // direct access to the accumulators
+  uint64_t acc_dmi_read_ = 0, acc_dmi_written_ = 0;
 };
 
 }  // namespace tpu

@@ -40,8 +40,11 @@ Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time w
 
 nlohmann::json Tpu::report() const {
   const sc_core::sc_time period = cfg_.clock_period();
-  auto memory = [&](const MemoryTarget& m) {
-    return nlohmann::json{{"size_bytes", m.size_bytes()}, {"bytes_read", m.bytes_read()}, {"bytes_written", m.bytes_written()}};
+  // Bytes moved through b_transport (counted by the memory) plus those an initiator moved by DMI.
+  auto memory = [&](const MemoryTarget& m, uint64_t dmi_read = 0, uint64_t dmi_written = 0) {
+    return nlohmann::json{{"size_bytes", m.size_bytes()},
+                          {"bytes_read", m.bytes_read() + dmi_read},
+                          {"bytes_written", m.bytes_written() + dmi_written}};
   };
   return {{"clock_period_ns", period.to_seconds() * 1e9},
           {"sequencer", sequencer.report()},
@@ -50,7 +53,7 @@ nlohmann::json Tpu::report() const {
           {"mxu", mxu.report()},
           {"activation_unit", activation_unit.report()},
           {"unified_buffer", memory(unified_buffer)},
-          {"accumulators", memory(accumulators)},
+          {"accumulators", memory(accumulators, mxu.acc_dmi_bytes_read(), mxu.acc_dmi_bytes_written())},
           {"dram", dram->report()}};
 }
 
