@@ -238,8 +238,7 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
                 const uint64_t c = k * R + rr;
                 const uint64_t row = l.op == LayerOp::Conv ? (r * l.kw + s) * C + c
                                                            : src.feature_offset + (r * src.kw + s) * C + c;
-                for (uint64_t cc = 0; cc < R && j * R + cc < M; ++cc)
-                  tile[rr * R + cc] = uint8_t(l.weights[row * M + j * R + cc]);
+                std::memcpy(&tile[rr * R], &l.weights[row * M + j * R], std::min(R, M - j * R));
               }
               ++weight_tiles[size_t(i)];
             }
