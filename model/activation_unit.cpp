@@ -63,19 +63,21 @@ uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
             who + " (input)");
   const uint64_t B = uint64_t(d.instr.rows) * Q;
   out_.resize(B * C);
-  std::vector<int32_t> acc(C);
+  sums_.resize(C);  // the window's max or sum per lane
+  int32_t* acc = sums_.data();
   uint64_t rows_read = 0;
   int64_t last_h = -1, last_n = -1;
   for (uint64_t i = 0; i < d.instr.rows; ++i) {
-    const uint64_t out = uint64_t(d.instr.out_row) + i, n = out / g.out_h, p = out % g.out_h;
+    uint64_t n, p;
+    g.split_output_row(uint64_t(d.instr.out_row) + i, &n, &p);
     const uint64_t img = n * image - (first - d.instr.src_row);  // image n's first row within in_
-    const int64_t h0 = int64_t(p * g.stride_h) - int64_t(g.pad_top);
+    const int64_t h0 = g.input_row(p, 0);
     // Input image rows entering the line buffer for this output row.
     for (int64_t h = std::max<int64_t>(h0, 0); h < std::min<int64_t>(h0 + g.pool_h, g.in_h); ++h)
       if (int64_t(n) != last_n || h > last_h) rows_read += g.in_w, last_h = h, last_n = int64_t(n);
     for (uint64_t q = 0; q < Q; ++q) {
-      const int64_t w0 = int64_t(q * g.stride_w) - int64_t(g.pad_left);
-      std::fill(acc.begin(), acc.end(), d.instr.average ? 0 : -128);
+      const int64_t w0 = g.input_col(q, 0);
+      std::fill(acc, acc + C, d.instr.average ? 0 : -128);
       for (int64_t h = h0; h < h0 + int64_t(g.pool_h); ++h) {
         if (h < 0 || h >= int64_t(g.in_h)) continue;
         for (int64_t w = w0; w < w0 + int64_t(g.pool_w); ++w) {
@@ -88,8 +90,10 @@ uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
         }
       }
       int8_t* y = &out_[(i * Q + q) * C];
-      for (uint64_t c = 0; c < C; ++c)
-        y[c] = d.instr.average ? activate(acc[c], 0, d.requant, ActivationFunction::Identity) : int8_t(acc[c]);
+      if (d.instr.average)
+        activate_row(acc, nullptr, C, d.requant, ActivationFunction::Identity, y);
+      else
+        for (uint64_t c = 0; c < C; ++c) y[c] = int8_t(acc[c]);
     }
   }
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),

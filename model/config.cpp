@@ -170,6 +170,11 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
         "sequencer.instruction_buffer_bytes",
         "must be a positive multiple of 12 (the instruction size), got " +
             std::to_string(cfg.sequencer.instruction_buffer_bytes));
+  // The host reaches the buffer at kControlBase + 0x1000'0000 within a 4 GiB control window.
+  constexpr uint64_t kMaxInstructionBuffer = (uint64_t(1) << 32) - 0x1000'0000;
+  check(cfg.sequencer.instruction_buffer_bytes <= kMaxInstructionBuffer, "sequencer.instruction_buffer_bytes",
+        "must be at most " + std::to_string(kMaxInstructionBuffer) + " (the host's control window), got " +
+            std::to_string(cfg.sequencer.instruction_buffer_bytes));
 
   check(std::isfinite(cfg.pcie.bandwidth_bytes_per_s) && cfg.pcie.bandwidth_bytes_per_s > 0.0,
         "pcie.bandwidth_bytes_per_s", "must be > 0, got " + format_number(cfg.pcie.bandwidth_bytes_per_s));

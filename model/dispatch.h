@@ -26,11 +26,18 @@ struct UnitDependence {
 struct WindowGeometry {
   uint32_t in_h = 1, in_w = 1;        ///< input image H x W (UB rows per image: H*W)
   uint32_t out_h = 1, out_w = 1;      ///< output image P x Q
-  uint32_t stride_h = 1, stride_w = 1;
-  uint32_t pad_top = 0, pad_left = 0;
+  uint32_t stride_h = 1, stride_w = 1;///< input rows/columns between neighbouring output pixels
+  uint32_t pad_top = 0, pad_left = 0; ///< zero rows above / columns left of the image
   uint32_t pool_h = 1, pool_w = 1;    ///< Pool window
+  /// Global output row g (over the stacked images) is output row *p of image *n.
+  void split_output_row(uint64_t g, uint64_t* n, uint64_t* p) const { *n = g / out_h, *p = g % out_h; }
+  /// Input row read by window row k of output row p: p*stride_h + k - pad_top (outside [0, H) is padding).
+  int64_t input_row(uint64_t p, uint64_t k) const { return int64_t(p * stride_h + k) - int64_t(pad_top); }
+  /// Input column read by window column k of output column q: q*stride_w + k - pad_left.
+  int64_t input_col(uint64_t q, uint64_t k) const { return int64_t(q * stride_w + k) - int64_t(pad_left); }
   /// UB rows [first, last) of the stacked input images that global output rows
-  /// [out_row, out_row + rows) read: whole images, from image out_row / P to (out_row+rows-1) / P.
+  /// [out_row, out_row + rows) read (rows >= 1): whole images, from image out_row / P to
+  /// (out_row+rows-1) / P.
   void input_rows(uint64_t base, uint64_t out_row, uint64_t rows, uint64_t* first, uint64_t* last) const {
     const uint64_t image = uint64_t(in_h) * in_w;
     *first = base + (out_row / out_h) * image;

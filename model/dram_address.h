@@ -20,9 +20,6 @@ struct DramLocation {
   uint32_t rank = 0, bank_group = 0, bank = 0, row = 0, column = 0;
   /// Bank index within the channel: (rank * bank_groups + bank_group) * banks_per_group + bank.
   uint32_t flat_bank = 0;
-  bool operator==(const DramLocation& o) const {
-    return rank == o.rank && bank_group == o.bank_group && bank == o.bank && row == o.row && column == o.column;
-  }
 };
 
 /// Parses "row:rank:bank_group:bank:column:channel" (most significant field first; every field

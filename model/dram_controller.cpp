@@ -37,9 +37,10 @@ void DramController::on_done(uint32_t channel, const DramRequest& r) {
   Transaction& t = it->second;
   t.last_done = std::max(t.last_done, r.done);
   if (--t.remaining == 0 && t.trans) {  // AT: respond
-    responses_[t.socket_id].push_back(t.trans);
+    const int socket_id = t.socket_id;  // t dies with the erase
+    responses_[socket_id].push_back(t.trans);
     txns_.erase(it);
-    send_responses(t.socket_id);
+    send_responses(socket_id);
   }
 }
 
@@ -127,7 +128,7 @@ void DramController::peq_callback(tlm::tlm_generic_payload& trans, const tlm::tl
   // The payload event queue does not carry the socket id: socket_of_ remembers it.
   const int id = socket_of_.at(&trans);
   if (phase == tlm::BEGIN_REQ) {
-    if (!copy(trans)) {  // functional part fails: answer at once
+    if (!copy(trans) || trans.get_data_length() == 0) {  // failed or empty: answer at once, no bursts
       responses_[id].push_back(&trans);
       send_responses(id);
       return;
@@ -201,11 +202,10 @@ void DramController::trace(sc_core::sc_trace_file* tf, const std::string& prefix
 
 nlohmann::json DramController::report() const {
   nlohmann::json j = DramModel::report();
-  static const char* const names[kDramCommands] = {"ACT", "PRE", "RD", "WR", "RDA", "WRA", "REF", "REFPB"};
   for (uint32_t c = 0; c < channels_.size(); ++c) {
     const DramChannelStats& s = channels_[c].stats();
     nlohmann::json commands;
-    for (int k = 0; k < kDramCommands; ++k) commands[names[k]] = s.commands[k];
+    for (int k = 0; k < kDramCommands; ++k) commands[command_name(DramCommand(k))] = s.commands[k];
     nlohmann::json& ch = j["channels"][c];
     ch["commands"] = commands;
     ch["row_hits"] = s.row_hits;

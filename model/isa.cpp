@@ -117,7 +117,6 @@ constexpr const char* kVectorOpNames[] = {"add", "multiply", "unary"};
 constexpr int kNumVectorOps = 3;
 constexpr const char* kUnitNames[kNumUnits] = {"host", "weights", "matrix", "activation"};
 constexpr int kNumFunctions = 4;
-constexpr int kNumRegisters = kNumConfigRegisters;
 static_assert(sizeof(kRegisterNames) / sizeof(kRegisterNames[0]) == kNumConfigRegisters, "register names");
 
 // Legal value range of a config register (reg must be known).
@@ -233,9 +232,9 @@ void validate(const Instruction& in, const std::string& prefix, const Names& n) 
     fail(ctx + n.kind + " '" + n.fn + "' = " + std::to_string(static_cast<uint8_t>(in.function)) +
          " is not an activation function (0 identity, 1 relu, 2 sigmoid, 3 tanh)");
   if (u.cfg) {
-    if (static_cast<uint8_t>(in.reg) >= kNumRegisters)
+    if (static_cast<uint8_t>(in.reg) >= kNumConfigRegisters)
       fail(ctx + n.kind + " '" + n.reg + "' = " + std::to_string(static_cast<uint8_t>(in.reg)) +
-           " is not a config register (0.." + std::to_string(kNumRegisters - 1) + ")");
+           " is not a config register (0.." + std::to_string(kNumConfigRegisters - 1) + ")");
     check_value(ctx, n, in.reg, in.value);
   }
   if (u.mask) {
@@ -480,10 +479,10 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
 
   // Register first: the value's range depends on it.
   if (given.count("reg")) {
-    const int r = lookup(kRegisterNames, kNumRegisters, given["reg"]);
+    const int r = lookup(kRegisterNames, kNumConfigRegisters, given["reg"]);
     if (r < 0) {
       std::string all;
-      for (int i = 0; i < kNumRegisters; ++i) all += std::string(i ? ", " : "") + kRegisterNames[i];
+      for (int i = 0; i < kNumConfigRegisters; ++i) all += std::string(i ? ", " : "") + kRegisterNames[i];
       fail(ctx + "operand 'reg' = '" + given["reg"] + "' is not one of " + all);
     }
     in.reg = static_cast<ConfigRegister>(r);
@@ -565,6 +564,8 @@ bool unit_of(Opcode op, Unit* unit) {
   if (unit != nullptr) *unit = u;
   return true;
 }
+
+const char* unit_name(Unit u) { return kUnitNames[static_cast<int>(u)]; }
 
 const char* mnemonic(Opcode op) {
   switch (op) {
@@ -672,7 +673,7 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
       const uint32_t raw = static_cast<uint32_t>(get_le(in, 2, 4));
       d.value = static_cast<int32_t>(raw);
       // Range-check here so that a raw value >= 2^31 is shown unsigned for unsigned registers.
-      if (flags < kNumRegisters) {
+      if (flags < kNumConfigRegisters) {
         int64_t lo, hi;
         register_range(d.reg, &lo, &hi);
         check_value(ctx, kFieldNames, d.reg, lo < 0 ? int64_t{d.value} : int64_t{raw});

@@ -169,6 +169,9 @@ struct Instruction {
 /// itself and return false.
 bool unit_of(Opcode op, Unit* unit);
 
+/// Name of a functional unit as Sync's text form writes it ("host", "weights", "matrix", "activation").
+const char* unit_name(Unit u);
+
 /// Canonical mnemonic of an opcode ("matrix_multiply").
 const char* mnemonic(Opcode op);
 

@@ -26,12 +26,11 @@ class MemoryTarget : public sc_core::sc_module {
   /// `rows` x `row_bytes` bytes, zero-initialised.
   MemoryTarget(sc_core::sc_module_name name, uint64_t rows, uint64_t row_bytes);
 
-  uint64_t rows() const { return rows_; }
-  uint64_t row_bytes() const { return row_bytes_; }
   uint64_t size_bytes() const { return data_.size(); }
   /// Direct access for the testbench and tests (no timing, no counters).
   uint8_t* data() { return data_.data(); }
   const uint8_t* data() const { return data_.data(); }
+  /// Bytes moved through b_transport (not DMI or transport_dbg: a DMI initiator counts its own).
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t bytes_written() const { return bytes_written_; }
 
@@ -41,7 +40,6 @@ class MemoryTarget : public sc_core::sc_module {
   bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
   bool access(tlm::tlm_generic_payload& trans);
 
-  uint64_t rows_, row_bytes_;
   std::vector<uint8_t> data_;
   uint64_t bytes_read_ = 0, bytes_written_ = 0;
 };

@@ -78,15 +78,16 @@ void Mxu::gather_convolve(const Dispatch& d) {
   line_.resize(uint64_t(g.in_w) * R_);
   const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index) + " (data setup)";
   for (uint64_t i = 0; i < d.instr.rows; ++i) {
-    const uint64_t out = uint64_t(d.instr.out_row) + i, n = out / g.out_h, p = out % g.out_h;
-    const int64_t h = int64_t(p * g.stride_h + d.instr.kernel_row) - int64_t(g.pad_top);
+    uint64_t n, p;
+    g.split_output_row(uint64_t(d.instr.out_row) + i, &n, &p);
+    const int64_t h = g.input_row(p, d.instr.kernel_row);
     if (h < 0 || h >= int64_t(g.in_h)) continue;  // the whole output row reads padding
     // One input image row feeds this output row; read it once (the data-setup line buffer).
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     transport(ub_socket, tlm::TLM_READ_COMMAND, (uint64_t(d.instr.ub_row) + n * image + uint64_t(h) * g.in_w) * R_,
               reinterpret_cast<uint8_t*>(line_.data()), line_.size(), delay, who);
     for (uint64_t q = 0; q < Q; ++q) {
-      const int64_t w = int64_t(q * g.stride_w + d.instr.kernel_col) - int64_t(g.pad_left);
+      const int64_t w = g.input_col(q, d.instr.kernel_col);
       if (w >= 0 && w < int64_t(g.in_w))
         std::memcpy(&rows_[(i * Q + q) * R_], &line_[uint64_t(w) * R_], R_);
     }
@@ -126,13 +127,12 @@ void Mxu::run() {
         wait_clock_edge(period_);
         set_state(kBusy);
       }
-      tile_loaded_ = true;
       shadow_ready_ = false;
       shift_allowed_at_ = sc_core::sc_time_stamp() + period_ * double(mxu_shift_free_delay_cycles(R_));
       shadow_changed_.notify(sc_core::SC_ZERO_TIME);
       ++tiles_switched_;
     }
-    if (!tile_loaded_) {
+    if (tiles_switched_ == 0) {
       std::ostringstream msg;
       msg << name() << ": instruction " << d.index << " (" << disassemble(d.instr)
           << ") multiplies before any weight tile was switched in (the first MatrixMultiply needs SWITCH)";
@@ -156,7 +156,6 @@ void Mxu::run() {
     ++blocks_;
     rows_streamed_ += B;
     array_macs_ += B * R_ * C_;
-    macs_by_tag_[d.tag] += B * R_ * C_;
   }
 }
 
@@ -165,27 +164,26 @@ void Mxu::block_done(std::vector<int32_t>&& sums) {
   in_array_.pop_front();
   const std::string who = std::string(name()) + ": instruction " + std::to_string(blk.index);
   const uint64_t addr = uint64_t(blk.acc_row) * C_ * sizeof(int32_t), len = blk.rows * C_ * sizeof(int32_t);
-  if (uint8_t* p = acc_dmi_.pointer(acc_socket, addr, len)) {  // DMI: add or write in place
-    int32_t* acc = reinterpret_cast<int32_t*>(p);
+  // The accumulator rows: in place by DMI, else a copy read and written back through b_transport.
+  uint8_t* direct = acc_dmi_.pointer(acc_socket, addr, len);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  int32_t* acc;
+  if (direct) {
+    acc = reinterpret_cast<int32_t*>(direct);
     acc_dmi_read_ += blk.accumulate ? len : 0;
     acc_dmi_written_ += len;
-    if (blk.accumulate)
-      for (size_t i = 0; i < sums.size(); ++i)  // 32-bit accumulators wrap around
-        acc[i] = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) + static_cast<uint32_t>(sums[i]));
-    else
-      std::memcpy(acc, sums.data(), len);
-    if (record_) log_[blk.log_index].done = to_cycles(sc_core::sc_time_stamp(), period_);
-    seq->complete(Unit::Matrix);
-    return;
-  }
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  if (blk.accumulate) {
+  } else {
     old_.resize(blk.rows * C_);
-    transport(acc_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(old_.data()), len, delay, who);
-    for (size_t i = 0; i < sums.size(); ++i)  // 32-bit accumulators wrap around
-      sums[i] = static_cast<int32_t>(static_cast<uint32_t>(sums[i]) + static_cast<uint32_t>(old_[i]));
+    acc = old_.data();
+    if (blk.accumulate)
+      transport(acc_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(acc), len, delay, who);
   }
-  transport(acc_socket, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(sums.data()), len, delay, who);
+  if (blk.accumulate)
+    for (size_t i = 0; i < sums.size(); ++i)  // 32-bit accumulators wrap around
+      acc[i] = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) + static_cast<uint32_t>(sums[i]));
+  else
+    std::memcpy(acc, sums.data(), len);
+  if (!direct) transport(acc_socket, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(acc), len, delay, who);
   if (record_) log_[blk.log_index].done = to_cycles(sc_core::sc_time_stamp(), period_);
   seq->complete(Unit::Matrix);
 }
@@ -204,6 +202,7 @@ nlohmann::json Mxu::report() const {
   t3.erase("not_running");
   j["table3_cycles"] = t3;
   j["model"] = cfg_.mxu.model;
+  j["arithmetic"] = datapath_->arithmetic();
   j["blocks"] = blocks_;
   j["rows_streamed"] = rows_streamed_;
   j["array_macs"] = array_macs_;

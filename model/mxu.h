@@ -100,8 +100,6 @@ class Mxu : public FunctionalUnit, public MxuSink {
   /// Accumulator bytes the MXU read and wrote by DMI (not seen by the accumulators' counters).
   uint64_t acc_dmi_bytes_read() const { return acc_dmi_read_; }
   uint64_t acc_dmi_bytes_written() const { return acc_dmi_written_; }
-  /// Array MACs (B x R x C per block) per tag.
-  const std::map<uint32_t, uint64_t>& array_macs_by_tag() const { return macs_by_tag_; }
   /// Adds table3 {category: cycles}, blocks, rows, array_macs, tiles_switched.
   nlohmann::json report() const override;
 
@@ -127,7 +125,6 @@ class Mxu : public FunctionalUnit, public MxuSink {
 
   const uint32_t R_, C_;
   std::unique_ptr<MxuDatapath> datapath_;
-  bool tile_loaded_ = false;                 // some SWITCH has happened
   bool shadow_ready_ = false;                // the chain registers hold a fully shifted-in tile
   bool shifting_ = false;                    // the shifter holds a tile (waiting to shift or shifting)
   bool waiting_for_weights_ = false;
@@ -147,7 +144,6 @@ class Mxu : public FunctionalUnit, public MxuSink {
   std::array<sc_core::sc_time, kNotRunning> pending_{};
   sc_core::sc_time tag_since_;
   bool held_ = false;
-  std::map<uint32_t, uint64_t> macs_by_tag_;
   std::vector<int8_t> line_;                 // scratch: one input image row (Convolve)
   DmiCache acc_dmi_;                         // direct access to the accumulators
   uint64_t acc_dmi_read_ = 0, acc_dmi_written_ = 0;

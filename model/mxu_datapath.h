@@ -37,6 +37,8 @@ class MxuDatapath {
   virtual void stream(const int8_t* x, uint64_t rows, bool switch_weights) = 0;
   /// Adds the datapath's signals to a VCD (none by default).
   virtual void trace(sc_core::sc_trace_file*, const std::string&) const {}
+  /// What computes the products: "pe_array" (the pins of a PE-by-PE array) unless overridden.
+  virtual const char* arithmetic() const { return "pe_array"; }
 };
 
 /// The analytic datapath: products by one int8 GEMM per block over the weight tile's live
@@ -49,6 +51,8 @@ class AnalyticDatapath : public sc_core::sc_module, public MxuDatapath {
   AnalyticDatapath(sc_core::sc_module_name name, const ArchConfig& cfg, MxuSink& sink);
   void shift_in(const int8_t* tile) override;
   void stream(const int8_t* x, uint64_t rows, bool switch_weights) override;
+  /// "onednn_vnni" (oneDNN's s8s8s32 GEMM) or "loop" (a plain loop, on CPUs without VNNI).
+  const char* arithmetic() const override { return use_dnnl_ ? "onednn_vnni" : "loop"; }
 
  private:
   void deliver();

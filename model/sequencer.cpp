@@ -7,7 +7,6 @@
 namespace tpu {
 
 namespace {
-const char* const kUnitNames[kNumUnits] = {"host", "weights", "matrix", "activation"};
 
 // True when [a_lo, a_hi) and [b_lo, b_hi) share a row.
 bool overlap(uint64_t a_lo, uint64_t a_hi, uint64_t b_lo, uint64_t b_hi) {
@@ -195,8 +194,8 @@ void Sequencer::dispatch(const Instruction& in, uint64_t index) {
       if (raw || war || waw) {
         std::ostringstream m;
         m << (raw ? "reads" : "writes") << " UB rows that instruction " << y.index << " (" << disassemble(y.instr)
-          << ") on the " << kUnitNames[v] << " unit still " << (raw || waw ? "writes" : "reads") << " ("
-          << (raw ? "RAW" : war ? "WAR" : "WAW") << " hazard): the program needs a Sync units=" << kUnitNames[v]
+          << ") on the " << unit_name(Unit(v)) << " unit still " << (raw || waw ? "writes" : "reads") << " ("
+          << (raw ? "RAW" : war ? "WAR" : "WAW") << " hazard): the program needs a Sync units=" << unit_name(Unit(v))
           << " between them (TPU paper, Sec. 2)";
         fail(index, in, m.str());
       }
@@ -330,7 +329,7 @@ std::string Sequencer::describe_state() const {
   if (pc_ >= 0) os << " at instruction " << pc_;
   os << "; in flight:";
   for (int u = 0; u < kNumUnits; ++u) {
-    os << " " << kUnitNames[u] << "=" << in_flight_[u].size();
+    os << " " << unit_name(Unit(u)) << "=" << in_flight_[u].size();
     if (!in_flight_[u].empty())
       os << " (oldest: instruction " << in_flight_[u].front().index << " " << disassemble(in_flight_[u].front().instr) << ")";
   }

@@ -28,13 +28,10 @@ class StateTimeAccount {
   explicit StateTimeAccount(std::vector<std::string> names);
   /// Switches to `state` at the current simulated time.
   void enter(int state);
-  /// The current state.
-  int state() const { return state_; }
   /// Time spent in `state` up to now (includes the running interval).
   sc_core::sc_time total(int state) const;
   /// {name: cycles} of every state, cycles of `period`.
   nlohmann::json to_json(const sc_core::sc_time& period) const;
-  const std::vector<std::string>& names() const { return names_; }
 
  private:
   std::vector<std::string> names_;
@@ -53,12 +50,10 @@ class BandwidthCounter {
   /// Records `bytes` moving during [start, end); start >= now is allowed (annotated timing).
   void record(const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t bytes);
   uint64_t total_bytes() const { return total_bytes_; }
-  uint64_t transfers() const { return transfers_; }
   /// Bytes in window k (0 when nothing was recorded there).
   double window_bytes(int64_t k) const;
   /// Index of the last window holding bytes, or -1.
   int64_t last_window() const { return last_window_; }
-  const sc_core::sc_time& window() const { return window_; }
   const std::string& name() const { return name_; }
   /// {bytes, transfers, window_ns, bytes_per_window: [...]}.
   nlohmann::json to_json() const;

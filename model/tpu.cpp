@@ -3,7 +3,7 @@
 namespace tpu {
 
 Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time window)
-    : sc_module(name), interrupt("interrupt"), cfg_(cfg), window_(window),
+    : sc_module(name), interrupt("interrupt"), cfg_(cfg),
       unified_buffer("unified_buffer", cfg_.ub_rows(), cfg_.mxu.rows),
       accumulators("accumulators", cfg_.accumulators.rows, uint64_t(cfg_.mxu.cols) * 4),
       dram(make_dram("dram", cfg_.dram, window)),

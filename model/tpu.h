@@ -35,9 +35,6 @@ class Tpu : public sc_core::sc_module {
  public:
   Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time window);
 
-  const ArchConfig& config() const { return cfg_; }
-  sc_core::sc_time window() const { return window_; }
-
   /// The host's way in (PCIe, device side): bind the host's initiator socket here.
   tlm::tlm_target_socket<>& host_socket() { return host_interface.host_socket; }
   /// The chip's DMA way out to host memory: bind to the host memory's target socket.
@@ -54,7 +51,6 @@ class Tpu : public sc_core::sc_module {
   // Declared before the blocks, which keep references to them (initialisation order).
  private:
   const ArchConfig cfg_;
-  const sc_core::sc_time window_;
 
  public:
   MemoryTarget unified_buffer;  ///< ub_rows() x mxu.rows bytes (TPU paper, Sec. 2: 24 MiB)

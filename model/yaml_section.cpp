@@ -199,7 +199,10 @@ void YamlSection::read_signed(const std::string& key, int64_t lo, int64_t hi, in
   const YAML::Node node = value(key);
   const std::string s = node.IsScalar() ? node.Scalar() : std::string();
   int64_t v = 0;
-  const char* b = s.data() + (!s.empty() && s[0] == '+' ? 1 : 0);
+  // A leading '+' is allowed ("+3"), but not followed by a sign ("+-3").
+  const bool plus = !s.empty() && s[0] == '+';
+  if (plus && s.size() > 1 && (s[1] == '-' || s[1] == '+')) fail(key, "must be an integer, got " + describe(node));
+  const char* b = s.data() + (plus ? 1 : 0);
   const auto [ptr, ec] = std::from_chars(b, s.data() + s.size(), v);
   if (!numeric_scalar(node, {"tag:yaml.org,2002:int"}) || s.empty() || ec != std::errc() || ptr != s.data() + s.size())
     fail(key, "must be an integer, got " + describe(node));

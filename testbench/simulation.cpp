@@ -226,7 +226,8 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
   os << std::fixed;
   os << "config    " << cfg.name << " (" << cfg.source_file << "): " << cfg.mxu.rows << "x" << cfg.mxu.cols << " MXU at "
      << std::setprecision(0) << cfg.clock_mhz << " MHz, " << std::setprecision(2)
-     << cfg.unified_buffer.size_bytes / 1048576.0 << " MiB UB, " << cfg.dram.channels << " DRAM channels\n";
+     << cfg.unified_buffer.size_bytes / 1048576.0 << " MiB UB, " << cfg.dram.channels << " DRAM channels; MXU model "
+     << cfg.mxu.model << " (" << s["tpu"]["mxu"]["arithmetic"].get<std::string>() << ")\n";
   os << std::setprecision(2) << "time      " << r.run_seconds * 1e6 << " us simulated, " << r.run_cycles
      << " cycles from START to Halt (" << r.total_seconds * 1e6 << " us with the program load)\n";
   os << std::setprecision(3) << "compute   " << r.tops << " TOPS achieved of " << s["run"]["peak_tops"].get<double>()

@@ -293,6 +293,9 @@ TEST(Config, ValidationRules) {
       {"sequencer.queue_depth", [](ArchConfig& c) { c.sequencer.queue_depth = 0; }},
       {"sequencer.instruction_buffer_bytes", [](ArchConfig& c) { c.sequencer.instruction_buffer_bytes = 11; }},
       {"sequencer.instruction_buffer_bytes", [](ArchConfig& c) { c.sequencer.instruction_buffer_bytes = 1u << 20; }},
+      // Past the host's 4 GiB control window (buffer at offset 0x1000'0000): 2^32 - 0x1000'0000 + 12.
+      {"sequencer.instruction_buffer_bytes",
+       [](ArchConfig& c) { c.sequencer.instruction_buffer_bytes = (uint64_t(1) << 32) - 0x10000000 + 12; }},
       {"pcie.bandwidth_bytes_per_s", [](ArchConfig& c) { c.pcie.bandwidth_bytes_per_s = 0; }},
       {"pcie.latency_ns", [](ArchConfig& c) { c.pcie.latency_ns = -1; }},
       {"dram.channels", [](ArchConfig& c) { c.dram.channels = 0; }},

@@ -138,6 +138,7 @@ struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
   uint64_t delayed_end_req = 0;
   std::deque<tlm::tlm_generic_payload*> pool;
   std::vector<uint8_t> data = std::vector<uint8_t>(64);
+  uint32_t length = 64;  // bytes per request
   sc_core::sc_event end_req;
   bool waiting_end_req = false;
 
@@ -155,8 +156,8 @@ struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
       t->set_command(tlm::TLM_READ_COMMAND);
       t->set_address(a);
       t->set_data_ptr(data.data());
-      t->set_data_length(64);
-      t->set_streaming_width(64);
+      t->set_data_length(length);
+      t->set_streaming_width(length);
       tlm::tlm_phase phase = tlm::BEGIN_REQ;
       sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
       waiting_end_req = true;
@@ -173,6 +174,10 @@ struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
     }
     EXPECT_EQ(phase, tlm::BEGIN_RESP);
     EXPECT_TRUE(t.is_response_ok());
+    if (waiting_end_req) {  // BEGIN_RESP implies END_REQ (TLM-2.0 base protocol)
+      waiting_end_req = false;
+      end_req.notify(sc_core::SC_ZERO_TIME);
+    }
     responses.push_back(sc_core::sc_time_stamp());
     t.release();
     phase = tlm::END_RESP;
@@ -192,6 +197,20 @@ TEST(DramControllerAt, SingleReadLatencyMatchesTheFormula) {
   ASSERT_EQ(ini.responses.size(), 1u);
   const uint32_t expect = cfg.timing.tRCD + cfg.timing.CL + cfg.burst_length / 2;
   EXPECT_EQ(std::llround(ini.responses[0] / dram.tck()), expect);
+}
+
+// Zero-length requests (at address 0 and elsewhere) move no bursts: answered at once, OK, and the
+// initiator goes on (they used to hang the controller).
+TEST(DramControllerAt, ZeroLengthRequestsAreAnsweredAtOnce) {
+  const DramConfig cfg = preset("ddr3_1600");
+  DramController dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
+  AtInitiator ini("ini");
+  ini.addresses = {0, 4096, 64};
+  ini.length = 0;
+  ini.socket.bind(dram.socket);
+  sc_core::sc_start();
+  ASSERT_EQ(ini.responses.size(), 3u);
+  for (const auto& t : ini.responses) EXPECT_EQ(t, sc_core::SC_ZERO_TIME);
 }
 
 // More reads than the read queue holds: END_REQ is held back (back-pressure) and every

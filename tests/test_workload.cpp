@@ -313,6 +313,10 @@ TEST_F(WorkloadFileTest, ShiftAtMost62) {
 TEST_F(WorkloadFileTest, ZeroPointIsInt8) {
   const std::string msg = LoadError(Edit("zero_point: 0", "zero_point: 200"));
   EXPECT_TRUE(Contains(msg, ": layers[0].requant.zero_point: must be between -128 and 127, got 200"));
+  // A '+' sign is allowed, a sign after it is not.
+  EXPECT_EQ(tpu::load_workload(WriteManifest(Edit("zero_point: 0", "zero_point: +3"))).layers[0].requant.zero_point, 3);
+  EXPECT_TRUE(Contains(LoadError(Edit("zero_point: 0", "zero_point: +-3")),
+                       ": layers[0].requant.zero_point: must be an integer"));
 }
 
 TEST_F(WorkloadFileTest, BatchZero) {
