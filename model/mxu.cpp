@@ -11,8 +11,7 @@ namespace tpu {
 Mxu::Mxu(sc_core::sc_module_name name, const ArchConfig& cfg)
     : FunctionalUnit(name, Unit::Matrix, cfg), ub_socket("ub_socket"), acc_socket("acc_socket"),
       weight_socket("weight_socket"), idle_reason("idle_reason"), R_(cfg.mxu.rows), C_(cfg.mxu.cols),
-      table3_({"array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall", "input_stall",
-               "not_running"}) {
+      table3_(std::vector<std::string>(std::begin(kCategoryNames), std::end(kCategoryNames))) {
   table3_.enter(kNotRunning);
   datapath_ = make_mxu_datapath(cfg_, *this);
   acc_socket.register_invalidate_direct_mem_ptr(this, &Mxu::invalidate_acc_dmi);

@@ -71,6 +71,9 @@ class Mxu : public FunctionalUnit, public MxuSink {
 
   /// Table 3 categories, in the paper's order, plus the time outside START..Halt.
   enum Category : int { kActive = 0, kWeightStall, kWeightShift, kNonMatrix, kRawStall, kInputStall, kNotRunning };
+  /// Their names in reports (index = Category), e.g. "array_active".
+  static constexpr const char* kCategoryNames[kNotRunning + 1] = {
+      "array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall", "input_stall", "not_running"};
 
   Mxu(sc_core::sc_module_name name, const ArchConfig& cfg);
   ~Mxu() override;

@@ -186,8 +186,6 @@ class PayloadPool : public tlm::tlm_mm_interface {
     free_.push_back(it->second);
     by_payload_.erase(it);
   }
-  // Payloads ever created (the most in use at once).
-  size_t created() const { return slots_.size(); }
 
  private:
   struct Slot {

@@ -20,14 +20,15 @@ Host::Host(sc_core::sc_module_name name, const LoweredProgram& program, bool sto
 
 void Host::run() {
   // 1. Weights: untimed preload through the chip's host interface.
-  std::vector<uint8_t> image = program_.weight_image;
+  // A debug write only reads the data; the payload API wants a non-const pointer.
+  const std::vector<uint8_t>& image = program_.weight_image;
   constexpr uint64_t kChunk = 64 * 1024;
   for (uint64_t a = 0; a < image.size(); a += kChunk) {
     tlm::tlm_generic_payload t;
     const uint64_t n = std::min(kChunk, image.size() - a);
     t.set_command(tlm::TLM_WRITE_COMMAND);
     t.set_address(a);
-    t.set_data_ptr(&image[a]);
+    t.set_data_ptr(const_cast<uint8_t*>(&image[a]));
     t.set_data_length(unsigned(n));
     t.set_streaming_width(unsigned(n));
     if (socket->transport_dbg(t) != n) SC_REPORT_ERROR("tpu/host", "weight preload into the weight memory failed");
@@ -54,7 +55,6 @@ void Host::run() {
             4, delay, "host: START");
   qk.set(delay);
   qk.sync();
-  start_time_ = sc_core::sc_time_stamp();
 
   // 4. Wait for Halt's interrupt and check the status.
   if (!interrupt.read()) sc_core::wait(interrupt.posedge_event());

@@ -30,8 +30,7 @@ class Host : public sc_core::sc_module {
   Host(sc_core::sc_module_name name, const LoweredProgram& program, bool stop_when_done = true);
 
   bool finished() const { return finished_; }
-  /// When START reached the chip (after the program load) and when the interrupt arrived.
-  sc_core::sc_time start_time() const { return start_time_; }
+  /// When the interrupt arrived (the run's end, the program load included).
   sc_core::sc_time end_time() const { return end_time_; }
 
  private:
@@ -39,7 +38,7 @@ class Host : public sc_core::sc_module {
   const LoweredProgram& program_;
   const bool stop_when_done_;
   bool finished_ = false;
-  sc_core::sc_time start_time_, end_time_;
+  sc_core::sc_time end_time_;
 };
 
 }  // namespace tpu

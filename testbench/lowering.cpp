@@ -10,10 +10,7 @@
 namespace tpu {
 
 namespace {
-constexpr const char* kMsgType = "tpu/lowering";
-
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-
+constexpr const char* kMsgType = kLoweringMsgType;
 }  // namespace
 
 LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
@@ -41,7 +38,7 @@ LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
   for (uint64_t l = 0; l < L; ++l) tiles[l + 1] = ceil_div(w.layers[l].outputs, R);
 
   // UB: bias rows, then two sets of all tensors.
-  const uint64_t bias_rows_per_tile = ceil_div(4 * R, R);
+  const uint64_t bias_rows_per_tile = tpu::bias_rows_per_tile(cfg);
   std::vector<uint64_t> bias_row(L);
   uint64_t bias_rows = 0;
   for (uint64_t l = 0; l < L; ++l) bias_row[l] = bias_rows, bias_rows += tiles[l + 1] * bias_rows_per_tile;
@@ -76,9 +73,6 @@ LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
             tile[r * R + c] = uint8_t(layer.weights[(k * R + r) * layer.outputs + j * R + c]);
       }
   }
-  if (out.weight_image.size() > cfg.dram.capacity_bytes)
-    raise_as(kMsgType, who.str() + ": the weights need " + std::to_string(out.weight_image.size()) +
-                           " bytes of weight memory, dram.capacity_bytes is " + std::to_string(cfg.dram.capacity_bytes));
 
   // Host memory: bias rows, then per batch its input and output.
   out.host_image.assign(bias_rows * R, 0);
@@ -155,14 +149,7 @@ LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
     prog.push_back(sync(Unit::Activation));
     prog.push_back(host_transfer(Opcode::WriteHostMemory, tensor_base(set, L), b.output_host_addr, tiles[L] * n));
   }
-  Instruction halt;
-  halt.op = Opcode::Halt;
-  prog.push_back(halt);
-  const uint64_t capacity = cfg.sequencer.instruction_buffer_bytes / kInstructionBytes;
-  if (prog.size() > capacity)
-    raise_as(kMsgType, who.str() + ": the program has " + std::to_string(prog.size()) +
-                           " instructions, the instruction buffer holds " + std::to_string(capacity) +
-                           " (sequencer.instruction_buffer_bytes); run fewer samples or a larger batch");
+  finish_program(out, cfg, who.str());
   return out;
 }
 

@@ -17,8 +17,11 @@ struct LoweredProgram {
   /// One batch of samples and where its data lives in host memory.
   struct Batch {
     uint32_t first_sample = 0, samples = 0;
-    uint32_t input_host_addr = 0;   ///< k-tiles x samples rows of mxu.rows bytes
-    uint32_t output_host_addr = 0;  ///< n-tiles x samples rows of mxu.rows bytes
+    /// Dense MLP: k-tiles x samples rows of mxu.rows bytes. Network: its first input, packed per
+    /// channel tile (network_lowering.h).
+    uint32_t input_host_addr = 0;
+    /// Dense MLP: n-tiles x samples rows of mxu.rows bytes. Network: the output, packed per tile.
+    uint32_t output_host_addr = 0;
   };
   /// One layer as the report shows it; its instructions carry `tag` (Set_Config tag).
   struct Layer {
@@ -33,7 +36,7 @@ struct LoweredProgram {
   std::vector<uint8_t> weight_image;  ///< weight memory bytes from address 0 (tiles, see lower())
   std::vector<uint8_t> host_image;    ///< host memory bytes from address 0 (bias rows, inputs, outputs)
   std::vector<Batch> batches;
-  uint32_t batch = 0;                 ///< batch size used (rows per MatrixMultiply)
+  uint32_t batch = 0;                 ///< dense MLP: samples per MatrixMultiply; network: N (all samples)
   uint64_t ub_rows_used = 0;          ///< Unified Buffer rows allocated
   uint64_t acc_rows_used = 0;         ///< accumulator rows allocated
   uint64_t useful_macs = 0;           ///< workload MACs over all samples (no padding)

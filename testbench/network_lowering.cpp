@@ -12,9 +12,6 @@
 namespace tpu {
 
 namespace {
-constexpr const char* kMsgType = "tpu/lowering";
-
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 const char* op_name(LayerOp op) {
   switch (op) {
@@ -32,7 +29,7 @@ const char* op_name(LayerOp op) {
 /// First-fit allocator of UB rows [lo, hi).
 class RowAllocator {
  public:
-  RowAllocator(uint64_t lo, uint64_t hi) : hi_(hi), peak_(lo) { free_[lo] = hi - lo; }
+  RowAllocator(uint64_t lo, uint64_t hi) : peak_(lo) { free_[lo] = hi - lo; }
   /// Base row of `rows` free rows, or UINT64_MAX.
   uint64_t alloc(uint64_t rows) {
     for (auto it = free_.begin(); it != free_.end(); ++it)
@@ -63,7 +60,7 @@ class RowAllocator {
 
  private:
   std::map<uint64_t, uint64_t> free_;  // base -> rows
-  uint64_t hi_, peak_;
+  uint64_t peak_;
 };
 
 /// Where a tensor lives.
@@ -90,15 +87,21 @@ class Emitter {
     set(ConfigRegister::ActShift, q.shift);
     set(ConfigRegister::ActZeroPoint, q.zero_point);
   }
-  void window(const TensorShape& in, const TensorShape& out, const NetworkLayer& l) {
+  /// The window registers: H x W input, P x Q output, strides, top/left padding.
+  void window(const TensorShape& in, uint32_t p, uint32_t q, uint32_t sh, uint32_t sw, uint32_t pad_top,
+              uint32_t pad_left) {
     set(ConfigRegister::InputHeight, in.h);
     set(ConfigRegister::InputWidth, in.w);
-    set(ConfigRegister::OutputHeight, out.h);
-    set(ConfigRegister::OutputWidth, out.w);
-    set(ConfigRegister::StrideH, l.sh);
-    set(ConfigRegister::StrideW, l.sw);
-    set(ConfigRegister::PadTop, l.pad_top);
-    set(ConfigRegister::PadLeft, l.pad_left);
+    set(ConfigRegister::OutputHeight, p);
+    set(ConfigRegister::OutputWidth, q);
+    set(ConfigRegister::StrideH, sh);
+    set(ConfigRegister::StrideW, sw);
+    set(ConfigRegister::PadTop, pad_top);
+    set(ConfigRegister::PadLeft, pad_left);
+  }
+  /// The window registers of a conv or pool layer.
+  void window(const TensorShape& in, const NetworkLayer& l) {
+    window(in, l.out_shape.h, l.out_shape.w, l.sh, l.sw, l.pad_top, l.pad_left);
   }
   void push(const Instruction& in) { prog_.push_back(in); }
 
@@ -107,12 +110,13 @@ class Emitter {
   std::map<ConfigRegister, int64_t> regs_;
 };
 
-/// One input of a weighted layer as the MXU sees it: `positions` kernel/pixel positions x
-/// `tiles` channel tiles, each pass one weight tile.
+/// One input of a weighted layer as the MXU sees it: kh x kw positions x the tensor's channel
+/// tiles, each pass one weight tile.
 struct PassSource {
   int tensor;
   uint32_t kh, kw;           // positions: kernel (conv) or the input's H x W (dense)
   uint64_t feature_offset;   // dense: first weight row of this input
+  bool flat;                 // each pass reads consecutive UB rows: MatrixMultiply, not Convolve
 };
 
 }  // namespace
@@ -124,7 +128,7 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
   out.batch = uint32_t(N);
   const std::string who = "network " + net.name + " on config " + cfg.name;
   auto fail = [&](const NetworkLayer* l, const std::string& what) {
-    raise_as(kMsgType, who + (l ? ", layer " + l->name : std::string()) + ": " + what);
+    raise_as(kLoweringMsgType, who + (l ? ", layer " + l->name : std::string()) + ": " + what);
   };
 
   // Tensors: network inputs at -k-1, layer outputs at their index.
@@ -145,7 +149,7 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
   tensor_of(net.output).last_use = std::numeric_limits<int>::max();
 
   // Bias rows (UB rows 0 ..): ceil(4R / R) rows per output tile of every conv/dense layer.
-  const uint64_t bias_rows_per_tile = ceil_div(4 * R, R);
+  const uint64_t bias_rows_per_tile = tpu::bias_rows_per_tile(cfg);
   std::vector<uint64_t> bias_row(size_t(L), 0);
   uint64_t bias_rows = 0;
   for (int i = 0; i < L; ++i) {
@@ -214,12 +218,19 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
     const NetworkLayer& l = net.layers[size_t(i)];
     if (l.op != LayerOp::Conv && l.op != LayerOp::Dense) continue;
     if (l.op == LayerOp::Conv) {
-      sources[size_t(i)].push_back({l.inputs[0], l.kh, l.kw, 0});
+      // A 1x1, unit-stride, unpadded conv reads each output pixel's own input row.
+      const bool flat = l.kh == 1 && l.kw == 1 && l.sh == 1 && l.sw == 1 && l.pad_top == 0 && l.pad_left == 0 &&
+                        l.out_shape.h == l.in_shape.h && l.out_shape.w == l.in_shape.w;
+      sources[size_t(i)].push_back({l.inputs[0], l.kh, l.kw, 0, flat});
     } else {
       uint64_t offset = 0;
       for (int t : l.inputs) {
         const TensorShape& s = net.shape_of(t);
-        sources[size_t(i)].push_back({t, s.h, s.w, offset});
+        // A spatial input is read by Convolve with an H x W window: kernel_row/col are 8 bits.
+        if (s.h > 256 || s.w > 256)
+          fail(&l, "input " + describe(t) + " is " + std::to_string(s.h) + "x" + std::to_string(s.w) +
+                       " pixels; a dense layer reads at most 256x256 (Convolve's 8-bit kernel position)");
+        sources[size_t(i)].push_back({t, s.h, s.w, offset, s.h == 1 && s.w == 1});
         offset += s.elements();
       }
     }
@@ -244,14 +255,11 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
             }
       }
   }
-  if (out.weight_image.size() > cfg.dram.capacity_bytes)
-    fail(nullptr, "the weights need " + std::to_string(out.weight_image.size()) +
-                      " bytes of weight memory, dram.capacity_bytes is " + std::to_string(cfg.dram.capacity_bytes));
-
-  // Accumulators: two halves, alternating per output block.
-  const uint64_t half = cfg.accumulators.rows >= 2 ? cfg.accumulators.rows / 2 : cfg.accumulators.rows;
+  // Accumulators: two halves, alternating per output block (one buffer on a 1-row chip).
+  const bool double_acc = cfg.accumulators.rows >= 2;
+  const uint64_t half = double_acc ? cfg.accumulators.rows / 2 : cfg.accumulators.rows;
   uint64_t acc_block = 0;
-  auto next_acc = [&]() { return (acc_block++ % 2) * half; };
+  auto next_acc = [&]() { return double_acc ? (acc_block++ % 2) * half : 0; };
   out.acc_rows_used = 0;
 
   // Stripes of weighted layers, in program order, for the Read_Weights one stripe ahead.
@@ -318,7 +326,9 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
     const TensorShape& os = l.out_shape;
     const uint64_t out_image = uint64_t(os.h) * os.w;
     // Convolve and Pool address output rows g = 0 .. N*P-1 with a 16-bit out_row.
-    if (N * os.h > 65536 && l.op != LayerOp::Add && l.op != LayerOp::Mul && l.op != LayerOp::Activate)
+    bool windowed = l.op == LayerOp::MaxPool || l.op == LayerOp::AvgPool;
+    for (const PassSource& src : sources[size_t(i)]) windowed = windowed || !src.flat;
+    if (windowed && N * os.h > 65536)
       fail(&l, std::to_string(N * os.h) + " output rows (N x P) exceed the 65536 that Convolve's and Pool's 16-bit "
                                           "out_row can address; run fewer samples");
 
@@ -335,23 +345,15 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
             const Tensor& xt = tensor_of(src.tensor);
             const TensorShape& is = xt.shape;
             const uint64_t in_image = uint64_t(is.h) * is.w;
-            // A 1x1 unit-stride unpadded conv, or a flat dense input: consecutive UB rows.
-            const bool flat = l.op == LayerOp::Conv
-                                  ? l.kh == 1 && l.kw == 1 && l.sh == 1 && l.sw == 1 && l.pad_top == 0 &&
-                                        l.pad_left == 0 && os.h == is.h && os.w == is.w
-                                  : is.h == 1 && is.w == 1;
-            if (!flat) {
-              if (l.op == LayerOp::Conv) e.window(is, os, l);
-              else {
-                NetworkLayer whole;  // dense on a spatial input: an H x W window, one output pixel
-                e.window(is, TensorShape{1, 1, os.c}, whole);
-              }
+            if (!src.flat) {
+              if (l.op == LayerOp::Conv) e.window(is, l);
+              else e.window(is, 1, 1, 1, 1, 0, 0);  // dense on a spatial input: an H x W window, one pixel out
             }
             for (uint32_t r = 0; r < src.kh; ++r)
               for (uint32_t s = 0; s < src.kw; ++s)
                 for (uint64_t k = 0; k < xt.tiles; ++k) {
                   const uint64_t tile_base = xt.base + k * N * in_image;
-                  if (flat) {
+                  if (src.flat) {
                     Instruction mm;
                     mm.op = Opcode::MatrixMultiply;
                     mm.ub_row = uint32_t(tile_base + st.g0 * Q);
@@ -393,7 +395,7 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
     } else if (l.op == LayerOp::MaxPool || l.op == LayerOp::AvgPool) {
       const Tensor& xt = tensor_of(l.inputs[0]);
       const uint64_t in_image = uint64_t(xt.shape.h) * xt.shape.w, total = N * os.h;
-      e.window(xt.shape, os, l);
+      e.window(xt.shape, l);
       e.set(ConfigRegister::PoolHeight, l.kh);
       e.set(ConfigRegister::PoolWidth, l.kw);
       if (l.op == LayerOp::AvgPool) e.requant(l.requant);
@@ -438,16 +440,9 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
     e.push(host_transfer(Opcode::WriteHostMemory, y.base + tile * out_pixels, addr, out_pixels));
     addr += out_pixels * rb;
   }
-  Instruction halt;
-  halt.op = Opcode::Halt;
-  prog.push_back(halt);
-
   out.ub_rows_used = ub.peak();
   out.useful_macs = net.macs_per_sample() * N;
-  const uint64_t capacity = cfg.sequencer.instruction_buffer_bytes / kInstructionBytes;
-  if (prog.size() > capacity)
-    fail(nullptr, "the program has " + std::to_string(prog.size()) + " instructions, the instruction buffer holds " +
-                      std::to_string(capacity) + " (sequencer.instruction_buffer_bytes)");
+  finish_program(out, cfg, who);
   return out;
 }
 

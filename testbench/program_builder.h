@@ -3,10 +3,42 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
+#include "config.h"
 #include "isa.h"
+#include "lowering.h"
+#include "report.h"
 
 namespace tpu {
+
+/// Message type of every lowering error.
+constexpr const char* kLoweringMsgType = "tpu/lowering";
+
+/// ceil(a / b), b >= 1.
+inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/// UB rows holding one output tile's int32 bias vector (mxu.cols values of 4 bytes in rows of
+/// mxu.rows bytes: 4 on a square array).
+inline uint64_t bias_rows_per_tile(const ArchConfig& cfg) { return ceil_div(4 * uint64_t(cfg.mxu.cols), cfg.mxu.rows); }
+
+/// Ends a lowering: appends Halt and checks that the weight image fits the weight memory
+/// (dram.capacity_bytes) and the program the instruction buffer. Raises
+/// SC_REPORT_ERROR("tpu/lowering") starting with `who`, giving the need and the capacity.
+inline void finish_program(LoweredProgram& out, const ArchConfig& cfg, const std::string& who) {
+  Instruction halt;
+  halt.op = Opcode::Halt;
+  out.program.push_back(halt);
+  if (out.weight_image.size() > cfg.dram.capacity_bytes)
+    raise_as(kLoweringMsgType, who + ": the weights need " + std::to_string(out.weight_image.size()) +
+                                   " bytes of weight memory, dram.capacity_bytes is " +
+                                   std::to_string(cfg.dram.capacity_bytes));
+  const uint64_t capacity = cfg.sequencer.instruction_buffer_bytes / kInstructionBytes;
+  if (out.program.size() > capacity)
+    raise_as(kLoweringMsgType, who + ": the program has " + std::to_string(out.program.size()) +
+                                   " instructions, the instruction buffer holds " + std::to_string(capacity) +
+                                   " (sequencer.instruction_buffer_bytes); run fewer samples or a larger batch");
+}
 
 /// Read_Host_Memory or Write_Host_Memory of `rows` UB rows at `ub_row` from/to `host_addr`.
 inline Instruction host_transfer(Opcode op, uint64_t ub_row, uint64_t host_addr, uint64_t rows) {

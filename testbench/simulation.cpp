@@ -174,11 +174,8 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   j["run"] = {{"cycles", r.run_cycles}, {"seconds", r.run_seconds}, {"total_seconds_with_program_load", r.total_seconds},
               {"tops", r.tops}, {"peak_tops", peak_tops},
               {"mxu_utilization", r.mxu_utilization}, {"table3_percent", t3pct}};
-  j["golden"] = {{"compared", r.compared}, {"mismatches", r.mismatches}};
 
   if (!r.lowered.layers.empty()) {  // per-layer records from the MXU's per-tag Table 3
-    static const char* const kT3[] = {"array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall",
-                                      "input_stall"};
     const auto by_tag = chip.mxu.table3_by_tag();
     const auto& act_by_tag = chip.activation_unit.busy_cycles_by_tag();
     uint64_t weight_bytes = 0;
@@ -187,9 +184,9 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
       nlohmann::json t = nlohmann::json::object();
       uint64_t cycles = 0;
       const auto it = by_tag.find(l.tag);
-      for (size_t c = 0; c < 6; ++c) {
-        const uint64_t v = it == by_tag.end() ? 0 : it->second[c];
-        t[kT3[c]] = v;
+      for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
+        const uint64_t v = it == by_tag.end() ? 0 : it->second[size_t(c)];
+        t[Mxu::kCategoryNames[c]] = v;
         cycles += v;
       }
       const double secs = (period * double(cycles)).to_seconds();
@@ -213,9 +210,8 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
 
 /// Counts golden mismatches.
 void compare_golden(RunResult& r, const std::vector<int8_t>& golden) {
-  if (golden.empty()) return;
   r.compared = golden.size();
-  for (size_t i = 0; i < r.outputs.size(); ++i) r.mismatches += r.outputs[i] != golden[i];
+  for (size_t i = 0; i < golden.size(); ++i) r.mismatches += r.outputs[i] != golden[i];
   r.stats["golden"] = {{"compared", r.compared}, {"mismatches", r.mismatches}};
 }
 
@@ -234,8 +230,10 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
      << " peak; MXU utilization " << std::setprecision(2) << 100.0 * r.mxu_utilization << "% ("
      << r.lowered.useful_macs << " useful MACs)\n";
   os << "table 3   ";
-  const char* names[] = {"array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall", "input_stall"};
-  for (const char* n : names) os << n << " " << std::setprecision(1) << s["run"]["table3_percent"][n].get<double>() << "%  ";
+  for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
+    const char* n = Mxu::kCategoryNames[c];
+    os << n << " " << std::setprecision(1) << s["run"]["table3_percent"][n].get<double>() << "%  ";
+  }
   os << "\n";
   const auto& hi = s["tpu"]["host_interface"];
   const double pd = hi["pcie_to_device"]["bytes"].get<double>(), ph = hi["pcie_to_host"]["bytes"].get<double>();
@@ -331,8 +329,9 @@ std::string layer_table(const RunResult& r) {
        << std::setw(12) << l["dram_bytes"].get<uint64_t>() << std::setw(10)
        << l["activation_unit_cycles"].get<uint64_t>() << "  ";
     bool first = true;
-    for (const char* c : {"array_active", "weight_stall", "weight_shift", "non_matrix", "raw_stall", "input_stall"}) {
-      os << (first ? "" : "/") << std::setprecision(0) << (cycles ? 100.0 * l["table3_cycles"][c].get<double>() / cycles : 0.0);
+    for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
+      const double v = l["table3_cycles"][Mxu::kCategoryNames[c]].get<double>();
+      os << (first ? "" : "/") << std::setprecision(0) << (cycles ? 100.0 * v / cycles : 0.0);
       first = false;
     }
     os << "\n";

@@ -43,7 +43,10 @@ struct RunResult {
 /// (the simulation ran out of events before Halt: the message gives the sequencer's and the
 /// units' state) and VCD I/O errors are raised as sc_report; a VCD is complete or absent.
 /// With a network (network_lowering.h), stats also get "layers": per layer name, op, tag, macs,
-/// weight_bytes, dram_bytes, cycles (the MXU's Table 3 cycles of the layer's tag), table3_cycles,
+/// weight_bytes, dram_bytes, cycles (the MXU's Table 3 cycles of the layer's tag: its MXU
+/// instructions' busy and stall time plus the MXU's idle time waiting for them, so a layer without
+/// MXU work (pool, vector) shows 0 and its time appears as the next MXU layer's RAW stall; the
+/// input load falls to the first layer, the output write to the last), table3_cycles,
 /// activation_unit_cycles (the activation unit's busy cycles: Activate, Pool, Vector),
 /// tops, mxu_utilization, macs_per_weight_byte (operational intensity; null without weights),
 /// and run.macs_per_weight_byte for the whole network (dense MLPs get it too: useful MACs / (weight
@@ -57,7 +60,8 @@ std::string summary(const ArchConfig& cfg, const Workload& w, const RunResult& r
 std::string summary(const ArchConfig& cfg, const Network& net, const RunResult& r);
 
 /// A per-layer table (name, op, cycles, MACs, TOPS, utilization, MACs per weight byte, DRAM
-/// bytes, Table 3 split) of a network run; "" when the run has no per-layer records.
+/// bytes, activation-unit cycles, Table 3 split; cycles attributed as in run_simulation) of a
+/// network run; "" when the run has no per-layer records.
 std::string layer_table(const RunResult& r);
 
 /// Writes `j` to `path` through a temporary file renamed into place (complete or absent).
