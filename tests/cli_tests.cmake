@@ -41,21 +41,13 @@ set(TPU_RANDOM ${PROJECT_SOURCE_DIR}/traces/random_mlp/workload.yaml)
 
 # --help: exit 0 and every option listed.
 tpu_cli_test(cli.help 0
-  EXPECT "--config" "--workload" "--batch" "--stats" "--vcd" "--window-ns" "--dump-program" "--quiet"
+  EXPECT "--config" "--workload" "--batch" "--stats" "--vcd" "--window-ns" "--dump-program" "--layers" "--quiet"
          "Exit status"
   ARGS --help)
 
-# The same check with plain ctest properties: the help text lists every option.
-add_test(NAME cli.help_regex COMMAND tpu-sim --help)
-set_tests_properties(cli.help_regex PROPERTIES LABELS cli TIMEOUT 10 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE"
-  PASS_REGULAR_EXPRESSION "--config.*--workload.*--batch.*--stats.*--vcd.*--window-ns.*--dump-program.*--quiet")
-
 # Bad command lines: exit 2 with a hint.
 tpu_cli_test(cli.unknown_option 2 EXPECT "unrecognised option '--bogus'" "Try 'tpu-sim --help'" ARGS --bogus)
-# The same with a shell: passes only on exit code 2.
-add_test(NAME cli.unknown_option_sh COMMAND sh -c "\"$0\" --no-such-option; test $? -eq 2" $<TARGET_FILE:tpu-sim>)
-set_tests_properties(cli.unknown_option_sh PROPERTIES LABELS cli TIMEOUT 10 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
-tpu_cli_test(cli.batch_not_a_number 2 EXPECT "--batch" ARGS --batch many)
+tpu_cli_test(cli.batch_not_a_number 2 EXPECT "the argument \\(.many.\\) for option .--batch. is invalid" ARGS --batch many)
 tpu_cli_test(cli.window_ns_zero 2 EXPECT "--window-ns must be between 10 and 1e9" ARGS --window-ns 0)
 tpu_cli_test(cli.window_ns_tiny 2 EXPECT "--window-ns must be between 10 and 1e9" ARGS --window-ns 1e-7)
 tpu_cli_test(cli.window_ns_inf 2 EXPECT "--window-ns must be between 10 and 1e9" ARGS --window-ns inf)

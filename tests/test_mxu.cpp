@@ -68,17 +68,14 @@ TEST_P(MxuFunction, MatchesNaiveTripleLoop) {
   ASSERT_LE(uint64_t(p.Nt) * p.B, cfg.accumulators.rows);
   ProgramBench bench(cfg, p.program(), p.weights, p.host);
   ASSERT_TRUE(bench.run());
-  uint64_t checked = 0;
   for (uint32_t j = 0; j < p.Nt; ++j)
     for (uint32_t b = 0; b < p.B; ++b) {
       const int32_t* row = bench.acc_row(uint64_t(j) * p.B + b);
       for (uint32_t c = 0; c < s.R; ++c) {
         const uint32_t n = j * s.R + c;
         ASSERT_EQ(row[c], n < p.N ? p.expected(b, n) : 0) << "sample " << b << " output " << n;
-        ++checked;
       }
     }
-  EXPECT_EQ(checked, uint64_t(p.Nt) * p.B * s.R);
 }
 
 // Shapes that are and are not multiples of the array, single and multiple tiles, B = 1.
