@@ -70,7 +70,7 @@ TARGETS = {
 
 
 class ToolError(RuntimeError):
-    pass
+    """A benchmarked tool exited with a nonzero status (the message holds its command and stderr)."""
 
 
 def run_measured(cmd, env=None):
@@ -101,6 +101,7 @@ def cpu_busy_seconds():
 
 
 def children_cpu_seconds():
+    """User + system CPU seconds of this process's reaped children so far."""
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
 
@@ -114,6 +115,7 @@ def other_load(seconds):
 
 
 def loadavg():
+    """The 1-minute load average (from /proc/loadavg), or None."""
     try:
         with open("/proc/loadavg") as f:
             return float(f.read().split()[0])
@@ -122,6 +124,9 @@ def loadavg():
 
 
 def bench_workload(args, name, path, tmp):
+    """Benchmarks one workload manifest: tpu-sim wall times (s) and peak RSS (bytes), without and
+    (unless --no-vcd) with VCD tracing, and gemm-bound's bare GEMM times (s, 1 and 2 threads);
+    stats files go to the directory tmp. Returns a dict of the results."""
     sim = os.path.join(args.build, "tpu-sim")
     stats_path = os.path.join(tmp, name + ".stats.json")
     base = [sim, "--quiet", "--stats", stats_path, "-c", args.config, "-w", path]
@@ -181,6 +186,8 @@ def bench_workload(args, name, path, tmp):
 
 
 def bench_dram(args):
+    """Benchmarks dram-bench (random reads): requests per wall second over --repeats runs, plus one
+    TLM-2.0 run of a tenth of the requests. Returns a dict of the results."""
     cmd = [os.path.join(args.build, "dram-bench"), "--config", args.dram_config, "--pattern", "random",
            "--requests", str(args.dram_requests), "--json"]
     rates, walls, rss, last = [], [], 0, None
@@ -206,6 +213,7 @@ def bench_dram(args):
 
 
 def fmt_table(results):
+    """The workload results (bench_workload dicts) as an aligned text table (str)."""
     cols = ["workload", "sim wall s", "Mcyc/wall s", "GMAC/wall s", "peak RSS MiB", "VCD wall s",
             "VCD/noVCD", "VCD MiB", "bare s 1T", "bare s 2T", "sim/bare",
             "array/useful MAC"]
@@ -232,12 +240,16 @@ def fmt_table(results):
 
 
 def check(label, value, limit, unit_fmt, less=True):
+    """Compares value with a target (value <= limit, or >= with less=False); returns (report line,
+    met)."""
     ok = value <= limit if less else value >= limit
     return "  %-44s %14s  target %s %-10s %s" % (label, unit_fmt % value, "<=" if less else ">=", unit_fmt % limit,
                                               "met" if ok else "MISSED"), ok
 
 
 def main():
+    """Command line (see the module docstring): runs the benchmarks, prints the table and the
+    targets, writes --json; returns 0."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--config", default="configs/tpu_v1.yaml")

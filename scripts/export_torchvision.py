@@ -29,6 +29,8 @@ import sys
 
 
 def main(argv=None):
+    """Command line: exports the torchvision model (seeded random weights) to ONNX with input
+    [1, 3, size, size]; returns 0, or 1 on a bad model name, size or constructor argument."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model", help="torchvision model name, e.g. resnet18")
     ap.add_argument("out", help="ONNX file to write")

@@ -26,8 +26,9 @@ How every network is built (the same for all):
     conv/dense, the window sum for avgpool, the element-wise value for add/mul/activate);
     p99 = the exact order statistic |v|_(k), k = floor(0.99 * (n - 1)) of the sorted |v|;
     M = T / max(p99, 1) with T = 100 for identity/relu and T = 64 (= 4.0 in Q3.4) before
-    sigmoid/tanh. M is encoded as in make_workloads.py: e = floor(log2 M), s = 30 - e,
-    m = round_half_away(M * 2^s) (m in [2^30, 2^31-1]; m = 2^31 -> m/2, s-1). For avgpool this
+    sigmoid/tanh. M is encoded by tpu_ref.encode_multiplier (as in make_workloads.py):
+    e = floor(log2 M), s = 30 - e, m = round_half_away(M * 2^s) (m in [2^30, 2^31-1];
+    m = 2^31 -> m/2, s-1; s in 1..62). For avgpool this
     M carries the 1/(kh*kw) of the average times a rescaling gain (100 kh kw / p99 of the sums).
     Exceptions, where the fixed-point format is the point: the LSTM cell's element-wise layers
     (below) have exact power-of-two requants.
@@ -174,26 +175,6 @@ ONE = 1 << 30  # multiplier of M = 2^-k (with shift 30 + k)
 # Requantization choices
 # --------------------------------------------------------------------------------------------
 
-def round_away(x):
-    """Rounds half away from zero (a float)."""
-    return math.copysign(math.floor(abs(x) + 0.5), x)
-
-
-def encode_multiplier(M):
-    """M > 0 -> (m, s) with M ~= m / 2^s, m in [2^30, 2^31-1] (as make_workloads.py)."""
-    if not M > 0:
-        raise ValueError(f"requantization multiplier must be positive, got {M!r}")
-    e = math.frexp(M)[1] - 1
-    s = 30 - e
-    m = int(round_away(math.ldexp(M, s)))
-    if m == 1 << 31:
-        m //= 2
-        s -= 1
-    if not 1 <= s <= 62:
-        raise ValueError(f"multiplier {M!r} needs shift {s}, outside 1..62")
-    return m, s
-
-
 def p99_abs(v):
     """The exact order statistic |v|_(k), k = floor(0.99 (n - 1)), of the sorted |v|."""
     a = np.abs(np.asarray(v, dtype=np.int64)).reshape(-1)
@@ -204,7 +185,7 @@ def p99_abs(v):
 def pick_requant(v, act, zp=0):
     """Requant mapping p99(|v|) to 100 (identity/relu) or 64 = Q3.4 4.0 (sigmoid/tanh)."""
     target = TARGET_SQUASH if act in ("sigmoid", "tanh") else TARGET_LINEAR
-    m, s = encode_multiplier(target / max(p99_abs(v), 1))
+    m, s = T.encode_multiplier(target / max(p99_abs(v), 1))
     return T.Requant(m, s, zp)
 
 
@@ -221,7 +202,7 @@ def rms(x):
 
 def add_scale(x):
     """Operand scale giving the operand rms ~ 4096 (int16)."""
-    return int(min(max(round_away(ADD_SCALE_RMS / max(rms(x), 1e-9)), 1), 32767))
+    return int(min(max(T.round_away(ADD_SCALE_RMS / max(rms(x), 1e-9)), 1), 32767))
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,6 +227,7 @@ def yval(v):
 
 
 def rq_yaml(rq):
+    """A Requant as the manifest's requant mapping {multiplier, shift, zero_point}."""
     return {"multiplier": rq.multiplier, "shift": rq.shift, "zero_point": rq.zero_point}
 
 
@@ -255,8 +237,16 @@ def rq_yaml(rq):
 # --------------------------------------------------------------------------------------------
 
 class Builder:
+    """Builds one network manifest layer by layer: each layer method computes the layer with
+    tpu_ref's op functions on the first `calib` samples (all when None), picks its requant and
+    records its manifest entry; write() emits traces/<name>/. Tensors are referred to by name
+    and held as int8 NHWC arrays (k, H, W, C)."""
+
     def __init__(self, name, title, samples, description, comments, calib=None, seed_base=1,
                  ship_rng=None, group_rq=None):
+        """name: directory under traces/; title, description, comments: manifest header; samples:
+        batch N; seed_base: first data seed; ship_rng: default_rng seed of shipped files;
+        group_rq: requants fixed per layer group (dict)."""
         self.name, self.title, self.N = name, title, samples
         self.k = samples if calib is None else min(calib, samples)
         self.description, self.comments = description, comments
@@ -272,6 +262,7 @@ class Builder:
 
     # ---- data -----------------------------------------------------------------------------
     def seed(self):
+        """The next unused data seed of this network."""
         s = self.next_seed
         self.next_seed += 1
         return s
@@ -301,6 +292,7 @@ class Builder:
         return fname, arr
 
     def input(self, name, shape, spec=None):
+        """Adds a network input of shape (H, W, C), data per spec as _data; returns its name."""
         count = self.N * shape[0] * shape[1] * shape[2]
         y, arr = self._data(spec, count, np.int8, f"{name}.i8")
         self.inputs.append({"name": name, "shape": list(shape), "file": y})
@@ -313,6 +305,7 @@ class Builder:
 
     # ---- layers ---------------------------------------------------------------------------
     def _record(self, name, op, ins, fields, out):
+        """Records layer `name` (manifest fields, inputs `ins`) and its int8 output; returns name."""
         y = {"name": name, "op": op}
         default = self.prev if self.layers else self.inputs[0]["name"]
         if not (len(ins) == 1 and ins[0] == default):
@@ -332,6 +325,7 @@ class Builder:
         return name
 
     def _requant(self, v, act, zp, group, requant):
+        """The layer's requant: `requant` if given, else the group's, else pick_requant(v)."""
         if requant is not None:
             return requant
         if group is not None:
@@ -347,7 +341,9 @@ class Builder:
 
     def conv(self, name, inp, outputs, kernel, stride=(1, 1), pad=None, act="relu", zp=0,
              w=None, b=None, requant=None):
-        H, W, C = self.shape[inp]
+        """conv layer: `outputs` channels, kernel/stride (h, w), pad [ph, pw] or [t, l, b, r],
+        activation act with zero point zp; w, b: data specs (see _data). Returns its name."""
+        C = self.shape[inp][2]
         kh, kw = kernel
         wy, wa = self._data(w, kh * kw * C * outputs, np.int8, f"{name}.w.i8")
         by, ba = self._data(b, outputs, np.int32, f"{name}.b.i32")
@@ -365,6 +361,8 @@ class Builder:
 
     def dense(self, name, ins, outputs, act="relu", zp=0, w=None, b=None, group=None,
               requant=None):
+        """dense layer on one input name or a list (flattened and concatenated) -> (1, 1,
+        outputs); group: requant shared with the group's layers. Returns its name."""
         ins = [ins] if isinstance(ins, str) else list(ins)
         F = sum(int(np.prod(self.shape[x])) for x in ins)
         wy, wa = self._data(w, F * outputs, np.int8, f"{name}.w.i8")
@@ -378,6 +376,7 @@ class Builder:
         return self._record(name, "dense", ins, f, out)
 
     def maxpool(self, name, inp, kernel, stride=(1, 1), pad=None):
+        """maxpool layer, kernel/stride (h, w), pad as conv. Returns its name."""
         out = T.maxpool(self.t[inp], kernel, stride, pad)
         f = {"kernel": list(kernel)}
         if tuple(stride) != (1, 1):
@@ -387,6 +386,8 @@ class Builder:
         return self._record(name, "maxpool", [inp], f, out)
 
     def avgpool(self, name, inp, kernel=None, stride=(1, 1), pad=None):
+        """avgpool layer (global without a kernel); requant from the window sums. Returns its
+        name."""
         if kernel is None:
             v = T.global_avgpool_sum(self.t[inp])
             f = {"global": True}
@@ -403,6 +404,8 @@ class Builder:
         return self._record(name, "avgpool", [inp], f, out)
 
     def add(self, name, a, b, act="identity", zp=0, scales=None, offsets=(0, 0), requant=None):
+        """add layer (a + oa) * sa + (b + ob) * sb; scales default to add_scale of each operand.
+        Returns its name."""
         if scales is None:
             scales = (add_scale(self.t[a].astype(np.int64) + offsets[0]),
                       add_scale(self.t[b].astype(np.int64) + offsets[1]))
@@ -416,6 +419,7 @@ class Builder:
                             T.activate(v, 0, rq.multiplier, rq.shift, rq.zero_point, act))
 
     def mul(self, name, a, b, offsets, act="identity", zp=0, requant=None):
+        """mul layer (a + oa) * (b + ob). Returns its name."""
         v = T.mul_value(self.t[a], self.t[b], offsets)
         rq = self._requant(v, act, zp, None, requant)
         f = {"operand_offsets": list(offsets), "activation": act, "requant": rq_yaml(rq)}
@@ -423,6 +427,7 @@ class Builder:
                             T.activate(v, 0, rq.multiplier, rq.shift, rq.zero_point, act))
 
     def activate(self, name, a, act, scale=1, offset=0, requant=None):
+        """activate layer act((a + offset) * scale). Returns its name."""
         v = T.activate_value(self.t[a], scale, offset)
         rq = self._requant(v, act, 0, None, requant)
         f = {}
@@ -495,6 +500,7 @@ class Builder:
 # --------------------------------------------------------------------------------------------
 
 def read_csv(name):
+    """Rows (dicts) of ../shared/reference/<name>, or None (with a note) when it is absent."""
     path = os.path.join(REFERENCE, name)
     if not os.path.exists(path):
         print(f"  (no {path}: cross-check skipped)")
@@ -504,11 +510,13 @@ def read_csv(name):
 
 
 def check(cond, msg):
+    """Exits with 'cross-check failed: msg' unless cond."""
     if not cond:
         sys.exit(f"error: cross-check failed: {msg}")
 
 
 def net_layer(net, name):
+    """The layer dict named `name` of a tpu_ref Network (exits when there is none)."""
     for L in net.layers:
         if L["name"] == name:
             return L
@@ -539,6 +547,7 @@ def lstm_cell(B, prefix, xs, h_prev, c_prev, H, wspecs, group=None):
 
 
 def gate_acts(groups):
+    """{(group, gate): activation} of the LSTM gates of every group (for pooled_requants)."""
     return {(grp, gate): act for grp in groups for gate, act in GATES}
 
 
@@ -547,6 +556,7 @@ def gate_acts(groups):
 # --------------------------------------------------------------------------------------------
 
 def make_resnet50():
+    """Writes traces/resnet50/ (ResNet-50 v1.5, batch 1); returns the Network."""
     B = Builder("resnet50", "resnet50-v1.5", 1,
                 "ResNet-50 v1.5, batch 1, 224x224x3 seeded int8 input, seeded weights and biases "
                 "(shapes from resnet50_v1_5_layers.csv); 1000 int8 logits",
@@ -594,6 +604,7 @@ def make_resnet50():
 
 
 def make_bert():
+    """Writes traces/bert_base/ (BERT-base encoder GEMMs, 128 tokens); returns the Network."""
     B = Builder("bert_base", "bert-base-seq128-encoder", 128,
                 "BERT-base encoder weight GEMMs, seq 128 = 128 samples of 768; attention stood "
                 "in for by add(add(q, k), v); FFN ReLU for GELU; seeded data",
@@ -684,6 +695,7 @@ LSTM_COMMENTS = [
 
 
 def make_lstm():
+    """Writes traces/lstm/ (2 x 1024 LSTM, batch 64, 8 steps); returns the Network."""
     net = make_lstm_like(
         "lstm", "lstm-2x1024-b64-t8",
         "two-layer LSTM, hidden 1024, batch 64, 8 time steps (GNMT-like); seeded x, h0, c0, "
@@ -705,6 +717,8 @@ def make_lstm():
 
 
 def make_lstm_small():
+    """Writes traces/lstm_small/ (2 x 20 LSTM, batch 3, 3 steps, shipped files); returns the
+    Network."""
     return make_lstm_like(
         "lstm_small", "lstm-small", "two-layer LSTM, hidden 20, input 13, batch 3, 3 steps; "
         "shipped gate weights (shared by the steps) and h0/c0, seeded x",
@@ -713,6 +727,7 @@ def make_lstm_small():
 
 
 def make_conv_one():
+    """Writes traces/conv_one/ (a single 3x3/2 conv, shipped files); returns the Network."""
     B = Builder("conv_one", "conv-one", 1, "one conv: 9x9x5 input, 3x3 stride 2 pad 1 -> 5x5x7, "
                 "ReLU; shipped files", ["A single convolution for the smallest end-to-end test."],
                 ship_rng=11)
@@ -722,6 +737,7 @@ def make_conv_one():
 
 
 def make_conv_small():
+    """Writes traces/conv_small/ (a small CNN using every op, batch 2); returns the Network."""
     B = Builder("conv_small", "conv-small", 2,
                 "small CNN exercising every op: kernels 1, 3, 5, 3x1, strides 1 and 2, symmetric "
                 "and asymmetric pads, channels 3/17/40/24/21, pools, residual add, sigmoid/tanh, "
@@ -749,6 +765,7 @@ def make_conv_small():
 # ---- the paper's applications --------------------------------------------------------------
 
 def table1():
+    """Table 1 of the TPU paper (tpu_v1_paper_apps.csv) as {app: row}, or None when absent."""
     rows = read_csv("tpu_v1_paper_apps.csv")
     return {r["app"]: r for r in rows} if rows else None
 
@@ -784,6 +801,7 @@ APP_NOTE = ("Widths are not published (Jouppi et al. 2017 Table 1 gives layer co
 
 
 def make_lstm0():
+    """Writes traces/apps/lstm0/ (LSTM0-like, batch 64); returns the Network."""
     H, cells = 1024, 6
     B = Builder("apps/lstm0", "lstm0-like", 64,
                 "LSTM0-like (TPU paper Table 1: 24 FC, 34 Vector, 52M weights, batch 64, 64 ops/B):"
@@ -807,6 +825,7 @@ def make_lstm0():
 
 
 def make_lstm1():
+    """Writes traces/apps/lstm1/ (LSTM1-like, batch 96); returns the Network."""
     H, F = 600, 1736
     B = Builder("apps/lstm1", "lstm1-like", 96,
                 "LSTM1-like (TPU paper Table 1: 37 FC, 19 Vector, 34M weights, batch 96, 96 ops/B;"
@@ -836,6 +855,7 @@ def make_lstm1():
 
 
 def make_cnn0():
+    """Writes traces/apps/cnn0/ (CNN0-like Go-board CNN, batch 8); returns the Network."""
     B = Builder("apps/cnn0", "cnn0-like", 8,
                 "CNN0-like (TPU paper Table 1: 16 Conv, 8M weights, batch 8, 2888 ops/B = 8 x "
                 "19x19): Go-board CNN, 19x19x48 input, 5x5 48->256, 13 x 3x3 256->256, 1x1 "
@@ -856,6 +876,8 @@ def make_cnn0():
 
 
 def make_cnn1(golden=True):
+    """Writes traces/apps/cnn1/ (CNN1-like VGG-style CNN, batch 32; golden.i8 unless golden is
+    False); returns the Network."""
     B = Builder("apps/cnn1", "cnn1-like", 32,
                 "CNN1-like (TPU paper Table 1: 72 Conv, 13 Pool, 4 FC, 100M weights, batch 32, "
                 "1750 ops/B): VGG-style 3x3 chain on 32x32x3, 1 + 33 convs at 16x16 (192), 24 at "
@@ -905,6 +927,7 @@ NETWORKS = {
 
 
 def main():
+    """Command line: writes the named networks (default all) or lists them; returns 0."""
     ap = argparse.ArgumentParser(description="Generate the network workloads under traces/.")
     ap.add_argument("names", nargs="*", help=f"networks to make (default all): "
                     f"{', '.join(NETWORKS)}")

@@ -15,7 +15,7 @@ It writes, deterministically (fixed seeds, hand-written YAML, same bytes every r
                       19->5 identity (zero point 3); no training, no labels.
 
 Quantization of the digits MLP (per tensor, symmetric, zero points 0). round() below is
-round-half-away-from-zero everywhere in this script.
+round-half-away-from-zero everywhere in this script (tpu_ref.round_away).
   input:   s_in = 16/127; x_q = clip(round(x / s_in), -128, 127)           (0..127 here)
   weights: s_w = max|W| / 127; W_q = clip(round(W / s_w), -127, 127), [inputs][outputs]
   outputs: s_out calibrated on the training samples with the float network: hidden layers
@@ -23,6 +23,7 @@ round-half-away-from-zero everywhere in this script.
   bias:    b_q = round(b / (s_in_l * s_w)) as int32 (s_in_l = scale of the layer's input)
   requant: M = s_in_l * s_w / s_out ~= m / 2^s with m in [2^30, 2^31-1], s in 1..62:
            e = floor(log2(M)); s = 30 - e; m = round(M * 2^s); if m == 2^31: m //= 2, s -= 1
+           (tpu_ref.encode_multiplier)
 The random workload picks M so the 99th percentile of |acc + bias| maps to ~100
 (identity, relu) or ~64 = Q3.4 4.0 (sigmoid, tanh), then encodes m, s the same way.
 
@@ -42,36 +43,26 @@ Files (raw little-endian, no headers, written with numpy tofile):
   workload.yaml  manifest: sizes, file names, activation, requant {multiplier, shift,
                  zero_point} per layer, and (digits) scales and accuracies.
 """
-import math
 import os
 import sys
 import warnings
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tpu_ref as T  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 
-def round_away(x):
-    """Rounds half away from zero (float array in, float array out)."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
-
-
 def encode_multiplier(M):
-    """Encodes a real multiplier M > 0 as (m, s) with M ~= m / 2^s, m in [2^30, 2^31-1]."""
-    if not M > 0:
-        sys.exit(f"error: requantization multiplier must be positive, got {M!r}")
-    e = math.frexp(M)[1] - 1  # exact floor(log2(M))
-    s = 30 - e
-    m = int(round_away(math.ldexp(M, s)))
-    if m == 1 << 31:
-        m //= 2
-        s -= 1
-    if not 1 <= s <= 62:
-        sys.exit(f"error: multiplier {M!r} needs shift {s}, outside 1..62")
-    return m, s
+    """tpu_ref.encode_multiplier (M > 0 -> (m, s), M ~= m / 2^s, m in [2^30, 2^31-1], s in
+    1..62); exits with an error message when M cannot be encoded."""
+    try:
+        return T.encode_multiplier(M)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
 
 
 def requant_layer(x_q, w_q, b_q, m, s, zp, act):
@@ -159,7 +150,7 @@ def make_digits():
     float_te = float(np.mean(clf.predict(X_te) == y_te))
 
     s_in = 16.0 / 127.0
-    x_q = np.clip(round_away(X / s_in), -128, 127).astype(np.int8)
+    x_q = np.clip(T.round_away(X / s_in), -128, 127).astype(np.int8)
     layers, h, s_prev = [], X_tr.astype(np.float64), s_in
     n = len(clf.coefs_)
     for i, (W, b) in enumerate(zip(clf.coefs_, clf.intercepts_)):
@@ -169,8 +160,8 @@ def make_digits():
             h = np.maximum(h, 0.0)
         s_out = float(np.max(np.abs(h))) / 127.0
         s_w = float(np.max(np.abs(W))) / 127.0
-        w_q = np.clip(round_away(W / s_w), -127, 127).astype(np.int8)
-        b_q = round_away(b / (s_prev * s_w))
+        w_q = np.clip(T.round_away(W / s_w), -127, 127).astype(np.int8)
+        b_q = T.round_away(b / (s_prev * s_w))
         if np.any(b_q < INT32_MIN) or np.any(b_q > INT32_MAX):
             sys.exit(f"error: fc{i + 1} bias does not fit int32")
         m, s = encode_multiplier(s_prev * s_w / s_out)

@@ -67,6 +67,7 @@ Quantization of float models (all scales per tensor; round() is half away from z
   requant      M = s_in * s_w / s_out ~= m / 2^s with m in [2^30, 2^31 - 1] and s in 0..62
                (e = floor(log2 M); s = 30 - e; m = round(M * 2^s); m == 2^31 -> m /= 2, s -= 1).
                M < 2^-32 uses s = 62 with a smaller m (warning); M >= 2^31 is an error.
+               (tpu_ref.encode_multiplier, shared with the workload generators.)
   sigmoid/tanh the requant produces Q3.4 (M = s_acc * 16); the outputs then have the fixed
                scales of quant.h: sigmoid 1/256 with zero point -128, tanh 1/128 with zero point 0.
   add / sub    v = (a - zp_a) * sa + (b - zp_b) * sb: the operand with the larger scale gets
@@ -133,11 +134,13 @@ class ConvertError(Exception):
 
 
 def unsupported(node, why):
+    """A ConvertError (exit status 2) naming the node's op type and name and the reason `why`."""
     name = node.name or f"(output {node.output[0]})"
     return ConvertError(f"unsupported: {node.op_type} node '{name}': {why}", 2)
 
 
 def warn(msg):
+    """Prints 'warning: msg' to stderr."""
     print(f"warning: {msg}", file=sys.stderr)
 
 
@@ -145,28 +148,26 @@ def warn(msg):
 # Number helpers
 
 def round_away(x):
-    """Rounds half away from zero."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+    """Rounds half away from zero (float or float array in, float64 out): tpu_ref.round_away."""
+    return load_tpu_ref().round_away(x)
 
 
 def encode_multiplier(M, where):
-    """M > 0 as (m, s), M ~= m / 2^s, m in [2^30, 2^31-1], s in 0..62 (see the module docstring)."""
+    """M > 0 as (m, s), M ~= m / 2^s, m in [2^30, 2^31-1], s in 0..62 (see the module docstring):
+    tpu_ref.encode_multiplier, which generators call with shifts 1..62, here allowing shift 0
+    (M up to 2^31) and clamping M < 2^-32 (shift > 62) to shift 62 with a smaller m, with a
+    warning. ConvertError naming `where` when M is not positive and finite or too large."""
     if not (M > 0 and math.isfinite(M)):
         raise ConvertError(f"{where}: requantization multiplier must be positive and finite, got {M!r}")
-    e = math.frexp(M)[1] - 1
-    s = 30 - e
-    if s < 0:
-        raise ConvertError(f"{where}: requantization multiplier {M:.6g} >= 2^31 cannot be encoded")
-    if s > 62:
+    if M < 2.0 ** -32:              # floor(log2 M) <= -33: shift 30 - floor(log2 M) > 62
         m = int(round_away(math.ldexp(M, 62)))
         warn(f"{where}: requantization multiplier {M:.3g} < 2^-32; using shift 62, multiplier {m}")
         return m, 62
-    m = int(round_away(math.ldexp(M, s)))
-    if m == 1 << 31:
-        m //= 2
-        s -= 1
-    return m, s
+    try:
+        return load_tpu_ref().encode_multiplier(M, min_shift=0, max_shift=62)
+    except ValueError:              # shift < 0: M >= 2^31, or M rounds to 2^31 at shift 0
+        why = ">= 2^31" if M >= 2.0 ** 31 else "rounds to 2^31 and"
+        raise ConvertError(f"{where}: requantization multiplier {M:.6g} {why} cannot be encoded") from None
 
 
 def fake_quant(x, scale, zp):
@@ -176,6 +177,7 @@ def fake_quant(x, scale, zp):
 
 
 def sanitize(name):
+    """`name` with every character outside [A-Za-z0-9_.-] replaced by '_' (file and layer names)."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
@@ -256,6 +258,7 @@ ONNX_TYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 
 
 
 def attrs_of(node):
+    """The node's attributes as {name: Python value} (onnx.helper.get_attribute_value)."""
     import onnx.helper
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
@@ -886,6 +889,8 @@ class Graph:
 # Float interpreter of the IR (NHWC, float64)
 
 def conv_nhwc(x, w, stride, pads):
+    """Float convolution: x (N, H, W, C), w (kh, kw, C, M), stride (sh, sw), pads (t, l, b, r)
+    -> (N, P, Q, M), zero padding, via im2col and one matrix product."""
     n, h, wd, c = x.shape
     kh, kw, _, m = w.shape
     sh, sw = stride
@@ -901,6 +906,9 @@ def conv_nhwc(x, w, stride, pads):
 
 
 def pool_nhwc(x, op):
+    """Float max or average pool of x (N, H, W, C) with op's kernel, stride, pads (t, l, b, r)
+    -> (N, P, Q, C); max ignores padding; average divides by kh*kw (include_pad or global) or by
+    the window positions inside the image."""
     n, h, wd, c = x.shape
     kh, kw = op.kernel
     sh, sw = op.stride
@@ -923,6 +931,7 @@ def pool_nhwc(x, op):
 
 
 def apply_act(y, fn):
+    """Float activation fn (relu, sigmoid, tanh; anything else is the identity) of array y."""
     if fn == "relu":
         return np.maximum(y, 0)
     if fn == "sigmoid":
@@ -1014,6 +1023,10 @@ FIXED = {"sigmoid": (1.0 / 256, -128), "tanh": (1.0 / 128, 0)}
 
 
 class Lowering:
+    """Lowers the float IR to manifest layers: picks every tensor's int8 (scale, zero point) from
+    the calibration ranges `amax` (Val id -> A, see calibrate), quantizes weights and biases and chooses
+    the requants; the layers the output does not depend on are left out (warning)."""
+
     def __init__(self, graph, amax):
         self.g, self.amax = graph, amax
         self.qp = {}        # base id -> (scale, zp)
@@ -1233,6 +1246,7 @@ class Lowering:
 # Manifest writing
 
 def yaml_scalar(v):
+    """A YAML flow value: bool, int, list and dict as such; anything else a double-quoted string."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, np.integer)):
@@ -1251,6 +1265,8 @@ FILE_KEYS = ("weights", "bias")
 
 
 def write_manifest(path, header, top, inputs, layers, golden, output):
+    """Writes the manifest workload.yaml at `path`: comment `header` lines, the top keys (name,
+    description, samples), inputs, golden file, output layer and layers (keys in LAYER_KEYS order)."""
     lines = [f"# {h}" if h else "#" for h in header]
     lines.append("format: network")
     lines.append(f"name: {yaml_scalar(top['name'])}")
@@ -1290,6 +1306,8 @@ def write_manifest(path, header, top, inputs, layers, golden, output):
 # Driver
 
 def load_tpu_ref():
+    """Imports scripts/tpu_ref.py (the integer reference: golden.i8, the requant encoding) from this
+    script's directory; ConvertError when it cannot be imported."""
     sys.path.insert(0, SCRIPTS)
     try:
         import tpu_ref
@@ -1324,6 +1342,7 @@ def agreement(f_onnx, q_out, qp, out_val):
 
 
 def format_agreement(r):
+    """One line summarizing an agreement dict (top-1, relative L2 error, mean |error| in steps)."""
     parts = []
     if "top1_agreement" in r:
         parts.append(f"top-1 agreement {100 * r['top1_agreement']:.1f}% "
@@ -1338,6 +1357,7 @@ def format_agreement(r):
 
 
 def read_array(path, what, shape_tail):
+    """A float .npy array of shape [N] + shape_tail as float64 (`what` names it in errors)."""
     a = np.load(path)
     if not np.issubdtype(a.dtype, np.floating):
         raise ConvertError(f"{what} {path}: need a float array, got {a.dtype}")
@@ -1451,6 +1471,7 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
 
 
 def main(argv=None):
+    """Command line (see the module docstring); returns the exit status (0, 1 error, 2 unsupported)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="See the module docstring for the quantization rules.")

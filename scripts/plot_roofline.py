@@ -51,10 +51,12 @@ MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*", "h", "<", ">"]
 
 
 class StatsError(Exception):
-    pass
+    """An unreadable stats file or a missing key; the message names the file and the key."""
 
 
 def get(d, path, where, default=KeyError):
+    """d's value at the dotted key `path` ('run.tops'); `default` when missing, or StatsError naming
+    `where` when no default is given."""
     cur = d
     for k in path.split("."):
         if not isinstance(cur, dict) or k not in cur:
@@ -66,6 +68,9 @@ def get(d, path, where, default=KeyError):
 
 
 def load_run(path, label=None):
+    """Reads one tpu-sim stats JSON file: returns a dict with the config (name, peak TOPS, DRAM
+    bytes/s, MXU rows, cols, clock MHz), the run's TOPS, intensity (MACs per weight byte, or None),
+    Table 3 percentages and the layers' (intensity, TOPS, name); label overrides the workload name."""
     try:
         with open(path) as f:
             j = json.load(f)
@@ -114,6 +119,8 @@ def load_run(path, label=None):
 
 
 def deterministic_savefig(fig, prefix, suffix):
+    """Saves fig as PREFIX_SUFFIX.png (150 dpi) and .svg without dates or software metadata (same
+    bytes on every run), closes it; returns the two paths."""
     png, svg = f"{prefix}_{suffix}.png", f"{prefix}_{suffix}.svg"
     fig.savefig(png, dpi=150, metadata={"Software": None})
     fig.savefig(svg, metadata={"Date": None, "Creator": None})
@@ -122,6 +129,8 @@ def deterministic_savefig(fig, prefix, suffix):
 
 
 def plot_roofline(runs, title, show_layers):
+    """The roofline figure (log-log TOPS over MACs per weight byte): one roof per configuration,
+    a large marker per run and, with show_layers, small markers for its layers."""
     fig, ax = plt.subplots(figsize=(8, 5.5))
     configs = []
     for r in runs:
@@ -173,6 +182,7 @@ def plot_roofline(runs, title, show_layers):
 
 
 def plot_table3(runs, title):
+    """A stacked bar per run of the Table 3 cycle breakdown (% of cycles)."""
     fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(runs) + 3.5), 5))
     idx = np.arange(len(runs))
     bottom = np.zeros(len(runs))
@@ -196,6 +206,8 @@ def plot_table3(runs, title):
 
 
 def main(argv=None):
+    """Command line (see the module docstring): writes the four plot files; returns the exit status
+    (0, 1 bad stats file, 2 usage)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("stats", nargs="+", help="stats JSON files written by tpu-sim --stats")
     ap.add_argument("--out", required=True, help="output prefix: PREFIX_roofline.{png,svg}, PREFIX_table3.{png,svg}")

@@ -12,7 +12,8 @@ Run from anywhere with Debian's Python:   /usr/bin/python3 scripts/test_tpu_ref.
   - conv against a naive 7-deep loop (strides, symmetric / asymmetric padding, 1x1 fast path,
     int32 wrap-around of large accumulators); dense with several (spatial) inputs;
   - maxpool / avgpool against loops (padding, windows with no position inside the image);
-  - add / mul / activate_op against scalar formulas;
+  - add / mul / activate_op against scalar formulas (and int32 saturation of add's value);
+  - round_away and encode_multiplier (the requant encoding the generators share);
   - a tiny manifest written to a temporary directory: load_network + run_network against the
     op functions, and the CLI's check.
 """
@@ -31,6 +32,7 @@ MASK = (1 << 64) - 1
 
 
 def py_splitmix(z):
+    """splitmix64's output function on a Python int (mod 2^64), written from network.h."""
     z ^= z >> 30
     z = (z * 0xBF58476D1CE4E5B9) & MASK
     z ^= z >> 27
@@ -40,6 +42,8 @@ def py_splitmix(z):
 
 
 def py_seeded(seed, count, kind):
+    """The first `count` seeded values of `seed` as Python ints: int8 in [-127, 127]
+    (kind "int8") or int32 biases in [-32768, 32767] (any other kind)."""
     out = []
     for i in range(count):
         z = py_splitmix((seed * 0x9E3779B97F4A7C15 + (i + 1) * 0xBF58476D1CE4E5B9) & MASK)
@@ -48,6 +52,8 @@ def py_seeded(seed, count, kind):
 
 
 def py_activate(acc, bias, m, s, zp, fn):
+    """The activation unit (quant.h) on one Python int accumulator -> int in [-128, 127]:
+    saturate acc + bias to int32, requantize by m / 2^s (ties toward +inf), then fn."""
     v = max(min(acc + bias, 2**31 - 1), -2**31)
     p = v * m
     r = (p + (1 << (s - 1))) >> s if s > 0 else p  # Python's >> is floor (arithmetic)
@@ -61,10 +67,24 @@ def py_activate(acc, bias, m, s, zp, fn):
     return max(min(math.floor(128.0 * math.tanh(x) + 0.5), 127), -128)
 
 
+def unpack_pad(pad):
+    """(top, left, bottom, right) of a pad given as None, [ph, pw] or [t, l, b, r] (decoded
+    here, not with tpu_ref.normalize_pad, so the oracles do not share code under test)."""
+    if pad is None:
+        return 0, 0, 0, 0
+    if len(pad) == 2:
+        ph, pw = pad
+        return ph, pw, ph, pw
+    t, l, b, r = pad
+    return t, l, b, r
+
+
 def naive_conv_acc(x, w, stride, pad):
+    """int32 accumulators of a convolution by a 7-deep Python loop: x int8 (N,H,W,C), w int8
+    (kh,kw,C,M), stride (sh, sw), pad as unpack_pad -> int64 (N,P,Q,M), wrapped to int32."""
     N, H, W, C = x.shape
     kh, kw, _, M = w.shape
-    t, l, b, r = T.normalize_pad(pad)
+    t, l, b, r = unpack_pad(pad)
     P, Q = (H + t + b - kh) // stride[0] + 1, (W + l + r - kw) // stride[1] + 1
     out = np.zeros((N, P, Q, M), dtype=np.int64)
     xi, wi = x.astype(int).tolist(), w.astype(int).tolist()
@@ -84,8 +104,11 @@ def naive_conv_acc(x, w, stride, pad):
 
 
 def naive_pool(x, kernel, stride, pad, kind):
+    """Pooling by Python loops over the window positions inside the image: x (N,H,W,C),
+    kernel/stride (h, w), pad as unpack_pad; kind "max" (-128 for an empty window) or "sum"
+    (padding counts as 0) -> int64 (N,P,Q,C)."""
     N, H, W, C = x.shape
-    t, l, b, r = T.normalize_pad(pad)
+    t, l, b, r = unpack_pad(pad)
     P, Q = (H + t + b - kernel[0]) // stride[0] + 1, (W + l + r - kernel[1]) // stride[1] + 1
     out = np.zeros((N, P, Q, C), dtype=np.int64)
     for n in range(N):
@@ -121,6 +144,7 @@ class Seeded(unittest.TestCase):
 
 class Activate(unittest.TestCase):
     def one(self, acc, bias, m, s, zp, fn):
+        """T.activate on a single accumulator -> Python int."""
         return int(T.activate(np.array([acc]), bias, m, s, zp, fn)[0])
 
     def test_hand_values(self):
@@ -167,6 +191,35 @@ class Activate(unittest.TestCase):
             self.assertGreater(abs(tv - round(tv)), 1e-4)
 
 
+class Requant(unittest.TestCase):
+    def test_round_away(self):
+        self.assertEqual(T.round_away([-2.5, -1.5, -0.5, -0.4, 0.0, 0.4, 0.5, 1.5, 2.5]).tolist(),
+                         [-3, -2, -1, 0, 0, 0, 1, 2, 3])
+        self.assertEqual(float(T.round_away(2.5)), 3.0)
+
+    def test_encode_multiplier_hand_values(self):
+        self.assertEqual(T.encode_multiplier(1.0), (1 << 30, 30))
+        self.assertEqual(T.encode_multiplier(0.5), (1 << 30, 31))
+        self.assertEqual(T.encode_multiplier(0.75), (3 << 29, 31))
+        # M * 2^31 = 2^31 - 1/4 rounds to 2^31: halved, one shift less
+        self.assertEqual(T.encode_multiplier(1 - 2.0 ** -33), (1 << 30, 30))
+        self.assertEqual(T.encode_multiplier(2.0 ** -32), (1 << 30, 62))
+        self.assertEqual(T.encode_multiplier(1.5), (3 << 29, 30))
+        self.assertEqual(T.encode_multiplier(2.0 ** 30, min_shift=0), (1 << 30, 0))
+        for bad in (0.0, -1.0, float("nan"), float("inf"), 2.0 ** -33, 2.0 ** 30):
+            with self.assertRaises(ValueError, msg=bad):
+                T.encode_multiplier(bad)   # shifts 1..62 by default
+        with self.assertRaises(ValueError):
+            T.encode_multiplier(2.0 ** 31 - 0.25, min_shift=0)   # rounds to 2^31 at shift 0
+
+    def test_encode_multiplier_random(self):
+        rng = np.random.default_rng(12)
+        for M in np.exp(rng.uniform(math.log(2.0 ** -31), math.log(2.0 ** 29), 2000)):
+            m, s = T.encode_multiplier(float(M))
+            self.assertTrue(1 << 30 <= m <= (1 << 31) - 1 and 1 <= s <= 62, (M, m, s))
+            self.assertLessEqual(abs(m - math.ldexp(float(M), s)), 0.5, (M, m, s))
+
+
 class Conv(unittest.TestCase):
     CASES = [  # (N, H, W, C, kh, kw, M, stride, pad)
         (1, 5, 5, 3, 3, 3, 4, (1, 1), [1, 1]),
@@ -186,6 +239,12 @@ class Conv(unittest.TestCase):
             with self.subTest(case=(N, H, W, C, kh, kw, M, stride, pad)):
                 np.testing.assert_array_equal(T.conv_acc(x, w, stride, pad),
                                               naive_conv_acc(x, w, stride, pad))
+
+    def test_normalize_pad(self):
+        for pad in (None, [1, 2], [0, 3], [1, 2, 3, 4], (4, 0, 2, 1)):
+            self.assertEqual(T.normalize_pad(pad), unpack_pad(pad))
+        with self.assertRaises(ValueError):
+            T.normalize_pad([1, 2, 3])
 
     def test_chunked(self):
         rng = np.random.default_rng(3)
@@ -251,9 +310,17 @@ class Elementwise(unittest.TestCase):
         self.assertEqual(T.mul_value(a, b, (128, 0)).tolist(), [0, 127 * 5, 128 * -128, 255 * 127])
         self.assertEqual(T.activate_value(a, -32768, 32767).tolist(),
                          [(v + 32767) * -32768 for v in (-128, -1, 0, 127)])
-        # int32 saturation of the element-wise value before the requant
+        # the largest activate value, (127 + 32767) * 32767 < 2^31, does not saturate
         big = T.activate_value(np.array([127], dtype=np.int8), 32767, 32767)
         self.assertEqual(int(big[0]), (127 + 32767) * 32767)
+        # int32 saturation of the element-wise value before the requant: the sum of the two
+        # largest (smallest) products is outside int32
+        self.assertGreater(2 * (127 + 32767) * 32767, 2**31 - 1)
+        self.assertLess(2 * (-128 - 32768) * 32767, -2**31)
+        hi = T.add_value([127], [127], (32767, 32767), (32767, 32767))
+        self.assertEqual(hi.tolist(), [2**31 - 1])
+        lo = T.add_value([-128], [-128], (32767, 32767), (-32768, -32768))
+        self.assertEqual(lo.tolist(), [-2**31])
         rq = T.Requant(1 << 30, 30, 0)
         self.assertEqual(T.mul(a, b, (128, 0), T.Requant(1 << 30, 38), "identity").tolist(),
                          [0, 2, -64, 127])  # 635/256 = 2.48 -> 2; 32385/256 = 126.5 -> 127
@@ -305,8 +372,8 @@ golden: gold.i8
             fc = T.activate(feats @ wf, 0, 1 << 30, 40, 0, "tanh").reshape(2, 1, 1, 3)
             np.testing.assert_array_equal(out, fc)
             # the CLI: check fails against the zero golden file, then passes with the real one
-            self.assertEqual(T.main(["check", os.path.join(d, "net.yaml")]),
-                             0 if not out.any() else 1)
+            self.assertTrue(out.any())
+            self.assertEqual(T.main(["check", os.path.join(d, "net.yaml")]), 1)
             out.tofile(os.path.join(d, "gold.i8"))
             self.assertEqual(T.main(["check", os.path.join(d, "net.yaml")]), 0)
             with open(os.path.join(d, "bad.yaml"), "w") as f:

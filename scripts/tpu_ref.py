@@ -20,7 +20,9 @@ Run with Debian's Python (numpy, PyYAML), from anywhere:
 As a module: load_network(path) -> Network; run_network(net, return_all=False) -> int8 array
 (N, P, Q, M) of the output layer (and, with return_all, the list of every layer's output); the
 op functions conv, dense, maxpool, avgpool, add, mul, activate_op on NHWC int8 arrays; the
-seeded-data rule seeded_int8 / seeded_int32; and activate(), the activation unit.
+seeded-data rule seeded_int8 / seeded_int32; activate(), the activation unit; and the
+requant encoding shared by the workload generators and the ONNX converter: round_away (half away
+from zero) and encode_multiplier (real M -> multiplier m in [2^30, 2^31-1] and shift s).
 
 The manifest format and the exact integer semantics are those of testbench/network.h; the
 activation unit's are those of model/quant.h. Both are repeated here, as implemented:
@@ -205,6 +207,35 @@ def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity"):
     return (SIGMOID_LUT if fn == "sigmoid" else TANH_LUT)[idx]
 
 
+def round_away(x):
+    """Rounds half away from zero: a float or float array in, float64 (array) out."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def encode_multiplier(M, min_shift=1, max_shift=62):
+    """Encodes a real requantization multiplier M > 0 as (m, s), M ~= m / 2^s (Python ints).
+
+    e = floor(log2 M) (exact, via frexp); s = 30 - e; m = round_away(M * 2^s), so m is in
+    [2^30, 2^31-1]; when m rounds up to 2^31, m = 2^30 and s -= 1. ValueError when M is not
+    positive and finite, or when s falls outside [min_shift, max_shift] (the generators use
+    1..62; activate() accepts 0..62, and M in [2^-32, 2^31) needs exactly that range).
+    """
+    if not M > 0:
+        raise ValueError(f"requantization multiplier must be positive, got {M!r}")
+    if not math.isfinite(M):
+        raise ValueError(f"requantization multiplier must be finite, got {M!r}")
+    e = math.frexp(M)[1] - 1  # exact floor(log2(M))
+    s = 30 - e
+    m = int(round_away(math.ldexp(M, s)))
+    if m == 1 << 31:
+        m //= 2
+        s -= 1
+    if not min_shift <= s <= max_shift:
+        raise ValueError(f"multiplier {M!r} needs shift {s}, outside {min_shift}..{max_shift}")
+    return m, s
+
+
 def _apply(v, requant, fn):
     """activate() with bias 0 and a Requant tuple."""
     return activate(v, 0, requant.multiplier, requant.shift, requant.zero_point, fn)
@@ -288,10 +319,10 @@ def conv_acc(x, w, stride=(1, 1), pad=None):
 
 
 def conv(x, w, bias, stride, pad, requant, fn="identity"):
-    """conv layer: activate(conv_acc(x, w), bias[m], requant, fn) -> int8 (N,P,Q,M)."""
+    """conv layer: activate(conv_acc(x, w), bias[m], requant, fn) -> int8 (N,P,Q,M); bias is
+    an int32 array (M,) (load_network supplies zeros when the manifest has none)."""
     acc = conv_acc(x, w, stride, pad)
-    b = np.zeros(w.shape[3], dtype=np.int64) if bias is None else bias
-    return activate(acc, b, requant.multiplier, requant.shift, requant.zero_point, fn)
+    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn)
 
 
 def flatten_concat(xs):
@@ -310,10 +341,10 @@ def dense_acc(xs, w):
 
 
 def dense(xs, w, bias, requant, fn="identity"):
-    """dense layer -> int8 (N, 1, 1, M)."""
+    """dense layer: activate(dense_acc(xs, w), bias[m], requant, fn) -> int8 (N, 1, 1, M); bias
+    is an int32 array (M,) as for conv."""
     acc = dense_acc(xs, w)
-    b = np.zeros(w.shape[1], dtype=np.int64) if bias is None else bias
-    return activate(acc, b, requant.multiplier, requant.shift, requant.zero_point, fn)
+    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn)
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,7 +440,7 @@ class Network:
     """
 
     def __init__(self):
-        self.name = self.description = self.path = ""
+        self.name = ""
         self.samples = 0
         self.inputs, self.layers = [], []
         self.output = -1
@@ -429,6 +460,7 @@ class Network:
         return 0
 
     def macs_per_sample(self):
+        """Useful MACs per sample of the whole network (the sum of layer_macs)."""
         return sum(self.layer_macs(L) for L in self.layers)
 
     def weight_bytes(self):
@@ -547,9 +579,7 @@ def load_network(path):
             raise ManifestError(f"{path}: missing key {k!r}")
     base = os.path.dirname(os.path.abspath(path))
     net = Network()
-    net.path = path
     net.name = str(doc["name"])
-    net.description = str(doc.get("description", ""))
     N = net.samples = _int(doc["samples"], f"{path}: samples", 1)
     names = {}
     cache = {}
@@ -806,6 +836,8 @@ def _cmd_info(net):
 
 
 def main(argv=None):
+    """The command line (run, check, info; see the module docstring); argv defaults to
+    sys.argv[1:]. Returns the exit status: 0 done / golden matches, 1 mismatches, 2 bad manifest."""
     ap = argparse.ArgumentParser(description="Integer numpy reference of network workloads "
                                  "(testbench/network.h).")
     sub = ap.add_subparsers(dest="cmd", required=True)
