@@ -79,7 +79,7 @@ nlohmann::json DramModel::report() const {
           {"channels", channels}};
 }
 
-void DramModel::trace(sc_core::sc_trace_file*, const std::string&) {}
+void DramModel::trace(VcdWriter&, const std::string&) {}
 
 BandwidthLatencyDram::BandwidthLatencyDram(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window)
     : DramModel(name, cfg, window), channel_free_(cfg.channels, sc_core::SC_ZERO_TIME) {}

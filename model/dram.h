@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "stats.h"
+#include "vcd_writer.h"
 
 namespace tpu {
 
@@ -37,7 +38,7 @@ class DramModel : public sc_core::sc_module {
   virtual nlohmann::json report() const;
   /// Adds the model's signals to a VCD under `prefix` (none by default); a model may start
   /// recording what it traces from here on.
-  virtual void trace(sc_core::sc_trace_file* tf, const std::string& prefix);
+  virtual void trace(VcdWriter& vcd, const std::string& prefix);
 
  protected:
   /// `window`: bandwidth-counter window.

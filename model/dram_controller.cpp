@@ -11,8 +11,7 @@ constexpr int kNoCommand = 0xff;
 
 DramController::DramController(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window)
     : DramModel(name, cfg, window), map_(cfg), tck_(cfg.tck_seconds(), sc_core::SC_SEC),
-      peq_(this, &DramController::peq_callback), command_events_(cfg.channels), depth_events_(cfg.channels),
-      traced_command_(cfg.channels, kNoCommand), traced_depth_(cfg.channels, 0) {
+      peq_(this, &DramController::peq_callback), command_events_(cfg.channels), depth_events_(cfg.channels) {
   channels_.reserve(cfg.channels);
   for (uint32_t c = 0; c < cfg.channels; ++c) channels_.emplace_back(cfg);
   SC_HAS_PROCESS(DramController);
@@ -61,7 +60,7 @@ void DramController::enqueue_bursts(uint64_t txn, const tlm::tlm_generic_payload
     r.loc = map_.locate(b * bb);
     r.arrival = std::max(arrival, ch.now());
     ch.enqueue(r);
-    if (tracing_) depth_events_[c].push_back({r.arrival, int(ch.pending())});
+    if (vcd_) depth_events_[c].push_back({r.arrival, int(ch.pending())});
   }
 }
 
@@ -80,7 +79,7 @@ void DramController::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::
   }
   delay = tck_ * double(txns_[txn].last_done) - sc_core::sc_time_stamp();
   txns_.erase(txn);
-  if (tracing_) trace_wake_.notify(sc_core::SC_ZERO_TIME);
+  if (vcd_) trace_wake_.notify(sc_core::SC_ZERO_TIME);
 }
 
 tlm::tlm_sync_enum DramController::nb_transport_fw(int id, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
@@ -170,7 +169,7 @@ void DramController::advance() {
   for (const auto& ch : channels_)
     if (ch.pending()) next = std::min(next, std::max(ch.next_event(), now + 1));
   if (next != UINT64_MAX) wake_.notify(tck_ * double(next) - sc_core::sc_time_stamp());
-  if (tracing_) trace_wake_.notify(sc_core::SC_ZERO_TIME);
+  if (vcd_) trace_wake_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void DramController::replay_trace() {
@@ -178,20 +177,20 @@ void DramController::replay_trace() {
   uint64_t next = UINT64_MAX;
   for (uint32_t c = 0; c < channels_.size(); ++c) {
     for (auto* q : {&command_events_[c], &depth_events_[c]}) {
-      int& traced = q == &command_events_[c] ? traced_command_[c] : traced_depth_[c];
-      while (!q->empty() && q->front().cycle <= now) traced = q->front().value, q->pop_front();
+      const VcdWriter::Var var = q == &command_events_[c] ? command_var_[c] : depth_var_[c];
+      while (!q->empty() && q->front().cycle <= now) vcd_->set(var, uint64_t(q->front().value)), q->pop_front();
       if (!q->empty()) next = std::min(next, q->front().cycle);
     }
   }
   if (next != UINT64_MAX) trace_wake_.notify(tck_ * double(next) - sc_core::sc_time_stamp());
 }
 
-void DramController::trace(sc_core::sc_trace_file* tf, const std::string& prefix) {
-  tracing_ = true;
+void DramController::trace(VcdWriter& vcd, const std::string& prefix) {
+  vcd_ = &vcd;
   for (uint32_t c = 0; c < channels_.size(); ++c) {
     const std::string ch = prefix + ".channel" + std::to_string(c);
-    sc_core::sc_trace(tf, traced_command_[c], ch + ".command");
-    sc_core::sc_trace(tf, traced_depth_[c], ch + ".queued");
+    command_var_.push_back(vcd.declare(ch + ".command", 32, kNoCommand));
+    depth_var_.push_back(vcd.declare(ch + ".queued", 32, 0));
     channels_[c].observe_commands([this, c](uint64_t cycle, DramCommand cmd, const DramLocation&) {
       command_events_[c].push_back({cycle, int(cmd)});        // a one-tCK pulse per command,
       command_events_[c].push_back({cycle + 1, kNoCommand});  // so repeats stay visible

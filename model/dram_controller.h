@@ -41,7 +41,7 @@ class DramController : public DramModel {
   /// DRAM clock period tCK.
   sc_core::sc_time tck() const { return tck_; }
   nlohmann::json report() const override;
-  void trace(sc_core::sc_trace_file* tf, const std::string& prefix) override;
+  void trace(VcdWriter& vcd, const std::string& prefix) override;
 
  private:
   struct Transaction {
@@ -80,9 +80,9 @@ class DramController : public DramModel {
   std::map<int, bool> response_busy_;                               // BEGIN_RESP awaiting END_RESP
   std::map<const tlm::tlm_generic_payload*, int> socket_of_;        // initiator of each open request
   sc_core::sc_event wake_, trace_wake_;
-  bool tracing_ = false;
-  std::vector<std::deque<TraceEvent>> command_events_, depth_events_;
-  std::vector<int> traced_command_, traced_depth_;
+  VcdWriter* vcd_ = nullptr;                                           // tracing if set
+  std::vector<std::deque<TraceEvent>> command_events_, depth_events_;  // not yet replayed, per channel
+  std::vector<VcdWriter::Var> command_var_, depth_var_;                 // per channel
 };
 
 }  // namespace tpu

@@ -28,9 +28,9 @@ void FunctionalUnit::finish() {
   set_state(kIdle);
 }
 
-void FunctionalUnit::trace(sc_core::sc_trace_file* tf, const std::string& prefix) const {
-  sc_core::sc_trace(tf, opcode_, prefix + ".opcode");
-  sc_core::sc_trace(tf, state_, prefix + ".state");
+void FunctionalUnit::trace(VcdWriter& vcd, const std::string& prefix) const {
+  opcode_.trace(vcd, prefix + ".opcode");
+  state_.trace(vcd, prefix + ".state");
 }
 
 nlohmann::json FunctionalUnit::report() const {

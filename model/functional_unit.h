@@ -11,6 +11,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "stats.h"
+#include "vcd_writer.h"
 
 namespace tpu {
 
@@ -34,7 +35,7 @@ class FunctionalUnit : public sc_core::sc_module {
   FunctionalUnit(sc_core::sc_module_name name, Unit unit, const ArchConfig& cfg);
 
   /// Adds `<prefix>.opcode` and `<prefix>.state` to a VCD.
-  virtual void trace(sc_core::sc_trace_file* tf, const std::string& prefix) const;
+  virtual void trace(VcdWriter& vcd, const std::string& prefix) const;
   /// {instructions, cycles: {idle, busy, stall}} plus what derived units add.
   virtual nlohmann::json report() const;
 
@@ -54,8 +55,8 @@ class FunctionalUnit : public sc_core::sc_module {
   const sc_core::sc_time period_;
   uint64_t instructions_ = 0;
   uint32_t tag_ = 0;         // tag of the instruction held or last held (Set_Config tag)
-  int opcode_ = kNoOpcode;   // traced
-  int state_ = kIdle;        // traced
+  Traced<int> opcode_ = kNoOpcode;  // traced
+  Traced<int> state_ = kIdle;       // traced
   StateTimeAccount account_;
 };
 

@@ -187,12 +187,12 @@ void Mxu::block_done(std::vector<int32_t>&& sums) {
   seq->complete(Unit::Matrix);
 }
 
-void Mxu::trace(sc_core::sc_trace_file* tf, const std::string& prefix) const {
-  FunctionalUnit::trace(tf, prefix);
-  sc_core::sc_trace(tf, category_, prefix + ".table3_category");
-  sc_core::sc_trace(tf, shifting_, prefix + ".weight_shifting");
-  sc_core::sc_trace(tf, shadow_ready_, prefix + ".shadow_tile_ready");
-  datapath_->trace(tf, prefix + ".array");
+void Mxu::trace(VcdWriter& vcd, const std::string& prefix) const {
+  FunctionalUnit::trace(vcd, prefix);
+  category_.trace(vcd, prefix + ".table3_category");
+  shifting_.trace(vcd, prefix + ".weight_shifting");
+  shadow_ready_.trace(vcd, prefix + ".shadow_tile_ready");
+  datapath_->trace(vcd, prefix + ".array");
 }
 
 nlohmann::json Mxu::report() const {

@@ -95,7 +95,7 @@ class Mxu : public FunctionalUnit, public MxuSink {
   const std::vector<BlockTiming>& block_log() const { return log_; }
   /// Array MACs performed (B x R x C per block, including padding).
   uint64_t array_macs() const { return array_macs_; }
-  void trace(sc_core::sc_trace_file* tf, const std::string& prefix) const override;
+  void trace(VcdWriter& vcd, const std::string& prefix) const override;
   /// Cycles per Table 3 category (kActive .. kInputStall) of one tag.
   using Table3Cycles = std::array<uint64_t, kNotRunning>;
   /// Table 3 cycles per tag (see the class comment); the tags' sums equal the totals.
@@ -128,8 +128,8 @@ class Mxu : public FunctionalUnit, public MxuSink {
 
   const uint32_t R_, C_;
   std::unique_ptr<MxuDatapath> datapath_;
-  bool shadow_ready_ = false;                // the chain registers hold a fully shifted-in tile
-  bool shifting_ = false;                    // the shifter holds a tile (waiting to shift or shifting)
+  Traced<bool> shadow_ready_ = false;        // the chain registers hold a fully shifted-in tile
+  Traced<bool> shifting_ = false;            // the shifter holds a tile (waiting to shift or shifting)
   bool waiting_for_weights_ = false;
   sc_core::sc_time shift_allowed_at_;        // last switch + R - 1 cycles
   sc_core::sc_event shadow_changed_;
@@ -137,7 +137,7 @@ class Mxu : public FunctionalUnit, public MxuSink {
   std::vector<int8_t> rows_;                 // scratch: activation rows
   std::vector<int32_t> old_;                 // scratch: accumulator rows
   StateTimeAccount table3_;
-  int category_ = kNotRunning;               // traced
+  Traced<int> category_ = kNotRunning;       // traced
   bool record_ = false;
   std::vector<BlockTiming> log_;
   uint64_t blocks_ = 0, rows_streamed_ = 0, array_macs_ = 0, tiles_switched_ = 0;

@@ -12,6 +12,7 @@
 #include <systemc>
 
 #include "config.h"
+#include "vcd_writer.h"
 
 namespace tpu {
 
@@ -36,7 +37,7 @@ class MxuDatapath {
   /// (rows cycles). The sums reach the sink R + C - 1 cycles after the last row entered.
   virtual void stream(const int8_t* x, uint64_t rows, bool switch_weights) = 0;
   /// Adds the datapath's signals to a VCD (none by default).
-  virtual void trace(sc_core::sc_trace_file*, const std::string&) const {}
+  virtual void trace(VcdWriter&, const std::string&) const {}
   /// What computes the products: "pe_array" (the pins of a PE-by-PE array) unless overridden.
   virtual const char* arithmetic() const { return "pe_array"; }
 };

@@ -85,16 +85,16 @@ class PinDatapath : public sc_core::sc_module, public MxuDatapath {
     end();
   }
 
-  void trace(sc_core::sc_trace_file* tf, const std::string& prefix) const override {
-    sc_core::sc_trace(tf, clk_, prefix + ".clk");
-    sc_core::sc_trace(tf, rst_n_, prefix + ".rst_n");
-    sc_core::sc_trace(tf, w_shift_, prefix + ".w_shift");
-    sc_core::sc_trace(tf, w_row_, prefix + ".w_row");
-    sc_core::sc_trace(tf, a_valid_, prefix + ".a_valid");
-    sc_core::sc_trace(tf, a_switch_, prefix + ".a_switch");
-    sc_core::sc_trace(tf, a_row_, prefix + ".a_row");
-    sc_core::sc_trace(tf, p_valid_, prefix + ".p_valid");
-    sc_core::sc_trace(tf, p_row_, prefix + ".p_row");
+  void trace(VcdWriter& vcd, const std::string& prefix) const override {
+    vcd.trace(clk_, prefix + ".clk");
+    vcd.trace(rst_n_, prefix + ".rst_n");
+    vcd.trace(w_shift_, prefix + ".w_shift");
+    vcd.trace(w_row_, prefix + ".w_row");
+    vcd.trace(a_valid_, prefix + ".a_valid");
+    vcd.trace(a_switch_, prefix + ".a_switch");
+    vcd.trace(a_row_, prefix + ".a_row");
+    vcd.trace(p_valid_, prefix + ".p_valid");
+    vcd.trace(p_row_, prefix + ".p_row");
   }
 
   Array& array() { return array_; }

@@ -336,10 +336,10 @@ std::string Sequencer::describe_state() const {
   return os.str();
 }
 
-void Sequencer::trace(sc_core::sc_trace_file* tf, const std::string& prefix) const {
-  sc_core::sc_trace(tf, pc_, prefix + ".pc");
-  sc_core::sc_trace(tf, opcode_, prefix + ".opcode");
-  sc_core::sc_trace(tf, state_, prefix + ".state");
+void Sequencer::trace(VcdWriter& vcd, const std::string& prefix) const {
+  pc_.trace(vcd, prefix + ".pc");
+  opcode_.trace(vcd, prefix + ".opcode");
+  state_.trace(vcd, prefix + ".state");
 }
 
 nlohmann::json Sequencer::report() const {

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "stats.h"
+#include "vcd_writer.h"
 
 namespace tpu {
 
@@ -72,7 +73,8 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   sc_core::sc_time start_time() const { return start_time_; }
   /// What the sequencer and each unit are waiting for: for deadlock reports.
   std::string describe_state() const;
-  void trace(sc_core::sc_trace_file* tf, const std::string& prefix) const;
+  /// Adds `<prefix>.pc`, `.opcode` and `.state` to a VCD.
+  void trace(VcdWriter& vcd, const std::string& prefix) const;
   /// {instructions: {mnemonic: n}, cycles: {dispatch, sync_wait, queue_full, ...}, run_cycles}.
   nlohmann::json report() const;
 
@@ -112,9 +114,9 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   VectorParams vec_;
   uint32_t tag_ = 0, host_row_bytes_ = 0;
   uint64_t retired_ = 0;
-  int pc_ = -1;                  // traced: index of the instruction being issued
-  int opcode_ = 0xff;            // traced
-  int state_ = kStIdle;          // traced
+  Traced<int> pc_ = -1;          // traced: index of the instruction being issued
+  Traced<int> opcode_ = 0xff;    // traced
+  Traced<int> state_ = kStIdle;  // traced
   StateTimeAccount account_;
   std::map<std::string, uint64_t> opcode_counts_;
   sc_core::sc_time start_time_, end_time_;

@@ -57,15 +57,15 @@ nlohmann::json Tpu::report() const {
           {"dram", dram->report()}};
 }
 
-void Tpu::trace(sc_core::sc_trace_file* tf) {
-  sequencer.trace(tf, "tpu.sequencer");
-  host_interface.trace(tf, "tpu.host_dma");
-  weight_fifo.trace(tf, "tpu.weight_fifo");
-  mxu.trace(tf, "tpu.mxu");
-  activation_unit.trace(tf, "tpu.activation");
-  sc_core::sc_trace(tf, mxu_idle_reason_, "tpu.mxu.idle_reason");
-  sc_core::sc_trace(tf, interrupt, "tpu.interrupt");
-  dram->trace(tf, "tpu.dram");
+void Tpu::trace(VcdWriter& vcd) {
+  sequencer.trace(vcd, "tpu.sequencer");
+  host_interface.trace(vcd, "tpu.host_dma");
+  weight_fifo.trace(vcd, "tpu.weight_fifo");
+  mxu.trace(vcd, "tpu.mxu");
+  activation_unit.trace(vcd, "tpu.activation");
+  vcd.trace(mxu_idle_reason_, "tpu.mxu.idle_reason");
+  vcd.trace(interrupt, "tpu.interrupt");
+  dram->trace(vcd, "tpu.dram");
 }
 
 }  // namespace tpu

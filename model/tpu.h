@@ -46,7 +46,7 @@ class Tpu : public sc_core::sc_module {
   nlohmann::json report() const;
   /// Adds every block's signals to `tf` under "tpu." (the weight memory starts recording its
   /// command stream for the trace).
-  void trace(sc_core::sc_trace_file* tf);
+  void trace(VcdWriter& vcd);
 
   // Declared before the blocks, which keep references to them (initialisation order).
  private:

@@ -65,9 +65,9 @@ void WeightFifo::pop(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-void WeightFifo::trace(sc_core::sc_trace_file* tf, const std::string& prefix) const {
-  FunctionalUnit::trace(tf, prefix);
-  sc_core::sc_trace(tf, occupancy_trace_, prefix + ".occupancy");
+void WeightFifo::trace(VcdWriter& vcd, const std::string& prefix) const {
+  FunctionalUnit::trace(vcd, prefix);
+  occupancy_trace_.trace(vcd, prefix + ".occupancy");
 }
 
 nlohmann::json WeightFifo::report() const {

@@ -35,7 +35,7 @@ class WeightFifo : public FunctionalUnit {
 
   /// Tiles currently held (requested and not yet popped), 0 .. depth_tiles.
   unsigned occupancy() const { return static_cast<unsigned>(tiles_.size()); }
-  void trace(sc_core::sc_trace_file* tf, const std::string& prefix) const override;
+  void trace(VcdWriter& vcd, const std::string& prefix) const override;
   /// Adds tiles_fetched, bytes_fetched, max_occupancy, and cycles the engine waited for a slot.
   nlohmann::json report() const override;
 
@@ -51,7 +51,7 @@ class WeightFifo : public FunctionalUnit {
   sc_core::sc_event pushed_, popped_;
   uint64_t tiles_fetched_ = 0;
   unsigned max_occupancy_ = 0;
-  unsigned occupancy_trace_ = 0;  // traced copy of occupancy()
+  Traced<unsigned> occupancy_trace_ = 0;  // traced copy of occupancy()
 };
 
 }  // namespace tpu

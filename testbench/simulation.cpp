@@ -25,70 +25,28 @@ namespace {
 /// activity, so it never keeps a finished (or deadlocked) simulation alive.
 class BandwidthTrace : public sc_core::sc_module {
  public:
-  BandwidthTrace(sc_core::sc_module_name name, std::vector<const BandwidthCounter*> counters, sc_core::sc_time window)
-      : sc_module(name), counters_(std::move(counters)), values_(counters_.size(), 0), window_(window) {
+  /// Declares `bandwidth.<counter>_bytes_per_window` (64 bits) in `vcd` for each counter.
+  BandwidthTrace(sc_core::sc_module_name name, std::vector<const BandwidthCounter*> counters, sc_core::sc_time window,
+                 VcdWriter& vcd)
+      : sc_module(name), counters_(std::move(counters)), window_(window), vcd_(vcd) {
+    for (const BandwidthCounter* c : counters_)
+      vars_.push_back(vcd.declare("bandwidth." + c->name() + "_bytes_per_window", 64));
     SC_HAS_PROCESS(BandwidthTrace);
     SC_METHOD(sample);
-  }
-  void trace(sc_core::sc_trace_file* tf) const {
-    for (size_t i = 0; i < counters_.size(); ++i)
-      sc_core::sc_trace(tf, values_[i], "bandwidth." + counters_[i]->name() + "_bytes_per_window");
   }
 
  private:
   void sample() {
     const int64_t k = std::llround(sc_core::sc_time_stamp() / window_);
     for (size_t i = 0; i < counters_.size(); ++i)
-      values_[i] = k > 0 ? uint64_t(std::llround(counters_[i]->window_bytes(k - 1))) : 0;
+      vcd_.set(vars_[i], k > 0 ? uint64_t(std::llround(counters_[i]->window_bytes(k - 1))) : 0);
     if (sc_core::sc_pending_activity_at_future_time() || sc_core::sc_pending_activity_at_current_time())
       next_trigger(window_);
   }
   std::vector<const BandwidthCounter*> counters_;
-  std::vector<uint64_t> values_;
   sc_core::sc_time window_;
-};
-
-/// A VCD written under a temporary name, renamed into place only when complete.
-class VcdFile {
- public:
-  explicit VcdFile(const std::string& path) : path_(path), base_(path + ".partial") {
-    tf_ = sc_core::sc_create_vcd_trace_file(base_.c_str());
-    if (!tf_) raise_as("tpu/output", path + ": cannot create VCD file");
-    sc_core::sc_report_handler::set_actions("tracing timescale unit set", sc_core::SC_DO_NOTHING);
-    tf_->set_time_unit(1, sc_core::SC_FS);  // the model's time resolution
-  }
-  ~VcdFile() {  // an unfinished file is removed
-    if (tf_) {
-      sc_core::sc_close_vcd_trace_file(tf_);
-      std::remove((base_ + ".vcd").c_str());
-    }
-  }
-  sc_core::sc_trace_file* get() { return tf_; }
-  /// Closes, blanks the date line (so identical runs give identical files) and renames.
-  void commit() {
-    sc_core::sc_close_vcd_trace_file(tf_);
-    tf_ = nullptr;
-    const std::string tmp = base_ + ".vcd";
-    std::fstream f(tmp, std::ios::in | std::ios::out | std::ios::binary);
-    std::string head(4096, '\0');
-    f.read(&head[0], std::streamsize(head.size()));
-    head.resize(size_t(f.gcount()));
-    const size_t d = head.find("$date"), e = head.find("$end", d == std::string::npos ? 0 : d);
-    if (d != std::string::npos && e != std::string::npos) {
-      f.clear();
-      f.seekp(std::streamoff(d + 5));
-      f << std::string(e - d - 5, ' ');
-    }
-    f.close();
-    if (!f || std::rename(tmp.c_str(), path_.c_str()) != 0) {
-      std::remove(tmp.c_str());
-      raise_as("tpu/output", path_ + ": cannot write VCD file");
-    }
-  }
-
- private:
-  std::string path_, base_;
-  sc_core::sc_trace_file* tf_ = nullptr;
+  VcdWriter& vcd_;
+  std::vector<VcdWriter::Var> vars_;
 };
 
 std::string human_bytes(double b) {
@@ -124,16 +82,15 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   chip.pcie_socket().bind(host.memory.socket);
   host.interrupt.bind(chip.interrupt);
 
-  std::unique_ptr<VcdFile> vcd;
+  std::unique_ptr<VcdWriter> vcd;
   std::unique_ptr<BandwidthTrace> bw;
   if (!opt.vcd_path.empty()) {
     std::vector<const BandwidthCounter*> counters = {&chip.host_interface.to_device().counter(),
                                                      &chip.host_interface.to_host().counter()};
     for (const auto& c : chip.dram->channel_counters()) counters.push_back(&c);
-    bw.reset(new BandwidthTrace("bandwidth_trace", counters, window));
-    vcd.reset(new VcdFile(opt.vcd_path));
-    chip.trace(vcd->get());
-    bw->trace(vcd->get());
+    vcd.reset(new VcdWriter(opt.vcd_path));
+    chip.trace(*vcd);
+    bw.reset(new BandwidthTrace("bandwidth_trace", counters, window, *vcd));
   }
 
   // sc_stop() from the host ends the run; its info message is noise here.

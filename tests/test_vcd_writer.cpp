@@ -1,0 +1,280 @@
+// VcdWriter and Traced<T> (model/vcd_writer.h): the waveform equals the one SystemC's own VCD
+// writer records for the same stimulus, only changes are written, the file is complete or absent,
+// and bad declarations are errors.
+#include "vcd_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bitset>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "test_util.h"
+
+namespace tpu {
+namespace {
+
+using test::Contains;
+using test::ErrorOf;
+
+/// One variable's waveform: (time, value as binary digits without leading zeros), one entry per
+/// change, in time order; a variable's changes at one time collapse to the last.
+using Wave = std::vector<std::pair<uint64_t, std::string>>;
+
+/// A VCD file read back by a parser written for this test (not the writer's code).
+struct ParsedVcd {
+  std::map<std::string, Wave> waves;                   // by dotted name (a leading "SystemC." dropped)
+  std::map<std::string, unsigned> widths;
+  std::vector<uint64_t> stamps;                        // every "#t", in file order
+  size_t value_lines = 0;                              // value changes after $dumpvars's block
+  std::string timescale;
+};
+
+std::string strip_zeros(const std::string& bits) {
+  const size_t first = bits.find_first_not_of('0');
+  return first == std::string::npos ? "0" : bits.substr(first);
+}
+
+ParsedVcd parse_vcd(const std::string& path) {
+  std::ifstream f(path);
+  EXPECT_TRUE(f.good()) << path;
+  ParsedVcd p;
+  std::map<std::string, std::vector<std::string>> names_of;  // id code -> names
+  std::vector<std::string> scope;
+  std::string tok;
+  uint64_t now = 0;
+  bool in_dumpvars = false;
+  auto record = [&](const std::string& id, const std::string& bits) {
+    EXPECT_TRUE(names_of.count(id)) << "undeclared id " << id;
+    for (const std::string& n : names_of[id]) {
+      Wave& w = p.waves[n];
+      const std::string v = strip_zeros(bits);
+      if (!w.empty() && w.back().first == now) w.back().second = v;
+      else if (w.empty() || w.back().second != v) w.emplace_back(now, v);
+    }
+    if (!in_dumpvars) ++p.value_lines;
+  };
+  while (f >> tok) {
+    if (tok == "$scope") {
+      std::string kind, name, end;
+      f >> kind >> name >> end;
+      scope.push_back(name);
+    } else if (tok == "$upscope") {
+      f >> tok;
+      scope.pop_back();
+    } else if (tok == "$var") {
+      std::string type, width, id, name;
+      f >> type >> width >> id >> name;
+      while (f >> tok && tok != "$end") {}
+      std::string full;
+      for (const std::string& s : scope) full += s + ".";
+      full += name;
+      if (full.rfind("SystemC.", 0) == 0) full = full.substr(8);
+      names_of[id].push_back(full);
+      p.widths[full] = unsigned(std::stoul(width));
+    } else if (tok == "$timescale") {
+      std::string a;
+      while (f >> a && a != "$end") p.timescale += (p.timescale.empty() ? "" : " ") + a;
+    } else if (tok == "$dumpvars") {
+      in_dumpvars = true;
+    } else if (tok == "$end") {
+      in_dumpvars = false;
+    } else if (tok[0] == '$') {  // $date, $version, $comment, $enddefinitions: skip to $end
+      if (tok != "$enddefinitions") {
+        while (f >> tok && tok != "$end") {}
+      } else {
+        f >> tok;
+      }
+    } else if (tok[0] == '#') {
+      now = std::stoull(tok.substr(1));
+      p.stamps.push_back(now);
+    } else if (tok[0] == 'b') {
+      std::string id;
+      f >> id;
+      record(id, tok.substr(1));
+    } else {
+      record(tok.substr(1), tok.substr(0, 1));
+    }
+  }
+  return p;
+}
+
+/// Drives the same values into plain variables and signals traced by SystemC's writer and into
+/// Traced<> variables and signals traced by VcdWriter.
+struct Stimulus : sc_core::sc_module {
+  // Followed by both writers: SystemC samples them; VcdWriter follows their changes.
+  sc_core::sc_signal<bool> clk{"clk"};
+  sc_core::sc_signal<int> level{"level"};
+  sc_core::sc_signal<sc_dt::sc_bv<70>> bus{"bus"};
+  // Plain copies for SystemC's writer, Traced for VcdWriter.
+  int count = 0;
+  bool flag = false;
+  uint64_t big = 0;
+  Traced<int> t_count = 0;
+  Traced<bool> t_flag = false;
+  Traced<uint64_t> t_big = 0;
+
+  SC_HAS_PROCESS(Stimulus);
+  explicit Stimulus(sc_core::sc_module_name n) : sc_module(n) {
+    SC_THREAD(run);
+    SC_THREAD(clock);
+  }
+  void set_count(int v) { count = v, t_count = v; }
+  void set_flag(bool v) { flag = v, t_flag = v; }
+  void set_big(uint64_t v) { big = v, t_big = v; }
+  void clock() {
+    for (int i = 0; i < 40; ++i) {
+      clk.write(!clk.read());
+      wait(500, sc_core::SC_PS);
+    }
+  }
+  void run() {
+    const sc_core::sc_time ns(1, sc_core::SC_NS);
+    set_count(5);  // changes at time 0 are the initial values
+    set_flag(true);
+    wait(ns);
+    set_count(-1);  // two's complement
+    set_big(~uint64_t(0) - 5);
+    level.write(-7);
+    wait(sc_core::SC_ZERO_TIME);
+    set_count(3);  // a second change in the same time step: the last one counts
+    level.write(9);
+    wait(2 * ns);
+    set_flag(false);  // a glitch within a step: no change
+    set_flag(true);
+    set_count(3);     // the same value: no change
+    sc_dt::sc_bv<70> v;
+    v[69] = 1;
+    v[3] = 1;
+    bus.write(v);
+    wait(3 * ns);
+    set_big(1);
+    v[69] = 0;
+    bus.write(v);
+    for (int i = 0; i < 5; ++i) {
+      wait(ns);
+      set_count(100 + i);
+    }
+    wait(7 * ns);  // the end time, with no change in its step
+  }
+};
+
+class VcdWriterTest : public test::ManifestDirTest {};
+
+TEST_F(VcdWriterTest, WaveformsMatchSystemCsWriter) {
+  const std::string ours = (dir_ / "ours.vcd").string(), theirs = (dir_ / "systemc").string();
+  Stimulus s("stimulus");
+  sc_core::sc_trace_file* tf = sc_core::sc_create_vcd_trace_file(theirs.c_str());
+  sc_core::sc_trace(tf, s.clk, "stimulus.clk");
+  sc_core::sc_trace(tf, s.level, "stimulus.level");
+  sc_core::sc_trace(tf, s.bus, "stimulus.bus");
+  sc_core::sc_trace(tf, s.count, "stimulus.count");
+  sc_core::sc_trace(tf, s.flag, "stimulus.flag");
+  sc_core::sc_trace(tf, s.big, "stimulus.big");
+  VcdWriter w(ours);
+  w.trace(s.clk, "stimulus.clk");
+  w.trace(s.level, "stimulus.level");
+  w.trace(s.bus, "stimulus.bus");
+  s.t_count.trace(w, "stimulus.count");
+  s.t_flag.trace(w, "stimulus.flag");
+  s.t_big.trace(w, "stimulus.big");
+  sc_core::sc_start();
+  const uint64_t end = sc_core::sc_time_stamp().value();
+  w.commit();
+  sc_core::sc_close_vcd_trace_file(tf);
+
+  const ParsedVcd a = parse_vcd(ours), b = parse_vcd(theirs + ".vcd");
+  ASSERT_EQ(a.waves.size(), 6u);
+  EXPECT_EQ(a.widths, b.widths);
+  for (const auto& [name, wave] : b.waves) {
+    ASSERT_TRUE(a.waves.count(name)) << name;
+    EXPECT_EQ(a.waves.at(name), wave) << name;
+  }
+  // Spot checks against the stimulus itself.
+  const Wave& count = a.waves.at("stimulus.count");
+  ASSERT_GE(count.size(), 2u);
+  EXPECT_EQ(count[0], std::make_pair(uint64_t(0), strip_zeros(std::bitset<32>(5).to_string())));
+  EXPECT_EQ(count[1], std::make_pair(uint64_t(sc_core::sc_time(1, sc_core::SC_NS).value()), std::string("11")));
+  EXPECT_EQ(a.waves.at("stimulus.flag").size(), 1u);  // set at time 0, glitch at 3 ns invisible
+  EXPECT_EQ(a.waves.at("stimulus.clk").size(), 40u);
+  EXPECT_EQ(a.widths.at("stimulus.bus"), 70u);
+  EXPECT_EQ(a.waves.at("stimulus.big").at(1).second, strip_zeros(std::bitset<64>(~uint64_t(0) - 5).to_string()));
+  // Time stamps strictly increase and end at the end of the run.
+  EXPECT_TRUE(std::is_sorted(a.stamps.begin(), a.stamps.end()));
+  EXPECT_EQ(std::adjacent_find(a.stamps.begin(), a.stamps.end()), a.stamps.end());
+  ASSERT_FALSE(a.stamps.empty());
+  EXPECT_EQ(a.stamps.back(), end);
+  EXPECT_EQ(a.timescale, "1 ps");  // SystemC's default time resolution in this process
+}
+
+TEST_F(VcdWriterTest, WritesOnlyChanges) {
+  const std::string path = (dir_ / "changes.vcd").string();
+  struct Toggler : sc_core::sc_module {
+    Traced<int> v = 0;
+    SC_HAS_PROCESS(Toggler);
+    explicit Toggler(sc_core::sc_module_name n) : sc_module(n) { SC_THREAD(run); }
+    void run() {
+      for (int step = 1; step <= 100; ++step) {
+        wait(1, sc_core::SC_NS);
+        for (int k = 0; k < 10; ++k) v = step % 4 == 0 ? (k % 2 ? 7 : 8) : 7;  // every 4th step ends at 7 via 8
+      }
+    }
+  } t("toggler");
+  VcdWriter w(path);
+  t.v.trace(w, "t.v");
+  sc_core::sc_start();
+  w.commit();
+  // 0 at time 0, 7 from 1 ns on, never different at the end of a step afterwards.
+  EXPECT_EQ(w.changes_written(), 2u);  // the $dumpvars value and the change to 7
+  const ParsedVcd p = parse_vcd(path);
+  EXPECT_EQ(p.value_lines, 1u);
+  const Wave expected = {{0, "0"}, {uint64_t(sc_core::sc_time(1, sc_core::SC_NS).value()), "111"}};
+  EXPECT_EQ(p.waves.at("t.v"), expected);
+  EXPECT_EQ(p.stamps.size(), 3u);  // #0, #1 ns, the end (100 ns)
+}
+
+TEST_F(VcdWriterTest, FileIsCompleteOrAbsent) {
+  const std::string path = (dir_ / "out.vcd").string();
+  {
+    VcdWriter w(path);
+    w.declare("a.b", 8, 3);
+    EXPECT_TRUE(std::filesystem::exists(path + ".partial"));
+    EXPECT_FALSE(std::filesystem::exists(path));
+  }  // destroyed without commit: nothing left
+  EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
+  EXPECT_FALSE(std::filesystem::exists(path));
+  {
+    VcdWriter w(path);
+    w.declare("a.b", 8, 3);
+    w.commit();
+  }
+  EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
+  const ParsedVcd p = parse_vcd(path);
+  EXPECT_EQ(p.waves.at("a.b"), (Wave{{0, "11"}}));
+  const std::string missing = (dir_ / "no_such_dir" / "x.vcd").string();
+  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { VcdWriter w(missing); }), missing + ": cannot create VCD file"));
+}
+
+TEST_F(VcdWriterTest, BadDeclarationsAreErrors) {
+  VcdWriter w((dir_ / "bad.vcd").string());
+  w.declare("tpu.mxu.state", 32);
+  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.mxu.state", 32); }), "'tpu.mxu.state' declared twice"));
+  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu..x", 1); }), "bad VCD variable name 'tpu..x'"));
+  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.a b", 1); }), "bad VCD variable name"));
+  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.zero", 0); }), "'tpu.zero' has width 0"));
+  const VcdWriter::Var wide = w.declare("tpu.wide", 70);
+  sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_NS));
+  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.set_bits(wide, "101"); }), "'tpu.wide' set with the wrong number of digits"));
+  w.set(0, 1);  // the first change after time 0 writes the header
+  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.late", 1); }), "'tpu.late' declared after the header"));
+}
+
+}  // namespace
+}  // namespace tpu
