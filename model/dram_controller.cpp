@@ -11,7 +11,7 @@ constexpr int kNoCommand = 0xff;
 
 DramController::DramController(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window)
     : DramModel(name, cfg, window), map_(cfg), tck_(cfg.tck_seconds(), sc_core::SC_SEC),
-      peq_(this, &DramController::peq_callback), command_events_(cfg.channels), depth_events_(cfg.channels) {
+      peq_(this, &DramController::peq_callback), command_trace_(cfg.channels), depth_trace_(cfg.channels) {
   channels_.reserve(cfg.channels);
   for (uint32_t c = 0; c < cfg.channels; ++c) channels_.emplace_back(cfg);
   SC_HAS_PROCESS(DramController);
@@ -60,7 +60,7 @@ void DramController::enqueue_bursts(uint64_t txn, const tlm::tlm_generic_payload
     r.loc = map_.locate(b * bb);
     r.arrival = std::max(arrival, ch.now());
     ch.enqueue(r);
-    if (vcd_) depth_events_[c].push_back({r.arrival, int(ch.pending())});
+    if (vcd_) depth_trace_[c].push(r.arrival, int(ch.pending()));
   }
 }
 
@@ -176,10 +176,15 @@ void DramController::replay_trace() {
   const uint64_t now = cycle_of(sc_core::sc_time_stamp(), false);
   uint64_t next = UINT64_MAX;
   for (uint32_t c = 0; c < channels_.size(); ++c) {
-    for (auto* q : {&command_events_[c], &depth_events_[c]}) {
-      const VcdWriter::Var var = q == &command_events_[c] ? command_var_[c] : depth_var_[c];
-      while (!q->empty() && q->front().cycle <= now) vcd_->set(var, uint64_t(q->front().value)), q->pop_front();
-      if (!q->empty()) next = std::min(next, q->front().cycle);
+    for (TraceQueue* q : {&command_trace_[c], &depth_trace_[c]}) {
+      const std::vector<TraceEvent>& e = q->events;
+      while (q->head < e.size() && e[q->head].cycle <= now) vcd_->set(q->var, uint64_t(e[q->head++].value));
+      if (q->head < e.size()) {
+        next = std::min(next, e[q->head].cycle);
+      } else {
+        q->events.clear();
+        q->head = 0;
+      }
     }
   }
   if (next != UINT64_MAX) trace_wake_.notify(tck_ * double(next) - sc_core::sc_time_stamp());
@@ -189,12 +194,12 @@ void DramController::trace(VcdWriter& vcd, const std::string& prefix) {
   vcd_ = &vcd;
   for (uint32_t c = 0; c < channels_.size(); ++c) {
     const std::string ch = prefix + ".channel" + std::to_string(c);
-    command_var_.push_back(vcd.declare(ch + ".command", 32, kNoCommand));
-    depth_var_.push_back(vcd.declare(ch + ".queued", 32, 0));
+    command_trace_[c].var = vcd.declare(ch + ".command", 32, kNoCommand);
+    depth_trace_[c].var = vcd.declare(ch + ".queued", 32, 0);
     channels_[c].observe_commands([this, c](uint64_t cycle, DramCommand cmd, const DramLocation&) {
-      command_events_[c].push_back({cycle, int(cmd)});        // a one-tCK pulse per command,
-      command_events_[c].push_back({cycle + 1, kNoCommand});  // so repeats stay visible
-      depth_events_[c].push_back({cycle, int(channels_[c].pending())});
+      command_trace_[c].push(cycle, int(cmd));           // a one-tCK pulse per command,
+      command_trace_[c].push(cycle + 1, kNoCommand);     // so repeats stay visible
+      depth_trace_[c].push(cycle, int(channels_[c].pending()));
     });
   }
 }

@@ -54,6 +54,13 @@ class DramController : public DramModel {
     uint64_t cycle;
     int value;
   };
+  /// One traced signal's values not yet replayed, in cycle order (consumed from `head`).
+  struct TraceQueue {
+    std::vector<TraceEvent> events;
+    size_t head = 0;
+    VcdWriter::Var var = 0;
+    void push(uint64_t cycle, int value) { events.push_back({cycle, value}); }
+  };
 
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
   tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
@@ -81,8 +88,7 @@ class DramController : public DramModel {
   std::map<const tlm::tlm_generic_payload*, int> socket_of_;        // initiator of each open request
   sc_core::sc_event wake_, trace_wake_;
   VcdWriter* vcd_ = nullptr;                                           // tracing if set
-  std::vector<std::deque<TraceEvent>> command_events_, depth_events_;  // not yet replayed, per channel
-  std::vector<VcdWriter::Var> command_var_, depth_var_;                 // per channel
+  std::vector<TraceQueue> command_trace_, depth_trace_;                // per channel
 };
 
 }  // namespace tpu

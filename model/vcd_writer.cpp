@@ -160,11 +160,12 @@ void VcdWriter::write_value(Var v) {
     b += char('0' + (value_[v] & 1));
   } else if (w <= 64) {
     const uint64_t value = value_[v];
-    b += 'b';
-    int top = 63;
-    while (top > 0 && !((value >> top) & 1)) --top;
-    for (int i = top; i >= 0; --i) b += char('0' + ((value >> i) & 1));
-    b += ' ';
+    char digits[66];
+    const int n = value ? 64 - __builtin_clzll(value) : 1;  // significant bits
+    digits[0] = 'b';
+    for (int i = 0; i < n; ++i) digits[n - i] = char('0' + ((value >> i) & 1));
+    digits[n + 1] = ' ';
+    b.append(digits, size_t(n) + 2);
   } else {
     const std::string& bits = wide_value_[v];
     const size_t first = std::min(bits.find('1'), bits.size() - 1);
