@@ -44,6 +44,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -123,20 +124,30 @@ def loadavg():
         return None
 
 
+def wall_phases(summary):
+    """The wall seconds per phase from tpu-sim's summary line "wall  T s (load a, lower b,
+    elaborate c, simulate d, finish e)" as a dict; raises ToolError if the line is missing."""
+    m = re.search(r"^wall +[0-9.]+ s \((.*)\)$", summary, re.M)
+    if not m:
+        raise ToolError("tpu-sim printed no 'wall ... (load ..., simulate ...)' line:\n" + summary)
+    return {k: float(v) for k, v in (part.split() for part in m.group(1).split(", "))}
+
+
 def bench_workload(args, name, path, tmp):
     """Benchmarks one workload manifest: tpu-sim wall times (s) and peak RSS (bytes), without and
     (unless --no-vcd) with VCD tracing, and gemm-bound's bare GEMM times (s, 1 and 2 threads);
     stats files go to the directory tmp. Returns a dict of the results."""
     sim = os.path.join(args.build, "tpu-sim")
     stats_path = os.path.join(tmp, name + ".stats.json")
-    base = [sim, "--quiet", "--stats", stats_path, "-c", args.config, "-w", path]
+    base = [sim, "--stats", stats_path, "-c", args.config, "-w", path]
     r = {"name": name, "workload": path, "config": args.config}
 
-    walls, rss = [], 0
+    walls, rss, phases = [], 0, []
     for _ in range(args.repeats):
-        w, m, _ = run_measured(base)
+        w, m, out = run_measured(base)
         walls.append(w)
         rss = max(rss, m)
+        phases.append(wall_phases(out))
     with open(stats_path) as f:
         stats = json.load(f)
     r["wall_s"] = walls
@@ -146,6 +157,7 @@ def bench_workload(args, name, path, tmp):
     r["useful_macs"] = stats["workload"]["useful_macs"]
     r["simulated_seconds"] = stats["run"]["seconds"]
     r["golden"] = stats.get("golden")
+    r["phases_s"] = {k: statistics.median(p[k] for p in phases) for k in phases[0]}
     r["cycles_per_wall_s"] = r["cycles"] / r["wall_median_s"]
     r["macs_per_wall_s"] = r["useful_macs"] / r["wall_median_s"]
 
@@ -180,6 +192,7 @@ def bench_workload(args, name, path, tmp):
     r["bare_1t_s"] = by_threads[1]["best_seconds"]
     r["bare_2t_s"] = by_threads[2]["best_seconds"]
     r["sim_over_bare"] = r["wall_median_s"] / r["bare_1t_s"]
+    r["simulate_over_bare"] = r["phases_s"]["simulate"] / r["bare_1t_s"]
     if gb["macs"] != r["useful_macs"]:
         r["note"] = "gemm-bound MACs %d != simulated useful MACs %d" % (gb["macs"], r["useful_macs"])
     return r
@@ -215,7 +228,7 @@ def bench_dram(args):
 def fmt_table(results):
     """The workload results (bench_workload dicts) as an aligned text table (str)."""
     cols = ["workload", "sim wall s", "Mcyc/wall s", "GMAC/wall s", "peak RSS MiB", "VCD wall s",
-            "VCD/noVCD", "VCD MiB", "bare s 1T", "bare s 2T", "sim/bare",
+            "VCD/noVCD", "VCD MiB", "bare s 1T", "bare s 2T", "sim/bare", "sc_start s", "sc_start/bare",
             "array/useful MAC"]
     rows = []
     for r in results:
@@ -232,6 +245,8 @@ def fmt_table(results):
             "%.5f" % r["bare_1t_s"],
             "%.5f" % r["bare_2t_s"],
             "%.0f" % r["sim_over_bare"],
+            "%.3f" % r["phases_s"]["simulate"],
+            "%.0f" % r["simulate_over_bare"],
             "%.2f" % (r["array_macs"] / r["useful_macs"]) if r.get("array_macs") and r["useful_macs"] else "-",
         ])
     widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
@@ -311,7 +326,9 @@ def main():
     print(fmt_table(out["workloads"]))
     print("\n(sim wall: median process wall time, tracing off; Mcyc and GMAC: simulated chip cycles and useful\n"
           " MACs per wall second; bare: best pass of the same GEMMs in oneDNN, 1 and 2 threads, im2col\n"
-          " excluded; sim/bare: sim wall / bare 1T; array/useful MAC: the array's MACs in hardware terms\n"
+          " excluded; sim/bare: sim wall / bare 1T; sc_start s: the simulation phase alone (tpu-sim's\n"
+          " summary: sc_start(), without loading, seeded data, lowering and elaboration), median;\n"
+          " sc_start/bare: that / bare 1T; array/useful MAC: the array's MACs in hardware terms\n"
           " (B x 256 x 256 per block, padding included: tpu.mxu.array_macs) per useful MAC; the functional\n"
           " model multiplies only each weight tile's nonzero rows and columns)")
     for r in out["workloads"]:
@@ -338,9 +355,12 @@ def main():
             ("resnet50_wall_s", "ResNet-50 wall (s)", r["wall_median_s"], "%.3f"),
             ("resnet50_peak_rss_bytes", "ResNet-50 peak RSS (MiB)", r["peak_rss_bytes"] / 2**20, "%.1f"),
             ("resnet50_sim_over_bare", "ResNet-50 sim / bare GEMM (1 thread)", r["sim_over_bare"], "%.1f"),
+            ("resnet50_sim_over_bare", "  (sc_start() phase alone / bare, for information)", r["simulate_over_bare"],
+             "%.1f"),
         ]:
             limit = TARGETS[key] / 2**20 if key.endswith("bytes") else TARGETS[key]
-            text, met[key] = check(label, val, limit, fmt)
+            text, ok = check(label, val, limit, fmt)
+            met.setdefault(key, ok)  # the whole-process figure decides
             print(text)
     if "dram" in out:
         text, met["dram_requests_per_s"] = check("dram-bench random DDR3 reads (M req/wall s)",

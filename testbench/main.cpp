@@ -84,18 +84,25 @@ int sc_main(int argc, char** argv) {
     const tpu::ArchConfig cfg = tpu::load_config(config_path);
     tpu::RunResult r;
     std::string name, text;
+    auto since = [](std::chrono::steady_clock::time_point t) {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    };
     if (tpu::is_network_manifest(workload_path)) {
       const tpu::Network net = tpu::load_network(workload_path);
+      const double load = since(wall0);
       r = tpu::run_simulation(cfg, net, opt);
+      r.wall.load = load;
       name = net.name;
       text = tpu::summary(cfg, net, r);
     } else {
       const tpu::Workload w = tpu::load_workload(workload_path);
+      const double load = since(wall0);
       r = tpu::run_simulation(cfg, w, opt);
+      r.wall.load = load;
       name = w.name;
       text = tpu::summary(cfg, w, r);
     }
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    const double wall = since(wall0);
     if (!program_path.empty()) {
       std::ofstream f(program_path);
       f << "# " << name << " on " << cfg.name << ", batch " << r.lowered.batch << "\n"
@@ -105,7 +112,9 @@ int sc_main(int argc, char** argv) {
     if (!stats_path.empty()) tpu::write_json_file(stats_path, r.stats);
     if (!quiet) {
       if (layers) std::cout << tpu::layer_table(r);
-      std::cout << text << "wall      " << std::fixed << std::setprecision(3) << wall << " s\n";
+      std::cout << text << "wall      " << std::fixed << std::setprecision(3) << wall << " s (load " << r.wall.load
+                << ", lower " << r.wall.lower << ", elaborate " << r.wall.elaborate << ", simulate " << r.wall.simulate
+                << ", finish " << r.wall.finish << ")\n";
     }
     if (r.mismatches) {
       std::cerr << "tpu-sim: " << r.mismatches << " of " << r.compared << " outputs differ from the golden data\n";

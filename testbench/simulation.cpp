@@ -1,5 +1,7 @@
 #include "simulation.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -73,6 +75,7 @@ struct WorkloadInfo {
 /// outputs from host memory before the host goes away.
 void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions& opt, RunResult& r,
               const std::function<void(const uint8_t* host_memory)>& collect) {
+  const auto t0 = std::chrono::steady_clock::now();
   const sc_core::sc_time window(opt.window_ns, sc_core::SC_NS);
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
 
@@ -95,7 +98,11 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
 
   // sc_stop() from the host ends the run; its info message is noise here.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  const auto t1 = std::chrono::steady_clock::now();
   sc_core::sc_start();
+  const auto t2 = std::chrono::steady_clock::now();
+  r.wall.elaborate = std::chrono::duration<double>(t1 - t0).count();
+  r.wall.simulate = std::chrono::duration<double>(t2 - t1).count();
   if (!host.finished()) {
     std::ostringstream msg;
     msg << "deadlock: no activity left at " << sc_core::sc_time_stamp() << " before Halt; "
@@ -165,6 +172,13 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   r.stats = j;
 }
 
+/// Fills r.wall.lower (t0 to t1) and r.wall.finish (what followed t1 beyond elaboration and sc_start).
+void set_phase_times(RunResult& r, std::chrono::steady_clock::time_point t0, std::chrono::steady_clock::time_point t1) {
+  r.wall.lower = std::chrono::duration<double>(t1 - t0).count();
+  const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  r.wall.finish = std::max(0.0, after - r.wall.elaborate - r.wall.simulate);
+}
+
 /// Counts golden mismatches.
 void compare_golden(RunResult& r, const std::vector<int8_t>& golden) {
   r.compared = golden.size();
@@ -209,7 +223,9 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
 
 RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOptions& opt) {
   RunResult r;
+  const auto t0 = std::chrono::steady_clock::now();
   r.lowered = lower(w, cfg, opt.batch);
+  const auto t1 = std::chrono::steady_clock::now();
   simulate(cfg, {w.name, w.source_file, w.samples, w.layers.size()}, opt, r,
            [&](const uint8_t* host) { r.outputs = gather_outputs(r.lowered, w, cfg, host); });
   compare_golden(r, w.golden);
@@ -226,6 +242,7 @@ RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOpti
   }
   r.stats["accuracy"] = {{"int8", r.int8_accuracy ? nlohmann::json(*r.int8_accuracy) : nlohmann::json()},
                          {"float", w.float_accuracy ? nlohmann::json(*w.float_accuracy) : nlohmann::json()}};
+  set_phase_times(r, t0, t1);
   return r;
 }
 
@@ -234,10 +251,13 @@ RunResult run_simulation(const ArchConfig& cfg, const Network& net, const RunOpt
     raise_as("tpu/sim", "network " + net.name + " runs its " + std::to_string(net.samples) +
                             " samples as one batch; a batch of " + std::to_string(opt.batch) + " is not supported");
   RunResult r;
+  const auto t0 = std::chrono::steady_clock::now();
   r.lowered = lower_network(net, cfg);
+  const auto t1 = std::chrono::steady_clock::now();
   simulate(cfg, {net.name, net.source_file, net.samples, net.layers.size()}, opt, r,
            [&](const uint8_t* host) { r.outputs = gather_network_output(r.lowered, net, cfg, host); });
   compare_golden(r, net.golden);
+  set_phase_times(r, t0, t1);
   return r;
 }
 

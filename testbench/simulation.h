@@ -24,6 +24,16 @@ struct RunOptions {
   double window_ns = 1000.0;   ///< bandwidth-counter window in ns
 };
 
+/// Wall-clock seconds of the phases of a run (not simulated time; they vary from run to run and
+/// appear in the printed summary only, never in --stats or the VCD).
+struct WallTimes {
+  double load = 0;       ///< reading the config and the workload, generating seeded data (tpu-sim's main)
+  double lower = 0;      ///< lowering to a program and its host-memory image
+  double elaborate = 0;  ///< building the chip and host modules, VCD declarations
+  double simulate = 0;   ///< sc_start(): the timing model, the functional model and the kernel
+  double finish = 0;     ///< closing the VCD, reading the outputs, the golden check and the counters
+};
+
 /// Results of a run (times in cycles of the core clock unless named otherwise).
 struct RunResult {
   LoweredProgram lowered;
@@ -36,6 +46,7 @@ struct RunResult {
   double tops = 0;                      ///< useful MACs x 2 / run_seconds / 1e12
   double mxu_utilization = 0;           ///< useful MACs / (rows x cols x run_cycles)
   nlohmann::json stats;                 ///< every counter (see stats_json())
+  WallTimes wall;                       ///< wall-clock seconds per phase (load: set by the caller)
 };
 
 /// Elaborates the chip and host, runs to Halt and collects results. SystemC allows one
