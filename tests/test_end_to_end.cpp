@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "simulation.h"
+#include "vcd_reader.h"
 
 namespace tpu {
 namespace {
@@ -16,9 +17,10 @@ namespace {
 const std::string kRoot = TPU_TLM_SOURCE_DIR;
 
 RunResult run(const std::string& config, const std::string& workload, uint32_t batch, Workload* out = nullptr,
-              const std::string& vcd = "") {
+              const std::string& vcd = "", const std::string& mxu_model = "") {
   init_time_resolution();
-  const ArchConfig cfg = load_config(kRoot + "/configs/" + config);
+  ArchConfig cfg = load_config(kRoot + "/configs/" + config);
+  if (!mxu_model.empty()) cfg.mxu.model = mxu_model;
   const Workload w = load_workload(kRoot + "/traces/" + workload + "/workload.yaml");
   RunOptions opt;
   opt.batch = batch;
@@ -118,6 +120,35 @@ TEST(EndToEnd, WritesVcdWithUnitSignals) {
   EXPECT_GT(std::count(vcd.begin(), vcd.end(), '#'), 1000);  // many timestamps
   EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
   std::filesystem::remove(path);
+}
+
+// The cycle model's pins in the VCD: the clock's rising edges fall on whole core cycles, and
+// there is at least one per row the MXU streamed (counted by the MXU, not by the trace).
+TEST(EndToEnd, VcdHasThePinLevelArrayWithTheCycleModel) {
+  const std::string path = (std::filesystem::temp_directory_path() / "tpu_tlm_e2e_pins.vcd").string();
+  std::filesystem::remove(path);
+  Workload w;
+  const RunResult r = run("small.yaml", "random_mlp", 16, &w, path, "cycle");
+  expect_consistent(r, w);
+  const test::ParsedVcd v = test::parse_vcd(path);
+  std::filesystem::remove(path);
+  const std::string a = "tpu.mxu.array.";
+  EXPECT_EQ(v.widths.at(a + "clk"), 1u);
+  EXPECT_EQ(v.widths.at(a + "w_row"), 8u * 16);   // 16 int8 weights
+  EXPECT_EQ(v.widths.at(a + "a_row"), 8u * 16);   // 16 int8 activations
+  EXPECT_EQ(v.widths.at(a + "p_row"), 32u * 16);  // 16 int32 sums
+  const uint64_t period = uint64_t(ArchConfig().clock_period().value());
+  uint64_t rising = 0;
+  const test::Wave& clk = v.waves.at(a + "clk");
+  for (size_t i = 1; i < clk.size(); ++i) {
+    EXPECT_NE(clk[i].second, clk[i - 1].second);
+    if (clk[i].second == "1") {
+      ++rising;
+      EXPECT_EQ(clk[i].first % period, 0u) << "rising edge at " << clk[i].first << " fs";
+    }
+  }
+  EXPECT_GE(rising, r.stats["tpu"]["mxu"]["rows_streamed"].get<uint64_t>());
+  EXPECT_GT(v.waves.at(a + "p_row").size(), r.stats["tpu"]["mxu"]["blocks"].get<uint64_t>());
 }
 
 }  // namespace
