@@ -58,17 +58,6 @@ DramAddressMap::DramAddressMap(const DramConfig& cfg) : cfg_(cfg), burst_bytes_(
   }
 }
 
-DramLocation DramAddressMap::locate(uint64_t addr) const {
-  DramLocation l;
-  l.rank = uint32_t(field(addr, DramField::Rank));
-  l.bank_group = uint32_t(field(addr, DramField::BankGroup));
-  l.bank = uint32_t(field(addr, DramField::Bank));
-  l.row = uint32_t(field(addr, DramField::Row));
-  l.column = uint32_t(field(addr, DramField::Column));
-  l.flat_bank = (l.rank * cfg_.bank_groups + l.bank_group) * cfg_.banks_per_group + l.bank;
-  return l;
-}
-
 uint64_t DramAddressMap::address(uint32_t channel, const DramLocation& loc) const {
   auto put = [&](DramField f, uint64_t v) { return v << shift_[int(f)]; };
   return put(DramField::Channel, channel) | put(DramField::Rank, loc.rank) | put(DramField::BankGroup, loc.bank_group) |

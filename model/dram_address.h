@@ -34,8 +34,17 @@ class DramAddressMap {
   explicit DramAddressMap(const DramConfig& cfg);
   /// Channel of the burst holding byte `addr`.
   uint32_t channel(uint64_t addr) const { return uint32_t(field(addr, DramField::Channel)); }
-  /// Location of the burst holding byte `addr` within its channel.
-  DramLocation locate(uint64_t addr) const;
+  /// Location of the burst holding byte `addr` within its channel (inline: once per burst).
+  DramLocation locate(uint64_t addr) const {
+    DramLocation l;
+    l.rank = uint32_t(field(addr, DramField::Rank));
+    l.bank_group = uint32_t(field(addr, DramField::BankGroup));
+    l.bank = uint32_t(field(addr, DramField::Bank));
+    l.row = uint32_t(field(addr, DramField::Row));
+    l.column = uint32_t(field(addr, DramField::Column));
+    l.flat_bank = (l.rank * cfg_.bank_groups + l.bank_group) * cfg_.banks_per_group + l.bank;
+    return l;
+  }
   /// The byte address of the first byte of a burst (inverse of channel() and locate()).
   uint64_t address(uint32_t channel, const DramLocation& loc) const;
   uint64_t burst_bytes() const { return burst_bytes_; }

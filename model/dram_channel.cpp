@@ -87,6 +87,8 @@ DramTimingChecker::DramTimingChecker(const DramConfig& cfg)
     add_rule(kRefPb, kRefPb, kBank, t.tRFCpb);
     add_rule(kRefPb, kRef, kRank, t.tRFCpb);
   }
+  for (int prev = 0; prev < kClasses; ++prev)
+    for (const Rule& r : rules_[prev]) scoped_rules_[prev][r.scope].push_back(r);
 }
 
 int64_t DramTimingChecker::rank_floor(Class c, uint32_t rank, int64_t now) const {
@@ -109,20 +111,18 @@ uint64_t DramTimingChecker::earliest(DramCommand cmd, const DramLocation& loc, u
 }
 
 void DramTimingChecker::record(Class c, uint32_t rank, uint32_t group, uint32_t bank, int64_t cycle) {
-  const auto raise = [](int64_t& bound, int64_t v) { bound = std::max(bound, v); };
-  for (const Rule& r : rules_[c]) {
-    const int64_t v = cycle + r.delay;
-    switch (r.scope) {
-      case kBank: raise(bound_bank_[size_t(bank) * kClasses + r.next], v); break;
-      case kGroup: raise(bound_group_[size_t(group) * kClasses + r.next], v); break;
-      case kRank: raise(bound_rank_[size_t(rank) * kClasses + r.next], v); break;
-      case kOtherRank:
-        for (uint32_t o = 0; o < ranks_; ++o)
-          if (o != rank) raise(bound_rank_[size_t(o) * kClasses + r.next], v);
-        break;
-      case kChannel: raise(bound_channel_[r.next], v); break;
-    }
-  }
+  // Scope by scope (the table's rows sorted by scope: no branch on each row's scope).
+  const auto raise = [cycle](int64_t* bound, const std::vector<Rule>& rules) {
+    for (const Rule& r : rules) bound[r.next] = std::max(bound[r.next], cycle + r.delay);
+  };
+  const auto& rules = scoped_rules_[c];
+  raise(&bound_bank_[size_t(bank) * kClasses], rules[kBank]);
+  raise(&bound_group_[size_t(group) * kClasses], rules[kGroup]);
+  raise(&bound_rank_[size_t(rank) * kClasses], rules[kRank]);
+  raise(bound_channel_.data(), rules[kChannel]);
+  if (!rules[kOtherRank].empty())
+    for (uint32_t o = 0; o < ranks_; ++o)
+      if (o != rank) raise(&bound_rank_[size_t(o) * kClasses], rules[kOtherRank]);
 }
 
 void DramTimingChecker::issue(DramCommand cmd, const DramLocation& loc, uint64_t cycle) {
@@ -154,7 +154,9 @@ DramChannel::DramChannel(const DramConfig& cfg)
     : cfg_(cfg),
       checker_(cfg),
       ranks_(std::max(1u, cfg.ranks)),
-      banks_per_rank_(std::max(1u, cfg.bank_groups) * std::max(1u, cfg.banks_per_group)),
+      groups_per_rank_(std::max(1u, cfg.bank_groups)),
+      banks_per_group_(std::max(1u, cfg.banks_per_group)),
+      banks_per_rank_(groups_per_rank_ * banks_per_group_),
       banks_(ranks_ * banks_per_rank_),
       half_burst_(std::max(1u, cfg.burst_length / 2)),
       closed_page_(cfg.page_policy == "closed") {
@@ -185,6 +187,7 @@ DramChannel::DramChannel(const DramConfig& cfg)
     for (size_t s = q.cap; s-- > 0;) q.free.push_back(uint32_t(s));
     q.lists.assign(size_t(banks_) * q.cap, 0);
     q.len.assign(banks_, 0);
+    q.examined.assign(banks_, 0);
     q.head.assign(banks_, Head{});
     q.future.reserve(q.depth);
   }
@@ -197,57 +200,62 @@ DramChannel::DramChannel(const DramConfig& cfg)
   due_next_.resize(ranks_);
   // Ranks are staggered: rank r's first refresh falls due at refi - r * refi / ranks.
   for (uint32_t r = 0; r < ranks_; ++r) due_next_[r] = refi_ - r * refi_ / ranks_;
+  due_min_ = *std::min_element(due_next_.begin(), due_next_.end());
   bank_dues_.assign(banks_, 0);
   inflight_.reserve(size_t(cfg.read_queue_depth) + cfg.write_queue_depth);
   stats_.read_latency_histogram.assign(kHistogramBins, 0);
   block_stamp_.assign(banks_, 0);
   block_.assign(banks_, 0);
-}
-
-bool DramChannel::can_accept(bool write) const { return queues_[write].size < queues_[write].depth; }
-
-size_t DramChannel::room(bool write) const {
-  return queues_[write].size < queues_[write].depth ? queues_[write].depth - queues_[write].size : 0;
+  bank_t_.assign(banks_, 0);
 }
 
 void DramChannel::update_head(int qi, uint32_t b) {
+  using K = DramTimingChecker;
   Queue& q = queues_[qi];
   Head& h = q.head[b];
-  h = Head{};
+  // Every field assigned once, from locals (not from a Head{} temporary: block copies of parts
+  // just stored stall store-to-load forwarding).
   const uint32_t n = q.len[b];
-  if (n == 0) return;
   const uint32_t* list = q.list(b);
-  const Entry& o = q.slots[list[0]];
-  h.arrival = o.req.arrival;
-  h.seq = o.seq;
-  h.row = o.req.loc.row;
-  h.bypassed = o.bypassed;
+  const Entry* o = n ? &q.slots[list[0]] : nullptr;
   const uint32_t open = open_row_[b];
+  uint32_t hit = 0;
+  uint64_t hit_arrival = UINT64_MAX, hit_seq = 0;
   for (uint32_t k = 0; k < n; ++k) {
     const Entry& e = q.slots[list[k]];
     if (e.req.loc.row == open) {
-      h.hit = k;
-      h.hit_arrival = e.req.arrival;
-      h.hit_seq = e.seq;
+      hit = k;
+      hit_arrival = e.req.arrival;
+      hit_seq = e.seq;
       break;
     }
   }
+  const uint64_t arrival = o ? o->req.arrival : UINT64_MAX, seq = o ? o->seq : 0;
+  const uint32_t row = o ? o->req.loc.row : 0, bypassed = o ? o->bypassed : 0;
+  h.arrival = arrival;
+  h.seq = seq;
+  h.row = row;
+  h.bypassed = bypassed;
+  h.hit = hit;
+  h.ready = hit_arrival == UINT64_MAX ? arrival : std::max(arrival, hit_arrival);
   // FR-FCFS within the bank (once everything here has arrived): a closed bank opens the oldest
   // request's row; an open one serves its oldest hit, unless none is queued or the oldest request
   // conflicts and max_row_hits hits have bypassed it: then it is precharged.
-  h.want_arrival = h.arrival;
-  h.want_seq = h.seq;
-  if (open == kClosed) {
-    h.want = kWantAct;
-  } else if (h.hit_arrival != UINT64_MAX && !(h.row != open && h.bypassed >= cfg_.max_row_hits)) {
-    h.want = kWantColumn;
-    h.priority = 1;
-    h.index = h.hit;
-    h.want_arrival = h.hit_arrival;
-    h.want_seq = h.hit_seq;
-  } else {
-    h.want = kWantPre;
+  Want want = kWantPre;
+  if (!o) {
+    want = kWantNothing;
+  } else if (open == kClosed) {
+    want = kWantAct;
+  } else if (hit_arrival != UINT64_MAX && !(row != open && bypassed >= cfg_.max_row_hits)) {
+    want = kWantColumn;
   }
+  const bool column = want == kWantColumn;
+  h.want = want;
+  h.cls = uint8_t(column ? (qi ? K::kWr : K::kRd) : want == kWantPre ? K::kPre : K::kAct);
+  h.priority = column ? 1 : 2;
+  h.index = column ? hit : 0;
+  h.want_arrival = column ? hit_arrival : arrival;
+  h.want_seq = column ? hit_seq : seq;
 }
 
 void DramChannel::enqueue(const DramRequest& r) {
@@ -258,7 +266,15 @@ void DramChannel::enqueue(const DramRequest& r) {
   q.free.pop_back();
   Entry& e = q.slots[slot];
   e = Entry{};
-  e.req = r;
+  // Field by field: callers have just written `r` so, and a block copy's wider loads would wait
+  // for those stores to complete (store-to-load forwarding needs a load within one store).
+  e.req.id = r.id;
+  e.req.write = r.write;
+  e.req.loc.rank = r.loc.rank;
+  e.req.loc.bank_group = r.loc.bank_group;
+  e.req.loc.bank = r.loc.bank;
+  e.req.loc.row = r.loc.row;
+  e.req.loc.column = r.loc.column;
   e.req.arrival = std::max(r.arrival, now_);
   e.seq = next_seq_++;
   DramLocation& l = e.req.loc;
@@ -272,6 +288,7 @@ void DramChannel::enqueue(const DramRequest& r) {
     --k;
   }
   list[k] = slot;
+  q.examined[b] = std::min(q.examined[b], k);
   update_head(qi, b);
   if (e.req.arrival > now_) q.future.insert(std::upper_bound(q.future.begin(), q.future.end(), e.req.arrival), e.req.arrival);
   ++q.size;
@@ -341,12 +358,10 @@ bool DramChannel::absorb(int qi, uint32_t b, uint32_t k) {
     offer(cand, checker_.earliest(DramCommand::PRE, e.req.loc, now_), 2, e.req.arrival, e.seq, DramCommand::PRE, qi,
           b, 0);
   }
-  if (plan_.kind == Plan::kCommand) {
+  if (plan_.kind == Plan::kCommand || cand.t < plan_.t) {  // (or before the planned event, if any)
+    if (plan_.kind != Plan::kCommand) plan_.kind = Plan::kNothing;  // then it replaces the event
     offer(plan_, cand.t, cand.priority, cand.age_arrival, cand.age_seq, cand.cmd, cand.queue, cand.bank, cand.index);
-  } else if (cand.t < plan_.t) {  // before the planned event (or nothing planned)
-    plan_ = cand;
   }
-  resolve(plan_);
   return true;
 }
 
@@ -379,11 +394,13 @@ void DramChannel::examine_visible(int qi, uint32_t b, uint64_t cur) const {
   const uint32_t b0 = b == kNone ? 0 : b, b1 = b == kNone ? banks_ : b + 1;
   for (uint32_t i = b0; i < b1; ++i) {
     const uint32_t* list = q.list(i);
-    for (uint32_t k = 0, n = q.len[i]; k < n; ++k) {
+    uint32_t k = q.examined[i];  // the entries before it are examined already
+    for (const uint32_t n = q.len[i]; k < n; ++k) {
       const Entry& e = q.slots[list[k]];
       if (e.req.arrival > cur) break;
       examine(e);
     }
+    q.examined[i] = k;
   }
 }
 
@@ -397,13 +414,17 @@ void DramChannel::set_bank(uint32_t b, uint32_t row, uint64_t t) {
 }
 
 void DramChannel::count_dues(uint64_t cur) const {
+  if (cur < due_min_) return;  // nothing falls due yet (the common case)
   for (uint32_t r = 0; r < ranks_; ++r)
     while (cur >= due_next_[r]) {
       // The k-th REFPB of a rank (k >= 1) goes to its bank (k - 1) mod banks_per_rank.
       if (refresh_ == kPerBank) ++bank_dues_[r * banks_per_rank_ + dues_[r] % banks_per_rank_];
       ++dues_[r];
+      ++dues_total_;
       due_next_[r] += refi_;
+      refresh_idle_ = false;
     }
+  due_min_ = *std::min_element(due_next_.begin(), due_next_.end());
 }
 
 inline void DramChannel::offer(Plan& best, uint64_t t, uint8_t priority, uint64_t arrival, uint64_t seq,
@@ -430,13 +451,14 @@ inline void DramChannel::offer(Plan& best, uint64_t t, uint8_t priority, uint64_
   best.index = index;
 }
 
-void DramChannel::resolve(Plan& p) const {
-  if (p.kind != Plan::kCommand) return;
-  p.loc = p.queue < 0 ? bank_loc_[p.bank] : queues_[p.queue].slots[queues_[p.queue].list(p.bank)[p.index]].req.loc;
+const DramLocation& DramChannel::location(const Plan& p) const {
+  return p.queue < 0 ? bank_loc_[p.bank] : queues_[p.queue].slots[queues_[p.queue].list(p.bank)[p.index]].req.loc;
 }
 
 uint64_t DramChannel::plan_refresh(uint64_t cur, Plan& best) const {
   count_dues(cur);
+  // No refresh owed, or all of them postponed as at the last plan: nothing to block or offer.
+  if (dues_total_ == refs_total_ || refresh_idle_) return due_min_;
   uint64_t event = UINT64_MAX;
   for (uint32_t r = 0; r < ranks_; ++r) {
     event = std::min(event, due_next_[r]);
@@ -476,11 +498,101 @@ uint64_t DramChannel::plan_refresh(uint64_t cur, Plan& best) const {
       }
     }
   }
+  refresh_idle_ = !any_block_;
   return event;
 }
 
+DramChannel::Want DramChannel::head_want(const Head& h, uint32_t b, uint64_t cur) const {
+  Want want = h.want;
+  if (h.ready > cur) {                                         // not all of it has arrived:
+    if (h.arrival > cur || h.row == open_row_[b]) return kWantNothing;  // nothing (the oldest a hit:
+    want = kWantPre;                                           // impossible); its oldest hit not yet
+  }
+  if (any_block_ && block_stamp_[b] == epoch_ && (block_[b] == 2 || want != kWantColumn))
+    return kWantNothing;  // a refresh owed: no ACT/PRE; forced: nothing
+  return want;
+}
+
+void DramChannel::offer_heads(int qi, uint64_t cur, Plan& best) const {
+  // Pass 1: each bank's earliest-issue cycle (UINT64_MAX: no candidate) as earliest() has it,
+  // from a floor per rank (rank and channel bounds, tFAW, data bus) raised by its group's bounds,
+  // then by the bank's own bound and the command bus.
+  using K = DramTimingChecker;
+  const Queue& q = queues_[qi];
+  const K::Class col = qi ? K::kWr : K::kRd;
+  const K::Class want_class[4] = {K::kAct, K::kAct, K::kPre, col};
+  const int64_t last_command = checker_.last_command_;
+  const int64_t* bank_bound = checker_.bound_bank_.data();
+  const int64_t* group_bound = checker_.bound_group_.data();
+  const Head* heads = q.head.data();
+  const bool slow = any_block_;  // a refresh blocks some bank: every bank goes through head_want()
+  uint64_t* bank_t = bank_t_.data();
+  // The earliest cycle, its first bank and how many others tie (kept without branches: which
+  // bank is earliest is data-dependent).
+  uint64_t first = UINT64_MAX, ties = 0;
+  uint32_t first_bank = 0;
+  for (uint32_t rank = 0, group = 0, b = 0; rank < ranks_; ++rank) {
+    int64_t rank_floor[K::kClasses];
+    checker_.rank_floors(rank, int64_t(cur), col, rank_floor);
+    for (uint32_t g = 0; g < groups_per_rank_; ++g, ++group) {
+      const int64_t* gb = group_bound + size_t(group) * K::kClasses;
+      int64_t floor[K::kClasses];  // by class: the group's floor (kAct, kPre, col)
+      for (K::Class c : {K::kAct, K::kPre, col}) floor[c] = K::max_select(rank_floor[c], gb[c]);
+      for (const uint32_t end = b + banks_per_group_; b < end; ++b) {
+        const Head& h = heads[b];
+        uint32_t c = h.cls;
+        if (slow || h.ready > cur) {  // not all of it has arrived, or a refresh may block the bank
+          const Want want = head_want(h, b, cur);
+          if (want == kWantNothing) {
+            bank_t[b] = UINT64_MAX;
+            continue;
+          }
+          c = want_class[want];
+        }
+        int64_t t = K::max_select(floor[c], bank_bound[size_t(b) * K::kClasses + c]);
+        t += t == last_command;
+        const uint64_t u = uint64_t(t), earlier = -uint64_t(u < first);  // all ones if earlier
+        ties = (ties + (u == first)) & ~earlier;
+        first_bank = uint32_t((first_bank & ~earlier) | (b & earlier));
+        first = (first & ~earlier) | (u & earlier);
+        bank_t[b] = u;
+      }
+    }
+  }
+  if (first == UINT64_MAX) return;
+  // Pass 2: among the banks that can issue first (usually one), a hit's column command, then the
+  // oldest.
+  const DramCommand want_cmd[4] = {DramCommand::ACT, DramCommand::ACT, DramCommand::PRE,
+                                   qi ? DramCommand::WR : DramCommand::RD};
+  uint32_t win = kNone, win_priority = 0, win_index = 0;
+  uint64_t win_arrival = 0, win_seq = 0;
+  Want win_want = kWantNothing;
+  for (uint32_t b = first_bank, end = ties ? banks_ : b + 1; b < end; ++b) {
+    if (bank_t[b] != first) continue;
+    const Head& h = q.head[b];
+    const Want want = head_want(h, b, cur);
+    const bool all = h.ready <= cur;  // else the PRE for its oldest
+    const uint32_t priority = all ? h.priority : 2;
+    const uint64_t arrival = all ? h.want_arrival : h.arrival, seq = all ? h.want_seq : h.seq;
+    if (win == kNone || priority < win_priority ||
+        (priority == win_priority && (arrival < win_arrival || (arrival == win_arrival && seq < win_seq)))) {
+      win = b;
+      win_priority = priority;
+      win_index = all ? h.index : 0;
+      win_arrival = arrival;
+      win_seq = seq;
+      win_want = want;
+    }
+  }
+  offer(best, first, uint8_t(win_priority), win_arrival, win_seq, want_cmd[win_want], qi, win, win_index);
+}
+
 void DramChannel::plan(uint64_t cur) const {
-  Plan best;
+  // Built in place, from "nothing planned" (offer() and the code below read no other field then).
+  // Not from a copy: block copies just after their parts were stored stall store-to-load forwarding.
+  Plan& best = plan_;
+  best.kind = Plan::kNothing;
+  best.t = UINT64_MAX;
   ++epoch_;
   any_block_ = false;
   uint64_t event = refresh_ != kNoRefresh ? plan_refresh(cur, best) : UINT64_MAX;
@@ -510,57 +622,12 @@ void DramChannel::plan(uint64_t cur) const {
   best.draining = drain;
   // Leaving a queue: what arrived before this cycle has been examined (at earlier decisions).
   if (was != drain && cur > 0) examine_visible(was ? 1 : 0, kNone, cur - 1);
-  const int qi = drain ? 1 : 0;
-  const Queue& q = queues_[qi];
-  const DramCommand column = qi ? DramCommand::WR : DramCommand::RD;
-
-  // FR-FCFS over the banks' heads. Earliest-issue cycles come from per-rank floors (computed once
-  // per rank) raised by the bank's own bounds.
-  using K = DramTimingChecker;
-  const K::Class col = qi ? K::kWr : K::kRd;
-  const K::Class want_class[4] = {K::kAct, K::kAct, K::kPre, col};
-  const DramCommand want_cmd[4] = {DramCommand::ACT, DramCommand::ACT, DramCommand::PRE, column};
-  const uint32_t per_group = std::max(1u, cfg_.banks_per_group);
-  int64_t floor[4] = {0, 0, 0, 0};
-  uint32_t floor_rank = kNone;
-  uint32_t rank = 0, group = 0, in_rank = 0, in_group = 0;  // of bank b, counted (no divisions)
-  if (arrived[qi] > 0)
-    for (uint32_t b = 0; b < banks_; ++b, ++in_rank, ++in_group) {
-      if (in_group == per_group) in_group = 0, ++group;
-      if (in_rank == banks_per_rank_) in_rank = 0, ++rank;
-      const Head& h = q.head[b];
-      if (h.arrival > cur) continue;  // nothing (arrived) for this bank
-      if (rank != floor_rank) {
-        floor_rank = rank;
-        floor[kWantAct] = checker_.rank_floor(K::kAct, rank, int64_t(cur));
-        floor[kWantPre] = checker_.rank_floor(K::kPre, rank, int64_t(cur));
-        floor[kWantColumn] = checker_.rank_floor(col, rank, int64_t(cur));
-      }
-      Want want = h.want;
-      uint8_t priority = h.priority;
-      uint32_t index = h.index;
-      uint64_t arrival = h.want_arrival, seq = h.want_seq;
-      if (h.hit_arrival > cur && h.hit_arrival != UINT64_MAX) {  // a hit queued but not arrived yet
-        if (h.row == open_row_[b]) continue;                     // (the oldest is a hit: impossible)
-        want = kWantPre;
-        priority = 2;
-        index = 0;
-        arrival = h.arrival;
-        seq = h.seq;
-      }
-      if (any_block_ && block_stamp_[b] == epoch_) {  // a refresh owed: no ACT/PRE; forced: nothing
-        if (block_[b] == 2 || want != kWantColumn) continue;
-      }
-      offer(best, uint64_t(checker_.from_floor(want_class[want], group, b, floor[want])), priority, arrival, seq,
-            want_cmd[want], qi, b, index);
-    }
+  if (arrived[drain ? 1 : 0] > 0) offer_heads(drain ? 1 : 0, cur, best);
 
   if (event <= best.t) {  // re-plan at the event before anything later issues
     best.kind = event == UINT64_MAX ? Plan::kNothing : Plan::kEvent;
     best.t = event;
   }
-  resolve(best);
-  plan_ = best;
   plan_valid_ = true;
 }
 
@@ -605,10 +672,11 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
   r.outcome = e.outcome;
   for (uint32_t j = index + 1, n = q.len[b]; j < n; ++j) list[j - 1] = list[j];
   --q.len[b];
+  if (index < q.examined[b]) --q.examined[b];
   q.free.push_back(slot);
   --q.size;
-  --queued_bank_[b];
-  --queued_rank_[l.rank];
+  const uint32_t left_bank = --queued_bank_[b], left_rank = --queued_rank_[l.rank];
+  if (left_bank == 0 || left_rank == 0) refresh_idle_ = false;  // may end a refresh's postponement
   if (precharge)
     set_bank(b, kClosed, t);  // updates both heads
   else
@@ -627,35 +695,43 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
 }
 
 void DramChannel::execute() {
-  const Plan p = plan_;
+  // The plan's fields one by one (plan() has just written them so; a block copy's wider loads
+  // would stall on store-to-load forwarding).
+  const uint64_t t = plan_.t;
+  const DramCommand cmd = plan_.cmd;
+  const int queue = plan_.queue;
+  const uint32_t b = plan_.bank;
+  const DramLocation& loc = location(plan_);  // (its request stays queued until issue_column())
   plan_valid_ = false;
-  draining_ = p.draining;
-  const uint32_t b = p.bank;
-  switch (p.cmd) {
+  draining_ = plan_.draining;
+  if (queue < 0) refresh_idle_ = false;  // a refresh command: its rank's or bank's state changes
+  switch (cmd) {
     case DramCommand::RD:
     case DramCommand::WR:
-      issue_column(p.queue, b, p.index, p.t);
+      issue_column(queue, b, plan_.index, t);
       return;
-    case DramCommand::ACT: set_bank(b, p.loc.row, p.t); break;
+    case DramCommand::ACT: set_bank(b, loc.row, t); break;
     case DramCommand::PRE:
-      set_bank(b, kClosed, p.t);
-      if (p.queue < 0) refreshing_[refresh_ == kPerBank ? b : p.loc.rank] = 1;  // a refresh's PRE
+      set_bank(b, kClosed, t);
+      if (queue < 0) refreshing_[refresh_ == kPerBank ? b : loc.rank] = 1;  // a refresh's PRE
       break;
     case DramCommand::REF:
-      ++refs_[p.loc.rank];
-      ++refs_rank_[p.loc.rank];
-      refreshing_[p.loc.rank] = 0;
+      ++refs_[loc.rank];
+      ++refs_rank_[loc.rank];
+      ++refs_total_;
+      refreshing_[loc.rank] = 0;
       break;
     case DramCommand::REFPB:
       ++refs_[b];
-      ++refs_rank_[p.loc.rank];
+      ++refs_rank_[loc.rank];
+      ++refs_total_;
       refreshing_[b] = 0;
       break;
     default: break;
   }
-  checker_.issue(p.cmd, p.loc, p.t);
-  ++stats_.commands[int(p.cmd)];
-  if (observer_) observer_(p.t, p.cmd, p.loc);
+  checker_.issue(cmd, loc, t);
+  ++stats_.commands[int(cmd)];
+  if (observer_) observer_(t, cmd, DramLocation(loc));  // a copy: the observer may enqueue (and move slots)
 }
 
 void DramChannel::run_until(uint64_t until, const std::function<void(const DramRequest&)>& on_done) {
@@ -670,7 +746,7 @@ void DramChannel::run_until(uint64_t until, const std::function<void(const DramR
       execute();
   }
   if (until > now_) now_ = until;
-  settle_arrivals();
+  if (!queues_[0].future.empty() || !queues_[1].future.empty()) settle_arrivals();
   // Deliver completions. on_done may enqueue (arrival >= now()).
   while (inflight_head_ < inflight_.size() && inflight_[inflight_head_].done <= now_) {
     const DramRequest r = inflight_[inflight_head_++];
@@ -689,19 +765,6 @@ void DramChannel::run_until(uint64_t until, const std::function<void(const DramR
     inflight_head_ = 0;
   }
 }
-
-uint64_t DramChannel::next_event(uint64_t horizon) const {
-  if (!plan_valid_) plan(now_);
-  const bool idle = queues_[0].size == 0 && queues_[1].size == 0 && inflight_head_ == inflight_.size();
-  if (idle && plan_.t >= horizon) return UINT64_MAX;
-  uint64_t t = plan_.kind == Plan::kNothing ? UINT64_MAX : plan_.t + 1;  // run_until(t + 1) issues at t
-  if (inflight_head_ < inflight_.size()) t = std::min(t, inflight_[inflight_head_].done);
-  return t == UINT64_MAX ? t : std::max(t, now_ + 1);
-}
-
-uint64_t DramChannel::now() const { return now_; }
-
-size_t DramChannel::pending() const { return queues_[0].size + queues_[1].size + (inflight_.size() - inflight_head_); }
 
 void DramChannel::observe_commands(std::function<void(uint64_t, DramCommand, const DramLocation&)> f) {
   observer_ = std::move(f);

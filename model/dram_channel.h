@@ -65,7 +65,7 @@ class DramTimingChecker {
   /// Timing classes: RDA/WRA time as RD/WR (their precharge is recorded as a PRE).
   enum Class : uint8_t { kAct, kPre, kRd, kWr, kRef, kRefPb, kClasses };
   /// Where a constraint applies, relative to the previous command's location.
-  enum Scope : uint8_t { kBank, kGroup, kRank, kOtherRank, kChannel };
+  enum Scope : uint8_t { kBank, kGroup, kRank, kOtherRank, kChannel, kScopes };
   /// One row of the constraint table, filed under its previous command's class.
   struct Rule {
     Class next;
@@ -74,6 +74,12 @@ class DramTimingChecker {
   };
   /// The timing class of a command.
   static Class class_of(DramCommand c);
+  /// max(a, b) without a branch, for bounds (cycles or kNever: |a - b| < 2^63). Which is larger
+  /// is data-dependent, and a compiler may branch on std::max of a memory operand.
+  static int64_t max_select(int64_t a, int64_t b) {
+    const int64_t d = b - a;
+    return a + (d & -int64_t(d > 0));
+  }
   /// Adds (prev -> next, scope, delay), keeping the larger delay of duplicate rows.
   void add_rule(Class prev, Class next, Scope scope, int64_t delay);
   friend class DramChannel;  // plans with the per-rank floor below, once per decision
@@ -84,11 +90,19 @@ class DramTimingChecker {
   }
   /// The part of earliest_class() common to a rank: rank and channel bounds, tFAW, data bus.
   int64_t rank_floor(Class c, uint32_t rank, int64_t now) const;
-  /// earliest() from a rank floor: adds the bank and group bounds and the command bus.
-  int64_t from_floor(Class c, uint32_t group, uint32_t bank, int64_t floor) const {
-    const int64_t t = std::max(floor, std::max(bound_bank_[size_t(bank) * kClasses + c],
-                                               bound_group_[size_t(group) * kClasses + c]));
-    return t == last_command_ ? t + 1 : t;
+  /// rank_floor() of kAct, kPre and `column` (kRd or kWr) at once, into floor[class].
+  void rank_floors(uint32_t rank, int64_t now, Class column, int64_t* floor) const {
+    const int64_t* rank_bound = bound_rank_.data() + size_t(rank) * kClasses;
+    const int64_t faw = faw_[rank][faw_next_[rank]] + tfaw_;
+    floor[kAct] = std::max(std::max(std::max(now, rank_bound[kAct]), bound_channel_[kAct]), faw);
+    floor[kPre] = std::max(std::max(now, rank_bound[kPre]), bound_channel_[kPre]);
+    int64_t col = std::max(std::max(now, rank_bound[column]), bound_channel_[column]);
+    if (bus_end_ != kNever) {
+      const bool write = column == kWr;
+      const int64_t gap = (write != bus_write_ || rank != bus_rank_) ? trtrs_ : 0;
+      col = std::max(col, bus_end_ + gap - (write ? cwl_ : cl_));
+    }
+    floor[column] = col;
   }
   /// Applies the table rows of class `c` issued at `cycle`: raises the bounds of the scopes it reaches.
   void record(Class c, uint32_t rank, uint32_t group, uint32_t bank, int64_t cycle);
@@ -97,6 +111,7 @@ class DramTimingChecker {
   uint32_t ranks_, groups_per_rank_, banks_per_group_;
   int64_t cl_, cwl_, half_burst_, trtrs_, tfaw_;
   std::array<std::vector<Rule>, kClasses> rules_;  // by previous class
+  std::array<std::array<std::vector<Rule>, kScopes>, kClasses> scoped_rules_;  // rules_ by scope too
   // Earliest cycle each next class may issue, as far as the commands issued so far constrain it,
   // per scope instance: [instance * kClasses + next class]. A rank's bound includes the
   // constraints from other ranks.
@@ -151,9 +166,12 @@ class DramChannel {
   explicit DramChannel(const DramConfig& cfg);
 
   /// Room left in the read (write) queue.
-  bool can_accept(bool write) const;
+  bool can_accept(bool write) const { return queues_[write].size < queues_[write].depth; }
   /// Free slots in the read (write) queue.
-  size_t room(bool write) const;
+  size_t room(bool write) const {
+    const Queue& q = queues_[write];
+    return q.size < q.depth ? q.depth - q.size : 0;
+  }
   /// Queues `r` (r.arrival >= now(); callers check can_accept first). A request enqueued into a
   /// full queue is still accepted (the queue over-commits); can_accept() stays false until the
   /// queue is below its depth again.
@@ -165,11 +183,18 @@ class DramChannel {
   /// falls due or a request completes; UINT64_MAX when nothing is queued or in flight and no
   /// refresh is owed before `horizon`. (A command that may issue at cycle t is reported as t + 1,
   /// the first `until` for which run_until() issues it.)
-  uint64_t next_event(uint64_t horizon = UINT64_MAX) const;
+  uint64_t next_event(uint64_t horizon = UINT64_MAX) const {
+    if (!plan_valid_) plan(now_);
+    const bool idle = queues_[0].size == 0 && queues_[1].size == 0 && inflight_head_ == inflight_.size();
+    if (idle && plan_.t >= horizon) return UINT64_MAX;
+    uint64_t t = plan_.kind == Plan::kNothing ? UINT64_MAX : plan_.t + 1;  // run_until(t + 1) issues at t
+    if (inflight_head_ < inflight_.size()) t = std::min(t, inflight_[inflight_head_].done);
+    return t == UINT64_MAX ? t : std::max(t, now_ + 1);
+  }
   /// The cycle the channel has advanced to.
-  uint64_t now() const;
+  uint64_t now() const { return now_; }
   /// Requests queued (not yet completed).
-  size_t pending() const;
+  size_t pending() const { return queues_[0].size + queues_[1].size + (inflight_.size() - inflight_head_); }
   /// Calls `f(cycle, cmd, loc)` for every command issued (tests, VCD).
   void observe_commands(std::function<void(uint64_t, DramCommand, const DramLocation&)> f);
   /// The counters so far (queue occupancy integrated up to now()).
@@ -196,10 +221,12 @@ class DramChannel {
   /// command FR-FCFS takes from the bank once they have arrived (at most one per bank).
   struct Head {
     uint64_t arrival = UINT64_MAX, seq = 0;          // oldest (arrival UINT64_MAX: none)
-    uint64_t hit_arrival = UINT64_MAX, hit_seq = 0;  // oldest hit (hit_arrival UINT64_MAX: none)
+    uint64_t ready = UINT64_MAX;                     // when the oldest and the oldest hit (if any) have
+                                                     // arrived: `want` applies from then on
     uint32_t row = 0, bypassed = 0;                  // the oldest's row and bypass count
     uint32_t hit = 0;                                // the oldest hit's index in the bank's list
     Want want = kWantNothing;                        // the bank's candidate command
+    uint8_t cls = 0;                                 // its DramTimingChecker::Class
     uint8_t priority = 2;                            // 1 for a hit's column command
     uint32_t index = 0;                              // its request's index in the list
     uint64_t want_arrival = 0, want_seq = 0;         // its request's age
@@ -210,6 +237,7 @@ class DramChannel {
     std::vector<uint32_t> free;                     // unused slots
     std::vector<uint32_t> lists;                    // [bank * depth + i]: slots, oldest first
     std::vector<uint32_t> len;                      // [bank]: list length
+    mutable std::vector<uint32_t> examined;         // [bank]: a list prefix known to be examined
     std::vector<Head> head;                         // [bank]
     std::vector<uint64_t> future;                   // arrivals later than now(), ascending
     size_t size = 0, depth = 0;                     // queued; room (can_accept)
@@ -227,7 +255,6 @@ class DramChannel {
     int queue = -1;                                 // 0 reads, 1 writes, -1 refresh
     uint32_t bank = 0;                              // flat bank (refresh: the bank, or the rank's first)
     uint32_t index = 0;                             // index in the bank's list
-    DramLocation loc;                               // filled in by resolve()
     bool draining = false;                          // the read/write mode the plan was made in;
                                                     // committed to draining_ only when it issues
   };
@@ -238,8 +265,14 @@ class DramChannel {
   /// Offers a command to the plan being built if it wins (earlier, then priority, then age).
   static void offer(Plan& best, uint64_t t, uint8_t priority, uint64_t arrival, uint64_t seq, DramCommand cmd,
                     int queue, uint32_t bank, uint32_t index);
-  /// Fills in the location of a planned command.
-  void resolve(Plan& p) const;
+  /// The location of a planned command (its request's, or a refresh's bank).
+  const DramLocation& location(const Plan& p) const;
+  /// The command FR-FCFS takes from bank b's head `h` at `cur` (its want, or PRE while its oldest
+  /// hit has not arrived); kWantNothing if nothing has arrived or a refresh blocks the bank.
+  Want head_want(const Head& h, uint32_t b, uint64_t cur) const;
+  /// Offers to `best` the FR-FCFS choice among queue qi's bank heads at `cur`: the earliest
+  /// command, then a hit's column command, then the oldest request.
+  void offer_heads(int qi, uint64_t cur, Plan& best) const;
   /// Adds refresh commands to `best` and marks blocked banks; returns the next refresh due > cur.
   uint64_t plan_refresh(uint64_t cur, Plan& best) const;
   /// Brings the refresh due counters up to cycle `cur`.
@@ -266,7 +299,7 @@ class DramChannel {
 
   DramConfig cfg_;
   DramTimingChecker checker_;
-  uint32_t ranks_, banks_per_rank_, banks_;
+  uint32_t ranks_, groups_per_rank_, banks_per_group_, banks_per_rank_, banks_;
   uint64_t half_burst_;
   bool closed_page_;
   RefreshMode refresh_;
@@ -278,6 +311,7 @@ class DramChannel {
   std::vector<uint32_t> queued_bank_, queued_rank_; // queued requests per bank / rank (both queues)
   std::vector<uint64_t> refs_;                      // refreshes issued per rank / per bank
   std::vector<uint64_t> refs_rank_;                 // refreshes issued per rank (per_bank: total)
+  uint64_t refs_total_ = 0;                         // sum of refs_rank_
   std::vector<uint8_t> refreshing_;                 // per rank (per_bank: per bank): a refresh began
                                                     // (its PRE issued) and finishes before new ACTs
   std::vector<DramRequest> inflight_;               // issued, by done; consumed from inflight_head_
@@ -292,11 +326,16 @@ class DramChannel {
   mutable uint32_t max_owed_ = 0;
   mutable DramChannelStats stats_;
   mutable std::vector<uint64_t> dues_, due_next_;   // per rank: refreshes due so far, next due cycle
+  mutable uint64_t dues_total_ = 0;                 // sum of dues_ (== refs_total_: none owed)
+  mutable uint64_t due_min_ = 0;                    // min of due_next_: count_dues() has nothing before it
+  mutable bool refresh_idle_ = false;               // plan_refresh() found every owed refresh postponed,
+                                                    // and nothing that could end that has happened since
   mutable std::vector<uint64_t> bank_dues_;         // per_bank: REFPBs due per bank
   mutable uint32_t epoch_ = 0;                      // stamps block_ for the plan being built
   mutable bool any_block_ = false;                  // the plan being built blocks some bank
   mutable std::vector<uint32_t> block_stamp_;
   mutable std::vector<uint8_t> block_;              // 1: refresh owed (no ACT/PRE), 2: forced (no column)
+  mutable std::vector<uint64_t> bank_t_;            // offer_heads(): each bank's earliest-issue cycle
 };
 
 }  // namespace tpu

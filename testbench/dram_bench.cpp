@@ -459,19 +459,29 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
         --in_flight;
       }
     });
+  // The front request's bursts [first, last] and how many each channel takes, worked out once
+  // per request (need_of): while the controller is full it is retried at every event. `need` is
+  // all zero between requests.
   std::vector<uint32_t> need(cfg.channels, 0);
+  size_t need_of = SIZE_MAX;
+  uint64_t first = 0, last = 0;
   // Admits request i at `now` if every channel it touches has room (as DramController::try_accept).
   auto admit = [&](size_t i, uint64_t now) {
     const BenchRequest& q = trace.requests[i];
-    const uint64_t first = q.address / bb, last = (q.address + kRequestBytes - 1) / bb;
-    std::fill(need.begin(), need.end(), 0);
-    for (uint64_t b = first; b <= last; ++b) ++need[map.channel(b * bb)];
+    if (need_of != i) {
+      first = q.address / bb;
+      last = (q.address + kRequestBytes - 1) / bb;
+      for (uint64_t b = first; b <= last; ++b) ++need[map.channel(b * bb)];
+      need_of = i;
+    }
     for (uint32_t c = 0; c < cfg.channels; ++c)
       if (need[c] > ch[c].room(q.write)) return false;
     remaining[i] = uint32_t(last - first + 1);
     accept[i] = now;
     for (uint64_t b = first; b <= last; ++b) {
-      DramChannel& dc = ch[map.channel(b * bb)];
+      const uint32_t c = map.channel(b * bb);
+      need[c] = 0;
+      DramChannel& dc = ch[c];
       DramRequest r;
       r.id = i;
       r.write = q.write;
@@ -479,6 +489,7 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
       r.arrival = std::max(now, dc.now());
       dc.enqueue(r);
     }
+    need_of = SIZE_MAX;
     return true;
   };
 
