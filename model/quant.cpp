@@ -3,6 +3,8 @@
 // allocation and of data-dependent branches other than the per-instruction function switch.
 #include "quant.h"
 
+#include "vector_clones.h"
+
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -79,17 +81,9 @@ int8_t activate(int32_t acc, int32_t bias, const RequantParams& p, ActivationFun
   }
 }
 
-// activate_row is the activation unit's inner loop (14% of a ResNet-50 run). Its 64-bit
-// multiply, shift and clamps vectorize well only with AVX-512 (vpmullq, vpsraq) or partly with
-// AVX2, which the x86-64 baseline build cannot assume: on x86-64 with GCC it is compiled for
-// x86-64-v4, v3 and the baseline, and the loader picks the best the CPU has (an ifunc). Integer
-// arithmetic: every clone gives the same bits. (ResNet-50 sc_start phase 0.255 -> 0.213 s.)
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define TPU_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TPU_VECTOR_CLONES
-#endif
-
+// activate_row is the activation unit's inner loop (14% of a ResNet-50 run); its 64-bit
+// multiply, shift and clamps vectorize with AVX-512 (vpmullq, vpsraq) or partly with AVX2
+// (ResNet-50 sc_start phase 0.255 -> 0.213 s).
 TPU_VECTOR_CLONES
 void activate_row(const int32_t* acc, const int32_t* bias, uint64_t n, const RequantParams& p, ActivationFunction fn,
                   int8_t* out) {
