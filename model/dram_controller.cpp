@@ -11,15 +11,12 @@ constexpr int kNoCommand = 0xff;
 
 DramController::DramController(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window)
     : DramModel(name, cfg, window), map_(cfg), tck_(cfg.tck_seconds(), sc_core::SC_SEC),
-      peq_(this, &DramController::peq_callback), command_trace_(cfg.channels), depth_trace_(cfg.channels) {
+      peq_(this, &DramController::peq_callback) {
   channels_.reserve(cfg.channels);
   for (uint32_t c = 0; c < cfg.channels; ++c) channels_.emplace_back(cfg);
   SC_HAS_PROCESS(DramController);
   SC_METHOD(advance);
   sensitive << wake_;
-  dont_initialize();
-  SC_METHOD(replay_trace);
-  sensitive << trace_wake_;
   dont_initialize();
 }
 
@@ -60,7 +57,7 @@ void DramController::enqueue_bursts(uint64_t txn, const tlm::tlm_generic_payload
     r.loc = map_.locate(b * bb);
     r.arrival = std::max(arrival, ch.now());
     ch.enqueue(r);
-    if (vcd_) depth_trace_[c].push(r.arrival, int(ch.pending()));
+    if (vcd_) trace_at(depth_var_[c], int(ch.pending()), r.arrival);
   }
 }
 
@@ -79,7 +76,6 @@ void DramController::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::
   }
   delay = tck_ * double(txns_[txn].last_done) - sc_core::sc_time_stamp();
   txns_.erase(txn);
-  if (vcd_) trace_wake_.notify(sc_core::SC_ZERO_TIME);
 }
 
 tlm::tlm_sync_enum DramController::nb_transport_fw(int id, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
@@ -169,37 +165,18 @@ void DramController::advance() {
   for (const auto& ch : channels_)
     if (ch.pending()) next = std::min(next, std::max(ch.next_event(), now + 1));
   if (next != UINT64_MAX) wake_.notify(tck_ * double(next) - sc_core::sc_time_stamp());
-  if (vcd_) trace_wake_.notify(sc_core::SC_ZERO_TIME);
-}
-
-void DramController::replay_trace() {
-  const uint64_t now = cycle_of(sc_core::sc_time_stamp(), false);
-  uint64_t next = UINT64_MAX;
-  for (uint32_t c = 0; c < channels_.size(); ++c) {
-    for (TraceQueue* q : {&command_trace_[c], &depth_trace_[c]}) {
-      const std::vector<TraceEvent>& e = q->events;
-      while (q->head < e.size() && e[q->head].cycle <= now) vcd_->set(q->var, uint64_t(e[q->head++].value));
-      if (q->head < e.size()) {
-        next = std::min(next, e[q->head].cycle);
-      } else {
-        q->events.clear();
-        q->head = 0;
-      }
-    }
-  }
-  if (next != UINT64_MAX) trace_wake_.notify(tck_ * double(next) - sc_core::sc_time_stamp());
 }
 
 void DramController::trace(VcdWriter& vcd, const std::string& prefix) {
   vcd_ = &vcd;
   for (uint32_t c = 0; c < channels_.size(); ++c) {
     const std::string ch = prefix + ".channel" + std::to_string(c);
-    command_trace_[c].var = vcd.declare(ch + ".command", 32, kNoCommand);
-    depth_trace_[c].var = vcd.declare(ch + ".queued", 32, 0);
+    command_var_.push_back(vcd.declare(ch + ".command", 32, kNoCommand));
+    depth_var_.push_back(vcd.declare(ch + ".queued", 32, 0));
     channels_[c].observe_commands([this, c](uint64_t cycle, DramCommand cmd, const DramLocation&) {
-      command_trace_[c].push(cycle, int(cmd));           // a one-tCK pulse per command,
-      command_trace_[c].push(cycle + 1, kNoCommand);     // so repeats stay visible
-      depth_trace_[c].push(cycle, int(channels_[c].pending()));
+      trace_at(command_var_[c], int(cmd), cycle);            // a one-tCK pulse per command,
+      trace_at(command_var_[c], kNoCommand, cycle + 1);      // so repeats stay visible
+      trace_at(depth_var_[c], int(channels_[c].pending()), cycle);
     });
   }
 }

@@ -50,18 +50,6 @@ class DramController : public DramModel {
     uint32_t remaining = 0;    // bursts not yet done
     uint64_t last_done = 0;    // latest done cycle
   };
-  struct TraceEvent {          // a value a traced signal takes at a cycle
-    uint64_t cycle;
-    int value;
-  };
-  /// One traced signal's values not yet replayed, in cycle order (consumed from `head`).
-  struct TraceQueue {
-    std::vector<TraceEvent> events;
-    size_t head = 0;
-    VcdWriter::Var var = 0;
-    void push(uint64_t cycle, int value) { events.push_back({cycle, value}); }
-  };
-
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
   tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay) override;
@@ -69,7 +57,6 @@ class DramController : public DramModel {
   bool try_accept(tlm::tlm_generic_payload& trans, int socket_id);
   void advance();
   void send_responses(int socket_id);
-  void replay_trace();
   /// Splits a request into bursts and queues them in their channels at cycle `arrival`
   /// (channels are advanced to it first; full queues are drained by running ahead, LT only).
   void enqueue_bursts(uint64_t txn, const tlm::tlm_generic_payload& trans, uint64_t arrival, bool run_ahead);
@@ -86,9 +73,11 @@ class DramController : public DramModel {
   std::map<int, std::deque<tlm::tlm_generic_payload*>> responses_;  // per initiator, ready
   std::map<int, bool> response_busy_;                               // BEGIN_RESP awaiting END_RESP
   std::map<const tlm::tlm_generic_payload*, int> socket_of_;        // initiator of each open request
-  sc_core::sc_event wake_, trace_wake_;
+  sc_core::sc_event wake_;
   VcdWriter* vcd_ = nullptr;                                           // tracing if set
-  std::vector<TraceQueue> command_trace_, depth_trace_;                // per channel
+  std::vector<VcdWriter::Var> command_var_, depth_var_;                // per channel
+  /// Records a traced value at DRAM cycle `cycle` (VcdWriter::set_at: the channels run ahead).
+  void trace_at(VcdWriter::Var var, int value, uint64_t cycle) { vcd_->set_at(var, uint64_t(value), (tck_ * double(cycle)).value()); }
 };
 
 }  // namespace tpu

@@ -49,6 +49,13 @@ class VcdWriter {
   /// Sets `var` to `value` at the current simulation time (the last set in a time step wins).
   /// A variable wider than 64 bits gets `value` zero-extended.
   void set(Var var, uint64_t value);
+  /// Records that `var` takes `value` at simulated time `at`, for a model that works ahead of
+  /// simulated time (the DRAM channels issue commands at future cycles) without a SystemC event
+  /// per change. `at` (resolution units, as sc_time::value()) is clamped to the variable's
+  /// previous set_at() time and to the time step being collected, so a variable's changes stay in
+  /// order; they are written in their time steps as simulated time passes (and at commit(), where
+  /// the end time is at least the last of them). Variables set this way should not also be set().
+  void set_at(Var var, uint64_t value, uint64_t at);
   /// Sets `var` from binary digits, most significant first (a variable wider than 64 bits; `bits`
   /// holds exactly its width digits, as sc_bv::to_string() gives).
   void set_bits(Var var, const std::string& bits);
@@ -86,8 +93,13 @@ class VcdWriter {
   void follow(const sc_core::sc_event& e, const std::string& name, std::function<void()> f);
   /// The initial value of a wide variable, during elaboration.
   void set_initial_bits(Var var, const std::string& bits);
-  /// Marks `var` changed in the current time step (flushing the previous step first).
+  /// Marks `var` changed in the current time step (flushing the previous steps first).
   void touch(Var var);
+  /// Makes `now` the time step being collected: writes the pending step and, in time order, the
+  /// steps of set_at() changes before `now` (changes at `now` join the new step).
+  void advance_to(uint64_t now);
+  /// Marks `var` changed in the pending step.
+  void mark(Var var);
   /// Writes the pending time step (the header and initial values first, if not written yet).
   void flush_step();
   /// Appends the declarations (scopes sorted by path).
@@ -98,6 +110,10 @@ class VcdWriter {
   void write_time(uint64_t t);
   /// Hands the buffer to the file when it holds 1 MiB (or always, if `force`).
   void drain(bool force);
+  /// Where to write up to `n` more bytes (the caller adds what it wrote to used_).
+  char* room(size_t n);
+  /// Appends `text`.
+  void append(const std::string& text);
 
   std::string path_, partial_;
   std::FILE* file_ = nullptr;
@@ -110,9 +126,21 @@ class VcdWriter {
   std::vector<uint8_t> dirty_;              // set() in the pending step
   std::vector<Var> dirty_list_;
   uint64_t pending_time_ = 0;               // time step being collected (resolution units)
+  struct Scheduled {                        // a set_at() change
+    uint64_t at, value;
+  };
+  struct Queue {                            // one variable's set_at() changes, in time order
+    std::vector<Scheduled> changes;
+    size_t head = 0;                        // first not yet applied
+    uint64_t last = 0;                      // time of the last change queued
+  };
+  std::vector<Queue> scheduled_;            // by variable (empty for set() variables)
+  std::vector<Var> scheduled_vars_;         // variables with set_at() changes, declaration order
+  size_t scheduled_pending_ = 0;            // changes queued and not applied
   uint64_t last_stamp_ = 0;                 // last "#t" written
   uint64_t changes_written_ = 0;
-  std::string buffer_;                      // output not yet handed to the file
+  std::vector<char> out_;                   // output not yet handed to the file: out_[0, used_)
+  size_t used_ = 0;
 };
 
 /// A value of integral type T that, once traced into a VcdWriter, reports its changes to it.

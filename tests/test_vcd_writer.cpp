@@ -9,6 +9,7 @@
 #include <bitset>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -161,6 +162,85 @@ TEST_F(VcdWriterTest, WritesOnlyChanges) {
   const Wave expected = {{0, "0"}, {uint64_t(sc_core::sc_time(1, sc_core::SC_NS).value()), "111"}};
   EXPECT_EQ(p.waves.at("t.v"), expected);
   EXPECT_EQ(p.stamps.size(), 3u);  // #0, #1 ns, the end (100 ns)
+}
+
+// set_at(): changes recorded ahead of simulated time (as the DRAM channels do) land in their own
+// time steps, between and together with set() changes; a variable's changes stay in order (an
+// earlier time is moved to its previous one), and the file ends at the last change.
+TEST_F(VcdWriterTest, SetAtChangesLandInTheirTimeSteps) {
+  const std::string path = (dir_ / "ahead.vcd").string();
+  const auto ns = [](double t) { return uint64_t(sc_core::sc_time(t, sc_core::SC_NS).value()); };
+  struct Ahead : sc_core::sc_module {
+    VcdWriter& w;
+    VcdWriter::Var a, b, c;
+    std::function<uint64_t(double)> ns;
+    SC_HAS_PROCESS(Ahead);
+    Ahead(sc_core::sc_module_name n, VcdWriter& vcd, std::function<uint64_t(double)> to_ns)
+        : sc_module(n), w(vcd), a(vcd.declare("ahead.a", 8)), b(vcd.declare("ahead.b", 8)),
+          c(vcd.declare("ahead.c", 8)), ns(std::move(to_ns)) {
+      SC_THREAD(run);
+    }
+    void run() {
+      w.set_at(a, 1, ns(5));
+      w.set_at(a, 2, ns(10));
+      w.set_at(a, 3, ns(10));  // the same step: the last one counts
+      w.set_at(a, 4, ns(3));   // before its previous change: moved to 10 ns
+      w.set_at(a, 9, ns(12));
+      w.set_at(a, 9, ns(13));  // no change
+      wait(5, sc_core::SC_NS);
+      w.set(b, 7);             // the same step as a's first change
+      wait(2, sc_core::SC_NS);
+      w.set(b, 8);             // between a's changes
+      w.set_at(c, 5, ns(1));   // in the past: joins the current step (7 ns)
+      w.set_at(a, 6, ns(11));  // before a's last change (13 ns): moved there
+    }
+  };
+  VcdWriter w(path);
+  Ahead m("ahead", w, ns);
+  sc_core::sc_start();
+  EXPECT_EQ(sc_core::sc_time_stamp().value(), ns(7));  // set_at() keeps no event alive
+  w.commit();
+  const ParsedVcd p = parse_vcd(path);
+  EXPECT_EQ(p.waves.at("ahead.a"), (Wave{{0, "0"}, {ns(5), "1"}, {ns(10), "100"}, {ns(12), "1001"}, {ns(13), "110"}}));
+  EXPECT_EQ(p.waves.at("ahead.b"), (Wave{{0, "0"}, {ns(5), "111"}, {ns(7), "1000"}}));
+  EXPECT_EQ(p.waves.at("ahead.c"), (Wave{{0, "0"}, {ns(7), "101"}}));
+  EXPECT_EQ(p.stamps, (std::vector<uint64_t>{0, ns(5), ns(7), ns(10), ns(12), ns(13)}));
+}
+
+// Many changes recorded ahead (more than the writer queues before writing out what lies in the
+// past): every one is written, in order, at its time.
+TEST_F(VcdWriterTest, ManySetAtChangesAllWrittenInOrder) {
+  const std::string path = (dir_ / "many.vcd").string();
+  constexpr int kSteps = 100, kPerStep = 1000;  // 100,000 changes, more than the 65,536 batch
+  struct Producer : sc_core::sc_module {
+    VcdWriter& w;
+    VcdWriter::Var v;
+    SC_HAS_PROCESS(Producer);
+    Producer(sc_core::sc_module_name n, VcdWriter& vcd) : sc_module(n), w(vcd), v(vcd.declare("p.v", 32)) {
+      SC_THREAD(run);
+    }
+    void run() {
+      for (int k = 0; k < kSteps; ++k) {
+        const uint64_t now = sc_core::sc_time_stamp().value();
+        for (int j = 1; j <= kPerStep; ++j)
+          w.set_at(v, uint64_t(k) * kPerStep + uint64_t(j), now + uint64_t(j) * sc_core::sc_time(1, sc_core::SC_PS).value());
+        wait(1, sc_core::SC_NS);
+      }
+    }
+  };
+  VcdWriter w(path);
+  Producer m("producer", w);
+  sc_core::sc_start();
+  w.commit();
+  Wave expected = {{0, "0"}};
+  const uint64_t ps = uint64_t(sc_core::sc_time(1, sc_core::SC_PS).value()), ns = 1000 * ps;
+  for (int k = 0; k < kSteps; ++k)
+    for (int j = 1; j <= kPerStep; ++j)
+      expected.emplace_back(uint64_t(k) * ns + uint64_t(j) * ps,
+                            strip_zeros(std::bitset<32>(uint64_t(k) * kPerStep + uint64_t(j)).to_string()));
+  const ParsedVcd p = parse_vcd(path);
+  EXPECT_EQ(p.waves.at("p.v"), expected);
+  EXPECT_EQ(w.changes_written(), expected.size());
 }
 
 TEST_F(VcdWriterTest, FileIsCompleteOrAbsent) {
