@@ -15,21 +15,23 @@ namespace tpu {
 /// Writes a Value Change Dump (IEEE 1364-2005, Sec. 18) of integer variables, driven by the
 /// changes themselves: a module calls set() when a value changes, and the writer writes, once per
 /// simulation time step, the variables whose value at the end of the step differs from the value
-/// last written (the same file SystemC's sc_trace writer gives, without its scan of every traced
-/// variable at every time step: ~700 ns a step on the 2-core CI machine, which made VCD runs of
-/// DRAM-heavy workloads 3-4x slower than runs without).
+/// last written: the waveforms SystemC's sc_trace writer gives, without its scan of every traced
+/// variable at every time step (~700 ns a step on this project's 2-core machine, which made VCD
+/// runs of DRAM-heavy workloads 3-4x slower than runs without).
 ///
 /// Names are dotted paths ("tpu.sequencer.pc"); every component but the last is a
 /// `$scope module`. Values are unsigned bit vectors: up to 64 bits set from an integer (a signed
-/// value is written in two's complement, truncated to its width), wider ones (the pin-level MXU's
-/// row buses) from a string of '0'/'1' digits, most significant first. Time is SystemC's: the `$timescale` is the time
-/// resolution (1 fs in tpu-sim), time stamps are sc_time_stamp() in resolution units. The output
-/// is deterministic (no date) and complete or absent: it is written to `<path>.partial` and
-/// renamed to `path` by commit(); a writer destroyed without commit() removes the partial file.
+/// value is written in two's complement, truncated to its width), wider ones (the pin-level
+/// MXU's row buses) from a string of '0'/'1' digits, most significant first. Time is SystemC's:
+/// the `$timescale` is the time resolution (1 fs in tpu-sim), time stamps are sc_time_stamp() in
+/// resolution units. The output is deterministic (no date) and complete or absent: it is written
+/// to `<path>.partial` and renamed to `path` by commit(); a writer destroyed without commit()
+/// removes the partial file.
 ///
 /// Use: declare every variable during elaboration (declare(), trace(), Traced::trace()), then
-/// call set() from SystemC processes; the header and the initial values (`$dumpvars`, at time 0)
-/// are written when simulated time first advances.
+/// call set() (or set_at(), for a model that runs ahead of simulated time) from SystemC
+/// processes; the header and the initial values (`$dumpvars`, at time 0) are written when
+/// simulated time first advances.
 class VcdWriter {
  public:
   /// Handle of a declared variable.
