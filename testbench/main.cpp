@@ -87,21 +87,16 @@ int sc_main(int argc, char** argv) {
     auto since = [](std::chrono::steady_clock::time_point t) {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     };
-    if (tpu::is_network_manifest(workload_path)) {
-      const tpu::Network net = tpu::load_network(workload_path);
+    // The same steps for either kind of workload (tpu::Network or tpu::Workload).
+    auto run = [&](const auto& workload) {
       const double load = since(wall0);
-      r = tpu::run_simulation(cfg, net, opt);
+      r = tpu::run_simulation(cfg, workload, opt);
       r.wall.load = load;
-      name = net.name;
-      text = tpu::summary(cfg, net, r);
-    } else {
-      const tpu::Workload w = tpu::load_workload(workload_path);
-      const double load = since(wall0);
-      r = tpu::run_simulation(cfg, w, opt);
-      r.wall.load = load;
-      name = w.name;
-      text = tpu::summary(cfg, w, r);
-    }
+      name = workload.name;
+      text = tpu::summary(cfg, workload, r);
+    };
+    if (tpu::is_network_manifest(workload_path)) run(tpu::load_network(workload_path));
+    else run(tpu::load_workload(workload_path));
     const double wall = since(wall0);
     if (!program_path.empty()) {
       std::ofstream f(program_path);
