@@ -11,37 +11,19 @@
 #include <systemc>
 
 #include "isa.h"
+#include "test_util.h"
 
 namespace tpu {
 namespace {
 
 using Bytes = std::array<uint8_t, kInstructionBytes>;
 
-// Runs `f` and returns the message of the sc_report it raises ("<no error>" if none).
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const sc_core::sc_report& r) {
-    EXPECT_STREQ(r.get_msg_type(), "tpu/isa");
-    return r.get_msg();
-  }
-  return "<no error>";
-}
+using test::ContainsAll;
+using test::ErrorOf;
+using test::StartsWith;
 
-// Asserts that `msg` contains every string of `parts`.
-testing::AssertionResult mentions(const std::string& msg, std::initializer_list<const char*> parts) {
-  for (const char* p : parts)
-    if (msg.find(p) == std::string::npos)
-      return testing::AssertionFailure() << "message \"" << msg << "\" lacks \"" << p << "\"";
-  return testing::AssertionSuccess();
-}
-
-// Asserts that `msg` starts with `prefix`.
-testing::AssertionResult starts_with(const std::string& msg, const std::string& prefix) {
-  if (msg.compare(0, prefix.size(), prefix) == 0) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "message \"" << msg << "\" does not start with \"" << prefix
-                                     << "\"";
-}
+// Runs `f`, which must raise SC_REPORT_ERROR("tpu/isa"); returns the message.
+std::string isa_error(const std::function<void()>& f) { return ErrorOf("tpu/isa", f); }
 
 // encode() into a std::array.
 Bytes enc(const Instruction& in) {
@@ -52,17 +34,34 @@ Bytes enc(const Instruction& in) {
 
 // Error message of decoding `b`.
 std::string decode_error(const Bytes& b, const std::string& where = "instruction") {
-  return error_of([&] { decode(b.data(), where); });
+  return isa_error([&] { decode(b.data(), where); });
 }
 
 // Error message of encoding `in`.
 std::string encode_error(const Instruction& in) {
-  return error_of([&] { enc(in); });
+  return isa_error([&] { enc(in); });
 }
 
 // Error message of assembling `text` as "prog.s".
 std::string asm_error(const std::string& text) {
-  return error_of([&] { assemble(text, "prog.s"); });
+  return isa_error([&] { assemble(text, "prog.s"); });
+}
+
+// Assembling each text as "prog.s" fails with a message that contains every one of its parts.
+void expect_asm_errors(const std::vector<std::pair<std::string, std::vector<std::string>>>& cases) {
+  for (const auto& [text, parts] : cases) EXPECT_TRUE(ContainsAll(asm_error(text), parts)) << text;
+}
+
+// Encoding each instruction fails with a message that contains every one of its parts.
+void expect_encode_errors(const std::vector<std::pair<Instruction, std::vector<std::string>>>& cases) {
+  for (const auto& [in, parts] : cases) EXPECT_TRUE(ContainsAll(encode_error(in), parts));
+}
+
+// `in` after `edit(in)`.
+template <typename Edit>
+Instruction with(Instruction in, const Edit& edit) {
+  edit(in);
+  return in;
 }
 
 Instruction make(Opcode op) {
@@ -567,16 +566,16 @@ Bytes image(std::initializer_list<uint8_t> head) {
 TEST(IsaDecode, RejectsUnknownOpcode) {
   for (int op : {0x0C, 0x0D, 0x10, 0x80, 0xFF}) {
     const std::string msg = decode_error(image({static_cast<uint8_t>(op)}), "instruction 3");
-    EXPECT_TRUE(starts_with(msg, "instruction 3: "));
-    EXPECT_TRUE(mentions(msg, {"unknown opcode"}));
+    EXPECT_TRUE(StartsWith(msg, "instruction 3: "));
+    EXPECT_TRUE(ContainsAll(msg, {"unknown opcode"}));
   }
 }
 
 TEST(IsaDecode, MessageStartsWithWhere) {
   const std::string where = "instruction 17 (byte offset 204)";
   const std::string msg = decode_error(image({0x04, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0}), where);
-  EXPECT_TRUE(starts_with(msg, where + ": matrix_multiply: "));
-  EXPECT_TRUE(mentions(msg, {"'rows'"}));
+  EXPECT_TRUE(StartsWith(msg, where + ": matrix_multiply: "));
+  EXPECT_TRUE(ContainsAll(msg, {"'rows'"}));
 }
 
 TEST(IsaDecode, RejectsUnusedFlagBits) {
@@ -601,8 +600,8 @@ TEST(IsaDecode, RejectsUnusedFlagBits) {
   };
   for (const Case& c : cases) {
     const std::string msg = decode_error(c.b);
-    EXPECT_TRUE(starts_with(msg, "instruction: "));
-    EXPECT_TRUE(mentions(msg, {"flag bits", c.bits}));
+    EXPECT_TRUE(StartsWith(msg, "instruction: "));
+    EXPECT_TRUE(ContainsAll(msg, {"flag bits", c.bits}));
   }
 }
 
@@ -626,7 +625,7 @@ TEST(IsaDecode, RejectsNonzeroReservedBytes) {
       Bytes b = valid;
       b[i] = 0x20;
       const std::string msg = decode_error(b);
-      EXPECT_TRUE(mentions(msg, {"reserved byte", ("byte " + std::to_string(i) + " ").c_str()}))
+      EXPECT_TRUE(ContainsAll(msg, {"reserved byte", ("byte " + std::to_string(i) + " ").c_str()}))
           << "opcode " << int(b[0]);
     }
   }
@@ -668,30 +667,30 @@ TEST(IsaDecode, RejectsBadVectorOperation) {
   // flags bits 3-4 = 3 is not an operation (0 add, 1 multiply, 2 unary); bits 0-2 = fn.
   for (uint8_t flags : {0x18, 0x19, 0x1B}) {
     const std::string msg = decode_error(image({0x0B, flags, 0, 0, 0, 0, 0, 0, 1}));
-    EXPECT_TRUE(mentions(msg, {"vector", "'vec_op'", "3"})) << int(flags);
+    EXPECT_TRUE(ContainsAll(msg, {"vector", "'vec_op'", "3"})) << int(flags);
   }
   for (uint8_t fn = 4; fn < 8; ++fn)  // Vector functions are Activate's: 4..7 are illegal
-    EXPECT_TRUE(mentions(decode_error(image({0x0B, static_cast<uint8_t>(0x08 | fn), 0, 0, 0, 0, 0, 0, 1})),
+    EXPECT_TRUE(ContainsAll(decode_error(image({0x0B, static_cast<uint8_t>(0x08 | fn), 0, 0, 0, 0, 0, 0, 1})),
                          {"vector", "'function'", std::to_string(fn).c_str()}));
 }
 
 TEST(IsaDecode, RejectsZeroRowsAndTiles) {
   for (int op : {0x01, 0x02, 0x04, 0x05, 0x09, 0x0A, 0x0B})
-    EXPECT_TRUE(mentions(decode_error(image({static_cast<uint8_t>(op)})), {"'rows'", ">= 1"})) << op;
-  EXPECT_TRUE(mentions(decode_error(image({0x03, 0, 1, 2, 3, 4, 5, 6})), {"'tiles'", ">= 1"}));
+    EXPECT_TRUE(ContainsAll(decode_error(image({static_cast<uint8_t>(op)})), {"'rows'", ">= 1"})) << op;
+  EXPECT_TRUE(ContainsAll(decode_error(image({0x03, 0, 1, 2, 3, 4, 5, 6})), {"'tiles'", ">= 1"}));
 }
 
 TEST(IsaDecode, RejectsBadFunction) {
   for (uint8_t fn = 4; fn < 8; ++fn) {
     const std::string msg = decode_error(image({0x05, fn, 0, 0, 0, 0, 0, 1}));
-    EXPECT_TRUE(mentions(msg, {"activate", "'function'", std::to_string(fn).c_str()}));
+    EXPECT_TRUE(ContainsAll(msg, {"activate", "'function'", std::to_string(fn).c_str()}));
   }
-  EXPECT_TRUE(mentions(decode_error(image({0x05, 0x0C, 0, 0, 0, 0, 0, 1})), {"'function'"}));
+  EXPECT_TRUE(ContainsAll(decode_error(image({0x05, 0x0C, 0, 0, 0, 0, 0, 1})), {"'function'"}));
 }
 
 TEST(IsaDecode, RejectsBadRegister) {
   for (int reg : {21, 22, 0x80, 0xFF})
-    EXPECT_TRUE(mentions(decode_error(image({0x06, static_cast<uint8_t>(reg)})),
+    EXPECT_TRUE(ContainsAll(decode_error(image({0x06, static_cast<uint8_t>(reg)})),
                          {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..20"}))
         << reg;
   // Registers 4..20 exist (value 1 is legal for every one of them).
@@ -700,9 +699,9 @@ TEST(IsaDecode, RejectsBadRegister) {
 }
 
 TEST(IsaDecode, RejectsBadSyncMask) {
-  EXPECT_TRUE(mentions(decode_error(image({0x07, 0x00})), {"sync", "'unit_mask'", "empty"}));
+  EXPECT_TRUE(ContainsAll(decode_error(image({0x07, 0x00})), {"sync", "'unit_mask'", "empty"}));
   for (int m : {0x10, 0x1F, 0x80, 0xF0})
-    EXPECT_TRUE(mentions(decode_error(image({0x07, static_cast<uint8_t>(m)})), {"sync", "'unit_mask'", "bits"}));
+    EXPECT_TRUE(ContainsAll(decode_error(image({0x07, static_cast<uint8_t>(m)})), {"sync", "'unit_mask'", "bits"}));
 }
 
 TEST(IsaDecode, RejectsOutOfRangeRegisterValues) {
@@ -733,7 +732,7 @@ TEST(IsaDecode, RejectsOutOfRangeRegisterValues) {
       {image({0x06, 0x14, 0x00, 0x00, 0x01}), "65536"},              // host_row_bytes 0..65535
   };
   for (const Case& c : cases)
-    EXPECT_TRUE(mentions(decode_error(c.b), {"set_config", "'value'", c.shown, "out of range"}));
+    EXPECT_TRUE(ContainsAll(decode_error(c.b), {"set_config", "'value'", c.shown, "out of range"}));
   // The limits themselves decode.
   EXPECT_EQ(decode(image({0x06, 0x00, 0xFF, 0xFF, 0xFF, 0x7F}).data()).value, 0x7FFFFFFF);
   EXPECT_EQ(decode(image({0x06, 0x02, 0x80, 0xFF, 0xFF, 0xFF}).data()).value, -128);
@@ -751,15 +750,15 @@ TEST(IsaDecode, RejectsOutOfRangeRegisterValues) {
 
 TEST(IsaDecode, ProgramRejectsPartialInstruction) {
   for (std::size_t size : {1u, 11u, 13u, 23u, 25u}) {
-    const std::string msg = error_of([&] { decode_program(std::vector<uint8_t>(size, 0)); });
-    EXPECT_TRUE(mentions(msg, {"decode_program", std::to_string(size).c_str(), "multiple of 12"}));
+    const std::string msg = isa_error([&] { decode_program(std::vector<uint8_t>(size, 0)); });
+    EXPECT_TRUE(ContainsAll(msg, {"decode_program", std::to_string(size).c_str(), "multiple of 12"}));
   }
 }
 
 TEST(IsaDecode, ProgramNamesFailingInstruction) {
   std::vector<uint8_t> img = encode_program({make(Opcode::Nop), make(Opcode::Nop), make(Opcode::Halt)});
   img[24 + 5] = 1;
-  EXPECT_TRUE(starts_with(error_of([&] { decode_program(img); }),
+  EXPECT_TRUE(StartsWith(isa_error([&] { decode_program(img); }),
                           "instruction 2 (byte offset 24): halt: reserved byte 5"));
 }
 
@@ -767,80 +766,68 @@ TEST(IsaDecode, ProgramNamesFailingInstruction) {
 // Encoder rejections.
 
 TEST(IsaEncode, RejectsFieldsTooWide) {
-  Instruction in = matmul(1u << 24, 0, 1, false, false);
-  EXPECT_TRUE(mentions(encode_error(in), {"encode", "matrix_multiply", "'ub_row'", "24 bits"}));
-  in = matmul(0, 70000, 1, false, false);
-  EXPECT_EQ(encode_error(in), "encode: matrix_multiply: field 'acc_row' = 70000 does not fit in 16 bits");
-  in = host_io(Opcode::ReadHostMemory, 0, 0, 1u << 24);
-  EXPECT_TRUE(mentions(encode_error(in), {"read_host_memory", "'rows'", "24 bits"}));
-  in = host_io(Opcode::WriteHostMemory, 1u << 24, 0, 1);
-  EXPECT_TRUE(mentions(encode_error(in), {"write_host_memory", "'ub_row'"}));
-  in = read_weights(uint64_t{1} << 48, 1);
-  EXPECT_TRUE(mentions(encode_error(in), {"read_weights", "'dram_addr'", "48 bits"}));
-  in = activate(0, 1u << 16, 1, ActivationFunction::Identity, false);
-  EXPECT_TRUE(mentions(encode_error(in), {"activate", "'acc_row'"}));
-  // Convolve: rows u8, kernel position u8, out_row u16, acc_row u16, ub_row u24.
+  EXPECT_EQ(encode_error(matmul(0, 70000, 1, false, false)),
+            "encode: matrix_multiply: field 'acc_row' = 70000 does not fit in 16 bits");
   EXPECT_EQ(encode_error(convolve(0, 0, 0, 0, 0, 256, false, false)),
             "encode: convolve: field 'rows' = 256 does not fit in 8 bits");
-  EXPECT_TRUE(mentions(encode_error(convolve(0, 0, 256, 0, 0, 1, false, false)), {"convolve", "'kernel_row'", "8 bits"}));
-  EXPECT_TRUE(mentions(encode_error(convolve(0, 0, 0, 256, 0, 1, false, false)), {"convolve", "'kernel_col'", "8 bits"}));
-  EXPECT_TRUE(mentions(encode_error(convolve(0, 0, 0, 0, 65536, 1, false, false)), {"convolve", "'out_row'", "16 bits"}));
-  EXPECT_TRUE(mentions(encode_error(convolve(0, 65536, 0, 0, 0, 1, false, false)), {"convolve", "'acc_row'", "16 bits"}));
-  EXPECT_TRUE(mentions(encode_error(convolve(1u << 24, 0, 0, 0, 0, 1, false, false)), {"convolve", "'ub_row'", "24 bits"}));
-  // Pool: rows u16, out_row u16, src_row and ub_row u24.
   EXPECT_EQ(encode_error(pool(0, 0, 0, 65536, false)), "encode: pool: field 'rows' = 65536 does not fit in 16 bits");
-  EXPECT_TRUE(mentions(encode_error(pool(0, 0, 65536, 1, true)), {"pool", "'out_row'", "16 bits"}));
-  EXPECT_TRUE(mentions(encode_error(pool(0, 1u << 24, 0, 1, true)), {"pool", "'src_row'", "24 bits"}));
-  EXPECT_TRUE(mentions(encode_error(pool(1u << 24, 0, 0, 1, true)), {"pool", "'ub_row'", "24 bits"}));
-  // Vector: src_row and ub_row u24 (rows is u32: every value fits).
-  EXPECT_TRUE(mentions(encode_error(vector(0, 1u << 24, 1, VectorOp::Add, ActivationFunction::Identity)),
-                       {"vector", "'src_row'", "24 bits"}));
-  EXPECT_TRUE(mentions(encode_error(vector(1u << 24, 0, 1, VectorOp::Add, ActivationFunction::Identity)),
-                       {"vector", "'ub_row'", "24 bits"}));
+  expect_encode_errors({
+      {matmul(1u << 24, 0, 1, false, false), {"encode", "matrix_multiply", "'ub_row'", "24 bits"}},
+      {host_io(Opcode::ReadHostMemory, 0, 0, 1u << 24), {"read_host_memory", "'rows'", "24 bits"}},
+      {host_io(Opcode::WriteHostMemory, 1u << 24, 0, 1), {"write_host_memory", "'ub_row'"}},
+      {read_weights(uint64_t{1} << 48, 1), {"read_weights", "'dram_addr'", "48 bits"}},
+      {activate(0, 1u << 16, 1, ActivationFunction::Identity, false), {"activate", "'acc_row'"}},
+      // Convolve: rows u8 (above), kernel position u8, out_row u16, acc_row u16, ub_row u24.
+      {convolve(0, 0, 256, 0, 0, 1, false, false), {"convolve", "'kernel_row'", "8 bits"}},
+      {convolve(0, 0, 0, 256, 0, 1, false, false), {"convolve", "'kernel_col'", "8 bits"}},
+      {convolve(0, 0, 0, 0, 65536, 1, false, false), {"convolve", "'out_row'", "16 bits"}},
+      {convolve(0, 65536, 0, 0, 0, 1, false, false), {"convolve", "'acc_row'", "16 bits"}},
+      {convolve(1u << 24, 0, 0, 0, 0, 1, false, false), {"convolve", "'ub_row'", "24 bits"}},
+      // Pool: rows u16 (above), out_row u16, src_row and ub_row u24.
+      {pool(0, 0, 65536, 1, true), {"pool", "'out_row'", "16 bits"}},
+      {pool(0, 1u << 24, 0, 1, true), {"pool", "'src_row'", "24 bits"}},
+      {pool(1u << 24, 0, 0, 1, true), {"pool", "'ub_row'", "24 bits"}},
+      // Vector: src_row and ub_row u24 (rows is u32: every value fits).
+      {vector(0, 1u << 24, 1, VectorOp::Add, ActivationFunction::Identity), {"vector", "'src_row'", "24 bits"}},
+      {vector(1u << 24, 0, 1, VectorOp::Add, ActivationFunction::Identity), {"vector", "'ub_row'", "24 bits"}},
+  });
 }
 
 TEST(IsaEncode, RejectsIllegalValues) {
-  EXPECT_TRUE(mentions(encode_error(matmul(0, 0, 0, false, false)), {"'rows'", ">= 1"}));
-  EXPECT_TRUE(mentions(encode_error(host_io(Opcode::ReadHostMemory, 0, 0, 0)), {"'rows'"}));
-  EXPECT_TRUE(mentions(encode_error(read_weights(0, 0)), {"'tiles'", ">= 1"}));
-  EXPECT_TRUE(mentions(encode_error(sync(0)), {"'unit_mask'", "empty"}));
-  EXPECT_TRUE(mentions(encode_error(sync(0x10)), {"'unit_mask'", "0x10"}));
-  EXPECT_TRUE(mentions(encode_error(activate(0, 0, 1, static_cast<ActivationFunction>(4), false)),
-                       {"'function'"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(static_cast<ConfigRegister>(21), 0)),
-                       {"'reg'", "21", "not a config register (0..20)"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::ActMultiplier, -1)),
-                       {"'value'", "-1", "0..2147483647", "act_multiplier"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::ActShift, 63)), {"'value'", "0..62"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::ActZeroPoint, 128)),
-                       {"'value'", "-128..127"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::ActZeroPoint, -129)), {"'value'"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::ActBiasRow, 1 << 24)),
-                       {"'value'", "0..16777215"}));
-  EXPECT_TRUE(mentions(encode_error(make(static_cast<Opcode>(0x0C))), {"unknown opcode 0xc"}));
-  // The new opcodes.
-  EXPECT_TRUE(mentions(encode_error(convolve(0, 0, 0, 0, 0, 0, true, false)), {"convolve", "'rows'", ">= 1"}));
-  EXPECT_TRUE(mentions(encode_error(pool(0, 0, 0, 0, false)), {"pool", "'rows'", ">= 1"}));
-  EXPECT_TRUE(mentions(encode_error(vector(0, 0, 0, VectorOp::Unary, ActivationFunction::Identity)),
-                       {"vector", "'rows'", ">= 1"}));
-  EXPECT_TRUE(mentions(encode_error(vector(0, 0, 1, static_cast<VectorOp>(3), ActivationFunction::Identity)),
-                       {"vector", "'vec_op'", "3", "not a vector operation"}));
-  EXPECT_TRUE(mentions(encode_error(vector(0, 0, 1, VectorOp::Add, static_cast<ActivationFunction>(4))),
-                       {"vector", "'function'", "4"}));
-  // The new registers' ranges.
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::InputHeight, 0)),
-                       {"'value'", "= 0 ", "1..65535", "input_height"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::OutputWidth, 65536)), {"1..65535", "output_width"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::StrideH, 256)), {"'value'", "256", "1..255", "stride_h"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::PoolWidth, 0)), {"1..255", "pool_width"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::PadTop, -1)), {"0..255", "pad_top"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::PadLeft, 256)), {"0..255", "pad_left"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::VecSourceB, 1 << 24)), {"0..16777215", "vec_source_b"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::VecScaleA, -32769)),
-                       {"'value'", "-32769", "-32768..32767", "vec_scale_a"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::VecOffsetB, 32768)), {"-32768..32767", "vec_offset_b"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::Tag, -1)), {"'value'", "-1", "0..2147483647", "tag"}));
-  EXPECT_TRUE(mentions(encode_error(set_config(ConfigRegister::HostRowBytes, 65536)), {"0..65535", "host_row_bytes"}));
+  expect_encode_errors({
+      {matmul(0, 0, 0, false, false), {"'rows'", ">= 1"}},
+      {host_io(Opcode::ReadHostMemory, 0, 0, 0), {"'rows'"}},
+      {read_weights(0, 0), {"'tiles'", ">= 1"}},
+      {sync(0), {"'unit_mask'", "empty"}},
+      {sync(0x10), {"'unit_mask'", "0x10"}},
+      {activate(0, 0, 1, static_cast<ActivationFunction>(4), false), {"'function'"}},
+      {set_config(static_cast<ConfigRegister>(21), 0), {"'reg'", "21", "not a config register (0..20)"}},
+      {set_config(ConfigRegister::ActMultiplier, -1), {"'value'", "-1", "0..2147483647", "act_multiplier"}},
+      {set_config(ConfigRegister::ActShift, 63), {"'value'", "0..62"}},
+      {set_config(ConfigRegister::ActZeroPoint, 128), {"'value'", "-128..127"}},
+      {set_config(ConfigRegister::ActZeroPoint, -129), {"'value'"}},
+      {set_config(ConfigRegister::ActBiasRow, 1 << 24), {"'value'", "0..16777215"}},
+      {make(static_cast<Opcode>(0x0C)), {"unknown opcode 0xc"}},
+      // The new opcodes.
+      {convolve(0, 0, 0, 0, 0, 0, true, false), {"convolve", "'rows'", ">= 1"}},
+      {pool(0, 0, 0, 0, false), {"pool", "'rows'", ">= 1"}},
+      {vector(0, 0, 0, VectorOp::Unary, ActivationFunction::Identity), {"vector", "'rows'", ">= 1"}},
+      {vector(0, 0, 1, static_cast<VectorOp>(3), ActivationFunction::Identity),
+       {"vector", "'vec_op'", "3", "not a vector operation"}},
+      {vector(0, 0, 1, VectorOp::Add, static_cast<ActivationFunction>(4)), {"vector", "'function'", "4"}},
+      // The new registers' ranges.
+      {set_config(ConfigRegister::InputHeight, 0), {"'value'", "= 0 ", "1..65535", "input_height"}},
+      {set_config(ConfigRegister::OutputWidth, 65536), {"1..65535", "output_width"}},
+      {set_config(ConfigRegister::StrideH, 256), {"'value'", "256", "1..255", "stride_h"}},
+      {set_config(ConfigRegister::PoolWidth, 0), {"1..255", "pool_width"}},
+      {set_config(ConfigRegister::PadTop, -1), {"0..255", "pad_top"}},
+      {set_config(ConfigRegister::PadLeft, 256), {"0..255", "pad_left"}},
+      {set_config(ConfigRegister::VecSourceB, 1 << 24), {"0..16777215", "vec_source_b"}},
+      {set_config(ConfigRegister::VecScaleA, -32769), {"'value'", "-32769", "-32768..32767", "vec_scale_a"}},
+      {set_config(ConfigRegister::VecOffsetB, 32768), {"-32768..32767", "vec_offset_b"}},
+      {set_config(ConfigRegister::Tag, -1), {"'value'", "-1", "0..2147483647", "tag"}},
+      {set_config(ConfigRegister::HostRowBytes, 65536), {"0..65535", "host_row_bytes"}},
+  });
   // Their limits encode.
   for (const Instruction& ok :
        {set_config(ConfigRegister::InputHeight, 1), set_config(ConfigRegister::StrideH, 255),
@@ -848,97 +835,57 @@ TEST(IsaEncode, RejectsIllegalValues) {
         set_config(ConfigRegister::VecOffsetA, 32767), set_config(ConfigRegister::Tag, 0),
         set_config(ConfigRegister::HostRowBytes, 65535), convolve(0, 0, 0, 0, 0, 255, false, false),
         pool(0, 0, 0, 65535, false)})
-    EXPECT_EQ(encode_error(ok), "<no error>") << disassemble(ok);
+    EXPECT_NO_THROW(enc(ok)) << disassemble(ok);
 }
 
 TEST(IsaEncode, RejectsNonzeroUnusedFields) {
-  Instruction in = make(Opcode::Nop);
-  in.rows = 1;
-  EXPECT_TRUE(mentions(encode_error(in), {"nop", "'rows'", "not used"}));
-  in = matmul(0, 0, 1, false, false);
-  in.bias = true;
-  EXPECT_TRUE(mentions(encode_error(in), {"'bias'", "not used"}));
-  in = matmul(0, 0, 1, false, false);
-  in.function = ActivationFunction::Relu;
-  EXPECT_TRUE(mentions(encode_error(in), {"'function'", "not used"}));
-  in = activate(0, 0, 1, ActivationFunction::Relu, false);
-  in.accumulate = true;
-  EXPECT_TRUE(mentions(encode_error(in), {"'accumulate'"}));
-  in = activate(0, 0, 1, ActivationFunction::Relu, false);
-  in.switch_weights = true;
-  EXPECT_TRUE(mentions(encode_error(in), {"'switch_weights'"}));
-  in = host_io(Opcode::ReadHostMemory, 0, 0, 1);
-  in.acc_row = 5;
-  EXPECT_TRUE(mentions(encode_error(in), {"'acc_row'"}));
-  in = read_weights(0, 1);
-  in.host_addr = 5;
-  EXPECT_TRUE(mentions(encode_error(in), {"'host_addr'"}));
-  in = sync(1);
-  in.reg = ConfigRegister::ActShift;
-  EXPECT_TRUE(mentions(encode_error(in), {"'reg'"}));
-  in = set_config(ConfigRegister::ActShift, 1);
-  in.unit_mask = 1;
-  EXPECT_TRUE(mentions(encode_error(in), {"'unit_mask'"}));
-  in = make(Opcode::Halt);
-  in.value = 3;
-  EXPECT_TRUE(mentions(encode_error(in), {"'value'"}));
-  in = make(Opcode::Halt);
-  in.dram_addr = 3;
-  EXPECT_TRUE(mentions(encode_error(in), {"'dram_addr'"}));
-  in = make(Opcode::Halt);
-  in.tiles = 3;
-  EXPECT_TRUE(mentions(encode_error(in), {"'tiles'"}));
-  in = make(Opcode::Halt);
-  in.ub_row = 3;
-  EXPECT_TRUE(mentions(encode_error(in), {"'ub_row'"}));
-  // Fields of the new opcodes on the wrong opcode, and vice versa.
-  in = matmul(0, 0, 1, false, false);
-  in.kernel_row = 1;
-  EXPECT_TRUE(mentions(encode_error(in), {"matrix_multiply", "'kernel_row'", "not used"}));
-  in = matmul(0, 0, 1, false, false);
-  in.vec_op = VectorOp::Multiply;
-  EXPECT_TRUE(mentions(encode_error(in), {"matrix_multiply", "'vec_op'", "not used"}));
-  in = activate(0, 0, 1, ActivationFunction::Relu, false);
-  in.src_row = 2;
-  EXPECT_TRUE(mentions(encode_error(in), {"activate", "'src_row'", "not used"}));
-  in = convolve(0, 0, 0, 0, 0, 1, false, false);
-  in.average = true;
-  EXPECT_TRUE(mentions(encode_error(in), {"convolve", "'average'", "not used"}));
-  in = convolve(0, 0, 0, 0, 0, 1, false, false);
-  in.src_row = 4;
-  EXPECT_TRUE(mentions(encode_error(in), {"convolve", "'src_row'", "not used"}));
-  in = convolve(0, 0, 0, 0, 0, 1, false, false);
-  in.function = ActivationFunction::Relu;
-  EXPECT_TRUE(mentions(encode_error(in), {"convolve", "'function'", "not used"}));
-  in = pool(0, 0, 0, 1, false);
-  in.acc_row = 1;
-  EXPECT_TRUE(mentions(encode_error(in), {"pool", "'acc_row'", "not used"}));
-  in = pool(0, 0, 0, 1, false);
-  in.kernel_col = 1;
-  EXPECT_TRUE(mentions(encode_error(in), {"pool", "'kernel_col'", "not used"}));
-  in = pool(0, 0, 0, 1, false);
-  in.accumulate = true;
-  EXPECT_TRUE(mentions(encode_error(in), {"pool", "'accumulate'", "not used"}));
-  in = vector(0, 0, 1, VectorOp::Add, ActivationFunction::Identity);
-  in.out_row = 1;
-  EXPECT_TRUE(mentions(encode_error(in), {"vector", "'out_row'", "not used"}));
-  in = vector(0, 0, 1, VectorOp::Add, ActivationFunction::Identity);
-  in.bias = true;
-  EXPECT_TRUE(mentions(encode_error(in), {"vector", "'bias'", "not used"}));
-  in = vector(0, 0, 1, VectorOp::Add, ActivationFunction::Identity);
-  in.average = true;
-  EXPECT_TRUE(mentions(encode_error(in), {"vector", "'average'", "not used"}));
+  const Instruction mm = matmul(0, 0, 1, false, false), act = activate(0, 0, 1, ActivationFunction::Relu, false),
+                    conv = convolve(0, 0, 0, 0, 0, 1, false, false), pl = pool(0, 0, 0, 1, false),
+                    vec = vector(0, 0, 1, VectorOp::Add, ActivationFunction::Identity), halt = make(Opcode::Halt);
+  struct Case {
+    Instruction in;  // a valid instruction with one field it does not use set
+    std::vector<std::string> parts;
+  };
+  const Case cases[] = {
+      {with(make(Opcode::Nop), [](Instruction& i) { i.rows = 1; }), {"nop", "'rows'", "not used"}},
+      {with(mm, [](Instruction& i) { i.bias = true; }), {"'bias'", "not used"}},
+      {with(mm, [](Instruction& i) { i.function = ActivationFunction::Relu; }), {"'function'", "not used"}},
+      {with(act, [](Instruction& i) { i.accumulate = true; }), {"'accumulate'"}},
+      {with(act, [](Instruction& i) { i.switch_weights = true; }), {"'switch_weights'"}},
+      {with(host_io(Opcode::ReadHostMemory, 0, 0, 1), [](Instruction& i) { i.acc_row = 5; }), {"'acc_row'"}},
+      {with(read_weights(0, 1), [](Instruction& i) { i.host_addr = 5; }), {"'host_addr'"}},
+      {with(sync(1), [](Instruction& i) { i.reg = ConfigRegister::ActShift; }), {"'reg'"}},
+      {with(set_config(ConfigRegister::ActShift, 1), [](Instruction& i) { i.unit_mask = 1; }), {"'unit_mask'"}},
+      {with(halt, [](Instruction& i) { i.value = 3; }), {"'value'"}},
+      {with(halt, [](Instruction& i) { i.dram_addr = 3; }), {"'dram_addr'"}},
+      {with(halt, [](Instruction& i) { i.tiles = 3; }), {"'tiles'"}},
+      {with(halt, [](Instruction& i) { i.ub_row = 3; }), {"'ub_row'"}},
+      // Fields of the new opcodes on the wrong opcode, and vice versa.
+      {with(mm, [](Instruction& i) { i.kernel_row = 1; }), {"matrix_multiply", "'kernel_row'", "not used"}},
+      {with(mm, [](Instruction& i) { i.vec_op = VectorOp::Multiply; }), {"matrix_multiply", "'vec_op'", "not used"}},
+      {with(act, [](Instruction& i) { i.src_row = 2; }), {"activate", "'src_row'", "not used"}},
+      {with(conv, [](Instruction& i) { i.average = true; }), {"convolve", "'average'", "not used"}},
+      {with(conv, [](Instruction& i) { i.src_row = 4; }), {"convolve", "'src_row'", "not used"}},
+      {with(conv, [](Instruction& i) { i.function = ActivationFunction::Relu; }), {"convolve", "'function'", "not used"}},
+      {with(pl, [](Instruction& i) { i.acc_row = 1; }), {"pool", "'acc_row'", "not used"}},
+      {with(pl, [](Instruction& i) { i.kernel_col = 1; }), {"pool", "'kernel_col'", "not used"}},
+      {with(pl, [](Instruction& i) { i.accumulate = true; }), {"pool", "'accumulate'", "not used"}},
+      {with(vec, [](Instruction& i) { i.out_row = 1; }), {"vector", "'out_row'", "not used"}},
+      {with(vec, [](Instruction& i) { i.bias = true; }), {"vector", "'bias'", "not used"}},
+      {with(vec, [](Instruction& i) { i.average = true; }), {"vector", "'average'", "not used"}},
+  };
+  for (const Case& c : cases) EXPECT_TRUE(ContainsAll(encode_error(c.in), c.parts));
 }
 
 TEST(IsaEncode, ProgramNamesFailingInstruction) {
   const std::string msg =
-      error_of([] { encode_program({make(Opcode::Nop), read_weights(0, 0)}); });
-  EXPECT_TRUE(starts_with(msg, "encode_program: instruction 1: read_weights: "));
-  EXPECT_TRUE(mentions(msg, {"'tiles'"}));
+      isa_error([] { encode_program({make(Opcode::Nop), read_weights(0, 0)}); });
+  EXPECT_TRUE(StartsWith(msg, "encode_program: instruction 1: read_weights: "));
+  EXPECT_TRUE(ContainsAll(msg, {"'tiles'"}));
 }
 
 TEST(IsaEncode, DisassembleRejectsInvalid) {
-  EXPECT_TRUE(mentions(error_of([] { disassemble(sync(0)); }), {"disassemble", "'unit_mask'"}));
+  EXPECT_TRUE(ContainsAll(isa_error([] { disassemble(sync(0)); }), {"disassemble", "'unit_mask'"}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -952,105 +899,117 @@ TEST(IsaAssemble, ExampleMessageExactly) {
 }
 
 TEST(IsaAssemble, RejectsUnknownMnemonic) {
-  EXPECT_TRUE(mentions(asm_error("nop\nmatmul ub=0 acc=0 rows=1\n"), {"prog.s:2:", "'matmul'", "mnemonic"}));
-  EXPECT_TRUE(mentions(asm_error("ub=0\n"), {"prog.s:1:", "mnemonic"}));
+  expect_asm_errors({
+      {"nop\nmatmul ub=0 acc=0 rows=1\n", {"prog.s:2:", "'matmul'", "mnemonic"}},
+      {"ub=0\n", {"prog.s:1:", "mnemonic"}},
+  });
 }
 
 TEST(IsaAssemble, RejectsUnknownOperand) {
-  EXPECT_TRUE(mentions(asm_error("matrix_multiply ub=0 acc=0 rows=1 tiles=3"), {"prog.s:1:", "unknown operand 'tiles'"}));
-  EXPECT_TRUE(mentions(asm_error("\nmatrix_multiply ub=0 acc=0 rows=1 bias"), {"prog.s:2:", "unknown operand 'bias'"}));
-  EXPECT_TRUE(mentions(asm_error("halt now"), {"prog.s:1:", "halt", "unknown operand 'now'"}));  // trailing garbage
-  EXPECT_TRUE(mentions(asm_error("nop ="), {"prog.s:1:", "unknown operand"}));
-  EXPECT_TRUE(mentions(asm_error("read_weights dram=0 tiles=1 extra=5"), {"unknown operand 'extra'"}));
+  expect_asm_errors({
+      {"matrix_multiply ub=0 acc=0 rows=1 tiles=3", {"prog.s:1:", "unknown operand 'tiles'"}},
+      {"\nmatrix_multiply ub=0 acc=0 rows=1 bias", {"prog.s:2:", "unknown operand 'bias'"}},
+      {"halt now", {"prog.s:1:", "halt", "unknown operand 'now'"}},  // trailing garbage
+      {"nop =", {"prog.s:1:", "unknown operand"}},
+      {"read_weights dram=0 tiles=1 extra=5", {"unknown operand 'extra'"}},
+  });
 }
 
 TEST(IsaAssemble, RejectsMissingOperand) {
-  EXPECT_TRUE(mentions(asm_error("read_host_memory ub=0 rows=1"), {"prog.s:1:", "missing operand 'host'"}));
-  EXPECT_TRUE(mentions(asm_error("activate ub=0 acc=0 rows=1"), {"missing operand 'fn'"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_shift"), {"missing operand 'value'"}));
-  EXPECT_TRUE(mentions(asm_error("set_config value=1"), {"missing operand 'reg'"}));
-  EXPECT_TRUE(mentions(asm_error("sync"), {"missing operand 'units'"}));
-  EXPECT_TRUE(mentions(asm_error("read_weights dram=0"), {"missing operand 'tiles'"}));
-  EXPECT_TRUE(mentions(asm_error("read_weights dram=0 tiles"), {"operand 'tiles'", "needs a value"}));
-  EXPECT_TRUE(mentions(asm_error("read_weights dram=0 tiles="), {"operand 'tiles'", "needs a value"}));
-  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 ks=0 p0=0 rows=1"), {"missing operand 'kr'"}));
-  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 rows=1"), {"missing operand 'p0'"}));
-  EXPECT_TRUE(mentions(asm_error("pool ub=0 p0=0 rows=1"), {"pool", "missing operand 'src'"}));
-  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 fn=relu"), {"vector", "missing operand 'op'"}));
-  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 op=add"), {"vector", "missing operand 'fn'"}));
+  expect_asm_errors({
+      {"read_host_memory ub=0 rows=1", {"prog.s:1:", "missing operand 'host'"}},
+      {"activate ub=0 acc=0 rows=1", {"missing operand 'fn'"}},
+      {"set_config reg=act_shift", {"missing operand 'value'"}},
+      {"set_config value=1", {"missing operand 'reg'"}},
+      {"sync", {"missing operand 'units'"}},
+      {"read_weights dram=0", {"missing operand 'tiles'"}},
+      {"read_weights dram=0 tiles", {"operand 'tiles'", "needs a value"}},
+      {"read_weights dram=0 tiles=", {"operand 'tiles'", "needs a value"}},
+      {"convolve ub=0 acc=0 ks=0 p0=0 rows=1", {"missing operand 'kr'"}},
+      {"convolve ub=0 acc=0 kr=0 ks=0 rows=1", {"missing operand 'p0'"}},
+      {"pool ub=0 p0=0 rows=1", {"pool", "missing operand 'src'"}},
+      {"vector ub=0 src=0 rows=1 fn=relu", {"vector", "missing operand 'op'"}},
+      {"vector ub=0 src=0 rows=1 op=add", {"vector", "missing operand 'fn'"}},
+  });
 }
 
 TEST(IsaAssemble, RejectsDuplicateOperand) {
-  EXPECT_TRUE(mentions(asm_error("read_weights dram=0 tiles=1 DRAM=4"), {"prog.s:1:", "duplicate operand 'dram'"}));
-  EXPECT_TRUE(mentions(asm_error("matrix_multiply ub=0 acc=0 rows=1 switch switch"), {"duplicate operand 'switch'"}));
-  EXPECT_TRUE(mentions(asm_error("sync units=host,host"), {"'units'", "duplicate unit 'host'"}));
+  expect_asm_errors({
+      {"read_weights dram=0 tiles=1 DRAM=4", {"prog.s:1:", "duplicate operand 'dram'"}},
+      {"matrix_multiply ub=0 acc=0 rows=1 switch switch", {"duplicate operand 'switch'"}},
+      {"sync units=host,host", {"'units'", "duplicate unit 'host'"}},
+  });
 }
 
 TEST(IsaAssemble, RejectsBadNumbers) {
   for (const char* v : {"abc", "0x", "12x", "0xg", "1.5", "+4", "-5", "0b101", "--1"}) {
     const std::string msg = asm_error(std::string("nop\nread_weights dram=0 tiles=") + v);
-    EXPECT_TRUE(mentions(msg, {"prog.s:2:", "read_weights", "operand 'tiles'", "not a number"})) << v;
+    EXPECT_TRUE(ContainsAll(msg, {"prog.s:2:", "read_weights", "operand 'tiles'", "not a number"})) << v;
   }
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_zero_point value=-0x80"), {"'value'", "not a number"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_zero_point value=-"), {"'value'", "not a number"}));
-  // Negative values only for registers whose range is signed.
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_shift value=-1"), {"'value'", "act_shift", "negative"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=tag value=-1"), {"'value'", "tag", "negative"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=pad_top value=-1"), {"'value'", "pad_top", "negative"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=host_row_bytes value=-5"), {"host_row_bytes", "negative"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=vec_scale_a value=-0x10"), {"'value'", "not a number"}));
+  expect_asm_errors({
+      {"set_config reg=act_zero_point value=-0x80", {"'value'", "not a number"}},
+      {"set_config reg=act_zero_point value=-", {"'value'", "not a number"}},
+      // Negative values only for registers whose range is signed.
+      {"set_config reg=act_shift value=-1", {"'value'", "act_shift", "negative"}},
+      {"set_config reg=tag value=-1", {"'value'", "tag", "negative"}},
+      {"set_config reg=pad_top value=-1", {"'value'", "pad_top", "negative"}},
+      {"set_config reg=host_row_bytes value=-5", {"host_row_bytes", "negative"}},
+      {"set_config reg=vec_scale_a value=-0x10", {"'value'", "not a number"}},
+  });
   for (const char* reg : {"vec_scale_a", "vec_scale_b", "vec_offset_a", "vec_offset_b"}) {
     const std::vector<Instruction> p = assemble(std::string("set_config reg=") + reg + " value=-32768");
     ASSERT_EQ(p.size(), 1u) << reg;
     EXPECT_EQ(p[0].value, -32768) << reg;
   }
-  EXPECT_TRUE(mentions(asm_error("matrix_multiply ub=0 acc=0 rows=1 switch=1"), {"flag 'switch'", "no value"}));
+  EXPECT_TRUE(ContainsAll(asm_error("matrix_multiply ub=0 acc=0 rows=1 switch=1"), {"flag 'switch'", "no value"}));
 }
 
 TEST(IsaAssemble, RejectsValuesTooWide) {
-  EXPECT_TRUE(mentions(asm_error("read_host_memory ub=0x1000000 host=0 rows=1"), {"prog.s:1:", "operand 'ub'", "24 bits"}));
-  EXPECT_TRUE(mentions(asm_error("read_host_memory ub=0 host=0x100000000 rows=1"), {"operand 'host'", "32 bits"}));
-  EXPECT_TRUE(mentions(asm_error("read_host_memory ub=0 host=0 rows=16777216"), {"operand 'rows'", "24 bits"}));
-  EXPECT_TRUE(mentions(asm_error("matrix_multiply ub=0 acc=0 rows=4294967296"), {"operand 'rows'", "32 bits"}));
-  EXPECT_TRUE(mentions(asm_error("read_weights dram=0x1000000000000 tiles=1"), {"operand 'dram'", "48 bits"}));
-  EXPECT_TRUE(mentions(asm_error("read_weights dram=0 tiles=99999999999999999999999"), {"operand 'tiles'", "32 bits"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_zero_point value=128"), {"'value'", "-128..127"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_zero_point value=-129"), {"'value'", "-129"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_multiplier value=0x80000000"), {"'value'", "0..2147483647"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_shift value=63"), {"'value'", "0..62"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_bias_row value=16777216"), {"'value'", "0..16777215"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_bias_row value=99999999999999999999"), {"'value'", "out of range"}));
-  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 p0=0 rows=256"), {"convolve", "operand 'rows'", "8 bits"}));
-  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=256 ks=0 p0=0 rows=1"), {"operand 'kr'", "8 bits"}));
-  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 p0=65536 rows=1"), {"operand 'p0'", "16 bits"}));
-  EXPECT_TRUE(mentions(asm_error("pool ub=0 src=0 p0=0 rows=65536"), {"pool", "operand 'rows'", "16 bits"}));
-  EXPECT_TRUE(mentions(asm_error("pool ub=0 src=0x1000000 p0=0 rows=1"), {"operand 'src'", "24 bits"}));
-  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=4294967296 op=add fn=relu"), {"operand 'rows'", "32 bits"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=input_height value=0"), {"'value'", "1..65535", "input_height"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=stride_h value=256"), {"'value'", "256", "1..255", "stride_h"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=vec_scale_a value=-32769"),
-                       {"'value'", "-32769", "-32768..32767", "vec_scale_a"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=vec_offset_b value=32768"), {"'value'", "-32768..32767"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=tag value=0x80000000"), {"'value'", "0..2147483647", "tag"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=host_row_bytes value=65536"), {"'value'", "0..65535"}));
+  expect_asm_errors({
+      {"read_host_memory ub=0x1000000 host=0 rows=1", {"prog.s:1:", "operand 'ub'", "24 bits"}},
+      {"read_host_memory ub=0 host=0x100000000 rows=1", {"operand 'host'", "32 bits"}},
+      {"read_host_memory ub=0 host=0 rows=16777216", {"operand 'rows'", "24 bits"}},
+      {"matrix_multiply ub=0 acc=0 rows=4294967296", {"operand 'rows'", "32 bits"}},
+      {"read_weights dram=0x1000000000000 tiles=1", {"operand 'dram'", "48 bits"}},
+      {"read_weights dram=0 tiles=99999999999999999999999", {"operand 'tiles'", "32 bits"}},
+      {"set_config reg=act_zero_point value=128", {"'value'", "-128..127"}},
+      {"set_config reg=act_zero_point value=-129", {"'value'", "-129"}},
+      {"set_config reg=act_multiplier value=0x80000000", {"'value'", "0..2147483647"}},
+      {"set_config reg=act_shift value=63", {"'value'", "0..62"}},
+      {"set_config reg=act_bias_row value=16777216", {"'value'", "0..16777215"}},
+      {"set_config reg=act_bias_row value=99999999999999999999", {"'value'", "out of range"}},
+      {"convolve ub=0 acc=0 kr=0 ks=0 p0=0 rows=256", {"convolve", "operand 'rows'", "8 bits"}},
+      {"convolve ub=0 acc=0 kr=256 ks=0 p0=0 rows=1", {"operand 'kr'", "8 bits"}},
+      {"convolve ub=0 acc=0 kr=0 ks=0 p0=65536 rows=1", {"operand 'p0'", "16 bits"}},
+      {"pool ub=0 src=0 p0=0 rows=65536", {"pool", "operand 'rows'", "16 bits"}},
+      {"pool ub=0 src=0x1000000 p0=0 rows=1", {"operand 'src'", "24 bits"}},
+      {"vector ub=0 src=0 rows=4294967296 op=add fn=relu", {"operand 'rows'", "32 bits"}},
+      {"set_config reg=input_height value=0", {"'value'", "1..65535", "input_height"}},
+      {"set_config reg=stride_h value=256", {"'value'", "256", "1..255", "stride_h"}},
+      {"set_config reg=vec_scale_a value=-32769", {"'value'", "-32769", "-32768..32767", "vec_scale_a"}},
+      {"set_config reg=vec_offset_b value=32768", {"'value'", "-32768..32767"}},
+      {"set_config reg=tag value=0x80000000", {"'value'", "0..2147483647", "tag"}},
+      {"set_config reg=host_row_bytes value=65536", {"'value'", "0..65535"}},
+  });
 }
 
 TEST(IsaAssemble, RejectsIllegalValues) {
-  EXPECT_TRUE(mentions(asm_error("matrix_multiply ub=0 acc=0 rows=0"), {"prog.s:1:", "operand 'rows'", ">= 1"}));
-  EXPECT_TRUE(mentions(asm_error("read_weights dram=0 tiles=0"), {"operand 'tiles'", ">= 1"}));
-  EXPECT_TRUE(mentions(asm_error("activate ub=0 acc=0 rows=1 fn=gelu"), {"operand 'fn'", "'gelu'"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=act_scale value=1"), {"operand 'reg'", "'act_scale'"}));
-  EXPECT_TRUE(mentions(asm_error("sync units=host,dma"), {"'units'", "unknown unit 'dma'"}));
-  EXPECT_TRUE(mentions(asm_error("sync units=host,"), {"'units'", "unknown unit ''"}));
-  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 p0=0 rows=0"), {"prog.s:1:", "operand 'rows'", ">= 1"}));
-  EXPECT_TRUE(mentions(asm_error("pool ub=0 src=0 p0=0 rows=0 average"), {"pool", "operand 'rows'", ">= 1"}));
-  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 op=bogus fn=relu"),
-                       {"prog.s:1:", "vector", "operand 'op'", "'bogus'"}));
-  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 op=add fn=gelu"), {"operand 'fn'", "'gelu'"}));
-  EXPECT_TRUE(mentions(asm_error("pool ub=0 src=0 p0=0 rows=1 accumulate"), {"unknown operand 'accumulate'"}));
-  EXPECT_TRUE(mentions(asm_error("convolve ub=0 acc=0 kr=0 ks=0 p0=0 rows=1 average"), {"unknown operand 'average'"}));
-  EXPECT_TRUE(mentions(asm_error("vector ub=0 src=0 rows=1 op=add fn=relu bias"), {"unknown operand 'bias'"}));
-  EXPECT_TRUE(mentions(asm_error("set_config reg=input_heigth value=1"), {"operand 'reg'", "'input_heigth'"}));
+  expect_asm_errors({
+      {"matrix_multiply ub=0 acc=0 rows=0", {"prog.s:1:", "operand 'rows'", ">= 1"}},
+      {"read_weights dram=0 tiles=0", {"operand 'tiles'", ">= 1"}},
+      {"activate ub=0 acc=0 rows=1 fn=gelu", {"operand 'fn'", "'gelu'"}},
+      {"set_config reg=act_scale value=1", {"operand 'reg'", "'act_scale'"}},
+      {"sync units=host,dma", {"'units'", "unknown unit 'dma'"}},
+      {"sync units=host,", {"'units'", "unknown unit ''"}},
+      {"convolve ub=0 acc=0 kr=0 ks=0 p0=0 rows=0", {"prog.s:1:", "operand 'rows'", ">= 1"}},
+      {"pool ub=0 src=0 p0=0 rows=0 average", {"pool", "operand 'rows'", ">= 1"}},
+      {"vector ub=0 src=0 rows=1 op=bogus fn=relu", {"prog.s:1:", "vector", "operand 'op'", "'bogus'"}},
+      {"vector ub=0 src=0 rows=1 op=add fn=gelu", {"operand 'fn'", "'gelu'"}},
+      {"pool ub=0 src=0 p0=0 rows=1 accumulate", {"unknown operand 'accumulate'"}},
+      {"convolve ub=0 acc=0 kr=0 ks=0 p0=0 rows=1 average", {"unknown operand 'average'"}},
+      {"vector ub=0 src=0 rows=1 op=add fn=relu bias", {"unknown operand 'bias'"}},
+      {"set_config reg=input_heigth value=1", {"operand 'reg'", "'input_heigth'"}},
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,9 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,7 +16,6 @@
 
 namespace {
 
-namespace fs = std::filesystem;
 using tpu::LayerOp;
 using tpu::Network;
 using tpu::NetworkLayer;
@@ -173,6 +169,13 @@ class NetworkFileTest : public tpu::test::ManifestDirTest {
   static std::string Edit(const std::string& from, const std::string& to, std::string text = kNetManifest) {
     return Replace(std::move(text), from, to);
   }
+  struct EditCase {
+    std::string from, to, error;
+  };
+  // For each case: kNetManifest with `from` replaced by `to` fails to load with `error` in the message.
+  void ExpectEditErrors(const std::vector<EditCase>& cases) {
+    for (const EditCase& c : cases) EXPECT_TRUE(Contains(LoadError(Edit(c.from, c.to)), c.error)) << "edit: " << c.to;
+  }
   // Loads `text`; returns the error message, which must name the manifest.
   std::string LoadError(const std::string& text) {
     const std::string path = WriteManifest(text);
@@ -308,22 +311,22 @@ TEST_F(NetworkFileTest, WorkloadSeededDataUsesTheSameRule) {
 
 TEST_F(NetworkFileTest, UnknownKeys) {
   EXPECT_TRUE(Contains(LoadError(std::string(kNetManifest) + "colour: blue\n"), ": colour: unknown key"));
-  EXPECT_TRUE(
-      Contains(LoadError(Edit("    outputs: 4\n", "    outputs: 4\n    foo: 1\n")), ": layers[0].foo: unknown key"));
-  EXPECT_TRUE(
-      Contains(LoadError(Edit("file: data.i8", "file: data.i8\n    dtype: int8")), ": inputs[0].dtype: unknown key"));
-  EXPECT_TRUE(Contains(LoadError(Edit("{random_seed: 7}", "{random_seed: 7, scale: 2}")),
-                       ": inputs[1] (side).file.scale: unknown key"));
+  ExpectEditErrors({
+      {"    outputs: 4\n", "    outputs: 4\n    foo: 1\n", ": layers[0].foo: unknown key"},
+      {"file: data.i8", "file: data.i8\n    dtype: int8", ": inputs[0].dtype: unknown key"},
+      {"{random_seed: 7}", "{random_seed: 7, scale: 2}", ": inputs[1] (side).file.scale: unknown key"},
+  });
 }
 
 TEST_F(NetworkFileTest, KeyOfAnotherOp) {
-  const std::string msg = LoadError(Edit("    op: add\n", "    op: add\n    kernel: [3, 3]\n"));
-  EXPECT_TRUE(Contains(msg, ": layers[1] (sum).kernel: an add layer does not take kernel"));
-  EXPECT_TRUE(Contains(
-      LoadError(Edit("op: maxpool, kernel: [2, 2]", "op: maxpool, requant: {multiplier: 1, shift: 1}, kernel: [2, 2]")),
-      ": layers[5] (mp).requant: a maxpool layer does not take requant"));
-  EXPECT_TRUE(Contains(LoadError(Edit("op: mul,", "op: mul, operand_scales: [1, 1],")),
-                       ": layers[2] (prod).operand_scales: a mul layer does not take operand_scales"));
+  ExpectEditErrors({
+      {"    op: add\n", "    op: add\n    kernel: [3, 3]\n",
+       ": layers[1] (sum).kernel: an add layer does not take kernel"},
+      {"op: maxpool, kernel: [2, 2]", "op: maxpool, requant: {multiplier: 1, shift: 1}, kernel: [2, 2]",
+       ": layers[5] (mp).requant: a maxpool layer does not take requant"},
+      {"op: mul,", "op: mul, operand_scales: [1, 1],",
+       ": layers[2] (prod).operand_scales: a mul layer does not take operand_scales"},
+  });
 }
 
 TEST_F(NetworkFileTest, UnknownOp) {
@@ -333,59 +336,63 @@ TEST_F(NetworkFileTest, UnknownOp) {
 }
 
 TEST_F(NetworkFileTest, UnknownInputName) {
-  const std::string msg = LoadError(Edit("    input: act\n", "    input: nothere\n"));
-  EXPECT_TRUE(Contains(msg, ": layers[4] (conv2).input: unknown tensor nothere"));
-  EXPECT_TRUE(Contains(LoadError(Edit("inputs: [gap, mp, side]", "inputs: [gap, mq, side]")),
-                       ": layers[8] (fc).inputs: unknown tensor mq"));
+  ExpectEditErrors({
+      {"    input: act\n", "    input: nothere\n", ": layers[4] (conv2).input: unknown tensor nothere"},
+      {"inputs: [gap, mp, side]", "inputs: [gap, mq, side]", ": layers[8] (fc).inputs: unknown tensor mq"},
+  });
 }
 
 TEST_F(NetworkFileTest, ForwardReference) {
-  EXPECT_TRUE(Contains(LoadError(Edit("inputs: [conv1, side]", "inputs: [prod, side]")),
-                       ": layers[1] (sum).inputs: prod is a later layer (layers[2])"));
-  EXPECT_TRUE(Contains(LoadError(Edit("    input: act\n", "    input: conv2\n")),
-                       ": layers[4] (conv2).input: conv2 is this layer itself"));
+  ExpectEditErrors({
+      {"inputs: [conv1, side]", "inputs: [prod, side]", ": layers[1] (sum).inputs: prod is a later layer (layers[2])"},
+      {"    input: act\n", "    input: conv2\n", ": layers[4] (conv2).input: conv2 is this layer itself"},
+  });
 }
 
 TEST_F(NetworkFileTest, DuplicateNames) {
-  EXPECT_TRUE(Contains(LoadError(Edit("{name: tail,", "{name: conv1,")),
-                       ": layers[9].name: duplicate layer name conv1 (also layers[0])"));
-  EXPECT_TRUE(Contains(LoadError(Edit("{name: tail,", "{name: side,")),
-                       ": layers[9].name: layer name side is also the name of a network input"));
-  EXPECT_TRUE(Contains(LoadError(Edit("{name: side,", "{name: data,")),
-                       ": inputs[1].name: duplicate input name data (also inputs[0])"));
+  ExpectEditErrors({
+      {"{name: tail,", "{name: conv1,", ": layers[9].name: duplicate layer name conv1 (also layers[0])"},
+      {"{name: tail,", "{name: side,", ": layers[9].name: layer name side is also the name of a network input"},
+      {"{name: side,", "{name: data,", ": inputs[1].name: duplicate input name data (also inputs[0])"},
+  });
 }
 
 TEST_F(NetworkFileTest, OperandCounts) {
   // An add reads two tensors; the default (the previous layer) is one.
-  EXPECT_TRUE(Contains(LoadError(Edit("    inputs: [conv1, side]\n", "")),
-                       ": layers[1] (sum).input: an add layer reads two tensors"));
-  EXPECT_TRUE(Contains(LoadError(Edit("    input: act\n", "    inputs: [act, act]\n")),
-                       ": layers[4] (conv2).inputs: a conv layer reads one tensor, got 2"));
-  EXPECT_TRUE(Contains(LoadError(Edit("    input: act\n", "    input: act\n    inputs: [act]\n")),
-                       ": layers[4] (conv2).inputs: give either input or inputs, not both"));
+  ExpectEditErrors({
+      {"    inputs: [conv1, side]\n", "", ": layers[1] (sum).input: an add layer reads two tensors"},
+      {"    input: act\n", "    inputs: [act, act]\n",
+       ": layers[4] (conv2).inputs: a conv layer reads one tensor, got 2"},
+      {"    input: act\n", "    input: act\n    inputs: [act]\n",
+       ": layers[4] (conv2).inputs: give either input or inputs, not both"},
+  });
 }
 
 TEST_F(NetworkFileTest, AddShapeMismatch) {
-  EXPECT_TRUE(Contains(LoadError(Edit("inputs: [conv1, side]", "inputs: [conv1, data]")),
-                       ": layers[1] (sum).inputs: the operands must have the same shape, got 5x4x4 and 9x8x3"));
-  EXPECT_TRUE(Contains(LoadError(Edit("inputs: [sum, conv1]", "inputs: [sum, data]")),
-                       ": layers[2] (prod).inputs: the operands must have the same shape"));
+  ExpectEditErrors({
+      {"inputs: [conv1, side]", "inputs: [conv1, data]",
+       ": layers[1] (sum).inputs: the operands must have the same shape, got 5x4x4 and 9x8x3"},
+      {"inputs: [sum, conv1]", "inputs: [sum, data]",
+       ": layers[2] (prod).inputs: the operands must have the same shape"},
+  });
 }
 
 TEST_F(NetworkFileTest, PoolPadMustBeBelowKernel) {
-  EXPECT_TRUE(Contains(LoadError(Edit("pad: [1, 0, 0, 1]", "pad: [2, 0, 0, 1]")),
-                       ": layers[5] (mp).pad: a pool's pads must be smaller than its kernel"));
-  EXPECT_TRUE(Contains(LoadError(Edit("pad: [1, 0, 0, 1]", "pad: [1, 0, 0, 2]")), "got [1, 0, 0, 2]"));
+  ExpectEditErrors({
+      {"pad: [1, 0, 0, 1]", "pad: [2, 0, 0, 1]", ": layers[5] (mp).pad: a pool's pads must be smaller than its kernel"},
+      {"pad: [1, 0, 0, 1]", "pad: [1, 0, 0, 2]", "got [1, 0, 0, 2]"},
+  });
 }
 
 TEST_F(NetworkFileTest, ConvOutputBelowOne) {
   // conv2 reads 5x4: kernel height 7 > 5 + 0 + 1.
-  EXPECT_TRUE(Contains(LoadError(Edit("kernel: [2, 3]", "kernel: [7, 3]")),
-                       ": layers[4] (conv2).kernel: kernel height 7 exceeds the input height 5 plus padding 0 + 1: "
-                       "the output height would be < 1"));
-  // A pool's window: ap reads 3x2, kernel width 3 > 2.
-  EXPECT_TRUE(Contains(LoadError(Edit("kernel: [3, 2]", "kernel: [3, 3]")),
-                       ": layers[6] (ap).kernel: kernel width 3 exceeds the input width 2"));
+  ExpectEditErrors({
+      {"kernel: [2, 3]", "kernel: [7, 3]",
+       ": layers[4] (conv2).kernel: kernel height 7 exceeds the input height 5 plus padding 0 + 1: "
+       "the output height would be < 1"},
+      // A pool's window: ap reads 3x2, kernel width 3 > 2.
+      {"kernel: [3, 2]", "kernel: [3, 3]", ": layers[6] (ap).kernel: kernel width 3 exceeds the input width 2"},
+  });
 }
 
 TEST_F(NetworkFileTest, WrongDataFileSizes) {
@@ -410,14 +417,14 @@ TEST_F(NetworkFileTest, WrongDataFileSizes) {
 }
 
 TEST_F(NetworkFileTest, GlobalPooling) {
-  EXPECT_TRUE(Contains(LoadError(Edit("global: true,", "global: true, kernel: [5, 2],")),
-                       ": layers[7] (gap).kernel: a global avgpool takes its kernel from the input"));
-  EXPECT_TRUE(Contains(LoadError(Edit("global: true,", "global: true, stride: [1, 1],")),
-                       ": layers[7] (gap).stride: a global avgpool"));
-  EXPECT_TRUE(
-      Contains(LoadError(Edit("global: true,", "global: yes,")), ": layers[7] (gap).global: must be true or false"));
-  // global: false is an ordinary avgpool, which needs a kernel.
-  EXPECT_TRUE(Contains(LoadError(Edit("global: true,", "global: false,")), ": layers[7] (gap).kernel: missing"));
+  ExpectEditErrors({
+      {"global: true,", "global: true, kernel: [5, 2],",
+       ": layers[7] (gap).kernel: a global avgpool takes its kernel from the input"},
+      {"global: true,", "global: true, stride: [1, 1],", ": layers[7] (gap).stride: a global avgpool"},
+      {"global: true,", "global: yes,", ": layers[7] (gap).global: must be true or false"},
+      // global: false is an ordinary avgpool, which needs a kernel.
+      {"global: true,", "global: false,", ": layers[7] (gap).kernel: missing"},
+  });
 }
 
 TEST_F(NetworkFileTest, GlobalPoolingWindowAtMost255) {
@@ -433,61 +440,56 @@ TEST_F(NetworkFileTest, GlobalPoolingWindowAtMost255) {
 }
 
 TEST_F(NetworkFileTest, IntegerRanges) {
-  EXPECT_TRUE(Contains(LoadError(Edit("operand_scales: [2, -3]", "operand_scales: [2, 32768]")),
-                       ": layers[1] (sum).operand_scales[1]: must be between -32768 and 32767, got 32768"));
-  EXPECT_TRUE(Contains(LoadError(Edit("operand_offsets: [1, 0]", "operand_offsets: [-32769, 0]")),
-                       ": layers[1] (sum).operand_offsets[0]: must be between -32768 and 32767"));
-  EXPECT_TRUE(Contains(LoadError(Edit("operand_scale: 3,", "operand_scale: 40000,")),
-                       ": layers[3] (act).operand_scale: must be between -32768 and 32767, got 40000"));
-  EXPECT_TRUE(Contains(LoadError(Edit("operand_scales: [2, -3]", "operand_scales: [2]")),
-                       ": layers[1] (sum).operand_scales: must be a list [sa, sb]"));
-  EXPECT_TRUE(Contains(LoadError(Edit("kernel: [3, 3]\n", "kernel: [256, 3]\n")),
-                       ": layers[0] (conv1).kernel[0]: must be between 1 and 255, got 256"));
-  EXPECT_TRUE(Contains(LoadError(Edit("stride: [2, 2]", "stride: [2, 0]")),
-                       ": layers[0] (conv1).stride[1]: must be between 1 and 255, got 0"));
-  EXPECT_TRUE(Contains(LoadError(Edit("pad: [1, 1]", "pad: [1, 256]")),
-                       ": layers[0] (conv1).pad[1]: must be between 0 and 255, got 256"));
-  EXPECT_TRUE(Contains(LoadError(Edit("pad: [1, 1]", "pad: [1, 1, 1]")),
-                       ": layers[0] (conv1).pad: must be a list [top, left, bottom, right] or [ph, pw]"));
-  EXPECT_TRUE(Contains(LoadError(Edit("kernel: [3, 3]\n", "kernel: 3\n")),
-                       ": layers[0] (conv1).kernel: must be a list [kh, kw]"));
-  EXPECT_TRUE(Contains(LoadError(Edit("shape: [9, 8, 3]", "shape: [65536, 8, 3]")),
-                       ": inputs[0] (data).shape: H and W must be <= 65535"));
-  EXPECT_TRUE(Contains(LoadError(Edit("shape: [9, 8, 3]", "shape: [9, 0, 3]")),
-                       ": inputs[0] (data).shape[1]: must be between 1 and"));
-  EXPECT_TRUE(Contains(LoadError(Edit("shift: 20}", "shift: 63}")),
-                       ": layers[1] (sum).requant.shift: must be between 0 and 62, got 63"));
-  EXPECT_TRUE(Contains(LoadError(Edit("zero_point: -3}", "zero_point: -129}")),
-                       ": layers[0] (conv1).requant.zero_point: must be between -128 and 127"));
-  EXPECT_TRUE(Contains(LoadError(Edit("{multiplier: 7,", "{multiplier: 2147483648,")),
-                       ": layers[2] (prod).requant.multiplier: must be between 0 and 2147483647"));
-  EXPECT_TRUE(
-      Contains(LoadError(Edit("    outputs: 6\n", "    outputs: 0\n")), ": layers[4] (conv2).outputs: must be >= 1"));
+  ExpectEditErrors({
+      {"operand_scales: [2, -3]", "operand_scales: [2, 32768]",
+       ": layers[1] (sum).operand_scales[1]: must be between -32768 and 32767, got 32768"},
+      {"operand_offsets: [1, 0]", "operand_offsets: [-32769, 0]",
+       ": layers[1] (sum).operand_offsets[0]: must be between -32768 and 32767"},
+      {"operand_scale: 3,", "operand_scale: 40000,",
+       ": layers[3] (act).operand_scale: must be between -32768 and 32767, got 40000"},
+      {"operand_scales: [2, -3]", "operand_scales: [2]", ": layers[1] (sum).operand_scales: must be a list [sa, sb]"},
+      {"kernel: [3, 3]\n", "kernel: [256, 3]\n", ": layers[0] (conv1).kernel[0]: must be between 1 and 255, got 256"},
+      {"stride: [2, 2]", "stride: [2, 0]", ": layers[0] (conv1).stride[1]: must be between 1 and 255, got 0"},
+      {"pad: [1, 1]", "pad: [1, 256]", ": layers[0] (conv1).pad[1]: must be between 0 and 255, got 256"},
+      {"pad: [1, 1]", "pad: [1, 1, 1]",
+       ": layers[0] (conv1).pad: must be a list [top, left, bottom, right] or [ph, pw]"},
+      {"kernel: [3, 3]\n", "kernel: 3\n", ": layers[0] (conv1).kernel: must be a list [kh, kw]"},
+      {"shape: [9, 8, 3]", "shape: [65536, 8, 3]", ": inputs[0] (data).shape: H and W must be <= 65535"},
+      {"shape: [9, 8, 3]", "shape: [9, 0, 3]", ": inputs[0] (data).shape[1]: must be between 1 and"},
+      {"shift: 20}", "shift: 63}", ": layers[1] (sum).requant.shift: must be between 0 and 62, got 63"},
+      {"zero_point: -3}", "zero_point: -129}", ": layers[0] (conv1).requant.zero_point: must be between -128 and 127"},
+      {"{multiplier: 7,", "{multiplier: 2147483648,",
+       ": layers[2] (prod).requant.multiplier: must be between 0 and 2147483647"},
+      {"    outputs: 6\n", "    outputs: 0\n", ": layers[4] (conv2).outputs: must be >= 1"},
+  });
 }
 
 TEST_F(NetworkFileTest, MissingRequantAndActivation) {
-  EXPECT_TRUE(Contains(LoadError(Edit(", requant: {multiplier: 7, shift: 9}", "")),
-                       ": layers[2] (prod).requant: missing (a mul layer needs it)"));
-  EXPECT_TRUE(Contains(LoadError(Edit(" activation: tanh,", "")), ": layers[3] (act).activation: missing"));
-  EXPECT_TRUE(Contains(LoadError(Edit("{multiplier: 1, shift: 2}", "{multiplier: 1}")),
-                       ": layers[3] (act).requant.shift: missing"));
-  EXPECT_TRUE(Contains(LoadError(Edit("    activation: relu\n", "    activation: swish\n")),
-                       ": layers[0] (conv1).activation: must be one of identity, relu, sigmoid, tanh, got swish"));
+  ExpectEditErrors({
+      {", requant: {multiplier: 7, shift: 9}", "", ": layers[2] (prod).requant: missing (a mul layer needs it)"},
+      {" activation: tanh,", "", ": layers[3] (act).activation: missing"},
+      {"{multiplier: 1, shift: 2}", "{multiplier: 1}", ": layers[3] (act).requant.shift: missing"},
+      {"    activation: relu\n", "    activation: swish\n",
+       ": layers[0] (conv1).activation: must be one of identity, relu, sigmoid, tanh, got swish"},
+  });
 }
 
 TEST_F(NetworkFileTest, MissingTopLevelKeys) {
-  EXPECT_TRUE(Contains(LoadError(Edit("format: network\n", "")), ": format: missing"));
-  EXPECT_TRUE(Contains(LoadError(Edit("format: network\n", "format: mlp\n")), ": format: must be network"));
-  EXPECT_TRUE(Contains(LoadError(Edit("samples: 2\n", "")), ": samples: missing"));
-  EXPECT_TRUE(Contains(LoadError(Edit("samples: 2\n", "samples: 0\n")), ": samples: must be >= 1"));
-  EXPECT_TRUE(Contains(LoadError(Edit("name: tiny-net\n", "")), ": name: missing"));
-  EXPECT_TRUE(Contains(LoadError(Edit("    shape: [9, 8, 3]\n", "")), ": inputs[0].shape: missing"));
+  ExpectEditErrors({
+      {"format: network\n", "", ": format: missing"},
+      {"format: network\n", "format: mlp\n", ": format: must be network"},
+      {"samples: 2\n", "", ": samples: missing"},
+      {"samples: 2\n", "samples: 0\n", ": samples: must be >= 1"},
+      {"name: tiny-net\n", "", ": name: missing"},
+      {"    shape: [9, 8, 3]\n", "", ": inputs[0].shape: missing"},
+  });
 }
 
 TEST_F(NetworkFileTest, UnknownOutput) {
-  EXPECT_TRUE(Contains(LoadError(Edit("output: fc\n", "output: fd\n")), ": output: unknown layer fd"));
-  EXPECT_TRUE(Contains(LoadError(Edit("output: fc\n", "output: data\n")),
-                       ": output: data is a network input; the output must be a layer"));
+  ExpectEditErrors({
+      {"output: fc\n", "output: fd\n", ": output: unknown layer fd"},
+      {"output: fc\n", "output: data\n", ": output: data is a network input; the output must be a layer"},
+  });
 }
 
 TEST_F(NetworkFileTest, DenseFeaturesAndWeights) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 #include <cstdint>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "test_util.h"
 
 namespace tpu::test {
 namespace {
@@ -91,21 +93,28 @@ Mat read_int8(const uint8_t* mem, size_t addr, size_t rows) {
 
 const uint8_t* host_mem(const ProgramBench& bench) { return bench.host->memory.data(); }
 
-// Runs a program that must fail; returns the report's type and message.
-struct Failure {
-  std::string type, msg;
-};
-Failure run_expecting_error(ProgramBench& bench) {
-  try {
-    const bool finished = bench.run();
-    ADD_FAILURE() << "the program ran without an error (finished = " << finished << ")";
-  } catch (const sc_core::sc_report& e) {
-    return {e.get_msg_type(), e.get_msg()};
-  }
-  return {};
+// Runs a program that must fail with SC_REPORT_ERROR(`type`); returns the message.
+std::string run_error(ProgramBench& bench, const char* type = "tpu/sequencer") {
+  return ErrorOf(type, [&] { bench.run(); });
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+// Host image of kHostBytes: `x` at 0 as UB rows and, if given, a bias vector at 256.
+std::vector<uint8_t> host_image(const Mat& x, const std::vector<int32_t>& bias = {}) {
+  std::vector<uint8_t> host(kHostBytes, 0);
+  put_activations(host, 0, x);
+  put_bias(host, 256, bias);
+  return host;
+}
+
+// Weight image: the tiles of each matrix in turn.
+std::vector<uint8_t> weight_image(std::initializer_list<Mat> ws) {
+  std::vector<uint8_t> img;
+  for (const Mat& w : ws) append_tiles(img, w);
+  return img;
+}
+
+// The `rows` int8 output rows the programs here write to host address 512.
+Mat output(const ProgramBench& bench, size_t rows = kB) { return read_int8(host_mem(bench), 512, rows); }
 
 // The six Table 3 categories summed.
 uint64_t table3_sum(const ProgramBench& bench) {
@@ -122,9 +131,6 @@ uint64_t table3_sum(const ProgramBench& bench) {
 TEST(SequencerFunctional, IdentityChainMatchesNaiveProduct) {
   const Mat X = random_mat(kB, 16, -3, 3, 1), W = random_mat(16, 16, -2, 2, 2);
   const Mat P = matmul(X, W);  // |P| <= 16 * 3 * 2 = 96: no saturation
-  std::vector<uint8_t> host(kHostBytes, 0), weights;
-  put_activations(host, 0, X);
-  append_tiles(weights, W);
   const std::string prog =
       "set_config reg=act_multiplier value=536870912\n"
       "set_config reg=act_shift value=29\n"
@@ -136,11 +142,11 @@ TEST(SequencerFunctional, IdentityChainMatchesNaiveProduct) {
       "sync units=activation\n"
       "write_host_memory ub=128 host=512 rows=4\n"
       "halt\n";
-  ProgramBench bench(bench_config(), prog, weights, host);
+  ProgramBench bench(bench_config(), prog, weight_image({W}), host_image(X));
   ASSERT_TRUE(bench.run());
   EXPECT_EQ(bench.chip->sequencer.status(), Sequencer::kHalted);
   bool negative = false, positive = false;
-  const Mat out = read_int8(host_mem(bench), 512, kB);
+  const Mat out = output(bench);
   for (uint32_t b = 0; b < kB; ++b)
     for (uint32_t c = 0; c < kR; ++c) {
       ASSERT_LE(std::abs(P[b][c]), 127);
@@ -161,10 +167,6 @@ TEST(SequencerFunctional, ReluWithBiasAndTwoInputTiles) {
   const Mat P = matmul(X, W);  // |P| <= 32 * 3 * 2 = 192
   std::vector<int32_t> bias(16);
   for (int c = 0; c < 16; ++c) bias[size_t(c)] = (c * 7) % 41 - 20;  // -20 .. 20
-  std::vector<uint8_t> host(kHostBytes, 0), weights;
-  put_activations(host, 0, X);
-  put_bias(host, 256, bias);
-  append_tiles(weights, W);
   const std::string prog =
       "set_config reg=act_multiplier value=1073741824\n"
       "set_config reg=act_shift value=31\n"
@@ -179,9 +181,9 @@ TEST(SequencerFunctional, ReluWithBiasAndTwoInputTiles) {
       "sync units=activation\n"
       "write_host_memory ub=128 host=512 rows=4\n"
       "halt\n";
-  ProgramBench bench(bench_config(), prog, weights, host);
+  ProgramBench bench(bench_config(), prog, weight_image({W}), host_image(X, bias));
   ASSERT_TRUE(bench.run());
-  const Mat out = read_int8(host_mem(bench), 512, kB);
+  const Mat out = output(bench);
   int clipped = 0, positive = 0;
   for (uint32_t b = 0; b < kB; ++b)
     for (uint32_t c = 0; c < kR; ++c) {
@@ -200,9 +202,6 @@ TEST(SequencerFunctional, ReluWithBiasAndTwoInputTiles) {
 TEST(SequencerFunctional, SetConfigIsCapturedAtDispatch) {
   const Mat X = random_mat(kB, 16, -3, 3, 5), W = random_mat(16, 16, -2, 2, 6);
   const Mat P = matmul(X, W);
-  std::vector<uint8_t> host(kHostBytes, 0), weights;
-  put_activations(host, 0, X);
-  append_tiles(weights, W);
   const std::string prog =
       "read_host_memory ub=0 host=0 rows=4\n"
       "sync units=host\n"
@@ -214,9 +213,9 @@ TEST(SequencerFunctional, SetConfigIsCapturedAtDispatch) {
       "sync units=activation\n"
       "write_host_memory ub=128 host=512 rows=8\n"
       "halt\n";
-  ProgramBench bench(bench_config(), prog, weights, host);
+  ProgramBench bench(bench_config(), prog, weight_image({W}), host_image(X));
   ASSERT_TRUE(bench.run());
-  const Mat out = read_int8(host_mem(bench), 512, 2 * kB);
+  const Mat out = output(bench, 2 * kB);
   int differ = 0;
   for (uint32_t b = 0; b < kB; ++b)
     for (uint32_t c = 0; c < kR; ++c) {
@@ -235,9 +234,6 @@ TEST(SequencerFunctional, SetConfigIsCapturedAtDispatch) {
 TEST(SequencerInterlock, ActivateWaitsForMatrixMultiplyWithoutSync) {
   const Mat X = random_mat(kB, 16, -3, 3, 7), W = random_mat(16, 16, -2, 2, 8);
   const Mat P = matmul(X, W);
-  std::vector<uint8_t> host(kHostBytes, 0), weights;
-  put_activations(host, 0, X);
-  append_tiles(weights, W);
   const std::string prog =
       "read_host_memory ub=0 host=0 rows=4\n"
       "sync units=host\n"
@@ -247,11 +243,11 @@ TEST(SequencerInterlock, ActivateWaitsForMatrixMultiplyWithoutSync) {
       "sync units=activation\n"
       "write_host_memory ub=128 host=512 rows=4\n"
       "halt\n";
-  ProgramBench bench(bench_config(), prog, weights, host);
+  ProgramBench bench(bench_config(), prog, weight_image({W}), host_image(X));
   ASSERT_TRUE(bench.run());
   // Precondition of the scenario: the MatrixMultiply did wait for its weights.
   EXPECT_GT(bench.chip->mxu.cycles(Mxu::kWeightStall), 0u);
-  const Mat out = read_int8(host_mem(bench), 512, kB);
+  const Mat out = output(bench);
   int nonzero = 0;
   for (uint32_t b = 0; b < kB; ++b)
     for (uint32_t c = 0; c < kR; ++c) {
@@ -267,10 +263,6 @@ TEST(SequencerInterlock, ActivateWaitsForMatrixMultiplyWithoutSync) {
 TEST(SequencerInterlock, MatrixMultiplyWaitsForActivateReadingItsRows) {
   const Mat X = random_mat(kB, 16, -3, 3, 9), W1 = random_mat(16, 16, -2, 2, 10), W2 = random_mat(16, 16, -2, 2, 11);
   const Mat P1 = matmul(X, W1), P2 = matmul(X, W2);
-  std::vector<uint8_t> host(kHostBytes, 0), weights;
-  put_activations(host, 0, X);
-  append_tiles(weights, W1);
-  append_tiles(weights, W2);
   const std::string prog =
       "read_host_memory ub=0 host=0 rows=4\n"
       "read_weights dram=0 tiles=2\n"
@@ -281,9 +273,9 @@ TEST(SequencerInterlock, MatrixMultiplyWaitsForActivateReadingItsRows) {
       "sync units=activation\n"
       "write_host_memory ub=128 host=512 rows=4\n"
       "halt\n";
-  ProgramBench bench(bench_config(), prog, weights, host);
+  ProgramBench bench(bench_config(), prog, weight_image({W1, W2}), host_image(X));
   ASSERT_TRUE(bench.run());
-  const Mat out = read_int8(host_mem(bench), 512, kB);
+  const Mat out = output(bench);
   int differ = 0;
   for (uint32_t b = 0; b < kB; ++b)
     for (uint32_t c = 0; c < kR; ++c) {
@@ -303,296 +295,242 @@ struct HazardCase {
   uint64_t other;         // the unfinished instruction it conflicts with
   const char* kind;       // "RAW", "WAR", "WAW"
   const char* sync_unit;  // the Sync the message asks for
+  bool also_with_sync;    // SequencerNoHazard runs it with that Sync as <name>WithSync
 };
 
 // Shared data for hazard programs: 4 input rows at host 0, a bias vector at host 256, one tile.
-std::vector<uint8_t> hazard_host() {
-  std::vector<uint8_t> host(kHostBytes, 0);
-  put_activations(host, 0, random_mat(kB, 16, -3, 3, 12));
-  put_bias(host, 256, std::vector<int32_t>(16, 5));
-  return host;
-}
-std::vector<uint8_t> hazard_weights() {
-  std::vector<uint8_t> w;
-  append_tiles(w, random_mat(16, 16, -2, 2, 13));
-  return w;
-}
+std::vector<uint8_t> hazard_host() { return host_image(random_mat(kB, 16, -3, 3, 12), std::vector<int32_t>(16, 5)); }
+std::vector<uint8_t> hazard_weights() { return weight_image({random_mat(16, 16, -2, 2, 13)}); }
 
 // Readable test parameters in gtest output.
 void PrintTo(const HazardCase& c, std::ostream* os) { *os << c.name; }
+
+const HazardCase kHazards[] = {
+    // (a) Activate writes UB 128..131; the MatrixMultiply reads them before a Sync.
+    {"RawActivateThenMatrixMultiply",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "read_weights dram=0 tiles=1\n"
+     "sync units=host\n"
+     "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+     "activate ub=128 acc=0 rows=4 fn=identity\n"
+     "matrix_multiply ub=128 acc=8 rows=4\n"
+     "halt\n",
+     5, 4, "RAW", "activation", true},
+    // (b) Write_Host_Memory still reads UB 0..3 (PCIe takes > 1000 cycles) when Activate
+    // writes them.
+    {"WarWriteHostMemoryThenActivate",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "sync units=host\n"
+     "write_host_memory ub=0 host=512 rows=4\n"
+     "activate ub=0 acc=0 rows=4 fn=identity\n"
+     "halt\n",
+     3, 2, "WAR", "host", true},
+    // (c) MatrixMultiply reads rows that Read_Host_Memory is still writing.
+    {"RawReadHostMemoryThenMatrixMultiply",
+     "read_weights dram=0 tiles=1\n"
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+     "halt\n",
+     2, 1, "RAW", "host", true},
+    // Activate writes rows 2..5 while Read_Host_Memory still writes 0..3 (partial overlap).
+    {"WawReadHostMemoryThenActivate",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "activate ub=2 acc=0 rows=4 fn=identity\n"
+     "halt\n",
+     1, 0, "WAW", "host", true},
+    // The bias vector (UB 64..67) is read by Activate while Read_Host_Memory still writes it.
+    {"RawReadHostMemoryThenActivateBias",
+     "set_config reg=act_bias_row value=64\n"
+     "read_host_memory ub=64 host=256 rows=4\n"
+     "activate ub=128 acc=0 rows=4 fn=identity bias\n"
+     "halt\n",
+     2, 1, "RAW", "host", true},
+    // Read_Host_Memory overwrites the bias rows an Activate (waiting for its accumulator
+    // interlock) has yet to read.
+    {"WarActivateBiasThenReadHostMemory",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "read_weights dram=0 tiles=1\n"
+     "sync units=host\n"
+     "set_config reg=act_bias_row value=64\n"
+     "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+     "activate ub=128 acc=0 rows=4 fn=identity bias\n"
+     "read_host_memory ub=66 host=256 rows=1\n"
+     "halt\n",
+     6, 5, "WAR", "activation", true},
+    // Read_Host_Memory overwrites the input rows of a MatrixMultiply that still waits for
+    // its weight tile.
+    {"WarMatrixMultiplyThenReadHostMemory",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "sync units=host\n"
+     "read_weights dram=0 tiles=1\n"
+     "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+     "read_host_memory ub=3 host=0 rows=4\n"
+     "halt\n",
+     4, 3, "WAR", "matrix", true},
+    // --- Convolve, Pool, Vector (isa.h) ---
+    // Vector operand b (vec_source_b = 64: UB 64..67) while Read_Host_Memory still writes
+    // UB 64..67; operand a (UB 0..3) and the destination are untouched by it.
+    {"RawReadHostMemoryThenVectorOperandB",
+     "set_config reg=vec_source_b value=64\n"
+     "read_host_memory ub=64 host=256 rows=4\n"
+     "vector ub=128 src=0 rows=4 op=add fn=identity\n"
+     "halt\n",
+     2, 1, "RAW", "host", true},
+    // Vector operand a (UB 2..5) overlaps rows 0..3 being written by the host unit.
+    {"RawReadHostMemoryThenVectorOperandA",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "vector ub=128 src=2 rows=4 op=unary fn=relu\n"
+     "halt\n",
+     1, 0, "RAW", "host", false},
+    // A Vector queued on the activation unit behind an Activate (which waits for its
+    // accumulator interlock on a MatrixMultiply that waits for its tile) writes UB 64..67;
+    // a Convolve (matrix unit) reads them as its input image (H = W = P = Q = 1: image n is
+    // UB row 64 + n, rows 0..3 read UB 64..67) without a Sync.
+    {"RawVectorThenConvolve",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "read_weights dram=0 tiles=1\n"
+     "sync units=host\n"
+     "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+     "activate ub=128 acc=0 rows=4 fn=identity\n"
+     "vector ub=64 src=0 rows=4 op=unary fn=relu\n"
+     "convolve ub=64 acc=8 kr=0 ks=0 p0=0 rows=4\n"
+     "halt\n",
+     6, 5, "RAW", "activation", true},
+    // A Pool (same queueing as above) writes UB 96..97; a MatrixMultiply reads UB 96..99.
+    {"RawPoolThenMatrixMultiply",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "read_weights dram=0 tiles=1\n"
+     "sync units=host\n"
+     "set_config reg=output_width value=2\n"
+     "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+     "activate ub=128 acc=0 rows=4 fn=identity\n"
+     "pool ub=96 src=0 p0=0 rows=1\n"
+     "matrix_multiply ub=96 acc=8 rows=4\n"
+     "halt\n",
+     7, 6, "RAW", "activation", false},
+    // Pool reads its input images (H = W = 2, P = 1: output row 1 reads image 1, UB 4..7)
+    // while Read_Host_Memory still writes UB 6..7.
+    {"RawReadHostMemoryThenPoolInput",
+     "set_config reg=input_height value=2\n"
+     "set_config reg=input_width value=2\n"
+     "read_host_memory ub=6 host=0 rows=2\n"
+     "pool ub=128 src=0 p0=1 rows=1 average\n"
+     "halt\n",
+     3, 2, "RAW", "host", false},
+    // Read_Host_Memory overwrites Vector operand b rows (UB 64..67) that the queued Vector
+    // has yet to read.
+    {"WarVectorOperandBThenReadHostMemory",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "read_weights dram=0 tiles=1\n"
+     "sync units=host\n"
+     "set_config reg=vec_source_b value=64\n"
+     "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+     "activate ub=128 acc=0 rows=4 fn=identity\n"
+     "vector ub=200 src=0 rows=4 op=multiply fn=identity\n"
+     "read_host_memory ub=66 host=256 rows=1\n"
+     "halt\n",
+     7, 6, "WAR", "activation", false},
+    // A Vector writes UB rows that Write_Host_Memory still reads.
+    {"WarWriteHostMemoryThenVector",
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "sync units=host\n"
+     "write_host_memory ub=0 host=512 rows=4\n"
+     "vector ub=3 src=8 rows=2 op=unary fn=identity\n"
+     "halt\n",
+     3, 2, "WAR", "host", false},
+    // A Pool's destination (Q = 4: UB 2..5) overlaps rows Read_Host_Memory still writes.
+    {"WawReadHostMemoryThenPool",
+     "set_config reg=output_width value=4\n"
+     "read_host_memory ub=0 host=0 rows=4\n"
+     "pool ub=2 src=16 p0=0 rows=1\n"
+     "halt\n",
+     2, 1, "WAW", "host", false},
+};
 
 class SequencerHazard : public ::testing::TestWithParam<HazardCase> {};
 
 TEST_P(SequencerHazard, IsAnErrorNamingBothInstructions) {
   const HazardCase& h = GetParam();
   ProgramBench bench(bench_config(), h.program, hazard_weights(), hazard_host());
-  const Failure f = run_expecting_error(bench);
-  EXPECT_EQ(f.type, "tpu/sequencer");
-  EXPECT_TRUE(contains(f.msg, "instruction " + std::to_string(h.index) + " (")) << f.msg;
-  EXPECT_TRUE(contains(f.msg, "instruction " + std::to_string(h.other) + " (")) << f.msg;
-  EXPECT_TRUE(contains(f.msg, h.kind)) << f.msg;
-  EXPECT_TRUE(contains(f.msg, std::string("Sync units=") + h.sync_unit)) << f.msg;
+  const std::string msg = run_error(bench);
+  EXPECT_TRUE(Contains(msg, "instruction " + std::to_string(h.index) + " ("));
+  EXPECT_TRUE(Contains(msg, "instruction " + std::to_string(h.other) + " ("));
+  EXPECT_TRUE(Contains(msg, h.kind));
+  EXPECT_TRUE(Contains(msg, std::string("Sync units=") + h.sync_unit));
   // The error stops issue at the offending instruction.
   EXPECT_EQ(bench.chip->sequencer.status(), Sequencer::kRunning);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Sequencer, SequencerHazard,
-    ::testing::Values(
-        // (a) Activate writes UB 128..131; the MatrixMultiply reads them before a Sync.
-        HazardCase{"RawActivateThenMatrixMultiply",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "read_weights dram=0 tiles=1\n"
-                   "sync units=host\n"
-                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                   "activate ub=128 acc=0 rows=4 fn=identity\n"
-                   "matrix_multiply ub=128 acc=8 rows=4\n"
-                   "halt\n",
-                   5, 4, "RAW", "activation"},
-        // (b) Write_Host_Memory still reads UB 0..3 (PCIe takes > 1000 cycles) when Activate
-        // writes them.
-        HazardCase{"WarWriteHostMemoryThenActivate",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "sync units=host\n"
-                   "write_host_memory ub=0 host=512 rows=4\n"
-                   "activate ub=0 acc=0 rows=4 fn=identity\n"
-                   "halt\n",
-                   3, 2, "WAR", "host"},
-        // (c) MatrixMultiply reads rows that Read_Host_Memory is still writing.
-        HazardCase{"RawReadHostMemoryThenMatrixMultiply",
-                   "read_weights dram=0 tiles=1\n"
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                   "halt\n",
-                   2, 1, "RAW", "host"},
-        // Activate writes rows 2..5 while Read_Host_Memory still writes 0..3 (partial overlap).
-        HazardCase{"WawReadHostMemoryThenActivate",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "activate ub=2 acc=0 rows=4 fn=identity\n"
-                   "halt\n",
-                   1, 0, "WAW", "host"},
-        // The bias vector (UB 64..67) is read by Activate while Read_Host_Memory still writes it.
-        HazardCase{"RawReadHostMemoryThenActivateBias",
-                   "set_config reg=act_bias_row value=64\n"
-                   "read_host_memory ub=64 host=256 rows=4\n"
-                   "activate ub=128 acc=0 rows=4 fn=identity bias\n"
-                   "halt\n",
-                   2, 1, "RAW", "host"},
-        // Read_Host_Memory overwrites the bias rows an Activate (waiting for its accumulator
-        // interlock) has yet to read.
-        HazardCase{"WarActivateBiasThenReadHostMemory",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "read_weights dram=0 tiles=1\n"
-                   "sync units=host\n"
-                   "set_config reg=act_bias_row value=64\n"
-                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                   "activate ub=128 acc=0 rows=4 fn=identity bias\n"
-                   "read_host_memory ub=66 host=256 rows=1\n"
-                   "halt\n",
-                   6, 5, "WAR", "activation"},
-        // Read_Host_Memory overwrites the input rows of a MatrixMultiply that still waits for
-        // its weight tile.
-        HazardCase{"WarMatrixMultiplyThenReadHostMemory",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "sync units=host\n"
-                   "read_weights dram=0 tiles=1\n"
-                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                   "read_host_memory ub=3 host=0 rows=4\n"
-                   "halt\n",
-                   4, 3, "WAR", "matrix"},
-        // --- Convolve, Pool, Vector (isa.h) ---
-        // Vector operand b (vec_source_b = 64: UB 64..67) while Read_Host_Memory still writes
-        // UB 64..67; operand a (UB 0..3) and the destination are untouched by it.
-        HazardCase{"RawReadHostMemoryThenVectorOperandB",
-                   "set_config reg=vec_source_b value=64\n"
-                   "read_host_memory ub=64 host=256 rows=4\n"
-                   "vector ub=128 src=0 rows=4 op=add fn=identity\n"
-                   "halt\n",
-                   2, 1, "RAW", "host"},
-        // Vector operand a (UB 2..5) overlaps rows 0..3 being written by the host unit.
-        HazardCase{"RawReadHostMemoryThenVectorOperandA",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "vector ub=128 src=2 rows=4 op=unary fn=relu\n"
-                   "halt\n",
-                   1, 0, "RAW", "host"},
-        // A Vector queued on the activation unit behind an Activate (which waits for its
-        // accumulator interlock on a MatrixMultiply that waits for its tile) writes UB 64..67;
-        // a Convolve (matrix unit) reads them as its input image (H = W = P = Q = 1: image n is
-        // UB row 64 + n, rows 0..3 read UB 64..67) without a Sync.
-        HazardCase{"RawVectorThenConvolve",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "read_weights dram=0 tiles=1\n"
-                   "sync units=host\n"
-                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                   "activate ub=128 acc=0 rows=4 fn=identity\n"
-                   "vector ub=64 src=0 rows=4 op=unary fn=relu\n"
-                   "convolve ub=64 acc=8 kr=0 ks=0 p0=0 rows=4\n"
-                   "halt\n",
-                   6, 5, "RAW", "activation"},
-        // A Pool (same queueing as above) writes UB 96..97; a MatrixMultiply reads UB 96..99.
-        HazardCase{"RawPoolThenMatrixMultiply",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "read_weights dram=0 tiles=1\n"
-                   "sync units=host\n"
-                   "set_config reg=output_width value=2\n"
-                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                   "activate ub=128 acc=0 rows=4 fn=identity\n"
-                   "pool ub=96 src=0 p0=0 rows=1\n"
-                   "matrix_multiply ub=96 acc=8 rows=4\n"
-                   "halt\n",
-                   7, 6, "RAW", "activation"},
-        // Pool reads its input images (H = W = 2, P = 1: output row 1 reads image 1, UB 4..7)
-        // while Read_Host_Memory still writes UB 6..7.
-        HazardCase{"RawReadHostMemoryThenPoolInput",
-                   "set_config reg=input_height value=2\n"
-                   "set_config reg=input_width value=2\n"
-                   "read_host_memory ub=6 host=0 rows=2\n"
-                   "pool ub=128 src=0 p0=1 rows=1 average\n"
-                   "halt\n",
-                   3, 2, "RAW", "host"},
-        // Read_Host_Memory overwrites Vector operand b rows (UB 64..67) that the queued Vector
-        // has yet to read.
-        HazardCase{"WarVectorOperandBThenReadHostMemory",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "read_weights dram=0 tiles=1\n"
-                   "sync units=host\n"
-                   "set_config reg=vec_source_b value=64\n"
-                   "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                   "activate ub=128 acc=0 rows=4 fn=identity\n"
-                   "vector ub=200 src=0 rows=4 op=multiply fn=identity\n"
-                   "read_host_memory ub=66 host=256 rows=1\n"
-                   "halt\n",
-                   7, 6, "WAR", "activation"},
-        // A Vector writes UB rows that Write_Host_Memory still reads.
-        HazardCase{"WarWriteHostMemoryThenVector",
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "sync units=host\n"
-                   "write_host_memory ub=0 host=512 rows=4\n"
-                   "vector ub=3 src=8 rows=2 op=unary fn=identity\n"
-                   "halt\n",
-                   3, 2, "WAR", "host"},
-        // A Pool's destination (Q = 4: UB 2..5) overlaps rows Read_Host_Memory still writes.
-        HazardCase{"WawReadHostMemoryThenPool",
-                   "set_config reg=output_width value=4\n"
-                   "read_host_memory ub=0 host=0 rows=4\n"
-                   "pool ub=2 src=16 p0=0 rows=1\n"
-                   "halt\n",
-                   2, 1, "WAW", "host"}),
-    [](const ::testing::TestParamInfo<HazardCase>& i) { return std::string(i.param.name); });
+INSTANTIATE_TEST_SUITE_P(Sequencer, SequencerHazard, ::testing::ValuesIn(kHazards),
+                         [](const ::testing::TestParamInfo<HazardCase>& i) { return std::string(i.param.name); });
 
 struct CleanCase {
-  const char* name;
-  const char* program;
+  std::string name;
+  std::string program;
 };
 
 void PrintTo(const CleanCase& c, std::ostream* os) { *os << c.name; }
 
+// The hazard program with the Sync its message asks for just before the failing instruction.
+CleanCase with_sync(const HazardCase& h) {
+  std::istringstream lines(h.program);
+  std::string program, line;
+  for (uint64_t i = 0; std::getline(lines, line); ++i) {
+    if (i == h.index) program += std::string("sync units=") + h.sync_unit + "\n";
+    program += line + "\n";
+  }
+  return {std::string(h.name) + "WithSync", program};
+}
+
+// (d) The hazard programs with the right Sync, then programs whose accesses are disjoint or on
+// the same unit.
+std::vector<CleanCase> clean_cases() {
+  std::vector<CleanCase> cases;
+  for (const HazardCase& h : kHazards)
+    if (h.also_with_sync) cases.push_back(with_sync(h));
+  const CleanCase others[] = {
+      // Unary Vector has no operand b: vec_source_b rows being written are no hazard.
+      {"UnaryVectorIgnoresOperandB",
+       "set_config reg=vec_source_b value=64\n"
+       "read_host_memory ub=64 host=256 rows=4\n"
+       "vector ub=128 src=0 rows=4 op=unary fn=identity\n"
+       "halt\n"},
+      // A Vector reading what an in-flight Activate writes: both run on the
+      // activation unit, in order, so no Sync is needed.
+      {"VectorAfterActivateIsSameUnit",
+       "read_host_memory ub=0 host=0 rows=4\n"
+       "read_weights dram=0 tiles=1\n"
+       "sync units=host\n"
+       "matrix_multiply ub=0 acc=0 rows=4 switch\n"
+       "activate ub=128 acc=0 rows=4 fn=identity\n"
+       "vector ub=128 src=128 rows=4 op=unary fn=relu\n"
+       "pool ub=132 src=128 p0=0 rows=4\n"
+       "halt\n"},
+      // Adjacent, not overlapping, rows: no hazard, no Sync needed.
+      {"AdjacentRowsNeedNoSync",
+       "read_host_memory ub=0 host=0 rows=4\n"
+       "activate ub=4 acc=0 rows=4 fn=identity\n"
+       "halt\n"},
+      // Same unit: in order, no Sync needed.
+      {"SameUnitIsInOrder",
+       "read_host_memory ub=0 host=0 rows=4\n"
+       "write_host_memory ub=0 host=512 rows=4\n"
+       "halt\n"},
+  };
+  cases.insert(cases.end(), std::begin(others), std::end(others));
+  return cases;
+}
+
 class SequencerNoHazard : public ::testing::TestWithParam<CleanCase> {};
 
-// (d) The same programs with the right Sync (and disjoint or same-unit accesses) run to Halt.
 TEST_P(SequencerNoHazard, RunsToHalt) {
   ProgramBench bench(bench_config(), GetParam().program, hazard_weights(), hazard_host());
   ASSERT_TRUE(bench.run());
   EXPECT_EQ(bench.chip->sequencer.status(), Sequencer::kHalted);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Sequencer, SequencerNoHazard,
-    ::testing::Values(CleanCase{"RawActivateThenMatrixMultiplyWithSync",
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "read_weights dram=0 tiles=1\n"
-                                "sync units=host\n"
-                                "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                                "activate ub=128 acc=0 rows=4 fn=identity\n"
-                                "sync units=activation\n"
-                                "matrix_multiply ub=128 acc=8 rows=4\n"
-                                "halt\n"},
-                      CleanCase{"WarWriteHostMemoryThenActivateWithSync",
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "sync units=host\n"
-                                "write_host_memory ub=0 host=512 rows=4\n"
-                                "sync units=host\n"
-                                "activate ub=0 acc=0 rows=4 fn=identity\n"
-                                "halt\n"},
-                      CleanCase{"RawReadHostMemoryThenMatrixMultiplyWithSync",
-                                "read_weights dram=0 tiles=1\n"
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "sync units=host\n"
-                                "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                                "halt\n"},
-                      CleanCase{"WawReadHostMemoryThenActivateWithSync",
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "sync units=host\n"
-                                "activate ub=2 acc=0 rows=4 fn=identity\n"
-                                "halt\n"},
-                      CleanCase{"RawReadHostMemoryThenActivateBiasWithSync",
-                                "set_config reg=act_bias_row value=64\n"
-                                "read_host_memory ub=64 host=256 rows=4\n"
-                                "sync units=host\n"
-                                "activate ub=128 acc=0 rows=4 fn=identity bias\n"
-                                "halt\n"},
-                      CleanCase{"WarActivateBiasThenReadHostMemoryWithSync",
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "read_weights dram=0 tiles=1\n"
-                                "sync units=host\n"
-                                "set_config reg=act_bias_row value=64\n"
-                                "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                                "activate ub=128 acc=0 rows=4 fn=identity bias\n"
-                                "sync units=activation\n"
-                                "read_host_memory ub=66 host=256 rows=1\n"
-                                "halt\n"},
-                      CleanCase{"WarMatrixMultiplyThenReadHostMemoryWithSync",
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "sync units=host\n"
-                                "read_weights dram=0 tiles=1\n"
-                                "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                                "sync units=matrix\n"
-                                "read_host_memory ub=3 host=0 rows=4\n"
-                                "halt\n"},
-                      CleanCase{"RawReadHostMemoryThenVectorOperandBWithSync",
-                                "set_config reg=vec_source_b value=64\n"
-                                "read_host_memory ub=64 host=256 rows=4\n"
-                                "sync units=host\n"
-                                "vector ub=128 src=0 rows=4 op=add fn=identity\n"
-                                "halt\n"},
-                      CleanCase{"RawVectorThenConvolveWithSync",
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "read_weights dram=0 tiles=1\n"
-                                "sync units=host\n"
-                                "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                                "activate ub=128 acc=0 rows=4 fn=identity\n"
-                                "vector ub=64 src=0 rows=4 op=unary fn=relu\n"
-                                "sync units=activation\n"
-                                "convolve ub=64 acc=8 kr=0 ks=0 p0=0 rows=4\n"
-                                "halt\n"},
-                      // Unary Vector has no operand b: vec_source_b rows being written are no hazard.
-                      CleanCase{"UnaryVectorIgnoresOperandB",
-                                "set_config reg=vec_source_b value=64\n"
-                                "read_host_memory ub=64 host=256 rows=4\n"
-                                "vector ub=128 src=0 rows=4 op=unary fn=identity\n"
-                                "halt\n"},
-                      // A Vector reading what an in-flight Activate writes: both run on the
-                      // activation unit, in order, so no Sync is needed.
-                      CleanCase{"VectorAfterActivateIsSameUnit",
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "read_weights dram=0 tiles=1\n"
-                                "sync units=host\n"
-                                "matrix_multiply ub=0 acc=0 rows=4 switch\n"
-                                "activate ub=128 acc=0 rows=4 fn=identity\n"
-                                "vector ub=128 src=128 rows=4 op=unary fn=relu\n"
-                                "pool ub=132 src=128 p0=0 rows=4\n"
-                                "halt\n"},
-                      // Adjacent, not overlapping, rows: no hazard, no Sync needed.
-                      CleanCase{"AdjacentRowsNeedNoSync",
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "activate ub=4 acc=0 rows=4 fn=identity\n"
-                                "halt\n"},
-                      // Same unit: in order, no Sync needed.
-                      CleanCase{"SameUnitIsInOrder",
-                                "read_host_memory ub=0 host=0 rows=4\n"
-                                "write_host_memory ub=0 host=512 rows=4\n"
-                                "halt\n"}),
-    [](const ::testing::TestParamInfo<CleanCase>& i) { return std::string(i.param.name); });
+INSTANTIATE_TEST_SUITE_P(Sequencer, SequencerNoHazard, ::testing::ValuesIn(clean_cases()),
+                         [](const ::testing::TestParamInfo<CleanCase>& i) { return i.param.name; });
 
 // With the Sync, the second layer reads the first layer's finished outputs (two-layer check).
 TEST(SequencerFunctional, SyncActivationOrdersTwoLayers) {
@@ -602,10 +540,6 @@ TEST(SequencerFunctional, SyncActivationOrdersTwoLayers) {
   for (uint32_t b = 0; b < kB; ++b)
     for (uint32_t c = 0; c < kR; ++c) H[b][c] = ref_activate(P1[b][c], 0, 1u << 30, 30, true);
   const Mat P2 = matmul(H, W2);  // |P2| <= 16 * 64: scaled by 1/16 below
-  std::vector<uint8_t> host(kHostBytes, 0), weights;
-  put_activations(host, 0, X);
-  append_tiles(weights, W1);
-  append_tiles(weights, W2);
   const std::string prog =
       "read_host_memory ub=0 host=0 rows=4\n"
       "read_weights dram=0 tiles=2\n"
@@ -619,9 +553,9 @@ TEST(SequencerFunctional, SyncActivationOrdersTwoLayers) {
       "sync units=activation\n"
       "write_host_memory ub=136 host=512 rows=4\n"
       "halt\n";
-  ProgramBench bench(bench_config(), prog, weights, host);
+  ProgramBench bench(bench_config(), prog, weight_image({W1, W2}), host_image(X));
   ASSERT_TRUE(bench.run());
-  const Mat out = read_int8(host_mem(bench), 512, kB);
+  const Mat out = output(bench);
   int nonzero = 0;
   for (uint32_t b = 0; b < kB; ++b)
     for (uint32_t c = 0; c < kR; ++c) {
@@ -655,11 +589,10 @@ TEST_P(SequencerBounds, IsAnErrorNamingInstructionAndResource) {
   ASSERT_EQ(cfg.accumulators.rows, 1024u);
   if (p.small_dram) cfg.dram.capacity_bytes = 1u << 20;
   ProgramBench bench(cfg, p.program, {}, std::vector<uint8_t>(kHostBytes, 0));
-  const Failure f = run_expecting_error(bench);
-  EXPECT_EQ(f.type, "tpu/sequencer");
-  EXPECT_TRUE(contains(f.msg, "instruction " + std::to_string(p.index) + " (")) << f.msg;
-  EXPECT_TRUE(contains(f.msg, p.resource)) << f.msg;
-  EXPECT_TRUE(contains(f.msg, p.range)) << f.msg;
+  const std::string msg = run_error(bench);
+  EXPECT_TRUE(Contains(msg, "instruction " + std::to_string(p.index) + " ("));
+  EXPECT_TRUE(Contains(msg, p.resource));
+  EXPECT_TRUE(Contains(msg, p.range));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -777,19 +710,17 @@ TEST(SequencerBoundsEdge, NewInstructionsExactFitsRunToHalt) {
 
 TEST(SequencerErrors, ProgramWithoutHalt) {
   ProgramBench bench(bench_config(), "nop\nset_config reg=act_shift value=3\nnop\n", {}, {});
-  const Failure f = run_expecting_error(bench);
-  EXPECT_EQ(f.type, "tpu/sequencer");
-  EXPECT_TRUE(contains(f.msg, "without Halt")) << f.msg;
-  EXPECT_TRUE(contains(f.msg, "3 instructions")) << f.msg;
+  const std::string msg = run_error(bench);
+  EXPECT_TRUE(Contains(msg, "without Halt"));
+  EXPECT_TRUE(Contains(msg, "3 instructions"));
 }
 
 TEST(SequencerErrors, MatrixMultiplyBeforeAnySwitch) {
   ProgramBench bench(bench_config(), "read_weights dram=0 tiles=1\nmatrix_multiply ub=0 acc=0 rows=4\nhalt\n", {},
                      {});
-  const Failure f = run_expecting_error(bench);
-  EXPECT_EQ(f.type, "tpu/mxu");
-  EXPECT_TRUE(contains(f.msg, "instruction 1 (")) << f.msg;
-  EXPECT_TRUE(contains(f.msg, "SWITCH")) << f.msg;
+  const std::string msg = run_error(bench, "tpu/mxu");
+  EXPECT_TRUE(Contains(msg, "instruction 1 ("));
+  EXPECT_TRUE(Contains(msg, "SWITCH"));
 }
 
 // ---- 6. Sync semantics and timing ---------------------------------------------------------------
@@ -904,11 +835,11 @@ TEST(SequencerDeadlock, TooManyReadWeightsBlockTheSequencer) {
   ProgramBench bench(cfg, weights_then_multiplies(8), {}, {});
   EXPECT_FALSE(bench.run());  // returns instead of hanging
   const std::string state = bench.chip->sequencer.describe_state();
-  EXPECT_TRUE(contains(state, "full")) << state;
-  EXPECT_TRUE(contains(state, "at instruction 7")) << state;
+  EXPECT_TRUE(Contains(state, "full"));
+  EXPECT_TRUE(Contains(state, "at instruction 7"));
   // In flight on the weight unit: 5 (held, waiting for a FIFO slot), 6 (queued) and 7 (the
   // sequencer counts it as dispatched while it waits to enter the full queue).
-  EXPECT_TRUE(contains(state, "weights=3 (oldest: instruction 5 ")) << state;
+  EXPECT_TRUE(Contains(state, "weights=3 (oldest: instruction 5 "));
   EXPECT_EQ(bench.chip->sequencer.status(), Sequencer::kRunning);
   EXPECT_EQ(bench.chip->weight_fifo.occupancy(), 4u);
 }
@@ -935,11 +866,6 @@ TEST(SequencerTable3, CategoriesSumToRunCycles) {
   for (uint32_t b = 0; b < kB; ++b)
     for (uint32_t c = 0; c < kR; ++c) H[b][c] = ref_activate(P1[b][c], bias[c], 1u << 30, 30, true);
   const Mat P2 = matmul(H, W2);
-  std::vector<uint8_t> host(kHostBytes, 0), weights;
-  put_activations(host, 0, X);
-  put_bias(host, 256, bias);
-  append_tiles(weights, W1);
-  append_tiles(weights, W2);
   const std::string prog =
       "set_config reg=act_bias_row value=64\n"
       "read_host_memory ub=0 host=0 rows=8\n"
@@ -956,7 +882,7 @@ TEST(SequencerTable3, CategoriesSumToRunCycles) {
       "sync units=activation\n"
       "write_host_memory ub=136 host=512 rows=4\n"
       "halt\n";
-  ProgramBench bench(bench_config(), prog, weights, host);
+  ProgramBench bench(bench_config(), prog, weight_image({W1, W2}), host_image(X, bias));
   ASSERT_TRUE(bench.run());
   const Mxu& mxu = bench.chip->mxu;
   const uint64_t run = bench.chip->sequencer.run_cycles();
@@ -968,7 +894,7 @@ TEST(SequencerTable3, CategoriesSumToRunCycles) {
   EXPECT_GT(mxu.cycles(Mxu::kRawStall), 0u);
   EXPECT_GT(mxu.cycles(Mxu::kInputStall), 0u);
   // And the program computed the right thing.
-  const Mat out = read_int8(host_mem(bench), 512, kB);
+  const Mat out = output(bench);
   for (uint32_t b = 0; b < kB; ++b)
     for (uint32_t c = 0; c < kR; ++c)
       EXPECT_EQ(out[b][c], ref_activate(P2[b][c], 0, 1u << 30, 34, false)) << "output " << b << "," << c;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <systemc>
 
@@ -18,6 +19,21 @@ namespace tpu::test {
 inline testing::AssertionResult Contains(const std::string& haystack, const std::string& needle) {
   if (haystack.find(needle) != std::string::npos) return testing::AssertionSuccess();
   return testing::AssertionFailure() << "\"" << haystack << "\" does not contain \"" << needle << "\"";
+}
+
+/// Succeeds if `haystack` contains every string of `needles`; the failure shows the first missing one.
+inline testing::AssertionResult ContainsAll(const std::string& haystack, const std::vector<std::string>& needles) {
+  for (const std::string& needle : needles) {
+    testing::AssertionResult found = Contains(haystack, needle);
+    if (!found) return found;
+  }
+  return testing::AssertionSuccess();
+}
+
+/// Succeeds if `text` starts with `prefix`; the failure shows both.
+inline testing::AssertionResult StartsWith(const std::string& text, const std::string& prefix) {
+  if (text.compare(0, prefix.size(), prefix) == 0) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << "\"" << text << "\" does not start with \"" << prefix << "\"";
 }
 
 /// Runs `fn`, which must raise SC_REPORT_ERROR(`type`); returns the message ("" if it did not).

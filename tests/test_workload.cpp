@@ -4,11 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <functional>
 #include <iterator>
 #include <random>
 #include <string>
@@ -24,7 +21,6 @@
 
 namespace {
 
-namespace fs = std::filesystem;
 using tpu::ActivationFunction;
 using tpu::ArchConfig;
 using tpu::DenseLayer;
@@ -198,6 +194,14 @@ class WorkloadFileTest : public tpu::test::ManifestDirTest {
     EXPECT_TRUE(Contains(msg, path + ": "));
     return msg;
   }
+  // With `bytes` bytes in `file`, kTinyManifest fails to load: "<key>: data file <file> ... has <bytes>
+  // bytes, expected <expected>".
+  void ExpectSizeError(const std::string& file, size_t bytes, const std::string& key, size_t expected) {
+    WriteData(file, bytes);
+    const std::string msg = LoadError(kTinyManifest);
+    EXPECT_TRUE(Contains(msg, ": " + key + ": data file " + Path(file)));
+    EXPECT_TRUE(Contains(msg, "has " + std::to_string(bytes) + " bytes, expected " + std::to_string(expected)));
+  }
 };
 
 TEST_F(WorkloadFileTest, TinyManifestLoads) {
@@ -248,33 +252,13 @@ TEST_F(WorkloadFileTest, InformationalKeysAreTypeChecked) {
                        ": layers[1].scales.input: must be a finite number"));
 }
 
-TEST_F(WorkloadFileTest, DataFileTooShort) {
-  WriteData("l0.w.i8", 19);
-  const std::string msg = LoadError(kTinyManifest);
-  EXPECT_TRUE(Contains(msg, ": layers[0].weights: data file " + Path("l0.w.i8")));
-  EXPECT_TRUE(Contains(msg, "has 19 bytes, expected 20"));
-}
+TEST_F(WorkloadFileTest, DataFileTooShort) { ExpectSizeError("l0.w.i8", 19, "layers[0].weights", 20); }
 
-TEST_F(WorkloadFileTest, DataFileTooLong) {
-  WriteData("l1.b.i32", 9);
-  const std::string msg = LoadError(kTinyManifest);
-  EXPECT_TRUE(Contains(msg, ": layers[1].bias: data file " + Path("l1.b.i32")));
-  EXPECT_TRUE(Contains(msg, "has 9 bytes, expected 8"));
-}
+TEST_F(WorkloadFileTest, DataFileTooLong) { ExpectSizeError("l1.b.i32", 9, "layers[1].bias", 8); }
 
-TEST_F(WorkloadFileTest, InputFileTooLong) {
-  WriteData("in.i8", 13);
-  const std::string msg = LoadError(kTinyManifest);
-  EXPECT_TRUE(Contains(msg, ": input.file: data file " + Path("in.i8")));
-  EXPECT_TRUE(Contains(msg, "has 13 bytes, expected 12"));
-}
+TEST_F(WorkloadFileTest, InputFileTooLong) { ExpectSizeError("in.i8", 13, "input.file", 12); }
 
-TEST_F(WorkloadFileTest, GoldenFileTooShort) {
-  WriteData("golden.i8", 5);
-  const std::string msg = LoadError(kTinyManifest);
-  EXPECT_TRUE(Contains(msg, ": golden: data file " + Path("golden.i8")));
-  EXPECT_TRUE(Contains(msg, "has 5 bytes, expected 6"));
-}
+TEST_F(WorkloadFileTest, GoldenFileTooShort) { ExpectSizeError("golden.i8", 5, "golden", 6); }
 
 TEST_F(WorkloadFileTest, LayerInputsMustMatchPreviousOutputs) {
   const std::string msg = LoadError(Edit("    inputs: 5\n", "    inputs: 6\n"));
