@@ -450,15 +450,14 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
   std::vector<uint32_t> remaining(n, 0);  // bursts not yet done
   size_t next = 0, completed = 0, in_flight = 0;  // in flight: issued, not completed (front end included)
   std::deque<size_t> front;                       // issued, waiting for room in the controller
-  std::vector<std::function<void(const DramRequest&)>> on_done;
-  for (uint32_t c = 0; c < cfg.channels; ++c)
-    on_done.emplace_back([&](const DramRequest& r) {
-      done[r.id] = std::max(done[r.id], r.done);
-      if (--remaining[r.id] == 0) {
-        ++completed;
-        --in_flight;
-      }
-    });
+  // Every channel's completions: a request is done with its last burst.
+  const std::function<void(const DramRequest&)> on_done = [&](const DramRequest& r) {
+    done[r.id] = std::max(done[r.id], r.done);
+    if (--remaining[r.id] == 0) {
+      ++completed;
+      --in_flight;
+    }
+  };
   // The front request's bursts [first, last] and how many each channel takes, worked out once
   // per request (need_of): while the controller is full it is retried at every event. `need` is
   // all zero between requests.
@@ -496,7 +495,7 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
   uint64_t now = opt.mode == Mode::Open ? open_cycle(trace, 0) : 0;
   while (completed < n) {
     for (uint32_t c = 0; c < cfg.channels; ++c)
-      if (ch[c].now() < now) ch[c].run_until(now, on_done[c]);
+      if (ch[c].now() < now) ch[c].run_until(now, on_done);
     if (opt.mode == Mode::Open) {
       for (; next < n && open_cycle(trace, next) <= now; ++next) {
         issue[next] = open_cycle(trace, next);

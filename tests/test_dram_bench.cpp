@@ -11,6 +11,7 @@
 #include "config.h"
 #include "dram_address.h"
 #include "dram_bench.h"
+#include "test_util.h"
 
 namespace tpu::bench {
 namespace {
@@ -26,17 +27,10 @@ Trace parse(const std::string& text, const std::string& origin = "t.trace") {
   return parse_trace(in, origin);
 }
 
-// The message of the sc_report `f` raises ("" and a test failure if it raises none).
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const sc_core::sc_report& e) {
-    return e.get_msg();
-  }
-  ADD_FAILURE() << "no error raised";
-  return "";
-}
+using test::Contains;
+using test::ErrorOf;
+
+constexpr const char* kBenchError = "tpu/dram-bench";  // the message type of every error below
 
 Trace from_addresses(const std::vector<uint64_t>& addresses) {
   Trace t;
@@ -107,18 +101,18 @@ TEST(DramBenchTrace, ErrorsNameTheFileAndLine) {
       {"# only a comment\n\n", "t.trace: no requests"},
   };
   for (const Case& c : cases) {
-    const std::string m = error_of([&] { parse(c.text); });
-    EXPECT_NE(m.find(c.expect), std::string::npos) << "trace:\n" << c.text << "message: " << m;
+    const std::string m = ErrorOf(kBenchError, [&] { parse(c.text); });
+    EXPECT_TRUE(Contains(m, c.expect)) << "trace:\n" << c.text;
   }
-  const std::string m = error_of([] { load_trace("/nonexistent/dir/x.trace"); });
-  EXPECT_NE(m.find("/nonexistent/dir/x.trace: cannot open trace file"), std::string::npos) << m;
+  const std::string m = ErrorOf(kBenchError, [] { load_trace("/nonexistent/dir/x.trace"); });
+  EXPECT_TRUE(Contains(m, "/nonexistent/dir/x.trace: cannot open trace file"));
 }
 
 TEST(DramBenchTrace, AddressesBeyondTheCapacityNameTheLine) {
   const DramConfig cfg = dram_config(kDdr3_1600);  // 4 GiB
   const Trace t = parse("0x0 R\n\n0x100000000 R\n");
-  const std::string m = error_of([&] { run_direct(cfg, t, RunOptions{}); });
-  EXPECT_NE(m.find("t.trace:3: address 0x100000000 is beyond the capacity"), std::string::npos) << m;
+  const std::string m = ErrorOf(kBenchError, [&] { run_direct(cfg, t, RunOptions{}); });
+  EXPECT_TRUE(Contains(m, "t.trace:3: address 0x100000000 is beyond the capacity"));
 }
 
 TEST(DramBenchPattern, GeneratesDeterministicStreamsWithinTheFootprint) {
@@ -145,9 +139,9 @@ TEST(DramBenchPattern, GeneratesDeterministicStreamsWithinTheFootprint) {
     EXPECT_EQ(a.requests[i].address % 64, 0u);
   }
   o.footprint = cfg.capacity_bytes + 64;
-  EXPECT_NE(error_of([&] { generate_pattern(o, cfg); }).find("footprint"), std::string::npos);
+  EXPECT_TRUE(Contains(ErrorOf(kBenchError, [&] { generate_pattern(o, cfg); }), "footprint"));
   EXPECT_EQ(parse_pattern("random_rw"), Pattern::RandomRW);
-  EXPECT_NE(error_of([] { parse_pattern("strided"); }).find("unknown pattern 'strided'"), std::string::npos);
+  EXPECT_TRUE(Contains(ErrorOf(kBenchError, [] { parse_pattern("strided"); }), "unknown pattern 'strided'"));
 }
 
 TEST(DramBenchLatency, PercentilesAreNearestRankOfTheCycleHistogram) {
@@ -387,14 +381,14 @@ TEST(DramBenchEngines, TlmRunsOncePerProcess) {
   const Trace trace = parse("0x0 R\n0x40 W\n");
   const BenchResult t = run_tlm(cfg, trace, RunOptions{});
   EXPECT_EQ(t.requests, 2u);
-  EXPECT_NE(error_of([&] { run_tlm(cfg, trace, RunOptions{}); }).find("once per process"), std::string::npos);
+  EXPECT_TRUE(Contains(ErrorOf(kBenchError, [&] { run_tlm(cfg, trace, RunOptions{}); }), "once per process"));
 }
 
 TEST(DramBenchEngines, RejectsTheBandwidthLatencyModel) {
   DramConfig cfg = dram_config(kDdr3_1600);
   cfg.model = "bandwidth_latency";
-  EXPECT_NE(error_of([&] { run_direct(cfg, parse("0x0 R\n"), RunOptions{}); }).find("needs the jedec DRAM model"),
-            std::string::npos);
+  EXPECT_TRUE(Contains(ErrorOf(kBenchError, [&] { run_direct(cfg, parse("0x0 R\n"), RunOptions{}); }),
+                       "needs the jedec DRAM model"));
 }
 
 }  // namespace

@@ -3,10 +3,11 @@
 // throughput and determinism. Every expected cycle is computed here from the timing parameters.
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
+#include <random>
+#include <utility>
 #include <vector>
 
 #include "dram_address.h"
@@ -130,6 +131,34 @@ DramRequest serve(DramChannel& ch, DramRequest r) {
   const std::vector<DramRequest> done = drain(ch);
   EXPECT_EQ(done.size(), 1u);
   return done.empty() ? DramRequest{} : done.back();
+}
+
+// A command the channel issued: when, what and where.
+struct Issued {
+  uint64_t cycle;
+  DramCommand cmd;
+  DramLocation loc;
+  std::pair<uint64_t, DramCommand> when_what() const { return {cycle, cmd}; }
+};
+
+// From now on, appends every command `ch` issues to `log` (which must outlive the runs).
+void record(DramChannel& ch, std::vector<Issued>& log) {
+  ch.observe_commands([&log](uint64_t t, DramCommand cmd, const DramLocation& l) { log.push_back({t, cmd, l}); });
+}
+
+// The commands of `log` of the given kinds, in order.
+std::vector<Issued> only(const std::vector<Issued>& log, std::initializer_list<DramCommand> kinds) {
+  std::vector<Issued> out;
+  for (const Issued& i : log)
+    if (std::find(kinds.begin(), kinds.end(), i.cmd) != kinds.end()) out.push_back(i);
+  return out;
+}
+
+// The cycles of the `cmd` commands of `log`.
+std::vector<uint64_t> cycles_of(const std::vector<Issued>& log, DramCommand cmd) {
+  std::vector<uint64_t> out;
+  for (const Issued& i : only(log, {cmd})) out.push_back(i.cycle);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,12 +460,11 @@ TEST(DramChannelRefresh, IdleAllBankRefreshIssuesOneREFPerTREFI) {
   const DramConfig c = ddr3();
   const uint64_t refi = c.timing.tREFI;
   DramChannel ch(c);
-  std::vector<uint64_t> refs;
-  ch.observe_commands([&](uint64_t t, DramCommand cmd, const DramLocation&) {
-    if (cmd == DramCommand::REF) refs.push_back(t);
-  });
+  std::vector<Issued> log;
+  record(ch, log);
   // The k-th REF falls due at k * tREFI (k >= 1); an idle rank issues it at once.
   ch.run_until(10 * refi + 1, nullptr);
+  const std::vector<uint64_t> refs = cycles_of(log, DramCommand::REF);
   ASSERT_EQ(refs.size(), 10u);
   for (uint64_t k = 1; k <= 10; ++k) EXPECT_EQ(refs[k - 1], k * refi);
   EXPECT_EQ(ch.stats().commands[int(DramCommand::REF)], 10u);
@@ -448,11 +476,11 @@ TEST(DramChannelRefresh, TwoRanksEachGetOneREFPerTREFI) {
   c.ranks = 2;
   const uint64_t refi = c.timing.tREFI;
   DramChannel ch(c);
-  std::vector<uint32_t> per_rank(2, 0);
-  ch.observe_commands([&](uint64_t, DramCommand cmd, const DramLocation& l) {
-    if (cmd == DramCommand::REF) ++per_rank[l.rank];
-  });
+  std::vector<Issued> log;
+  record(ch, log);
   ch.run_until(10 * refi + 1, nullptr);
+  std::vector<uint32_t> per_rank(2, 0);
+  for (const Issued& i : only(log, {DramCommand::REF})) ++per_rank[i.loc.rank];
   EXPECT_EQ(per_rank[0], 10u);
   EXPECT_EQ(per_rank[1], 10u);
 }
@@ -463,16 +491,15 @@ TEST(DramChannelRefresh, Hbm2PerBankRefreshRotatesAtTREFIpb) {
   const uint64_t refipb = c.timing.tREFIpb;
   const uint32_t banks = c.bank_groups * c.banks_per_group;
   DramChannel ch(c);
-  std::vector<std::pair<uint64_t, uint32_t>> refs;
-  ch.observe_commands([&](uint64_t t, DramCommand cmd, const DramLocation& l) {
-    if (cmd == DramCommand::REFPB) refs.emplace_back(t, l.flat_bank);
-    EXPECT_NE(cmd, DramCommand::REF);
-  });
+  std::vector<Issued> log;
+  record(ch, log);
   ch.run_until(40 * refipb + 1, nullptr);
+  EXPECT_EQ(cycles_of(log, DramCommand::REF), std::vector<uint64_t>{});  // no all-bank REF
+  const std::vector<Issued> refs = only(log, {DramCommand::REFPB});
   ASSERT_EQ(refs.size(), 40u);
   for (uint64_t k = 1; k <= 40; ++k) {
-    EXPECT_EQ(refs[k - 1].first, k * refipb);             // due every tREFIpb
-    EXPECT_EQ(refs[k - 1].second, uint32_t((k - 1) % banks));  // round-robin over the banks
+    EXPECT_EQ(refs[k - 1].cycle, k * refipb);                          // due every tREFIpb
+    EXPECT_EQ(refs[k - 1].loc.flat_bank, uint32_t((k - 1) % banks));  // round-robin over the banks
   }
 }
 
@@ -492,14 +519,13 @@ TEST(DramChannelRefresh, PostponedUnderLoadButNeverMoreThanEightOwed) {
   const DramConfig c = ddr3();
   const uint64_t refi = c.timing.tREFI;
   DramChannel ch(c);
-  std::vector<uint64_t> refs;
-  ch.observe_commands([&](uint64_t t, DramCommand cmd, const DramLocation&) {
-    if (cmd == DramCommand::REF) refs.push_back(t);
-  });
+  std::vector<Issued> log;
+  record(ch, log);
   uint64_t id = 0;
   stream_reads(ch, c, 12 * refi, id);
   // While requests are pending the refreshes are postponed until 8 are owed: the first REF comes
   // no earlier than the 8th due time; by 12 tREFI at least 12 - 8 have been issued.
+  const std::vector<uint64_t> refs = cycles_of(log, DramCommand::REF);
   ASSERT_FALSE(refs.empty());
   EXPECT_GE(refs.front(), 8 * refi);
   EXPECT_GE(refs.size(), 12u - 8u);
@@ -508,7 +534,7 @@ TEST(DramChannelRefresh, PostponedUnderLoadButNeverMoreThanEightOwed) {
   // Once the stream stops, every owed refresh is issued.
   drain(ch);
   ch.run_until(20 * refi + 1, nullptr);
-  EXPECT_EQ(refs.size(), 20u);
+  EXPECT_EQ(cycles_of(log, DramCommand::REF).size(), 20u);
   EXPECT_LE(ch.max_refresh_owed(), 8u);
 }
 
@@ -531,16 +557,23 @@ TEST(DramChannelRefresh, EighthOwedRefreshPreemptsAStreamOfRowHits) {
   EXPECT_GT(ch.stats().row_hits, 10000u);
 }
 
+// Opens row 5 of bank 0, then at cycle 200 (long past that ACT's tRAS) queues a read of row 6
+// (id 1, a conflict) and after it `hits` younger reads of row 5 (ids 2, 3, ...); returns the
+// completions in order.
+std::vector<DramRequest> conflict_then_hits(const DramConfig& c, uint32_t hits) {
+  DramChannel ch(c);
+  serve(ch, request(100, at(c, 0, 0, 0, 5, 0)));
+  ch.run_until(200, nullptr);
+  ch.enqueue(request(1, at(c, 0, 0, 0, 6, 0), false, 200));
+  for (uint32_t i = 0; i < hits; ++i) ch.enqueue(request(2 + i, at(c, 0, 0, 0, 5, 1 + i), false, 200));
+  return drain(ch);
+}
+
 TEST(DramChannelScheduler, FrFcfsServesYoungerHitsBeforeAnOlderConflict) {
   DramConfig c = ddr3();
   c.timing.tRTP = 2;  // below tCCD: the PRE could slip between hits; only the scheduler keeps the row open
   const DramTiming& t = c.timing;
-  DramChannel ch(c);
-  serve(ch, request(100, at(c, 0, 0, 0, 5, 0)));  // row 5 open in bank 0
-  ch.run_until(200, nullptr);
-  ch.enqueue(request(1, at(c, 0, 0, 0, 6, 0), false, 200));  // oldest: conflicts with row 5
-  for (uint32_t i = 0; i < 6; ++i) ch.enqueue(request(2 + i, at(c, 0, 0, 0, 5, 1 + i), false, 200));
-  const std::vector<DramRequest> done = drain(ch);
+  const std::vector<DramRequest> done = conflict_then_hits(c, 6);
   ASSERT_EQ(done.size(), 7u);
   for (uint32_t i = 0; i < 6; ++i) {
     EXPECT_EQ(done[i].id, 2u + i);
@@ -560,28 +593,23 @@ TEST(DramChannelScheduler, AHitGoesBeforeAnOlderMissIssuableInTheSameCycle) {
   DramChannel ch(c);
   serve(ch, request(100, at(c, 0, 0, 0, 5, 0)));  // row 5 open in bank 0
   ch.run_until(200, nullptr);
-  std::vector<std::pair<uint64_t, DramCommand>> cmds;
-  ch.observe_commands([&](uint64_t cyc, DramCommand cmd, const DramLocation&) { cmds.emplace_back(cyc, cmd); });
+  std::vector<Issued> cmds;
+  record(ch, cmds);
   ch.enqueue(request(1, at(c, 0, 0, 2, 1, 0), false, 200));  // ACT bank 2 at 200
   ch.enqueue(request(2, at(c, 0, 0, 1, 1, 0), false, 200));  // its ACT can go at 200 + tRRD
   const uint64_t act2 = 200 + t.tRRD_L;
   ch.enqueue(request(3, at(c, 0, 0, 0, 5, 1), false, act2));  // a younger hit, arriving then
   drain(ch);
   ASSERT_GE(cmds.size(), 3u);
-  EXPECT_EQ(cmds[0], std::make_pair(uint64_t(200), DramCommand::ACT));
-  EXPECT_EQ(cmds[1], std::make_pair(act2, DramCommand::RD));       // the hit first
-  EXPECT_EQ(cmds[2], std::make_pair(act2 + 1, DramCommand::ACT));  // then the older miss
+  EXPECT_EQ(cmds[0].when_what(), std::make_pair(uint64_t(200), DramCommand::ACT));
+  EXPECT_EQ(cmds[1].when_what(), std::make_pair(act2, DramCommand::RD));       // the hit first
+  EXPECT_EQ(cmds[2].when_what(), std::make_pair(act2 + 1, DramCommand::ACT));  // then the older miss
 }
 
 TEST(DramChannelScheduler, StarvationBoundLimitsBypassingHits) {
   DramConfig c = ddr3();
   c.max_row_hits = 4;
-  DramChannel ch(c);
-  serve(ch, request(100, at(c, 0, 0, 0, 5, 0)));
-  ch.run_until(200, nullptr);
-  ch.enqueue(request(1, at(c, 0, 0, 0, 6, 0), false, 200));
-  for (uint32_t i = 0; i < 12; ++i) ch.enqueue(request(2 + i, at(c, 0, 0, 0, 5, 1 + i), false, 200));
-  const std::vector<DramRequest> done = drain(ch);
+  const std::vector<DramRequest> done = conflict_then_hits(c, 12);
   ASSERT_EQ(done.size(), 13u);
   const auto it = std::find_if(done.begin(), done.end(), [](const DramRequest& r) { return r.id == 1; });
   ASSERT_NE(it, done.end());
@@ -597,10 +625,8 @@ TEST(DramChannelScheduler, WriteDrainBetweenWatermarks) {
   const DramTiming& t = c.timing;
   const uint32_t hb = c.burst_length / 2;
   DramChannel ch(c);
-  std::vector<std::pair<uint64_t, DramCommand>> cols;
-  ch.observe_commands([&](uint64_t cyc, DramCommand cmd, const DramLocation&) {
-    if (cmd == DramCommand::RD || cmd == DramCommand::WR) cols.emplace_back(cyc, cmd);
-  });
+  std::vector<Issued> log;
+  record(ch, log);
   for (uint32_t i = 0; i < 8; ++i) ch.enqueue(request(i, at(c, 0, 0, 0, 5, i), false, 0));
   for (uint32_t i = 0; i < 3; ++i) ch.enqueue(request(10 + i, at(c, 0, 0, 0, 5, 8 + i), true, 0));
   // 3 writes < high watermark: reads go first (ACT at 0, RDs at tRCD + k tCCD).
@@ -608,16 +634,17 @@ TEST(DramChannelScheduler, WriteDrainBetweenWatermarks) {
   ch.run_until(fourth, nullptr);
   ch.enqueue(request(13, at(c, 0, 0, 0, 5, 11), true, fourth));  // now 4 writes: drain
   drain(ch);
+  const std::vector<Issued> cols = only(log, {DramCommand::RD, DramCommand::WR});
   const std::vector<DramCommand> want = {DramCommand::RD, DramCommand::RD, DramCommand::RD, DramCommand::WR,
                                          DramCommand::WR, DramCommand::WR, DramCommand::RD, DramCommand::RD,
                                          DramCommand::RD, DramCommand::RD, DramCommand::RD, DramCommand::WR};
   ASSERT_EQ(cols.size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(cols[i].second, want[i]) << "column command " << i;
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(cols[i].cmd, want[i]) << "column command " << i;
   const uint64_t rd3 = t.tRCD + 2 * t.tCCD_L;
-  EXPECT_EQ(cols[2].first, rd3);
-  EXPECT_EQ(cols[3].first, rd3 + t.CL + hb + t.tRTRS - t.CWL);  // read-to-write turnaround
-  EXPECT_EQ(cols[6].first, cols[5].first + t.CWL + hb + t.tWTR_L);  // write-to-read turnaround
-  EXPECT_EQ(cols[11].first, cols[10].first + t.CL + hb + t.tRTRS - t.CWL);  // last write once reads ran out
+  EXPECT_EQ(cols[2].cycle, rd3);
+  EXPECT_EQ(cols[3].cycle, rd3 + t.CL + hb + t.tRTRS - t.CWL);  // read-to-write turnaround
+  EXPECT_EQ(cols[6].cycle, cols[5].cycle + t.CWL + hb + t.tWTR_L);  // write-to-read turnaround
+  EXPECT_EQ(cols[11].cycle, cols[10].cycle + t.CL + hb + t.tRTRS - t.CWL);  // last write once reads ran out
 }
 
 TEST(DramChannelScheduler, EnqueueIntoAFullQueueOverCommitsInsteadOfDropping) {
@@ -687,15 +714,10 @@ TEST(DramChannelThroughput, SequentialReadsReachNinetyFivePercentOfPeak) {
 }
 
 // A pseudo-random mix of reads and writes over a few rows of every bank, closed loop.
-std::vector<DramRequest> random_run(const DramConfig& c, uint64_t n,
-                                    std::vector<std::pair<uint64_t, DramCommand>>* commands = nullptr,
-                                    std::vector<DramLocation>* locs = nullptr) {
+// Records the issued commands into `log` if given.
+std::vector<DramRequest> random_run(const DramConfig& c, uint64_t n, std::vector<Issued>* log = nullptr) {
   DramChannel ch(c);
-  if (commands)
-    ch.observe_commands([&](uint64_t t, DramCommand cmd, const DramLocation& l) {
-      commands->emplace_back(t, cmd);
-      if (locs) locs->push_back(l);
-    });
+  if (log) record(ch, *log);
   const uint32_t banks = c.ranks * c.bank_groups * c.banks_per_group;
   const uint32_t bursts = c.columns / c.burst_length;
   uint64_t x = 12345, sent = 0;
@@ -742,16 +764,14 @@ TEST(DramChannelDeterminism, SameRequestsGiveSameCompletions) {
 // command must meet the timing table and the bank state (ACT to a closed bank, column commands
 // to the open row, PRE to an open bank, REF with every bank of the rank closed).
 void check_command_stream(const DramConfig& c) {
-  std::vector<std::pair<uint64_t, DramCommand>> cmds;
-  std::vector<DramLocation> locs;
-  random_run(c, 20000, &cmds, &locs);
+  std::vector<Issued> cmds;
+  random_run(c, 20000, &cmds);
   DramTimingChecker k(c);
   const uint32_t per_rank = c.bank_groups * c.banks_per_group;
   std::vector<int64_t> open(c.ranks * per_rank, -1);
   uint64_t prev = 0;
   for (size_t i = 0; i < cmds.size(); ++i) {
-    const auto [t, cmd] = cmds[i];
-    const DramLocation& l = locs[i];
+    const auto& [t, cmd, l] = cmds[i];
     ASSERT_TRUE(i == 0 || t > prev) << "command " << i << " not after the previous one";
     prev = t;
     ASSERT_EQ(k.earliest(cmd, l, t), t) << "command " << i << " " << command_name(cmd) << " too early";
@@ -786,12 +806,6 @@ TEST(DramChannelScheduler, CommandStreamMeetsTimingAndBankStateHbm2PerBank) {
   c.refresh = "per_bank";
   check_command_stream(c);
 }
-
-}  // namespace
-}  // namespace tpu
-
-namespace tpu {
-namespace {
 
 // One request at a time to consecutive columns of one row, across several tREFI: each refresh
 // closes the row once (so one ACT per REF, plus one per row), it never thrashes between a

@@ -40,14 +40,23 @@ struct LtInitiator : sc_core::sc_module {
   }
 };
 
+// A DramController for `cfg` with an initiator of type `I` bound to it (not yet simulated).
+template <class I>
+struct Rig {
+  DramController dram;
+  I ini;
+  explicit Rig(const DramConfig& cfg) : dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US)), ini("ini") {
+    ini.socket.bind(dram.socket);
+  }
+};
+
 // From an idle DDR3-1600 channel (banks precharged): the first read of a row is a miss,
 // tRCD + CL + BL/2; the next read of the same row, once the first is done, a hit, CL + BL/2;
 // a read of another row in the same bank, after tRAS, a conflict, tRP + tRCD + CL + BL/2.
 TEST(DramControllerLt, LatenciesFollowTheJedecFormulas) {
   const DramConfig cfg = preset("ddr3_1600");
-  DramController dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
-  LtInitiator ini("ini");
-  ini.socket.bind(dram.socket);
+  Rig<LtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
   const DramTiming& t = cfg.timing;
   const double tck = dram.tck().to_seconds();
@@ -74,9 +83,8 @@ TEST(DramControllerLt, LatenciesFollowTheJedecFormulas) {
 // each, plus the first access's tRCD + CL and a few row switches.
 TEST(DramControllerLt, LongReadStreamsNearPeak) {
   const DramConfig cfg = preset("ddr3_1600");
-  DramController dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
-  LtInitiator ini("ini");
-  ini.socket.bind(dram.socket);
+  Rig<LtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
   std::vector<uint8_t> buf(65536);
   const double seconds = ini.access(tlm::TLM_READ_COMMAND, 0, buf.data(), 65536).to_seconds();
@@ -92,9 +100,8 @@ class DramControllerData : public ::testing::TestWithParam<std::string> {};
 TEST_P(DramControllerData, WritesThenReadsAreBitExact) {
   DramConfig cfg = preset("hbm2");  // 8 channels, bank groups
   cfg.address_mapping = GetParam();
-  DramController dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
-  LtInitiator ini("ini");
-  ini.socket.bind(dram.socket);
+  Rig<LtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
   std::mt19937_64 rng(7);
   std::vector<std::pair<uint64_t, std::vector<uint8_t>>> written;
@@ -189,10 +196,9 @@ struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
 // request's tCK edge.
 TEST(DramControllerAt, SingleReadLatencyMatchesTheFormula) {
   const DramConfig cfg = preset("ddr3_1600");
-  DramController dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
-  AtInitiator ini("ini");
+  Rig<AtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
   ini.addresses = {0};
-  ini.socket.bind(dram.socket);
   sc_core::sc_start();
   ASSERT_EQ(ini.responses.size(), 1u);
   const uint32_t expect = cfg.timing.tRCD + cfg.timing.CL + cfg.burst_length / 2;
@@ -203,11 +209,10 @@ TEST(DramControllerAt, SingleReadLatencyMatchesTheFormula) {
 // initiator goes on (they used to hang the controller).
 TEST(DramControllerAt, ZeroLengthRequestsAreAnsweredAtOnce) {
   const DramConfig cfg = preset("ddr3_1600");
-  DramController dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
-  AtInitiator ini("ini");
+  Rig<AtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
   ini.addresses = {0, 4096, 64};
   ini.length = 0;
-  ini.socket.bind(dram.socket);
   sc_core::sc_start();
   ASSERT_EQ(ini.responses.size(), 3u);
   for (const auto& t : ini.responses) EXPECT_EQ(t, sc_core::SC_ZERO_TIME);
@@ -218,10 +223,9 @@ TEST(DramControllerAt, ZeroLengthRequestsAreAnsweredAtOnce) {
 TEST(DramControllerAt, BackPressureWhenTheQueueIsFull) {
   DramConfig cfg = preset("ddr3_1600");
   cfg.read_queue_depth = 4;
-  DramController dram("dram", cfg, sc_core::sc_time(1, sc_core::SC_US));
-  AtInitiator ini("ini");
+  Rig<AtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
   for (uint64_t i = 0; i < 64; ++i) ini.addresses.push_back(i * 64);
-  ini.socket.bind(dram.socket);
   sc_core::sc_start();
   ASSERT_EQ(ini.responses.size(), 64u);
   EXPECT_GT(ini.delayed_end_req, 0u);
