@@ -68,14 +68,6 @@ inline void pack_int32_row(const int32_t* v, sc_dt::sc_bv<32 * N>& out) {
   for (unsigned i = 0; i < N; ++i) out.set_word(int(i), sc_dt::sc_digit(uint32_t(v[i])));
 }
 
-/// Packs N int32 elements `v[0..N)` into a new 32*N-bit vector (allocates).
-template <unsigned N>
-inline sc_dt::sc_bv<32 * N> pack_int32_row(const int32_t* v) {
-  sc_dt::sc_bv<32 * N> out;
-  pack_int32_row<N>(v, out);
-  return out;
-}
-
 /// Unpacks the N int32 (two's complement) elements of a 32*N-bit row into `out[0..N)`.
 template <unsigned N>
 inline void unpack_int32_row(const sc_dt::sc_bv<32 * N>& bv, int32_t* out) {

@@ -36,6 +36,7 @@
 #include "config.h"
 #include "mxu_cycle_array.h"
 #include "mxu_pins.h"
+#include "mxu_stimulus.h"
 
 namespace {
 
@@ -46,103 +47,13 @@ static_assert(L == R + C - 1, "latency of the pin contract");
 
 using sc_core::SC_NS;
 using sc_core::sc_time;
-using Tile = std::array<std::array<int8_t, C>, R>;  // w[r][c]
-using ARow = std::array<int8_t, R>;
-using PRow = std::array<int32_t, C>;
+using Stimulus = tpu::test::MxuStimulus<R, C>;
+using CycleIn = Stimulus::CycleIn;
+using Tile = Stimulus::Tile;  // w[r][c]
+using ARow = Stimulus::ARow;
+using PRow = Stimulus::PRow;
 
-// ---- stimulus and expectations -------------------------------------------------------------
-
-/// The inputs of one cycle (driven right after edge k, sampled at edge k + 1).
-struct CycleIn {
-  bool rst_n = true;
-  bool w_shift = false;
-  bool a_valid = false;
-  bool a_switch = false;
-  std::array<int8_t, C> w_row{};
-  ARow a_row{};
-};
-
-/// p[c] = sum_r a[r] * w[r][c] in int32 with wrap-around.
-PRow naive_product(const ARow& a, const Tile& w) {
-  PRow p{};
-  for (unsigned c = 0; c < C; ++c) {
-    uint32_t s = 0;
-    for (unsigned r = 0; r < R; ++r) s += uint32_t(int32_t(a[r]) * int32_t(w[r][c]));
-    p[c] = int32_t(s);
-  }
-  return p;
-}
-
-Tile random_tile(std::mt19937& rng) {
-  std::uniform_int_distribution<int> v(-128, 127);
-  Tile t{};
-  for (auto& row : t)
-    for (auto& x : row) x = int8_t(v(rng));
-  return t;
-}
-
-ARow random_row(std::mt19937& rng) {
-  std::uniform_int_distribution<int> v(-128, 127);
-  ARow a{};
-  for (auto& x : a) x = int8_t(v(rng));
-  return a;
-}
-
-std::vector<ARow> random_rows(std::mt19937& rng, unsigned n) {
-  std::vector<ARow> rows(n);
-  for (auto& a : rows) a = random_row(rng);
-  return rows;
-}
-
-/// A schedule of inputs per cycle and the rows of sums it must produce (cycle -> p row); every
-/// cycle not in `expected` must have p_valid low.
-struct Stimulus {
-  std::vector<CycleIn> cycles;
-  std::map<uint64_t, PRow> expected;
-
-  CycleIn& at(uint64_t k) {
-    if (k >= cycles.size()) cycles.resize(k + 1);
-    return cycles[k];
-  }
-  /// rst_n low in cycles [k, k + n).
-  void reset(uint64_t k, unsigned n = 1) {
-    for (unsigned i = 0; i < n; ++i) at(k + i).rst_n = false;
-  }
-  /// Shifts tile w in during cycles t_s .. t_s + R - 1: tile rows R-1, ..., 0 in that order.
-  void shift(uint64_t t_s, const Tile& w) {
-    for (unsigned i = 0; i < R; ++i) {
-      CycleIn& in = at(t_s + i);
-      in.w_shift = true;
-      in.w_row = w[R - 1 - i];
-    }
-  }
-  /// One row entering in cycle t, to be multiplied by w (the tile its block uses).
-  void row(uint64_t t, const ARow& a, bool a_switch, const Tile& w) {
-    CycleIn& in = at(t);
-    in.a_valid = true;
-    in.a_switch = a_switch;
-    in.a_row = a;
-    expected[t + L] = naive_product(a, w);
-  }
-  /// Rows entering in consecutive cycles from t0 (a_switch on the first if sw).
-  void block(uint64_t t0, const std::vector<ARow>& rows, bool sw, const Tile& w) {
-    for (size_t b = 0; b < rows.size(); ++b) row(t0 + b, rows[b], sw && b == 0, w);
-  }
-  /// Random values on what the array must ignore: w_row without w_shift, a_row and a_switch
-  /// without a_valid.
-  void add_garbage(std::mt19937& rng) {
-    std::uniform_int_distribution<int> v(-128, 127);
-    std::bernoulli_distribution coin(0.5);
-    for (auto& in : cycles) {
-      if (!in.w_shift)
-        for (auto& x : in.w_row) x = int8_t(v(rng));
-      if (!in.a_valid) {
-        for (auto& x : in.a_row) x = int8_t(v(rng));
-        in.a_switch = coin(rng);
-      }
-    }
-  }
-};
+// ---- stimulus --------------------------------------------------------------------------------
 
 /// A random schedule that keeps the driver's timing rules of mxu_pins.h: tiles shifted in R
 /// consecutive cycles, a switch only on a complete tile (t1 >= t_s + R), a shift only from
@@ -160,8 +71,7 @@ Stimulus random_legal_stimulus(std::mt19937& rng, uint64_t n_cycles) {
     if (p_reset(rng)) {
       s.reset(t, 1 + unsigned(t % 3));
       const uint64_t end = t + 1 + t % 3;
-      // Sums leaving after the first reset edge (edge t + 1) are lost.
-      s.expected.erase(s.expected.upper_bound(t), s.expected.end());
+      s.drop_expected_after(t);  // sums leaving after the first reset edge (edge t + 1) are lost
       chain = active = zero;
       shift_left = 0;
       last_switch = shift_start = -int64_t(R);
@@ -177,11 +87,11 @@ Stimulus random_legal_stimulus(std::mt19937& rng, uint64_t n_cycles) {
         active = chain;
         last_switch = ti;
       }
-      s.row(t, random_row(rng), sw, active);
+      s.row(t, Stimulus::random_row(rng), sw, active);
     }
     // Weights: continue a shift, or start one if the last switching row allows it.
     if (shift_left == 0 && ti >= last_switch + int64_t(R) - 1 && p_shift(rng)) {
-      shifting = random_tile(rng);
+      shifting = Stimulus::random_tile(rng);
       shift_left = R;
       shift_start = ti;
     }
@@ -193,7 +103,7 @@ Stimulus random_legal_stimulus(std::mt19937& rng, uint64_t n_cycles) {
     }
   }
   s.at(n_cycles - 1);  // the schedule covers every cycle
-  s.add_garbage(rng);
+  s.add_garbage(rng, /*switch_too=*/true);
   return s;
 }
 
@@ -204,21 +114,6 @@ struct Seen {
   bool valid = false;
   PRow p{};
 };
-
-void pack_row(const std::array<int8_t, C>& v, sc_dt::sc_bv<8 * C>& out) {
-  static_assert(C % 4 == 0 && R == C, "one packer for a_row and w_row");
-  for (unsigned w = 0; w < C / 4; ++w) {
-    uint32_t word = 0;
-    for (unsigned b = 0; b < 4; ++b) word |= uint32_t(uint8_t(v[4 * w + b])) << (8 * b);
-    out.set_word(int(w), sc_dt::sc_digit(word));
-  }
-}
-
-PRow unpack_p(const sc_dt::sc_bv<32 * C>& bv) {
-  PRow p{};
-  for (unsigned c = 0; c < C; ++c) p[c] = int32_t(uint32_t(bv.get_word(int(c))));
-  return p;
-}
 
 /// Output signals of one array and what a monitor saw on them, one entry per cycle.
 struct Probe {
@@ -239,10 +134,7 @@ struct Bench : sc_core::sc_module {
   // set before any time exists.
   const bool resolution_set = (tpu::init_time_resolution(), true);
   sc_core::sc_clock clk{"clk", sc_time(1, SC_NS), 0.5, sc_time(1, SC_NS), true};
-  sc_core::sc_signal<bool> rst_n{"rst_n", false};
-  sc_core::sc_signal<bool> w_shift{"w_shift"}, a_valid{"a_valid"}, a_switch{"a_switch"};
-  sc_core::sc_signal<sc_dt::sc_bv<8 * C>> w_row{"w_row"};
-  sc_core::sc_signal<sc_dt::sc_bv<8 * R>> a_row{"a_row"};
+  tpu::test::MxuInputSignals<R, C> in;
   Probe rtl_out{"rtl"};
   Probe model_out{"model"};
   std::unique_ptr<Rtl> rtl;
@@ -265,10 +157,10 @@ struct Bench : sc_core::sc_module {
     // Tracing must be enabled before the Verilated model is constructed.
     if (!vcd_path.empty()) Verilated::traceEverOn(true);
     rtl = std::make_unique<Rtl>("rtl");
-    bind(*rtl, rtl_out);
+    in.bind(*rtl, clk, rtl_out.p_valid, rtl_out.p_row);
     if (with_model) {
       model = std::make_unique<tpu::MxuCycleArray<R, C>>("model");
-      bind(*model, model_out);
+      in.bind(*model, clk, model_out.p_valid, model_out.p_row);
     }
     SC_THREAD(drive);
     SC_METHOD(monitor);
@@ -276,35 +168,10 @@ struct Bench : sc_core::sc_module {
     dont_initialize();
   }
 
-  /// The same binding for the Verilated RTL and tpu::MxuCycleArray: the port names and types
-  /// (bool, sc_bv<W>) are those of the contract.
-  template <class Array>
-  void bind(Array& a, Probe& out) {
-    a.clk(clk);
-    a.rst_n(rst_n);
-    a.w_shift(w_shift);
-    a.w_row(w_row);
-    a.a_valid(a_valid);
-    a.a_switch(a_switch);
-    a.a_row(a_row);
-    a.p_valid(out.p_valid);
-    a.p_row(out.p_row);
-  }
-
   void drive() {
-    sc_dt::sc_bv<8 * C> w;
-    sc_dt::sc_bv<8 * R> a;
     const CycleIn idle;
     for (uint64_t k = 0;; ++k) {
-      const CycleIn& in = k < schedule.size() ? schedule[k] : idle;
-      rst_n.write(in.rst_n);
-      w_shift.write(in.w_shift);
-      a_valid.write(in.a_valid);
-      a_switch.write(in.a_switch);
-      pack_row(in.w_row, w);
-      pack_row(in.a_row, a);
-      w_row.write(w);
-      a_row.write(a);
+      in.write(k < schedule.size() ? schedule[k] : idle);
       wait(clk.posedge_event());
     }
   }
@@ -313,7 +180,11 @@ struct Bench : sc_core::sc_module {
     record(rtl_out);
     if (model) record(model_out);
   }
-  static void record(Probe& out) { out.seen.push_back({out.p_valid.read(), unpack_p(out.p_row.read())}); }
+  static void record(Probe& out) {
+    Seen& now = out.seen.emplace_back();
+    now.valid = out.p_valid.read();
+    tpu::unpack_int32_row<C>(out.p_row.read(), now.p.data());
+  }
 
   /// Simulates cycles 0 .. n_cycles - 1 (the schedule, then idle inputs).
   void run(uint64_t n_cycles) {
@@ -381,11 +252,9 @@ void run_and_check(const Stimulus& s) {
 TEST(MxuRtlPins, ShiftThenBlockExactLatency) {
   std::mt19937 rng(1);
   Stimulus s;
-  s.reset(0, 2);
   const uint64_t t_s = 3, t1 = t_s + R;
-  const Tile w = random_tile(rng);
-  s.shift(t_s, w);
-  s.block(t1, random_rows(rng, 20), true, w);
+  const Tile w = s.reset_and_shift_random_tile(rng, 2, t_s);
+  s.block(t1, Stimulus::random_rows(rng, 20), true, w);
   Bench<Vmxu_array16> bench("bench", s.cycles);
   bench.run(run_length(s));
   const auto& seen = bench.rtl_out.seen;
@@ -400,12 +269,10 @@ TEST(MxuRtlPins, ShiftThenBlockExactLatency) {
 TEST(MxuRtlPins, SingleRowsWithGaps) {
   std::mt19937 rng(2);
   Stimulus s;
-  s.reset(0);
-  const Tile w = random_tile(rng);
-  s.shift(1, w);
+  const Tile w = s.reset_and_shift_random_tile(rng);
   uint64_t t = 1 + R;
   for (unsigned i = 0; i < 8; ++i) {
-    s.row(t, random_row(rng), i == 0, w);
+    s.row(t, Stimulus::random_row(rng), i == 0, w);
     t += 1 + i;  // gaps of 0 .. 7 cycles
   }
   run_and_check(s);
@@ -415,18 +282,16 @@ TEST(MxuRtlPins, SingleRowsWithGaps) {
 TEST(MxuRtlPins, BackToBackBlocks) {
   std::mt19937 rng(3);
   Stimulus s;
-  s.reset(0, 3);
-  const Tile w = random_tile(rng);
-  s.shift(3, w);
+  const Tile w = s.reset_and_shift_random_tile(rng, 3, 3);
   uint64_t t = 3 + R;
-  s.block(t, random_rows(rng, 10), true, w);  // switch
+  s.block(t, Stimulus::random_rows(rng, 10), true, w);  // switch
   t += 10;
-  s.block(t, random_rows(rng, 7), false, w);  // directly after, same tile
+  s.block(t, Stimulus::random_rows(rng, 7), false, w);  // directly after, same tile
   t += 7;
-  s.block(t, random_rows(rng, 5), true, w);  // switching again to the (unchanged) chain tile
+  s.block(t, Stimulus::random_rows(rng, 5), true, w);  // switching again to the (unchanged) chain tile
   t += 5 + 3;
   for (unsigned i = 0; i < 12; ++i)  // holes every third cycle
-    if (i % 3 != 2) s.row(t + i, random_row(rng), false, w);
+    if (i % 3 != 2) s.row(t + i, Stimulus::random_row(rng), false, w);
   run_and_check(s);
 }
 
@@ -441,24 +306,24 @@ TEST(MxuRtlPins, SecondTileShiftedDuringBlockAtEarliestCycle) {
   const unsigned B = 2 * R - 1;
   static_assert(tpu::mxu_shift_free_delay_cycles(R) == R - 1, "earliest next shift");
   uint64_t t_s = 1;
-  Tile w = random_tile(rng);
+  Tile w = Stimulus::random_tile(rng);
   s.shift(t_s, w);
   uint64_t t1 = t_s + R;  // earliest switch
   for (unsigned tile = 0; tile < 5; ++tile) {
-    s.block(t1, random_rows(rng, B), true, w);
+    s.block(t1, Stimulus::random_rows(rng, B), true, w);
     const uint64_t next_shift = t1 + tpu::mxu_shift_free_delay_cycles(R);  // during this block
     ASSERT_LT(next_shift, t1 + B);
-    w = random_tile(rng);
+    w = Stimulus::random_tile(rng);
     s.shift(next_shift, w);
     ASSERT_EQ(next_shift + R, t1 + B);  // the next block follows without a gap
     t1 = next_shift + R;
   }
   // A short block (B < 2R - 1): the next switch waits for its tile, not for the block.
-  s.block(t1, random_rows(rng, 4), true, w);
+  s.block(t1, Stimulus::random_rows(rng, 4), true, w);
   const uint64_t next_shift = t1 + R - 1;
-  const Tile w2 = random_tile(rng);
+  const Tile w2 = Stimulus::random_tile(rng);
   s.shift(next_shift, w2);
-  s.block(next_shift + R, random_rows(rng, 4), true, w2);
+  s.block(next_shift + R, Stimulus::random_rows(rng, 4), true, w2);
   run_and_check(s);
 }
 
@@ -467,14 +332,12 @@ TEST(MxuRtlPins, SecondTileShiftedDuringBlockAtEarliestCycle) {
 /// products (correct only when the rules are kept).
 Stimulus two_tiles(std::mt19937& rng, unsigned shift_early, unsigned switch_early) {
   Stimulus s;
-  s.reset(0);
-  const Tile w0 = random_tile(rng), w1 = random_tile(rng);
   const uint64_t t_s = 1, t1 = t_s + R - switch_early;
-  s.shift(t_s, w0);
-  s.block(t1, random_rows(rng, 2 * R), true, w0);
+  const Tile w0 = s.reset_and_shift_random_tile(rng, 1, t_s), w1 = Stimulus::random_tile(rng);
+  s.block(t1, Stimulus::random_rows(rng, 2 * R), true, w0);
   const uint64_t t_s2 = t1 + R - 1 - shift_early;
   s.shift(t_s2, w1);
-  s.block(t1 + 2 * R, random_rows(rng, 2 * R), true, w1);
+  s.block(t1 + 2 * R, Stimulus::random_rows(rng, 2 * R), true, w1);
   return s;
 }
 
@@ -514,19 +377,17 @@ TEST(MxuRtlPins, SwitchOneCycleTooEarlyBreaks) {
 TEST(MxuRtlPins, ResetDropsRowsAndClearsWeights) {
   std::mt19937 rng(7);
   Stimulus s;
-  s.reset(0);
-  const Tile w = random_tile(rng);
-  s.shift(1, w);
+  const Tile w = s.reset_and_shift_random_tile(rng);
   const uint64_t t1 = 1 + R;
-  s.block(t1, random_rows(rng, 10), true, w);
+  s.block(t1, Stimulus::random_rows(rng, 10), true, w);
   const uint64_t t_r = t1 + L + 3;  // the block's first 4 rows have left, 6 are in flight
   s.reset(t_r, 2);
-  s.expected.erase(s.expected.upper_bound(t_r), s.expected.end());
+  s.drop_expected_after(t_r);
   ASSERT_EQ(s.expected.size(), 4u);
-  s.block(t_r + 2, random_rows(rng, 3), true, Tile{});  // weights cleared: zeros
-  const Tile w2 = random_tile(rng);
+  s.block(t_r + 2, Stimulus::random_rows(rng, 3), true, Tile{});  // weights cleared: zeros
+  const Tile w2 = Stimulus::random_tile(rng);
   s.shift(t_r + 2 + R, w2);  // t1 + R - 1 after the switch above
-  s.block(t_r + 2 + 2 * R, random_rows(rng, 6), true, w2);
+  s.block(t_r + 2 + 2 * R, Stimulus::random_rows(rng, 6), true, w2);
   run_and_check(s);
 }
 
@@ -572,10 +433,8 @@ TEST(MxuRtlPins, MatchesCycleAccurateSystemCModel) {
 TEST(MxuRtlPins, BrokenCarryVariantIsCaught) {
   std::mt19937 rng(9);
   Stimulus s;
-  s.reset(0);
-  const Tile w = random_tile(rng);
-  s.shift(1, w);
-  s.block(1 + R, random_rows(rng, 64), true, w);
+  const Tile w = s.reset_and_shift_random_tile(rng);
+  s.block(1 + R, Stimulus::random_rows(rng, 64), true, w);
   Bench<Vmxu_array16_broken> bench("bench", s.cycles);
   bench.run(run_length(s));
   unsigned wrong = 0;
@@ -596,10 +455,8 @@ TEST(MxuRtlPins, BrokenCarryVariantIsCaught) {
 TEST(MxuRtlPins, WritesVcd) {
   std::mt19937 rng(10);
   Stimulus s;
-  s.reset(0, 2);
-  const Tile w = random_tile(rng);
-  s.shift(2, w);
-  s.block(2 + R, random_rows(rng, 8), true, w);
+  const Tile w = s.reset_and_shift_random_tile(rng, 2, 2);
+  s.block(2 + R, Stimulus::random_rows(rng, 8), true, w);
   const char* env = std::getenv("TPU_RTL_VCD");
   const std::string path = env ? env : "rtl_mxu_pins_test.vcd";
   std::remove(path.c_str());

@@ -16,6 +16,7 @@
 #include <systemc>
 
 #include "mxu_cycle_array.h"
+#include "mxu_stimulus.h"
 
 namespace tpu::test {
 namespace {
@@ -23,20 +24,8 @@ namespace {
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-// A weight tile W[r][c] (R x C, row major) and activation rows X[b][r] (B x R).
-using Tile = std::vector<int8_t>;
-using Rows = std::vector<std::vector<int8_t>>;
-
-// Inputs driven during one cycle.
 template <unsigned R, unsigned C>
-struct CycleIn {
-  bool rst_n = true;
-  bool w_shift = false;
-  bool a_valid = false;
-  bool a_switch = false;
-  std::array<int8_t, C> w_row{};
-  std::array<int8_t, R> a_row{};
-};
+using CycleIn = typename MxuStimulus<R, C>::CycleIn;
 
 // One row of sums seen with p_valid high: it was valid during `cycle`.
 struct Output {
@@ -44,88 +33,20 @@ struct Output {
   std::vector<int32_t> p;
 };
 
-Tile random_tile(unsigned R, unsigned C, std::mt19937& rng, int lo = -128, int hi = 127) {
-  std::uniform_int_distribution<int> v(lo, hi);
-  Tile t(size_t(R) * C);
-  for (auto& w : t) w = int8_t(v(rng));
-  return t;
-}
-
-Rows random_rows(unsigned B, unsigned R, std::mt19937& rng, int lo = -128, int hi = 127) {
-  std::uniform_int_distribution<int> v(lo, hi);
-  Rows x(B, std::vector<int8_t>(R));
-  for (auto& row : x)
-    for (auto& a : row) a = int8_t(v(rng));
-  return x;
-}
-
-// Naive p[c] = sum_r x[r] * W[r][c], int32 with wrap-around (additions in uint32_t).
-std::vector<int32_t> naive_row(const std::vector<int8_t>& x, const Tile& w, unsigned R, unsigned C) {
-  std::vector<int32_t> p(C);
-  for (unsigned c = 0; c < C; ++c) {
-    uint32_t s = 0;
-    for (unsigned r = 0; r < R; ++r) s += uint32_t(int32_t(x[r]) * int32_t(w[size_t(r) * C + c]));
-    p[c] = int32_t(s);
-  }
-  return p;
-}
-
-// A stimulus schedule (inputs per cycle) with the outputs it must produce.
+// The rows of sums a stimulus must produce, in cycle order.
 template <unsigned R, unsigned C>
-struct Plan {
-  std::vector<CycleIn<R, C>> cyc;
-  std::vector<Output> expected;
-
-  CycleIn<R, C>& at(uint64_t k) {
-    if (k >= cyc.size()) cyc.resize(k + 1);
-    return cyc[k];
-  }
-  void reset(uint64_t k) { at(k).rst_n = false; }
-  // Shifts tile w in over cycles t_s .. t_s + R - 1, tile rows R-1, ..., 0 in that order.
-  void shift(uint64_t t_s, const Tile& w) {
-    for (unsigned i = 0; i < R; ++i) {
-      CycleIn<R, C>& in = at(t_s + i);
-      in.w_shift = true;
-      for (unsigned c = 0; c < C; ++c) in.w_row[c] = w[size_t(R - 1 - i) * C + c];
-    }
-  }
-  // Enters one activation row in cycle t.
-  void row(uint64_t t, const std::vector<int8_t>& x, bool sw) {
-    CycleIn<R, C>& in = at(t);
-    in.a_valid = true;
-    in.a_switch = sw;
-    for (unsigned r = 0; r < R; ++r) in.a_row[r] = x[r];
-  }
-  // Enters rows x from cycle t0 (a_switch on the first if sw) and expects x * w from each,
-  // R + C - 1 cycles after it entered.
-  void block(uint64_t t0, const Rows& x, bool sw, const Tile& w) {
-    for (size_t b = 0; b < x.size(); ++b) {
-      row(t0 + b, x[b], sw && b == 0);
-      expect(t0 + b + R + C - 1, naive_row(x[b], w, R, C));
-    }
-  }
-  void expect(uint64_t cycle, std::vector<int32_t> p) { expected.push_back({cycle, std::move(p)}); }
-  // Random values on inputs nobody samples (w_row without w_shift, a_row without a_valid) and,
-  // if `switch_too`, a random a_switch without a_valid.
-  void fill_garbage(std::mt19937& rng, bool switch_too = false) {
-    std::uniform_int_distribution<int> v(-128, 127);
-    std::bernoulli_distribution coin(0.5);
-    for (auto& in : cyc) {
-      if (!in.w_shift)
-        for (auto& w : in.w_row) w = int8_t(v(rng));
-      if (!in.a_valid) {
-        for (auto& a : in.a_row) a = int8_t(v(rng));
-        if (switch_too) in.a_switch = coin(rng);
-      }
-    }
-  }
-};
+std::vector<Output> outputs_of(const MxuStimulus<R, C>& s) {
+  std::vector<Output> out;
+  for (const auto& [k, p] : s.expected) out.push_back({k, std::vector<int32_t>(p.begin(), p.end())});
+  return out;
+}
 
 // The driver's timing rules of mxu_pins.h, checked on a schedule (the tests' own sanity check;
 // the negative controls assert that they break exactly these rules). Shifts come in runs of R
 // w_shift cycles; empty string if legal.
 template <unsigned R, unsigned C>
-std::string contract_violation(const std::vector<CycleIn<R, C>>& cyc) {
+std::string contract_violation(const MxuStimulus<R, C>& s) {
+  const auto& cyc = s.cycles;
   int64_t shift_start = -1, last_switch = -1;
   unsigned shifted = 0;  // cycles of the current tile shifted so far
   bool pending = false;  // a tile shift started after the last switch
@@ -160,14 +81,12 @@ std::string contract_violation(const std::vector<CycleIn<R, C>>& cyc) {
   return "";
 }
 
-// Clock (1 ns), signals, the array, a driver thread and an output monitor.
+// Clock (1 ns), the input signals, the array, a driver thread and an output monitor.
 template <unsigned R, unsigned C>
 struct Bench : sc_core::sc_module {
   sc_core::sc_clock clk{"clk", sc_time(1, SC_NS)};
-  sc_core::sc_signal<bool> rst_n{"rst_n"}, w_shift{"w_shift"}, a_valid{"a_valid"}, a_switch{"a_switch"},
-      p_valid{"p_valid"};
-  sc_core::sc_signal<sc_dt::sc_bv<8 * C>> w_row{"w_row"};
-  sc_core::sc_signal<sc_dt::sc_bv<8 * R>> a_row{"a_row"};
+  MxuInputSignals<R, C> in;
+  sc_core::sc_signal<bool> p_valid{"p_valid"};
   sc_core::sc_signal<sc_dt::sc_bv<32 * C>> p_row{"p_row"};
   MxuCycleArray<R, C> dut{"dut"};
 
@@ -178,15 +97,7 @@ struct Bench : sc_core::sc_module {
   SC_HAS_PROCESS(Bench);
   Bench(sc_core::sc_module_name name, std::vector<CycleIn<R, C>> sched)
       : sc_core::sc_module(name), schedule(std::move(sched)) {
-    dut.clk(clk);
-    dut.rst_n(rst_n);
-    dut.w_shift(w_shift);
-    dut.a_valid(a_valid);
-    dut.a_switch(a_switch);
-    dut.w_row(w_row);
-    dut.a_row(a_row);
-    dut.p_valid(p_valid);
-    dut.p_row(p_row);
+    in.bind(dut, clk, p_valid, p_row);
     SC_THREAD(drive);
     SC_METHOD(monitor);
     sensitive << clk.posedge_event();
@@ -198,22 +109,12 @@ struct Bench : sc_core::sc_module {
 
   // Right after edge k, drive the inputs of cycle k (sampled at edge k+1).
   void drive() {
-    sc_dt::sc_bv<8 * C> wbv;
-    sc_dt::sc_bv<8 * R> abv;
     const CycleIn<R, C> idle{};
     for (;;) {
       wait(clk.posedge_event());
       const uint64_t k = edge_now();
       if (first_edge == ~uint64_t(0)) first_edge = k;
-      const CycleIn<R, C>& in = k < schedule.size() ? schedule[k] : idle;
-      rst_n.write(in.rst_n);
-      w_shift.write(in.w_shift);
-      a_valid.write(in.a_valid);
-      a_switch.write(in.a_switch);
-      pack_int8_row<C>(in.w_row.data(), wbv);
-      pack_int8_row<R>(in.a_row.data(), abv);
-      w_row.write(wbv);
-      a_row.write(abv);
+      in.write(k < schedule.size() ? schedule[k] : idle);
     }
   }
 
@@ -252,12 +153,28 @@ void expect_outputs(const std::vector<Output>& got, const std::vector<Output>& w
   }
 }
 
+// Columns in which `got` differs from `want`.
+unsigned wrong_columns(const Output& got, const Output& want) {
+  unsigned n = 0;
+  for (size_t c = 0; c < want.p.size(); ++c) n += got.p[c] != want.p[c];
+  return n;
+}
+
 template <unsigned R, unsigned C>
-std::vector<Output> simulate(const Plan<R, C>& plan) {
-  Bench<R, C> bench("bench", plan.cyc);
+std::vector<Output> simulate(const MxuStimulus<R, C>& s) {
+  Bench<R, C> bench("bench", s.cycles);
   bench.run();
   EXPECT_EQ(bench.first_edge, 0u) << "the clock's first rising edge is edge 0 at time 0";
   return bench.outputs;
+}
+
+// Garbage on the unsampled inputs (a_switch too if `switch_too`), the driver's rules checked,
+// then simulated: the outputs must be exactly the stimulus's expected rows.
+template <unsigned R, unsigned C>
+void run_and_check(MxuStimulus<R, C>& s, std::mt19937& rng, bool switch_too = false) {
+  s.add_garbage(rng, switch_too);
+  ASSERT_EQ(contract_violation(s), "");
+  expect_outputs(simulate(s), outputs_of(s));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,20 +185,20 @@ template <unsigned R, unsigned C>
 void latency_test(uint32_t seed) {
   static_assert(MxuCycleArray<R, C>::kLatency == uint64_t(R) + C - 1);
   static_assert(MxuCycleArray<R, C>::kLatency == mxu_latency_cycles(R, C));
+  using S = MxuStimulus<R, C>;
   std::mt19937 rng(seed);
-  Plan<R, C> plan;
-  plan.reset(0);
-  const Tile w = random_tile(R, C, rng);
-  plan.shift(1, w);
+  S s;
+  const typename S::Tile w = s.reset_and_shift_random_tile(rng);
   const uint64_t t = 1 + R + 3;
-  const Rows x = random_rows(1, R, rng);
-  plan.row(t, x[0], true);
-  plan.at(t + 2 * (R + C));  // idle tail
-  plan.fill_garbage(rng);
-  const std::vector<Output> got = simulate(plan);
+  const typename S::ARow x = S::random_row(rng);
+  s.row(t, x, true, w);
+  s.at(t + 2 * (R + C));  // idle tail
+  s.add_garbage(rng, /*switch_too=*/false);
+  const std::vector<Output> got = simulate(s);
   ASSERT_EQ(got.size(), 1u) << "exactly one row of sums";
   EXPECT_EQ(got[0].cycle, t + R + C - 1);
-  EXPECT_EQ(got[0].p, naive_row(x[0], w, R, C));
+  const typename S::PRow want = S::naive_product(x, w);
+  EXPECT_EQ(got[0].p, std::vector<int32_t>(want.begin(), want.end()));
 }
 
 TEST(MxuCycleArrayLatency, Array4x4) { latency_test<4, 4>(1); }
@@ -297,59 +214,55 @@ TEST(MxuCycleArrayLatency, Array1x1) { latency_test<1, 1>(6); }
 
 TEST(MxuCycleArrayDataflow, TileThenBlock) {
   constexpr unsigned R = 8, C = 8;
+  using S = MxuStimulus<R, C>;
   std::mt19937 rng(10);
-  Plan<R, C> plan;
-  plan.reset(0);
-  const Tile w = random_tile(R, C, rng);
-  plan.shift(1, w);
-  plan.block(1 + R, random_rows(5, R, rng), true, w);
-  plan.fill_garbage(rng);
-  ASSERT_EQ(contract_violation(plan.cyc), "");
-  expect_outputs(simulate(plan), plan.expected);
+  S s;
+  const S::Tile w = s.reset_and_shift_random_tile(rng);
+  s.block(1 + R, S::random_rows(rng, 5), true, w);
+  run_and_check(s, rng);
 }
 
 // Double buffering: each next tile is shifted in while the previous block streams, starting at
 // the earliest legal cycle t1 + R - 1, and blocks of different B follow each other back to back.
 template <unsigned R, unsigned C>
 void double_buffered_test(uint32_t seed) {
+  using S = MxuStimulus<R, C>;
   std::mt19937 rng(seed);
-  Plan<R, C> plan;
-  plan.reset(0);
-  std::vector<Tile> tiles;
-  for (int i = 0; i < 4; ++i) tiles.push_back(random_tile(R, C, rng));
+  S s;
+  s.reset(0);
+  std::vector<typename S::Tile> tiles;
+  for (int i = 0; i < 4; ++i) tiles.push_back(S::random_tile(rng));
 
-  plan.shift(1, tiles[0]);
+  s.shift(1, tiles[0]);
   const uint64_t t1_0 = 1 + R;  // earliest legal switch
   const unsigned B0 = 2 * R - 1;
-  plan.block(t1_0, random_rows(B0, R, rng), true, tiles[0]);
+  s.block(t1_0, S::random_rows(rng, B0), true, tiles[0]);
 
   const uint64_t ts_1 = t1_0 + R - 1;  // earliest legal next shift, during block 0
-  plan.shift(ts_1, tiles[1]);
+  s.shift(ts_1, tiles[1]);
   const uint64_t t1_1 = t1_0 + B0;  // back to back; == ts_1 + R (earliest legal switch)
   EXPECT_EQ(t1_1, ts_1 + R);
   const unsigned B1 = 2 * R + 3;
-  plan.block(t1_1, random_rows(B1, R, rng), true, tiles[1]);
+  s.block(t1_1, S::random_rows(rng, B1), true, tiles[1]);
 
   const uint64_t ts_2 = t1_1 + R + 1;
-  plan.shift(ts_2, tiles[2]);
+  s.shift(ts_2, tiles[2]);
   const uint64_t t1_2 = t1_1 + B1;  // back to back, a little after ts_2 + R
   const unsigned B2 = 3;
-  plan.block(t1_2, random_rows(B2, R, rng), true, tiles[2]);
+  s.block(t1_2, S::random_rows(rng, B2), true, tiles[2]);
   // A block without a switch after a gap keeps using tile 2.
   const uint64_t t_3 = t1_2 + B2 + 5;
-  plan.block(t_3, random_rows(4, R, rng), false, tiles[2]);
+  s.block(t_3, S::random_rows(rng, 4), false, tiles[2]);
   // ...and one right behind it, also without a switch.
-  plan.block(t_3 + 4, random_rows(2, R, rng), false, tiles[2]);
+  s.block(t_3 + 4, S::random_rows(rng, 2), false, tiles[2]);
 
   const uint64_t ts_3 = t1_2 + R - 1;  // shifting while the short blocks stream
-  plan.shift(ts_3, tiles[3]);
+  s.shift(ts_3, tiles[3]);
   const uint64_t t1_3 = std::max<uint64_t>(ts_3 + R, t_3 + 6);
-  plan.block(t1_3, random_rows(1, R, rng), true, tiles[3]);
-  plan.block(t1_3 + 1, random_rows(R + C, R, rng), false, tiles[3]);
+  s.block(t1_3, S::random_rows(rng, 1), true, tiles[3]);
+  s.block(t1_3 + 1, S::random_rows(rng, R + C), false, tiles[3]);
 
-  plan.fill_garbage(rng);
-  ASSERT_EQ(contract_violation(plan.cyc), "");
-  expect_outputs(simulate(plan), plan.expected);
+  run_and_check(s, rng);
 }
 
 TEST(MxuCycleArrayDataflow, DoubleBufferedBackToBack8x8) { double_buffered_test<8, 8>(11); }
@@ -361,19 +274,37 @@ TEST(MxuCycleArrayDataflow, DoubleBufferedBackToBack10x3) { double_buffered_test
 // model's reading of "with a_valid" in mxu_pins.h.)
 TEST(MxuCycleArrayDataflow, InputsWithoutStrobeIgnored) {
   constexpr unsigned R = 8, C = 8;
+  using S = MxuStimulus<R, C>;
   std::mt19937 rng(14);
-  Plan<R, C> plan;
-  plan.reset(0);
-  const Tile w0 = random_tile(R, C, rng), w1 = random_tile(R, C, rng);
-  plan.shift(1, w0);
-  plan.block(1 + R, random_rows(3, R, rng), true, w0);
+  S s;
+  const S::Tile w0 = s.reset_and_shift_random_tile(rng), w1 = S::random_tile(rng);
+  s.block(1 + R, S::random_rows(rng, 3), true, w0);
   // Gaps between single rows, and a second tile shifted but not switched in: still w0.
-  plan.block(1 + R + 10, random_rows(1, R, rng), false, w0);
-  plan.shift(1 + R + 12, w1);
-  plan.block(1 + R + 30, random_rows(2, R, rng), false, w0);
-  plan.block(1 + R + 40, random_rows(2, R, rng), true, w1);
-  plan.fill_garbage(rng, /*switch_too=*/true);
-  expect_outputs(simulate(plan), plan.expected);
+  s.block(1 + R + 10, S::random_rows(rng, 1), false, w0);
+  s.shift(1 + R + 12, w1);
+  s.block(1 + R + 30, S::random_rows(rng, 2), false, w0);
+  s.block(1 + R + 40, S::random_rows(rng, 2), true, w1);
+  run_and_check(s, rng, /*switch_too=*/true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Negative controls: the same stimulus with an event one cycle before the earliest legal cycle.
+// `correct` are the expectations with the rules kept, `early` those with the tile the array
+// actually ends up using when they are broken.
+// ---------------------------------------------------------------------------------------------
+
+struct ControlRun {
+  std::vector<Output> got, correct, early;
+  std::string violation;  // of the driver's rules (contract_violation)
+};
+
+// Garbage on `s`, then the run; `wrong` is `s` with the expectations of the broken rule.
+template <unsigned R, unsigned C>
+ControlRun control_run(MxuStimulus<R, C>& s, const MxuStimulus<R, C>& wrong, std::mt19937& rng) {
+  s.add_garbage(rng, /*switch_too=*/false);
+  ControlRun run{{}, outputs_of(s), outputs_of(wrong), contract_violation(s)};
+  run.got = simulate(s);
+  return run;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,63 +313,49 @@ TEST(MxuCycleArrayDataflow, InputsWithoutStrobeIgnored) {
 // ---------------------------------------------------------------------------------------------
 
 template <unsigned R, unsigned C>
-std::vector<Output> switch_timing_run(int offset, std::vector<Output>& correct, std::vector<Output>& early,
-                                      std::string& violation) {
+ControlRun switch_timing_run(int offset) {
+  using S = MxuStimulus<R, C>;
   std::mt19937 rng(20);
-  Plan<R, C> plan;
-  plan.reset(0);
-  const Tile a = random_tile(R, C, rng);
-  Tile b = random_tile(R, C, rng);
+  S s;
+  const typename S::Tile a = s.reset_and_shift_random_tile(rng);
+  typename S::Tile b = S::random_tile(rng);
   for (unsigned c = 0; c < C; ++c)  // tile rows 0 and 1 differ in every column
-    if (b[c] == b[C + c]) b[c] = int8_t(b[C + c] ^ 1);
-  Tile b_early = b;  // what PE row 0 ends up using with a switch one cycle early
-  for (unsigned c = 0; c < C; ++c) b_early[c] = b[C + c];
+    if (b[0][c] == b[1][c]) b[0][c] = int8_t(b[1][c] ^ 1);
+  typename S::Tile b_early = b;  // what PE row 0 ends up using with a switch one cycle early
+  b_early[0] = b[1];
 
-  plan.shift(1, a);
   const uint64_t t1 = 1 + R;
-  plan.block(t1, random_rows(R, R, rng), true, a);
+  s.block(t1, S::random_rows(rng, R), true, a);
   const uint64_t ts = t1 + R - 1;
-  plan.shift(ts, b);
-  Rows x = random_rows(6, R, rng, -128, 127);
+  s.shift(ts, b);
+  std::vector<typename S::ARow> x = S::random_rows(rng, 6);
   for (auto& row : x)
     if (row[0] == 0) row[0] = 1;  // element 0 meets the wrong weight
   const uint64_t t1b = uint64_t(int64_t(ts + R) + offset);
-  Plan<R, C> wrong = plan;  // same stimulus, expectations with W'
-  plan.block(t1b, x, true, b);
+  S wrong = s;  // same stimulus, expectations with W'
+  s.block(t1b, x, true, b);
   wrong.block(t1b, x, true, b_early);
-  plan.fill_garbage(rng);
-  correct = plan.expected;
-  early = wrong.expected;
-  violation = contract_violation(plan.cyc);
-  return simulate(plan);
+  return control_run(s, wrong, rng);
 }
 
 TEST(MxuCycleArrayTiming, SwitchAtEarliestLegalCycle) {
-  constexpr unsigned R = 8, C = 6;
-  std::vector<Output> correct, early;
-  std::string violation;
-  const std::vector<Output> got = switch_timing_run<R, C>(0, correct, early, violation);
-  EXPECT_EQ(violation, "");
-  expect_outputs(got, correct);
+  const ControlRun run = switch_timing_run<8, 6>(0);
+  EXPECT_EQ(run.violation, "");
+  expect_outputs(run.got, run.correct);
 }
 
 TEST(MxuCycleArrayTiming, SwitchOneCycleEarlyIsWrong) {
-  constexpr unsigned R = 8, C = 6;
-  std::vector<Output> correct, early;
-  std::string violation;
-  const std::vector<Output> got = switch_timing_run<R, C>(-1, correct, early, violation);
-  EXPECT_NE(violation.find("< t_s + R"), std::string::npos) << violation;
-  ASSERT_EQ(got.size(), correct.size());
+  constexpr unsigned R = 8;
+  const ControlRun run = switch_timing_run<R, 6>(-1);
+  EXPECT_NE(run.violation.find("< t_s + R"), std::string::npos) << run.violation;
+  ASSERT_EQ(run.got.size(), run.correct.size());
   // The first block (tile a) is unaffected; every row of the early block has wrong sums...
   const size_t first_b = R;
-  for (size_t i = 0; i < first_b; ++i) EXPECT_EQ(got[i].p, correct[i].p) << "row " << i;
-  for (size_t i = first_b; i < got.size(); ++i) {
-    unsigned wrong_cols = 0;
-    for (unsigned c = 0; c < C; ++c) wrong_cols += got[i].p[c] != correct[i].p[c];
-    EXPECT_GT(wrong_cols, 0u) << "row " << i << " should have wrong sums";
-  }
+  for (size_t i = 0; i < first_b; ++i) EXPECT_EQ(run.got[i].p, run.correct[i].p) << "row " << i;
+  for (size_t i = first_b; i < run.got.size(); ++i)
+    EXPECT_GT(wrong_columns(run.got[i], run.correct[i]), 0u) << "row " << i << " should have wrong sums";
   // ...exactly those of W' (dataflow of mxu_pins.h).
-  expect_outputs(got, early);
+  expect_outputs(run.got, run.early);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,65 +364,54 @@ TEST(MxuCycleArrayTiming, SwitchOneCycleEarlyIsWrong) {
 //    (A with row R-1 replaced by row R-2). The next tile is complete either way.
 // ---------------------------------------------------------------------------------------------
 
-template <unsigned R, unsigned C>
-std::vector<Output> next_shift_run(int offset, std::vector<Output>& correct, std::vector<Output>& early,
-                                   std::string& violation, size_t& block_a_rows) {
-  std::mt19937 rng(30);
-  Plan<R, C> plan;
-  plan.reset(0);
-  Tile a = random_tile(R, C, rng);
-  for (unsigned c = 0; c < C; ++c)  // tile rows R-2 and R-1 differ in every column
-    if (a[size_t(R - 1) * C + c] == a[size_t(R - 2) * C + c]) a[size_t(R - 1) * C + c] ^= 1;
-  Tile a_early = a;
-  for (unsigned c = 0; c < C; ++c) a_early[size_t(R - 1) * C + c] = a[size_t(R - 2) * C + c];
-  const Tile b = random_tile(R, C, rng);
+// Rows of the block streaming while the next shift starts.
+constexpr size_t block_a_rows(unsigned R) { return 2 * size_t(R) + 2; }
 
-  plan.shift(1, a);
+template <unsigned R, unsigned C>
+ControlRun next_shift_run(int offset) {
+  using S = MxuStimulus<R, C>;
+  std::mt19937 rng(30);
+  S s;
+  s.reset(0);
+  typename S::Tile a = S::random_tile(rng);
+  for (unsigned c = 0; c < C; ++c)  // tile rows R-2 and R-1 differ in every column
+    if (a[R - 1][c] == a[R - 2][c]) a[R - 1][c] ^= 1;
+  typename S::Tile a_early = a;
+  a_early[R - 1] = a[R - 2];
+  const typename S::Tile b = S::random_tile(rng);
+
+  s.shift(1, a);
   const uint64_t t1 = 1 + R;
-  block_a_rows = 2 * R + 2;
-  Rows xa = random_rows(unsigned(block_a_rows), R, rng);
+  std::vector<typename S::ARow> xa = S::random_rows(rng, unsigned(block_a_rows(R)));
   for (auto& row : xa)
     if (row[R - 1] == 0) row[R - 1] = -1;  // element R-1 meets the wrong weight
-  Plan<R, C> wrong = plan;
-  plan.block(t1, xa, true, a);
+  S wrong = s;
+  s.block(t1, xa, true, a);
   wrong.block(t1, xa, true, a_early);
   const uint64_t ts = uint64_t(int64_t(t1 + R - 1) + offset);
-  plan.shift(ts, b);
-  const Rows xb = random_rows(5, R, rng);
-  plan.block(t1 + block_a_rows, xb, true, b);
-  wrong.block(t1 + block_a_rows, xb, true, b);
-  plan.fill_garbage(rng);
-  correct = plan.expected;
-  early = wrong.expected;
-  violation = contract_violation(plan.cyc);
-  return simulate(plan);
+  s.shift(ts, b);
+  const std::vector<typename S::ARow> xb = S::random_rows(rng, 5);
+  s.block(t1 + block_a_rows(R), xb, true, b);
+  wrong.block(t1 + block_a_rows(R), xb, true, b);
+  return control_run(s, wrong, rng);
 }
 
 TEST(MxuCycleArrayTiming, NextShiftAtEarliestLegalCycle) {
-  constexpr unsigned R = 6, C = 9;
-  std::vector<Output> correct, early;
-  std::string violation;
-  size_t na = 0;
-  const std::vector<Output> got = next_shift_run<R, C>(0, correct, early, violation, na);
-  EXPECT_EQ(violation, "");
-  expect_outputs(got, correct);
+  const ControlRun run = next_shift_run<6, 9>(0);
+  EXPECT_EQ(run.violation, "");
+  expect_outputs(run.got, run.correct);
 }
 
 TEST(MxuCycleArrayTiming, NextShiftOneCycleEarlyCorrupts) {
-  constexpr unsigned R = 6, C = 9;
-  std::vector<Output> correct, early;
-  std::string violation;
-  size_t na = 0;
-  const std::vector<Output> got = next_shift_run<R, C>(-1, correct, early, violation, na);
-  EXPECT_NE(violation.find("< t1 + R - 1"), std::string::npos) << violation;
-  ASSERT_EQ(got.size(), correct.size());
-  for (size_t i = 0; i < na; ++i) {
-    unsigned wrong_cols = 0;
-    for (unsigned c = 0; c < C; ++c) wrong_cols += got[i].p[c] != correct[i].p[c];
-    EXPECT_GT(wrong_cols, 0u) << "block A row " << i << " should have wrong sums";
-  }
-  for (size_t i = na; i < got.size(); ++i) EXPECT_EQ(got[i].p, correct[i].p) << "block B row " << i - na;
-  expect_outputs(got, early);
+  constexpr size_t na = block_a_rows(6);
+  const ControlRun run = next_shift_run<6, 9>(-1);
+  EXPECT_NE(run.violation.find("< t1 + R - 1"), std::string::npos) << run.violation;
+  ASSERT_EQ(run.got.size(), run.correct.size());
+  for (size_t i = 0; i < na; ++i)
+    EXPECT_GT(wrong_columns(run.got[i], run.correct[i]), 0u) << "block A row " << i << " should have wrong sums";
+  for (size_t i = na; i < run.got.size(); ++i)
+    EXPECT_EQ(run.got[i].p, run.correct[i].p) << "block B row " << i - na;
+  expect_outputs(run.got, run.early);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,35 +422,38 @@ TEST(MxuCycleArrayTiming, NextShiftOneCycleEarlyCorrupts) {
 
 TEST(MxuCycleArrayLarge, Random64x64) {
   constexpr unsigned R = 64, C = 64;
+  using S = MxuStimulus<R, C>;
   std::mt19937 rng(40);
-  Plan<R, C> plan;
-  plan.reset(0);
-  const Tile all_min(size_t(R) * C, int8_t(-128));
-  Tile mixed = all_min;
+  S s;
+  s.reset(0);
+  S::Tile all_min;
+  for (auto& row : all_min) row.fill(-128);
+  S::Tile mixed = all_min;
   for (unsigned c = 1; c < C; c += 2)
-    for (unsigned r = 0; r < R; ++r) mixed[size_t(r) * C + c] = 127;
-  const Tile t2 = random_tile(R, C, rng);
-  const Tile t3 = random_tile(R, C, rng);
+    for (unsigned r = 0; r < R; ++r) mixed[r][c] = 127;
+  const S::Tile t2 = S::random_tile(rng);
+  const S::Tile t3 = S::random_tile(rng);
 
-  plan.shift(1, all_min);
+  s.shift(1, all_min);
   uint64_t t1 = 1 + R;
-  Rows x0(3, std::vector<int8_t>(R, int8_t(-128)));
-  x0[2].assign(R, 127);
-  plan.block(t1, x0, true, all_min);
-  for (const auto& o : plan.expected) EXPECT_TRUE(o.p[0] == 1048576 || o.p[0] == -1040384);
-  plan.shift(t1 + R - 1, mixed);
+  std::vector<S::ARow> x0(3);
+  x0[0].fill(-128);
+  x0[1].fill(-128);
+  x0[2].fill(127);
+  s.block(t1, x0, true, all_min);
+  ASSERT_EQ(s.expected.size(), 3u);
+  for (const auto& [k, p] : s.expected) EXPECT_TRUE(p[0] == 1048576 || p[0] == -1040384) << "cycle " << k;
+  s.shift(t1 + R - 1, mixed);
   t1 += 2 * R - 1;
-  plan.block(t1, x0, true, mixed);
-  plan.shift(t1 + R - 1, t2);
+  s.block(t1, x0, true, mixed);
+  s.shift(t1 + R - 1, t2);
   t1 += 2 * R - 1;
   const unsigned B2 = 150;
-  plan.block(t1, random_rows(B2, R, rng), true, t2);
-  plan.shift(t1 + R - 1, t3);
+  s.block(t1, S::random_rows(rng, B2), true, t2);
+  s.shift(t1 + R - 1, t3);
   t1 += B2;
-  plan.block(t1, random_rows(129, R, rng), true, t3);
-  plan.fill_garbage(rng);
-  ASSERT_EQ(contract_violation(plan.cyc), "");
-  expect_outputs(simulate(plan), plan.expected);
+  s.block(t1, S::random_rows(rng, 129), true, t3);
+  run_and_check(s, rng);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -554,36 +463,30 @@ TEST(MxuCycleArrayLarge, Random64x64) {
 
 TEST(MxuCycleArrayReset, ClearsWeightsAndRowsInFlight) {
   constexpr unsigned R = 8, C = 8;
-  constexpr uint64_t L = R + C - 1;
+  using S = MxuStimulus<R, C>;
   std::mt19937 rng(50);
-  Plan<R, C> plan;
-  plan.reset(0);
-  const Tile a = random_tile(R, C, rng);
-  const Tile b = random_tile(R, C, rng);
-  plan.shift(1, a);
+  S s;
+  const S::Tile a = s.reset_and_shift_random_tile(rng);
+  const S::Tile b = S::random_tile(rng);
   const uint64_t t1 = 1 + R;
-  const Rows xa = random_rows(10, R, rng);
+  const std::vector<S::ARow> xa = S::random_rows(rng, 10);
+  s.block(t1, xa, true, a);
   // Reset in cycle tr (sampled at edge tr + 1): the outputs of cycles <= tr survive.
   const uint64_t tr = t1 + 9 + 10;
-  for (size_t i = 0; i < xa.size(); ++i) {
-    plan.row(t1 + i, xa[i], i == 0);
-    if (t1 + i + L <= tr) plan.expect(t1 + i + L, naive_row(xa[i], a, R, C));
-  }
-  ASSERT_GT(plan.expected.size(), 0u);
-  ASSERT_LT(plan.expected.size(), xa.size());
-  plan.reset(tr);
-  plan.row(tr, random_rows(1, R, rng)[0], false);  // entered during reset: dropped
-  const Tile zero(size_t(R) * C, 0);
+  s.reset(tr);
+  s.row(tr, S::random_row(rng), false, a);  // entered during reset: dropped
+  s.drop_expected_after(tr);
+  ASSERT_GT(s.expected.size(), 0u);
+  ASSERT_LT(s.expected.size(), xa.size());
+  const S::Tile zero{};
   // A second tile being shifted in (legally, from t1 + R - 1) when the reset comes is gone too.
-  plan.shift(tr - R + 1, b);
-  plan.block(tr + 3, random_rows(4, R, rng), true, zero);
-  plan.block(tr + 10, random_rows(3, R, rng), false, zero);
+  s.shift(tr - R + 1, b);
+  s.block(tr + 3, S::random_rows(rng, 4), true, zero);
+  s.block(tr + 10, S::random_rows(rng, 3), false, zero);
   // A new tile after the reset works.
-  plan.shift(tr + 20, b);
-  plan.block(tr + 20 + R, random_rows(5, R, rng), true, b);
-  plan.fill_garbage(rng);
-  const std::vector<Output> got = simulate(plan);
-  expect_outputs(got, plan.expected);
+  s.shift(tr + 20, b);
+  s.block(tr + 20 + R, S::random_rows(rng, 5), true, b);
+  run_and_check(s, rng);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -611,7 +514,8 @@ void int32_round_trip(std::mt19937& rng) {
   for (auto& x : v) x = int32_t(rng());
   v[0] = INT32_MIN;
   v[N - 1] = -1;
-  const sc_dt::sc_bv<32 * N> bv = pack_int32_row<N>(v.data());
+  sc_dt::sc_bv<32 * N> bv;
+  pack_int32_row<N>(v.data(), bv);
   for (unsigned i = 0; i < N; ++i)
     for (unsigned b = 0; b < 32; ++b)
       ASSERT_EQ(bv[32 * i + b].to_bool(), bool((uint32_t(v[i]) >> b) & 1)) << "N " << N << " element " << i;
