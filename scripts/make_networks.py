@@ -267,6 +267,13 @@ class Builder:
         self.next_seed += 1
         return s
 
+    def ship(self, count, dtype):
+        """`count` values for a shipped file from the network's default_rng: int8 weights or
+        inputs uniform in [-128, 127], int32 biases in [-20000, 20000]."""
+        if dtype == np.int8:
+            return self.rng.integers(-128, 128, size=count).astype(np.int8)
+        return self.rng.integers(-20000, 20001, size=count).astype(np.int32)
+
     def _data(self, spec, count, dtype, default_file):
         """spec: None (new seed), int (that seed), 'ship' (default_rng, file default_file),
         or (file name, array) -> (yaml value, array)."""
@@ -278,11 +285,7 @@ class Builder:
                                    else T.seeded_int32(s, count))
             return {"random_seed": s}, self.cache[key]
         if isinstance(spec, str) and spec == "ship":
-            if dtype == np.int8:
-                arr = self.rng.integers(-128, 128, size=count).astype(np.int8)
-            else:
-                arr = self.rng.integers(-20000, 20001, size=count).astype(np.int32)
-            spec = (default_file, arr)
+            spec = (default_file, self.ship(count, dtype))
         fname, arr = spec
         arr = np.asarray(arr, dtype=dtype).reshape(-1)
         assert arr.size == count, (fname, arr.size, count)
@@ -304,6 +307,16 @@ class Builder:
         return name
 
     # ---- layers ---------------------------------------------------------------------------
+    @staticmethod
+    def _window(kernel, stride, pad):
+        """The manifest's kernel, stride and pad fields of a conv or pool (defaults left out)."""
+        f = {"kernel": list(kernel)}
+        if tuple(stride) != (1, 1):
+            f["stride"] = list(stride)
+        if pad is not None and any(pad):
+            f["pad"] = list(pad)
+        return f
+
     def _record(self, name, op, ins, fields, out):
         """Records layer `name` (manifest fields, inputs `ins`) and its int8 output; returns name."""
         y = {"name": name, "op": op}
@@ -350,12 +363,8 @@ class Builder:
         acc = T.conv_acc(self.t[inp], wa.reshape(kh, kw, C, outputs), stride, pad)
         v = T.saturate_int32(acc + ba.astype(np.int64))
         rq = self._requant(v, act, zp, None, requant)
-        out = T.activate(v, 0, rq.multiplier, rq.shift, rq.zero_point, act)
-        f = {"outputs": outputs, "kernel": list(kernel)}
-        if tuple(stride) != (1, 1):
-            f["stride"] = list(stride)
-        if pad is not None and any(pad):
-            f["pad"] = list(pad)
+        out = T.apply_requant(v, rq, act)
+        f = {"outputs": outputs, **self._window(kernel, stride, pad)}
         f.update(weights=wy, bias=by, activation=act, requant=rq_yaml(rq))
         return self._record(name, "conv", [inp], f, out)
 
@@ -370,7 +379,7 @@ class Builder:
         acc = T.dense_acc([self.t[x] for x in ins], wa.reshape(F, outputs))
         v = T.saturate_int32(acc + ba.astype(np.int64))
         rq = self._requant(v, act, zp, group, requant)
-        out = T.activate(v, 0, rq.multiplier, rq.shift, rq.zero_point, act)
+        out = T.apply_requant(v, rq, act)
         f = {"outputs": outputs, "weights": wy, "bias": by, "activation": act,
              "requant": rq_yaml(rq)}
         return self._record(name, "dense", ins, f, out)
@@ -378,12 +387,7 @@ class Builder:
     def maxpool(self, name, inp, kernel, stride=(1, 1), pad=None):
         """maxpool layer, kernel/stride (h, w), pad as conv. Returns its name."""
         out = T.maxpool(self.t[inp], kernel, stride, pad)
-        f = {"kernel": list(kernel)}
-        if tuple(stride) != (1, 1):
-            f["stride"] = list(stride)
-        if pad is not None and any(pad):
-            f["pad"] = list(pad)
-        return self._record(name, "maxpool", [inp], f, out)
+        return self._record(name, "maxpool", [inp], self._window(kernel, stride, pad), out)
 
     def avgpool(self, name, inp, kernel=None, stride=(1, 1), pad=None):
         """avgpool layer (global without a kernel); requant from the window sums. Returns its
@@ -393,14 +397,10 @@ class Builder:
             f = {"global": True}
         else:
             v = T.avgpool_sum(self.t[inp], kernel, stride, pad)
-            f = {"kernel": list(kernel)}
-            if tuple(stride) != (1, 1):
-                f["stride"] = list(stride)
-            if pad is not None and any(pad):
-                f["pad"] = list(pad)
+            f = self._window(kernel, stride, pad)
         rq = pick_requant(v, "identity")
         f["requant"] = rq_yaml(rq)
-        out = T.activate(v, 0, rq.multiplier, rq.shift, 0, "identity")
+        out = T.apply_requant(v, rq, "identity")
         return self._record(name, "avgpool", [inp], f, out)
 
     def add(self, name, a, b, act="identity", zp=0, scales=None, offsets=(0, 0), requant=None):
@@ -416,7 +416,7 @@ class Builder:
             f["operand_offsets"] = list(offsets)
         f.update(activation=act, requant=rq_yaml(rq))
         return self._record(name, "add", [a, b], f,
-                            T.activate(v, 0, rq.multiplier, rq.shift, rq.zero_point, act))
+                            T.apply_requant(v, rq, act))
 
     def mul(self, name, a, b, offsets, act="identity", zp=0, requant=None):
         """mul layer (a + oa) * (b + ob). Returns its name."""
@@ -424,7 +424,7 @@ class Builder:
         rq = self._requant(v, act, zp, None, requant)
         f = {"operand_offsets": list(offsets), "activation": act, "requant": rq_yaml(rq)}
         return self._record(name, "mul", [a, b], f,
-                            T.activate(v, 0, rq.multiplier, rq.shift, rq.zero_point, act))
+                            T.apply_requant(v, rq, act))
 
     def activate(self, name, a, act, scale=1, offset=0, requant=None):
         """activate layer act((a + offset) * scale). Returns its name."""
@@ -437,7 +437,7 @@ class Builder:
             f["operand_offset"] = offset
         f.update(activation=act, requant=rq_yaml(rq))
         return self._record(name, "activate", [a], f,
-                            T.activate(v, 0, rq.multiplier, rq.shift, rq.zero_point, act))
+                            T.apply_requant(v, rq, act))
 
     # ---- checks and output ----------------------------------------------------------------
     def check_spread(self):
@@ -544,6 +544,19 @@ def lstm_cell(B, prefix, xs, h_prev, c_prev, H, wspecs, group=None):
     tc = B.activate(f"{prefix}_tc", c, "tanh", requant=pow2_requant(1))
     h = B.mul(f"{prefix}_h", g["o"], tc, (128, 0), requant=pow2_requant(8))
     return h, c
+
+
+def lstm_stack(B, H, cells, residual_from=None):
+    """Inputs x, h0_c<k>, c0_c<k> (k = 1..cells, [1, 1, H], seeded) and one time step of `cells`
+    stacked LSTM cells (apps/lstm0, apps/lstm1), with a residual add x + h after every cell
+    k >= residual_from (when given). Returns the last cell's output name."""
+    x = B.input("x", (1, 1, H))
+    st = [(B.input(f"h0_c{k}", (1, 1, H)), B.input(f"c0_c{k}", (1, 1, H)))
+          for k in range(1, cells + 1)]
+    for k, (h0, c0) in enumerate(st, start=1):
+        h, _ = lstm_cell(B, f"cell{k}", [x], h0, c0, H, None)
+        x = B.add(f"res{k}", h, x) if residual_from is not None and k >= residual_from else h
+    return x
 
 
 def gate_acts(groups):
@@ -660,9 +673,8 @@ def build_lstm(name, title, desc, comments, H, X, N, steps, layers, group_rq, sh
         F = (X if l == 1 else H) + H
         for gate, _ in GATES:
             if ship:
-                specs[(l, gate)] = (
-                    (f"l{l}_{gate}.w.i8", B.rng.integers(-128, 128, F * H).astype(np.int8)),
-                    (f"l{l}_{gate}.b.i32", B.rng.integers(-20000, 20001, H).astype(np.int32)))
+                specs[(l, gate)] = ((f"l{l}_{gate}.w.i8", B.ship(F * H, np.int8)),
+                                    (f"l{l}_{gate}.b.i32", B.ship(H, np.int32)))
             else:
                 specs[(l, gate)] = (B.seed(), B.seed())
     h = None
@@ -811,14 +823,9 @@ def make_lstm0():
                  "batch 64, 64 ops/weight byte. One time step of a 6-layer LSTM, H = 1024 (GNMT):",
                  "24 gate FCs 2048 -> 1024 (50,331,648 weights), 6 x 5 cell vector layers and 4",
                  "GNMT-style residual adds (cells 3-6). Every weight used once per sample.",
-                 "Cell fixed point as traces/lstm (c Q2.5, h /128). Seeded data."] ,
+                 "Cell fixed point as traces/lstm (c Q2.5, h /128). Seeded data."],
                 seed_base=1)
-    x = B.input("x", (1, 1, H))
-    st = [(B.input(f"h0_c{k}", (1, 1, H)), B.input(f"c0_c{k}", (1, 1, H)))
-          for k in range(1, cells + 1)]
-    for k in range(1, cells + 1):
-        h, _ = lstm_cell(B, f"cell{k}", [x], st[k - 1][0], st[k - 1][1], H, None)
-        x = B.add(f"res{k}", h, x) if k >= 3 else h
+    lstm_stack(B, H, cells, residual_from=3)
     net = B.write()
     check_app(net, "LSTM0")
     return net
@@ -837,11 +844,7 @@ def make_lstm1():
                  "then 12 feed-forward pairs 600 -> 1736 ReLU -> 600 with a residual add after",
                  "every 3rd pair, then a 600x600 output FC: 33,998,400 weights. Seeded data."],
                 seed_base=1)
-    x = B.input("x", (1, 1, H))
-    st = [(B.input(f"h0_c{k}", (1, 1, H)), B.input(f"c0_c{k}", (1, 1, H))) for k in (1, 2, 3)]
-    for k in (1, 2, 3):
-        x, _ = lstm_cell(B, f"cell{k}", [x], st[k - 1][0], st[k - 1][1], H, None)
-    skip = x
+    x = skip = lstm_stack(B, H, 3)
     for p in range(1, 13):
         u = B.dense(f"ffn{p}_up", x, F, act="relu")
         x = B.dense(f"ffn{p}_down", u, H, act="identity")

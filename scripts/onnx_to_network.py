@@ -181,6 +181,25 @@ def sanitize(name):
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
+def unique_name(name, taken, reserved):
+    """`name`, else the first of name_2, name_3, ... that is neither in the set `taken` nor
+    `reserved` (the network input's name); adds the result to `taken`."""
+    base, k = name, 2
+    while name in taken or name == reserved:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def kept_weight_scale(q, scale, zero_point):
+    """The weight scale under which the int8 constant q is the model's own int8 weights (one
+    scale, zero points 0), else None (the weights are re-quantized per tensor)."""
+    s = np.asarray(scale).reshape(-1)
+    if s.size == 1 and not np.any(zero_point) and q.dtype == np.int8:
+        return float(s[0])
+    return None
+
+
 def layer_name_of(node, index):
     """A readable layer name from an ONNX node name (PyTorch scopes '/layer1/layer1.0/conv1/Conv'
     become 'layer1.0.conv1'); '' -> op type and index."""
@@ -219,11 +238,14 @@ class Val:
         self.qdtype = None              # ONNX type of the quantized tensor: "uint8" or "int8"
 
     def onnx_shape(self, n):
+        """The ONNX shape with batch n: (n, C, H, W) or (n, features)."""
         h, w, c = self.shape
         return (n, c, h, w) if self.rank == 4 else (n, h * w * c)
 
 
 class Op:
+    """A layer of the float IR: kind (conv, dense, maxpool, avgpool, add, mul, activate), name,
+    input Vals, output Val, fused activation `act` and the kind's parameters (w, b, stride, pads, ...)."""
     def __init__(self, kind, name, inputs, out, **params):
         self.kind, self.name, self.inputs, self.out = kind, name, inputs, out
         self.act = "identity"
@@ -357,19 +379,24 @@ class Graph:
         self.output = out
 
     # -- helpers
+    def note(self, msg):
+        """An approximation: warns and records msg for the manifest."""
+        warn(msg)
+        self.notes.append(msg)
+
     def new_val(self, shape, rank, perm=None, base=None, producer=None, uses=0):
+        """A new Val (the next id), recorded in self.vals."""
         v = Val(len(self.vals), shape, rank, perm, base, producer, uses)
         self.vals.append(v)
         return v
 
     def unique(self, name):
-        base, k = name, 2
-        while name in self.names or name == sanitize(self.input_name):
-            name, k = f"{base}_{k}", k + 1
-        self.names.add(name)
-        return name
+        """A layer name not used yet: `name`, else name_2, name_3, ... (recorded as used)."""
+        return unique_name(name, self.names, sanitize(self.input_name))
 
     def add_op(self, kind, node, index, inputs, shape, rank=4, out_uses=None, **params):
+        """Appends an Op of `kind` for ONNX node `node` (name from the node, made unique) on the
+        input Vals; returns its new output Val of `shape`."""
         out = self.new_val(shape, rank, uses=self.uses.get(node.output[0], 0) if out_uses is None else out_uses)
         op = Op(kind, self.unique(layer_name_of(node, index)), inputs, out, **params)
         op.onnx = f"{node.op_type} '{node.name}'"
@@ -383,6 +410,7 @@ class Graph:
         self.env[name] = val
 
     def get(self, node, i, what="input"):
+        """Input i of node: its Val or Const, None when absent or empty; ConvertError when undefined."""
         name = node.input[i] if i < len(node.input) else ""
         if not name:
             return None
@@ -391,6 +419,7 @@ class Graph:
         return self.env.get(name, self.consts.get(name))
 
     def const(self, node, i, what):
+        """Input i of node as a Const (None when absent); unsupported when it is an activation."""
         v = self.get(node, i, what)
         if v is None:
             return None
@@ -399,6 +428,7 @@ class Graph:
         return v
 
     def act_in(self, node, i=0):
+        """Input i of node as a Val; unsupported when it is a constant or absent."""
         v = self.get(node, i)
         if not isinstance(v, Val):
             raise unsupported(node, f"input '{node.input[i]}' must be an activation (computed from the input)")
@@ -412,6 +442,7 @@ class Graph:
 
     # -- conversion of one node
     def convert(self, node, index):
+        """Converts one node: a Constant, a node on constants only (folded), else op_<type>."""
         t = node.op_type
         a = attrs_of(node)
         ins = [self.get(node, i) for i in range(len(node.input))]
@@ -429,6 +460,7 @@ class Graph:
         getattr(self, "op_" + t)(node, index, a)
 
     def fold(self, node, a, ins):
+        """Evaluates a node whose inputs are all constants into a new Const."""
         t = node.op_type
         v = [x.value if x is not None else None for x in ins]
         if t in ("Identity", "Dropout"):
@@ -458,6 +490,7 @@ class Graph:
 
     # conv / dense
     def conv_geometry(self, node, a, x, kh, kw):
+        """(stride h, stride w, pads (t, l, b, r)) of a Conv/pool from strides, pads and auto_pad."""
         h, w, _ = x.shape
         sh, sw = (list(a.get("strides", [1, 1])) + [1, 1])[:2]
         auto = a.get("auto_pad", b"NOTSET")
@@ -481,6 +514,7 @@ class Graph:
         return int(sh), int(sw), (int(t), int(l), int(b), int(r))
 
     def check_window(self, node, x, kh, kw, sh, sw, pads):
+        """Checks kernel, stride and pads against network.h's limits; returns the output (P, Q)."""
         h, w, _ = x.shape
         if not (1 <= kh <= 255 and 1 <= kw <= 255 and 1 <= sh <= 255 and 1 <= sw <= 255):
             raise unsupported(node, f"kernel {kh}x{kw} / stride {sh}x{sw} outside 1..255")
@@ -517,6 +551,8 @@ class Graph:
         self.env[node.output[0]] = out
 
     def dense(self, node, index, x, W, bias, qscale, forced=None):
+        """Adds a dense layer on the rank-2 Val x: weights W [features][M] in ONNX row order (permuted
+        here to H, W, C), bias (scalar or [M]), qscale as Const.qscale, forced output params."""
         if x.rank != 2:
             raise unsupported(node, "input of rank 4 (needs Flatten/Reshape to [N, features] first)")
         k, m = W.shape
@@ -571,6 +607,7 @@ class Graph:
         self.alias(node.output[0], x, 1)
 
     def activation(self, node, index, fn):
+        """Relu/Sigmoid/Tanh: fused into the producer when fusable, else an `activate` layer."""
         x = self.act_in(node)
         if self.fusable(x):
             x.producer.act = fn
@@ -611,6 +648,7 @@ class Graph:
 
     # pools
     def pool(self, node, index, a, kind):
+        """Max/average pool layer (kind maxpool, avgpool, globalmaxpool or globalavgpool)."""
         x = self.act_in(node)
         if x.rank != 4:
             raise unsupported(node, "input of rank 2")
@@ -639,10 +677,8 @@ class Graph:
             if not self.approximate_avgpool:
                 raise unsupported(node, "count_include_pad=0 with padding (network.h divides every window by "
                                         "kh*kw); pass --approximate-avgpool to accept that")
-            note = (f"{node.op_type} '{node.name}': count_include_pad=0 with pads {list(pads)} approximated "
-                    f"by dividing every window by {kh}x{kw}")
-            warn(note)
-            self.notes.append(note)
+            self.note(f"{node.op_type} '{node.name}': count_include_pad=0 with pads {list(pads)} approximated "
+                      f"by dividing every window by {kh}x{kw}")
         out = self.add_op("maxpool" if "max" in kind else "avgpool", node, index, [x], (p, q, c),
                           kernel=(kh, kw), stride=(sh, sw), pads=pads, glob=glob, include_pad=include_pad)
         self.env[node.output[0]] = out
@@ -661,6 +697,8 @@ class Graph:
 
     # element-wise
     def binary(self, node, index, a, kind):
+        """Add/Sub/Mul/Div (kind add, sub, mul, div): of two activations an add/mul layer; an Add/Sub
+        of a constant folded into the producer's bias; a Mul/Div by a scalar an `activate` layer."""
         x, y = self.get(node, 0), self.get(node, 1)
         if isinstance(x, Val) and isinstance(y, Val):
             if x.shape != y.shape or x.rank != y.rank or not np.array_equal(
@@ -724,6 +762,7 @@ class Graph:
 
     # shape ops
     def flatten_to(self, node, x):
+        """node's output is x seen as [N, features] (a view with the H, W, C -> C, H, W permutation)."""
         if x.rank == 2:
             self.alias(node.output[0], x, 1)
             return
@@ -822,13 +861,10 @@ class Graph:
                 shape[axis] = -1
                 s, z = s.reshape(shape), z.reshape(shape) if z.size > 1 else z
             val = (q.astype(np.float64) - z) * s
-            qs = float(s.reshape(-1)[0]) if s.size == 1 and not np.any(z) and q.dtype == np.int8 else None
             if s.size > 1 and q.dtype in (np.int8, np.uint8):
-                note = (f"DequantizeLinear '{node.name}': per-axis weight scales re-quantized per tensor "
-                        "(the requantization is per layer)")
-                warn(note)
-                self.notes.append(note)
-            self.consts[node.output[0]] = Const(val, qscale=qs)
+                self.note(f"DequantizeLinear '{node.name}': per-axis weight scales re-quantized per tensor "
+                          "(the requantization is per layer)")
+            self.consts[node.output[0]] = Const(val, qscale=kept_weight_scale(q, s, z))
             return
         if not isinstance(x, Val):
             raise ConvertError(f"DequantizeLinear node '{node.name}': input '{node.input[0]}' is undefined")
@@ -852,12 +888,9 @@ class Graph:
         W = (w.astype(np.float64) - wz.reshape(-1, 1, 1, 1)) * ws.reshape(-1, 1, 1, 1)
         bc = self.const(node, 8, "B") if len(node.input) > 8 else None
         bias = np.zeros(w.shape[0]) if bc is None else bc.value.astype(np.float64) * sx[0] * ws
-        qs = float(ws[0]) if ws.size == 1 and not np.any(wz) and w.dtype == np.int8 else None
         if ws.size > 1:
-            note = f"QLinearConv '{node.name}': per-channel weight scales re-quantized per tensor"
-            warn(note)
-            self.notes.append(note)
-        self.op_Conv(node, index, a, wc=Const(W, qs), bias=bias, forced=sy)
+            self.note(f"QLinearConv '{node.name}': per-channel weight scales re-quantized per tensor")
+        self.op_Conv(node, index, a, wc=Const(W, kept_weight_scale(w, ws, wz)), bias=bias, forced=sy)
         self.env[node.output[0]].qdtype = ty
 
     def op_QLinearMatMul(self, node, index, a):
@@ -871,11 +904,11 @@ class Graph:
         if b.ndim != 2:
             raise unsupported(node, f"b of rank {b.ndim}")
         W = (b.astype(np.float64) - bz.reshape(1, -1)) * bs.reshape(1, -1)
-        qs = float(bs[0]) if bs.size == 1 and not np.any(bz) and b.dtype == np.int8 else None
-        self.dense(node, index, x, W, 0.0, qs, forced=sy)
+        self.dense(node, index, x, W, 0.0, kept_weight_scale(b, bs, bz), forced=sy)
         self.env[node.output[0]].qdtype = ty
 
     def check_quantized_input(self, node, x, sz):
+        """Unsupported unless x is quantized, ConvertError unless with the params sz."""
         f = x.base.forced
         if f is None:
             raise unsupported(node, f"input '{node.input[0]}' is not a quantized tensor (no QuantizeLinear/QLinear "
@@ -1056,26 +1089,27 @@ class Lowering:
         self.output_qp = self.qp[out.id]
 
     def calib_scale(self, v):
+        """Symmetric int8 scale of Val v from its calibrated range (A / 127; 1 / 127 for A = 0)."""
         a = self.amax.get(v.id, 0.0)
         # 10 significant digits: immune to last-bit differences of the BLAS summation order
         a = float(f"{a:.10g}")
         return a / 127.0 if a > 0 else 1.0 / 127.0
 
     def unique(self, name):
-        base, k = name, 2
-        while name in self.names or name == self.input_name:
-            name, k = f"{base}_{k}", k + 1
-        self.names.add(name)
-        return name
+        """A layer name not used yet: `name`, else name_2, name_3, ... (recorded as used)."""
+        return unique_name(name, self.names, self.input_name)
 
     def requant(self, M, zp, where):
+        """The manifest requant mapping of real multiplier M and output zero point zp."""
         m, s = encode_multiplier(M, where)
         if not -128 <= zp <= 127:
             raise ConvertError(f"{where}: output zero point {zp} outside -128..127")
         return {"multiplier": m, "shift": s, "zero_point": int(zp)}
 
     def out_params(self, op):
-        """(scale, zp) the layer's requant produces, and the wanted (forced) params if different."""
+        """(scale, zp) the layer's requant produces: the fixed output params of sigmoid/tanh, else
+        the params a QuantizeLinear / QLinear* op forces on the output, else the calibrated scale
+        with zero point 0."""
         v = op.out
         if op.act in FIXED:
             return FIXED[op.act]
@@ -1084,6 +1118,7 @@ class Lowering:
         return self.calib_scale(v), 0
 
     def emit(self, layer, base_id, qp, scales_comment):
+        """Appends manifest layer `layer` producing the tensor base_id with params qp."""
         layer["comment"] = scales_comment
         self.layers.append(layer)
         self.tname[base_id] = layer["name"]
@@ -1118,6 +1153,8 @@ class Lowering:
         self.emit(layer, v.id, v.forced, f"requantizes to the model's scale {s_out:.6g}, zp {zp_out}")
 
     def weights_q(self, op):
+        """(int8 weights, scale): the model's own int8 weights when op.qscale gives them exactly,
+        else symmetric per-tensor max |W| / 127."""
         w = op.w
         if op.qscale is not None and np.allclose(w / op.qscale, np.rint(w / op.qscale), atol=1e-6) \
                 and np.abs(np.rint(w / op.qscale)).max() <= 128:
@@ -1130,6 +1167,7 @@ class Lowering:
         return wq.astype(np.int8), sw
 
     def bias_q(self, op, b, scale):
+        """Bias b / scale rounded half away from zero, saturated to int32 (warning) -> int64 array."""
         bq = round_away(b / scale)
         if bq.min() < INT32_MIN or bq.max() > INT32_MAX:
             warn(f"layer '{op.name}': bias saturated to int32")
@@ -1143,6 +1181,7 @@ class Lowering:
         return self.requant(acc_scale / s_out, zp, where), (s_out, zp)
 
     def lower(self, op):
+        """Emits the manifest layer(s) of one IR op (see the module docstring's quantization rules)."""
         x = op.inputs[0]
         src = self.tname[x.base.id]
         s_in, zp_in = self.qp[x.base.id]
@@ -1261,7 +1300,6 @@ def yaml_scalar(v):
 
 LAYER_KEYS = ["name", "op", "input", "inputs", "outputs", "kernel", "stride", "pad", "global", "weights", "bias",
               "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "activation", "requant"]
-FILE_KEYS = ("weights", "bias")
 
 
 def write_manifest(path, header, top, inputs, layers, golden, output):
@@ -1288,14 +1326,7 @@ def write_manifest(path, header, top, inputs, layers, golden, output):
             if k not in layer:
                 continue
             v = layer[k]
-            if k in FILE_KEYS:
-                txt = yaml_scalar(v)
-            elif k in ("name", "input"):
-                txt = yaml_scalar(v)
-            elif k == "op" or k == "activation":
-                txt = v
-            else:
-                txt = yaml_scalar(v)
+            txt = v if k in ("op", "activation") else yaml_scalar(v)
             lines.append(("  - " if first else "    ") + f"{k}: {txt}")
             first = False
     with open(path, "w") as f:

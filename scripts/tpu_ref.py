@@ -20,9 +20,10 @@ Run with Debian's Python (numpy, PyYAML), from anywhere:
 As a module: load_network(path) -> Network; run_network(net, return_all=False) -> int8 array
 (N, P, Q, M) of the output layer (and, with return_all, the list of every layer's output); the
 op functions conv, dense, maxpool, avgpool, add, mul, activate_op on NHWC int8 arrays; the
-seeded-data rule seeded_int8 / seeded_int32; activate(), the activation unit; and the
-requant encoding shared by the workload generators and the ONNX converter: round_away (half away
-from zero) and encode_multiplier (real M -> multiplier m in [2^30, 2^31-1] and shift s).
+seeded-data rule seeded_int8 / seeded_int32; activate(), the activation unit (apply_requant: the
+same with bias 0 and a Requant); and the requant encoding shared by the workload generators and
+the ONNX converter: round_away (half away from zero) and encode_multiplier (real M -> multiplier
+m in [2^30, 2^31-1] and shift s).
 
 The manifest format and the exact integer semantics are those of testbench/network.h; the
 activation unit's are those of model/quant.h. Both are repeated here, as implemented:
@@ -125,24 +126,25 @@ def _seeded_z(seed, first, count):
     return splitmix64(z)
 
 
-def seeded_int8(seed, count):
-    """`count` int8 values of seed `seed`: int(z % 255) - 127, in [-127, 127]."""
-    out = np.empty(int(count), dtype=np.int8)
+def _seeded(seed, count, dtype, modulus):
+    """`count` values int(z % modulus) - modulus // 2 of seed `seed` as `dtype`, computed
+    SEED_CHUNK values at a time."""
+    out = np.empty(int(count), dtype=dtype)
     for first in range(0, int(count), SEED_CHUNK):
         n = min(SEED_CHUNK, int(count) - first)
-        z = _seeded_z(seed, first, n)
-        out[first:first + n] = ((z % np.uint64(255)).astype(np.int16) - 127).astype(np.int8)
+        z = _seeded_z(seed, first, n) % np.uint64(modulus)
+        out[first:first + n] = z.astype(np.int64) - modulus // 2
     return out
+
+
+def seeded_int8(seed, count):
+    """`count` int8 values of seed `seed`: int(z % 255) - 127, in [-127, 127]."""
+    return _seeded(seed, count, np.int8, 255)
 
 
 def seeded_int32(seed, count):
     """`count` int32 (bias) values of seed `seed`: int(z % 65536) - 32768."""
-    out = np.empty(int(count), dtype=np.int32)
-    for first in range(0, int(count), SEED_CHUNK):
-        n = min(SEED_CHUNK, int(count) - first)
-        z = _seeded_z(seed, first, n)
-        out[first:first + n] = (z % np.uint64(65536)).astype(np.int32) - 32768
-    return out
+    return _seeded(seed, count, np.int32, 65536)
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,11 +157,13 @@ def _build_table(f):
 
 
 def _sigmoid_entry(x):
+    """The sigmoid LUT entry of Q3.4 input x: clamp(floor(256 sigmoid(x) + 0.5) - 128)."""
     s = 1.0 / (1.0 + math.exp(-x))
     return min(max(math.floor(256.0 * s + 0.5) - 128, -128), 127)
 
 
 def _tanh_entry(x):
+    """The tanh LUT entry of Q3.4 input x: clamp(floor(128 tanh(x) + 0.5))."""
     return min(max(math.floor(128.0 * math.tanh(x) + 0.5), -128), 127)
 
 
@@ -236,7 +240,7 @@ def encode_multiplier(M, min_shift=1, max_shift=62):
     return m, s
 
 
-def _apply(v, requant, fn):
+def apply_requant(v, requant, fn):
     """activate() with bias 0 and a Requant tuple."""
     return activate(v, 0, requant.multiplier, requant.shift, requant.zero_point, fn)
 
@@ -385,7 +389,7 @@ def avgpool_sum(x, kernel, stride=(1, 1), pad=None):
 
 def avgpool(x, kernel, stride, pad, requant):
     """avgpool: activate(window sum, 0, requant, identity) (requant carries 1/(kh*kw))."""
-    return _apply(avgpool_sum(x, kernel, stride, pad), requant, "identity")
+    return apply_requant(avgpool_sum(x, kernel, stride, pad), requant, "identity")
 
 
 def global_avgpool_sum(x):
@@ -412,17 +416,17 @@ def activate_value(a, scale=1, offset=0):
 
 def add(a, b, scales, offsets, requant, fn="identity"):
     """add layer -> int8."""
-    return _apply(add_value(a, b, scales, offsets), requant, fn)
+    return apply_requant(add_value(a, b, scales, offsets), requant, fn)
 
 
 def mul(a, b, offsets, requant, fn="identity"):
     """mul layer -> int8."""
-    return _apply(mul_value(a, b, offsets), requant, fn)
+    return apply_requant(mul_value(a, b, offsets), requant, fn)
 
 
 def activate_op(a, scale, offset, requant, fn):
     """activate layer -> int8."""
-    return _apply(activate_value(a, scale, offset), requant, fn)
+    return apply_requant(activate_value(a, scale, offset), requant, fn)
 
 
 # --------------------------------------------------------------------------------------------
@@ -543,6 +547,8 @@ def _read_data(base_dir, spec, count, dtype, where, cache=None):
 
 
 def _requant(v, where):
+    """A manifest requant mapping {multiplier, shift, zero_point} as a Requant (ManifestError
+    naming `where` when malformed)."""
     if not isinstance(v, dict):
         raise ManifestError(f"{where}: expected {{multiplier, shift, zero_point}}, got {v!r}")
     unknown = set(v) - {"multiplier", "shift", "zero_point"}
@@ -554,6 +560,14 @@ def _requant(v, where):
     return Requant(_int(v["multiplier"], f"{where}.multiplier", 0, INT32_MAX),
                    _int(v["shift"], f"{where}.shift", 0, 62),
                    _int(v.get("zero_point", 0), f"{where}.zero_point", -128, 127))
+
+
+def _outputs(d, where):
+    """The `outputs` of conv/dense layer mapping d, which must also have `weights`."""
+    if "outputs" not in d or "weights" not in d:
+        raise ManifestError(f"{where}: missing key "
+                            f"{'outputs' if 'outputs' not in d else 'weights'!r}")
+    return _int(d["outputs"], f"{where}.outputs", 1)
 
 
 def load_network(path):
@@ -689,19 +703,12 @@ def load_network(path):
             L.update(kernel=kernel, stride=stride, pad=pad, glob=glob)
             M = C
             if op == "conv":
-                if "outputs" not in d or "weights" not in d:
-                    raise ManifestError(f"{w}: missing key "
-                                        f"{'outputs' if 'outputs' not in d else 'weights'!r}")
-                M = _int(d["outputs"], f"{w}.outputs", 1)
-                L["outputs"] = M
+                M = L["outputs"] = _outputs(d, w)
                 L["weights"] = _read_data(base, d["weights"], kernel[0] * kernel[1] * C * M,
                                           np.int8, f"{w}.weights", cache).reshape(kernel + (C, M))
             L["out_shape"] = (P, Q, M)
         elif op == "dense":
-            if "outputs" not in d or "weights" not in d:
-                raise ManifestError(f"{w}: missing key "
-                                    f"{'outputs' if 'outputs' not in d else 'weights'!r}")
-            M = _int(d["outputs"], f"{w}.outputs", 1)
+            M = _outputs(d, w)
             F = 0
             for r in refs:
                 h, ww, c = net.shape_of(r)
@@ -765,7 +772,7 @@ def run_layer(L, xs):
         return maxpool(xs[0], L["kernel"], L["stride"], L["pad"])
     if op == "avgpool":
         if L["glob"]:
-            return _apply(global_avgpool_sum(xs[0]), rq, "identity")
+            return apply_requant(global_avgpool_sum(xs[0]), rq, "identity")
         return avgpool(xs[0], L["kernel"], L["stride"], L["pad"], rq)
     if op == "add":
         return add(xs[0], xs[1], L["scales"], L["offsets"], rq, fn)
@@ -818,6 +825,7 @@ def summary(net):
 
 
 def _cmd_info(net):
+    """The `info` command: prints the inputs, every layer and the totals of net."""
     print(f"{net.name}: {net.samples} samples, {len(net.inputs)} inputs, {len(net.layers)} layers")
     for inp in net.inputs:
         print(f"  input {inp['name']:24s} {list(inp['shape'])}")
