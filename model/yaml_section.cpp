@@ -184,6 +184,12 @@ std::vector<YamlSection> YamlSection::sequence(const std::string& key, std::vect
   return out;
 }
 
+YamlSection YamlSection::elements(const std::string& key, const YAML::Node& list) const {
+  YamlSection out(msg_type_, file_, YAML::Node(YAML::NodeType::Undefined), path_, {});
+  for (std::size_t i = 0; i < list.size(); ++i) out.entries_.emplace(key + "[" + std::to_string(i) + "]", list[i]);
+  return out;
+}
+
 void YamlSection::read(const std::string& key, uint32_t& out) const {
   uint64_t v = out;
   read_unsigned(key, std::numeric_limits<uint32_t>::max(), v);

@@ -41,6 +41,11 @@ class YamlSection {
   /// The list of maps `key` (each element checked against `allowed`); raises unless it is a
   /// non-empty sequence.
   std::vector<YamlSection> sequence(const std::string& key, std::vector<std::string> allowed) const;
+  /// The elements of `list` (the sequence held by `key`) as a section whose keys are "key[0]",
+  /// "key[1]", ..., so the strict readers apply to each element with messages naming
+  /// "<path>.key[i]". (It refers to the document's nodes: building a new YAML map from them
+  /// would make yaml-cpp merge the whole document's node memory, once per element.)
+  YamlSection elements(const std::string& key, const YAML::Node& list) const;
 
   /// Reads an unsigned integer (decimal or 0x hex) into `out` if `key` is present.
   void read(const std::string& key, uint32_t& out) const;

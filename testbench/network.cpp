@@ -100,15 +100,6 @@ struct Map {
   YAML::Node node;
 };
 
-// Element i of the list `list` at `key` of `m`, as a section holding one key "<path>.key[i]", so
-// that YamlSection's strict readers (and its messages, naming that path) apply to it.
-std::pair<YamlSection, std::string> element(const Map& m, const std::string& key, const YAML::Node& list, size_t i) {
-  const std::string k = m.s.key_path(key) + "[" + std::to_string(i) + "]";
-  YAML::Node one(YAML::NodeType::Map);
-  one.force_insert(k, list[i]);
-  return {YamlSection(kMsgType, m.s.file(), one, "", {k}), k};
-}
-
 // The list of integers `key` of `m`, with one of the lengths `sizes`, each in [lo, hi]; `form`
 // describes the expected list for messages ("[kh, kw]").
 std::vector<int64_t> read_int_list(const Map& m, const std::string& key, std::initializer_list<size_t> sizes,
@@ -118,11 +109,11 @@ std::vector<int64_t> read_int_list(const Map& m, const std::string& key, std::in
   if (list.IsSequence())
     for (size_t n : sizes) size_ok = size_ok || list.size() == n;
   if (!size_ok) m.s.fail(key, "must be a list " + form + ", got " + describe(list));
+  const YamlSection e = m.s.elements(key, list);
   std::vector<int64_t> out;
   for (size_t i = 0; i < list.size(); ++i) {
-    const auto [e, k] = element(m, key, list, i);
     int64_t v = 0;
-    e.read_signed(k, lo, hi, v);
+    e.read_signed(key + "[" + std::to_string(i) + "]", lo, hi, v);
     out.push_back(v);
   }
   return out;
@@ -132,11 +123,11 @@ std::vector<int64_t> read_int_list(const Map& m, const std::string& key, std::in
 std::vector<std::string> read_name_list(const Map& m, const std::string& key) {
   const YAML::Node list = m.node[key];
   if (!list.IsSequence() || list.size() == 0) m.s.fail(key, "must be a non-empty list of names, got " + describe(list));
+  const YamlSection e = m.s.elements(key, list);
   std::vector<std::string> out;
   for (size_t i = 0; i < list.size(); ++i) {
-    const auto [e, k] = element(m, key, list, i);
     std::string name;
-    e.read(k, name);
+    e.read(key + "[" + std::to_string(i) + "]", name);
     out.push_back(name);
   }
   return out;
