@@ -15,6 +15,7 @@ Mxu::Mxu(sc_core::sc_module_name name, const ArchConfig& cfg)
   table3_.enter(kNotRunning);
   datapath_ = make_mxu_datapath(cfg_, *this);
   acc_socket.register_invalidate_direct_mem_ptr(this, &Mxu::invalidate_acc_dmi);
+  ub_socket.register_invalidate_direct_mem_ptr(this, &Mxu::invalidate_ub_dmi);
   SC_HAS_PROCESS(Mxu);
   SC_THREAD(run);
   SC_THREAD(shifter);
@@ -73,22 +74,34 @@ std::map<uint32_t, Mxu::Table3Cycles> Mxu::table3_by_tag() const {
 void Mxu::gather_convolve(const Dispatch& d) {
   const WindowGeometry& g = d.window;
   const uint64_t Q = g.out_w, B = uint64_t(d.instr.rows) * Q, image = uint64_t(g.in_h) * g.in_w;
-  rows_.assign(B * R_, 0);
-  line_.resize(uint64_t(g.in_w) * R_);
+  if (rows_.size() < B * R_) rows_.resize(B * R_);
+  const uint64_t line_bytes = uint64_t(g.in_w) * R_;
   const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index) + " (data setup)";
   for (uint64_t i = 0; i < d.instr.rows; ++i) {
+    int8_t* out = &rows_[i * Q * R_];
     uint64_t n, p;
     g.split_output_row(uint64_t(d.instr.out_row) + i, &n, &p);
     const int64_t h = g.input_row(p, d.instr.kernel_row);
-    if (h < 0 || h >= int64_t(g.in_h)) continue;  // the whole output row reads padding
-    // One input image row feeds this output row; read it once (the data-setup line buffer).
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    transport(ub_socket, tlm::TLM_READ_COMMAND, (uint64_t(d.instr.ub_row) + n * image + uint64_t(h) * g.in_w) * R_,
-              reinterpret_cast<uint8_t*>(line_.data()), line_.size(), delay, who);
+    if (h < 0 || h >= int64_t(g.in_h)) {  // the whole output row reads padding
+      std::memset(out, 0, Q * R_);
+      continue;
+    }
+    // One input image row feeds this output row; read it once (the data-setup line buffer), in
+    // place by DMI, else copied through b_transport.
+    const uint64_t addr = (uint64_t(d.instr.ub_row) + n * image + uint64_t(h) * g.in_w) * R_;
+    const int8_t* line = reinterpret_cast<const int8_t*>(ub_dmi_.pointer(ub_socket, addr, line_bytes));
+    if (line) {
+      ub_dmi_read_ += line_bytes;
+    } else {
+      line_.resize(line_bytes);
+      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+      transport(ub_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(line_.data()), line_bytes, delay, who);
+      line = line_.data();
+    }
     for (uint64_t q = 0; q < Q; ++q) {
       const int64_t w = g.input_col(q, d.instr.kernel_col);
-      if (w >= 0 && w < int64_t(g.in_w))
-        std::memcpy(&rows_[(i * Q + q) * R_], &line_[uint64_t(w) * R_], R_);
+      if (w >= 0 && w < int64_t(g.in_w)) std::memcpy(out + q * R_, line + uint64_t(w) * R_, R_);
+      else std::memset(out + q * R_, 0, R_);
     }
   }
 }
@@ -158,7 +171,7 @@ void Mxu::run() {
   }
 }
 
-void Mxu::block_done(std::vector<int32_t>&& sums) {
+void Mxu::block_done(const int32_t* sums, uint64_t rows, uint32_t cols) {
   const InArray blk = in_array_.front();
   in_array_.pop_front();
   const std::string who = std::string(name()) + ": instruction " + std::to_string(blk.index);
@@ -177,11 +190,19 @@ void Mxu::block_done(std::vector<int32_t>&& sums) {
     if (blk.accumulate)
       transport(acc_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(acc), len, delay, who);
   }
-  if (blk.accumulate)
-    for (size_t i = 0; i < sums.size(); ++i)  // 32-bit accumulators wrap around
-      acc[i] = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) + static_cast<uint32_t>(sums[i]));
-  else
-    std::memcpy(acc, sums.data(), len);
+  sc_assert(rows == blk.rows);
+  // Columns >= cols have zero sums: accumulating leaves them, overwriting clears them.
+  for (uint64_t r = 0; r < rows; ++r) {
+    int32_t* a = acc + r * C_;
+    const int32_t* p = sums + r * cols;
+    if (blk.accumulate) {
+      for (uint32_t c = 0; c < cols; ++c)  // 32-bit accumulators wrap around
+        a[c] = static_cast<int32_t>(static_cast<uint32_t>(a[c]) + static_cast<uint32_t>(p[c]));
+    } else {
+      std::memcpy(a, p, size_t(cols) * sizeof(int32_t));
+      std::memset(a + cols, 0, size_t(C_ - cols) * sizeof(int32_t));
+    }
+  }
   if (!direct) transport(acc_socket, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(acc), len, delay, who);
   if (record_) log_[blk.log_index].done = to_cycles(sc_core::sc_time_stamp(), period_);
   seq->complete(Unit::Matrix);

@@ -103,6 +103,8 @@ class Mxu : public FunctionalUnit, public MxuSink {
   /// Accumulator bytes the MXU read and wrote by DMI (not seen by the accumulators' counters).
   uint64_t acc_dmi_bytes_read() const { return acc_dmi_read_; }
   uint64_t acc_dmi_bytes_written() const { return acc_dmi_written_; }
+  /// Unified Buffer bytes the MXU read by DMI (Convolve's input lines; not seen by the UB's counters).
+  uint64_t ub_dmi_bytes_read() const { return ub_dmi_read_; }
   /// Adds table3 {category: cycles}, blocks, rows, array_macs, tiles_switched.
   nlohmann::json report() const override;
 
@@ -119,12 +121,13 @@ class Mxu : public FunctionalUnit, public MxuSink {
   void shifter();
   /// TLM-2.0 DMI invalidation from the accumulators.
   void invalidate_acc_dmi(sc_dt::uint64 start, sc_dt::uint64 end) { acc_dmi_.invalidate(start, end); }
-  /// Data setup of Convolve: fills rows_ with the block's B x R input rows.
+  void invalidate_ub_dmi(sc_dt::uint64 start, sc_dt::uint64 end) { ub_dmi_.invalidate(start, end); }
+  /// Data setup of Convolve: fills rows_ with the block's B x R input rows (zeros for padding).
   void gather_convolve(const Dispatch& d);
   void update_category();
   void state_changed() override { update_category(); }
   /// MxuSink: writes a block's sums into the accumulators and completes its instruction.
-  void block_done(std::vector<int32_t>&& sums) override;
+  void block_done(const int32_t* sums, uint64_t rows, uint32_t cols) override;
 
   const uint32_t R_, C_;
   std::unique_ptr<MxuDatapath> datapath_;
@@ -150,6 +153,8 @@ class Mxu : public FunctionalUnit, public MxuSink {
   std::vector<int8_t> line_;                 // scratch: one input image row (Convolve)
   DmiCache acc_dmi_;                         // direct access to the accumulators
   uint64_t acc_dmi_read_ = 0, acc_dmi_written_ = 0;
+  DmiCache ub_dmi_;                          // direct access to the Unified Buffer (Convolve's data setup)
+  uint64_t ub_dmi_read_ = 0;
 };
 
 }  // namespace tpu

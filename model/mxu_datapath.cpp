@@ -65,18 +65,28 @@ void AnalyticDatapath::stream(const int8_t* x, uint64_t rows, bool switch_weight
   }
   // P = X (rows x R) * W (R x C) in int32. Only the tile's live rows (K) and columns (N) are
   // multiplied: the rest of W is zero (padding channels), so those products and sums are 0
-  // whatever X holds there.
-  std::vector<int32_t> sums(rows * C_, 0);
-  const uint32_t K = active_rows_, N = active_cols_;
-  if (K > 0 && rows > 0) {
-    if (use_dnnl_) {
+  // whatever X holds there. The block's sums are rows x N; the MXU takes the other columns as 0.
+  const uint32_t K = active_rows_, N = K > 0 ? active_cols_ : 0;
+  Sums s;
+  s.rows = rows;
+  s.cols = N;
+  if (!spare_.empty()) {
+    s.values = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  const uint64_t n = rows * N;
+  if (s.values.size() < n) s.values.resize(n);
+  int32_t* sums = s.values.data();
+  if (n > 0) {
+    if (use_dnnl_) {  // beta = 0: C is written, not read
       const int32_t no_offset = 0;
       const dnnl_status_t st = dnnl_gemm_s8s8s32('N', 'N', 'F', dnnl_dim_t(rows), N, K, 1.0f, x, R_, 0,
-                                                 active_.data(), C_, 0, 0.0f, sums.data(), C_, &no_offset);
+                                                 active_.data(), C_, 0, 0.0f, sums, N, &no_offset);
       if (st != dnnl_success) SC_REPORT_ERROR("tpu/mxu", "oneDNN dnnl_gemm_s8s8s32 failed");
     } else {
+      std::fill(sums, sums + n, 0);
       for (uint64_t b = 0; b < rows; ++b) {
-        int32_t* out = &sums[b * C_];
+        int32_t* out = sums + b * N;
         const int8_t* xr = x + b * R_;
         for (uint32_t r = 0; r < K; ++r) {
           const int32_t xv = xr[r];
@@ -87,16 +97,17 @@ void AnalyticDatapath::stream(const int8_t* x, uint64_t rows, bool switch_weight
       }
     }
   }
-  in_array_.push_back(std::move(sums));
+  in_array_.push_back(std::move(s));
   sc_core::wait(period_ * double(rows));
   leave_.notify(period_ * double(mxu_latency_cycles(R_, C_)));
 }
 
 // A block's sums leave the array: hand them to the MXU.
 void AnalyticDatapath::deliver() {
-  std::vector<int32_t> sums = std::move(in_array_.front());
+  Sums s = std::move(in_array_.front());
   in_array_.pop_front();
-  sink_.block_done(std::move(sums));
+  sink_.block_done(s.values.data(), s.rows, s.cols);
+  spare_.push_back(std::move(s.values));
 }
 
 }  // namespace tpu

@@ -20,8 +20,10 @@ namespace tpu {
 class MxuSink {
  public:
   virtual ~MxuSink() = default;
-  /// `sums`: rows x mxu.cols int32 of the oldest block still in the array.
-  virtual void block_done(std::vector<int32_t>&& sums) = 0;
+  /// The sums of the oldest block still in the array: `rows` x `cols` int32, row-major (row
+  /// stride `cols`), cols <= mxu.cols. The sums of columns cols .. mxu.cols - 1 are zero (the
+  /// weight tile has no nonzero weight there); the pointer is valid during the call only.
+  virtual void block_done(const int32_t* sums, uint64_t rows, uint32_t cols) = 0;
 };
 
 /// The array's part of MatrixMultiply. Callers are the MXU's SC_THREADs, at clock edges.
@@ -64,7 +66,14 @@ class AnalyticDatapath : public sc_core::sc_module, public MxuDatapath {
   std::vector<int8_t> active_, shadow_;        // weight tiles, R x C
   uint32_t active_rows_ = 0, active_cols_ = 0; // live extent of each tile (1 + last nonzero row/column)
   uint32_t shadow_rows_ = 0, shadow_cols_ = 0;
-  std::deque<std::vector<int32_t>> in_array_;  // sums of blocks still in the array
+  /// Sums of a block still in the array: rows x cols (cols: the live columns of its tile).
+  struct Sums {
+    std::vector<int32_t> values;               // capacity kept when recycled
+    uint64_t rows = 0;
+    uint32_t cols = 0;
+  };
+  std::deque<Sums> in_array_;                  // blocks still in the array, oldest first
+  std::vector<std::vector<int32_t>> spare_;    // buffers of delivered blocks, for reuse
   sc_core::sc_event_queue leave_;              // one notification per block leaving the array
   const bool use_dnnl_;                        // oneDNN's GEMM is exact on this CPU
 };

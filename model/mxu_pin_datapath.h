@@ -144,8 +144,8 @@ class PinDatapath : public sc_core::sc_module, public MxuDatapath {
     sums_.resize(at + C);
     unpack_int32_row<C>(p_row_.read(), &sums_[at]);
     if (sums_.size() == expected_.front() * C) {
+      sink_.block_done(sums_.data(), expected_.front(), C);
       expected_.pop_front();
-      sink_.block_done(std::move(sums_));
       sums_.clear();
     }
   }

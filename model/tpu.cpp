@@ -52,7 +52,7 @@ nlohmann::json Tpu::report() const {
           {"weight_fifo", weight_fifo.report()},
           {"mxu", mxu.report()},
           {"activation_unit", activation_unit.report()},
-          {"unified_buffer", memory(unified_buffer)},
+          {"unified_buffer", memory(unified_buffer, mxu.ub_dmi_bytes_read())},
           {"accumulators", memory(accumulators, mxu.acc_dmi_bytes_read(), mxu.acc_dmi_bytes_written())},
           {"dram", dram->report()}};
 }
