@@ -50,25 +50,41 @@ void BandwidthCounter::record(const sc_time& start, const sc_time& end, uint64_t
   total_bytes_ += bytes;
   ++transfers_;
   if (bytes == 0) return;
+  // Most transfers (a DRAM burst, a PCIe chunk) fall in one window: found in integer time units,
+  // their bytes are summed exactly in pending_bytes_ until a transfer lands in another window.
+  const uint64_t w_units = window_.value(), s_units = start.value(), e_units = std::max<uint64_t>(end.value(), s_units);
+  const uint64_t first_units = s_units / w_units, last_units = e_units > s_units ? (e_units - 1) / w_units : first_units;
+  if (first_units == last_units) {
+    const auto k = static_cast<int64_t>(first_units);
+    if (k != pending_window_) {
+      flush();
+      pending_window_ = k;
+    }
+    pending_bytes_ += bytes;
+    last_window_ = std::max(last_window_, k);
+    return;
+  }
   const double w = window_.to_seconds();
   const double s = start.to_seconds(), e = std::max(end.to_seconds(), s);
   const auto first = static_cast<int64_t>(std::floor(s / w));
   const auto last = e > s ? static_cast<int64_t>(std::ceil(e / w)) - 1 : first;
-  if (last == first) {
-    hist_(first, boost::histogram::weight(double(bytes)));
-  } else {
-    for (int64_t k = first; k <= last; ++k) {  // spread in proportion to the overlap
-      const double lo = std::max(s, k * w), hi = std::min(e, (k + 1) * w);
-      hist_(k, boost::histogram::weight(bytes * (hi - lo) / (e - s)));
-    }
+  for (int64_t k = first; k <= last; ++k) {  // spread in proportion to the overlap
+    const double lo = std::max(s, k * w), hi = std::min(e, (k + 1) * w);
+    hist_(k, boost::histogram::weight(bytes * (hi - lo) / (e - s)));
   }
   last_window_ = std::max(last_window_, last);
 }
 
+void BandwidthCounter::flush() {
+  if (pending_bytes_ != 0) hist_(pending_window_, boost::histogram::weight(double(pending_bytes_)));
+  pending_bytes_ = 0;
+}
+
 double BandwidthCounter::window_bytes(int64_t k) const {
+  const double pending = k == pending_window_ ? double(pending_bytes_) : 0.0;
   const auto& ax = hist_.axis();
-  if (k < ax.value(0) || k >= ax.value(ax.size())) return 0.0;
-  return hist_.at(ax.index(k)).value();
+  if (k < ax.value(0) || k >= ax.value(ax.size())) return pending;
+  return hist_.at(ax.index(k)).value() + pending;
 }
 
 nlohmann::json BandwidthCounter::to_json() const {
