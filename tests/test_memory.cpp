@@ -141,5 +141,31 @@ TEST(BandwidthCounter, SpreadsTransfersOverWindows) {
   EXPECT_EQ(c.to_json()["bytes_per_window"].size(), 6u);
 }
 
+// Transfers inside one window (summed apart from the histogram until another window is hit),
+// out of time order, ending on a window edge, of zero length, and mixed with a spread transfer.
+TEST(BandwidthCounter, SumsOneWindowTransfersInAnyOrder) {
+  init_time_resolution();
+  const sc_core::sc_time us(1, sc_core::SC_US);
+  BandwidthCounter c("x", us);
+  c.record(us * 3.1, us * 3.2, 64);
+  c.record(us * 2.1, us * 2.2, 64);   // an earlier window after a later one
+  c.record(us * 3.5, us * 3.6, 64);
+  c.record(us * 0, us * 1, 64);       // [0, 1 us): ends on the edge, window 0 only
+  c.record(us * 1, us * 1, 8);        // zero length at 1 us: window 1
+  c.record(us * 2.5, us * 3.5, 100);  // spread: 50 | 50
+  c.record(us * 3.9, us * 4, 64);
+  EXPECT_DOUBLE_EQ(c.window_bytes(0), 64);
+  EXPECT_DOUBLE_EQ(c.window_bytes(1), 8);
+  EXPECT_DOUBLE_EQ(c.window_bytes(2), 64 + 50);
+  EXPECT_DOUBLE_EQ(c.window_bytes(3), 3 * 64 + 50);
+  EXPECT_DOUBLE_EQ(c.window_bytes(4), 0);
+  EXPECT_EQ(c.last_window(), 3);
+  EXPECT_EQ(c.total_bytes(), 5u * 64 + 8 + 100);
+  const nlohmann::json j = c.to_json();
+  ASSERT_EQ(j["bytes_per_window"].size(), 4u);
+  EXPECT_EQ(j["bytes_per_window"][3], 3 * 64 + 50);
+  EXPECT_EQ(j["transfers"], 7);
+}
+
 }  // namespace
 }  // namespace tpu
