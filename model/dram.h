@@ -14,6 +14,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "config.h"
+#include "memory_target.h"
 #include "stats.h"
 #include "vcd_writer.h"
 
@@ -67,7 +68,7 @@ class DramModel : public sc_core::sc_module {
   }
   unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
   uint8_t* page(uint64_t index, bool create);
-  std::unordered_map<uint64_t, std::unique_ptr<uint8_t[]>> pages_;
+  std::unordered_map<uint64_t, ZeroedBytes> pages_;
 };
 
 /// First fidelity: `channels` independent channels; addresses interleave across channels every

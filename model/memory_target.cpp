@@ -6,7 +6,7 @@
 namespace tpu {
 
 MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t rows, uint64_t row_bytes)
-    : sc_module(name), socket("socket"), data_(rows * row_bytes, 0) {
+    : sc_module(name), socket("socket"), size_(rows * row_bytes), data_(zeroed_bytes(size_)) {
   socket.register_b_transport(this, &MemoryTarget::b_transport);
   socket.register_transport_dbg(this, &MemoryTarget::transport_dbg);
   socket.register_get_direct_mem_ptr(this, &MemoryTarget::get_direct_mem_ptr);
@@ -16,7 +16,7 @@ MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t rows, uint64_t
 bool MemoryTarget::access(tlm::tlm_generic_payload& trans) {
   const uint64_t addr = trans.get_address();
   const uint64_t len = trans.get_data_length();
-  if (addr > data_.size() || len > data_.size() - addr) {
+  if (addr > size_ || len > size_ - addr) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return false;
   }
@@ -49,9 +49,9 @@ unsigned int MemoryTarget::transport_dbg(int, tlm::tlm_generic_payload& trans) {
 }
 
 bool MemoryTarget::get_direct_mem_ptr(int, tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
-  dmi.set_dmi_ptr(data_.data());
+  dmi.set_dmi_ptr(data_.get());
   dmi.set_start_address(0);
-  dmi.set_end_address(data_.size() - 1);
+  dmi.set_end_address(size_ - 1);
   dmi.set_read_latency(sc_core::SC_ZERO_TIME);
   dmi.set_write_latency(sc_core::SC_ZERO_TIME);
   dmi.allow_read_write();

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -10,6 +13,22 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 namespace tpu {
+
+/// Frees what zeroed_bytes() allocated.
+struct FreeBytes {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
+/// A zero-initialised byte array (see zeroed_bytes()).
+using ZeroedBytes = std::unique_ptr<uint8_t[], FreeBytes>;
+/// `n` zero bytes from calloc: the C library takes large blocks as fresh pages from the
+/// OS, which come zeroed, instead of writing zeros through them, so a memory model's bytes cost
+/// host memory only once touched (the UB is 24 MiB, a workload may use part of it).
+/// Raises std::bad_alloc when the host has no memory left.
+inline ZeroedBytes zeroed_bytes(uint64_t n) {
+  void* p = std::calloc(n ? n : 1, 1);
+  if (!p) throw std::bad_alloc();
+  return ZeroedBytes(static_cast<uint8_t*>(p));
+}
 
 /// SRAM-like memory of `rows` rows of `row_bytes` bytes, served through a multi-passthrough
 /// target socket so several initiators can bind to it. Reads and writes are functional and
@@ -26,10 +45,10 @@ class MemoryTarget : public sc_core::sc_module {
   /// `rows` x `row_bytes` bytes, zero-initialised.
   MemoryTarget(sc_core::sc_module_name name, uint64_t rows, uint64_t row_bytes);
 
-  uint64_t size_bytes() const { return data_.size(); }
+  uint64_t size_bytes() const { return size_; }
   /// Direct access for the testbench and tests (no timing, no counters).
-  uint8_t* data() { return data_.data(); }
-  const uint8_t* data() const { return data_.data(); }
+  uint8_t* data() { return data_.get(); }
+  const uint8_t* data() const { return data_.get(); }
   /// Bytes moved through b_transport (not DMI or transport_dbg: a DMI initiator counts its own).
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t bytes_written() const { return bytes_written_; }
@@ -40,7 +59,8 @@ class MemoryTarget : public sc_core::sc_module {
   bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
   bool access(tlm::tlm_generic_payload& trans);
 
-  std::vector<uint8_t> data_;
+  uint64_t size_;
+  ZeroedBytes data_;
   uint64_t bytes_read_ = 0, bytes_written_ = 0;
 };
 
