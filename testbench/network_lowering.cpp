@@ -234,16 +234,26 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
         offset += s.elements();
       }
     }
+    for (const PassSource& src : sources[size_t(i)])
+      weight_tiles[size_t(i)] += src.kh * src.kw * ceil_div(net.shape_of(src.tensor).c, R);
+    weight_tiles[size_t(i)] *= ceil_div(l.out_shape.c, R);
+  }
+  // The image at once (zeros: the tiles' padding), then each weighted layer's tiles.
+  uint64_t image_tiles = 0;
+  for (int i = 0; i < L; ++i) weight_base[size_t(i)] = image_tiles * R * R, image_tiles += weight_tiles[size_t(i)];
+  check_weight_capacity(image_tiles * R * R, cfg, who);
+  out.weight_image.assign(image_tiles * R * R, 0);
+  for (int i = 0; i < L; ++i) {
+    const NetworkLayer& l = net.layers[size_t(i)];
+    if (l.op != LayerOp::Conv && l.op != LayerOp::Dense) continue;
     const uint64_t J = ceil_div(l.out_shape.c, R), M = l.out_shape.c;
-    weight_base[size_t(i)] = out.weight_image.size();
+    uint64_t at = weight_base[size_t(i)];
     for (uint64_t j = 0; j < J; ++j)
       for (const PassSource& src : sources[size_t(i)]) {
         const uint64_t C = net.shape_of(src.tensor).c;
         for (uint64_t r = 0; r < src.kh; ++r)
           for (uint64_t s = 0; s < src.kw; ++s)
-            for (uint64_t k = 0; k * R < C; ++k) {
-              const uint64_t at = out.weight_image.size();
-              out.weight_image.resize(at + R * R, 0);
+            for (uint64_t k = 0; k * R < C; ++k, at += R * R) {
               uint8_t* tile = &out.weight_image[at];
               for (uint64_t rr = 0; rr < R && k * R + rr < C; ++rr) {
                 const uint64_t c = k * R + rr;
@@ -251,7 +261,6 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
                                                            : src.feature_offset + (r * src.kw + s) * C + c;
                 std::memcpy(&tile[rr * R], &l.weights[row * M + j * R], std::min(R, M - j * R));
               }
-              ++weight_tiles[size_t(i)];
             }
       }
   }

@@ -22,17 +22,23 @@ inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 /// mxu.rows bytes: 4 on a square array).
 inline uint64_t bias_rows_per_tile(const ArchConfig& cfg) { return ceil_div(4 * uint64_t(cfg.mxu.cols), cfg.mxu.rows); }
 
+/// Checks that a weight image of `bytes` fits the weight memory (dram.capacity_bytes); raises
+/// SC_REPORT_ERROR("tpu/lowering") starting with `who`, giving the need and the capacity.
+inline void check_weight_capacity(uint64_t bytes, const ArchConfig& cfg, const std::string& who) {
+  if (bytes > cfg.dram.capacity_bytes)
+    raise_as(kLoweringMsgType, who + ": the weights need " + std::to_string(bytes) +
+                                   " bytes of weight memory, dram.capacity_bytes is " +
+                                   std::to_string(cfg.dram.capacity_bytes));
+}
+
 /// Ends a lowering: appends Halt and checks that the weight image fits the weight memory
-/// (dram.capacity_bytes) and the program the instruction buffer. Raises
+/// (check_weight_capacity) and the program the instruction buffer. Raises
 /// SC_REPORT_ERROR("tpu/lowering") starting with `who`, giving the need and the capacity.
 inline void finish_program(LoweredProgram& out, const ArchConfig& cfg, const std::string& who) {
   Instruction halt;
   halt.op = Opcode::Halt;
   out.program.push_back(halt);
-  if (out.weight_image.size() > cfg.dram.capacity_bytes)
-    raise_as(kLoweringMsgType, who + ": the weights need " + std::to_string(out.weight_image.size()) +
-                                   " bytes of weight memory, dram.capacity_bytes is " +
-                                   std::to_string(cfg.dram.capacity_bytes));
+  check_weight_capacity(out.weight_image.size(), cfg, who);
   const uint64_t capacity = cfg.sequencer.instruction_buffer_bytes / kInstructionBytes;
   if (out.program.size() > capacity)
     raise_as(kLoweringMsgType, who + ": the program has " + std::to_string(out.program.size()) +
