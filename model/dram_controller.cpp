@@ -13,7 +13,10 @@ DramController::DramController(sc_core::sc_module_name name, const DramConfig& c
     : DramModel(name, cfg, window), map_(cfg), tck_(cfg.tck_seconds(), sc_core::SC_SEC),
       peq_(this, &DramController::peq_callback) {
   channels_.reserve(cfg.channels);
-  for (uint32_t c = 0; c < cfg.channels; ++c) channels_.emplace_back(cfg);
+  for (uint32_t c = 0; c < cfg.channels; ++c) {
+    channels_.emplace_back(cfg);
+    on_done_.emplace_back([this, c](const DramRequest& r) { on_done(c, r); });
+  }
   SC_HAS_PROCESS(DramController);
   SC_METHOD(advance);
   sensitive << wake_;
@@ -28,14 +31,19 @@ uint64_t DramController::cycle_of(const sc_core::sc_time& t, bool round_up) cons
 void DramController::on_done(uint32_t channel, const DramRequest& r) {
   const uint64_t beats = cfg_.burst_length / 2;  // data moves on both clock edges
   counters_[channel].record(tck_ * double(r.done - beats), tck_ * double(r.done), map_.burst_bytes());
-  auto it = txns_.find(r.id);
+  // Consecutive bursts nearly always belong to one request: look it up once.
+  if (r.id != last_txn_id_) {
+    last_txn_ = txns_.find(r.id);
+    last_txn_id_ = r.id;
+  }
+  const auto it = last_txn_;
   if (it == txns_.end()) return;
   Transaction& t = it->second;
   t.last_done = std::max(t.last_done, r.done);
   if (--t.remaining == 0 && t.trans) {  // AT: respond
     const int socket_id = t.socket_id;  // t dies with the erase
     responses_[socket_id].push_back(t.trans);
-    txns_.erase(it);
+    forget(it);
     send_responses(socket_id);
   }
 }
@@ -45,10 +53,11 @@ void DramController::enqueue_bursts(uint64_t txn, const tlm::tlm_generic_payload
   const uint64_t bb = map_.burst_bytes();
   const uint64_t first = trans.get_address() / bb, last = (trans.get_address() + trans.get_data_length() - 1) / bb;
   txns_[txn].remaining = uint32_t(last - first + 1);
+  std::vector<std::function<void(const DramRequest&)>>& done_of = on_done_;
   for (uint64_t b = first; b <= last; ++b) {
     const uint32_t c = map_.channel(b * bb);
     DramChannel& ch = channels_[c];
-    auto done = [this, c](const DramRequest& r) { on_done(c, r); };
+    const auto& done = done_of[c];
     if (ch.now() < arrival) ch.run_until(arrival, done);
     while (run_ahead && !ch.can_accept(trans.is_write())) ch.run_until(ch.next_event(), done);
     DramRequest r;
@@ -65,17 +74,18 @@ void DramController::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::
   if (!copy(trans) || trans.get_data_length() == 0) return;
   const uint64_t txn = next_txn_++;
   enqueue_bursts(txn, trans, cycle_of(sc_core::sc_time_stamp() + delay, true), true);
+  const Transaction& t = txns_[txn];  // (std::map: stays in place while others come and go)
   // Run the channels ahead until this request's bursts are done.
-  while (txns_[txn].remaining > 0) {
+  while (t.remaining > 0) {
     uint64_t next = UINT64_MAX;
     uint32_t which = 0;
     for (uint32_t c = 0; c < channels_.size(); ++c)
       if (channels_[c].pending() && channels_[c].next_event() < next) next = channels_[c].next_event(), which = c;
     if (next == UINT64_MAX) SC_REPORT_ERROR("tpu/dram", "controller stalled with bursts pending");
-    channels_[which].run_until(next, [this, which](const DramRequest& r) { on_done(which, r); });
+    channels_[which].run_until(next, on_done_[which]);
   }
-  delay = tck_ * double(txns_[txn].last_done) - sc_core::sc_time_stamp();
-  txns_.erase(txn);
+  delay = tck_ * double(t.last_done) - sc_core::sc_time_stamp();
+  forget(txns_.find(txn));
 }
 
 tlm::tlm_sync_enum DramController::nb_transport_fw(int id, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
@@ -158,7 +168,7 @@ void DramController::send_responses(int socket_id) {
 void DramController::advance() {
   const uint64_t now = cycle_of(sc_core::sc_time_stamp(), false);
   for (uint32_t c = 0; c < channels_.size(); ++c)
-    if (channels_[c].now() < now) channels_[c].run_until(now, [this, c](const DramRequest& r) { on_done(c, r); });
+    if (channels_[c].now() < now) channels_[c].run_until(now, on_done_[c]);
   // Freed queue slots admit held-back requests, in order.
   while (!blocked_.empty() && try_accept(*blocked_.front().first, blocked_.front().second)) blocked_.pop_front();
   uint64_t next = UINT64_MAX;

@@ -68,6 +68,14 @@ class DramController : public DramModel {
   sc_core::sc_time tck_;
   uint64_t next_txn_ = 1;
   std::map<uint64_t, Transaction> txns_;
+  uint64_t last_txn_id_ = 0;                       // on_done()'s last lookup (ids start at 1)
+  std::map<uint64_t, Transaction>::iterator last_txn_;
+  /// Erases a transaction (and on_done()'s cached lookup).
+  void forget(std::map<uint64_t, Transaction>::iterator it) {
+    if (it->first == last_txn_id_) last_txn_id_ = 0;
+    txns_.erase(it);
+  }
+  std::vector<std::function<void(const DramRequest&)>> on_done_;  // per channel: calls on_done(c, .)
   tlm_utils::peq_with_cb_and_phase<DramController> peq_;
   std::deque<std::pair<tlm::tlm_generic_payload*, int>> blocked_;  // BEGIN_REQs awaiting room
   std::map<int, std::deque<tlm::tlm_generic_payload*>> responses_;  // per initiator, ready
