@@ -9,7 +9,7 @@
 namespace tpu {
 
 namespace {
-constexpr uint64_t kPageBytes = 64 * 1024;
+constexpr uint64_t kPageBytes = 2 * 1024 * 1024;  // storage pages (host huge pages, see ZeroedBytes)
 }
 
 DramModel::DramModel(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window)
@@ -32,7 +32,7 @@ uint8_t* DramModel::page(uint64_t index, bool create) {
   if (it != pages_.end()) return it->second.get();
   if (!create) return nullptr;
   auto& p = pages_[index];
-  p = zeroed_bytes(kPageBytes);
+  p = ZeroedBytes(kPageBytes, true);
   return p.get();
 }
 

@@ -21,7 +21,7 @@
 namespace tpu {
 
 /// What every weight-memory model offers: a multi-passthrough target socket (several initiators
-/// bind to it), sparse storage of dram.capacity_bytes (64 KiB pages allocated on first write;
+/// bind to it), sparse storage of dram.capacity_bytes (2 MiB pages allocated on first write;
 /// unwritten bytes read as 0), untimed transport_dbg (the host preloads weights with it),
 /// per-channel byte counters, and a report. An access beyond capacity_bytes gets
 /// TLM_ADDRESS_ERROR_RESPONSE; byte enables or a streaming width below the length get

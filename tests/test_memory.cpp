@@ -99,7 +99,7 @@ TEST(BandwidthLatencyDram, StoresSparselyAndChecksCapacity) {
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
   std::vector<uint8_t> w(100000), r(100000, 0xee);
   for (size_t i = 0; i < w.size(); ++i) w[i] = uint8_t(i * 7 + 3);
-  const uint64_t addr = (uint64_t(1) << 32) + 65536 - 10;  // crosses page boundaries
+  const uint64_t addr = (uint64_t(1) << 32) + (uint64_t(2) << 20) - 10;  // crosses a 2 MiB storage page boundary
   ASSERT_EQ(ini.access(tlm::TLM_WRITE_COMMAND, addr, w.data(), unsigned(w.size())), tlm::TLM_OK_RESPONSE);
   ASSERT_EQ(ini.access(tlm::TLM_READ_COMMAND, addr, r.data(), unsigned(r.size())), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(r, w);
@@ -107,6 +107,27 @@ TEST(BandwidthLatencyDram, StoresSparselyAndChecksCapacity) {
   ASSERT_EQ(ini.access(tlm::TLM_READ_COMMAND, 12345, z.data(), 300), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(z, std::vector<uint8_t>(300, 0));  // never written
   EXPECT_EQ(ini.access(tlm::TLM_READ_COMMAND, cfg.capacity_bytes - 4, z.data(), 8), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+}
+
+// Zeroed arrays: small ones from calloc, large ones mapped (at a 2 MiB boundary with `huge`);
+// zero everywhere, writable to the last byte.
+TEST(ZeroedBytes, ZeroAndWritableWholeAtEverySize) {
+  for (const uint64_t n : {uint64_t(1), uint64_t(100), (uint64_t(2) << 20) - 1, uint64_t(2) << 20, (uint64_t(5) << 20) + 3})
+    for (const bool huge : {false, true}) {
+      ZeroedBytes z(n, huge);
+      ASSERT_NE(z.get(), nullptr);
+      if (huge && n >= (uint64_t(2) << 20)) {
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(z.get()) % (uint64_t(2) << 20), 0u) << n;
+      }
+      EXPECT_EQ(z.get()[0], 0) << n;
+      EXPECT_EQ(z.get()[n / 2], 0) << n;
+      EXPECT_EQ(z.get()[n - 1], 0) << n;
+      std::memset(z.get(), 0x5a, n);
+      EXPECT_EQ(z.get()[n - 1], 0x5a) << n;
+      ZeroedBytes moved(std::move(z));
+      EXPECT_EQ(z.get(), nullptr);
+      EXPECT_EQ(moved.get()[0], 0x5a) << n;
+    }
 }
 
 // A direction of the link: n bytes occupy it n / bandwidth, complete latency later, in order.
