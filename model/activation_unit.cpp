@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "memory_target.h"
+#include "vector_clones.h"
 
 namespace tpu {
 
@@ -102,6 +103,28 @@ uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
   return std::max(rows_read, B);
 }
 
+namespace {
+// Vector's operand arithmetic over n lanes: a' = a + offset_a, b' = b + offset_b; Add: a' * scale_a
+// + b' * scale_b, Multiply: a' * b', Unary: a' * scale_a; in int64, saturated to int32 (isa.h).
+// One loop per operation so each vectorizes (a hot loop of attention and residual layers).
+TPU_VECTOR_CLONES
+void vector_lanes(const int8_t* a, const int8_t* b, uint64_t n, VectorOp op, const VectorParams& v, int32_t* out) {
+  const int64_t oa = v.offset_a, ob = v.offset_b, sa = v.scale_a, sb = v.scale_b;
+  const auto sat = [](int64_t x) { return int32_t(std::min<int64_t>(std::max<int64_t>(x, INT32_MIN), INT32_MAX)); };
+  switch (op) {
+    case VectorOp::Unary:
+      for (uint64_t c = 0; c < n; ++c) out[c] = sat((a[c] + oa) * sa);
+      break;
+    case VectorOp::Add:
+      for (uint64_t c = 0; c < n; ++c) out[c] = sat((a[c] + oa) * sa + (b[c] + ob) * sb);
+      break;
+    case VectorOp::Multiply:
+      for (uint64_t c = 0; c < n; ++c) out[c] = sat((a[c] + oa) * (b[c] + ob));
+      break;
+  }
+}
+}  // namespace
+
 uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
   const uint64_t R = cfg_.mxu.rows, C = cfg_.mxu.cols, B = d.instr.rows;
   const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
@@ -119,16 +142,7 @@ uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
   out_.resize(B * C);
   sums_.resize(C);
   for (uint64_t b = 0; b < B; ++b) {
-    for (uint64_t c = 0; c < C; ++c) {
-      const int64_t a = int64_t(in_[b * R + c]) + v.offset_a;
-      int64_t x;
-      if (op == VectorOp::Unary) x = a * v.scale_a;
-      else {
-        const int64_t bb = int64_t(in_b_[b * R + c]) + v.offset_b;
-        x = op == VectorOp::Add ? a * v.scale_a + bb * v.scale_b : a * bb;
-      }
-      sums_[c] = saturate_int32(x);
-    }
+    vector_lanes(&in_[b * R], op == VectorOp::Unary ? nullptr : &in_b_[b * R], C, op, v, sums_.data());
     activate_row(sums_.data(), nullptr, C, d.requant, d.instr.function, &out_[b * C]);
   }
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
