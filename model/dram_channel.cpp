@@ -258,7 +258,7 @@ void DramChannel::update_head(int qi, uint32_t b) {
   h.want_seq = column ? hit_seq : seq;
 }
 
-void DramChannel::enqueue(const DramRequest& r) {
+DramChannel::Entry& DramChannel::place(const DramRequest& r, uint32_t* bank, uint32_t* index) {
   const int qi = r.write ? 1 : 0;
   Queue& q = queues_[qi];
   if (q.free.empty()) grow(qi);
@@ -278,7 +278,7 @@ void DramChannel::enqueue(const DramRequest& r) {
   e.req.arrival = std::max(r.arrival, now_);
   e.seq = next_seq_++;
   DramLocation& l = e.req.loc;
-  l.flat_bank = (l.rank * std::max(1u, cfg_.bank_groups) + l.bank_group) * std::max(1u, cfg_.banks_per_group) + l.bank;
+  l.flat_bank = flat_bank(l);
   const uint32_t b = l.flat_bank;
   // Keep the bank's list in age order (arrival, then enqueue order): normally this appends.
   uint32_t* list = q.list(b);
@@ -289,11 +289,21 @@ void DramChannel::enqueue(const DramRequest& r) {
   }
   list[k] = slot;
   q.examined[b] = std::min(q.examined[b], k);
-  update_head(qi, b);
-  if (e.req.arrival > now_) q.future.insert(std::upper_bound(q.future.begin(), q.future.end(), e.req.arrival), e.req.arrival);
   ++q.size;
   ++queued_bank_[b];
   ++queued_rank_[l.rank];
+  *bank = b;
+  *index = k;
+  return e;
+}
+
+void DramChannel::enqueue(const DramRequest& r) {
+  const int qi = r.write ? 1 : 0;
+  uint32_t b, k;
+  const Entry& e = place(r, &b, &k);
+  update_head(qi, b);
+  Queue& q = queues_[qi];
+  if (e.req.arrival > now_) q.future.insert(std::upper_bound(q.future.begin(), q.future.end(), e.req.arrival), e.req.arrival);
   if (plan_valid_ && !(e.req.arrival == now_ && absorb(qi, b, k))) plan_valid_ = false;
 }
 
@@ -747,8 +757,11 @@ void DramChannel::run_until(uint64_t until, const std::function<void(const DramR
   }
   if (until > now_) now_ = until;
   if (!queues_[0].future.empty() || !queues_[1].future.empty()) settle_arrivals();
-  // Deliver completions. on_done may enqueue (arrival >= now()).
-  while (inflight_head_ < inflight_.size() && inflight_[inflight_head_].done <= now_) {
+  deliver(now_, on_done);  // on_done may enqueue (arrival >= now())
+}
+
+void DramChannel::deliver(uint64_t until, const std::function<void(const DramRequest&)>& on_done) {
+  while (inflight_head_ < inflight_.size() && inflight_[inflight_head_].done <= until) {
     const DramRequest r = inflight_[inflight_head_++];
     const uint64_t latency = r.done - r.arrival;
     if (r.write) {
@@ -764,6 +777,91 @@ void DramChannel::run_until(uint64_t until, const std::function<void(const DramR
     inflight_.erase(inflight_.begin(), inflight_.begin() + std::ptrdiff_t(inflight_head_));
     inflight_head_ = 0;
   }
+}
+
+bool DramChannel::refresh_quiet() const {
+  if (refresh_ == kNoRefresh || dues_total_ == refs_total_) return true;
+  if (refresh_ != kAllBank) return false;
+  for (uint32_t r = 0; r < ranks_; ++r) {
+    const uint64_t owed = dues_[r] - refs_rank_[r];
+    if (owed > 0 && (owed >= kMaxPostponed || refreshing_[r] || queued_rank_[r] == 0)) return false;
+  }
+  return true;
+}
+
+bool DramChannel::plan_next_hit(uint32_t b, uint64_t t) {
+  const Queue& q = queues_[0];
+  if (q.len[b] > 0 && q.size == q.len[b] && queues_[1].size == 0 && q.future.empty() && queues_[1].future.empty()) {
+    const Entry& e = q.slots[q.list(b)[0]];
+    const uint64_t next = checker_.earliest(DramCommand::RD, e.req.loc, t);
+    // plan(t) would find: no refresh offer or block (refresh_quiet), the event due_min_ (no dues
+    // before it: the RD at t was planned before it), no arrivals to come, reads mode; among the
+    // banks only b, whose head is this hit (every queued request hits the open row).
+    if (e.req.arrival <= t && e.req.loc.row == open_row_[b] && next < due_min_ && refresh_quiet()) {
+      ++epoch_;
+      any_block_ = false;
+      plan_.kind = Plan::kCommand;
+      plan_.t = next;
+      plan_.cmd = DramCommand::RD;
+      plan_.priority = 1;
+      plan_.age_arrival = e.req.arrival;
+      plan_.age_seq = e.seq;
+      plan_.queue = 0;
+      plan_.bank = b;
+      plan_.index = 0;
+      plan_.draining = false;
+      plan_valid_ = true;
+      return true;
+    }
+  }
+  plan(t);
+  return false;
+}
+
+size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
+                                const std::function<void(const DramRequest&)>& on_enqueued) {
+  const Queue& q = queues_[0];
+  if (n == 0 || closed_page_ || q.size == 0 || q.size < q.depth) return 0;
+  if (!plan_valid_) plan(now_);  // as next_event() would
+  const uint32_t b = plan_.bank, row = open_row_[b];
+  const auto streaming = [&] {
+    return plan_.kind == Plan::kCommand && plan_.cmd == DramCommand::RD && plan_.queue == 0 && plan_.index == 0 &&
+           !plan_.draining && plan_.bank == b && !draining_ && q.size >= q.depth && q.size == q.len[b] &&
+           queues_[1].size == 0 && q.future.empty() && queues_[1].future.empty() && refresh_quiet();
+  };
+  if (!streaming() || row == kClosed) return 0;
+  const uint32_t* list = q.list(b);
+  for (uint32_t k = 0; k < q.len[b]; ++k)
+    if (q.slots[list[k]].req.loc.row != row) return 0;
+  size_t taken = 0;
+  for (; taken < n; ++taken) {
+    const DramRequest& next = r[taken];
+    if (next.write || flat_bank(next.loc) != b || next.loc.row != row) break;
+    if (!plan_valid_) plan(now_);
+    if (!streaming()) break;
+    const uint64_t t = plan_.t;
+    if (t < now_ || next.arrival > t + 1) break;
+    // run_until() stops at each completion before t + 1 (next_event()), then runs to t + 1: the
+    // RD at t issues, the next decision is planned at t, the completions up to t + 1 go out.
+    deliver(t, on_done);
+    execute();
+    const bool direct = plan_next_hit(b, t);
+    now_ = t + 1;
+    deliver(now_, on_done);
+    if (direct) {
+      // Behind the bank's queued hits (all arrived by t), arriving now: the bank's head stays
+      // (oldest request and oldest hit) and the plan stays (absorb() keeps it: a younger hit).
+      uint32_t bank, index;
+      const Entry& e = place(next, &bank, &index);
+      if (on_enqueued) on_enqueued(e.req);
+    } else {
+      DramRequest e = next;
+      e.arrival = std::max(e.arrival, now_);
+      enqueue(e);
+      if (on_enqueued) on_enqueued(e);
+    }
+  }
+  return taken;
 }
 
 void DramChannel::observe_commands(std::function<void(uint64_t, DramCommand, const DramLocation&)> f) {

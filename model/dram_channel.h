@@ -181,6 +181,21 @@ class DramChannel {
   /// Advances to cycle `until`, issuing every command due before it and calling `on_done` for
   /// each request whose `done` <= `until`, in completion order.
   void run_until(uint64_t until, const std::function<void(const DramRequest&)>& on_done);
+  /// Loosely-timed run-ahead of reads, for a caller that refills the read queue as it drains
+  /// (DramController::b_transport): for each request of r[0 .. n-1] in turn (reads, in address
+  /// order), does what
+  ///   while (!can_accept(false)) run_until(next_event(), on_done);
+  ///   enqueue(the request with arrival max(r[i].arrival, now()));  on_enqueued(that request);
+  /// does, with the same commands, completions, counters and state, while the channel streams
+  /// row hits: the read queue full of hits to one open row and nothing else queued, open-page
+  /// policy, no refresh able to issue (none owed, or all-bank ones postponed behind the queued
+  /// reads) before the next one falls due, the request a hit to that row. There the next command
+  /// is always that bank's next hit, so it is found directly instead of by the FR-FCFS scan over
+  /// every bank and the refresh state (the issue's "DRAM requests batched per burst train where
+  /// timing allows"). Returns how many requests it took; it stops (returns fewer than n, maybe
+  /// 0) at the first one where streaming does not hold, for the caller to run the loop above.
+  size_t stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
+                     const std::function<void(const DramRequest&)>& on_enqueued);
   /// The next cycle (> now()) at which something can happen: a command may issue, a refresh
   /// falls due or a request completes; UINT64_MAX when nothing is queued or in flight and no
   /// refresh is owed before `horizon`. (A command that may issue at cycle t is reported as t + 1,
@@ -262,6 +277,25 @@ class DramChannel {
   };
   enum RefreshMode : uint8_t { kNoRefresh, kAllBank, kPerBank };
 
+  /// Flat bank index of a location: (rank, bank group, bank) in that order of significance.
+  uint32_t flat_bank(const DramLocation& l) const {
+    return (l.rank * std::max(1u, cfg_.bank_groups) + l.bank_group) * std::max(1u, cfg_.banks_per_group) + l.bank;
+  }
+  /// Calls on_done (after the counters) for each in-flight request with done <= `until`, in
+  /// completion order.
+  void deliver(uint64_t until, const std::function<void(const DramRequest&)>& on_done);
+  /// True when no refresh command can be offered or block a bank until a refresh falls due
+  /// (due_min_): none owed, or (all-bank) each owed one postponed behind its rank's queued
+  /// requests (fewer than 8 owed, not begun). What plan_refresh() would find, without its scan.
+  bool refresh_quiet() const;
+  /// The plan after bank b's column command at `t` while it streams hits (stream_hits()): that
+  /// bank's oldest request, a hit, at its earliest RD cycle, if that comes before the next
+  /// refresh due (returns true); otherwise the full plan(t) (returns false).
+  bool plan_next_hit(uint32_t b, uint64_t t);
+  /// Stores `r` (arrival raised to now()) in a free slot of its queue and in its bank's list in
+  /// age order, and counts it; sets *bank and *index (its position in the list). The bank's
+  /// head, arrivals to come and the plan are the caller's (enqueue()).
+  Entry& place(const DramRequest& r, uint32_t* bank, uint32_t* index);
   /// Computes plan_ at cycle `cur` (the read/write mode it assumes is committed by execute()).
   void plan(uint64_t cur) const;
   /// Offers a command to the plan being built if it wins (earlier, then priority, then age).

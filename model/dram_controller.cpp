@@ -53,20 +53,38 @@ void DramController::enqueue_bursts(uint64_t txn, const tlm::tlm_generic_payload
   const uint64_t bb = map_.burst_bytes();
   const uint64_t first = trans.get_address() / bb, last = (trans.get_address() + trans.get_data_length() - 1) / bb;
   txns_[txn].remaining = uint32_t(last - first + 1);
-  std::vector<std::function<void(const DramRequest&)>>& done_of = on_done_;
+  // The bursts of each channel, in address order. Channels are independent: taking them channel
+  // by channel gives each the same commands and completions as taking all bursts in address order.
+  bursts_.resize(channels_.size());
+  for (auto& v : bursts_) v.clear();
   for (uint64_t b = first; b <= last; ++b) {
-    const uint32_t c = map_.channel(b * bb);
-    DramChannel& ch = channels_[c];
-    const auto& done = done_of[c];
-    if (ch.now() < arrival) ch.run_until(arrival, done);
-    while (run_ahead && !ch.can_accept(trans.is_write())) ch.run_until(ch.next_event(), done);
     DramRequest r;
     r.id = txn;
     r.write = trans.is_write();
     r.loc = map_.locate(b * bb);
-    r.arrival = std::max(arrival, ch.now());
-    ch.enqueue(r);
-    if (vcd_) trace_at(depth_var_[c], int(ch.pending()), r.arrival);
+    r.arrival = arrival;
+    bursts_[map_.channel(b * bb)].push_back(r);
+  }
+  for (uint32_t c = 0; c < channels_.size(); ++c) {
+    const std::vector<DramRequest>& bursts = bursts_[c];
+    if (bursts.empty()) continue;
+    DramChannel& ch = channels_[c];
+    const auto& done = on_done_[c];
+    if (ch.now() < arrival) ch.run_until(arrival, done);
+    std::function<void(const DramRequest&)> traced;
+    if (vcd_) traced = [this, c](const DramRequest& r) { trace_at(depth_var_[c], int(channels_[c].pending()), r.arrival); };
+    for (size_t i = 0; i < bursts.size();) {
+      // LT reads: while the channel streams row hits it takes the bursts itself (same results).
+      if (run_ahead && !trans.is_write()) {
+        i += ch.stream_hits(&bursts[i], bursts.size() - i, done, traced);
+        if (i == bursts.size()) break;
+      }
+      while (run_ahead && !ch.can_accept(trans.is_write())) ch.run_until(ch.next_event(), done);
+      DramRequest r = bursts[i++];
+      r.arrival = std::max(arrival, ch.now());
+      ch.enqueue(r);
+      if (traced) traced(r);
+    }
   }
 }
 

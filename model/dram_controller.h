@@ -58,7 +58,8 @@ class DramController : public DramModel {
   void advance();
   void send_responses(int socket_id);
   /// Splits a request into bursts and queues them in their channels at cycle `arrival`
-  /// (channels are advanced to it first; full queues are drained by running ahead, LT only).
+  /// (channels are advanced to it first; full queues are drained by running ahead, LT only,
+  /// where a channel streaming row hits takes its bursts itself: DramChannel::stream_hits).
   void enqueue_bursts(uint64_t txn, const tlm::tlm_generic_payload& trans, uint64_t arrival, bool run_ahead);
   void on_done(uint32_t channel, const DramRequest& r);
   uint64_t cycle_of(const sc_core::sc_time& t, bool round_up) const;
@@ -76,6 +77,7 @@ class DramController : public DramModel {
     txns_.erase(it);
   }
   std::vector<std::function<void(const DramRequest&)>> on_done_;  // per channel: calls on_done(c, .)
+  std::vector<std::vector<DramRequest>> bursts_;  // enqueue_bursts(): a request's bursts per channel
   tlm_utils::peq_with_cb_and_phase<DramController> peq_;
   std::deque<std::pair<tlm::tlm_generic_payload*, int>> blocked_;  // BEGIN_REQs awaiting room
   std::map<int, std::deque<tlm::tlm_generic_payload*>> responses_;  // per initiator, ready

@@ -5,13 +5,16 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <random>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "dram_address.h"
 #include "dram_channel.h"
+#include "test_util.h"
 
 namespace tpu {
 namespace {
@@ -855,6 +858,162 @@ TEST(DramChannelDeterminism, QueryingNextEventDoesNotChangeTheSchedule) {
   }
   EXPECT_EQ(done[0], done[1]);
   EXPECT_GT(done[0].size(), 300u);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// stream_hits(): the run-ahead loop of a loosely-timed reader (wait for room in the read queue,
+// enqueue the next burst) taken by the channel itself while it streams row hits. It must give
+// exactly what the loop gives: compared here over seeded random transactions (read trains of
+// consecutive bursts across rows and banks, some write trains, idle gaps, arrivals in the past)
+// on every kind of configuration, including those where it never applies.
+
+// Everything observable of a run: completions, commands with the pending count a VCD traces at
+// each, enqueues with theirs, and the final counters and state.
+struct RunAheadTrace {
+  std::vector<std::tuple<uint64_t, uint64_t, int>> done;                  // id, done, outcome
+  std::vector<std::tuple<uint64_t, int, uint32_t, uint32_t, uint32_t, size_t>> commands;  // cycle, cmd, bank, row, column, pending
+  std::vector<std::pair<uint64_t, size_t>> enqueued;                      // arrival, pending
+  DramChannelStats stats;
+  uint64_t now = 0, max_owed = 0;
+  size_t streamed = 0;                                                    // requests stream_hits() took
+};
+
+// Runs `trains` (each: its bursts and its arrival cycle) through a channel of `c` as
+// DramController::enqueue_bursts does for a loosely-timed request, with or without stream_hits().
+RunAheadTrace run_ahead(const DramConfig& c, const std::vector<std::pair<std::vector<DramRequest>, uint64_t>>& trains,
+                        bool stream) {
+  DramChannel ch(c);
+  RunAheadTrace out;
+  ch.observe_commands([&](uint64_t t, DramCommand cmd, const DramLocation& l) {
+    out.commands.emplace_back(t, int(cmd), l.flat_bank, l.row, l.column, ch.pending());
+  });
+  const std::function<void(const DramRequest&)> done = [&](const DramRequest& r) {
+    out.done.emplace_back(r.id, r.done, int(r.outcome));
+  };
+  const std::function<void(const DramRequest&)> traced = [&](const DramRequest& r) {
+    out.enqueued.emplace_back(r.arrival, ch.pending());
+  };
+  for (const auto& [bursts, arrival] : trains) {
+    if (ch.now() < arrival) ch.run_until(arrival, done);
+    for (size_t i = 0; i < bursts.size();) {
+      if (stream && !bursts[i].write) {
+        const size_t k = ch.stream_hits(&bursts[i], bursts.size() - i, done, traced);
+        out.streamed += k;
+        i += k;
+        if (i == bursts.size()) break;
+      }
+      while (!ch.can_accept(bursts[i].write)) ch.run_until(ch.next_event(), done);
+      DramRequest r = bursts[i++];
+      r.arrival = std::max(r.arrival, ch.now());
+      ch.enqueue(r);
+      traced(r);
+    }
+  }
+  for (int guard = 0; ch.pending() > 0 && guard < 10000000; ++guard) ch.run_until(ch.next_event(), done);
+  EXPECT_EQ(ch.pending(), 0u);
+  out.stats = ch.stats();
+  out.now = ch.now();
+  out.max_owed = ch.max_refresh_owed();
+  return out;
+}
+
+// One long train of consecutive reads (as the weight FIFO's tile reads): the channel streams
+// most of it (all but the bursts around each row change), with the same results as the loop.
+TEST(DramChannelStreamHits, TakesMostOfASequentialReadTrain) {
+  const DramConfig c = ddr3();
+  const DramAddressMap map(c);
+  std::vector<DramRequest> bursts;
+  for (uint64_t b = 0; b < 20000; ++b) bursts.push_back(request(b, map.locate(b * 64)));
+  const std::vector<std::pair<std::vector<DramRequest>, uint64_t>> trains = {{bursts, 0}};
+  const RunAheadTrace loop = run_ahead(c, trains, false), fast = run_ahead(c, trains, true);
+  EXPECT_GT(fast.streamed, 20000u * 6 / 10);
+  EXPECT_TRUE(loop.done == fast.done);
+  EXPECT_TRUE(loop.commands == fast.commands);
+  EXPECT_TRUE(loop.enqueued == fast.enqueued);
+  EXPECT_EQ(loop.now, fast.now);
+}
+
+// Seeded transactions: mostly read trains of 1..1500 consecutive bursts from a random burst
+// address, a fifth write trains, arriving 0..20000 cycles apart or already in the past.
+std::vector<std::pair<std::vector<DramRequest>, uint64_t>> random_trains(const DramConfig& c, uint64_t seed, int n) {
+  const DramAddressMap map(c);
+  const uint64_t burst = uint64_t(c.bus_width_bits / 8) * c.burst_length;
+  const uint64_t capacity = uint64_t(c.ranks) * c.bank_groups * c.banks_per_group * c.rows * c.columns * (c.bus_width_bits / 8);
+  std::mt19937_64 rng(seed);
+  std::vector<std::pair<std::vector<DramRequest>, uint64_t>> trains;
+  uint64_t id = 0, arrival = 0;
+  for (int k = 0; k < n; ++k) {
+    const bool write = rng() % 5 == 0;
+    const uint64_t len = 1 + rng() % 1500, first = rng() % (capacity / burst - len);
+    arrival = rng() % 4 == 0 ? arrival / 2 : arrival + rng() % 20000;
+    std::vector<DramRequest> bursts;
+    for (uint64_t b = first; b < first + len; ++b) bursts.push_back(request(id++, map.locate(b * burst), write, arrival));
+    trains.emplace_back(std::move(bursts), arrival);
+  }
+  return trains;
+}
+
+TEST(DramChannelStreamHits, SameResultsAsTheRunAheadLoopOnEveryConfiguration) {
+  struct Case {
+    const char* name;
+    DramConfig c;
+    bool streams;  // stream_hits() takes some bursts (false: never, e.g. closed page)
+  };
+  std::vector<Case> cases;
+  cases.push_back({"ddr3 open all-bank", ddr3(), true});
+  DramConfig two_ranks = ddr3();
+  two_ranks.ranks = 2;
+  cases.push_back({"ddr3 two ranks", two_ranks, true});
+  DramConfig short_refi = ddr3();
+  short_refi.timing.tREFI = 700;  // refreshes fall due inside most trains
+  cases.push_back({"ddr3 tREFI 700", short_refi, true});
+  DramConfig shallow = ddr3();
+  shallow.read_queue_depth = 2;
+  shallow.max_row_hits = 1;
+  cases.push_back({"ddr3 read queue of 2", shallow, true});
+  DramConfig one = ddr3();
+  one.read_queue_depth = 1;
+  cases.push_back({"ddr3 read queue of 1", one, true});
+  DramConfig closed = ddr3();
+  closed.page_policy = "closed";
+  cases.push_back({"ddr3 closed page", closed, false});
+  DramConfig no_refresh = ddr3();
+  no_refresh.timing.tREFI = 0;  // no refresh at all
+  cases.push_back({"ddr3 no refresh", no_refresh, true});
+  cases.push_back({"hbm2 all-bank", hbm2(), false});  // 32 bursts a row: a full queue spans two banks
+  DramConfig per_bank = hbm2();
+  per_bank.refresh = "per_bank";
+  cases.push_back({"hbm2 per-bank", per_bank, false});
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.name);
+    for (uint64_t seed : {1, 2, 3}) {
+      const auto trains = random_trains(k.c, seed, 60);
+      const RunAheadTrace loop = run_ahead(k.c, trains, false), fast = run_ahead(k.c, trains, true);
+      uint64_t reads = 0;
+      for (const auto& t : trains) reads += t.first.front().write ? 0 : t.first.size();
+      if (k.streams) EXPECT_GT(fast.streamed, 0u) << "seed " << seed << ": " << reads << " reads";
+      else EXPECT_EQ(fast.streamed, 0u) << "seed " << seed;
+      ASSERT_EQ(loop.done.size(), fast.done.size());
+      EXPECT_TRUE(loop.done == fast.done) << "seed " << seed;
+      EXPECT_TRUE(loop.commands == fast.commands) << "seed " << seed;
+      EXPECT_TRUE(loop.enqueued == fast.enqueued) << "seed " << seed;
+      EXPECT_EQ(loop.now, fast.now);
+      EXPECT_EQ(loop.max_owed, fast.max_owed);
+      const DramChannelStats &a = loop.stats, &b = fast.stats;
+      EXPECT_TRUE(a.commands == b.commands);
+      EXPECT_EQ(a.reads, b.reads);
+      EXPECT_EQ(a.writes, b.writes);
+      EXPECT_EQ(a.row_hits, b.row_hits);
+      EXPECT_EQ(a.row_misses, b.row_misses);
+      EXPECT_EQ(a.row_conflicts, b.row_conflicts);
+      EXPECT_EQ(a.read_latency_sum, b.read_latency_sum);
+      EXPECT_TRUE(a.read_latency_histogram == b.read_latency_histogram);
+      EXPECT_EQ(a.queue_occupancy_integral, b.queue_occupancy_integral);
+      EXPECT_EQ(a.busy_data_cycles, b.busy_data_cycles);
+      EXPECT_GT(a.commands[int(DramCommand::RD)], 0u);
+    }
+  }
 }
 
 }  // namespace
