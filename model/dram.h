@@ -14,7 +14,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "config.h"
-#include "memory_target.h"
+#include "host_memory.h"
 #include "stats.h"
 #include "vcd_writer.h"
 

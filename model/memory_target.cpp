@@ -1,43 +1,9 @@
 #include "memory_target.h"
 
-#include <sys/mman.h>
-
-#include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <sstream>
 
 namespace tpu {
-
-namespace {
-constexpr uint64_t kHugePage = 2 * 1024 * 1024;  // x86-64 transparent huge page
-}
-
-ZeroedBytes::ZeroedBytes(uint64_t n, bool huge) {
-  if (huge && n >= kHugePage) {
-    // Whole huge pages at a huge-page boundary (a huge page must be aligned): map one more and
-    // unmap the unaligned head and the tail.
-    const uint64_t len = (n + kHugePage - 1) / kHugePage * kHugePage;
-    void* p = mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    const uintptr_t raw = reinterpret_cast<uintptr_t>(p);
-    const uintptr_t aligned = (raw + kHugePage - 1) / kHugePage * kHugePage;
-    if (aligned > raw) munmap(p, aligned - raw);
-    if (aligned + len < raw + len + kHugePage) munmap(reinterpret_cast<void*>(aligned + len), raw + kHugePage - aligned);
-    madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);  // advice: without THP, 4 KiB pages
-    p_ = reinterpret_cast<uint8_t*>(aligned);
-    mapped_ = len;
-    return;
-  }
-  p_ = static_cast<uint8_t*>(std::calloc(n ? n : 1, 1));
-  if (!p_) throw std::bad_alloc();
-}
-
-ZeroedBytes::~ZeroedBytes() {
-  if (mapped_) munmap(p_, mapped_);
-  else std::free(p_);
-}
 
 MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t rows, uint64_t row_bytes)
     : sc_module(name), socket("socket"), size_(rows * row_bytes), data_(size_, false) {

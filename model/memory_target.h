@@ -3,44 +3,15 @@
 
 #include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
+#include "host_memory.h"
+
 namespace tpu {
-
-/// A zero-initialised byte array whose pages come zeroed from the OS on first touch (calloc, or
-/// an anonymous mapping), so a memory model's bytes cost host memory only once used (the UB is
-/// 24 MiB; a workload may use part of it). With `huge`, arrays of 2 MiB or more are mapped at a
-/// 2 MiB boundary and advised as transparent huge pages (madvise(MADV_HUGEPAGE)): one page fault
-/// per 2 MiB instead of per 4 KiB when the kernel allows it (transparent_hugepage/enabled
-/// "always" or "madvise"), 4 KiB pages otherwise. Worth it for bulk data written whole (the
-/// DRAM's weight image: ResNet-50 takes 13k fewer faults, 4% of its run); not for the on-chip
-/// memories, which small workloads touch sparsely (the digits run: 3 ms slower with them).
-class ZeroedBytes {
- public:
-  ZeroedBytes() = default;
-  /// `n` zero bytes (huge pages advised if `huge` and n >= 2 MiB); raises std::bad_alloc when
-  /// the host has no memory left.
-  ZeroedBytes(uint64_t n, bool huge);
-  ZeroedBytes(ZeroedBytes&& o) noexcept : p_(o.p_), mapped_(o.mapped_) { o.p_ = nullptr, o.mapped_ = 0; }
-  ZeroedBytes& operator=(ZeroedBytes&& o) noexcept {
-    std::swap(p_, o.p_);
-    std::swap(mapped_, o.mapped_);
-    return *this;
-  }
-  ZeroedBytes(const ZeroedBytes&) = delete;
-  ZeroedBytes& operator=(const ZeroedBytes&) = delete;
-  ~ZeroedBytes();
-  uint8_t* get() const { return p_; }
-
- private:
-  uint8_t* p_ = nullptr;
-  uint64_t mapped_ = 0;  // bytes mapped with mmap (0: from calloc)
-};
 
 /// SRAM-like memory of `rows` rows of `row_bytes` bytes, served through a multi-passthrough
 /// target socket so several initiators can bind to it. Reads and writes are functional and

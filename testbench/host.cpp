@@ -21,7 +21,7 @@ Host::Host(sc_core::sc_module_name name, const LoweredProgram& program, bool sto
 void Host::run() {
   // 1. Weights: untimed preload through the chip's host interface.
   // A debug write only reads the data; the payload API wants a non-const pointer.
-  const std::vector<uint8_t>& image = program_.weight_image;
+  const auto& image = program_.weight_image;
   constexpr uint64_t kChunk = 64 * 1024;
   for (uint64_t a = 0; a < image.size(); a += kChunk) {
     tlm::tlm_generic_payload t;

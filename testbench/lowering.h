@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config.h"
+#include "host_memory.h"
 #include "isa.h"
 #include "workload.h"
 
@@ -33,7 +34,9 @@ struct LoweredProgram {
   };
   std::vector<Instruction> program;
   std::vector<Layer> layers;          ///< per-layer records (network workloads; empty for dense MLPs)
-  std::vector<uint8_t> weight_image;  ///< weight memory bytes from address 0 (tiles, see lower())
+  /// Weight memory bytes from address 0 (tiles, see lower()); tens of MB written whole, so in
+  /// huge pages (HugePageAllocator).
+  std::vector<uint8_t, HugePageAllocator<uint8_t>> weight_image;
   std::vector<uint8_t> host_image;    ///< host memory bytes from address 0 (bias rows, inputs, outputs)
   std::vector<Batch> batches;
   uint32_t batch = 0;                 ///< dense MLP: samples per MatrixMultiply; network: N (all samples)

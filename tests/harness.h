@@ -41,7 +41,7 @@ struct ProgramBench {
                std::vector<uint8_t> host_image)
       : cfg_(cfg) {
     program_.program = assemble(assembly, "test program");
-    program_.weight_image = std::move(weight_image);
+    program_.weight_image.assign(weight_image.begin(), weight_image.end());
     program_.host_image = std::move(host_image);
     chip = std::make_unique<Tpu>("tpu", cfg_, sc_core::sc_time(1, sc_core::SC_US));
     host = std::make_unique<Host>("host", program_);
