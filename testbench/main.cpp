@@ -15,6 +15,7 @@
 #include "simulation.h"
 #include "network.h"
 #include "workload.h"
+#include "yaml_section.h"
 
 namespace po = boost::program_options;
 
@@ -95,8 +96,9 @@ int sc_main(int argc, char** argv) {
       name = workload.name;
       text = tpu::summary(cfg, workload, r);
     };
-    if (tpu::is_network_manifest(workload_path)) run(tpu::load_network(workload_path));
-    else run(tpu::load_workload(workload_path));
+    const YAML::Node manifest = tpu::load_yaml_document("tpu/workload", workload_path, "workload manifest");
+    if (tpu::is_network_manifest(manifest)) run(tpu::load_network(workload_path, manifest));
+    else run(tpu::load_workload(workload_path, manifest));
     const double wall = since(wall0);
     if (!program_path.empty()) {
       std::ofstream f(program_path);

@@ -369,14 +369,20 @@ std::vector<int32_t> seeded_int32(uint64_t seed, uint64_t count) {
 }
 
 bool is_network_manifest(const std::string& path) {
-  const YAML::Node root = load_yaml_document(kMsgType, path, "workload manifest");
+  return is_network_manifest(load_yaml_document(kMsgType, path, "workload manifest"));
+}
+
+bool is_network_manifest(const YAML::Node& root) {
   if (!root.IsMap()) return false;
   const YAML::Node format = root["format"];
   return format.IsDefined() && format.IsScalar() && format.Scalar() == "network";
 }
 
 Network load_network(const std::string& path) {
-  const YAML::Node root = load_yaml_document(kMsgType, path, "workload manifest");
+  return load_network(path, load_yaml_document(kMsgType, path, "workload manifest"));
+}
+
+Network load_network(const std::string& path, const YAML::Node& root) {
   const YamlSection top(kMsgType, path, root, "", kTopKeys);
   for (const char* key : {"format", "name", "samples", "inputs", "layers"})
     top.require(key, "every network manifest sets it");

@@ -61,6 +61,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "isa.h"
 #include "quant.h"
 
@@ -126,6 +128,8 @@ struct Network {
 /// True when the YAML file at `path` declares `format: network` (a network manifest rather than
 /// the dense-MLP workload of workload.h). Errors as load_network for unreadable YAML.
 bool is_network_manifest(const std::string& path);
+/// The same for a manifest already parsed (load_yaml_document), to parse it once.
+bool is_network_manifest(const YAML::Node& root);
 
 /// Loads and checks a network manifest. Errors (SC_REPORT_ERROR "tpu/workload") name the file
 /// and key: unknown keys, wrong types, missing or wrongly sized data files, unknown layer or
@@ -133,6 +137,8 @@ bool is_network_manifest(const std::string& path);
 /// values outside the ISA's ranges (requant, int16 operand scales and offsets, window sizes
 /// and strides 1..255, pads 0..255, tensor H and W <= 65535).
 Network load_network(const std::string& path);
+/// The same for the manifest at `path` already parsed into `root` (load_yaml_document).
+Network load_network(const std::string& path, const YAML::Node& root);
 
 /// The seeded values of the file comment: `count` int8 values of seed `seed`.
 std::vector<int8_t> seeded_int8(uint64_t seed, uint64_t count);

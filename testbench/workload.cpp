@@ -23,7 +23,10 @@ uint32_t argmax(const int8_t* row, uint32_t n) {
 }
 
 Workload load_workload(const std::string& path) {
-  const YAML::Node root = load_yaml_document(kMsgType, path, "workload manifest");
+  return load_workload(path, load_yaml_document(kMsgType, path, "workload manifest"));
+}
+
+Workload load_workload(const std::string& path, const YAML::Node& root) {
   const YamlSection top(kMsgType, path, root, "",
                         {"name", "description", "batch", "input", "labels", "golden", "float_accuracy",
                          "reference_int8_accuracy", "layers"});

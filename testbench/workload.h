@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "isa.h"
 #include "quant.h"
 
@@ -50,6 +52,8 @@ struct Workload {
 /// unknown keys, wrong types, missing or short/long data files, layer shapes that do not chain,
 /// requantization values outside the ISA's ranges, unknown activation names.
 Workload load_workload(const std::string& path);
+/// The same for the manifest at `path` already parsed into `root` (load_yaml_document).
+Workload load_workload(const std::string& path, const YAML::Node& root);
 
 /// Index of the largest value, the first one on ties (the classification of an output row).
 uint32_t argmax(const int8_t* row, uint32_t n);
