@@ -691,6 +691,11 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
     set_bank(b, kClosed, t);  // updates both heads
   else
     update_head(qi, b);
+  add_inflight(r);
+  if (observer_) observer_(t, cmd, l);
+}
+
+void DramChannel::add_inflight(const DramRequest& r) {
   // Completion order: by done, then id (bursts do not overlap, so this nearly always appends).
   const auto later = [&r](const DramRequest& o) { return o.done > r.done || (o.done == r.done && o.id > r.id); };
   if (inflight_head_ == inflight_.size() || !later(inflight_.back())) {
@@ -701,7 +706,6 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
     while (it != head && later(*(it - 1))) --it;
     inflight_.insert(it, r);
   }
-  if (observer_) observer_(t, cmd, l);
 }
 
 void DramChannel::execute() {
@@ -789,79 +793,179 @@ bool DramChannel::refresh_quiet() const {
   return true;
 }
 
-bool DramChannel::plan_next_hit(uint32_t b, uint64_t t) {
-  const Queue& q = queues_[0];
-  if (q.len[b] > 0 && q.size == q.len[b] && queues_[1].size == 0 && q.future.empty() && queues_[1].future.empty()) {
-    const Entry& e = q.slots[q.list(b)[0]];
-    const uint64_t next = checker_.earliest(DramCommand::RD, e.req.loc, t);
-    // plan(t) would find: no refresh offer or block (refresh_quiet), the event due_min_ (no dues
-    // before it: the RD at t was planned before it), no arrivals to come, reads mode; among the
-    // banks only b, whose head is this hit (every queued request hits the open row).
-    if (e.req.arrival <= t && e.req.loc.row == open_row_[b] && next < due_min_ && refresh_quiet()) {
-      ++epoch_;
-      any_block_ = false;
-      plan_.kind = Plan::kCommand;
-      plan_.t = next;
-      plan_.cmd = DramCommand::RD;
-      plan_.priority = 1;
-      plan_.age_arrival = e.req.arrival;
-      plan_.age_seq = e.seq;
-      plan_.queue = 0;
-      plan_.bank = b;
-      plan_.index = 0;
-      plan_.draining = false;
-      plan_valid_ = true;
-      return true;
-    }
-  }
-  plan(t);
-  return false;
+void DramChannel::plan_hit(const Entry& head, uint32_t b, uint64_t t) const {
+  ++epoch_;
+  any_block_ = false;
+  plan_.kind = Plan::kCommand;
+  plan_.t = t;
+  plan_.cmd = DramCommand::RD;
+  plan_.priority = 1;
+  plan_.age_arrival = head.req.arrival;
+  plan_.age_seq = head.seq;
+  plan_.queue = 0;
+  plan_.bank = b;
+  plan_.index = 0;
+  plan_.draining = false;
+  plan_valid_ = true;
 }
 
 size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
                                 const std::function<void(const DramRequest&)>& on_enqueued) {
-  const Queue& q = queues_[0];
-  if (n == 0 || closed_page_ || q.size == 0 || q.size < q.depth) return 0;
+  Queue& q = queues_[0];
+  if (n == 0 || closed_page_ || q.size < 2 || q.size < q.depth) return 0;
   if (!plan_valid_) plan(now_);  // as next_event() would
   const uint32_t b = plan_.bank, row = open_row_[b];
-  const auto streaming = [&] {
-    return plan_.kind == Plan::kCommand && plan_.cmd == DramCommand::RD && plan_.queue == 0 && plan_.index == 0 &&
-           !plan_.draining && plan_.bank == b && !draining_ && q.size >= q.depth && q.size == q.len[b] &&
-           queues_[1].size == 0 && q.future.empty() && queues_[1].future.empty() && refresh_quiet();
-  };
-  if (!streaming() || row == kClosed) return 0;
-  const uint32_t* list = q.list(b);
-  for (uint32_t k = 0; k < q.len[b]; ++k)
+  if (plan_.kind != Plan::kCommand || plan_.cmd != DramCommand::RD || plan_.queue != 0 || plan_.index != 0 ||
+      plan_.draining || draining_ || row == kClosed || q.size != q.len[b] || queues_[1].size != 0 ||
+      !q.future.empty() || !queues_[1].future.empty() || !refresh_quiet())
+    return 0;
+  const uint32_t m = q.len[b];  // the queue's length while it streams (>= 2)
+  uint32_t* list = q.list(b);
+  for (uint32_t k = 0; k < m; ++k)
     if (q.slots[list[k]].req.loc.row != row) return 0;
-  size_t taken = 0;
-  for (; taken < n; ++taken) {
-    const DramRequest& next = r[taken];
-    if (next.write || flat_bank(next.loc) != b || next.loc.row != row) break;
-    if (!plan_valid_) plan(now_);
-    if (!streaming()) break;
-    const uint64_t t = plan_.t;
-    if (t < now_ || next.arrival > t + 1) break;
-    // run_until() stops at each completion before t + 1 (next_event()), then runs to t + 1: the
-    // RD at t issues, the next decision is planned at t, the completions up to t + 1 go out.
+
+  // Step i issues the RD of the oldest request, step i's: the entry queued at the start in slot
+  // L[i] for i < m, else the refill placed at step i - m (refills are kept in a ring of m and
+  // written into their slots, L[i mod m] as enqueue() would reuse them, when streaming stops).
+  // The queue's size and counters follow each step, for pending() and the observers.
+  stream_slots_.assign(list, list + m);
+  stream_refills_.resize(m);
+  const auto request_of_step = [&](size_t i) -> const Entry& {
+    return i < m ? q.slots[stream_slots_[i]] : stream_refills_[(i - m) % m];
+  };
+  // The bank's list after `issued` steps and `placed` refills: steps issued .. m + placed - 1.
+  const auto settle = [&](size_t issued, size_t placed) {
+    const size_t count = m + placed - issued;
+    for (size_t j = 0; j < count; ++j) {
+      const size_t step = issued + j;
+      const uint32_t slot = stream_slots_[step % m];
+      list[j] = slot;
+      if (step >= m) q.slots[slot] = stream_refills_[(step - m) % m];
+    }
+    q.len[b] = uint32_t(count);
+    if (count < m) q.free.push_back(stream_slots_[(issued - 1) % m]);  // the last RD's slot
+  };
+  const uint32_t rank = bank_loc_[b].rank;
+  const uint64_t latency = cfg_.timing.CL + half_burst_;
+  uint32_t examined = q.examined[b];
+  uint64_t t = plan_.t;
+  size_t i = 0;
+  for (; i < n; ++i) {
+    const DramRequest& next = r[i];
+    if (next.write || flat_bank(next.loc) != b || next.loc.row != row || t < now_ || next.arrival > t + 1) break;
+    // run_until() stops at each completion before t + 1 (next_event()), then runs to t + 1.
     deliver(t, on_done);
-    execute();
-    const bool direct = plan_next_hit(b, t);
+    // execute() of the planned RD: issue_column(0, b, 0, t) for the oldest request, a hit.
+    plan_valid_ = false;
+    const Entry& e = request_of_step(i);
+    examine(e);
+    checker_.issue(DramCommand::RD, e.req.loc, t);
+    ++stats_.commands[int(DramCommand::RD)];
+    stats_.busy_data_cycles += half_burst_;
+    occupancy_issued_ += t - e.req.arrival;
+    DramRequest done = e.req;
+    done.done = t + latency;
+    done.outcome = e.outcome;
+    if (examined > 0) --examined;
+    --q.size;
+    --queued_bank_[b];
+    --queued_rank_[rank];
+    add_inflight(done);
+    if (observer_) observer_(t, DramCommand::RD, DramLocation(done.loc));
+    // The next decision, planned at t as plan(t) would: no refresh offer or block
+    // (refresh_quiet() holds: nothing owed changes before due_min_), no arrivals to come, reads;
+    // of the banks only b, whose oldest request (step i + 1's: queued, m >= 2) is a hit.
+    const Entry& head = request_of_step(i + 1);
+    const uint64_t t_next = checker_.earliest(DramCommand::RD, head.req.loc, t);
+    if (head.req.arrival > t || t_next >= due_min_) {  // a refresh falls due first: the full plan
+      settle(i + 1, i);
+      q.examined[b] = examined;
+      update_head(0, b);
+      plan(t);
+      now_ = t + 1;
+      deliver(now_, on_done);
+      DramRequest refill = next;
+      refill.arrival = std::max(refill.arrival, now_);
+      enqueue(refill);
+      if (on_enqueued) on_enqueued(refill);
+      return i + 1;
+    }
+    ++epoch_;  // (plan_hit() below sets the plan of the last step; each step's plan counts)
     now_ = t + 1;
     deliver(now_, on_done);
-    if (direct) {
-      // Behind the bank's queued hits (all arrived by t), arriving now: the bank's head stays
-      // (oldest request and oldest hit) and the plan stays (absorb() keeps it: a younger hit).
-      uint32_t bank, index;
-      const Entry& e = place(next, &bank, &index);
-      if (on_enqueued) on_enqueued(e.req);
-    } else {
-      DramRequest e = next;
-      e.arrival = std::max(e.arrival, now_);
-      enqueue(e);
-      if (on_enqueued) on_enqueued(e);
+    // place(next): behind the bank's queued hits, arriving now, in the slot the RD freed.
+    Entry& f = stream_refills_[i % m];
+    f = Entry{};
+    f.req.id = next.id;
+    f.req.loc = next.loc;
+    f.req.loc.flat_bank = b;
+    f.req.arrival = std::max(next.arrival, now_);
+    f.seq = next_seq_++;
+    examined = std::min(examined, m - 1);
+    ++q.size;
+    ++queued_bank_[b];
+    ++queued_rank_[rank];
+    if (on_enqueued) on_enqueued(f.req);
+    t = t_next;
+  }
+  if (i == 0) return 0;
+  settle(i, i);
+  q.examined[b] = examined;
+  update_head(0, b);
+  --epoch_;  // plan_hit() counts the last step's plan
+  plan_hit(q.slots[list[0]], b, t);
+  return i;
+}
+
+std::string DramChannel::check_queues() const {
+  std::vector<uint32_t> bank_count(banks_, 0), rank_count(ranks_, 0);
+  for (int qi = 0; qi < 2; ++qi) {
+    const Queue& q = queues_[qi];
+    const std::string which = qi ? "write queue" : "read queue";
+    std::vector<int> seen(q.slots.size(), 0);
+    for (uint32_t s : q.free) ++seen[s];
+    size_t listed = 0;
+    std::vector<uint64_t> seqs;
+    for (uint32_t b = 0; b < banks_; ++b) {
+      const uint32_t* list = q.list(b);
+      for (uint32_t k = 0; k < q.len[b]; ++k) {
+        const Entry& e = q.slots[list[k]];
+        ++seen[list[k]];
+        seqs.push_back(e.seq);
+        if (e.seq >= next_seq_) return which + ": enqueue number not below the next one";
+        if (e.req.loc.flat_bank != b) return which + ": a request in another bank's list";
+        if (k > 0 && q.slots[list[k - 1]].req.arrival > e.req.arrival) return which + ": list not in arrival order";
+        if (k < q.examined[b] && !e.examined) return which + ": unexamined request in the examined prefix";
+        ++bank_count[b];
+        ++rank_count[e.req.loc.rank];
+      }
+      listed += q.len[b];
+      if (q.examined[b] > q.len[b]) return which + ": examined prefix longer than the list";
+    }
+    for (size_t s = 0; s < seen.size(); ++s)
+      if (seen[s] != 1) return which + ": slot " + std::to_string(s) + (seen[s] ? " used twice" : " lost");
+    if (listed != q.size) return which + ": size does not match the lists";
+    std::sort(seqs.begin(), seqs.end());
+    if (std::adjacent_find(seqs.begin(), seqs.end()) != seqs.end()) return which + ": enqueue numbers repeat";
+    for (uint32_t b = 0; b < banks_; ++b) {
+      const Head h = q.head[b];
+      const_cast<DramChannel*>(this)->update_head(qi, b);
+      const Head& u = q.head[b];
+      // (An empty bank's head only needs to say so: its other fields are never read.)
+      const bool stale = q.len[b] == 0 ? h.want != kWantNothing || h.arrival != UINT64_MAX
+                                       : h.arrival != u.arrival || h.seq != u.seq || h.ready != u.ready ||
+                                             h.row != u.row || h.bypassed != u.bypassed || h.hit != u.hit ||
+                                             h.want != u.want || h.cls != u.cls || h.priority != u.priority ||
+                                             h.index != u.index || h.want_arrival != u.want_arrival ||
+                                             h.want_seq != u.want_seq;
+      if (stale) return which + ": bank " + std::to_string(b) + "'s head is stale";
     }
   }
-  return taken;
+  for (uint32_t b = 0; b < banks_; ++b)
+    if (bank_count[b] != queued_bank_[b]) return "queued count of bank " + std::to_string(b) + " is wrong";
+  for (uint32_t r = 0; r < ranks_; ++r)
+    if (rank_count[r] != queued_rank_[r]) return "queued count of rank " + std::to_string(r) + " is wrong";
+  return "";
 }
 
 void DramChannel::observe_commands(std::function<void(uint64_t, DramCommand, const DramLocation&)> f) {

@@ -216,6 +216,11 @@ class DramChannel {
   void observe_commands(std::function<void(uint64_t, DramCommand, const DramLocation&)> f);
   /// The counters so far (queue occupancy integrated up to now()).
   const DramChannelStats& stats() const;
+  /// Checks the queues' bookkeeping (for tests): every slot either free or in exactly one bank
+  /// list, lists in age order with unique enqueue numbers below the next one, sizes and per-bank
+  /// and per-rank counts matching the lists, each list's examined prefix examined, each bank's
+  /// head as update_head() computes it. Returns "" or what is wrong.
+  std::string check_queues() const;
   /// The most refreshes one rank (all_bank) or bank (per_bank) has owed at once so far.
   uint32_t max_refresh_owed() const { return max_owed_; }
 
@@ -288,10 +293,11 @@ class DramChannel {
   /// (due_min_): none owed, or (all-bank) each owed one postponed behind its rank's queued
   /// requests (fewer than 8 owed, not begun). What plan_refresh() would find, without its scan.
   bool refresh_quiet() const;
-  /// The plan after bank b's column command at `t` while it streams hits (stream_hits()): that
-  /// bank's oldest request, a hit, at its earliest RD cycle, if that comes before the next
-  /// refresh due (returns true); otherwise the full plan(t) (returns false).
-  bool plan_next_hit(uint32_t b, uint64_t t);
+  /// Sets the plan plan(cur) makes while bank b streams hits (stream_hits()): the RD of its
+  /// oldest request `head`, a hit, at cycle t (its earliest, before the next refresh due).
+  void plan_hit(const Entry& head, uint32_t b, uint64_t t) const;
+  /// Queues an issued request for completion, in order of done then id.
+  void add_inflight(const DramRequest& r);
   /// Stores `r` (arrival raised to now()) in a free slot of its queue and in its bank's list in
   /// age order, and counts it; sets *bank and *index (its position in the list). The bank's
   /// head, arrivals to come and the plan are the caller's (enqueue()).
@@ -372,6 +378,8 @@ class DramChannel {
   mutable std::vector<uint32_t> block_stamp_;
   mutable std::vector<uint8_t> block_;              // 1: refresh owed (no ACT/PRE), 2: forced (no column)
   mutable std::vector<uint64_t> bank_t_;            // offer_heads(): each bank's earliest-issue cycle
+  std::vector<uint32_t> stream_slots_;              // stream_hits(): the bank's slots when it began
+  std::vector<Entry> stream_refills_;               // stream_hits(): refills placed, a ring of the queue length
 };
 
 }  // namespace tpu
