@@ -677,9 +677,7 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
   stats_.busy_data_cycles += half_burst_;
   occupancy_issued_ += t - e.req.arrival;
 
-  DramRequest r = e.req;
-  r.done = t + (write ? cfg_.timing.CWL : cfg_.timing.CL) + half_burst_;
-  r.outcome = e.outcome;
+  const uint64_t done = t + (write ? cfg_.timing.CWL : cfg_.timing.CL) + half_burst_;
   for (uint32_t j = index + 1, n = q.len[b]; j < n; ++j) list[j - 1] = list[j];
   --q.len[b];
   if (index < q.examined[b]) --q.examined[b];
@@ -691,21 +689,26 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
     set_bank(b, kClosed, t);  // updates both heads
   else
     update_head(qi, b);
-  add_inflight(r);
+  add_inflight(e.req, done, e.outcome);  // (its slot is free, not yet reused)
   if (observer_) observer_(t, cmd, l);
 }
 
-void DramChannel::add_inflight(const DramRequest& r) {
+void DramChannel::add_inflight(const DramRequest& req, uint64_t done, RowOutcome outcome) {
   // Completion order: by done, then id (bursts do not overlap, so this nearly always appends).
-  const auto later = [&r](const DramRequest& o) { return o.done > r.done || (o.done == r.done && o.id > r.id); };
+  const auto later = [&](const DramRequest& o) { return o.done > done || (o.done == done && o.id > req.id); };
+  DramRequest* r;
   if (inflight_head_ == inflight_.size() || !later(inflight_.back())) {
-    inflight_.push_back(r);
+    r = &inflight_.emplace_back(req);
   } else {
     auto it = inflight_.end();
     const auto head = inflight_.begin() + std::ptrdiff_t(inflight_head_);
     while (it != head && later(*(it - 1))) --it;
-    inflight_.insert(it, r);
+    r = &*inflight_.insert(it, req);
   }
+  // Set in place: a copy of a request whose fields were just stored would stall on
+  // store-to-load forwarding (it did: 6% of a ResNet-50 run).
+  r->done = done;
+  r->outcome = outcome;
 }
 
 void DramChannel::execute() {
@@ -863,15 +866,12 @@ size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::funct
     ++stats_.commands[int(DramCommand::RD)];
     stats_.busy_data_cycles += half_burst_;
     occupancy_issued_ += t - e.req.arrival;
-    DramRequest done = e.req;
-    done.done = t + latency;
-    done.outcome = e.outcome;
     if (examined > 0) --examined;
     --q.size;
     --queued_bank_[b];
     --queued_rank_[rank];
-    add_inflight(done);
-    if (observer_) observer_(t, DramCommand::RD, DramLocation(done.loc));
+    add_inflight(e.req, t + latency, e.outcome);
+    if (observer_) observer_(t, DramCommand::RD, DramLocation(e.req.loc));
     // The next decision, planned at t as plan(t) would: no refresh offer or block
     // (refresh_quiet() holds: nothing owed changes before due_min_), no arrivals to come, reads;
     // of the banks only b, whose oldest request (step i + 1's: queued, m >= 2) is a hit.

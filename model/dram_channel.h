@@ -296,8 +296,9 @@ class DramChannel {
   /// Sets the plan plan(cur) makes while bank b streams hits (stream_hits()): the RD of its
   /// oldest request `head`, a hit, at cycle t (its earliest, before the next refresh due).
   void plan_hit(const Entry& head, uint32_t b, uint64_t t) const;
-  /// Queues an issued request for completion, in order of done then id.
-  void add_inflight(const DramRequest& r);
+  /// Queues an issued request `req` for completion at cycle `done` with its row outcome, in order
+  /// of done then id.
+  void add_inflight(const DramRequest& req, uint64_t done, RowOutcome outcome);
   /// Stores `r` (arrival raised to now()) in a free slot of its queue and in its bank's list in
   /// age order, and counts it; sets *bank and *index (its position in the list). The bank's
   /// head, arrivals to come and the plan are the caller's (enqueue()).
