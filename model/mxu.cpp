@@ -5,8 +5,18 @@
 
 #include "memory_target.h"
 #include "mxu_pins.h"
+#include "vector_clones.h"
 
 namespace tpu {
+
+namespace {
+// a[c] += p[c] for c < n, wrapping around as the 32-bit accumulators do (the accumulators' inner
+// loop: 5% of a ResNet-50 run; vectorized per CPU by TPU_VECTOR_CLONES).
+TPU_VECTOR_CLONES
+void add_wrapping(int32_t* __restrict a, const int32_t* __restrict p, uint32_t n) {
+  for (uint32_t c = 0; c < n; ++c) a[c] = static_cast<int32_t>(static_cast<uint32_t>(a[c]) + static_cast<uint32_t>(p[c]));
+}
+}  // namespace
 
 Mxu::Mxu(sc_core::sc_module_name name, const ArchConfig& cfg)
     : FunctionalUnit(name, Unit::Matrix, cfg), ub_socket("ub_socket"), acc_socket("acc_socket"),
@@ -196,8 +206,7 @@ void Mxu::block_done(const int32_t* sums, uint64_t rows, uint32_t cols) {
     int32_t* a = acc + r * C_;
     const int32_t* p = sums + r * cols;
     if (blk.accumulate) {
-      for (uint32_t c = 0; c < cols; ++c)  // 32-bit accumulators wrap around
-        a[c] = static_cast<int32_t>(static_cast<uint32_t>(a[c]) + static_cast<uint32_t>(p[c]));
+      add_wrapping(a, p, cols);
     } else {
       std::memcpy(a, p, size_t(cols) * sizeof(int32_t));
       std::memset(a + cols, 0, size_t(C_ - cols) * sizeof(int32_t));
