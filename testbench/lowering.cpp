@@ -58,19 +58,22 @@ LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
     return row;
   };
 
-  // Weight memory: tiles of each layer, output-tile-major.
+  // Weight memory: tiles of each layer, output-tile-major; the image allocated once (zeros: the
+  // tiles' padding).
   std::vector<uint64_t> weight_base(L);
   const uint64_t tile_bytes = R * R;
+  uint64_t image_bytes = 0;
+  for (uint64_t l = 0; l < L; ++l) weight_base[l] = image_bytes, image_bytes += tiles[l + 1] * tiles[l] * tile_bytes;
+  check_weight_capacity(image_bytes, cfg, who.str());
+  out.weight_image.assign(image_bytes, 0);
   for (uint64_t l = 0; l < L; ++l) {
     const DenseLayer& layer = w.layers[l];
-    weight_base[l] = out.weight_image.size();
-    out.weight_image.resize(out.weight_image.size() + tiles[l + 1] * tiles[l] * tile_bytes, 0);
     for (uint64_t j = 0; j < tiles[l + 1]; ++j)
       for (uint64_t k = 0; k < tiles[l]; ++k) {
         uint8_t* tile = &out.weight_image[weight_base[l] + (j * tiles[l] + k) * tile_bytes];
         for (uint64_t r = 0; r < R && k * R + r < layer.inputs; ++r)
-          for (uint64_t c = 0; c < R && j * R + c < layer.outputs; ++c)
-            tile[r * R + c] = uint8_t(layer.weights[(k * R + r) * layer.outputs + j * R + c]);
+          std::memcpy(&tile[r * R], &layer.weights[(k * R + r) * layer.outputs + j * R],
+                      std::min<uint64_t>(R, layer.outputs - j * R));
       }
   }
 
