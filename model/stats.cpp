@@ -53,13 +53,17 @@ void BandwidthCounter::record(const sc_time& start, const sc_time& end, uint64_t
   // Most transfers (a DRAM burst, a PCIe chunk) fall in one window: found in integer time units,
   // their bytes are summed exactly in pending_bytes_ until a transfer lands in another window.
   const uint64_t w_units = window_.value(), s_units = start.value(), e_units = std::max<uint64_t>(end.value(), s_units);
-  const uint64_t first_units = s_units / w_units, last_units = e_units > s_units ? (e_units - 1) / w_units : first_units;
+  const uint64_t last_unit = e_units > s_units ? e_units - 1 : s_units;
+  if (s_units >= pending_lo_ && last_unit - pending_lo_ < w_units) {  // the pending window: no division
+    pending_bytes_ += bytes;
+    return;
+  }
+  const uint64_t first_units = s_units / w_units, last_units = last_unit / w_units;
   if (first_units == last_units) {
     const auto k = static_cast<int64_t>(first_units);
-    if (k != pending_window_) {
-      flush();
-      pending_window_ = k;
-    }
+    flush();
+    pending_window_ = k;
+    pending_lo_ = first_units * w_units;
     pending_bytes_ += bytes;
     last_window_ = std::max(last_window_, k);
     return;

@@ -69,6 +69,7 @@ class BandwidthCounter {
   uint64_t transfers_ = 0;
   int64_t last_window_ = -1;
   int64_t pending_window_ = -1;  // the window of the latest one-window transfers not yet in hist_
+  uint64_t pending_lo_ = UINT64_MAX;  // its first time unit (UINT64_MAX: none yet)
   uint64_t pending_bytes_ = 0;   // their bytes
   /// Adds pending_bytes_ to hist_ (a fill per window, not per transfer).
   void flush();
