@@ -917,10 +917,10 @@ size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::funct
   return i;
 }
 
-std::string DramChannel::check_queues() const {
+std::string DramChannel::check_queues() {
   std::vector<uint32_t> bank_count(banks_, 0), rank_count(ranks_, 0);
   for (int qi = 0; qi < 2; ++qi) {
-    const Queue& q = queues_[qi];
+    Queue& q = queues_[qi];
     const std::string which = qi ? "write queue" : "read queue";
     std::vector<int> seen(q.slots.size(), 0);
     for (uint32_t s : q.free) ++seen[s];
@@ -949,8 +949,9 @@ std::string DramChannel::check_queues() const {
     if (std::adjacent_find(seqs.begin(), seqs.end()) != seqs.end()) return which + ": enqueue numbers repeat";
     for (uint32_t b = 0; b < banks_; ++b) {
       const Head h = q.head[b];
-      const_cast<DramChannel*>(this)->update_head(qi, b);
-      const Head& u = q.head[b];
+      update_head(qi, b);  // recomputed, compared, and put back as it was
+      const Head u = q.head[b];
+      q.head[b] = h;
       // (An empty bank's head only needs to say so: its other fields are never read.)
       const bool stale = q.len[b] == 0 ? h.want != kWantNothing || h.arrival != UINT64_MAX
                                        : h.arrival != u.arrival || h.seq != u.seq || h.ready != u.ready ||

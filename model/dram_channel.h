@@ -219,8 +219,9 @@ class DramChannel {
   /// Checks the queues' bookkeeping (for tests): every slot either free or in exactly one bank
   /// list, lists in age order with unique enqueue numbers below the next one, sizes and per-bank
   /// and per-rank counts matching the lists, each list's examined prefix examined, each bank's
-  /// head as update_head() computes it. Returns "" or what is wrong.
-  std::string check_queues() const;
+  /// head as update_head() computes it (recomputed, compared and restored: no side effect).
+  /// Returns "" or what is wrong.
+  std::string check_queues();
   /// The most refreshes one rank (all_bank) or bank (per_bank) has owed at once so far.
   uint32_t max_refresh_owed() const { return max_owed_; }
 
