@@ -478,9 +478,7 @@ uint64_t DramChannel::plan_refresh(uint64_t cur, Plan& best) const {
     if (refresh_ == kAllBank) {
       max_owed_ = std::max(max_owed_, uint32_t(owed_rank));
       const bool forced = owed_rank >= kMaxPostponed;
-      // Postponed while requests are pending, unless it already began: once its first PRE has
-      // issued it runs to the REF (otherwise every idle gap would cost a PRE and an ACT).
-      if (!forced && !refreshing_[r] && queued_rank_[r] > 0) continue;
+      if (rank_refresh_postponed(r, owed_rank)) continue;
       bool closed = true;
       for (uint32_t b = b0; b < b1; ++b) {
         block_stamp_[b] = epoch_;
@@ -791,7 +789,7 @@ bool DramChannel::refresh_quiet() const {
   if (refresh_ != kAllBank) return false;
   for (uint32_t r = 0; r < ranks_; ++r) {
     const uint64_t owed = dues_[r] - refs_rank_[r];
-    if (owed > 0 && (owed >= kMaxPostponed || refreshing_[r] || queued_rank_[r] == 0)) return false;
+    if (owed > 0 && !rank_refresh_postponed(r, owed)) return false;
   }
   return true;
 }

@@ -290,6 +290,12 @@ class DramChannel {
   /// Calls on_done (after the counters) for each in-flight request with done <= `until`, in
   /// completion order.
   void deliver(uint64_t until, const std::function<void(const DramRequest&)>& on_done);
+  /// An all-bank refresh rank r owes (`owed` of them) waits: fewer than 8 owed, requests pending
+  /// for the rank, and not begun (once its first PRE has issued it runs to the REF, otherwise
+  /// every idle gap would cost a PRE and an ACT).
+  bool rank_refresh_postponed(uint32_t r, uint64_t owed) const {
+    return owed < kMaxPostponed && !refreshing_[r] && queued_rank_[r] > 0;
+  }
   /// True when no refresh command can be offered or block a bank until a refresh falls due
   /// (due_min_): none owed, or (all-bank) each owed one postponed behind its rank's queued
   /// requests (fewer than 8 owed, not begun). What plan_refresh() would find, without its scan.
