@@ -49,9 +49,13 @@ unsigned int MemoryTarget::transport_dbg(int, tlm::tlm_generic_payload& trans) {
 }
 
 bool MemoryTarget::get_direct_mem_ptr(int, tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
-  dmi.set_dmi_ptr(data_.get());
   dmi.set_start_address(0);
   dmi.set_end_address(size_ - 1);
+  if (!dmi_granted_) {  // refused for the whole range (TLM-2.0: the range the answer applies to)
+    dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_NONE);
+    return false;
+  }
+  dmi.set_dmi_ptr(data_.get());
   dmi.set_read_latency(sc_core::SC_ZERO_TIME);
   dmi.set_write_latency(sc_core::SC_ZERO_TIME);
   dmi.allow_read_write();

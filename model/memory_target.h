@@ -32,6 +32,10 @@ class MemoryTarget : public sc_core::sc_module {
   /// Direct access for the testbench and tests (no timing, no counters).
   uint8_t* data() { return data_.get(); }
   const uint8_t* data() const { return data_.get(); }
+  /// Grants TLM-2.0 DMI (the default) or refuses it (get_direct_mem_ptr returns false with no
+  /// access), so that initiators fall back to b_transport for every access: the same data and
+  /// counters, slower (tpu-sim --no-dmi; tests of the fallback paths).
+  void grant_dmi(bool on) { dmi_granted_ = on; }
   /// Bytes moved through b_transport (not DMI or transport_dbg: a DMI initiator counts its own).
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t bytes_written() const { return bytes_written_; }
@@ -44,6 +48,7 @@ class MemoryTarget : public sc_core::sc_module {
 
   uint64_t size_;
   ZeroedBytes data_;
+  bool dmi_granted_ = true;
   uint64_t bytes_read_ = 0, bytes_written_ = 0;
 };
 

@@ -40,11 +40,14 @@ Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time w
 
 nlohmann::json Tpu::report() const {
   const sc_core::sc_time period = cfg_.clock_period();
-  // Bytes moved through b_transport (counted by the memory) plus those an initiator moved by DMI.
+  // Bytes moved through b_transport (counted by the memory) plus those an initiator moved by DMI,
+  // and the DMI part of them.
   auto memory = [&](const MemoryTarget& m, uint64_t dmi_read = 0, uint64_t dmi_written = 0) {
     return nlohmann::json{{"size_bytes", m.size_bytes()},
                           {"bytes_read", m.bytes_read() + dmi_read},
-                          {"bytes_written", m.bytes_written() + dmi_written}};
+                          {"bytes_written", m.bytes_written() + dmi_written},
+                          {"dmi_bytes_read", dmi_read},
+                          {"dmi_bytes_written", dmi_written}};
   };
   return {{"clock_period_ns", period.to_seconds() * 1e9},
           {"sequencer", sequencer.report()},

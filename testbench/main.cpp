@@ -59,6 +59,8 @@ int sc_main(int argc, char** argv) {
        "bandwidth-counter window in ns, 10 .. 1e9 (default 1000)")
       ("dump-program", po::value(&program_path)->value_name("FILE"),
        "write the lowered program as assembly text")
+      ("no-dmi", "the Unified Buffer and accumulators refuse TLM-2.0 DMI: the MXU reads and writes "
+       "them by b_transport (same results and counters, slower; checks those paths)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
 
   try {
@@ -70,6 +72,7 @@ int sc_main(int argc, char** argv) {
       return 0;
     }
     po::notify(vm);
+    opt.dmi = vm.count("no-dmi") == 0;
     if (!(opt.window_ns >= 10 && opt.window_ns <= 1e9)) throw po::error("--window-ns must be between 10 and 1e9");
     if (vm.count("batch") && (batch < 1 || batch > int64_t(UINT32_MAX)))
       throw po::error("--batch must be between 1 and " + std::to_string(UINT32_MAX));

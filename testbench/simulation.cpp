@@ -80,6 +80,8 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
 
   Tpu chip("tpu", cfg, window);
+  chip.unified_buffer.grant_dmi(opt.dmi);
+  chip.accumulators.grant_dmi(opt.dmi);
   Host host("host", r.lowered);
   host.socket.bind(chip.host_socket());
   chip.pcie_socket().bind(host.memory.socket);

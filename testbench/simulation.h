@@ -22,6 +22,8 @@ struct RunOptions {
                                ///< (networks run all their samples as one batch)
   std::string vcd_path;        ///< write a VCD here ("" for none)
   double window_ns = 1000.0;   ///< bandwidth-counter window in ns
+  bool dmi = true;             ///< the on-chip memories grant TLM-2.0 DMI (false: every access by
+                               ///< b_transport; same results and counters, slower)
 };
 
 /// Wall-clock seconds of the phases of a run (not simulated time; they vary from run to run and

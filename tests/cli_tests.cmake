@@ -133,6 +133,60 @@ add_test(NAME cli.determinism
                  -DOUT=${TPU_CLI_DIR} -P ${TPU_CLI_DIR}/determinism.cmake)
 set_tests_properties(cli.determinism PROPERTIES LABELS cli TIMEOUT 10 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
 
+# DMI off (--no-dmi): the MXU moves accumulator rows and Convolve's input lines by b_transport
+# instead; outputs, counters and VCD must be the same, except that no byte went by DMI
+# (tpu.unified_buffer and tpu.accumulators: dmi_bytes_read/written, > 0 with DMI, 0 without).
+file(WRITE ${TPU_CLI_DIR}/dmi_off.cmake [=[
+foreach(run dmi nodmi)
+  set(extra "")
+  if(run STREQUAL "nodmi")
+    set(extra --no-dmi)
+  endif()
+  file(REMOVE ${OUT}/${run}.json ${OUT}/${run}.vcd)
+  execute_process(COMMAND ${TPU_SIM} --config ${CONFIG} --workload ${WORKLOAD} --quiet ${extra}
+                          --stats ${OUT}/${run}.json --vcd ${OUT}/${run}.vcd
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${run}: exit code ${rc}\n${out}${err}")
+  endif()
+  file(READ ${OUT}/${run}.json json_${run})
+endforeach()
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT}/dmi.vcd ${OUT}/nodmi.vcd RESULT_VARIABLE differ)
+if(NOT differ EQUAL 0)
+  message(FATAL_ERROR "the VCDs with and without DMI differ")
+endif()
+foreach(run dmi nodmi)
+  set(sum 0)
+  foreach(mem unified_buffer accumulators)
+    foreach(key dmi_bytes_read dmi_bytes_written)
+      string(JSON v GET "${json_${run}}" tpu ${mem} ${key})
+      math(EXPR sum "${sum} + ${v}")
+      string(JSON json_${run} REMOVE "${json_${run}}" tpu ${mem} ${key})
+    endforeach()
+  endforeach()
+  set(dmi_sum_${run} ${sum})
+endforeach()
+if(NOT dmi_sum_dmi GREATER 0)
+  message(FATAL_ERROR "with DMI, no byte went by DMI")
+endif()
+if(NOT dmi_sum_nodmi EQUAL 0)
+  message(FATAL_ERROR "with --no-dmi, ${dmi_sum_nodmi} bytes went by DMI")
+endif()
+if(NOT json_dmi STREQUAL json_nodmi)
+  message(FATAL_ERROR "the stats with and without DMI differ beyond the DMI byte counts")
+endif()
+message("same stats and VCD with and without DMI; ${dmi_sum_dmi} bytes by DMI")
+]=])
+foreach(config small tpu_v1)
+  add_test(NAME cli.dmi_off_same_results.${config}
+           COMMAND ${CMAKE_COMMAND} -DTPU_SIM=$<TARGET_FILE:tpu-sim> -DCONFIG=${PROJECT_SOURCE_DIR}/configs/${config}.yaml
+                   -DWORKLOAD=${PROJECT_SOURCE_DIR}/traces/conv_small/workload.yaml -DOUT=${TPU_CLI_DIR}/dmi_${config}
+                   -P ${TPU_CLI_DIR}/dmi_off.cmake)
+  set_tests_properties(cli.dmi_off_same_results.${config} PROPERTIES LABELS cli TIMEOUT 30
+                       ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+  file(MAKE_DIRECTORY ${TPU_CLI_DIR}/dmi_${config})
+endforeach()
+
 # A golden mismatch: a copy of the digits workload whose golden file has one byte flipped
 # (byte 100, bit 0), made at configure time; tpu-sim must report 1 difference and exit 3.
 set(bad ${TPU_CLI_DIR}/digits_bad_golden)
