@@ -69,7 +69,9 @@ class HostInterface : public FunctionalUnit {
   tlm_utils::simple_initiator_socket<HostInterface>* route(tlm::tlm_generic_payload& trans);
 
   PcieDirection to_device_, to_host_;
-  std::vector<uint8_t> buffer_, rows_;  // PCIe bytes; whole UB rows when host_row_bytes packs them
+  /// UB rows moved per transaction when host_row_bytes packs them (64 KiB on a 256-wide MXU).
+  static constexpr uint64_t kChunkRows = 256;
+  std::vector<uint8_t> buffer_, rows_;  // PCIe bytes; a chunk of whole UB rows when host_row_bytes packs them
   uint64_t dma_bytes_to_device_ = 0, dma_bytes_to_host_ = 0;
 };
 
