@@ -850,6 +850,14 @@ size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::funct
   const uint64_t latency = cfg_.timing.CL + half_burst_;
   uint32_t examined = q.examined[b];
   uint64_t t = plan_.t;
+  // RD-to-RD distance: the first step's RD is timed by the checker; from then on each RD's earliest
+  // is the previous one's plus the same distance (its bounds on this bank's next RD are its issue
+  // cycle plus constants, and every older bound is at or below the first RD's cycle), so the
+  // checker records only the first and the last RD (its bounds are maxima: the same state).
+  uint64_t distance = 0, last_rd = 0;
+  const auto record_last_rd = [&](size_t issued) {
+    if (issued > 1) checker_.issue(DramCommand::RD, bank_loc_[b], last_rd);
+  };
   size_t i = 0;
   for (; i < n; ++i) {
     const DramRequest& next = r[i];
@@ -860,7 +868,8 @@ size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::funct
     plan_valid_ = false;
     const Entry& e = request_of_step(i);
     examine(e);
-    checker_.issue(DramCommand::RD, e.req.loc, t);
+    if (i == 0) checker_.issue(DramCommand::RD, e.req.loc, t);
+    last_rd = t;
     ++stats_.commands[int(DramCommand::RD)];
     stats_.busy_data_cycles += half_burst_;
     occupancy_issued_ += t - e.req.arrival;
@@ -874,8 +883,10 @@ size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::funct
     // (refresh_quiet() holds: nothing owed changes before due_min_), no arrivals to come, reads;
     // of the banks only b, whose oldest request (step i + 1's: queued, m >= 2) is a hit.
     const Entry& head = request_of_step(i + 1);
-    const uint64_t t_next = checker_.earliest(DramCommand::RD, head.req.loc, t);
+    if (i == 0) distance = checker_.earliest(DramCommand::RD, head.req.loc, t) - t;
+    const uint64_t t_next = t + distance;
     if (head.req.arrival > t || t_next >= due_min_) {  // a refresh falls due first: the full plan
+      record_last_rd(i + 1);
       settle(i + 1, i);
       q.examined[b] = examined;
       update_head(0, b);
@@ -907,6 +918,7 @@ size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::funct
     t = t_next;
   }
   if (i == 0) return 0;
+  record_last_rd(i);
   settle(i, i);
   q.examined[b] = examined;
   update_head(0, b);
