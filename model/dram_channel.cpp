@@ -815,116 +815,201 @@ size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::funct
   Queue& q = queues_[0];
   if (n == 0 || closed_page_ || q.size < 2 || q.size < q.depth) return 0;
   if (!plan_valid_) plan(now_);  // as next_event() would
-  const uint32_t b = plan_.bank, row = open_row_[b];
+  const uint32_t b0 = plan_.bank;
   if (plan_.kind != Plan::kCommand || plan_.cmd != DramCommand::RD || plan_.queue != 0 || plan_.index != 0 ||
-      plan_.draining || draining_ || row == kClosed || q.size != q.len[b] || queues_[1].size != 0 ||
+      plan_.draining || draining_ || open_row_[b0] == kClosed || q.size != q.len[b0] || queues_[1].size != 0 ||
       !q.future.empty() || !queues_[1].future.empty() || !refresh_quiet())
     return 0;
-  const uint32_t m = q.len[b];  // the queue's length while it streams (>= 2)
-  uint32_t* list = q.list(b);
+  const uint32_t m = q.len[b0];  // the queue's length while it streams (>= 2)
   for (uint32_t k = 0; k < m; ++k)
-    if (q.slots[list[k]].req.loc.row != row) return 0;
+    if (q.slots[q.list(b0)[k]].req.loc.row != open_row_[b0]) return 0;
 
   // Step i issues the RD of the oldest request, step i's: the entry queued at the start in slot
   // L[i] for i < m, else the refill placed at step i - m (refills are kept in a ring of m and
   // written into their slots, L[i mod m] as enqueue() would reuse them, when streaming stops).
   // The queue's size and counters follow each step, for pending() and the observers.
-  stream_slots_.assign(list, list + m);
+  stream_slots_.assign(q.list(b0), q.list(b0) + m);
   stream_refills_.resize(m);
   const auto request_of_step = [&](size_t i) -> const Entry& {
     return i < m ? q.slots[stream_slots_[i]] : stream_refills_[(i - m) % m];
   };
-  // The bank's list after `issued` steps and `placed` refills: steps issued .. m + placed - 1.
-  const auto settle = [&](size_t issued, size_t placed) {
-    const size_t count = m + placed - issued;
-    for (size_t j = 0; j < count; ++j) {
+  // The queue holds steps i .. i + m - 1: `left` of them to `bank`, whose open row they hit, then
+  // (a row change: the train has moved on to `next_bank`, of the same rank and bank group, for
+  // `next_row`, not open there) the rest to next_bank. FR-FCFS then issues bank's hits, with
+  // next_bank's PRE and ACT in the cycles between them (a hit wins a tie), then next_bank's hits:
+  // its first RD is no earlier than bank's next one (same group and rank bounds, plus its tRCD),
+  // and bank's requests are older.
+  uint32_t bank = b0, row = open_row_[b0], left = m;
+  uint32_t next_bank = kNone, next_row = 0;
+  uint32_t examined = q.examined[b0];  // bank's examined prefix
+  uint32_t next_examined = 0;          // next_bank's requests examined (by its PRE or ACT): a prefix
+  const uint32_t rank = bank_loc_[b0].rank, group = bank_loc_[b0].bank_group;
+  const uint64_t latency = cfg_.timing.CL + half_burst_;
+  const uint64_t refresh_due = refresh_ == kNoRefresh ? UINT64_MAX : due_min_;  // nothing owed changes before
+  uint64_t t = plan_.t;                 // bank's next RD
+  int64_t last_command = checker_.last_command_;
+  // RD-to-RD distance within a bank: its first RD is timed and recorded by the checker; from then
+  // on nothing else constrains that bank's next RD (next_bank's PRE and ACT do not, and use other
+  // cycles), so each RD's earliest is the previous one's plus the same distance, and the checker
+  // records only the last one (its bounds are maxima: the same state). Recorded before any other
+  // command, which must find the command bus as it was.
+  uint64_t distance = 0, last_rd = 0;
+  bool first_rd = true, rd_unrecorded = false;
+  const auto record_last_rd = [&] {
+    if (rd_unrecorded) checker_.issue(DramCommand::RD, bank_loc_[bank], last_rd);
+    rd_unrecorded = false;
+  };
+  // The queue's lists after `issued` steps (and as many refills): steps issued .. issued + m - 1.
+  const auto settle = [&](size_t issued) {
+    uint32_t* list = q.list(bank);
+    uint32_t* next_list = next_bank != kNone ? q.list(next_bank) : nullptr;
+    for (uint32_t j = 0; j < m; ++j) {
       const size_t step = issued + j;
       const uint32_t slot = stream_slots_[step % m];
-      list[j] = slot;
       if (step >= m) q.slots[slot] = stream_refills_[(step - m) % m];
+      if (j < left) list[j] = slot;
+      else next_list[j - left] = slot;
     }
-    q.len[b] = uint32_t(count);
-    if (count < m) q.free.push_back(stream_slots_[(issued - 1) % m]);  // the last RD's slot
+    q.len[bank] = left;
+    q.examined[bank] = std::min(examined, left);
+    update_head(0, bank);
+    if (next_list) {
+      q.len[next_bank] = m - left;
+      q.examined[next_bank] = next_examined;
+      update_head(0, next_bank);
+    }
   };
-  const uint32_t rank = bank_loc_[b].rank;
-  const uint64_t latency = cfg_.timing.CL + half_burst_;
-  uint32_t examined = q.examined[b];
-  uint64_t t = plan_.t;
-  // RD-to-RD distance: the first step's RD is timed by the checker; from then on each RD's earliest
-  // is the previous one's plus the same distance (its bounds on this bank's next RD are its issue
-  // cycle plus constants, and every older bound is at or below the first RD's cycle), so the
-  // checker records only the first and the last RD (its bounds are maxima: the same state).
-  uint64_t distance = 0, last_rd = 0;
-  const auto record_last_rd = [&](size_t issued) {
-    if (issued > 1) checker_.issue(DramCommand::RD, bank_loc_[b], last_rd);
+  // Stops streaming after `taken` requests: the lists settled, the plan rebuilt where next_bank
+  // competes (else bank's RD at t, as plan() would find it).
+  const auto stop = [&](size_t taken, bool replan) {
+    if (taken == 0) return size_t(0);  // (nothing issued: state untouched)
+    record_last_rd();
+    settle(taken);
+    if (replan || next_bank != kNone || t >= refresh_due) {
+      plan_valid_ = false;
+    } else {
+      plan_hit(q.slots[q.list(bank)[0]], bank, t);
+    }
+    return taken;
   };
+
   size_t i = 0;
-  for (; i < n; ++i) {
+  while (i < n) {
+    // Request i refills the queue after the next RD: a read to bank's row while no row change is
+    // queued, or to next_bank's row (a bank of this rank and group whose row is not open, and that
+    // nothing else waits for). Checked before anything issues: the caller would enqueue a write,
+    // or another burst, without running the channel first.
     const DramRequest& next = r[i];
-    if (next.write || flat_bank(next.loc) != b || next.loc.row != row || t < now_ || next.arrival > t + 1) break;
+    if (next.write) break;
+    const uint32_t nb = flat_bank(next.loc);
+    {
+      const bool switching = left == 0;  // bank is done: next_bank's hits come next
+      const uint32_t eb = switching ? next_bank : bank, erow = switching ? next_row : row;
+      const uint32_t enb = switching ? kNone : next_bank;
+      if (nb == eb) {
+        if (next.loc.row != erow || enb != kNone) break;
+      } else if (nb == enb) {
+        if (next.loc.row != next_row) break;
+      } else if (enb != kNone || bank_loc_[nb].rank != rank || bank_loc_[nb].bank_group != group ||
+                 open_row_[nb] == next.loc.row) {
+        break;
+      }
+    }
+    // next_bank's PRE and ACT, each at its earliest cycle if that comes before bank's next RD (all
+    // of them once bank has none left). FR-FCFS plans them at each decision, after a command or
+    // when next_bank's first request is queued: the earliest cycle after the last command.
+    while (next_bank != kNone && open_row_[next_bank] != next_row) {
+      const Entry& oldest = request_of_step(i + left);
+      const DramCommand cmd = open_row_[next_bank] == kClosed ? DramCommand::ACT : DramCommand::PRE;
+      const uint64_t at = checker_.earliest(cmd, oldest.req.loc, uint64_t(last_command + 1));
+      if (left > 0 && at >= t) break;
+      if (at >= refresh_due) return stop(i, true);  // a refresh falls due first: the full plan
+      deliver(at, on_done);
+      // execute(): set_bank() examines next_bank's requests queued by then against the old state.
+      for (size_t s = i + left + next_examined; s < i + m; ++s) {
+        const Entry& e = request_of_step(s);
+        if (e.req.arrival > at) break;
+        examine(e);
+        ++next_examined;
+      }
+      open_row_[next_bank] = cmd == DramCommand::ACT ? next_row : kClosed;
+      record_last_rd();
+      checker_.issue(cmd, oldest.req.loc, at);
+      ++stats_.commands[int(cmd)];
+      last_command = int64_t(at);
+      plan_valid_ = false;
+      if (observer_) observer_(at, cmd, DramLocation(oldest.req.loc));
+      now_ = at + 1;
+      deliver(now_, on_done);
+    }
+    if (left == 0) {  // next_bank's row is open: its hits stream now
+      record_last_rd();
+      q.len[bank] = 0;
+      q.examined[bank] = 0;
+      update_head(0, bank);
+      bank = next_bank;
+      row = next_row;
+      left = m;
+      next_bank = kNone;
+      examined = next_examined;
+      next_examined = 0;
+      t = checker_.earliest(DramCommand::RD, bank_loc_[bank], uint64_t(last_command));
+      first_rd = true;
+    }
+    if (t >= refresh_due) return stop(i, true);  // a refresh falls due first: the full plan
+    if (t < now_ || next.arrival > t + 1) break;
+
+    // execute() of the planned RD: issue_column(0, bank, 0, t) for the oldest request, a hit.
     // run_until() stops at each completion before t + 1 (next_event()), then runs to t + 1.
     deliver(t, on_done);
-    // execute() of the planned RD: issue_column(0, b, 0, t) for the oldest request, a hit.
     plan_valid_ = false;
     const Entry& e = request_of_step(i);
     examine(e);
-    if (i == 0) checker_.issue(DramCommand::RD, e.req.loc, t);
-    last_rd = t;
+    if (first_rd) {
+      record_last_rd();
+      checker_.issue(DramCommand::RD, e.req.loc, t);
+      distance = checker_.earliest(DramCommand::RD, e.req.loc, t) - t;
+    } else {
+      rd_unrecorded = true;
+      last_rd = t;
+    }
+    first_rd = false;
+    last_command = int64_t(t);
     ++stats_.commands[int(DramCommand::RD)];
     stats_.busy_data_cycles += half_burst_;
     occupancy_issued_ += t - e.req.arrival;
     if (examined > 0) --examined;
+    --left;
     --q.size;
-    --queued_bank_[b];
+    if (--queued_bank_[bank] == 0) refresh_idle_ = false;  // as issue_column()
     --queued_rank_[rank];
     add_inflight(e.req, t + latency, e.outcome);
     if (observer_) observer_(t, DramCommand::RD, DramLocation(e.req.loc));
-    // The next decision, planned at t as plan(t) would: no refresh offer or block
-    // (refresh_quiet() holds: nothing owed changes before due_min_), no arrivals to come, reads;
-    // of the banks only b, whose oldest request (step i + 1's: queued, m >= 2) is a hit.
-    const Entry& head = request_of_step(i + 1);
-    if (i == 0) distance = checker_.earliest(DramCommand::RD, head.req.loc, t) - t;
-    const uint64_t t_next = t + distance;
-    if (head.req.arrival > t || t_next >= due_min_) {  // a refresh falls due first: the full plan
-      record_last_rd(i + 1);
-      settle(i + 1, i);
-      q.examined[b] = examined;
-      update_head(0, b);
-      plan(t);
-      now_ = t + 1;
-      deliver(now_, on_done);
-      DramRequest refill = next;
-      refill.arrival = std::max(refill.arrival, now_);
-      enqueue(refill);
-      if (on_enqueued) on_enqueued(refill);
-      return i + 1;
-    }
-    ++epoch_;  // (plan_hit() below sets the plan of the last step; each step's plan counts)
     now_ = t + 1;
     deliver(now_, on_done);
-    // place(next): behind the bank's queued hits, arriving now, in the slot the RD freed.
+    // place(next): behind the queued requests, arriving now, in the slot the RD freed.
     Entry& f = stream_refills_[i % m];
     f = Entry{};
     f.req.id = next.id;
     f.req.loc = next.loc;
-    f.req.loc.flat_bank = b;
+    f.req.loc.flat_bank = nb;
     f.req.arrival = std::max(next.arrival, now_);
     f.seq = next_seq_++;
-    examined = std::min(examined, m - 1);
+    if (nb == bank) {
+      ++left;  // (no row change queued; bank's examined prefix stays below the new last entry)
+    } else if (next_bank == kNone) {
+      next_bank = nb;  // a row change: the first request of next_bank
+      next_row = next.loc.row;
+      next_examined = 0;
+    }
     ++q.size;
-    ++queued_bank_[b];
+    ++queued_bank_[nb];
     ++queued_rank_[rank];
     if (on_enqueued) on_enqueued(f.req);
-    t = t_next;
+    ++i;
+    t += distance;
   }
-  if (i == 0) return 0;
-  record_last_rd(i);
-  settle(i, i);
-  q.examined[b] = examined;
-  update_head(0, b);
-  --epoch_;  // plan_hit() counts the last step's plan
-  plan_hit(q.slots[list[0]], b, t);
-  return i;
+  return stop(i, false);
 }
 
 std::string DramChannel::check_queues() {

@@ -187,13 +187,16 @@ class DramChannel {
   ///   while (!can_accept(false)) run_until(next_event(), on_done);
   ///   enqueue(the request with arrival max(r[i].arrival, now()));  on_enqueued(that request);
   /// does, with the same commands, completions, counters and state, while the channel streams
-  /// row hits: the read queue full of hits to one open row and nothing else queued, open-page
-  /// policy, no refresh able to issue (none owed, or all-bank ones postponed behind the queued
-  /// reads) before the next one falls due, the request a hit to that row. There the next command
-  /// is always that bank's next hit, so it is found directly instead of by the FR-FCFS scan over
-  /// every bank and the refresh state (the issue's "DRAM requests batched per burst train where
-  /// timing allows"). Returns how many requests it took; it stops (returns fewer than n, maybe
-  /// 0) at the first one where streaming does not hold, for the caller to run the loop above.
+  /// row hits: it starts with the read queue full of hits to one open row and nothing else
+  /// queued, open-page policy, no refresh able to issue (none owed, or all-bank ones postponed
+  /// behind the queued reads) before the next one falls due; each request is a read to that row,
+  /// or (a row change) to one other bank of the same rank and bank group whose row is not open.
+  /// There FR-FCFS issues the open row's hits, the other bank's PRE and ACT in the cycles between
+  /// them, then that bank's hits, and the channel finds each command directly instead of by the
+  /// FR-FCFS scan over every bank and the refresh state (the issue's "DRAM requests batched per
+  /// burst train where timing allows"). Returns how many requests it took; it stops (returns
+  /// fewer than n, maybe 0) at the first one where streaming does not hold, for the caller to
+  /// run the loop above.
   size_t stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
                      const std::function<void(const DramRequest&)>& on_enqueued);
   /// The next cycle (> now()) at which something can happen: a command may issue, a refresh

@@ -924,7 +924,7 @@ RunAheadTrace run_ahead(const DramConfig& c, const std::vector<std::pair<std::ve
 }
 
 // One long train of consecutive reads (as the weight FIFO's tile reads): the channel streams
-// most of it (all but the bursts around each row change), with the same results as the loop.
+// nearly all of it, through each row change to the next bank, with the same results as the loop.
 TEST(DramChannelStreamHits, TakesMostOfASequentialReadTrain) {
   const DramConfig c = ddr3();
   const DramAddressMap map(c);
@@ -932,7 +932,7 @@ TEST(DramChannelStreamHits, TakesMostOfASequentialReadTrain) {
   for (uint64_t b = 0; b < 20000; ++b) bursts.push_back(request(b, map.locate(b * 64)));
   const std::vector<std::pair<std::vector<DramRequest>, uint64_t>> trains = {{bursts, 0}};
   const RunAheadTrace loop = run_ahead(c, trains, false), fast = run_ahead(c, trains, true);
-  EXPECT_GT(fast.streamed, 20000u * 6 / 10);
+  EXPECT_GT(fast.streamed, 20000u * 99 / 100);  // all but the first queue-full and a few per refresh
   EXPECT_TRUE(loop.done == fast.done);
   EXPECT_TRUE(loop.commands == fast.commands);
   EXPECT_TRUE(loop.enqueued == fast.enqueued);
@@ -986,10 +986,10 @@ TEST(DramChannelStreamHits, SameResultsAsTheRunAheadLoopOnEveryConfiguration) {
   DramConfig no_refresh = ddr3();
   no_refresh.timing.tREFI = 0;  // no refresh at all
   cases.push_back({"ddr3 no refresh", no_refresh, true});
-  cases.push_back({"hbm2 all-bank", hbm2(), false});  // 32 bursts a row: a full queue spans two banks
+  cases.push_back({"hbm2 all-bank", hbm2(), true});  // 32 bursts a row: the queue spans two banks
   DramConfig per_bank = hbm2();
   per_bank.refresh = "per_bank";
-  cases.push_back({"hbm2 per-bank", per_bank, false});
+  cases.push_back({"hbm2 per-bank", per_bank, true});  // streams while no REFPB is owed
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
     for (uint64_t seed : {1, 2, 3}) {
