@@ -108,11 +108,19 @@ void Mxu::gather_convolve(const Dispatch& d) {
       transport(ub_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(line_.data()), line_bytes, delay, who);
       line = line_.data();
     }
-    for (uint64_t q = 0; q < Q; ++q) {
-      const int64_t w = g.input_col(q, d.instr.kernel_col);
-      if (w >= 0 && w < int64_t(g.in_w)) std::memcpy(out + q * R_, line + uint64_t(w) * R_, R_);
-      else std::memset(out + q * R_, 0, R_);
+    // Output columns [q_lo, q_hi) read the line (input column q * stride_w + kernel_col -
+    // pad_left); the others read padding. At stride 1 they read one run of the line.
+    const uint64_t k = d.instr.kernel_col, stride = g.stride_w;
+    const uint64_t q_lo = std::min<uint64_t>(Q, k >= g.pad_left ? 0 : (g.pad_left - k + stride - 1) / stride);
+    const uint64_t q_hi = std::max<uint64_t>(
+        q_lo, std::min<uint64_t>(Q, g.in_w + g.pad_left > k ? (g.in_w + g.pad_left - k + stride - 1) / stride : 0));
+    std::memset(out, 0, q_lo * R_);
+    if (stride == 1) {
+      std::memcpy(out + q_lo * R_, line + uint64_t(g.input_col(q_lo, k)) * R_, (q_hi - q_lo) * R_);
+    } else {
+      for (uint64_t q = q_lo; q < q_hi; ++q) std::memcpy(out + q * R_, line + uint64_t(g.input_col(q, k)) * R_, R_);
     }
+    std::memset(out + q_hi * R_, 0, (Q - q_hi) * R_);
   }
 }
 
