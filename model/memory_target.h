@@ -25,7 +25,7 @@ class MemoryTarget : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<MemoryTarget> socket;
 
-  /// `rows` x `row_bytes` bytes, zero-initialised.
+  /// `rows` x `row_bytes` bytes, zero-initialised (host memory: huge pages, see ZeroedBytes).
   MemoryTarget(sc_core::sc_module_name name, uint64_t rows, uint64_t row_bytes);
 
   uint64_t size_bytes() const { return size_; }
