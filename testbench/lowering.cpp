@@ -72,8 +72,8 @@ LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
       for (uint64_t k = 0; k < tiles[l]; ++k) {
         uint8_t* tile = &out.weight_image[weight_base[l] + (j * tiles[l] + k) * tile_bytes];
         for (uint64_t r = 0; r < R && k * R + r < layer.inputs; ++r)
-          std::memcpy(&tile[r * R], &layer.weights[(k * R + r) * layer.outputs + j * R],
-                      std::min<uint64_t>(R, layer.outputs - j * R));
+          layer.weights.copy((k * R + r) * layer.outputs + j * R, std::min<uint64_t>(R, layer.outputs - j * R),
+                             reinterpret_cast<int8_t*>(&tile[r * R]));
       }
   }
 

@@ -74,6 +74,13 @@ std::vector<int8_t> read_int8_data(const YamlSection& s, const std::string& key,
   return allocating(s, key, [&] { return seeded_int8(seed, count); });
 }
 
+Int8Values read_int8_values(const YamlSection& s, const std::string& key, uint64_t count) {
+  if (!s.is_map(key)) return Int8Values(read_data_file<int8_t>(s, key, count));
+  const uint64_t seed = read_seed(s, key);
+  check_size(s, key, count, sizeof(int8_t));
+  return Int8Values::seeded(seed, count);
+}
+
 std::vector<int32_t> read_int32_data(const YamlSection& s, const std::string& key, uint64_t count) {
   if (!s.is_map(key)) return read_data_file<int32_t>(s, key, count);
   const uint64_t seed = read_seed(s, key);

@@ -10,6 +10,7 @@
 
 #include "isa.h"
 #include "quant.h"
+#include "seeded_values.h"
 #include "yaml_section.h"
 
 namespace tpu {
@@ -27,9 +28,13 @@ template <typename T>
 std::vector<T> read_data_file(const YamlSection& s, const std::string& key, uint64_t count);
 
 /// `count` int8 values: the data file named by `key` (read_data_file), or seeded_int8(S, count)
-/// (network.h) when `key` is a map {random_seed: S} (S: unsigned 64-bit). Errors as
+/// (seeded_values.h) when `key` is a map {random_seed: S} (S: unsigned 64-bit). Errors as
 /// read_data_file, plus a map without random_seed or with other keys.
 std::vector<int8_t> read_int8_data(const YamlSection& s, const std::string& key, uint64_t count);
+
+/// read_int8_data() for a large array read piecewise (weights): a seeded one is not generated
+/// here but where it is read (Int8Values). Errors as read_int8_data.
+Int8Values read_int8_values(const YamlSection& s, const std::string& key, uint64_t count);
 
 /// `count` int32 values (e.g. a bias): the data file named by `key`, or seeded_int32(S, count)
 /// for {random_seed: S}. Errors as read_int8_data.

@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "manifest_fields.h"
-#include "vector_clones.h"
 #include "yaml_section.h"
 
 namespace tpu {
@@ -225,7 +224,7 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   const auto read_weights = [&](uint64_t rows, const std::string& what) {
     const uint32_t M = l.out_shape.c;
     const uint64_t count = checked_product(s, "weights", {rows, M}, kMaxDataBytes, "the weight tensor " + what);
-    l.weights = read_int8_data(s, "weights", count);
+    l.weights = read_int8_values(s, "weights", count);
     l.bias = s.has("bias") ? read_int32_data(s, "bias", M) : std::vector<int32_t>(M, 0);
   };
   const auto window_shape = [&](uint32_t channels) {
@@ -327,45 +326,6 @@ uint64_t Network::macs_per_sample() const {
   uint64_t m = 0;
   for (const NetworkLayer& l : layers) m += l.macs();
   return m;
-}
-
-namespace {
-// splitmix64's output function applied to value i of seed S (network.h's file comment).
-uint64_t seeded_value(uint64_t seed, uint64_t i) {
-  uint64_t z = seed * 0x9E3779B97F4A7C15ull + (i + 1) * 0xBF58476D1CE4E5B9ull;
-  z ^= z >> 30;
-  z *= 0xBF58476D1CE4E5B9ull;
-  z ^= z >> 27;
-  z *= 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return z;
-}
-}  // namespace
-
-// The seeded weights of a network (25 M values for ResNet-50) are generated here, so it is
-// written to vectorize: z % 255 from the sum of z's bytes (256 = 1 mod 255, so z and its byte sum
-// are congruent), 32-bit once the sum is formed (a 64-bit modulo does not vectorize), and stores
-// through a plain pointer (an int8_t store may alias the vector's own pointer). ResNet-50's
-// weights: 26 -> 6 ms on AVX-512.
-TPU_VECTOR_CLONES
-std::vector<int8_t> seeded_int8(uint64_t seed, uint64_t count) {
-  std::vector<int8_t> values(count);
-  int8_t* out = values.data();
-  constexpr uint64_t kEvenBytes = 0x00ff00ff00ff00ffull;
-  for (uint64_t i = 0; i < count; ++i) {
-    const uint64_t z = seeded_value(seed, i);
-    uint64_t s = (z & kEvenBytes) + ((z >> 8) & kEvenBytes);  // four 16-bit sums of byte pairs
-    s += s >> 16;
-    s += s >> 32;                                              // their total in the low 16 bits
-    out[i] = int8_t(int(uint32_t(s & 0xffff) % 255) - 127);
-  }
-  return values;
-}
-
-std::vector<int32_t> seeded_int32(uint64_t seed, uint64_t count) {
-  std::vector<int32_t> out(count);
-  for (uint64_t i = 0; i < count; ++i) out[i] = int32_t(seeded_value(seed, i) % 65536) - 32768;
-  return out;
 }
 
 bool is_network_manifest(const std::string& path) {

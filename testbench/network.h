@@ -65,6 +65,7 @@
 
 #include "isa.h"
 #include "quant.h"
+#include "seeded_values.h"
 
 namespace tpu {
 
@@ -96,7 +97,7 @@ struct NetworkLayer {
   uint32_t features = 0;              ///< dense: sum of the inputs' elements (concatenated)
   uint32_t kh = 1, kw = 1, sh = 1, sw = 1;         ///< conv/pool window and stride
   uint32_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-  std::vector<int8_t> weights;        ///< conv [kh][kw][C][M]; dense [features][M]
+  Int8Values weights;                 ///< conv [kh][kw][C][M]; dense [features][M] (seeded: generated when read)
   std::vector<int32_t> bias;          ///< M values (zeros when absent); conv and dense only
   ActivationFunction function = ActivationFunction::Identity;
   RequantParams requant;              ///< conv, dense, avgpool, add, mul, activate
@@ -139,10 +140,5 @@ bool is_network_manifest(const YAML::Node& root);
 Network load_network(const std::string& path);
 /// The same for the manifest at `path` already parsed into `root` (load_yaml_document).
 Network load_network(const std::string& path, const YAML::Node& root);
-
-/// The seeded values of the file comment: `count` int8 values of seed `seed`.
-std::vector<int8_t> seeded_int8(uint64_t seed, uint64_t count);
-/// The seeded values of the file comment: `count` int32 bias values of seed `seed`.
-std::vector<int32_t> seeded_int32(uint64_t seed, uint64_t count);
 
 }  // namespace tpu

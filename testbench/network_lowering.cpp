@@ -259,7 +259,7 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
                 const uint64_t c = k * R + rr;
                 const uint64_t row = l.op == LayerOp::Conv ? (r * l.kw + s) * C + c
                                                            : src.feature_offset + (r * src.kw + s) * C + c;
-                std::memcpy(&tile[rr * R], &l.weights[row * M + j * R], std::min(R, M - j * R));
+                l.weights.copy(row * M + j * R, std::min(R, M - j * R), reinterpret_cast<int8_t*>(&tile[rr * R]));
               }
             }
       }

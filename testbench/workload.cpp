@@ -62,7 +62,7 @@ Workload load_workload(const std::string& path, const YAML::Node& root) {
                             std::to_string(prev) + " outputs");
     if (l.outputs == 0) ls.fail("outputs", "must be >= 1");
     prev = l.outputs;
-    l.weights = read_int8_data(ls, "weights", uint64_t(l.inputs) * l.outputs);
+    l.weights = read_int8_values(ls, "weights", uint64_t(l.inputs) * l.outputs);
     l.bias = ls.has("bias") ? read_int32_data(ls, "bias", l.outputs) : std::vector<int32_t>(l.outputs, 0);
     l.function = read_activation(ls);
     const YamlSection scales = ls.section("scales", {"input", "weight", "output"});

@@ -10,6 +10,7 @@
 
 #include "isa.h"
 #include "quant.h"
+#include "seeded_values.h"
 
 namespace tpu {
 
@@ -17,7 +18,7 @@ namespace tpu {
 struct DenseLayer {
   std::string name;
   uint32_t inputs = 0, outputs = 0;
-  std::vector<int8_t> weights;   ///< inputs x outputs, row-major [input][output]
+  Int8Values weights;            ///< inputs x outputs, row-major [input][output] (seeded: generated when read)
   std::vector<int32_t> bias;     ///< outputs values (zeros when the manifest has none)
   ActivationFunction function = ActivationFunction::Identity;
   RequantParams requant;

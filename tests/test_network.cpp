@@ -83,6 +83,49 @@ TEST(SeededData, MatchesTheRuleAndStaysInRange) {
   EXPECT_TRUE(tpu::seeded_int8(9, 0).empty());
 }
 
+TEST(SeededData, AnyRangeIsThatSliceOfTheRule) {
+  // seeded_int8_into(seed, first, n) against the rule itself, at every offset into a
+  // vector-width-sized window and across lengths (the loop's vector body and its tail).
+  for (uint64_t first : {0ull, 1ull, 63ull, 64ull, 1000003ull}) {
+    for (uint64_t n : {0ull, 1ull, 31ull, 256ull, 301ull}) {
+      std::vector<int8_t> out(n + 2, 55);  // guard values after the range
+      tpu::seeded_int8_into(77, first, n, out.data());
+      for (uint64_t k = 0; k < n; ++k)
+        ASSERT_EQ(out[k], int64_t(SeededZ(77, first + k) % 255) - 127) << "first " << first << " k " << k;
+      EXPECT_EQ(out[n], 55);
+      EXPECT_EQ(out[n + 1], 55);
+    }
+  }
+}
+
+TEST(Int8Values, SeededAndHeldReadTheSame) {
+  const tpu::Int8Values seeded = tpu::Int8Values::seeded(5, 1000);
+  const std::vector<int8_t> rule = tpu::seeded_int8(5, 1000);
+  tpu::Int8Values held(rule);
+  EXPECT_TRUE(seeded.is_seeded());
+  EXPECT_FALSE(held.is_seeded());
+  EXPECT_EQ(seeded.size(), 1000u);
+  EXPECT_EQ(held.size(), 1000u);
+  EXPECT_EQ(seeded.values(), rule);
+  for (uint64_t i : {0ull, 1ull, 517ull, 999ull}) {
+    EXPECT_EQ(seeded[i], rule[i]);
+    EXPECT_EQ(held[i], rule[i]);
+  }
+  std::vector<int8_t> a(300), b(300);
+  seeded.copy(650, 300, a.data());
+  held.copy(650, 300, b.data());
+  EXPECT_EQ(a, std::vector<int8_t>(rule.begin() + 650, rule.begin() + 950));
+  EXPECT_EQ(b, a);
+  // held() turns a seeded array into its values, to change in place.
+  tpu::Int8Values changed = tpu::Int8Values::seeded(5, 1000);
+  changed.held()[3] = 100;
+  EXPECT_FALSE(changed.is_seeded());
+  EXPECT_EQ(changed.size(), 1000u);
+  EXPECT_EQ(changed[3], 100);
+  EXPECT_EQ(changed[4], rule[4]);
+  EXPECT_TRUE(tpu::Int8Values().empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Manifests in a fresh temporary directory.
 
@@ -252,11 +295,12 @@ TEST_F(NetworkFileTest, EveryOpLoadsWithItsShape) {
   EXPECT_EQ(L[3].scale_a, 3);
   EXPECT_EQ(L[3].offset_a, -2);
   EXPECT_EQ(L[3].function, tpu::ActivationFunction::Tanh);
-  EXPECT_EQ(L[4].weights, tpu::seeded_int8(3, 2 * 3 * 4 * 6));
+  EXPECT_TRUE(L[4].weights.is_seeded());
+  EXPECT_EQ(L[4].weights.values(), tpu::seeded_int8(3, 2 * 3 * 4 * 6));
   EXPECT_EQ(L[4].bias, std::vector<int32_t>(6, 0));  // no bias: zeros
   EXPECT_TRUE(L[5].weights.empty());
   EXPECT_EQ(L[7].requant.multiplier, 13u);
-  EXPECT_EQ(L[8].weights, tpu::seeded_int8(9, 122 * 3));
+  EXPECT_EQ(L[8].weights.values(), tpu::seeded_int8(9, 122 * 3));
   EXPECT_EQ(L[8].bias, tpu::seeded_int32(10, 3));
   EXPECT_EQ(L[8].function, tpu::ActivationFunction::Sigmoid);
 
@@ -303,7 +347,7 @@ TEST_F(NetworkFileTest, WorkloadSeededDataUsesTheSameRule) {
       "workload.yaml");
   const tpu::Workload w = tpu::load_workload(path);
   EXPECT_EQ(w.inputs, tpu::seeded_int8(5, 12));
-  EXPECT_EQ(w.layers[0].weights, tpu::seeded_int8(1, 24));
+  EXPECT_EQ(w.layers[0].weights.values(), tpu::seeded_int8(1, 24));
   EXPECT_EQ(w.layers[0].bias, tpu::seeded_int32(2, 6));
 }
 

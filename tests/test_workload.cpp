@@ -88,7 +88,7 @@ void CheckLayers(const Workload& w, const std::string& dir, const std::vector<Ex
     EXPECT_EQ(l.requant.zero_point, e.zero_point);
     const std::vector<uint8_t> raw_w = ReadBytes(dir + "/" + e.name + ".w.i8");
     EXPECT_EQ(raw_w.size(), size_t(e.inputs) * e.outputs);
-    EXPECT_EQ(AsBytes(l.weights), raw_w);
+    EXPECT_EQ(AsBytes(l.weights.values()), raw_w);
     const std::vector<int32_t> raw_b = ReadInt32(dir + "/" + e.name + ".b.i32");
     EXPECT_EQ(raw_b.size(), size_t(e.outputs));
     EXPECT_EQ(l.bias, raw_b);
@@ -353,8 +353,8 @@ Workload RandomWorkload(const std::vector<uint32_t>& widths, uint32_t samples, u
     d.name = "fc" + std::to_string(l + 1);
     d.inputs = widths[l];
     d.outputs = widths[l + 1];
-    d.weights.resize(size_t(d.inputs) * d.outputs);
-    for (auto& v : d.weights) v = int8_t(i8(rng));
+    d.weights.held().resize(size_t(d.inputs) * d.outputs);
+    for (auto& v : d.weights.held()) v = int8_t(i8(rng));
     d.bias.resize(d.outputs);
     for (auto& v : d.bias) v = b32(rng);
     d.function = fns[l % 4];
@@ -413,7 +413,7 @@ TEST(Lowering, RandomWorkloadOnSmallConfig) {
   ASSERT_EQ(cfg.mxu.rows, 16u);
   const uint32_t R = 16, samples = 70, B = 32;  // batches of 32, 32 and 6 samples
   Workload w = RandomWorkload(kWidths, samples, B, 1234);
-  w.layers[0].weights[36 * 50 + 19] = -77;  // W[36][19] of layer 0, checked in the image below
+  w.layers[0].weights.held()[36 * 50 + 19] = -77;  // W[36][19] of layer 0, checked in the image below
   const LoweredProgram p = tpu::lower(w, cfg, 0);
   const Layout s = LayoutOf(kWidths, R);
   // By hand: tiles 3, 4, 2, 1; MMs per batch 4*3 + 2*4 + 1*2 = 22, Activates 4 + 2 + 1 = 7.
