@@ -86,8 +86,10 @@ class DramController : public DramModel {
   sc_core::sc_event wake_;
   VcdWriter* vcd_ = nullptr;                                           // tracing if set
   std::vector<VcdWriter::Var> command_var_, depth_var_;                // per channel
-  /// Records a traced value at DRAM cycle `cycle` (VcdWriter::set_at: the channels run ahead).
-  void trace_at(VcdWriter::Var var, int value, uint64_t cycle) { vcd_->set_at(var, uint64_t(value), (tck_ * double(cycle)).value()); }
+  /// Records a traced value at DRAM cycle `cycle` (VcdWriter::set_at: the channels run ahead),
+  /// at cycle x tCK in time resolution units (an integer product: tck_ * double(cycle) would be
+  /// the same below 2^53 units, 2.5 hours at 1 fs, but rounds a double in memory each time).
+  void trace_at(VcdWriter::Var var, int value, uint64_t cycle) { vcd_->set_at(var, uint64_t(value), tck_.value() * cycle); }
 };
 
 }  // namespace tpu
