@@ -115,9 +115,9 @@ void Mxu::gather_convolve(const Dispatch& d) {
     const uint64_t q_hi = std::max<uint64_t>(
         q_lo, std::min<uint64_t>(Q, g.in_w + g.pad_left > k ? (g.in_w + g.pad_left - k + stride - 1) / stride : 0));
     std::memset(out, 0, q_lo * R_);
-    if (stride == 1) {
+    if (stride == 1 && q_hi > q_lo) {
       std::memcpy(out + q_lo * R_, line + uint64_t(g.input_col(q_lo, k)) * R_, (q_hi - q_lo) * R_);
-    } else {
+    } else if (stride > 1) {
       for (uint64_t q = q_lo; q < q_hi; ++q) std::memcpy(out + q * R_, line + uint64_t(g.input_col(q, k)) * R_, R_);
     }
     std::memset(out + q_hi * R_, 0, (Q - q_hi) * R_);
