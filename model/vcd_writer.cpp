@@ -25,6 +25,15 @@ std::string id_code(uint32_t index) {
   return s;
 }
 
+/// The low `width` bits set (all 64 for a width of 64 or more).
+uint64_t width_mask(unsigned width) { return width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1; }
+
+/// `value` as the `width` digits of a variable wider than 64 bits, most significant first.
+void to_digits(uint64_t value, unsigned width, std::string& bits) {
+  bits.assign(width, '0');
+  for (unsigned i = 0; i < 64; ++i) bits[width - 1 - i] = char('0' + ((value >> i) & 1));
+}
+
 /// Splits a dotted name into its components.
 std::vector<std::string> components(const std::string& name) {
   std::vector<std::string> out(1);
@@ -61,17 +70,14 @@ VcdWriter::Var VcdWriter::declare(const std::string& name, unsigned width, uint6
   names_.push_back(name);
   widths_.push_back(width);
   ids_.push_back(id_code(uint32_t(names_.size() - 1)));
-  const uint64_t v = width >= 64 ? initial : initial & ((uint64_t(1) << width) - 1);
+  const uint64_t v = initial & width_mask(width);
   value_.push_back(v);
   written_.push_back(v);
   wide_value_.emplace_back();
-  if (width > 64) {
-    std::string& bits = wide_value_.back();
-    bits.assign(width, '0');
-    for (unsigned i = 0; i < 64; ++i) bits[width - 1 - i] = char('0' + ((initial >> i) & 1));
-  }
+  if (width > 64) to_digits(initial, width, wide_value_.back());
   wide_written_.push_back(wide_value_.back());
   dirty_.push_back(0);
+  scheduled_.emplace_back().mask = width_mask(width);
   return Var(names_.size() - 1);
 }
 
@@ -129,42 +135,24 @@ void VcdWriter::advance_to(uint64_t now) {
   }
 }
 
-void VcdWriter::set_at_slow(Var var, uint64_t value, uint64_t at) {
+void VcdWriter::list_scheduled(Var var) {
   if (widths_[var] > 64) raise_as("tpu/output", path_ + ": VCD variable '" + names_[var] + "' is wider than 64 bits (set_at)");
-  if (scheduled_.size() <= var) scheduled_.resize(names_.size());
-  Queue& q = scheduled_[var];
-  if (q.changes.empty() && q.last == 0 &&
-      std::find(scheduled_vars_.begin(), scheduled_vars_.end(), var) == scheduled_vars_.end()) {
-    scheduled_vars_.push_back(var);
-    std::sort(scheduled_vars_.begin(), scheduled_vars_.end());
-  }
-  const unsigned w = widths_[var];
-  q.mask = w == 64 ? ~uint64_t(0) : (uint64_t(1) << w) - 1;
-  at = std::max({at, q.last, pending_time_});
-  Scheduled& s = q.changes.emplace_back();
-  s.at = at;
-  s.value = value & q.mask;
-  q.last = at;
-  ++scheduled_pending_;
-  // Bounded memory: what lies before the current time can be written now (set() and later
-  // set_at() calls are at or after it).
-  if (scheduled_pending_ >= kScheduledBatch) {
-    const uint64_t now = sc_core::sc_time_stamp().value();
-    if (now > pending_time_) advance_to(now);
-  }
+  scheduled_[var].listed = true;
+  scheduled_vars_.insert(std::upper_bound(scheduled_vars_.begin(), scheduled_vars_.end(), var), var);
+}
+
+void VcdWriter::write_scheduled_before_now() {
+  // Set() and later set_at() calls are at or after the current time: what lies before it is final.
+  const uint64_t now = sc_core::sc_time_stamp().value();
+  if (now > pending_time_) advance_to(now);
 }
 
 void VcdWriter::set(Var var, uint64_t value) {
   if (closed_) return;
   touch(var);
   const unsigned w = widths_[var];
-  if (w > 64) {
-    std::string& bits = wide_value_[var];
-    std::fill(bits.begin(), bits.end(), '0');
-    for (unsigned i = 0; i < 64; ++i) bits[w - 1 - i] = char('0' + ((value >> i) & 1));
-  } else {
-    value_[var] = w == 64 ? value : value & ((uint64_t(1) << w) - 1);
-  }
+  if (w > 64) to_digits(value, w, wide_value_[var]);
+  else value_[var] = value & width_mask(w);
 }
 
 void VcdWriter::set_bits(Var var, const std::string& bits) {
@@ -302,8 +290,7 @@ void VcdWriter::drain(bool force) {
 
 void VcdWriter::commit() {
   if (closed_) return;
-  advance_to(UINT64_MAX);  // every set_at() change
-  flush_step();
+  advance_to(UINT64_MAX);  // every set_at() change, and the pending step
   uint64_t end = sc_core::sc_time_stamp().value();
   for (const Queue& q : scheduled_) end = std::max(end, q.last);
   if (end > last_stamp_) write_time(end);  // the waveform spans the whole run

@@ -58,14 +58,10 @@ class VcdWriter {
   /// order; they are written in their time steps as simulated time passes (and at commit(), where
   /// the end time is at least the last of them). Variables set this way should not also be set().
   void set_at(Var var, uint64_t value, uint64_t at) {
-    // Inline: a DRAM-heavy VCD run makes four calls per burst. The slow path registers a
-    // variable's first change and bounds the queued changes.
+    // Inline: a DRAM-heavy VCD run makes four calls per burst.
     if (closed_) return;
-    if (var >= scheduled_.size() || scheduled_[var].last == 0 || scheduled_pending_ + 1 >= kScheduledBatch) {
-      set_at_slow(var, value, at);
-      return;
-    }
     Queue& q = scheduled_[var];
+    if (!q.listed) list_scheduled(var);
     if (at < q.last) at = q.last;
     if (at < pending_time_) at = pending_time_;
     // Stored field by field: a brace-initialized struct is built on the stack and copied with one
@@ -75,7 +71,7 @@ class VcdWriter {
     s.at = at;
     s.value = value & q.mask;
     q.last = at;
-    ++scheduled_pending_;
+    if (++scheduled_pending_ >= kScheduledBatch) write_scheduled_before_now();
   }
   /// Sets `var` from binary digits, most significant first (a variable wider than 64 bits; `bits`
   /// holds exactly its width digits, as sc_bv::to_string() gives).
@@ -89,19 +85,25 @@ class VcdWriter {
     const Var v = declare(name, width ? width : default_width<T>(), uint64_t(signal.read()));
     follow(signal.value_changed_event(), name, [this, v, &signal] { set(v, uint64_t(signal.read())); });
   }
-  /// Follows a bit-vector signal (any width) the same way.
+  /// Follows a bit-vector signal (any width) the same way: as an integer up to 64 bits, as
+  /// digits above.
   template <int W>
   void trace(const sc_core::sc_signal_in_if<sc_dt::sc_bv<W>>& signal, const std::string& name) {
-    const Var v = declare(name, unsigned(W));
-    set_initial_bits(v, signal.read().to_string());
-    follow(signal.value_changed_event(), name, [this, v, &signal] { set_bits(v, signal.read().to_string()); });
+    if constexpr (W <= 64) {
+      const Var v = declare(name, unsigned(W), signal.read().to_uint64());
+      follow(signal.value_changed_event(), name, [this, v, &signal] { set(v, signal.read().to_uint64()); });
+    } else {
+      const Var v = declare(name, unsigned(W));
+      set_initial_bits(v, signal.read().to_string());
+      follow(signal.value_changed_event(), name, [this, v, &signal] { set_bits(v, signal.read().to_string()); });
+    }
   }
   /// Writes the last time step and the end time (the current simulation time), closes the file
   /// and renames it to `path`. Raises tpu/output if writing or renaming fails (the partial file
-  /// is then removed). Later set() calls are ignored.
+  /// is then removed). Later set(), set_at() and set_bits() calls are ignored.
   void commit();
 
-  /// Value changes written so far (for tests and the benchmark).
+  /// Value changes written so far (for tests).
   uint64_t changes_written() const { return changes_written_; }
   /// The width a variable of type T gets by default: 1 for bool, else its size in bits.
   template <class T>
@@ -121,9 +123,13 @@ class VcdWriter {
   void advance_to(uint64_t now);
   /// Marks `var` changed in the pending step.
   void mark(Var var);
-  /// set_at() for a variable's first change, or when kScheduledBatch changes are queued.
-  void set_at_slow(Var var, uint64_t value, uint64_t at);
-  static constexpr size_t kScheduledBatch = 1 << 16;  // set_at() changes queued before writing out
+  /// Adds `var` to the variables with set_at() changes (its first one); raises tpu/output if it
+  /// is wider than 64 bits.
+  void list_scheduled(Var var);
+  /// Writes the set_at() changes before the current simulation time (every kScheduledBatch
+  /// queued changes: memory stays bounded as long as the models run a bounded time ahead).
+  void write_scheduled_before_now();
+  static constexpr size_t kScheduledBatch = 1 << 16;
   /// Writes the pending time step (the header and initial values first, if not written yet).
   void flush_step();
   /// Appends the declarations (scopes sorted by path).
@@ -158,6 +164,7 @@ class VcdWriter {
     size_t head = 0;                        // first not yet applied
     uint64_t last = 0;                      // time of the last change queued
     uint64_t mask = ~uint64_t(0);           // the variable's width in bits, as a mask
+    bool listed = false;                    // in scheduled_vars_ (has had a set_at() change)
   };
   std::vector<Queue> scheduled_;            // by variable (empty for set() variables)
   std::vector<Var> scheduled_vars_;         // variables with set_at() changes, declaration order

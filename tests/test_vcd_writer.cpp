@@ -37,6 +37,7 @@ struct Stimulus : sc_core::sc_module {
   sc_core::sc_signal<bool> clk{"clk"};
   sc_core::sc_signal<int> level{"level"};
   sc_core::sc_signal<sc_dt::sc_bv<70>> bus{"bus"};
+  sc_core::sc_signal<sc_dt::sc_bv<12>> narrow{"narrow"};  // a bit vector of 64 bits or fewer
   // Plain copies for SystemC's writer, Traced for VcdWriter.
   int count = 0;
   bool flag = false;
@@ -78,10 +79,12 @@ struct Stimulus : sc_core::sc_module {
     v[69] = 1;
     v[3] = 1;
     bus.write(v);
+    narrow.write(sc_dt::sc_bv<12>(0xA05));
     wait(3 * ns);
     set_big(1);
     v[69] = 0;
     bus.write(v);
+    narrow.write(sc_dt::sc_bv<12>(0x003));
     for (int i = 0; i < 5; ++i) {
       wait(ns);
       set_count(100 + i);
@@ -99,6 +102,7 @@ TEST_F(VcdWriterTest, WaveformsMatchSystemCsWriter) {
   sc_core::sc_trace(tf, s.clk, "stimulus.clk");
   sc_core::sc_trace(tf, s.level, "stimulus.level");
   sc_core::sc_trace(tf, s.bus, "stimulus.bus");
+  sc_core::sc_trace(tf, s.narrow, "stimulus.narrow");
   sc_core::sc_trace(tf, s.count, "stimulus.count");
   sc_core::sc_trace(tf, s.flag, "stimulus.flag");
   sc_core::sc_trace(tf, s.big, "stimulus.big");
@@ -106,6 +110,7 @@ TEST_F(VcdWriterTest, WaveformsMatchSystemCsWriter) {
   w.trace(s.clk, "stimulus.clk");
   w.trace(s.level, "stimulus.level");
   w.trace(s.bus, "stimulus.bus");
+  w.trace(s.narrow, "stimulus.narrow");
   s.t_count.trace(w, "stimulus.count");
   s.t_flag.trace(w, "stimulus.flag");
   s.t_big.trace(w, "stimulus.big");
@@ -115,7 +120,7 @@ TEST_F(VcdWriterTest, WaveformsMatchSystemCsWriter) {
   sc_core::sc_close_vcd_trace_file(tf);
 
   const ParsedVcd a = parse_vcd(ours), b = parse_vcd(theirs + ".vcd");
-  ASSERT_EQ(a.waves.size(), 6u);
+  ASSERT_EQ(a.waves.size(), 7u);
   EXPECT_EQ(a.widths, b.widths);
   for (const auto& [name, wave] : b.waves) {
     ASSERT_TRUE(a.waves.count(name)) << name;
@@ -129,6 +134,8 @@ TEST_F(VcdWriterTest, WaveformsMatchSystemCsWriter) {
   EXPECT_EQ(a.waves.at("stimulus.flag").size(), 1u);  // set at time 0, glitch at 3 ns invisible
   EXPECT_EQ(a.waves.at("stimulus.clk").size(), 40u);
   EXPECT_EQ(a.widths.at("stimulus.bus"), 70u);
+  EXPECT_EQ(a.waves.at("stimulus.narrow").size(), 3u);  // 0, then 0xA05, then 0x003
+  EXPECT_EQ(a.waves.at("stimulus.narrow").back().second, "11");
   EXPECT_EQ(a.waves.at("stimulus.big").at(1).second, strip_zeros(std::bitset<64>(~uint64_t(0) - 5).to_string()));
   // Time stamps strictly increase and end at the end of the run.
   EXPECT_TRUE(std::is_sorted(a.stamps.begin(), a.stamps.end()));
@@ -261,6 +268,13 @@ TEST_F(VcdWriterTest, FileIsCompleteOrAbsent) {
   EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
   const ParsedVcd p = parse_vcd(path);
   EXPECT_EQ(p.waves.at("a.b"), (Wave{{0, "11"}}));
+  {  // a second run into the same path replaces the first file
+    VcdWriter w(path);
+    w.declare("a.b", 8, 5);
+    w.commit();
+  }
+  EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
+  EXPECT_EQ(parse_vcd(path).waves.at("a.b"), (Wave{{0, "101"}}));
   const std::string missing = (dir_ / "no_such_dir" / "x.vcd").string();
   EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { VcdWriter w(missing); }), missing + ": cannot create VCD file"));
 }
