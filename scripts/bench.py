@@ -11,14 +11,15 @@ Usage (from the repository root, after building the three tools):
 Options: --build DIR (default build), --config FILE (default configs/tpu_v1.yaml), --repeats N
 (default 3; the median wall time is reported), --workloads NAME,... (digits, resnet50, mlp0,
 bert; default all), --dram-config FILE (default configs/dram/ddr3_2133.yaml), --dram-requests N
-(default 2000000, about 1.3 s), --no-dram, --no-vcd, --gemm-seconds S (gemm-bound --min-seconds,
+(default 2000000, about 0.7 s), --no-dram, --no-vcd, --gemm-seconds S (gemm-bound --min-seconds,
 default 0.5), --json FILE.
 
 What it does, per workload (the default digits run, ResNet-50 v1.5 batch 1, MLP0, BERT-base):
-  * runs `tpu-sim --quiet --stats FILE -c CONFIG -w WORKLOAD` --repeats times with tracing off and
-    --repeats times with `--vcd FILE` (a temporary file), and reports the median wall seconds of
-    each (the whole process: start-up, loading and generating the seeded weights, lowering,
-    simulation, golden check, writing the stats);
+  * runs `tpu-sim --stats FILE -c CONFIG -w WORKLOAD` (not --quiet: the per-phase wall seconds
+    are parsed from its `wall` summary line) --repeats times with tracing off and --repeats times
+    with `--vcd FILE` (a temporary file), and reports the median wall seconds of each (the whole
+    process: start-up, loading and generating the seeded weights, lowering, simulation, golden
+    check, writing the stats);
   * peak resident memory: each child is reaped with os.wait4(), whose rusage is that child's own
     (ru_maxrss, KiB on Linux); the largest over the repeats is reported. (RUSAGE_CHILDREN is a
     maximum over all children so far, not a per-run figure, and /usr/bin/time is not needed.)
@@ -90,6 +91,18 @@ def run_measured(cmd, env=None):
     return wall, ru.ru_maxrss * 1024, out.decode(errors="replace")
 
 
+def repeat(cmd, n):
+    """Runs cmd n times (run_measured); returns (wall seconds of each run, the largest peak RSS in
+    bytes, stdout text of each run)."""
+    walls, rss, outs = [], 0, []
+    for _ in range(n):
+        w, m, out = run_measured(cmd)
+        walls.append(w)
+        rss = max(rss, m)
+        outs.append(out)
+    return walls, rss, outs
+
+
 def cpu_busy_seconds():
     """CPU seconds the whole machine has spent busy (all CPUs, from /proc/stat), or None."""
     try:
@@ -142,12 +155,8 @@ def bench_workload(args, name, path, tmp):
     base = [sim, "--stats", stats_path, "-c", args.config, "-w", path]
     r = {"name": name, "workload": path, "config": args.config}
 
-    walls, rss, phases = [], 0, []
-    for _ in range(args.repeats):
-        w, m, out = run_measured(base)
-        walls.append(w)
-        rss = max(rss, m)
-        phases.append(wall_phases(out))
+    walls, rss, outs = repeat(base, args.repeats)
+    phases = [wall_phases(out) for out in outs]
     with open(stats_path) as f:
         stats = json.load(f)
     r["wall_s"] = walls
@@ -163,11 +172,7 @@ def bench_workload(args, name, path, tmp):
 
     if not args.no_vcd:
         vcd_path = os.path.join(tmp, name + ".vcd")
-        vwalls, vrss = [], 0
-        for _ in range(args.repeats):
-            w, m, _ = run_measured(base + ["--vcd", vcd_path])
-            vwalls.append(w)
-            vrss = max(vrss, m)
+        vwalls, vrss, _ = repeat(base + ["--vcd", vcd_path], args.repeats)
         r["vcd_wall_s"] = vwalls
         r["vcd_wall_median_s"] = statistics.median(vwalls)
         r["vcd_peak_rss_bytes"] = vrss
@@ -198,18 +203,21 @@ def bench_workload(args, name, path, tmp):
     return r
 
 
+def dram_bench_cmd(args, requests, *extra):
+    """The dram-bench command line: random reads on --dram-config, `requests` of them, JSON output,
+    then the options in extra."""
+    return [os.path.join(args.build, "dram-bench"), "--config", args.dram_config, "--pattern", "random",
+            "--requests", str(requests), "--json", *extra]
+
+
 def bench_dram(args):
     """Benchmarks dram-bench (random reads): requests per wall second over --repeats runs, plus one
     TLM-2.0 run of a tenth of the requests. Returns a dict of the results."""
-    cmd = [os.path.join(args.build, "dram-bench"), "--config", args.dram_config, "--pattern", "random",
-           "--requests", str(args.dram_requests), "--json"]
-    rates, walls, rss, last = [], [], 0, None
-    for _ in range(args.repeats):
-        w, m, out = run_measured(cmd)
-        last = json.loads(out)
-        rates.append(last["requests_per_wall_second"])
-        walls.append(w)
-        rss = max(rss, m)
+    cmd = dram_bench_cmd(args, args.dram_requests)
+    walls, rss, outs = repeat(cmd, args.repeats)
+    runs = [json.loads(out) for out in outs]
+    rates = [run["requests_per_wall_second"] for run in runs]
+    last = runs[-1]
     r = {"command": " ".join(cmd), "requests": args.dram_requests,
          "requests_per_wall_s": rates, "requests_per_wall_s_median": statistics.median(rates),
          "process_wall_s": walls, "peak_rss_bytes": rss,
@@ -217,9 +225,7 @@ def bench_dram(args):
          "engine": last["engine"], "mode": last["mode"], "outstanding": last["outstanding"]}
     # The TLM-2.0 four-phase path (what the chip model uses), once, a tenth of the requests.
     tlm_n = max(1000, args.dram_requests // 10)
-    tlm_cmd = [os.path.join(args.build, "dram-bench"), "--config", args.dram_config, "--pattern", "random",
-               "--requests", str(tlm_n), "--json", "--tlm"]
-    _, _, out = run_measured(tlm_cmd)
+    _, _, out = run_measured(dram_bench_cmd(args, tlm_n, "--tlm"))
     t = json.loads(out)
     r["tlm"] = {"requests": tlm_n, "requests_per_wall_s": t["requests_per_wall_second"]}
     return r
@@ -334,9 +340,6 @@ def main():
     for r in out["workloads"]:
         if r.get("note"):
             print("note (%s): %s" % (r["name"], r["note"]))
-        g = r.get("golden") or {}
-        if g.get("mismatches"):
-            print("note (%s): %d golden mismatches" % (r["name"], g["mismatches"]))
     if "dram" in out:
         d = out["dram"]
         print("\ndram-bench (%s, random reads, %d requests, %s loop, %d outstanding, %s engine): "
@@ -355,13 +358,12 @@ def main():
             ("resnet50_wall_s", "ResNet-50 wall (s)", r["wall_median_s"], "%.3f"),
             ("resnet50_peak_rss_bytes", "ResNet-50 peak RSS (MiB)", r["peak_rss_bytes"] / 2**20, "%.1f"),
             ("resnet50_sim_over_bare", "ResNet-50 sim / bare GEMM (1 thread)", r["sim_over_bare"], "%.1f"),
-            ("resnet50_sim_over_bare", "  (sc_start() phase alone / bare, for information)", r["simulate_over_bare"],
-             "%.1f"),
         ]:
             limit = TARGETS[key] / 2**20 if key.endswith("bytes") else TARGETS[key]
-            text, ok = check(label, val, limit, fmt)
-            met.setdefault(key, ok)  # the whole-process figure decides
+            text, met[key] = check(label, val, limit, fmt)
             print(text)
+        print("  %-44s %14s  (for information, not a target)"
+              % ("  sc_start() phase alone / bare GEMM", "%.1f" % r["simulate_over_bare"]))
     if "dram" in out:
         text, met["dram_requests_per_s"] = check("dram-bench random DDR3 reads (M req/wall s)",
                                                  out["dram"]["requests_per_wall_s_median"] / 1e6,

@@ -53,7 +53,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tpu_ref as T  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 
 def encode_multiplier(M):
@@ -68,7 +67,7 @@ def encode_multiplier(M):
 def requant_layer(x_q, w_q, b_q, m, s, zp, act):
     """The bit-exact integer reference of one layer; returns int8 [samples][outputs]."""
     acc = x_q.astype(np.int64) @ w_q.astype(np.int64)
-    v = np.clip(acc + b_q.astype(np.int64), INT32_MIN, INT32_MAX)
+    v = np.clip(acc + b_q.astype(np.int64), T.INT32_MIN, T.INT32_MAX)
     r = (v * np.int64(m) + (np.int64(1) << np.int64(s - 1))) >> np.int64(s)
     if act == "identity":
         out = np.clip(r + zp, -128, 127)
@@ -162,7 +161,7 @@ def make_digits():
         s_w = float(np.max(np.abs(W))) / 127.0
         w_q = np.clip(T.round_away(W / s_w), -127, 127).astype(np.int8)
         b_q = T.round_away(b / (s_prev * s_w))
-        if np.any(b_q < INT32_MIN) or np.any(b_q > INT32_MAX):
+        if np.any(b_q < T.INT32_MIN) or np.any(b_q > T.INT32_MAX):
             sys.exit(f"error: fc{i + 1} bias does not fit int32")
         m, s = encode_multiplier(s_prev * s_w / s_out)
         layers.append(dict(name=f"fc{i + 1}", w=w_q, b=b_q.astype(np.int32), m=m, s=s, zp=0,

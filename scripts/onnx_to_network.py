@@ -528,6 +528,14 @@ class Graph:
         return p, q
 
     def op_Conv(self, node, index, a, wc=None, bias=None, forced=None):
+        """Adds a conv layer on the rank-4 input (a: the node's attributes; strides, pads or auto_pad
+        are read here, group and dilations were checked to be 1 beforehand). The keywords, for
+        callers that dequantize first (op_QLinearConv), replace what the node's own inputs give:
+        wc, a Const of float weights [M][C][kh][kw] (ONNX OIHW order, real values; permuted here to
+        kh, kw, C, M) with its qscale (default: input 1); bias, float [M] or scalar, in real output
+        units, i.e. already multiplied by the input and weight scales (default: input 2, or zeros);
+        forced, the output's (scale, zero point) as qparams returns it (zero point in int8 terms),
+        stored as the output Val's `forced` (default: None, calibrated)."""
         x = self.act_in(node)
         if x.rank != 4:
             raise unsupported(node, "input of rank 2 (after Flatten)")

@@ -22,6 +22,7 @@ import argparse
 import csv
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,16 +65,17 @@ MIX = {"MLP0": 30.5, "MLP1": 30.5, "LSTM0": 14.5, "LSTM1": 14.5, "CNN0": 2.5, "C
 
 
 def speedups(config, results, base):
-    """Speedup of every app over the first config, with the geometric and weighted means."""
+    """The speedup of every app on `config` over the first config, with the geometric and weighted
+    (MIX) means, as printable text (str, no trailing newline). results: [(app, stats JSON dict)] on
+    `config`, in APPS order; base: (the first config's path as printed, its results in the same
+    form and order)."""
     lines = ["config %s: speedup over %s (the paper's TPU' with ~5x bandwidth: ~3x weighted mean, Sec. 7)"
              % (config, base[0]), "%-6s %9s %9s %8s" % ("app", "TOPS", "base", "speedup")]
     ratios = {}
     for (app, stats), (_, b) in zip(results, base[1]):
         ratios[app] = stats["run"]["tops"] / b["run"]["tops"]
         lines.append("%-6s %9.2f %9.2f %7.2fx" % (app, stats["run"]["tops"], b["run"]["tops"], ratios[app]))
-    gm = 1.0
-    for r in ratios.values():
-        gm *= r ** (1.0 / len(ratios))
+    gm = statistics.geometric_mean(ratios.values())
     wm = sum(MIX[a] * r for a, r in ratios.items()) / sum(MIX[a] for a in ratios)
     lines.append("geometric mean %.2fx, weighted mean (Table 1 deployment mix) %.2fx" % (gm, wm))
     return "\n".join(lines)
