@@ -258,13 +258,7 @@ void DramChannel::update_head(int qi, uint32_t b) {
   h.want_seq = column ? hit_seq : seq;
 }
 
-DramChannel::Entry& DramChannel::place(const DramRequest& r, uint32_t* bank, uint32_t* index) {
-  const int qi = r.write ? 1 : 0;
-  Queue& q = queues_[qi];
-  if (q.free.empty()) grow(qi);
-  const uint32_t slot = q.free.back();
-  q.free.pop_back();
-  Entry& e = q.slots[slot];
+void DramChannel::fill_entry(Entry& e, const DramRequest& r) {
   e = Entry{};
   // Field by field: callers have just written `r` so, and a block copy's wider loads would wait
   // for those stores to complete (store-to-load forwarding needs a load within one store).
@@ -275,10 +269,20 @@ DramChannel::Entry& DramChannel::place(const DramRequest& r, uint32_t* bank, uin
   e.req.loc.bank = r.loc.bank;
   e.req.loc.row = r.loc.row;
   e.req.loc.column = r.loc.column;
+  e.req.loc.flat_bank = flat_bank(r.loc);
   e.req.arrival = std::max(r.arrival, now_);
   e.seq = next_seq_++;
-  DramLocation& l = e.req.loc;
-  l.flat_bank = flat_bank(l);
+}
+
+DramChannel::Entry& DramChannel::place(const DramRequest& r, uint32_t* bank, uint32_t* index) {
+  const int qi = r.write ? 1 : 0;
+  Queue& q = queues_[qi];
+  if (q.free.empty()) grow(qi);
+  const uint32_t slot = q.free.back();
+  q.free.pop_back();
+  Entry& e = q.slots[slot];
+  fill_entry(e, r);
+  const DramLocation& l = e.req.loc;
   const uint32_t b = l.flat_bank;
   // Keep the bank's list in age order (arrival, then enqueue order): normally this appends.
   uint32_t* list = q.list(b);
@@ -469,9 +473,7 @@ uint64_t DramChannel::plan_refresh(uint64_t cur, Plan& best) const {
   count_dues(cur);
   // No refresh owed, or all of them postponed as at the last plan: nothing to block or offer.
   if (dues_total_ == refs_total_ || refresh_idle_) return due_min_;
-  uint64_t event = UINT64_MAX;
   for (uint32_t r = 0; r < ranks_; ++r) {
-    event = std::min(event, due_next_[r]);
     const uint64_t owed_rank = dues_[r] - refs_rank_[r];
     if (owed_rank == 0) continue;
     const uint32_t b0 = r * banks_per_rank_, b1 = b0 + banks_per_rank_;
@@ -507,7 +509,7 @@ uint64_t DramChannel::plan_refresh(uint64_t cur, Plan& best) const {
     }
   }
   refresh_idle_ = !any_block_;
-  return event;
+  return due_min_;  // (count_dues() keeps it the earliest of due_next_)
 }
 
 DramChannel::Want DramChannel::head_want(const Head& h, uint32_t b, uint64_t cur) const {
@@ -671,18 +673,12 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
   const DramCommand cmd = write ? (precharge ? DramCommand::WRA : DramCommand::WR)
                                 : (precharge ? DramCommand::RDA : DramCommand::RD);
   checker_.issue(cmd, l, t);
-  ++stats_.commands[int(cmd)];
-  stats_.busy_data_cycles += half_burst_;
-  occupancy_issued_ += t - e.req.arrival;
-
+  count_column(qi, e.req, cmd, t);
   const uint64_t done = t + (write ? cfg_.timing.CWL : cfg_.timing.CL) + half_burst_;
   for (uint32_t j = index + 1, n = q.len[b]; j < n; ++j) list[j - 1] = list[j];
   --q.len[b];
   if (index < q.examined[b]) --q.examined[b];
   q.free.push_back(slot);
-  --q.size;
-  const uint32_t left_bank = --queued_bank_[b], left_rank = --queued_rank_[l.rank];
-  if (left_bank == 0 || left_rank == 0) refresh_idle_ = false;  // may end a refresh's postponement
   if (precharge)
     set_bank(b, kClosed, t);  // updates both heads
   else
@@ -795,8 +791,6 @@ bool DramChannel::refresh_quiet() const {
 }
 
 void DramChannel::plan_hit(const Entry& head, uint32_t b, uint64_t t) const {
-  ++epoch_;
-  any_block_ = false;
   plan_.kind = Plan::kCommand;
   plan_.t = t;
   plan_.cmd = DramCommand::RD;
@@ -813,7 +807,7 @@ void DramChannel::plan_hit(const Entry& head, uint32_t b, uint64_t t) const {
 size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
                                 const std::function<void(const DramRequest&)>& on_enqueued) {
   Queue& q = queues_[0];
-  if (n == 0 || closed_page_ || q.size < 2 || q.size < q.depth) return 0;
+  if (n == 0 || closed_page_ || q.size < 2 || q.size != q.depth) return 0;
   if (!plan_valid_) plan(now_);  // as next_event() would
   const uint32_t b0 = plan_.bank;
   if (plan_.kind != Plan::kCommand || plan_.cmd != DramCommand::RD || plan_.queue != 0 || plan_.index != 0 ||
@@ -975,26 +969,16 @@ size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::funct
     }
     first_rd = false;
     last_command = int64_t(t);
-    ++stats_.commands[int(DramCommand::RD)];
-    stats_.busy_data_cycles += half_burst_;
-    occupancy_issued_ += t - e.req.arrival;
+    count_column(0, e.req, DramCommand::RD, t);
     if (examined > 0) --examined;
     --left;
-    --q.size;
-    if (--queued_bank_[bank] == 0) refresh_idle_ = false;  // as issue_column()
-    --queued_rank_[rank];
     add_inflight(e.req, t + latency, e.outcome);
     if (observer_) observer_(t, DramCommand::RD, DramLocation(e.req.loc));
     now_ = t + 1;
     deliver(now_, on_done);
     // place(next): behind the queued requests, arriving now, in the slot the RD freed.
     Entry& f = stream_refills_[i % m];
-    f = Entry{};
-    f.req.id = next.id;
-    f.req.loc = next.loc;
-    f.req.loc.flat_bank = nb;
-    f.req.arrival = std::max(next.arrival, now_);
-    f.seq = next_seq_++;
+    fill_entry(f, next);
     if (nb == bank) {
       ++left;  // (no row change queued; bank's examined prefix stays below the new last entry)
     } else if (next_bank == kNone) {

@@ -193,10 +193,11 @@ class DramChannel {
   /// or (a row change) to one other bank of the same rank and bank group whose row is not open.
   /// There FR-FCFS issues the open row's hits, the other bank's PRE and ACT in the cycles between
   /// them, then that bank's hits, and the channel finds each command directly instead of by the
-  /// FR-FCFS scan over every bank and the refresh state (the issue's "DRAM requests batched per
-  /// burst train where timing allows"). Returns how many requests it took; it stops (returns
-  /// fewer than n, maybe 0) at the first one where streaming does not hold, for the caller to
-  /// run the loop above.
+  /// FR-FCFS scan over every bank and the refresh state. Returns how many requests it took; it
+  /// stops (returns fewer than n, maybe 0) at the first one where streaming does not hold, for
+  /// the caller to run the loop above. on_done and on_enqueued may be empty; they and the command
+  /// observer may read pending() but must not enqueue or run this channel (its queue lists are
+  /// brought up to date when streaming stops).
   size_t stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
                      const std::function<void(const DramRequest&)>& on_enqueued);
   /// The next cycle (> now()) at which something can happen: a command may issue, a refresh
@@ -288,7 +289,7 @@ class DramChannel {
 
   /// Flat bank index of a location: (rank, bank group, bank) in that order of significance.
   uint32_t flat_bank(const DramLocation& l) const {
-    return (l.rank * std::max(1u, cfg_.bank_groups) + l.bank_group) * std::max(1u, cfg_.banks_per_group) + l.bank;
+    return (l.rank * groups_per_rank_ + l.bank_group) * banks_per_group_ + l.bank;
   }
   /// Calls on_done (after the counters) for each in-flight request with done <= `until`, in
   /// completion order.
@@ -309,6 +310,20 @@ class DramChannel {
   /// Queues an issued request `req` for completion at cycle `done` with its row outcome, in order
   /// of done then id.
   void add_inflight(const DramRequest& req, uint64_t done, RowOutcome outcome);
+  /// Sets `e` to request `r` as queued now: its flat bank, arrival raised to now(), the next
+  /// enqueue number; scheduler state cleared.
+  void fill_entry(Entry& e, const DramRequest& r);
+  /// Counts queue qi's request `req` leaving the queue with column command `cmd` at cycle t:
+  /// command and data-bus counters, its time queued, the queued counts (a bank or rank left
+  /// without requests may end a refresh's postponement).
+  void count_column(int qi, const DramRequest& req, DramCommand cmd, uint64_t t) {
+    ++stats_.commands[int(cmd)];
+    stats_.busy_data_cycles += half_burst_;
+    occupancy_issued_ += t - req.arrival;
+    --queues_[qi].size;
+    const uint32_t left_bank = --queued_bank_[req.loc.flat_bank], left_rank = --queued_rank_[req.loc.rank];
+    if (left_bank == 0 || left_rank == 0) refresh_idle_ = false;
+  }
   /// Stores `r` (arrival raised to now()) in a free slot of its queue and in its bank's list in
   /// age order, and counts it; sets *bank and *index (its position in the list). The bank's
   /// head, arrivals to come and the plan are the caller's (enqueue()).
@@ -389,7 +404,8 @@ class DramChannel {
   mutable std::vector<uint32_t> block_stamp_;
   mutable std::vector<uint8_t> block_;              // 1: refresh owed (no ACT/PRE), 2: forced (no column)
   mutable std::vector<uint64_t> bank_t_;            // offer_heads(): each bank's earliest-issue cycle
-  std::vector<uint32_t> stream_slots_;              // stream_hits(): the bank's slots when it began
+  std::vector<uint32_t> stream_slots_;              // stream_hits(): the read queue's slots when it began
+                                                    // (refills reuse them in ring order, across row changes)
   std::vector<Entry> stream_refills_;               // stream_hits(): refills placed, a ring of the queue length
 };
 

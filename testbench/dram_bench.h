@@ -160,7 +160,7 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
 /// controller's one response in flight per initiator and zero-delay phases they equal the
 /// direct engine's. Elaborates and simulates, so it can run once per process; raises
 /// "tpu/dram-bench" on a second call, on the errors of run_direct, or on an error response.
-/// Writes are stored functionally by the controller (64 KiB pages on first write).
+/// Writes are stored functionally by the controller (2 MiB pages on first write).
 BenchResult run_tlm(const DramConfig& cfg, const Trace& trace, const RunOptions& opt);
 
 /// The result as one JSON object: engine, mode, outstanding, standard, channels, tck_ns,

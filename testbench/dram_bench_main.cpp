@@ -92,7 +92,7 @@ int sc_main(int argc, char** argv) {
       ("tlm", po::bool_switch(&tlm),
        "run the stream through the SystemC DramController with the four-phase TLM-2.0 base protocol "
        "(BEGIN_REQ, END_REQ, BEGIN_RESP, END_RESP) instead of driving the channels directly; the same "
-       "metrics, slower. The controller stores written data (64 KiB pages), so write-heavy random "
+       "metrics, slower. The controller stores written data (2 MiB pages), so write-heavy random "
        "streams over a large footprint use much host memory")
       ("json", po::bool_switch(&json), "print the report as exactly one JSON object");
 

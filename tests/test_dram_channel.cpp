@@ -943,7 +943,7 @@ TEST(DramChannelStreamHits, TakesMostOfASequentialReadTrain) {
 // address, a fifth write trains, arriving 0..20000 cycles apart or already in the past.
 std::vector<std::pair<std::vector<DramRequest>, uint64_t>> random_trains(const DramConfig& c, uint64_t seed, int n) {
   const DramAddressMap map(c);
-  const uint64_t burst = uint64_t(c.bus_width_bits / 8) * c.burst_length;
+  const uint64_t burst = c.burst_bytes();
   const uint64_t capacity = uint64_t(c.ranks) * c.bank_groups * c.banks_per_group * c.rows * c.columns * (c.bus_width_bits / 8);
   std::mt19937_64 rng(seed);
   std::vector<std::pair<std::vector<DramRequest>, uint64_t>> trains;
