@@ -32,7 +32,7 @@ uint8_t* DramModel::page(uint64_t index, bool create) {
   if (it != pages_.end()) return it->second.get();
   if (!create) return nullptr;
   auto& p = pages_[index];
-  p = ZeroedBytes(kPageBytes, true);
+  p = ZeroedBytes(kPageBytes);
   return p.get();
 }
 

@@ -1,5 +1,5 @@
 // The simulator's own large arrays (memory models, the weight image): zeroed pages from the OS,
-// and 2 MiB transparent huge pages for bulk data written whole.
+// and 2 MiB transparent huge pages for large ones.
 #pragma once
 
 #include <cstddef>
@@ -20,18 +20,17 @@ void* map_huge(uint64_t n);
 /// Unmaps what map_huge(n) returned (the same n).
 void unmap_huge(void* p, uint64_t n);
 
-/// A zero-initialised byte array whose pages come zeroed from the OS on first touch (calloc, or
-/// map_huge() with `huge`), so a memory model's bytes cost host memory only once used (the UB is
-/// 24 MiB; a workload may use part of it). Huge pages pay for bulk data written whole (the DRAM's
-/// weight image: ResNet-50 takes 13k fewer page faults, 4% of its run) and for the on-chip
-/// memories (ResNet-50: 5k fewer faults, 4-8% of its run; the digits run touches three huge
-/// pages and is no slower).
+/// A zero-initialised byte array whose pages come zeroed from the OS on first touch (calloc below
+/// 2 MiB, map_huge() from 2 MiB), so a memory model's bytes cost host memory only once used (the
+/// UB is 24 MiB; a workload may use part of it). Huge pages pay for the DRAM's storage (ResNet-50
+/// takes 13k fewer page faults, 4% of its run) and for the on-chip memories (ResNet-50: 5k fewer
+/// faults, 4-8% of its run; the digits run touches three huge pages and is no slower).
 class ZeroedBytes {
  public:
   ZeroedBytes() = default;
-  /// `n` zero bytes (huge pages advised if `huge` and n >= 2 MiB); raises std::bad_alloc when
-  /// the host has no memory left.
-  ZeroedBytes(uint64_t n, bool huge);
+  /// `n` zero bytes (huge pages advised from 2 MiB); raises std::bad_alloc when the host has no
+  /// memory left.
+  explicit ZeroedBytes(uint64_t n);
   ZeroedBytes(ZeroedBytes&& o) noexcept : p_(o.p_), mapped_(o.mapped_) { o.p_ = nullptr, o.mapped_ = 0; }
   ZeroedBytes& operator=(ZeroedBytes&& o) noexcept {
     std::swap(p_, o.p_);

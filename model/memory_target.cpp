@@ -6,7 +6,7 @@
 namespace tpu {
 
 MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t rows, uint64_t row_bytes)
-    : sc_module(name), socket("socket"), size_(rows * row_bytes), data_(size_, true) {
+    : sc_module(name), socket("socket"), size_(rows * row_bytes), data_(size_) {
   socket.register_b_transport(this, &MemoryTarget::b_transport);
   socket.register_transport_dbg(this, &MemoryTarget::transport_dbg);
   socket.register_get_direct_mem_ptr(this, &MemoryTarget::get_direct_mem_ptr);

@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -94,7 +93,8 @@ class DmiCache {
     if (!valid_ || addr < dmi_.get_start_address() || addr + len - 1 > dmi_.get_end_address()) return nullptr;
     return dmi_.get_dmi_ptr() + (addr - dmi_.get_start_address());
   }
-  /// Forgets the region (and asks again next time) when [start, end] overlaps it.
+  /// Forgets the region (and asks again next time) when [start, end] overlaps it; a target that
+  /// refused DMI is asked again after any invalidation.
   void invalidate(uint64_t start, uint64_t end) {
     if (valid_ && start <= dmi_.get_end_address() && end >= dmi_.get_start_address()) valid_ = false;
     refused_ = false;

@@ -21,7 +21,7 @@ uint64_t to_cycles(const sc_core::sc_time& t, const sc_core::sc_time& period);
 void wait_clock_edge(const sc_core::sc_time& period);
 
 /// Integrates simulated time per state of a state machine. Exactly one state is current; the
-/// totals over all states add up to the time since construction (or the last reset()).
+/// totals over all states add up to the time since construction.
 class StateTimeAccount {
  public:
   /// `names`: one name per state, used as JSON keys; the initial state is 0.

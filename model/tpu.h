@@ -44,7 +44,7 @@ class Tpu : public sc_core::sc_module {
 
   /// Every counter of every block (see each block's report()).
   nlohmann::json report() const;
-  /// Adds every block's signals to `tf` under "tpu." (the weight memory starts recording its
+  /// Adds every block's signals to `vcd` under "tpu." (the weight memory starts recording its
   /// command stream for the trace).
   void trace(VcdWriter& vcd);
 
