@@ -39,13 +39,14 @@ uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
   sums_.resize(B * C);
   transport(acc_socket, tlm::TLM_READ_COMMAND, uint64_t(d.instr.acc_row) * C * 4,
             reinterpret_cast<uint8_t*>(sums_.data()), B * C * 4, delay, who);
-  bias_.assign(C, 0);
-  if (d.instr.bias)
+  if (d.instr.bias) {
+    bias_.resize(C);
     transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.bias_row) * R, reinterpret_cast<uint8_t*>(bias_.data()),
               C * 4, delay, who + " (bias vector)");
+  }
+  const int32_t* bias = d.instr.bias ? bias_.data() : nullptr;
   out_.resize(B * C);
-  for (uint64_t b = 0; b < B; ++b)
-    activate_row(&sums_[b * C], bias_.data(), C, d.requant, d.instr.function, &out_[b * C]);
+  for (uint64_t b = 0; b < B; ++b) activate_row(&sums_[b * C], bias, C, d.requant, d.instr.function, &out_[b * C]);
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
             B * C, delay, who);
   rows_ += B;
@@ -110,16 +111,15 @@ namespace {
 TPU_VECTOR_CLONES
 void vector_lanes(const int8_t* a, const int8_t* b, uint64_t n, VectorOp op, const VectorParams& v, int32_t* out) {
   const int64_t oa = v.offset_a, ob = v.offset_b, sa = v.scale_a, sb = v.scale_b;
-  const auto sat = [](int64_t x) { return int32_t(std::min<int64_t>(std::max<int64_t>(x, INT32_MIN), INT32_MAX)); };
   switch (op) {
     case VectorOp::Unary:
-      for (uint64_t c = 0; c < n; ++c) out[c] = sat((a[c] + oa) * sa);
+      for (uint64_t c = 0; c < n; ++c) out[c] = saturate_int32((a[c] + oa) * sa);
       break;
     case VectorOp::Add:
-      for (uint64_t c = 0; c < n; ++c) out[c] = sat((a[c] + oa) * sa + (b[c] + ob) * sb);
+      for (uint64_t c = 0; c < n; ++c) out[c] = saturate_int32((a[c] + oa) * sa + (b[c] + ob) * sb);
       break;
     case VectorOp::Multiply:
-      for (uint64_t c = 0; c < n; ++c) out[c] = sat((a[c] + oa) * (b[c] + ob));
+      for (uint64_t c = 0; c < n; ++c) out[c] = saturate_int32((a[c] + oa) * (b[c] + ob));
       break;
   }
 }

@@ -6,6 +6,7 @@
 // sc_fifo and sc_event inside the sequencer's functional units).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -35,6 +36,13 @@ struct WindowGeometry {
   int64_t input_row(uint64_t p, uint64_t k) const { return int64_t(p * stride_h + k) - int64_t(pad_top); }
   /// Input column read by window column k of output column q: q*stride_w + k - pad_left.
   int64_t input_col(uint64_t q, uint64_t k) const { return int64_t(q * stride_w + k) - int64_t(pad_left); }
+  /// The output columns [*lo, *hi) whose window column k reads the image (input_col in [0, W));
+  /// the others (lo <= hi <= Q) read padding.
+  void image_cols(uint64_t k, uint64_t* lo, uint64_t* hi) const {
+    const uint64_t s = stride_w, left = pad_left, w = in_w;
+    *lo = std::min<uint64_t>(out_w, k >= left ? 0 : (left - k + s - 1) / s);
+    *hi = std::max(*lo, std::min<uint64_t>(out_w, w + left > k ? (w + left - k + s - 1) / s : 0));
+  }
   /// UB rows [first, last) of the stacked input images that global output rows
   /// [out_row, out_row + rows) read (rows >= 1): whole images, from image out_row / P to
   /// (out_row+rows-1) / P.

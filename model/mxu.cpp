@@ -13,8 +13,8 @@ namespace {
 // a[c] += p[c] for c < n, wrapping around as the 32-bit accumulators do (the accumulators' inner
 // loop: 5% of a ResNet-50 run; vectorized per CPU by TPU_VECTOR_CLONES).
 TPU_VECTOR_CLONES
-void add_wrapping(int32_t* __restrict a, const int32_t* __restrict p, uint32_t n) {
-  for (uint32_t c = 0; c < n; ++c) a[c] = static_cast<int32_t>(static_cast<uint32_t>(a[c]) + static_cast<uint32_t>(p[c]));
+void add_wrapping(int32_t* __restrict a, const int32_t* __restrict p, uint64_t n) {
+  for (uint64_t c = 0; c < n; ++c) a[c] = static_cast<int32_t>(static_cast<uint32_t>(a[c]) + static_cast<uint32_t>(p[c]));
 }
 }  // namespace
 
@@ -86,7 +86,11 @@ void Mxu::gather_convolve(const Dispatch& d) {
   const uint64_t Q = g.out_w, B = uint64_t(d.instr.rows) * Q, image = uint64_t(g.in_h) * g.in_w;
   if (rows_.size() < B * R_) rows_.resize(B * R_);
   const uint64_t line_bytes = uint64_t(g.in_w) * R_;
-  const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index) + " (data setup)";
+  // Output columns [q_lo, q_hi) read the line (input column q * stride_w + kernel_col -
+  // pad_left); the others read padding. At stride 1 they read one run of the line.
+  const uint64_t k = d.instr.kernel_col, stride = g.stride_w;
+  uint64_t q_lo, q_hi;
+  g.image_cols(k, &q_lo, &q_hi);
   for (uint64_t i = 0; i < d.instr.rows; ++i) {
     int8_t* out = &rows_[i * Q * R_];
     uint64_t n, p;
@@ -105,20 +109,17 @@ void Mxu::gather_convolve(const Dispatch& d) {
     } else {
       line_.resize(line_bytes);
       sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-      transport(ub_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(line_.data()), line_bytes, delay, who);
+      transport(ub_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(line_.data()), line_bytes, delay,
+                std::string(name()) + ": instruction " + std::to_string(d.index) + " (data setup)");
       line = line_.data();
     }
-    // Output columns [q_lo, q_hi) read the line (input column q * stride_w + kernel_col -
-    // pad_left); the others read padding. At stride 1 they read one run of the line.
-    const uint64_t k = d.instr.kernel_col, stride = g.stride_w;
-    const uint64_t q_lo = std::min<uint64_t>(Q, k >= g.pad_left ? 0 : (g.pad_left - k + stride - 1) / stride);
-    const uint64_t q_hi = std::max<uint64_t>(
-        q_lo, std::min<uint64_t>(Q, g.in_w + g.pad_left > k ? (g.in_w + g.pad_left - k + stride - 1) / stride : 0));
     std::memset(out, 0, q_lo * R_);
-    if (stride == 1 && q_hi > q_lo) {
-      std::memcpy(out + q_lo * R_, line + uint64_t(g.input_col(q_lo, k)) * R_, (q_hi - q_lo) * R_);
-    } else if (stride > 1) {
-      for (uint64_t q = q_lo; q < q_hi; ++q) std::memcpy(out + q * R_, line + uint64_t(g.input_col(q, k)) * R_, R_);
+    if (q_lo < q_hi) {
+      if (stride == 1) {
+        std::memcpy(out + q_lo * R_, line + uint64_t(g.input_col(q_lo, k)) * R_, (q_hi - q_lo) * R_);
+      } else {
+        for (uint64_t q = q_lo; q < q_hi; ++q) std::memcpy(out + q * R_, line + uint64_t(g.input_col(q, k)) * R_, R_);
+      }
     }
     std::memset(out + q_hi * R_, 0, (Q - q_hi) * R_);
   }
@@ -192,7 +193,7 @@ void Mxu::run() {
 void Mxu::block_done(const int32_t* sums, uint64_t rows, uint32_t cols) {
   const InArray blk = in_array_.front();
   in_array_.pop_front();
-  const std::string who = std::string(name()) + ": instruction " + std::to_string(blk.index);
+  std::string who;  // (named only when b_transport is used)
   const uint64_t addr = uint64_t(blk.acc_row) * C_ * sizeof(int32_t), len = blk.rows * C_ * sizeof(int32_t);
   // The accumulator rows: in place by DMI, else a copy read and written back through b_transport.
   uint8_t* direct = acc_dmi_.pointer(acc_socket, addr, len);
@@ -203,21 +204,24 @@ void Mxu::block_done(const int32_t* sums, uint64_t rows, uint32_t cols) {
     acc_dmi_read_ += blk.accumulate ? len : 0;
     acc_dmi_written_ += len;
   } else {
+    who = std::string(name()) + ": instruction " + std::to_string(blk.index);
     old_.resize(blk.rows * C_);
     acc = old_.data();
     if (blk.accumulate)
       transport(acc_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(acc), len, delay, who);
   }
   sc_assert(rows == blk.rows);
-  // Columns >= cols have zero sums: accumulating leaves them, overwriting clears them.
-  for (uint64_t r = 0; r < rows; ++r) {
-    int32_t* a = acc + r * C_;
-    const int32_t* p = sums + r * cols;
-    if (blk.accumulate) {
-      add_wrapping(a, p, cols);
-    } else {
-      std::memcpy(a, p, size_t(cols) * sizeof(int32_t));
-      std::memset(a + cols, 0, size_t(C_ - cols) * sizeof(int32_t));
+  // Columns >= cols have zero sums: accumulating leaves them, overwriting clears them. All
+  // columns live: the sums are laid out as the accumulator rows, one span.
+  if (cols == C_) {
+    if (blk.accumulate) add_wrapping(acc, sums, rows * C_);
+    else std::memcpy(acc, sums, size_t(rows * C_) * sizeof(int32_t));
+  } else if (blk.accumulate) {
+    for (uint64_t r = 0; r < rows; ++r) add_wrapping(acc + r * C_, sums + r * cols, cols);
+  } else {
+    for (uint64_t r = 0; r < rows; ++r) {
+      std::memcpy(acc + r * C_, sums + r * cols, size_t(cols) * sizeof(int32_t));
+      std::memset(acc + r * C_ + cols, 0, size_t(C_ - cols) * sizeof(int32_t));
     }
   }
   if (!direct) transport(acc_socket, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(acc), len, delay, who);

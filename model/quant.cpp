@@ -46,10 +46,6 @@ inline std::size_t table_index(int64_t r) {
 
 }  // namespace
 
-int32_t saturate_int32(int64_t v) { return static_cast<int32_t>(clamp64(v, kInt32Min, kInt32Max)); }
-
-int8_t saturate_int8(int64_t v) { return static_cast<int8_t>(clamp64(v, kInt8Min, kInt8Max)); }
-
 int64_t round_shift(int64_t p, uint32_t s) {
   assert(s <= 62);
   // half = 2^(s-1) for s >= 1 and 0 for s == 0 (both shifts act on non-negative values). With

@@ -30,11 +30,13 @@ struct RequantParams {
   int32_t zero_point = 0;          ///< output zero point -128 .. 127 (identity, relu)
 };
 
-/// Clamps to [-2^31, 2^31-1].
-int32_t saturate_int32(int64_t v);
+/// Clamps to [-2^31, 2^31-1] (inline: vectorized loops use it).
+inline int32_t saturate_int32(int64_t v) {
+  return static_cast<int32_t>(v < INT32_MIN ? INT32_MIN : (v > INT32_MAX ? INT32_MAX : v));
+}
 
 /// Clamps to [-128, 127].
-int8_t saturate_int8(int64_t v);
+inline int8_t saturate_int8(int64_t v) { return static_cast<int8_t>(v < INT8_MIN ? INT8_MIN : (v > INT8_MAX ? INT8_MAX : v)); }
 
 /// (p + 2^(s-1)) >> s with an arithmetic shift (ties toward +infinity); s in 0..62.
 int64_t round_shift(int64_t p, uint32_t s);

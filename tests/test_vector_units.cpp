@@ -507,5 +507,33 @@ TEST(HostRowBytes, PacksRowsAndZeroFills) {
   EXPECT_EQ(bench.chip->host_interface.to_host().counter().total_bytes(), 4u + 3 * 5);
 }
 
+// 300 packed rows: more than one 256-row chunk of the host interface, the last one partial.
+// The write first leaves whole UB rows (nonzero past their first 3 bytes) in its chunk buffer;
+// the read after it must still zero every row past 3 bytes.
+TEST(HostRowBytes, LongTransfersMoveInChunksAndZeroFillEveryRow) {
+  constexpr uint32_t kN = 3, kRows = 300, kHostOut = 2000;
+  std::vector<uint8_t> host(kHostOut + kRows * kN + 16, 0x77);
+  for (uint32_t i = 0; i < kRows * kN; ++i) host[i] = uint8_t(i * 13 + 5);
+  const std::string prog =
+      "set_config reg=host_row_bytes value=3\n"
+      "write_host_memory ub=0 host=2000 rows=300\n"
+      "read_host_memory ub=400 host=0 rows=300\n"
+      "halt\n";
+  ProgramBench bench(bench_config(), prog, {}, host);
+  std::vector<int8_t> ub(kRows * kR);
+  for (size_t i = 0; i < ub.size(); ++i) ub[i] = int8_t(i % 251 + 1);  // no zero byte
+  put_ub(bench, 0, ub);
+  put_ub(bench, 400, std::vector<int8_t>(kRows * kR, int8_t(0xAA)));  // must be overwritten
+  ASSERT_TRUE(bench.run());
+  const uint8_t* mem = bench.host->memory.data();
+  for (uint32_t r = 0; r < kRows; ++r)
+    for (uint32_t l = 0; l < kN; ++l)
+      ASSERT_EQ(mem[kHostOut + r * kN + l], uint8_t(ub[r * kR + l])) << "host byte " << kHostOut + r * kN + l;
+  EXPECT_EQ(mem[kHostOut + kRows * kN], 0x77);
+  for (uint32_t r = 0; r < kRows; ++r)
+    for (uint32_t l = 0; l < kR; ++l)
+      ASSERT_EQ(uint8_t(ub_at(bench, 400 + r, l)), l < kN ? host[r * kN + l] : 0) << "UB row " << 400 + r << " byte " << l;
+}
+
 }  // namespace
 }  // namespace tpu::test
