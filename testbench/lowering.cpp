@@ -152,7 +152,7 @@ LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch) {
     prog.push_back(sync(Unit::Activation));
     prog.push_back(host_transfer(Opcode::WriteHostMemory, tensor_base(set, L), b.output_host_addr, tiles[L] * n));
   }
-  finish_program(out, cfg, who.str());
+  finish_program(out, cfg, who.str(), "; run fewer samples or a larger batch");
   return out;
 }
 

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <new>
+#include <utility>
 
-#include "network.h"
 
 namespace tpu {
 
@@ -67,18 +67,17 @@ template std::vector<int8_t> read_data_file<int8_t>(const YamlSection&, const st
 template std::vector<uint8_t> read_data_file<uint8_t>(const YamlSection&, const std::string&, uint64_t);
 template std::vector<int32_t> read_data_file<int32_t>(const YamlSection&, const std::string&, uint64_t);
 
-std::vector<int8_t> read_int8_data(const YamlSection& s, const std::string& key, uint64_t count) {
-  if (!s.is_map(key)) return read_data_file<int8_t>(s, key, count);
-  const uint64_t seed = read_seed(s, key);
-  check_size(s, key, count, sizeof(int8_t));
-  return allocating(s, key, [&] { return seeded_int8(seed, count); });
-}
-
 Int8Values read_int8_values(const YamlSection& s, const std::string& key, uint64_t count) {
   if (!s.is_map(key)) return Int8Values(read_data_file<int8_t>(s, key, count));
   const uint64_t seed = read_seed(s, key);
   check_size(s, key, count, sizeof(int8_t));
   return Int8Values::seeded(seed, count);
+}
+
+std::vector<int8_t> read_int8_data(const YamlSection& s, const std::string& key, uint64_t count) {
+  Int8Values v = read_int8_values(s, key, count);
+  if (!v.is_seeded()) return std::move(v.held());
+  return allocating(s, key, [&] { return v.values(); });
 }
 
 std::vector<int32_t> read_int32_data(const YamlSection& s, const std::string& key, uint64_t count) {

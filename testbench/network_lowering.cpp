@@ -148,7 +148,7 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
     for (int t : net.layers[size_t(i)].inputs) tensor_of(t).last_use = std::max(tensor_of(t).last_use, i);
   tensor_of(net.output).last_use = std::numeric_limits<int>::max();
 
-  // Bias rows (UB rows 0 ..): ceil(4R / R) rows per output tile of every conv/dense layer.
+  // Bias rows (UB rows 0 ..): bias_rows_per_tile() per output tile of every conv/dense layer.
   const uint64_t bias_rows_per_tile = tpu::bias_rows_per_tile(cfg);
   std::vector<uint64_t> bias_row(size_t(L), 0);
   uint64_t bias_rows = 0;
@@ -263,6 +263,7 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
               }
             }
       }
+    sc_assert(at == weight_base[size_t(i)] + weight_tiles[size_t(i)] * R * R);  // (the count above)
   }
   // Accumulators: two halves, alternating per output block (one buffer on a 1-row chip).
   const bool double_acc = cfg.accumulators.rows >= 2;
@@ -451,7 +452,7 @@ LoweredProgram lower_network(const Network& net, const ArchConfig& cfg) {
   }
   out.ub_rows_used = ub.peak();
   out.useful_macs = net.macs_per_sample() * N;
-  finish_program(out, cfg, who);
+  finish_program(out, cfg, who, "");
   return out;
 }
 

@@ -37,7 +37,8 @@ namespace tpu {
 ///
 /// Errors (SC_REPORT_ERROR "tpu/lowering"), naming the layer: an output row (Q) wider than half
 /// the accumulators; UB, weight-memory, host-address or instruction-buffer overflow (with the
-/// need and the capacity); more than 65535 global output rows (N*P) for Convolve/Pool.
+/// need and the capacity); more than 65536 global output rows (N*P) for a layer read through
+/// Convolve or Pool windows; a dense layer's spatial input larger than 256x256 pixels.
 LoweredProgram lower_network(const Network& net, const ArchConfig& cfg);
 
 /// The output layer's values (N x P x Q x M int8, NHWC) from a host memory image after the run.

@@ -31,19 +31,19 @@ inline void check_weight_capacity(uint64_t bytes, const ArchConfig& cfg, const s
                                    std::to_string(cfg.dram.capacity_bytes));
 }
 
-/// Ends a lowering: appends Halt and checks that the weight image fits the weight memory
-/// (check_weight_capacity) and the program the instruction buffer. Raises
-/// SC_REPORT_ERROR("tpu/lowering") starting with `who`, giving the need and the capacity.
-inline void finish_program(LoweredProgram& out, const ArchConfig& cfg, const std::string& who) {
+/// Ends a lowering: appends Halt and checks that the program fits the instruction buffer (the
+/// weight image was checked before it was allocated: check_weight_capacity). Raises
+/// SC_REPORT_ERROR("tpu/lowering") starting with `who`, giving the need and the capacity and
+/// ending with `hint` (what the user can change; may be empty).
+inline void finish_program(LoweredProgram& out, const ArchConfig& cfg, const std::string& who, const std::string& hint) {
   Instruction halt;
   halt.op = Opcode::Halt;
   out.program.push_back(halt);
-  check_weight_capacity(out.weight_image.size(), cfg, who);
   const uint64_t capacity = cfg.sequencer.instruction_buffer_bytes / kInstructionBytes;
   if (out.program.size() > capacity)
     raise_as(kLoweringMsgType, who + ": the program has " + std::to_string(out.program.size()) +
                                    " instructions, the instruction buffer holds " + std::to_string(capacity) +
-                                   " (sequencer.instruction_buffer_bytes); run fewer samples or a larger batch");
+                                   " (sequencer.instruction_buffer_bytes)" + hint);
 }
 
 /// Read_Host_Memory or Write_Host_Memory of `rows` UB rows at `ub_row` from/to `host_addr`.

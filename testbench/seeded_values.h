@@ -29,16 +29,11 @@ class Int8Values {
   /// `count` seeded values of seed `seed`, generated when read.
   static Int8Values seeded(uint64_t seed, uint64_t count);
 
+  /// Number of values.
   uint64_t size() const { return seeded_ ? count_ : held_.size(); }
   bool empty() const { return size() == 0; }
+  /// True while the values are a seed and a count (generated where read).
   bool is_seeded() const { return seeded_; }
-  /// Value i (i < size()).
-  int8_t operator[](uint64_t i) const {
-    if (!seeded_) return held_[i];
-    int8_t v;
-    seeded_int8_into(seed_, i, 1, &v);
-    return v;
-  }
   /// Copies values first .. first + n - 1 (first + n <= size()) to out[0 .. n - 1].
   void copy(uint64_t first, uint64_t n, int8_t* out) const;
   /// All the values, generated if seeded.

@@ -2,9 +2,6 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -16,7 +13,6 @@
 
 namespace {
 
-namespace fs = std::filesystem;
 using tpu::ArchConfig;
 
 const std::string kSourceDir = TPU_TLM_SOURCE_DIR;
@@ -27,24 +23,10 @@ using tpu::test::Contains;
 std::string ErrorOf(const std::function<void()>& fn) { return tpu::test::ErrorOf("tpu/config", fn); }
 
 // Fixture with a fresh temporary directory for YAML files, removed afterwards.
-class ConfigFileTest : public testing::Test {
+class ConfigFileTest : public tpu::test::ManifestDirTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "tpu_config_test_XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   // Writes `text` to <tmpdir>/<name> and returns its path.
-  std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path) << text;
-    return path;
-  }
+  std::string Write(const std::string& name, const std::string& text) { return WriteManifest(text, name); }
 
   // Writes `text` to a file, loads it and returns the error message ("" if it loaded).
   std::string LoadError(const std::string& text) {
@@ -53,8 +35,6 @@ class ConfigFileTest : public testing::Test {
     EXPECT_TRUE(Contains(msg, path + ": "));
     return msg;
   }
-
-  fs::path dir_;
 };
 
 TEST(Config, TpuV1MatchesThePaper) {

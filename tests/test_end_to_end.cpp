@@ -137,7 +137,7 @@ TEST(EndToEnd, VcdHasThePinLevelArrayWithTheCycleModel) {
   EXPECT_EQ(v.widths.at(a + "w_row"), 8u * 16);   // 16 int8 weights
   EXPECT_EQ(v.widths.at(a + "a_row"), 8u * 16);   // 16 int8 activations
   EXPECT_EQ(v.widths.at(a + "p_row"), 32u * 16);  // 16 int32 sums
-  const uint64_t period = uint64_t(ArchConfig().clock_period().value());
+  const uint64_t period = uint64_t(load_config(kRoot + "/configs/small.yaml").clock_period().value());
   uint64_t rising = 0;
   const test::Wave& clk = v.waves.at(a + "clk");
   for (size_t i = 1; i < clk.size(); ++i) {

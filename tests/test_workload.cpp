@@ -213,7 +213,7 @@ TEST_F(WorkloadFileTest, TinyManifestLoads) {
   EXPECT_EQ(w.layers[0].bias, std::vector<int32_t>(5, 0));  // no bias file: zeros
   EXPECT_EQ(w.layers[1].bias, (std::vector<int32_t>{0x04030201, 0x08070605}));
   EXPECT_EQ(w.layers[1].requant.zero_point, 0);  // absent: 0
-  EXPECT_EQ(w.layers[0].weights[19], 20);
+  EXPECT_EQ(w.layers[0].weights.values()[19], 20);
   EXPECT_TRUE(w.labels.empty());
   EXPECT_EQ(w.golden.size(), 6u);
 }
@@ -498,11 +498,12 @@ TEST(Lowering, RandomWorkloadOnSmallConfig) {
   // Layer 1 (50 -> 23), tile (j = 1, k = 0), row 2, column 7: output 23 does not exist: padding.
   EXPECT_EQ(p.weight_image[layer1_base + (1 * 4 + 0) * 256 + 2 * 16 + 7], 0);
   // ... while column 6 of the same row is W[2][22] of layer 1.
-  EXPECT_EQ(int8_t(p.weight_image[layer1_base + (1 * 4 + 0) * 256 + 2 * 16 + 6]), w.layers[1].weights[2 * 23 + 22]);
+  EXPECT_EQ(int8_t(p.weight_image[layer1_base + (1 * 4 + 0) * 256 + 2 * 16 + 6]), w.layers[1].weights.values()[2 * 23 + 22]);
   // Last layer (23 -> 7): a single output tile, k = 1, row 6 = W[22][n].
   const uint64_t layer2_base = (12 + 8) * 256;
+  const std::vector<int8_t> w2 = w.layers[2].weights.values();
   for (uint32_t n = 0; n < 16; ++n)
-    EXPECT_EQ(int8_t(p.weight_image[layer2_base + 256 + 6 * 16 + n]), n < 7 ? w.layers[2].weights[22 * 7 + n] : 0);
+    EXPECT_EQ(int8_t(p.weight_image[layer2_base + 256 + 6 * 16 + n]), n < 7 ? w2[22 * 7 + n] : 0);
 
   // Host image: bias rows (4 per output tile, int32 LE), then per batch input and output space.
   const uint64_t bias_bytes = s.bias_rows * 16;  // 28 rows
