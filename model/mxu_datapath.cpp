@@ -66,7 +66,7 @@ void AnalyticDatapath::stream(const int8_t* x, uint64_t rows, bool switch_weight
   // P = X (rows x R) * W (R x C) in int32. Only the tile's live rows (K) and columns (N) are
   // multiplied: the rest of W is zero (padding channels), so those products and sums are 0
   // whatever X holds there. The block's sums are rows x N; the MXU takes the other columns as 0.
-  const uint32_t K = active_rows_, N = K > 0 ? active_cols_ : 0;
+  const uint32_t K = active_rows_, N = active_cols_;  // (an all-zero tile: both 0)
   Sums s;
   s.rows = rows;
   s.cols = N;

@@ -11,7 +11,9 @@
 #include <systemc>
 
 #include "test_util.h"
+#include "config.h"
 #include "network.h"
+#include "network_lowering.h"
 #include "workload.h"
 
 namespace {
@@ -546,6 +548,37 @@ TEST_F(NetworkFileTest, DenseFeaturesAndWeights) {
   EXPECT_TRUE(Contains(
       LoadError(Edit("inputs: [gap, mp, side]", "input: side", Edit("weights: {random_seed: 9}", "weights: fc.w.i8"))),
       ": layers[8] (fc).weights: data file " + Path("fc.w.i8") + " has 366 bytes, expected 240"));
+}
+
+// Networks the chip cannot run: lower_network's errors name the layer and the limit.
+TEST_F(NetworkFileTest, LoweringRejectsWhatTheChipCannotRun) {
+  const tpu::ArchConfig cfg = tpu::load_config(kSourceDir + "/configs/tpu_v1.yaml");
+  const auto lowering_error = [&](const std::string& layers, const std::string& input_shape, uint32_t samples,
+                                  const tpu::ArchConfig& c) {
+    const std::string path = WriteManifest("format: network\nname: limits\nsamples: " + std::to_string(samples) +
+                                           "\ninputs:\n  - {name: x, shape: " + input_shape +
+                                           ", file: {random_seed: 1}}\nlayers:\n" + layers);
+    const tpu::Network n = tpu::load_network(path);
+    return tpu::test::ErrorOf("tpu/lowering", [&] { tpu::lower_network(n, c); });
+  };
+  // A dense layer reads a spatial input through Convolve, whose kernel position is 8 bits.
+  const std::string wide = lowering_error(
+      "  - {name: fc, op: dense, input: x, outputs: 2, weights: {random_seed: 2}, requant: {multiplier: 1, shift: 1}}\n",
+      "[257, 1, 1]", 1, cfg);
+  EXPECT_TRUE(Contains(wide, "layer fc: input")) << wide;
+  EXPECT_TRUE(Contains(wide, "a dense layer reads at most 256x256")) << wide;
+  // Pool's rows field: 2 samples x 33000 output rows > 65536 (on a UB that holds both tensors).
+  tpu::ArchConfig big_ub = cfg;
+  big_ub.unified_buffer.size_bytes = uint64_t(64) << 20;
+  const std::string rows = lowering_error("  - {name: mp, op: maxpool, kernel: [1, 1]}\n", "[33000, 1, 1]", 2, big_ub);
+  EXPECT_TRUE(Contains(rows, "layer mp: 66000 output rows (N x P) exceed the 65536")) << rows;
+  // 256 x 256 weights (one 64 KiB tile) in a 32 KiB weight memory.
+  tpu::ArchConfig small_dram = cfg;
+  small_dram.dram.capacity_bytes = 32768;
+  const std::string weights = lowering_error(
+      "  - {name: fc, op: dense, input: x, outputs: 256, weights: {random_seed: 2}, requant: {multiplier: 1, shift: 1}}\n",
+      "[1, 1, 256]", 1, small_dram);
+  EXPECT_TRUE(Contains(weights, "the weights need 65536 bytes of weight memory, dram.capacity_bytes is 32768")) << weights;
 }
 
 }  // namespace
