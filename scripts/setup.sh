@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package tpu-tlm needs on a fresh Debian 12 machine:
 #   build:    g++, CMake, pkg-config, SystemC 2.3.4 with TLM, yaml-cpp, Boost, nlohmann-json,
-#             oneDNN (the MXU's int8 GEMM)
+#             oneDNN (the MXU's int8 GEMM) and the OpenCL development files its CMake package
+#             requires (Debian builds oneDNN with the OpenCL GPU runtime; libdnnl-dev only
+#             recommends them, and recommends are not installed here)
 #   tests:    GoogleTest; Verilator 5 for the RTL co-simulation tests (ctest -L rtl)
 #   scripts:  numpy, PyYAML, scikit-learn, matplotlib (workload generators, the int8 reference,
 #             plots); ONNX, PyTorch and torchvision (ONNX import and its tests), all Debian's
@@ -13,6 +15,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libsystemc-dev libyaml-cpp-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev libdnnl-dev
+  ocl-icd-opencl-dev
   libgtest-dev verilator
   python3 python3-numpy python3-yaml python3-sklearn python3-matplotlib
   python3-onnx python3-torch python3-torchvision
