@@ -32,8 +32,8 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
-#include "network.h"
-#include "workload.h"
+#include "manifest/network.h"
+#include "manifest/workload.h"
 
 namespace po = boost::program_options;
 

@@ -1,0 +1,471 @@
+// Network manifests: loading, shape inference and checks (see network.h for the format).
+#include "manifest/network.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "manifest/manifest_fields.h"
+#include "config/yaml_section.h"
+
+namespace tpu {
+
+namespace {
+
+constexpr const char* kMsgType = "tpu/workload";
+constexpr int64_t kMaxSide = 65535;  // tensor H and W
+constexpr int64_t kMaxWindow = 255;  // kernel sizes and strides
+constexpr int64_t kMaxPad = 255;     // each pad
+constexpr int64_t kInt16Min = -32768, kInt16Max = 32767;
+constexpr uint64_t kMaxElements = 0xFFFFFFFFull;  // elements of one image's tensor (and features)
+
+const std::vector<std::string> kTopKeys = {"format", "name", "description", "samples",
+                                           "inputs", "golden", "output",      "layers"};
+const std::vector<std::string> kInputKeys = {"name", "shape", "file"};
+// Keys every layer may have.
+const std::vector<std::string> kCommonKeys = {"name", "op", "input", "inputs"};
+// kCommonKeys and every op's keys (op_specs()): what the YAML reader lets through.
+// clang-format off
+const std::vector<std::string> kLayerKeys = {
+    "name", "op", "input", "inputs",
+    "outputs", "kernel", "stride", "pad", "global", "weights", "bias", "activation", "requant",
+    "operand_scales", "operand_offsets", "operand_scale", "operand_offset"};
+// clang-format on
+
+// What a layer op takes: its keys besides kCommonKeys, the required ones, and how many tensors
+// it reads.
+struct OpSpec {
+  LayerOp op;
+  std::string name;
+  std::vector<std::string> keys;
+  std::vector<std::string> required;
+  size_t min_inputs, max_inputs;
+};
+
+const std::vector<OpSpec>& op_specs() {
+  // clang-format off
+  static const std::vector<OpSpec> specs = {
+      {LayerOp::Conv, "conv", {"outputs", "kernel", "stride", "pad", "weights", "bias", "activation", "requant"},
+                              {"outputs", "kernel", "weights", "requant"}, 1, 1},
+      {LayerOp::Dense, "dense", {"outputs", "weights", "bias", "activation", "requant"},
+                                {"outputs", "weights", "requant"}, 1, SIZE_MAX},
+      {LayerOp::MaxPool, "maxpool", {"kernel", "stride", "pad"}, {"kernel"}, 1, 1},
+      {LayerOp::AvgPool, "avgpool", {"kernel", "stride", "pad", "global", "requant"}, {"requant"}, 1, 1},
+      {LayerOp::Add, "add", {"operand_scales", "operand_offsets", "activation", "requant"}, {"requant"}, 2, 2},
+      {LayerOp::Mul, "mul", {"operand_offsets", "activation", "requant"}, {"requant"}, 2, 2},
+      {LayerOp::Activate, "activate", {"operand_scale", "operand_offset", "activation", "requant"},
+                                      {"activation", "requant"}, 1, 1},
+  };
+  // clang-format on
+  return specs;
+}
+
+// "a conv", "an add".
+std::string article(const std::string& op) {
+  return (std::string("aeiou").find(op[0]) != std::string::npos ? "an " : "a ") + op;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string to_string(const TensorShape& s) {
+  return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
+}
+
+// Describes a raw node for messages.
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+      return "null (no value)";
+    case YAML::NodeType::Sequence:
+      return "a list of " + std::to_string(n.size());
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Undefined:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      break;
+  }
+  return n.Scalar();
+}
+
+// One map of the manifest: its strict reader and its raw node, for the lists and booleans that
+// YamlSection does not read.
+struct Map {
+  YamlSection s;
+  YAML::Node node;
+};
+
+// The list of integers `key` of `m`, with one of the lengths `sizes`, each in [lo, hi]; `form`
+// describes the expected list for messages ("[kh, kw]").
+std::vector<int64_t> read_int_list(const Map& m, const std::string& key, std::initializer_list<size_t> sizes,
+                                   const std::string& form, int64_t lo, int64_t hi) {
+  const YAML::Node list = m.node[key];
+  bool size_ok = false;
+  if (list.IsSequence())
+    for (size_t n : sizes) size_ok = size_ok || list.size() == n;
+  if (!size_ok) m.s.fail(key, "must be a list " + form + ", got " + describe(list));
+  const YamlSection e = m.s.elements(key, list);
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    int64_t v = 0;
+    e.read_signed(key + "[" + std::to_string(i) + "]", lo, hi, v);
+    out.push_back(v);
+  }
+  return out;
+}
+
+// The non-empty list of names `key` of `m`.
+std::vector<std::string> read_name_list(const Map& m, const std::string& key) {
+  const YAML::Node list = m.node[key];
+  if (!list.IsSequence() || list.size() == 0) m.s.fail(key, "must be a non-empty list of names, got " + describe(list));
+  const YamlSection e = m.s.elements(key, list);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string name;
+    e.read(key + "[" + std::to_string(i) + "]", name);
+    out.push_back(name);
+  }
+  return out;
+}
+
+// The boolean `key` of `m` (false if absent).
+bool read_bool(const Map& m, const std::string& key) {
+  if (!m.s.has(key)) return false;
+  const YAML::Node v = m.node[key];
+  if (v.IsScalar() && (v.Tag() == "?" || v.Tag() == "tag:yaml.org,2002:bool")) {
+    const std::string& t = v.Scalar();
+    if (t == "true" || t == "True" || t == "TRUE") return true;
+    if (t == "false" || t == "False" || t == "FALSE") return false;
+  }
+  m.s.fail(key, "must be true or false, got " + describe(v));
+}
+
+// The product of `factors`, raising on `key` when it exceeds `limit`; `what` names the quantity.
+uint64_t checked_product(const YamlSection& s, const std::string& key, std::initializer_list<uint64_t> factors,
+                         uint64_t limit, const std::string& what) {
+  uint64_t p = 1;
+  for (uint64_t f : factors) {
+    if (f != 0 && p > limit / f) s.fail(key, what + " is too large (more than " + std::to_string(limit) + ")");
+    p *= f;
+  }
+  return p;
+}
+
+// An int16 operand pair [a, b] at `key` (defaults kept when absent).
+void read_operand_pair(const Map& m, const std::string& key, const std::string& form, int32_t& a, int32_t& b) {
+  if (!m.s.has(key)) return;
+  const std::vector<int64_t> v = read_int_list(m, key, {2}, form + " of int16 integers", kInt16Min, kInt16Max);
+  a = int32_t(v[0]);
+  b = int32_t(v[1]);
+}
+
+// Kernel, stride and pad of a conv or pool layer.
+void read_window(const Map& m, NetworkLayer& l) {
+  const std::vector<int64_t> k = read_int_list(m, "kernel", {2}, "[kh, kw] of integers 1..255", 1, kMaxWindow);
+  l.kh = uint32_t(k[0]);
+  l.kw = uint32_t(k[1]);
+  if (m.s.has("stride")) {
+    const std::vector<int64_t> s = read_int_list(m, "stride", {2}, "[sh, sw] of integers 1..255", 1, kMaxWindow);
+    l.sh = uint32_t(s[0]);
+    l.sw = uint32_t(s[1]);
+  }
+  if (m.s.has("pad")) {
+    const std::vector<int64_t> p =
+        read_int_list(m, "pad", {2, 4}, "[top, left, bottom, right] or [ph, pw] of integers 0..255", 0, kMaxPad);
+    l.pad_top = uint32_t(p[0]);
+    l.pad_left = uint32_t(p[1]);
+    l.pad_bottom = uint32_t(p.size() == 4 ? p[2] : p[0]);
+    l.pad_right = uint32_t(p.size() == 4 ? p[3] : p[1]);
+  }
+}
+
+// Output size of a window along one dimension ("height" or "width"): raises unless 1..65535.
+uint32_t window_output(const YamlSection& s, const char* dim, uint64_t in, uint64_t pad_lo, uint64_t pad_hi, uint64_t k,
+                       uint64_t stride) {
+  if (in + pad_lo + pad_hi < k)
+    s.fail("kernel", "kernel " + std::string(dim) + " " + std::to_string(k) + " exceeds the input " + dim + " " +
+                         std::to_string(in) + " plus padding " + std::to_string(pad_lo) + " + " +
+                         std::to_string(pad_hi) + ": the output " + dim + " would be < 1");
+  const uint64_t out = (in + pad_lo + pad_hi - k) / stride + 1;
+  if (out > uint64_t(kMaxSide))
+    s.fail("pad",
+           "the output " + std::string(dim) + " " + std::to_string(out) + " exceeds " + std::to_string(kMaxSide));
+  return uint32_t(out);
+}
+
+// Resolves the tensor names a layer reads (`key` is "input" or "inputs", for messages).
+int resolve(const YamlSection& s, const std::string& key, const std::string& ref, size_t layer,
+            const std::map<std::string, int>& input_index, const std::map<std::string, size_t>& layer_index) {
+  if (const auto it = input_index.find(ref); it != input_index.end()) return it->second;
+  const auto it = layer_index.find(ref);
+  if (it == layer_index.end()) s.fail(key, "unknown tensor " + ref + ": not a network input or a layer");
+  if (it->second == layer) s.fail(key, ref + " is this layer itself: a layer reads network inputs and earlier layers");
+  if (it->second > layer)
+    s.fail(key, ref + " is a later layer (layers[" + std::to_string(it->second) +
+                    "]): layers must come in a topological order, reading network inputs and earlier layers");
+  return int(it->second);
+}
+
+// Reads the op-specific keys of layer `l` (its inputs resolved) and infers its output shape.
+void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
+  const YamlSection& s = m.s;
+  const TensorShape& in = l.in_shape;
+  const auto read_outputs = [&]() {
+    uint32_t outputs = 0;
+    s.read("outputs", outputs);
+    if (outputs == 0) s.fail("outputs", "must be >= 1");
+    checked_product(s, "outputs", {outputs, sizeof(int32_t)}, kMaxDataBytes, "the bias (outputs x 4 bytes)");
+    return outputs;
+  };
+  const auto read_weights = [&](uint64_t rows, const std::string& what) {
+    const uint32_t M = l.out_shape.c;
+    const uint64_t count = checked_product(s, "weights", {rows, M}, kMaxDataBytes, "the weight tensor " + what);
+    l.weights = read_int8_values(s, "weights", count);
+    l.bias = s.has("bias") ? read_int32_data(s, "bias", M) : std::vector<int32_t>(M, 0);
+  };
+  const auto window_shape = [&](uint32_t channels) {
+    l.out_shape.h = window_output(s, "height", in.h, l.pad_top, l.pad_bottom, l.kh, l.sh);
+    l.out_shape.w = window_output(s, "width", in.w, l.pad_left, l.pad_right, l.kw, l.sw);
+    l.out_shape.c = channels;
+  };
+  const auto same_operand_shapes = [&]() {
+    const TensorShape& b = net.shape_of(l.inputs[1]);
+    if (b != in)
+      s.fail("inputs", "the operands must have the same shape, got " + to_string(in) + " and " + to_string(b));
+    l.out_shape = in;
+  };
+
+  switch (l.op) {
+    case LayerOp::Conv: {
+      read_window(m, l);
+      window_shape(read_outputs());
+      read_weights(checked_product(s, "weights", {l.kh, l.kw, in.c}, kMaxDataBytes, "kh x kw x C"), "[kh][kw][C][M]");
+      break;
+    }
+    case LayerOp::Dense: {
+      uint64_t features = 0;
+      for (int t : l.inputs) features += net.shape_of(t).elements();
+      if (features > kMaxElements)
+        s.fail("inputs", "the concatenated inputs have " + std::to_string(features) + " features, more than " +
+                             std::to_string(kMaxElements));
+      l.features = uint32_t(features);
+      l.out_shape = {1, 1, read_outputs()};
+      read_weights(l.features, "[features][M]");
+      break;
+    }
+    case LayerOp::MaxPool:
+    case LayerOp::AvgPool: {
+      if (read_bool(m, "global")) {
+        for (const char* key : {"kernel", "stride", "pad"})
+          if (s.has(key))
+            s.fail(key, "a global avgpool takes its kernel from the input (H x W, stride 1, pad 0): remove " +
+                            std::string(key) + " or global");
+        if (in.h > kMaxWindow || in.w > kMaxWindow)
+          s.fail("global", "global pooling over a " + to_string(in) + " input needs a " + std::to_string(in.h) + " x " +
+                               std::to_string(in.w) + " window, but windows are at most 255 x 255");
+        l.kh = in.h;
+        l.kw = in.w;
+      } else {
+        s.require("kernel", l.op == LayerOp::MaxPool ? "a maxpool layer needs it"
+                                                     : "an avgpool layer needs it, unless it sets global: true");
+        read_window(m, l);
+        if (l.pad_top >= l.kh || l.pad_bottom >= l.kh || l.pad_left >= l.kw || l.pad_right >= l.kw)
+          s.fail("pad", "a pool's pads must be smaller than its kernel (top, bottom < kh = " + std::to_string(l.kh) +
+                            "; left, right < kw = " + std::to_string(l.kw) + "), got [" + std::to_string(l.pad_top) +
+                            ", " + std::to_string(l.pad_left) + ", " + std::to_string(l.pad_bottom) + ", " +
+                            std::to_string(l.pad_right) + "]");
+      }
+      window_shape(in.c);
+      break;
+    }
+    case LayerOp::Add:
+      same_operand_shapes();
+      read_operand_pair(m, "operand_scales", "[sa, sb]", l.scale_a, l.scale_b);
+      read_operand_pair(m, "operand_offsets", "[oa, ob]", l.offset_a, l.offset_b);
+      break;
+    case LayerOp::Mul:
+      same_operand_shapes();
+      read_operand_pair(m, "operand_offsets", "[oa, ob]", l.offset_a, l.offset_b);
+      break;
+    case LayerOp::Activate: {
+      int64_t v = l.scale_a;
+      s.read_signed("operand_scale", kInt16Min, kInt16Max, v);
+      l.scale_a = int32_t(v);
+      v = l.offset_a;
+      s.read_signed("operand_offset", kInt16Min, kInt16Max, v);
+      l.offset_a = int32_t(v);
+      l.out_shape = in;
+      break;
+    }
+  }
+  if (l.out_shape.elements() > kMaxElements)
+    s.fail(l.op == LayerOp::Conv ? "outputs" : "op", "the output tensor " + to_string(l.out_shape) + " has more than " +
+                                                         std::to_string(kMaxElements) + " elements");
+  l.function = read_activation(s);
+  if (s.has("requant")) l.requant = read_requant(s);
+}
+
+}  // namespace
+
+uint64_t NetworkLayer::macs() const {
+  switch (op) {
+    case LayerOp::Conv:
+      return out_shape.elements() * kh * kw * in_shape.c;
+    case LayerOp::Dense:
+      return uint64_t(features) * out_shape.c;
+    default:
+      return 0;
+  }
+}
+
+uint64_t Network::macs_per_sample() const {
+  uint64_t m = 0;
+  for (const NetworkLayer& l : layers) m += l.macs();
+  return m;
+}
+
+bool is_network_manifest(const std::string& path) {
+  return is_network_manifest(load_yaml_document(kMsgType, path, "workload manifest"));
+}
+
+bool is_network_manifest(const YAML::Node& root) {
+  if (!root.IsMap()) return false;
+  const YAML::Node format = root["format"];
+  return format.IsDefined() && format.IsScalar() && format.Scalar() == "network";
+}
+
+Network load_network(const std::string& path) {
+  return load_network(path, load_yaml_document(kMsgType, path, "workload manifest"));
+}
+
+Network load_network(const std::string& path, const YAML::Node& root) {
+  const YamlSection top(kMsgType, path, root, "", kTopKeys);
+  for (const char* key : {"format", "name", "samples", "inputs", "layers"})
+    top.require(key, "every network manifest sets it");
+  std::string format;
+  top.read("format", format);
+  if (format != "network") top.fail("format", "must be network for a network manifest, got " + format);
+
+  Network net;
+  net.source_file = path;
+  top.read("name", net.name);
+  top.read("description", net.description);
+  top.read("samples", net.samples);
+  if (net.samples == 0) top.fail("samples", "must be >= 1");
+
+  // Network inputs.
+  std::map<std::string, int> input_index;  // name -> tensor index (-k-1)
+  const YAML::Node raw_inputs = root["inputs"];
+  const std::vector<YamlSection> input_sections = top.sequence("inputs", kInputKeys);
+  for (size_t i = 0; i < input_sections.size(); ++i) {
+    const YamlSection& first = input_sections[i];
+    for (const char* key : {"name", "shape", "file"}) first.require(key, "every network input sets it");
+    NetworkInput in;
+    first.read("name", in.name);
+    if (const auto it = input_index.find(in.name); it != input_index.end())
+      first.fail("name", "duplicate input name " + in.name + " (also inputs[" + std::to_string(-it->second - 1) + "])");
+    const Map m{
+        YamlSection(kMsgType, path, raw_inputs[i], "inputs[" + std::to_string(i) + "] (" + in.name + ")", kInputKeys),
+        raw_inputs[i]};
+    const std::vector<int64_t> shape = read_int_list(m, "shape", {3}, "[H, W, C] of integers >= 1", 1, kMaxElements);
+    if (shape[0] > kMaxSide || shape[1] > kMaxSide)
+      m.s.fail("shape", "H and W must be <= " + std::to_string(kMaxSide) + ", got [" + std::to_string(shape[0]) + ", " +
+                            std::to_string(shape[1]) + ", " + std::to_string(shape[2]) + "]");
+    in.shape = {uint32_t(shape[0]), uint32_t(shape[1]), uint32_t(shape[2])};
+    if (in.shape.elements() > kMaxElements)
+      m.s.fail("shape",
+               "the tensor " + to_string(in.shape) + " has more than " + std::to_string(kMaxElements) + " elements");
+    in.data = read_int8_data(m.s, "file", uint64_t(net.samples) * in.shape.elements());
+    input_index[in.name] = -int(i) - 1;
+    net.inputs.push_back(std::move(in));
+  }
+
+  // Layer names first, so that references to later layers can be told from unknown names.
+  const YAML::Node raw_layers = root["layers"];
+  const std::vector<YamlSection> layer_sections = top.sequence("layers", kLayerKeys);
+  std::map<std::string, size_t> layer_index;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < layer_sections.size(); ++i) {
+    const YamlSection& first = layer_sections[i];
+    first.require("name", "every layer has one");
+    std::string name;
+    first.read("name", name);
+    if (input_index.count(name)) first.fail("name", "layer name " + name + " is also the name of a network input");
+    if (const auto it = layer_index.find(name); it != layer_index.end())
+      first.fail("name", "duplicate layer name " + name + " (also layers[" + std::to_string(it->second) + "])");
+    layer_index[name] = i;
+    names.push_back(name);
+  }
+
+  for (size_t i = 0; i < layer_sections.size(); ++i) {
+    const Map m{
+        YamlSection(kMsgType, path, raw_layers[i], "layers[" + std::to_string(i) + "] (" + names[i] + ")", kLayerKeys),
+        raw_layers[i]};
+    const YamlSection& s = m.s;
+    NetworkLayer l;
+    l.name = names[i];
+
+    s.require("op", "every layer has one");
+    std::string op;
+    s.read("op", op);
+    const std::vector<OpSpec>& specs = op_specs();
+    const auto spec = std::find_if(specs.begin(), specs.end(), [&](const OpSpec& o) { return o.name == op; });
+    if (spec == specs.end()) {
+      std::vector<std::string> ops;
+      for (const OpSpec& o : specs) ops.push_back(o.name);
+      s.fail("op", "must be one of " + join(ops) + ", got " + op);
+    }
+    l.op = spec->op;
+    std::vector<std::string> allowed = kCommonKeys;
+    allowed.insert(allowed.end(), spec->keys.begin(), spec->keys.end());
+    for (const std::string& key : kLayerKeys)
+      if (s.has(key) && std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+        s.fail(key, article(op) + " layer does not take " + key + "; its keys are " + join(allowed));
+    for (const std::string& key : spec->required) s.require(key, article(op) + " layer needs it");
+
+    // The tensors it reads.
+    if (s.has("input") && s.has("inputs")) s.fail("inputs", "give either input or inputs, not both");
+    const std::string key = s.has("inputs") ? "inputs" : "input";
+    if (s.has("inputs")) {
+      for (const std::string& ref : read_name_list(m, "inputs"))
+        l.inputs.push_back(resolve(s, key, ref, i, input_index, layer_index));
+    } else if (s.has("input")) {
+      std::string ref;
+      s.read("input", ref);
+      l.inputs.push_back(resolve(s, key, ref, i, input_index, layer_index));
+    } else {
+      l.inputs.push_back(i == 0 ? -1 : int(i) - 1);
+    }
+    const size_t n = l.inputs.size();
+    if (n < spec->min_inputs || n > spec->max_inputs) {
+      const std::string want = spec->min_inputs == 2 ? "two tensors (inputs: [a, b])" : "one tensor";
+      s.fail(key, article(op) + " layer reads " + want + ", got " + std::to_string(n) +
+                      (s.has(key) ? "" : " (the default: the previous layer, or the first input)"));
+    }
+    l.in_shape = net.shape_of(l.inputs[0]);
+
+    read_layer_op(net, m, l);
+    net.layers.push_back(std::move(l));
+  }
+
+  // The output and its golden data.
+  net.output = int(net.layers.size()) - 1;
+  if (top.has("output")) {
+    std::string name;
+    top.read("output", name);
+    const auto it = layer_index.find(name);
+    if (it == layer_index.end())
+      top.fail("output", input_index.count(name) ? name + " is a network input; the output must be a layer"
+                                                 : "unknown layer " + name);
+    net.output = int(it->second);
+  }
+  if (top.has("golden"))
+    net.golden = read_data_file<int8_t>(top, "golden", uint64_t(net.samples) * net.output_layer().out_shape.elements());
+  return net;
+}
+
+}  // namespace tpu

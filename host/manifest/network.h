@@ -1,0 +1,144 @@
+// A network workload: a graph of layers (convolutions, dense layers, pooling, element-wise
+// vector work) with int8 tensors, loaded from a YAML manifest.
+//
+// Manifest (YAML; every key is checked, unknown keys are errors naming the file and key):
+//   format: network                 # required: tells this format from the dense-MLP one
+//   name: resnet50-v1.5             # required
+//   description: text               # optional
+//   samples: N                      # required >= 1: the batch; the whole graph runs once on N images
+//   inputs:                         # required, >= 1 input tensors, int8 NHWC
+//     - name: data                  #   required, unique: how layers refer to it
+//       shape: [H, W, C]            #   required, each >= 1
+//       file: input.bin | {random_seed: S}   # N*H*W*C int8, NHWC order
+//   golden: golden.bin | absent     # int8 output of the output layer, NHWC order, N*P*Q*M values
+//   output: layer-name              # optional (default: the last layer)
+//   layers:                         # required, in a topological order (inputs defined before use)
+//     - name: conv1                 # required, unique, not the input's name
+//       op: conv | dense | maxpool | avgpool | add | mul | activate      # required
+//       input: name | inputs: [names]   # default: the previous layer (the first input for layer 0)
+//       # conv:     outputs (M >= 1), kernel [kh, kw], stride [sh, sw] (default [1, 1]),
+//       #           pad [top, left, bottom, right] or [ph, pw] (default 0), weights, bias?,
+//       #           activation?, requant
+//       # dense:    outputs, weights, bias?, activation?, requant; several inputs are
+//       #           concatenated in the order given (LSTM [x, h]); an input with H, W > 1 is
+//       #           flattened in H, W, C order
+//       # maxpool:  kernel, stride?, pad?
+//       # avgpool:  kernel, stride?, pad?, requant (the divisor is in the multiplier) or
+//       #           global: true (kernel = the input's H x W) with requant
+//       # add:      inputs [a, b] (same shape), operand_scales [sa, sb] (default [1, 1]),
+//       #           operand_offsets [oa, ob] (default [0, 0]), activation?, requant
+//       # mul:      inputs [a, b] (same shape), operand_offsets [oa, ob], activation?, requant
+//       # activate: input, operand_scale sa (default 1), operand_offset oa (default 0),
+//       #           activation, requant
+//       weights: file | {random_seed: S}   # conv: [kh][kw][C][M] int8; dense: [features][M] int8
+//       bias: file | {random_seed: S}      # int32 [M] little endian; default zeros
+//       activation: identity | relu | sigmoid | tanh   # default identity
+//       requant: {multiplier, shift, zero_point}        # as in quant.h; zero_point default 0
+//
+// Exact integer semantics (the independent reference, scripts/tpu_ref.py, implements the same):
+//   conv:    P = floor((H + top + bottom - kh) / sh) + 1, Q likewise (each must be >= 1);
+//            acc[n,p,q,m] = sum_{i<kh, j<kw, c<C} x[n, p*sh+i-top, q*sw+j-left, c] * w[i,j,c,m]
+//            (x outside the image is 0; int32 wrap-around, as the accumulators);
+//            y = activate(acc, bias[m], requant, activation) (quant.h)
+//   dense:   the same with x flattened to [n][features] and P = Q = 1
+//   maxpool: y = max of x over the window positions inside the image (padding is ignored, as in
+//            ONNX/PyTorch MaxPool); -128 if the window holds none
+//   avgpool: s = sum of x over the window positions inside the image (padding counts as 0);
+//            y = activate(s, 0, requant, identity); the workload's multiplier/shift carry the
+//            1/(kh*kw) (count_include_pad) and any rescaling
+//   add:     v = (a + oa) * sa + (b + ob) * sb;  mul: v = (a + oa) * (b + ob);
+//            activate: v = (a + oa) * sa; then y = activate(saturate_int32(v), 0, requant, fn)
+//            with v computed exactly (int64). Operand scales and offsets are int16.
+//
+// Seeded data ({random_seed: S}): value i (0-based, in file order) is derived from
+// z = splitmix64(S * 0x9E3779B97F4A7C15 + (i + 1) * 0xBF58476D1CE4E5B9) (all mod 2^64), where
+// splitmix64(z): z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27; z *= 0x94D049BB133111EB;
+// z ^= z >> 31. int8 data: int(z % 255) - 127 (in [-127, 127]); int32 bias: int(z % 65536) -
+// 32768. The same rule in numpy lets the reference regenerate shipped networks' weights.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "isa/isa.h"
+#include "activation/quant.h"
+#include "manifest/seeded_values.h"
+
+namespace tpu {
+
+/// Shape of an activation tensor of one image: H x W x C (NHWC without N).
+struct TensorShape {
+  uint32_t h = 1, w = 1, c = 1;
+  uint64_t elements() const { return uint64_t(h) * w * c; }
+  bool operator==(const TensorShape& o) const { return h == o.h && w == o.w && c == o.c; }
+  bool operator!=(const TensorShape& o) const { return !(*this == o); }
+};
+
+/// Layer operations of a network.
+enum class LayerOp { Conv, Dense, MaxPool, AvgPool, Add, Mul, Activate };
+
+/// One input tensor of a network.
+struct NetworkInput {
+  std::string name;
+  TensorShape shape;
+  std::vector<int8_t> data;           ///< N x H x W x C
+};
+
+/// One layer. Fields not used by its op keep their defaults.
+struct NetworkLayer {
+  std::string name;
+  LayerOp op = LayerOp::Conv;
+  std::vector<int> inputs;            ///< tensors read: i >= 0 is layer i, i < 0 is network input -i-1
+  TensorShape in_shape;               ///< shape of inputs[0] (conv, pools, add, mul, activate)
+  TensorShape out_shape;              ///< P x Q x M
+  uint32_t features = 0;              ///< dense: sum of the inputs' elements (concatenated)
+  uint32_t kh = 1, kw = 1, sh = 1, sw = 1;         ///< conv/pool window and stride
+  uint32_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  Int8Values weights;                 ///< conv [kh][kw][C][M]; dense [features][M] (seeded: generated when read)
+  std::vector<int32_t> bias;          ///< M values (zeros when absent); conv and dense only
+  ActivationFunction function = ActivationFunction::Identity;
+  RequantParams requant;              ///< conv, dense, avgpool, add, mul, activate
+  int32_t scale_a = 1, scale_b = 1;   ///< add (both), activate (scale_a): int16
+  int32_t offset_a = 0, offset_b = 0; ///< add, mul (both), activate (offset_a): int16
+
+  /// Useful multiply-accumulates per image: conv P*Q*M*kh*kw*C, dense features*M, else 0.
+  uint64_t macs() const;
+  /// Weight bytes (conv kh*kw*C*M, dense features*M, else 0).
+  uint64_t weight_bytes() const { return weights.size(); }
+};
+
+/// A network workload (see the file comment for the manifest).
+struct Network {
+  std::string name, description, source_file;
+  uint32_t samples = 0;               ///< N: images run as one batch
+  std::vector<NetworkInput> inputs;
+  std::vector<NetworkLayer> layers;   ///< topological order
+  int output = -1;                    ///< index of the output layer
+  std::vector<int8_t> golden;         ///< N x output elements, or empty
+
+  const NetworkLayer& output_layer() const { return layers[size_t(output)]; }
+  /// Shape of tensor `t` (a layer index, or -k-1 for network input k).
+  const TensorShape& shape_of(int t) const { return t >= 0 ? layers[size_t(t)].out_shape : inputs[size_t(-t - 1)].shape; }
+  /// Useful MACs of one image over all layers.
+  uint64_t macs_per_sample() const;
+};
+
+/// True when the YAML file at `path` declares `format: network` (a network manifest rather than
+/// the dense-MLP workload of workload.h). Errors as load_network for unreadable YAML.
+bool is_network_manifest(const std::string& path);
+/// The same for a manifest already parsed (load_yaml_document), to parse it once.
+bool is_network_manifest(const YAML::Node& root);
+
+/// Loads and checks a network manifest. Errors (SC_REPORT_ERROR "tpu/workload") name the file
+/// and key: unknown keys, wrong types, missing or wrongly sized data files, unknown layer or
+/// input names, shapes that do not agree (add/mul operands, conv/pool output < 1, pad >= kernel),
+/// values outside the ISA's ranges (requant, int16 operand scales and offsets, window sizes
+/// and strides 1..255, pads 0..255, tensor H and W <= 65535).
+Network load_network(const std::string& path);
+/// The same for the manifest at `path` already parsed into `root` (load_yaml_document).
+Network load_network(const std::string& path, const YAML::Node& root);
+
+}  // namespace tpu

@@ -1,0 +1,56 @@
+// Integer-only requantization and nonlinearities of the activation unit.
+//
+// Exact semantics (the golden reference in scripts/ implements the same independently):
+//   v   = saturate_int32(acc + bias)                       (int64 sum, clamped to int32)
+//   r   = round_shift(v * multiplier, shift)               (int64 product, |product| < 2^62)
+//   round_shift(p, s) = (p + 2^(s-1)) >> s  for s >= 1     (arithmetic shift: ties round toward
+//                       +infinity, e.g. 2.5 -> 3, -2.5 -> -2); round_shift(p, 0) = p
+//   identity: out = saturate_int8(r + zero_point)
+//   relu:     out = max(saturate_int8(r + zero_point), zero_point)
+//   sigmoid:  x = saturate_int8(r) is read as Q3.4 (real x/16); out = clamp(floor(256*sigmoid(x/16)
+//             + 0.5) - 128, -128, 127), i.e. output scale 1/256, zero point -128
+//   tanh:     x as for sigmoid; out = clamp(floor(128*tanh(x/16) + 0.5), -128, 127), output
+//             scale 1/128, zero point 0
+// The fixed sigmoid/tanh output scales follow TensorFlow Lite's int8 quantization spec
+// (LOGISTIC: 1/256, -128; TANH: 1/128, 0); the Q3.4 input is this model's choice. zero_point is
+// ignored by sigmoid and tanh.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "isa/isa.h"
+
+namespace tpu {
+
+/// Requantization parameters held in the activation unit's registers (set by Set_Config).
+struct RequantParams {
+  uint32_t multiplier = 1u << 30;  ///< 0 .. 2^31-1
+  uint32_t shift = 30;             ///< right shift 0 .. 62
+  int32_t zero_point = 0;          ///< output zero point -128 .. 127 (identity, relu)
+};
+
+/// Clamps to [-2^31, 2^31-1] (inline: vectorized loops use it).
+inline int32_t saturate_int32(int64_t v) {
+  return static_cast<int32_t>(v < INT32_MIN ? INT32_MIN : (v > INT32_MAX ? INT32_MAX : v));
+}
+
+/// Clamps to [-128, 127].
+inline int8_t saturate_int8(int64_t v) { return static_cast<int8_t>(v < INT8_MIN ? INT8_MIN : (v > INT8_MAX ? INT8_MAX : v)); }
+
+/// (p + 2^(s-1)) >> s with an arithmetic shift (ties toward +infinity); s in 0..62.
+int64_t round_shift(int64_t p, uint32_t s);
+
+/// Applies bias, requantization and `fn` to one accumulator value; see the file comment.
+int8_t activate(int32_t acc, int32_t bias, const RequantParams& p, ActivationFunction fn);
+
+/// activate() on n elements: out[i] = activate(acc[i], bias ? bias[i] : 0, p, fn). The same
+/// arithmetic with the function chosen once per row (the activation unit's inner loop).
+void activate_row(const int32_t* acc, const int32_t* bias, uint64_t n, const RequantParams& p, ActivationFunction fn,
+                  int8_t* out);
+
+/// 256-entry lookup tables of sigmoid and tanh on Q3.4 inputs, indexed by (x + 128).
+const std::array<int8_t, 256>& sigmoid_table();
+const std::array<int8_t, 256>& tanh_table();
+
+}  // namespace tpu

@@ -1,0 +1,125 @@
+// Instruction sequencer: the TPU's CISC front end (TPU paper, Sec. 2).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "config/config.h"
+#include "sequencer/dispatch.h"
+#include "trace/stats.h"
+#include "trace/vcd_writer.h"
+
+namespace tpu {
+
+/// Fetches instructions from the instruction buffer, decodes them and dispatches them in
+/// program order to four functional units (host DMA, weight fetch, matrix, activation), which
+/// run concurrently: the paper's overlapped pipeline in which each instruction class executes
+/// in its own unit. Issue costs sequencer.issue_cycles per instruction. The sequencer blocks
+/// only when a unit's queue (sequencer.queue_depth) is full, on Sync and on Halt.
+///
+/// Ordering rules:
+///  - Sync units=M waits until every instruction already dispatched to a unit in M completed.
+///    The MXU's idle time during a Sync counts as RAW stall if it waits for the activation
+///    unit, input stall if it waits for host DMA, non-matrix otherwise (TPU paper, Table 3).
+///  - Unified Buffer hazards are the program's job (the paper's RAW rule: the MXU waits for an
+///    explicit Sync before reading UB data written by Activate). This model checks them: an
+///    instruction whose UB rows overlap rows that an unfinished instruction of another unit
+///    writes (or reads, when the new one writes) is an error naming both instructions.
+///  - Accumulator hazards between MatrixMultiply and Activate are interlocked in hardware: the
+///    later instruction waits in its unit for the earlier one to complete.
+///  - Halt waits for all units, raises `interrupt` and stops fetching.
+///
+/// Register map of `control_socket` (byte offsets; the host reaches them at kControlBase + off):
+///   0x00 START   (write, u32): run that many instructions from instruction-buffer offset 0
+///   0x08 STATUS  (read, u32): 0 idle, 1 running, 2 halted
+///   0x10 RETIRED (read, u64): instructions fetched and issued so far
+///   kInstructionBufferOffset .. + sequencer.instruction_buffer_bytes: instruction buffer
+///
+/// Errors (SC_REPORT_ERROR "tpu/sequencer", naming the instruction index and text): illegal
+/// encodings, UB/accumulator rows or weight-memory addresses out of range, UB hazards without
+/// Sync, a program that runs past its end without Halt, START while running or with more
+/// instructions than the buffer holds.
+class Sequencer : public sc_core::sc_module, public SequencerIf {
+ public:
+  static constexpr uint64_t kRegStart = 0x00;
+  static constexpr uint64_t kRegStatus = 0x08;
+  static constexpr uint64_t kRegRetired = 0x10;
+  static constexpr uint64_t kInstructionBufferOffset = 0x1000'0000;
+  enum Status : uint32_t { kIdle = 0, kRunning = 1, kHalted = 2 };
+
+  tlm_utils::simple_target_socket<Sequencer> control_socket;
+  sc_core::sc_vector<sc_core::sc_port<sc_core::sc_fifo_out_if<Dispatch>>> unit_out;  ///< by Unit
+  sc_core::sc_out<int> mxu_idle_reason;  ///< MxuIdleReason
+  sc_core::sc_out<bool> interrupt;       ///< raised at Halt
+
+  Sequencer(sc_core::sc_module_name name, const ArchConfig& cfg);
+
+  // SequencerIf
+  void complete(Unit unit) override;
+  void wait_for(const UnitDependence& d) override;
+
+  Status status() const { return status_; }
+  /// Cycles from START to the completion of Halt (so far, if still running).
+  uint64_t run_cycles() const;
+  sc_core::sc_time start_time() const { return start_time_; }
+  /// What the sequencer and each unit are waiting for: for deadlock reports.
+  std::string describe_state() const;
+  /// Adds `<prefix>.pc`, `.opcode` and `.state` to a VCD.
+  void trace(VcdWriter& vcd, const std::string& prefix) const;
+  /// {instructions: {mnemonic: n}, cycles: {dispatch, sync_wait, queue_full, ...}, run_cycles}.
+  nlohmann::json report() const;
+
+ private:
+  /// Rows an instruction touches, [lo, hi) per resource (hi == lo: none).
+  struct Footprint {
+    uint64_t ub_read_lo = 0, ub_read_hi = 0, ub_read2_lo = 0, ub_read2_hi = 0, ub_write_lo = 0, ub_write_hi = 0;
+    uint64_t acc_read_lo = 0, acc_read_hi = 0, acc_write_lo = 0, acc_write_hi = 0;
+  };
+  struct InFlight {
+    uint64_t index;    // program position
+    uint64_t ordinal;  // position within its unit
+    Instruction instr;
+    Footprint fp;
+  };
+  enum State : int { kStIdle = 0, kStIssue = 1, kStSync = 2, kStQueueFull = 3, kStHalted = 4 };
+
+  void run();
+  void control_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void dispatch(const Instruction& in, uint64_t index);
+  void sync(uint8_t mask);
+  Footprint footprint(const Instruction& in, uint64_t index) const;
+  [[noreturn]] void fail(uint64_t index, const Instruction& in, const std::string& what) const;
+  void set_state(State s) { state_ = s; account_.enter(s); }
+
+  const ArchConfig& cfg_;
+  const sc_core::sc_time period_;
+  std::vector<uint8_t> ibuf_;
+  uint32_t program_length_ = 0;
+  Status status_ = kIdle;
+  sc_core::sc_event start_event_, completion_event_;
+  std::array<std::deque<InFlight>, kNumUnits> in_flight_;
+  std::array<uint64_t, kNumUnits> dispatched_{}, completed_{};
+  RequantParams requant_;
+  uint32_t bias_row_ = 0;
+  WindowGeometry window_;
+  VectorParams vec_;
+  uint32_t tag_ = 0, host_row_bytes_ = 0;
+  uint64_t retired_ = 0;
+  Traced<int> pc_ = -1;          // traced: index of the instruction being issued
+  Traced<int> opcode_ = 0xff;    // traced
+  Traced<int> state_ = kStIdle;  // traced
+  StateTimeAccount account_;
+  std::map<std::string, uint64_t> opcode_counts_;
+  sc_core::sc_time start_time_, end_time_;
+};
+
+}  // namespace tpu

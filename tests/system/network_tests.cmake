@@ -1,0 +1,83 @@
+# Networks (traces/*, format: network) run end to end and must match their golden outputs, which
+# scripts/make_networks.py computed with the independent numpy reference scripts/tpu_ref.py.
+# tpu-sim exits 3 on any mismatch. Included from tests/tests.cmake after the tpu-sim CLI tests; label
+# "networks" (and "cli" through tpu_cli_test).
+
+# network_test(<trace> <config> [TIMEOUT <s>]): runs traces/<trace> on configs/<config>.yaml.
+function(network_test trace config)
+  cmake_parse_arguments(PARSE_ARGV 2 N "" "TIMEOUT" "")
+  if(NOT N_TIMEOUT)
+    set(N_TIMEOUT 60)
+  endif()
+  string(REPLACE "/" "_" id ${trace})
+  set(name network.${id}.${config})
+  tpu_cli_test(${name} 0 TIMEOUT ${N_TIMEOUT}
+    EXPECT "golden +0 mismatches in [1-9][0-9]* int8 outputs" "network of [0-9]+ layers"
+    ARGS --config ${PROJECT_SOURCE_DIR}/configs/${config}.yaml
+         --workload ${PROJECT_SOURCE_DIR}/traces/${trace}/workload.yaml --layers)
+  set_property(TEST ${name} APPEND PROPERTY LABELS networks)
+endfunction()
+
+# Every layer type on a 16x16 array and on TPU v1 (same outputs, different tiling).
+foreach(trace conv_one conv_small lstm_small)
+  network_test(${trace} small)
+  network_test(${trace} tpu_v1)
+endforeach()
+# The shipped networks on TPU v1 (ResNet-50, BERT-base, a two-layer LSTM, the paper's apps).
+network_test(resnet50 tpu_v1 TIMEOUT 120)
+network_test(bert_base tpu_v1 TIMEOUT 120)
+network_test(lstm tpu_v1 TIMEOUT 120)
+foreach(app lstm0 lstm1 cnn0 cnn1)
+  network_test(apps/${app} tpu_v1 TIMEOUT 120)
+endforeach()
+
+# A network that does not fit: a clear error naming the tensor, the need and the capacity.
+tpu_cli_test(network.resnet50_on_small_does_not_fit 1
+  EXPECT "tpu-sim: error: network resnet50-v1.5 on config small_16x16" "Unified Buffer rows"
+  ARGS --config ${TPU_SMALL} --workload ${PROJECT_SOURCE_DIR}/traces/resnet50/workload.yaml)
+# --batch does not apply to networks.
+tpu_cli_test(network.batch_is_an_error 1
+  EXPECT "runs its 2 samples as one batch"
+  ARGS --config ${TPU_SMALL} --workload ${PROJECT_SOURCE_DIR}/traces/conv_small/workload.yaml --batch 4)
+
+# A regression check of the reference and the shipped data: tpu_ref.py (which wrote the golden
+# outputs) recomputes them from the manifests alone. (The independent check of the model is
+# tpu-sim against that golden data, above.) Debian's python3 with numpy and PyYAML, which
+# scripts/setup.sh installs.
+# TPU_PYTHON and TPU_HAVE_PYTHON come from cmake/requirements.cmake, which says at configure time
+# when these tests are left out (and fails under CI).
+if(TPU_HAVE_PYTHON)
+  foreach(trace conv_one conv_small lstm_small)
+    add_test(NAME reference_regression.${trace}
+             COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/tpu_ref.py check
+                     ${PROJECT_SOURCE_DIR}/traces/${trace}/workload.yaml)
+    set_tests_properties(reference_regression.${trace} PROPERTIES LABELS "networks;scripts" TIMEOUT 120)
+  endforeach()
+  add_test(NAME scripts.tpu_ref_selftest COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_tpu_ref.py)
+  set_tests_properties(scripts.tpu_ref_selftest PROPERTIES LABELS scripts TIMEOUT 120)
+  # ONNX import: tiny torch models and torchvision ResNet-18 (random weights, 64x64) exported,
+  # imported, quantized, and run on the simulator against the reference.
+  add_test(NAME scripts.onnx_import COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py)
+  set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks" TIMEOUT 600
+                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
+  # The six-application table runs end to end on both configs: exit 0 or 1 (within the
+  # tolerance or not) and the TPU' summary printed; 2 (an error, a golden mismatch) fails.
+  add_test(NAME scripts.paper_table
+           COMMAND sh -c "out=$(\"$0\" \"$1\" --tpu-sim \"$2\" --stats-dir \"$3\"); rc=$?; echo \"$out\"; \
+                          test $rc -le 1 && echo \"$out\" | grep -q 'geometric mean [0-9.]*x'"
+                   ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/paper_table.py $<TARGET_FILE:tpu-sim>
+                   ${CMAKE_BINARY_DIR}/paper_table)
+  set_tests_properties(scripts.paper_table PROPERTIES LABELS "scripts;networks" TIMEOUT 300)
+endif()
+
+# Where the CPU lacks VNNI, oneDNN's int8 GEMM saturates int16 pair sums, so the analytic MXU
+# multiplies with a plain loop instead; ONEDNN_MAX_CPU_ISA=AVX2 forces that path here and the
+# results must stay bit exact.
+foreach(trace resnet50 conv_small)
+  set(name network.${trace}.tpu_v1_without_vnni)
+  tpu_cli_test(${name} 0 TIMEOUT 120
+    EXPECT "golden +0 mismatches in [1-9][0-9]* int8 outputs" "MXU model analytic \\(loop\\)"
+    ARGS --config ${TPU_V1} --workload ${PROJECT_SOURCE_DIR}/traces/${trace}/workload.yaml)
+  set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT ONEDNN_MAX_CPU_ISA=AVX2)
+  set_property(TEST ${name} APPEND PROPERTY LABELS networks)
+endforeach()

@@ -1,0 +1,29 @@
+# The test suite, mirroring the source tree: tests/model/<block>/ for each hardware block,
+# tests/host/ for the host software, tests/tools/ for the programs, tests/system/ for whole runs;
+# tests/common/ holds what several share. Included by the top CMakeLists.txt after
+# enable_testing().
+#
+# Every tests/**/test_*.cpp is one GoogleTest executable. SystemC allows one elaboration per
+# process, so every test case runs in its own process (gtest_discover_tests does that).
+
+include(GoogleTest)
+file(GLOB_RECURSE TPU_TEST_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/test_*.cpp)
+foreach(src ${TPU_TEST_SOURCES})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src} ${PROJECT_SOURCE_DIR}/tests/common/gtest_sc_main.cpp)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE tpu_host dram_bench GTest::gtest)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+endforeach()
+
+# Command-line tests (label "cli"): tpu-sim's exit codes, messages and determinism, and dram-bench's.
+include(${PROJECT_SOURCE_DIR}/tests/common/cli_test.cmake)
+include(${PROJECT_SOURCE_DIR}/tests/tools/tpu_sim/cli_tests.cmake)
+include(${PROJECT_SOURCE_DIR}/tests/tools/dram_bench/dram_bench_cli.cmake)
+# Networks against their golden outputs, the int8 reference and the ONNX import (labels
+# "networks", "scripts").
+include(${PROJECT_SOURCE_DIR}/tests/system/network_tests.cmake)
+# The MXU's RTL (label "rtl"), when Verilator was found (model/mxu/rtl/rtl.cmake).
+if(TPU_HAVE_VERILATOR)
+  include(${PROJECT_SOURCE_DIR}/tests/model/mxu/rtl_tests.cmake)
+endif()
