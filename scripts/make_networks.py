@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Generate the network workloads (testbench/network.h manifests) under traces/.
+"""Generate the network workloads (host/manifest/network.h manifests) under traces/.
 
 Run from anywhere with Debian's Python (numpy, PyYAML):
 

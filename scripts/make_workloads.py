@@ -27,7 +27,7 @@ round-half-away-from-zero everywhere in this script (tpu_ref.round_away).
 The random workload picks M so the 99th percentile of |acc + bias| maps to ~100
 (identity, relu) or ~64 = Q3.4 4.0 (sigmoid, tanh), then encodes m, s the same way.
 
-Golden reference (bit exact, int64 numpy; identical to model/quant.h), per layer:
+Golden reference (bit exact, int64 numpy; identical to model/activation/quant.h), per layer:
   acc = x_q @ W_q;  v = clip(acc + b_q, -2^31, 2^31-1);  r = (v * m + 2^(s-1)) >> s
   (arithmetic shift: ties round toward +inf)
   identity: clip(r + zp, -128, 127)        relu: max(clip(r + zp, -128, 127), zp)

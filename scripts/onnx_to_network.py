@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Convert an ONNX model into a "network" workload manifest for tpu-sim (testbench/network.h).
+"""Convert an ONNX model into a "network" workload manifest for tpu-sim (host/manifest/network.h).
 
 Run with Debian's Python (it has numpy, PyYAML and python3-onnx):
 

@@ -25,8 +25,8 @@ same with bias 0 and a Requant); and the requant encoding shared by the workload
 the ONNX converter: round_away (half away from zero) and encode_multiplier (real M -> multiplier
 m in [2^30, 2^31-1] and shift s).
 
-The manifest format and the exact integer semantics are those of testbench/network.h; the
-activation unit's are those of model/quant.h. Both are repeated here, as implemented:
+The manifest format and the exact integer semantics are those of host/manifest/network.h; the
+activation unit's are those of model/activation/quant.h. Both are repeated here, as implemented:
 
 Seeded data ({random_seed: S}): value i (0-based, file order) comes from
     z = splitmix64(S * 0x9E3779B97F4A7C15 + (i + 1) * 0xBF58476D1CE4E5B9)   (mod 2^64)
@@ -847,7 +847,7 @@ def main(argv=None):
     """The command line (run, check, info; see the module docstring); argv defaults to
     sys.argv[1:]. Returns the exit status: 0 done / golden matches, 1 mismatches, 2 bad manifest."""
     ap = argparse.ArgumentParser(description="Integer numpy reference of network workloads "
-                                 "(testbench/network.h).")
+                                 "(host/manifest/network.h).")
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("run", help="compute the output layer's int8 output")
     p.add_argument("manifest")

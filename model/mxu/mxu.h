@@ -19,7 +19,8 @@
 
 namespace tpu {
 
-/// The MXU executes MatrixMultiply. Function and timing are separate (DESIGN.md Sec. 2):
+/// The MXU executes MatrixMultiply. Function and timing are separate (docs/architecture.md,
+/// "Conventions"):
 ///
 /// Function (bit exact): X = `rows` UB rows from ub_row (B x R int8), W = the active weight tile
 /// (R x C int8, row-major [input][output]); P = X * W (B x C, int32, products of int8 summed in

@@ -2,7 +2,7 @@
 // in mxu_pins.h (read that first: ports, bit layout, skewed weight-stationary dataflow, latency
 // R + C - 1, column-skewed weight shift, the a_switch flag travelling with the data wave, and the
 // timing rules the driver keeps). The port types are those of the Verilator SystemC model of the
-// Verilog array (model/rtl/mxu_array.sv) verilated with `--pins-bv 2` (1-bit ports bool, wider
+// Verilog array (model/mxu/rtl/mxu_array.sv) verilated with `--pins-bv 2` (1-bit ports bool, wider
 // ones sc_bv<W>), so one transactor binds to either.
 //
 // Also here: pack/unpack helpers between int8/int32 element arrays and the sc_bv row ports.

@@ -1,5 +1,5 @@
 // The MXU's pin-level interface: the contract the cycle-accurate SystemC array
-// (mxu_cycle_array.h), the Verilog array (model/rtl/mxu_array.sv) and an architect's own RTL
+// (mxu_cycle_array.h), the Verilog array (model/mxu/rtl/mxu_array.sv) and an architect's own RTL
 // meet, and that the transactor (PinDatapath in mxu.cpp) drives.
 //
 // Ports of an R x C array (R = mxu.rows PE rows = input width, C = mxu.cols PE columns), all

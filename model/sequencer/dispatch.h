@@ -2,8 +2,8 @@
 // instruction carries, and how a unit reports completion or waits for another unit.
 //
 // Data never moves here: units move data as TLM-2.0 payloads through their sockets. This is
-// the sequencer's control path (DESIGN.md Sec. 2: dispatch, completion and sync may use
-// sc_fifo and sc_event inside the sequencer's functional units).
+// the sequencer's control path: dispatch, completion and sync use sc_fifo and sc_event inside
+// the sequencer and its functional units (docs/architecture.md, "Conventions").
 #pragma once
 
 #include <algorithm>

@@ -33,7 +33,7 @@ foreach(i RANGE 0 15)
     endif()
   endif()
 endforeach()
-# Further checks on ${out} / ${err} (e.g. tests/dram_bench_json_check.cmake).
+# Further checks on ${out} / ${err} (e.g. tests/tools/dram_bench/dram_bench_json_check.cmake).
 if(DEFINED CHECK_SCRIPT)
   include(${CHECK_SCRIPT})
 endif()

@@ -1,4 +1,4 @@
-// Pin-level stimulus for an R x C MXU array behind the contract of model/mxu_pins.h, shared by the
+// Pin-level stimulus for an R x C MXU array behind the contract of model/mxu/mxu_pins.h, shared by the
 // cycle-accurate array's tests (test_mxu_cycle_array.cpp) and the RTL's (rtl_mxu_pins_test.cpp):
 // the inputs of each cycle, tiles and activation rows, the naive products the rows must produce
 // R + C - 1 cycles after they entered, and the input signals a bench drives.

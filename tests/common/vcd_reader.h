@@ -1,4 +1,4 @@
-// A VCD reader for the tests, written independently of model/vcd_writer.cpp: per-variable
+// A VCD reader for the tests, written independently of model/trace/vcd_writer.cpp: per-variable
 // waveforms by dotted name, as GTKWave would show them.
 #pragma once
 

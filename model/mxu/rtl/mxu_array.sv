@@ -1,7 +1,7 @@
 // mxu_array: the TPU v1 matrix unit as synthesizable SystemVerilog, an R x C weight-stationary
 // systolic array of int8 x int8 -> int32 multiply-accumulate PEs.
 //
-// Pin-level contract: model/mxu_pins.h (the cycle-accurate SystemC model, this RTL and an
+// Pin-level contract: model/mxu/mxu_pins.h (the cycle-accurate SystemC model, this RTL and an
 // architect's own RTL all implement it; the transactor drives it). All ports are sampled at the
 // rising edge of clk; "cycle k" is the clock period ending with edge k + 1.
 //   - w_shift: w_row (element c = w_row[8c+7:8c], int8) is shifted into the weight chains. A
@@ -14,7 +14,7 @@
 //     row that entered exactly R + C - 1 cycles earlier.
 //   - rst_n: synchronous, active low; clears every register (weights 0). A row presented in a
 //     reset cycle is dropped.
-// The array does not check the driver's timing rules (model/mxu_pins.h). Where the contract is
+// The array does not check the driver's timing rules (model/mxu/mxu_pins.h). Where the contract is
 // silent: a_row and a_switch are ignored while a_valid is low, and p_row is 0 while p_valid is
 // low.
 //
@@ -54,7 +54,7 @@ module mxu_array #(
     output logic                 p_valid,
     output logic      [32*C-1:0] p_row
 );
-  localparam int L = R + C - 1;  // latency: mxu_latency_cycles() in model/mxu_pins.h
+  localparam int L = R + C - 1;  // latency: mxu_latency_cycles() in model/mxu/mxu_pins.h
 
 `ifdef MXU_BROKEN_CARRY
   localparam bit BROKEN = 1'b1;

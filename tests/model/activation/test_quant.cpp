@@ -1,4 +1,4 @@
-// Tests of the activation unit's integer arithmetic (model/quant.h): saturation, rounding
+// Tests of the activation unit's integer arithmetic (model/activation/quant.h): saturation, rounding
 // shifts, requantization with identity/relu, the sigmoid/tanh tables, and a randomized
 // comparison of activate() against an independent __int128 / long double reference.
 #include <gtest/gtest.h>
@@ -43,7 +43,7 @@ RequantParams params(uint32_t multiplier, uint32_t shift, int32_t zero_point = 0
 const RequantParams kUnit = params(1u << 30, 30);
 
 // ---------------------------------------------------------------------------------------------
-// Independent reference (does not share code or formulation with model/quant.cpp).
+// Independent reference (does not share code or formulation with model/activation/quant.cpp).
 
 // Floor of n / d for d > 0, from truncating division.
 i128 ref_floor_div(i128 n, i128 d) {

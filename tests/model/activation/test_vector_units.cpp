@@ -1,5 +1,5 @@
 // Instruction-level tests of Convolve (MXU data setup), Pool and Vector (activation unit) and of
-// the host_row_bytes packing of Read/Write_Host_Memory (model/isa.h file comment). Every expected
+// the host_row_bytes packing of Read/Write_Host_Memory (model/isa/isa.h file comment). Every expected
 // value is computed here by plain loops over the documented semantics; the only model function
 // used is tpu::activate() (quant.h, tested on its own in test_quant.cpp). Timing expectations
 // are derived by hand from the documented formulas. One ProgramBench per test case (process).

@@ -1,4 +1,4 @@
-// Tests of the instruction encoding, decoder, assembler and disassembler (model/isa.h).
+// Tests of the instruction encoding, decoder, assembler and disassembler (model/isa/isa.h).
 #include <gtest/gtest.h>
 
 #include <array>

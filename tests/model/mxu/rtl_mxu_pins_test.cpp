@@ -1,16 +1,16 @@
-// Pin-level tests of the MXU RTL (model/rtl/mxu_array.sv) Verilated as SystemC, 16 x 16, against
-// the contract of model/mxu_pins.h: weight shift, blocks with a_switch, back-to-back blocks, a
+// Pin-level tests of the MXU RTL (model/mxu/rtl/mxu_array.sv) Verilated as SystemC, 16 x 16, against
+// the contract of model/mxu/mxu_pins.h: weight shift, blocks with a_switch, back-to-back blocks, a
 // second tile shifted in during a block at the earliest legal cycle (and the same one cycle too
 // early, which must break), reset, outputs against a naive matrix product and the exact latency
 // R + C - 1; a random run through the RTL and tpu::MxuCycleArray<16, 16> side by side (identical
 // p_valid / p_row every cycle); and the faulty variant (MXU_BROKEN_CARRY) caught.
 //
-// Built by model/rtl/rtl.cmake (not by the tests/test_*.cpp glob: it needs the Verilated
+// Built by model/mxu/rtl/rtl.cmake (not by the tests/test_*.cpp glob: it needs the Verilated
 // libraries). SystemC allows one elaboration per process: one bench per test case, and ctest
 // runs each case in its own process.
 //
 // Waveforms: with TPU_RTL_VCD=<file> in the environment a test writes a VCD of the RTL (Verilator
-// tracing); run one test (--gtest_filter) per file. View it with model/rtl/mxu_array.gtkw.
+// tracing); run one test (--gtest_filter) per file. View it with model/mxu/rtl/mxu_array.gtkw.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -40,7 +40,7 @@
 
 namespace {
 
-constexpr unsigned R = 16;  // the verilated array: -GR=16 -GC=16 (model/rtl/rtl.cmake)
+constexpr unsigned R = 16;  // the verilated array: -GR=16 -GC=16 (model/mxu/rtl/rtl.cmake)
 constexpr unsigned C = 16;
 constexpr uint64_t L = tpu::mxu_latency_cycles(R, C);  // R + C - 1
 static_assert(L == R + C - 1, "latency of the pin contract");
@@ -209,7 +209,7 @@ std::string row_text(const PRow& p) {
 }
 
 /// p_valid exactly in the expected cycles with the expected sums, and p_row 0 elsewhere (rows
-/// entering with a_valid low are zeros: see model/rtl/mxu_array.sv).
+/// entering with a_valid low are zeros: see model/mxu/rtl/mxu_array.sv).
 void check_against_expected(const std::vector<Seen>& seen, const std::map<uint64_t, PRow>& expected,
                             const char* who) {
   size_t valid_rows = 0;

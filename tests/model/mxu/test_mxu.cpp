@@ -113,7 +113,7 @@ TEST(MxuFunction, OverwriteReplacesAndAccumulateAdds) {
 // ---- Timing ----------------------------------------------------------------------------------
 // bench_config: 1 GHz (1 ns cycles), R x R array, shift-in S = R cycles. With a fast weight
 // memory (no latency, 80 GB/s: a 256-byte tile in 3.2 ns) every tile has arrived long before it
-// is needed, so only the dataflow of model/mxu_pins.h matters:
+// is needed, so only the dataflow of model/mxu/mxu_pins.h matters:
 //   s_0        = when tile 0 has shifted in
 //   s_{i+1}    = s_i + B_i                      without SWITCH (same tile)
 //   s_{i+1}    = s_i + max(B_i, R - 1 + S)      with SWITCH: the next tile may start shifting

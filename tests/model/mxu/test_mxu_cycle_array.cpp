@@ -1,4 +1,4 @@
-// Cycle-accurate MXU array (model/mxu_cycle_array.h) against the pin contract in mxu_pins.h:
+// Cycle-accurate MXU array (model/mxu/mxu_cycle_array.h) against the pin contract in mxu_pins.h:
 // latency, products against a naive loop, double-buffered tile switching, the driver's timing
 // rules (with negative controls one cycle off), a 64x64 random run, reset, and the row packing
 // helpers. SystemC allows one elaboration per process: one testbench per test case (ctest runs

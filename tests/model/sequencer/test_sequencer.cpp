@@ -1,4 +1,4 @@
-// Sequencer tests (model/sequencer.h): a functional chain through every unit, accumulator
+// Sequencer tests (model/sequencer/sequencer.h): a functional chain through every unit, accumulator
 // interlocks, Unified Buffer hazard errors, bounds errors, Halt, Sync timing, deadlock
 // detection and the Table 3 split. Expected values are computed here independently (naive
 // matrix products, floating-point requantization of small values), never by the model's code.

@@ -1,4 +1,4 @@
-// VcdWriter and Traced<T> (model/vcd_writer.h): the waveform equals the one SystemC's own VCD
+// VcdWriter and Traced<T> (model/trace/vcd_writer.h): the waveform equals the one SystemC's own VCD
 // writer records for the same stimulus, only changes are written, the file is complete or absent,
 // and bad declarations are errors.
 #include "trace/vcd_writer.h"

@@ -1,4 +1,4 @@
-# Included by tests/cli_run.cmake for dram-bench --json tests: stdout (${out}) must be exactly
+# Included by tests/common/cli_run.cmake for dram-bench --json tests: stdout (${out}) must be exactly
 # one JSON object (nothing before or after it) holding the report's keys; JSON_ENGINE and
 # JSON_REQUESTS, if defined, must match.
 # One object: stdout starts with '{' and ends with '}', and the pretty-printed top level opens
