@@ -14,6 +14,11 @@ exclusive categories, so "non-matrix" here is the model's non_matrix + raw_stall
 The workloads' layer widths are this project's choices (the paper publishes layer counts,
 weights, batch and ops per weight byte only); see each manifest's description.
 
+After the first config's table it prints a Table 7 of this model (the paper's Table 7 gives its
+own performance model's error per app and the mean): per app the relative error of TOPS (%) and
+the error of each Table 3 column (model minus paper, in percentage points), then the mean of the
+absolute errors of each column; the same rows are written to <stats-dir>/table7.csv.
+
 Keeps the stats JSON of every run in --stats-dir (default: a temporary directory) for
 scripts/plot_roofline.py. Exit status: 0 when every app on the first config is within the
 tolerance of the paper's TOPS, 1 otherwise (the table is printed either way), 2 on errors.
@@ -102,6 +107,47 @@ def table(config, results, paper):
     return "\n".join(lines), worst
 
 
+T7_COLUMNS = ["tops_error_percent", "array_active_pp", "weight_stall_pp", "weight_shift_pp", "non_matrix_pp"]
+
+
+def table7_rows(results, paper):
+    """Table 7 of this model: per app {column: error} for T7_COLUMNS (TOPS relative error in %,
+    Table 3 columns as model minus paper in percentage points; the model's non-matrix is
+    non_matrix + raw_stall + input_stall), then a "mean |error|" row of each column's mean
+    absolute error. results: [(app, stats JSON dict)]; paper: paper_values()."""
+    rows = []
+    for app, stats in results:
+        p, t3 = paper[app], stats["run"]["table3_percent"]
+        nm = t3["non_matrix"] + t3["raw_stall"] + t3["input_stall"]
+        errors = [100.0 * (stats["run"]["tops"] - float(p["tops"])) / float(p["tops"])]
+        errors += [t3[k] - float(p[k]) for k in T3] + [nm - float(p["non_matrix"])]
+        rows.append((app, dict(zip(T7_COLUMNS, errors))))
+    means = {c: statistics.mean(abs(r[c]) for _, r in rows) for c in T7_COLUMNS}
+    rows.append(("mean |error|", means))
+    return rows
+
+
+def table7_text(rows):
+    """Table 7 rows (table7_rows) as printable text (str, no trailing newline)."""
+    lines = ["Table 7 of this model: error against the paper's measurements (TOPS in %, Table 3 columns in points)",
+             "%-13s %9s %13s %13s %13s %13s" % ("app", "TOPS %", "array active", "weight stall",
+                                                 "weight shift", "non-matrix")]
+    for app, r in rows:
+        fmt = "%-13s %9.1f %13.1f %13.1f %13.1f %13.1f" if app == "mean |error|" else \
+              "%-13s %+9.1f %+13.1f %+13.1f %+13.1f %+13.1f"
+        lines.append(fmt % ((app,) + tuple(r[c] for c in T7_COLUMNS)))
+    return "\n".join(lines)
+
+
+def write_table7_csv(path, rows):
+    """Writes Table 7 rows (table7_rows) to `path` as CSV: app, then T7_COLUMNS (4 decimals)."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["app"] + T7_COLUMNS)
+        for app, r in rows:
+            w.writerow([app] + ["%.4f" % r[c] for c in T7_COLUMNS])
+
+
 def main():
     """Command line: runs the paper's applications on each config and prints the Table 3 comparison
     (first config) and the speedups (others); returns 0 when the worst TOPS error (%) is within
@@ -127,6 +173,9 @@ def main():
             if i == 0:
                 text, worst_first = table(os.path.relpath(config, ROOT), results, paper)
                 base = (os.path.relpath(config, ROOT), results)
+                rows = table7_rows(results, paper)
+                text += "\n\n" + table7_text(rows)
+                write_table7_csv(os.path.join(stats_dir, "table7.csv"), rows)
             else:
                 text = speedups(os.path.relpath(config, ROOT), results, base)
             print(text + "\n")

@@ -64,10 +64,14 @@ if(TPU_HAVE_PYTHON)
   # tolerance or not) and the TPU' summary printed; 2 (an error, a golden mismatch) fails.
   add_test(NAME scripts.paper_table
            COMMAND sh -c "out=$(\"$0\" \"$1\" --tpu-sim \"$2\" --stats-dir \"$3\"); rc=$?; echo \"$out\"; \
-                          test $rc -le 1 && echo \"$out\" | grep -q 'geometric mean [0-9.]*x'"
+                          test $rc -le 1 && echo \"$out\" | grep -q 'geometric mean [0-9.]*x' && \
+                          echo \"$out\" | grep -q '^mean |error|' && test -s \"$3/table7.csv\""
                    ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/paper_table.py $<TARGET_FILE:tpu-sim>
                    ${CMAKE_BINARY_DIR}/paper_table)
   set_tests_properties(scripts.paper_table PROPERTIES LABELS "scripts;networks" TIMEOUT 300)
+  # Table 7 (paper_table.py's error table) against hand-worked values.
+  add_test(NAME scripts.paper_table7 COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_paper_table.py)
+  set_tests_properties(scripts.paper_table7 PROPERTIES LABELS scripts TIMEOUT 60)
 endif()
 
 # Where the CPU lacks VNNI, oneDNN's int8 GEMM saturates int16 pair sums, so the analytic MXU
