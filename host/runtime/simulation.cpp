@@ -14,7 +14,7 @@
 #include <functional>
 
 #include "runtime/host.h"
-#include "lowering/network_lowering.h"
+#include "lowering/lowering.h"
 #include "chip/tpu.h"
 #include "util/report.h"
 
@@ -229,7 +229,7 @@ RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOpti
   r.lowered = lower(w, cfg, opt.batch);
   const auto t1 = std::chrono::steady_clock::now();
   simulate(cfg, {w.name, w.source_file, w.samples, w.layers.size()}, opt, r,
-           [&](const uint8_t* host) { r.outputs = gather_outputs(r.lowered, w, cfg, host); });
+           [&](const uint8_t* host) { r.outputs = gather_output(r.lowered, cfg, host); });
   compare_golden(r, w.golden);
   // Operational intensity as the TPU paper's Table 1 counts it: every batch reads every weight
   // once, so MLP0 at batch 200 does 200 MACs per weight byte.
@@ -257,7 +257,7 @@ RunResult run_simulation(const ArchConfig& cfg, const Network& net, const RunOpt
   r.lowered = lower_network(net, cfg);
   const auto t1 = std::chrono::steady_clock::now();
   simulate(cfg, {net.name, net.source_file, net.samples, net.layers.size()}, opt, r,
-           [&](const uint8_t* host) { r.outputs = gather_network_output(r.lowered, net, cfg, host); });
+           [&](const uint8_t* host) { r.outputs = gather_output(r.lowered, cfg, host); });
   compare_golden(r, net.golden);
   set_phase_times(r, t0, t1);
   return r;

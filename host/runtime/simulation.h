@@ -55,7 +55,7 @@ struct RunResult {
 /// elaboration per process, so call it once per process. Errors from the model, a deadlock
 /// (the simulation ran out of events before Halt: the message gives the sequencer's and the
 /// units' state) and VCD I/O errors are raised as sc_report; a VCD is complete or absent.
-/// With a network (network_lowering.h), stats also get "layers": per layer name, op, tag, macs,
+/// With a network (lower_network, lowering.h), stats also get "layers": per layer name, op, tag, macs,
 /// weight_bytes, dram_bytes, cycles (the MXU's Table 3 cycles of the layer's tag: its MXU
 /// instructions' busy and stall time plus the MXU's idle time waiting for them, so a layer without
 /// MXU work (pool, vector) shows 0 and its time appears as the next MXU layer's RAW stall; the
