@@ -71,6 +71,69 @@ struct WorkloadInfo {
   uint64_t samples = 0, layers = 0;
 };
 
+/// Per-layer records of r.lowered.layers from the MXU's per-tag Table 3 and the activation
+/// unit's per-tag busy cycles (simulation.h: run_simulation).
+nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time period, double peak_macs_per_cycle) {
+  const auto by_tag = chip.mxu.table3_by_tag();
+  const auto& act_by_tag = chip.activation_unit.busy_cycles_by_tag();
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : r.lowered.layers) {
+    nlohmann::json t = nlohmann::json::object();
+    uint64_t cycles = 0;
+    const auto it = by_tag.find(l.tag);
+    for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
+      const uint64_t v = it == by_tag.end() ? 0 : it->second[size_t(c)];
+      t[Mxu::kCategoryNames[c]] = v;
+      cycles += v;
+    }
+    const double secs = (period * double(cycles)).to_seconds();
+    const auto act = act_by_tag.find(l.tag);
+    layers.push_back({{"name", l.name}, {"op", l.op}, {"tag", l.tag}, {"macs", l.macs},
+                      {"weight_bytes", l.weight_bytes}, {"dram_bytes", l.dram_bytes}, {"cycles", cycles},
+                      {"activation_unit_cycles", act == act_by_tag.end() ? 0 : act->second},
+                      {"table3_cycles", t}, {"tops", secs > 0 ? 2.0 * double(l.macs) / secs / 1e12 : 0.0},
+                      {"mxu_utilization", cycles ? double(l.macs) / (peak_macs_per_cycle * double(cycles)) : 0.0},
+                      {"macs_per_weight_byte", l.weight_bytes ? nlohmann::json(double(l.macs) / double(l.weight_bytes))
+                                                              : nlohmann::json()}});
+  }
+  return layers;
+}
+
+/// After the run: r's cycles, times, TOPS and utilization, and r.stats (config, workload, run,
+/// per-layer records when r.lowered has them, the chip's counters).
+void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, const Host& host, RunResult& r) {
+  const sc_core::sc_time period = cfg.clock_period();
+  r.run_cycles = chip.sequencer.run_cycles();
+  r.run_seconds = (period * double(r.run_cycles)).to_seconds();
+  r.total_seconds = host.end_time().to_seconds();
+  r.tops = r.run_seconds > 0 ? 2.0 * double(r.lowered.useful_macs) / r.run_seconds / 1e12 : 0;
+  const double peak_macs_per_cycle = double(cfg.mxu.rows) * cfg.mxu.cols;
+  r.mxu_utilization = r.run_cycles ? double(r.lowered.useful_macs) / (peak_macs_per_cycle * double(r.run_cycles)) : 0;
+  const double peak_tops = 2.0 * peak_macs_per_cycle * cfg.clock_mhz * 1e6 / 1e12;
+
+  nlohmann::json j;
+  j["config"] = {{"name", cfg.name}, {"file", cfg.source_file}, {"clock_mhz", cfg.clock_mhz},
+                 {"mxu", {cfg.mxu.rows, cfg.mxu.cols}}, {"unified_buffer_bytes", cfg.unified_buffer.size_bytes},
+                 {"accumulator_rows", cfg.accumulators.rows},
+                 {"dram_peak_bytes_per_s", cfg.dram.channel_bandwidth_bytes_per_s() * cfg.dram.channels},
+                 {"pcie_bytes_per_s", cfg.pcie.bandwidth_bytes_per_s}};
+  j["workload"] = {{"name", info.name}, {"file", info.source_file}, {"samples", info.samples},
+                   {"layers", info.layers}, {"batch", r.lowered.batch}, {"batches", r.lowered.batches.size()},
+                   {"instructions", r.lowered.program.size()}, {"useful_macs", r.lowered.useful_macs},
+                   {"ub_rows_used", r.lowered.ub_rows_used}, {"acc_rows_used", r.lowered.acc_rows_used}};
+  const nlohmann::json t3 = chip.mxu.report()["table3_cycles"];
+  nlohmann::json t3pct;
+  for (auto it = t3.begin(); it != t3.end(); ++it)
+    t3pct[it.key()] = r.run_cycles ? 100.0 * it.value().get<double>() / double(r.run_cycles) : 0.0;
+  j["run"] = {{"cycles", r.run_cycles}, {"seconds", r.run_seconds}, {"total_seconds_with_program_load", r.total_seconds},
+              {"tops", r.tops}, {"peak_tops", peak_tops},
+              {"mxu_utilization", r.mxu_utilization}, {"table3_percent", t3pct}};
+
+  if (!r.lowered.layers.empty()) j["layers"] = layer_stats(chip, r, period, peak_macs_per_cycle);
+  j["tpu"] = chip.report();
+  r.stats = j;
+}
+
 /// Runs r.lowered on the chip; fills the chip-level results and stats; `collect` reads the
 /// outputs from host memory before the host goes away.
 void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions& opt, RunResult& r,
@@ -114,60 +177,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   if (vcd) vcd->commit();
   collect(host.memory.data());
 
-  const sc_core::sc_time period = cfg.clock_period();
-  r.run_cycles = chip.sequencer.run_cycles();
-  r.run_seconds = (period * double(r.run_cycles)).to_seconds();
-  r.total_seconds = host.end_time().to_seconds();
-  r.tops = r.run_seconds > 0 ? 2.0 * double(r.lowered.useful_macs) / r.run_seconds / 1e12 : 0;
-  const double peak_macs_per_cycle = double(cfg.mxu.rows) * cfg.mxu.cols;
-  r.mxu_utilization = r.run_cycles ? double(r.lowered.useful_macs) / (peak_macs_per_cycle * double(r.run_cycles)) : 0;
-  const double peak_tops = 2.0 * peak_macs_per_cycle * cfg.clock_mhz * 1e6 / 1e12;
-
-  nlohmann::json j;
-  j["config"] = {{"name", cfg.name}, {"file", cfg.source_file}, {"clock_mhz", cfg.clock_mhz},
-                 {"mxu", {cfg.mxu.rows, cfg.mxu.cols}}, {"unified_buffer_bytes", cfg.unified_buffer.size_bytes},
-                 {"accumulator_rows", cfg.accumulators.rows},
-                 {"dram_peak_bytes_per_s", cfg.dram.channel_bandwidth_bytes_per_s() * cfg.dram.channels},
-                 {"pcie_bytes_per_s", cfg.pcie.bandwidth_bytes_per_s}};
-  j["workload"] = {{"name", info.name}, {"file", info.source_file}, {"samples", info.samples},
-                   {"layers", info.layers}, {"batch", r.lowered.batch}, {"batches", r.lowered.batches.size()},
-                   {"instructions", r.lowered.program.size()}, {"useful_macs", r.lowered.useful_macs},
-                   {"ub_rows_used", r.lowered.ub_rows_used}, {"acc_rows_used", r.lowered.acc_rows_used}};
-  const nlohmann::json t3 = chip.mxu.report()["table3_cycles"];
-  nlohmann::json t3pct;
-  for (auto it = t3.begin(); it != t3.end(); ++it)
-    t3pct[it.key()] = r.run_cycles ? 100.0 * it.value().get<double>() / double(r.run_cycles) : 0.0;
-  j["run"] = {{"cycles", r.run_cycles}, {"seconds", r.run_seconds}, {"total_seconds_with_program_load", r.total_seconds},
-              {"tops", r.tops}, {"peak_tops", peak_tops},
-              {"mxu_utilization", r.mxu_utilization}, {"table3_percent", t3pct}};
-
-  if (!r.lowered.layers.empty()) {  // per-layer records from the MXU's per-tag Table 3
-    const auto by_tag = chip.mxu.table3_by_tag();
-    const auto& act_by_tag = chip.activation_unit.busy_cycles_by_tag();
-    nlohmann::json layers = nlohmann::json::array();
-    for (const auto& l : r.lowered.layers) {
-      nlohmann::json t = nlohmann::json::object();
-      uint64_t cycles = 0;
-      const auto it = by_tag.find(l.tag);
-      for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
-        const uint64_t v = it == by_tag.end() ? 0 : it->second[size_t(c)];
-        t[Mxu::kCategoryNames[c]] = v;
-        cycles += v;
-      }
-      const double secs = (period * double(cycles)).to_seconds();
-      const auto act = act_by_tag.find(l.tag);
-      layers.push_back({{"name", l.name}, {"op", l.op}, {"tag", l.tag}, {"macs", l.macs},
-                        {"weight_bytes", l.weight_bytes}, {"dram_bytes", l.dram_bytes}, {"cycles", cycles},
-                        {"activation_unit_cycles", act == act_by_tag.end() ? 0 : act->second},
-                        {"table3_cycles", t}, {"tops", secs > 0 ? 2.0 * double(l.macs) / secs / 1e12 : 0.0},
-                        {"mxu_utilization", cycles ? double(l.macs) / (peak_macs_per_cycle * double(cycles)) : 0.0},
-                        {"macs_per_weight_byte", l.weight_bytes ? nlohmann::json(double(l.macs) / double(l.weight_bytes))
-                                                                : nlohmann::json()}});
-    }
-    j["layers"] = layers;
-  }
-  j["tpu"] = chip.report();
-  r.stats = j;
+  collect_results(cfg, info, chip, host, r);
 }
 
 /// Fills r.wall.lower (t0 to t1) and r.wall.finish (what followed t1 beyond elaboration and sc_start).
