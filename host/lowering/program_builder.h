@@ -1,5 +1,5 @@
-// Builders of the instructions the host's lowerings emit (isa.h), shared by the dense-MLP and the
-// network lowering.
+// Builders of the instructions the lowering emits (isa.h) and the checks that end a lowering
+// (steps.h).
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "config/config.h"
 #include "isa/isa.h"
-#include "lowering/lowering.h"
+#include "lowering/program.h"
 #include "util/report.h"
 
 namespace tpu {

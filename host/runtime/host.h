@@ -5,7 +5,7 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
-#include "lowering/lowering.h"
+#include "lowering/program.h"
 #include "memory/memory_target.h"
 
 namespace tpu {

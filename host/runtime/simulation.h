@@ -36,6 +36,16 @@ struct WallTimes {
   double finish = 0;     ///< closing the VCD, reading the outputs, the golden check and the counters
 };
 
+/// A workload of either kind, as run_simulation and summary take it (converts from both; the
+/// workload must outlive the call). A dense MLP is lowered as the network of its dense layers
+/// (dense_network) under dense_mlp_policy(opt.batch), a network under network_policy.
+struct RunInput {
+  RunInput(const Workload& w) : mlp(&w) {}     // NOLINT(google-explicit-constructor): either kind converts
+  RunInput(const Network& n) : net(&n) {}      // NOLINT(google-explicit-constructor)
+  const Workload* mlp = nullptr;  ///< a dense MLP, or null
+  const Network* net = nullptr;   ///< a network, or null
+};
+
 /// Results of a run (times in cycles of the core clock unless named otherwise).
 struct RunResult {
   LoweredProgram lowered;
@@ -55,7 +65,7 @@ struct RunResult {
 /// elaboration per process, so call it once per process. Errors from the model, a deadlock
 /// (the simulation ran out of events before Halt: the message gives the sequencer's and the
 /// units' state) and VCD I/O errors are raised as sc_report; a VCD is complete or absent.
-/// With a network (network_lowering.h), stats also get "layers": per layer name, op, tag, macs,
+/// With a network (lower_network, lowering.h), stats also get "layers": per layer name, op, tag, macs,
 /// weight_bytes, dram_bytes, cycles (the MXU's Table 3 cycles of the layer's tag: its MXU
 /// instructions' busy and stall time plus the MXU's idle time waiting for them, so a layer without
 /// MXU work (pool, vector) shows 0 and its time appears as the next MXU layer's RAW stall; the
@@ -64,13 +74,15 @@ struct RunResult {
 /// tops, mxu_utilization, macs_per_weight_byte (operational intensity; null without weights),
 /// and run.macs_per_weight_byte for the whole network (dense MLPs get it too: useful MACs / (weight
 /// bytes x batches), the TPU paper's ops per weight byte).
-RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOptions& opt);
-RunResult run_simulation(const ArchConfig& cfg, const Network& net, const RunOptions& opt);
+/// Errors also: a network with opt.batch other than 0 or its samples ("tpu/sim"); the lowering's
+/// (lowering.h, "tpu/lowering").
+RunResult run_simulation(const ArchConfig& cfg, const RunInput& in, const RunOptions& opt);
 
 /// The human summary of a run: workload, config, time, TOPS, utilization, Table 3 split,
 /// bytes and bandwidth on PCIe and DRAM, golden mismatches, accuracies.
-std::string summary(const ArchConfig& cfg, const Workload& w, const RunResult& r);
-std::string summary(const ArchConfig& cfg, const Network& net, const RunResult& r);
+/// A dense MLP's first line gives its samples, layers and batches, and a last line its accuracies
+/// (with labels); a network's gives its layers, batch and MACs per weight byte.
+std::string summary(const ArchConfig& cfg, const RunInput& in, const RunResult& r);
 
 /// A per-layer table (name, op, cycles, MACs, TOPS, utilization, MACs per weight byte, DRAM
 /// bytes, activation-unit cycles, Table 3 split; cycles attributed as in run_simulation) of a

@@ -12,7 +12,6 @@
 #include "runtime/host.h"
 #include "lowering/lowering.h"
 #include "manifest/network.h"
-#include "lowering/network_lowering.h"
 #include "chip/tpu.h"
 #include "manifest/workload.h"
 
@@ -71,8 +70,7 @@ inline void compare_models(const std::vector<ModelSpec>& models, const std::stri
     program = lower(w, cfg, batch);
   }
   auto gather = [&](const ModelRun& r) {
-    return is_network ? gather_network_output(program, net, cfg, r.host->memory.data())
-                      : gather_outputs(program, w, cfg, r.host->memory.data());
+    return gather_output(program, cfg, r.host->memory.data());
   };
   const std::vector<int8_t>& golden = is_network ? net.golden : w.golden;
   // The chips live as long as the process and are never destroyed: after a simulation SystemC

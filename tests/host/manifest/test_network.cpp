@@ -13,7 +13,7 @@
 #include "common/test_util.h"
 #include "config/config.h"
 #include "manifest/network.h"
-#include "lowering/network_lowering.h"
+#include "lowering/lowering.h"
 #include "manifest/workload.h"
 
 namespace {

@@ -523,14 +523,14 @@ TEST(Lowering, RandomWorkloadOnSmallConfig) {
   // Input of sample 40 (batch 1, s = 8), feature 33 (k-tile 2, lane 1).
   EXPECT_EQ(int8_t(p.host_image[p.batches[1].input_host_addr + (2 * 32 + 8) * 16 + 1]), w.inputs[40 * 37 + 33]);
 
-  // gather_outputs reads output n of sample s of a batch at out + ((n / R) * samples + s) * R + n % R.
+  // gather_output reads output n of sample s of a batch at out + ((n / R) * samples + s) * R + n % R.
   std::vector<uint8_t> host(p.host_image.size(), 0x55);
   auto value = [](uint64_t sample, uint64_t n) { return int8_t(int(sample * 7 + n * 3) % 200 - 100); };
   for (const auto& b : p.batches)
     for (uint64_t smp = 0; smp < b.samples; ++smp)
       for (uint64_t n = 0; n < 7; ++n)
         host[b.output_host_addr + ((n / 16) * b.samples + smp) * 16 + n % 16] = uint8_t(value(b.first_sample + smp, n));
-  const std::vector<int8_t> out = tpu::gather_outputs(p, w, cfg, host.data());
+  const std::vector<int8_t> out = tpu::gather_output(p, cfg, host.data());
   ASSERT_EQ(out.size(), size_t(samples) * 7);
   for (uint64_t smp = 0; smp < samples; ++smp)
     for (uint64_t n = 0; n < 7; ++n) ASSERT_EQ(out[smp * 7 + n], value(smp, n)) << "sample " << smp << " n " << n;
@@ -542,6 +542,8 @@ TEST(Lowering, GatherOutputsOverSeveralOutputTiles) {
   Workload w = RandomWorkload({5, 20}, 5, 3, 7);
   LoweredProgram p;
   p.batches = {{0, 3, 0, 100}, {3, 2, 0, 1000}};
+  p.output_shape = {1, 1, 20};
+  p.padded_host_rows = true;  // a dense MLP's: rows of R bytes
   std::vector<uint8_t> host(2000, 0);
   // Sample 4 = batch 1, s = 1, output 17 = tile 1, lane 1: 1000 + (1 * 2 + 1) * 16 + 1 = 1049.
   host[1049] = 0x81;
@@ -550,7 +552,7 @@ TEST(Lowering, GatherOutputsOverSeveralOutputTiles) {
   host[147] = 0x7f;
   // Sample 1, output 16 (tile 1, lane 0): 100 + (1 * 3 + 1) * 16 = 164.
   host[164] = 0xfe;
-  const std::vector<int8_t> out = tpu::gather_outputs(p, w, cfg, host.data());
+  const std::vector<int8_t> out = tpu::gather_output(p, cfg, host.data());
   ASSERT_EQ(out.size(), 100u);
   for (size_t i = 0; i < out.size(); ++i) {
     int8_t expected = 0;
