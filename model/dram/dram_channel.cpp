@@ -172,8 +172,18 @@ void DramChannel::examine(Entry& e) {
   if (e.examined) return;
   e.examined = true;
   const uint32_t open = bank_.open_row(e.req.loc.flat_bank);
-  e.outcome = open == e.req.loc.row ? RowOutcome::Hit : open == kClosed ? RowOutcome::Miss : RowOutcome::Conflict;
-  stats_.count_outcome(e.outcome);
+  // (One branch per outcome, counted in place: deciding and then counting by the outcome costs a
+  // second data-dependent branch in this loop.)
+  if (open == e.req.loc.row) {
+    e.outcome = RowOutcome::Hit;
+    ++stats_.row_hits;
+  } else if (open == kClosed) {
+    e.outcome = RowOutcome::Miss;
+    ++stats_.row_misses;
+  } else {
+    e.outcome = RowOutcome::Conflict;
+    ++stats_.row_conflicts;
+  }
 }
 
 void DramChannel::examine_visible(int qi, uint32_t b, uint64_t cur) {
@@ -481,205 +491,196 @@ void DramChannel::plan_hit(const Entry& head, uint32_t b, uint64_t t) {
   plan_valid_ = true;
 }
 
-size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
-                                const std::function<void(const DramRequest&)>& on_enqueued) {
-  Queue& q = queues_[0];
-  if (n == 0 || page_.closed() || q.size < 2 || q.size != q.depth) return 0;
+bool DramChannel::stream_can_start() {
+  const Queue& q = queues_[0];
+  if (page_.closed() || q.size < 2 || q.size != q.depth) return false;
   if (!plan_valid_) plan(now_);  // as next_event() would
   const uint32_t b0 = plan_.bank;
   if (plan_.kind != Plan::kCommand || plan_.cmd != DramCommand::RD || plan_.queue != 0 || plan_.index != 0 ||
       plan_.draining || drain_.draining() || bank_.open_row(b0) == kClosed || q.size != q.len[b0] ||
       queues_[1].size != 0 || !q.future.empty() || !queues_[1].future.empty() || !refresh_.quiet(queued_rank_))
-    return 0;
-  const uint32_t m = q.len[b0];  // the queue's length while it streams (>= 2)
-  for (uint32_t k = 0; k < m; ++k)
-    if (q.slots[q.list(b0)[k]].req.loc.row != bank_.open_row(b0)) return 0;
+    return false;
+  for (uint32_t k = 0; k < q.len[b0]; ++k)
+    if (q.at(b0, k).req.loc.row != bank_.open_row(b0)) return false;
+  return true;
+}
 
-  // Step i issues the RD of the oldest request, step i's: the entry queued at the start in slot
-  // L[i] for i < m, else the refill placed at step i - m (refills are kept in a ring of m and
-  // written into their slots, L[i mod m] as enqueue() would reuse them, when streaming stops).
-  // The queue's size and counters follow each step, for pending() and the observers.
-  stream_slots_.assign(q.list(b0), q.list(b0) + m);
-  stream_refills_.resize(m);
-  const auto request_of_step = [&](size_t i) -> Entry& {
-    return i < m ? q.slots[stream_slots_[i]] : stream_refills_[(i - m) % m];
-  };
-  // The queue holds steps i .. i + m - 1: `left` of them to `bank`, whose open row they hit, then
-  // (a row change: the train has moved on to `next_bank`, of the same rank and bank group, for
-  // `next_row`, not open there) the rest to next_bank. FR-FCFS then issues bank's hits, with
-  // next_bank's PRE and ACT in the cycles between them (a hit wins a tie), then next_bank's hits:
-  // its first RD is no earlier than bank's next one (same group and rank bounds, plus its tRCD),
-  // and bank's requests are older.
-  uint32_t bank = b0, row = bank_.open_row(b0), left = m;
-  uint32_t next_bank = kNone, next_row = 0;
-  uint32_t examined = q.examined[b0];  // bank's examined prefix
-  uint32_t next_examined = 0;          // next_bank's requests examined (by its PRE or ACT): a prefix
-  const uint32_t rank = bank_.location(b0).rank, group = bank_.location(b0).bank_group;
-  const uint64_t latency = cfg_.timing.CL + half_burst_;
-  const uint64_t refresh_due = refresh_.next_due();  // nothing owed changes before
-  uint64_t t = plan_.t;                 // bank's next RD
-  int64_t last_command = checker_.last_command();
-  // RD-to-RD distance within a bank: its first RD is timed and recorded by the checker; from then
-  // on nothing else constrains that bank's next RD (next_bank's PRE and ACT do not, and use other
-  // cycles), so each RD's earliest is the previous one's plus the same distance, and the checker
-  // records only the last one (its bounds are maxima: the same state). Recorded before any other
-  // command, which must find the command bus as it was.
-  uint64_t distance = 0, last_rd = 0;
-  bool first_rd = true, rd_unrecorded = false;
-  const auto record_last_rd = [&] {
-    if (rd_unrecorded) checker_.issue(DramCommand::RD, bank_.location(bank), last_rd);
-    rd_unrecorded = false;
-  };
-  // The queue's lists after `issued` steps (and as many refills): steps issued .. issued + m - 1.
-  const auto settle = [&](size_t issued) {
-    uint32_t* list = q.list(bank);
-    uint32_t* next_list = next_bank != kNone ? q.list(next_bank) : nullptr;
-    for (uint32_t j = 0; j < m; ++j) {
-      const size_t step = issued + j;
-      const uint32_t slot = stream_slots_[step % m];
-      if (step >= m) q.slots[slot] = stream_refills_[(step - m) % m];
-      if (j < left) list[j] = slot;
-      else next_list[j - left] = slot;
+bool DramChannel::stream_takes(const HitStream& s, const DramRequest& next, uint32_t nb) const {
+  if (next.write) return false;
+  const bool switching = s.left == 0;  // bank is done: next_bank's hits come next
+  const uint32_t eb = switching ? s.next_bank : s.bank, erow = switching ? s.next_row : s.row;
+  const uint32_t enb = switching ? kNone : s.next_bank;
+  if (nb == eb) return next.loc.row == erow && enb == kNone;
+  if (nb == enb) return next.loc.row == s.next_row;
+  return enb == kNone && bank_.location(nb).rank == s.rank && bank_.location(nb).bank_group == s.group &&
+         bank_.open_row(nb) != next.loc.row;
+}
+
+void DramChannel::stream_record_last_rd(HitStream& s) {
+  if (s.rd_unrecorded) checker_.issue(DramCommand::RD, bank_.location(s.bank), s.last_rd);
+  s.rd_unrecorded = false;
+}
+
+bool DramChannel::stream_open_next_bank(HitStream& s, size_t i, const std::function<void(const DramRequest&)>& on_done) {
+  while (s.next_bank != kNone && bank_.open_row(s.next_bank) != s.next_row) {
+    const Entry& oldest = stream_entry(s, i + s.left);
+    const Want want = frfcfs_.bank_want(true, bank_.open_row(s.next_bank), s.next_row, oldest.bypassed, false);
+    const DramCommand cmd = want == kWantAct ? DramCommand::ACT : DramCommand::PRE;
+    const uint64_t at = checker_.earliest(cmd, oldest.req.loc, uint64_t(s.last_command + 1));
+    if (s.left > 0) {
+      const Entry& hit = stream_entry(s, i);  // bank's oldest: its RD is planned at t
+      if (!DramFrFcfs::goes_before(at, DramFrFcfs::kOther, oldest.req.arrival, oldest.seq, s.t, DramFrFcfs::kHit,
+                                   hit.req.arrival, hit.seq))
+        return true;
     }
-    q.len[bank] = left;
-    q.examined[bank] = std::min(examined, left);
-    update_head(0, bank);
-    if (next_list) {
-      q.len[next_bank] = m - left;
-      q.examined[next_bank] = next_examined;
-      update_head(0, next_bank);
+    if (at >= s.refresh_due) return false;  // a refresh falls due first: the full plan
+    deliver(at, on_done);
+    // execute(): set_bank() examines next_bank's requests queued by then against the old state.
+    for (size_t k = i + s.left + s.next_examined; k < i + s.m; ++k) {
+      Entry& e = stream_entry(s, k);
+      if (e.req.arrival > at) break;
+      examine(e);
+      ++s.next_examined;
     }
-  };
-  // Stops streaming after `taken` requests: the lists settled, the plan rebuilt where next_bank
-  // competes (else bank's RD at t, as plan() would find it).
-  const auto stop = [&](size_t taken, bool replan) {
-    if (taken == 0) return size_t(0);  // (nothing issued: state untouched)
-    record_last_rd();
-    settle(taken);
-    if (replan || next_bank != kNone || t >= refresh_due) {
-      plan_valid_ = false;
-    } else {
-      plan_hit(q.slots[q.list(bank)[0]], bank, t);
-    }
-    return taken;
-  };
+    bank_.set_open_row(s.next_bank, cmd == DramCommand::ACT ? s.next_row : kClosed);
+    stream_record_last_rd(s);
+    checker_.issue(cmd, oldest.req.loc, at);
+    ++stats_.commands[int(cmd)];
+    s.last_command = int64_t(at);
+    plan_valid_ = false;
+    if (observer_) observer_(at, cmd, DramLocation(oldest.req.loc));
+    now_ = at + 1;
+    deliver(now_, on_done);
+  }
+  return true;
+}
+
+void DramChannel::stream_switch_bank(HitStream& s) {
+  Queue& q = queues_[0];
+  stream_record_last_rd(s);
+  q.len[s.bank] = 0;
+  q.examined[s.bank] = 0;
+  update_head(0, s.bank);
+  s.bank = s.next_bank;
+  s.row = s.next_row;
+  s.left = s.m;
+  s.next_bank = kNone;
+  s.examined = s.next_examined;
+  s.next_examined = 0;
+  s.t = checker_.earliest(DramCommand::RD, bank_.location(s.bank), uint64_t(s.last_command));
+  s.first_rd = true;
+}
+
+void DramChannel::stream_step(HitStream& s, size_t i, const DramRequest& next, uint32_t nb,
+                              const std::function<void(const DramRequest&)>& on_done,
+                              const std::function<void(const DramRequest&)>& on_enqueued) {
+  // execute() of the planned RD: issue_column(0, bank, 0, t) for the oldest request, a hit.
+  // run_until() stops at each completion before t + 1 (next_event()), then runs to t + 1.
+  const uint64_t t = s.t;
+  deliver(t, on_done);
+  plan_valid_ = false;
+  Entry& e = stream_entry(s, i);
+  examine(e);
+  if (s.first_rd) {
+    stream_record_last_rd(s);
+    checker_.issue(DramCommand::RD, e.req.loc, t);
+    s.distance = checker_.earliest(DramCommand::RD, e.req.loc, t) - t;
+  } else {
+    s.rd_unrecorded = true;
+    s.last_rd = t;
+  }
+  s.first_rd = false;
+  s.last_command = int64_t(t);
+  count_column(0, e.req, DramCommand::RD, t);
+  if (s.examined > 0) --s.examined;
+  --s.left;
+  add_inflight(e.req, t + s.latency, e.outcome);
+  if (observer_) observer_(t, DramCommand::RD, DramLocation(e.req.loc));
+  now_ = t + 1;
+  deliver(now_, on_done);
+  // place(next): behind the queued requests, arriving now, in the slot the RD freed.
+  Entry& f = stream_refills_[i % s.m];
+  fill_entry(f, next);
+  if (nb == s.bank) {
+    ++s.left;  // (no row change queued; bank's examined prefix stays below the new last entry)
+  } else if (s.next_bank == kNone) {
+    s.next_bank = nb;  // a row change: the first request of next_bank
+    s.next_row = next.loc.row;
+    s.next_examined = 0;
+  }
+  ++queues_[0].size;
+  ++queued_bank_[nb];
+  ++queued_rank_[s.rank];
+  if (on_enqueued) on_enqueued(f.req);
+  s.t += s.distance;
+}
+
+size_t DramChannel::stream_stop(HitStream& s, size_t taken, bool replan) {
+  if (taken == 0) return 0;  // (nothing issued: state untouched)
+  stream_record_last_rd(s);
+  // The queue's lists after `taken` steps (and as many refills): steps taken .. taken + m - 1.
+  Queue& q = queues_[0];
+  uint32_t* list = q.list(s.bank);
+  uint32_t* next_list = s.next_bank != kNone ? q.list(s.next_bank) : nullptr;
+  for (uint32_t j = 0; j < s.m; ++j) {
+    const size_t step = taken + j;
+    const uint32_t slot = stream_slots_[step % s.m];
+    if (step >= s.m) q.slots[slot] = stream_refills_[(step - s.m) % s.m];
+    if (j < s.left) list[j] = slot;
+    else next_list[j - s.left] = slot;
+  }
+  q.len[s.bank] = s.left;
+  q.examined[s.bank] = std::min(s.examined, s.left);
+  update_head(0, s.bank);
+  if (next_list) {
+    q.len[s.next_bank] = s.m - s.left;
+    q.examined[s.next_bank] = s.next_examined;
+    update_head(0, s.next_bank);
+  }
+  // The plan rebuilt where next_bank competes (else bank's RD at t, as plan() would find it).
+  if (replan || s.next_bank != kNone || s.t >= s.refresh_due) {
+    plan_valid_ = false;
+  } else {
+    plan_hit(q.at(s.bank, 0), s.bank, s.t);
+  }
+  return taken;
+}
+
+size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
+                                const std::function<void(const DramRequest&)>& on_enqueued) {
+  if (n == 0 || !stream_can_start()) return 0;
+  Queue& q = queues_[0];
+  const uint32_t b0 = plan_.bank;
+  HitStream s;
+  s.m = q.len[b0];  // the queue's length while it streams (>= 2)
+  s.bank = b0;
+  s.row = bank_.open_row(b0);
+  s.left = s.m;
+  s.examined = q.examined[b0];
+  s.rank = bank_.location(b0).rank;
+  s.group = bank_.location(b0).bank_group;
+  s.latency = cfg_.timing.CL + half_burst_;
+  s.refresh_due = refresh_.next_due();  // nothing owed changes before
+  s.t = plan_.t;
+  s.last_command = checker_.last_command();
+  stream_slots_.assign(q.list(b0), q.list(b0) + s.m);
+  stream_refills_.resize(s.m);
 
   size_t i = 0;
   while (i < n) {
-    // Request i refills the queue after the next RD: a read to bank's row while no row change is
-    // queued, or to next_bank's row (a bank of this rank and group whose row is not open, and that
-    // nothing else waits for). Checked before anything issues: the caller would enqueue a write,
-    // or another burst, without running the channel first.
+    // Checked before anything issues: the caller would enqueue a write, or another burst,
+    // without running the channel first.
     const DramRequest& next = r[i];
-    if (next.write) break;
     const uint32_t nb = bank_.flat_bank(next.loc);
-    {
-      const bool switching = left == 0;  // bank is done: next_bank's hits come next
-      const uint32_t eb = switching ? next_bank : bank, erow = switching ? next_row : row;
-      const uint32_t enb = switching ? kNone : next_bank;
-      if (nb == eb) {
-        if (next.loc.row != erow || enb != kNone) break;
-      } else if (nb == enb) {
-        if (next.loc.row != next_row) break;
-      } else if (enb != kNone || bank_.location(nb).rank != rank || bank_.location(nb).bank_group != group ||
-                 bank_.open_row(nb) == next.loc.row) {
-        break;
-      }
-    }
-    // next_bank's PRE and ACT, each at its earliest cycle if that comes before bank's next RD (all
-    // of them once bank has none left). FR-FCFS plans them at each decision, after a command or
-    // when next_bank's first request is queued: the earliest cycle after the last command.
-    // Both choices are the scheduler's rule, as plan() applies it: next_bank's command is its
-    // bank_want() (none of its requests hits), and it goes before bank's next RD only if
-    // goes_before() says so (earlier: a hit wins a tie).
-    while (next_bank != kNone && bank_.open_row(next_bank) != next_row) {
-      const Entry& oldest = request_of_step(i + left);
-      const Want want = frfcfs_.bank_want(true, bank_.open_row(next_bank), next_row, oldest.bypassed, false);
-      const DramCommand cmd = want == kWantAct ? DramCommand::ACT : DramCommand::PRE;
-      const uint64_t at = checker_.earliest(cmd, oldest.req.loc, uint64_t(last_command + 1));
-      if (left > 0) {
-        const Entry& hit = request_of_step(i);  // bank's oldest: its RD is planned at t
-        if (!DramFrFcfs::goes_before(at, DramFrFcfs::kOther, oldest.req.arrival, oldest.seq, t, DramFrFcfs::kHit,
-                                     hit.req.arrival, hit.seq))
-          break;
-      }
-      if (at >= refresh_due) return stop(i, true);  // a refresh falls due first: the full plan
-      deliver(at, on_done);
-      // execute(): set_bank() examines next_bank's requests queued by then against the old state.
-      for (size_t s = i + left + next_examined; s < i + m; ++s) {
-        Entry& e = request_of_step(s);
-        if (e.req.arrival > at) break;
-        examine(e);
-        ++next_examined;
-      }
-      bank_.set_open_row(next_bank, cmd == DramCommand::ACT ? next_row : kClosed);
-      record_last_rd();
-      checker_.issue(cmd, oldest.req.loc, at);
-      ++stats_.commands[int(cmd)];
-      last_command = int64_t(at);
-      plan_valid_ = false;
-      if (observer_) observer_(at, cmd, DramLocation(oldest.req.loc));
-      now_ = at + 1;
-      deliver(now_, on_done);
-    }
-    if (left == 0) {  // next_bank's row is open: its hits stream now
-      record_last_rd();
-      q.len[bank] = 0;
-      q.examined[bank] = 0;
-      update_head(0, bank);
-      bank = next_bank;
-      row = next_row;
-      left = m;
-      next_bank = kNone;
-      examined = next_examined;
-      next_examined = 0;
-      t = checker_.earliest(DramCommand::RD, bank_.location(bank), uint64_t(last_command));
-      first_rd = true;
-    }
-    if (t >= refresh_due) return stop(i, true);  // a refresh falls due first: the full plan
-    if (t < now_ || next.arrival > t + 1) break;
-
-    // execute() of the planned RD: issue_column(0, bank, 0, t) for the oldest request, a hit.
-    // run_until() stops at each completion before t + 1 (next_event()), then runs to t + 1.
-    deliver(t, on_done);
-    plan_valid_ = false;
-    Entry& e = request_of_step(i);
-    examine(e);
-    if (first_rd) {
-      record_last_rd();
-      checker_.issue(DramCommand::RD, e.req.loc, t);
-      distance = checker_.earliest(DramCommand::RD, e.req.loc, t) - t;
-    } else {
-      rd_unrecorded = true;
-      last_rd = t;
-    }
-    first_rd = false;
-    last_command = int64_t(t);
-    count_column(0, e.req, DramCommand::RD, t);
-    if (examined > 0) --examined;
-    --left;
-    add_inflight(e.req, t + latency, e.outcome);
-    if (observer_) observer_(t, DramCommand::RD, DramLocation(e.req.loc));
-    now_ = t + 1;
-    deliver(now_, on_done);
-    // place(next): behind the queued requests, arriving now, in the slot the RD freed.
-    Entry& f = stream_refills_[i % m];
-    fill_entry(f, next);
-    if (nb == bank) {
-      ++left;  // (no row change queued; bank's examined prefix stays below the new last entry)
-    } else if (next_bank == kNone) {
-      next_bank = nb;  // a row change: the first request of next_bank
-      next_row = next.loc.row;
-      next_examined = 0;
-    }
-    ++q.size;
-    ++queued_bank_[nb];
-    ++queued_rank_[rank];
-    if (on_enqueued) on_enqueued(f.req);
+    if (!stream_takes(s, next, nb)) break;
+    if (!stream_open_next_bank(s, i, on_done)) return stream_stop(s, i, true);
+    if (s.left == 0) stream_switch_bank(s);  // next_bank's row is open: its hits stream now
+    if (s.t >= s.refresh_due) return stream_stop(s, i, true);  // a refresh falls due first: the full plan
+    if (s.t < now_ || next.arrival > s.t + 1) break;
+    stream_step(s, i, next, nb, on_done, on_enqueued);
     ++i;
-    t += distance;
   }
-  return stop(i, false);
+  return stream_stop(s, i, false);
 }
 
 std::string DramChannel::check_queues() {

@@ -202,6 +202,63 @@ class DramChannel {
   /// Issues the column command of queue `qi`'s request at `index` of bank b's list at cycle `t`.
   void issue_column(int qi, uint32_t b, uint32_t index, uint64_t t);
 
+  /// stream_hits()'s state. Step i issues the RD of the oldest request, step i's: the entry
+  /// queued at the start in slot stream_slots_[i] for i < m, else the refill placed at step i - m
+  /// (refills are kept in a ring of m, stream_refills_, and written into their slots,
+  /// stream_slots_[i mod m] as enqueue() would reuse them, when streaming stops). Before step i the
+  /// queue holds steps i .. i + m - 1: `left` of them to `bank`, whose open row they hit, then (a
+  /// row change: the train has moved on to `next_bank`, of the same rank and bank group, for
+  /// `next_row`, not open there) the rest to next_bank. FR-FCFS then issues bank's hits, with
+  /// next_bank's PRE and ACT in the cycles between them (a hit wins a tie), then next_bank's
+  /// hits: its first RD is no earlier than bank's next one (same group and rank bounds, plus its
+  /// tRCD), and bank's requests are older. The queue's size and counters follow each step, for
+  /// pending() and the observers; its lists are settled when streaming stops.
+  struct HitStream {
+    uint32_t m = 0;                           // the read queue's length while it streams (>= 2)
+    uint32_t bank = 0, row = 0, left = 0;
+    uint32_t next_bank = kNone, next_row = 0;
+    uint32_t examined = 0;                    // bank's examined prefix
+    uint32_t next_examined = 0;               // next_bank's requests examined (by its PRE or ACT): a prefix
+    uint32_t rank = 0, group = 0;             // of bank (and next_bank)
+    uint64_t latency = 0;                     // CL + BL/2
+    uint64_t refresh_due = 0;                 // nothing owed changes before
+    uint64_t t = 0;                           // bank's next RD
+    int64_t last_command = 0;                 // the checker's last command cycle
+    // RD-to-RD distance within a bank: its first RD is timed and recorded by the checker; from
+    // then on nothing else constrains that bank's next RD (next_bank's PRE and ACT do not, and use
+    // other cycles), so each RD's earliest is the previous one's plus the same distance, and the
+    // checker records only the last one (its bounds are maxima: the same state). Recorded before
+    // any other command, which must find the command bus as it was.
+    uint64_t distance = 0, last_rd = 0;
+    bool first_rd = true, rd_unrecorded = false;
+  };
+  /// Whether stream_hits() can start: the planned command is the RD of the oldest read, the read
+  /// queue full of hits to that bank's open row and nothing else queued, open page, refresh quiet.
+  bool stream_can_start();
+  /// The request of step i.
+  Entry& stream_entry(const HitStream& s, size_t i) {
+    return i < s.m ? queues_[0].slots[stream_slots_[i]] : stream_refills_[(i - s.m) % s.m];
+  }
+  /// Whether `next` (to flat bank nb) may refill the queue after the next RD: a read to bank's row
+  /// while no row change is queued, or to next_bank's row (a bank of this rank and group whose
+  /// row is not open, and that nothing else waits for).
+  bool stream_takes(const HitStream& s, const DramRequest& next, uint32_t nb) const;
+  /// Records in the checker the last RD not yet recorded.
+  void stream_record_last_rd(HitStream& s);
+  /// Issues next_bank's PRE and ACT (before step i), each at its earliest cycle if FR-FCFS puts it
+  /// before bank's next RD (all of them once bank has none left). False if a refresh falls due
+  /// first (streaming stops for the full plan).
+  bool stream_open_next_bank(HitStream& s, size_t i, const std::function<void(const DramRequest&)>& on_done);
+  /// bank has no request left: next_bank (its row open) streams now.
+  void stream_switch_bank(HitStream& s);
+  /// Step i: the RD of the oldest request at s.t, then `next` (to flat bank nb) placed as its refill.
+  void stream_step(HitStream& s, size_t i, const DramRequest& next, uint32_t nb,
+                   const std::function<void(const DramRequest&)>& on_done,
+                   const std::function<void(const DramRequest&)>& on_enqueued);
+  /// Stops streaming after `taken` steps: the lists settled, the plan rebuilt (replan, or
+  /// next_bank competes) or set to bank's RD at s.t. Returns taken.
+  size_t stream_stop(HitStream& s, size_t taken, bool replan);
+
   DramConfig cfg_;
   DramTimingChecker checker_;
   DramBankState bank_;

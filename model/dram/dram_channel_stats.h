@@ -11,7 +11,8 @@
 namespace tpu {
 
 /// Counters of one channel. The channel counts commands as they issue, row outcomes when a
-/// request is first examined against its bank, completions when their data has moved.
+/// request is first examined against its bank (DramChannel::examine), completions when their
+/// data has moved (count_completion).
 struct DramChannelStats {
   static constexpr size_t kHistogramBins = 512;    ///< read latency bins of 8 tCK (last one open)
 
@@ -24,12 +25,6 @@ struct DramChannelStats {
   uint64_t busy_data_cycles = 0;                   ///< cycles the data bus carried data
 
   DramChannelStats() : read_latency_histogram(kHistogramBins, 0) {}
-  /// Counts a request's row outcome (once per request).
-  void count_outcome(RowOutcome o) {
-    if (o == RowOutcome::Hit) ++row_hits;
-    else if (o == RowOutcome::Miss) ++row_misses;
-    else ++row_conflicts;
-  }
   /// Counts a completed request: reads, writes, read latency (done - arrival, tCK).
   void count_completion(const DramRequest& r) {
     const uint64_t latency = r.done - r.arrival;
