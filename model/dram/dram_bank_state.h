@@ -19,6 +19,7 @@ class DramBankState {
   /// open_row() of a precharged bank.
   static constexpr uint32_t kClosed = UINT32_MAX;
 
+  /// The geometry of `cfg` (ranks, bank_groups, banks_per_group), every bank precharged.
   explicit DramBankState(const DramConfig& cfg)
       : ranks_(std::max(1u, cfg.ranks)),
         groups_per_rank_(std::max(1u, cfg.bank_groups)),
@@ -35,9 +36,13 @@ class DramBankState {
       l.flat_bank = b;
     }
   }
+  /// Ranks in the channel (DramConfig::ranks, at least 1).
   uint32_t ranks() const { return ranks_; }
+  /// Bank groups per rank (DramConfig::bank_groups, at least 1; DDR3: 1).
   uint32_t groups_per_rank() const { return groups_per_rank_; }
+  /// Banks per bank group (DramConfig::banks_per_group, at least 1).
   uint32_t banks_per_group() const { return banks_per_group_; }
+  /// Banks per rank: groups_per_rank() * banks_per_group().
   uint32_t banks_per_rank() const { return banks_per_rank_; }
   /// Banks in the channel (all ranks).
   uint32_t banks() const { return banks_; }

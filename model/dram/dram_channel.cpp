@@ -30,46 +30,6 @@ DramChannel::DramChannel(const DramConfig& cfg)
   bank_t_.assign(banks_, 0);
 }
 
-void DramChannel::update_head(int qi, uint32_t b) {
-  using K = DramTimingChecker;
-  Queue& q = queues_[qi];
-  Head& h = q.head[b];
-  // Every field assigned once, from locals (not from a Head{} temporary: block copies of parts
-  // just stored stall store-to-load forwarding).
-  const uint32_t n = q.len[b];
-  const uint32_t* list = q.list(b);
-  const Entry* o = n ? &q.slots[list[0]] : nullptr;
-  const uint32_t open = bank_.open_row(b);
-  uint32_t hit = 0;
-  uint64_t hit_arrival = UINT64_MAX, hit_seq = 0;
-  for (uint32_t k = 0; k < n; ++k) {
-    const Entry& e = q.slots[list[k]];
-    if (e.req.loc.row == open) {
-      hit = k;
-      hit_arrival = e.req.arrival;
-      hit_seq = e.seq;
-      break;
-    }
-  }
-  const uint64_t arrival = o ? o->req.arrival : UINT64_MAX, seq = o ? o->seq : 0;
-  const uint32_t row = o ? o->req.loc.row : 0, bypassed = o ? o->bypassed : 0;
-  h.arrival = arrival;
-  h.seq = seq;
-  h.row = row;
-  h.bypassed = bypassed;
-  h.hit = hit;
-  h.ready = hit_arrival == UINT64_MAX ? arrival : std::max(arrival, hit_arrival);
-  // FR-FCFS within the bank (once everything here has arrived).
-  const Want want = frfcfs_.bank_want(o != nullptr, open, row, bypassed, hit_arrival != UINT64_MAX);
-  const bool column = want == kWantColumn;
-  h.want = want;
-  h.cls = uint8_t(column ? (qi ? K::kWr : K::kRd) : want == kWantPre ? K::kPre : K::kAct);
-  h.priority = column ? DramFrFcfs::kHit : DramFrFcfs::kOther;
-  h.index = column ? hit : 0;
-  h.want_arrival = column ? hit_arrival : arrival;
-  h.want_seq = column ? hit_seq : seq;
-}
-
 void DramChannel::fill_entry(Entry& e, const DramRequest& r) {
   e = Entry{};
   // Field by field: callers have just written `r` so, and a block copy's wider loads would wait

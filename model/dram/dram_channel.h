@@ -54,6 +54,8 @@ namespace tpu {
 ///  tRP + tRCD + CL + BL/2.
 class DramChannel {
  public:
+  /// An idle channel of `cfg` (geometry, timing, queue depths, policies): queues empty, banks
+  /// precharged, cycle 0.
   explicit DramChannel(const DramConfig& cfg);
 
   /// Room left in the read (write) queue.
@@ -186,8 +188,8 @@ class DramChannel {
   void offer_heads(int qi, uint64_t cur, Plan& best);
   /// Adds refresh commands to `best` and marks blocked banks; returns the next refresh due > cur.
   uint64_t plan_refresh(uint64_t cur, Plan& best);
-  /// Recomputes queue qi's head of bank b from its list and the bank's open row (DramFrFcfs::bank_want).
-  void update_head(int qi, uint32_t b);
+  /// Recomputes queue qi's head of bank b from its list and the bank's open row.
+  void update_head(int qi, uint32_t b) { queues_[qi].update_head(b, bank_.open_row(b), frfcfs_, qi == 1); }
   /// Decides the row outcome of `e` against its bank's current state, once.
   void examine(Entry& e);
   /// Examines the requests of queue `qi` to bank `b` (or all banks if b == kNone) arrived by `cur`.

@@ -11,6 +11,7 @@ namespace tpu {
 ///    arrived hits the same row (so a row serves the hits already waiting, then closes).
 class DramPagePolicy {
  public:
+  /// The policy `p` (DramConfig::page_policy).
   explicit DramPagePolicy(PagePolicy p) : closed_(p == PagePolicy::Closed) {}
   /// True under the closed-page policy.
   bool closed() const { return closed_; }

@@ -27,10 +27,14 @@ namespace tpu {
 /// PRE issued); at 8 owed the refresh is forced: the blocked banks take no command at all.
 class DramRefresh {
  public:
+  /// The policy in force (see above).
   enum Mode : uint8_t { kNone, kAllBank, kPerBank };
   static constexpr uint32_t kMaxPostponed = 8;  ///< JEDEC: refreshes that may be owed at once
 
+  /// The policy of `cfg` (refresh, tREFI, tREFIpb, tRFCpb) for the geometry of `banks`; nothing
+  /// owed yet.
   DramRefresh(const DramConfig& cfg, const DramBankState& banks);
+  /// The policy chosen at construction.
   Mode mode() const { return mode_; }
   /// Cycles between refreshes falling due per rank: tREFI (all-bank) or tREFIpb (per-bank).
   uint64_t interval() const { return refi_; }

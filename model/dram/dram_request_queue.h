@@ -71,6 +71,9 @@ struct DramRequestQueue {
   const uint32_t* list(uint32_t b) const { return lists.data() + size_t(b) * cap; }
   /// The entry at index k of bank b's list.
   const DramQueueEntry& at(uint32_t b, uint32_t k) const { return slots[list(b)[k]]; }
+  /// Recomputes bank b's head from its list, the row open in the bank (`open_row`) and the
+  /// scheduler's rule (`rule.bank_want`); `write`: this is the write queue (column command WR).
+  void update_head(uint32_t b, uint32_t open_row, const DramFrFcfs& rule, bool write);
   /// Requests that have arrived by cycle `cur` (future lists the later ones).
   size_t arrived_by(uint64_t cur) const {
     size_t later = 0;

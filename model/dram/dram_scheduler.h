@@ -26,6 +26,7 @@ class DramFrFcfs {
   /// Priority classes of a candidate command, lower first at equal cycles.
   enum Priority : uint8_t { kRefresh = 0, kHit = 1, kOther = 2 };
 
+  /// The rule with the starvation bound `max_row_hits` (DramConfig::max_row_hits).
   explicit DramFrFcfs(uint32_t max_row_hits) : max_row_hits_(max_row_hits) {}
 
   /// The command FR-FCFS takes from a bank: `queued` (some request to it), the bank's open row

@@ -29,6 +29,7 @@ namespace tpu {
 ///   one command per cycle on the command bus
 class DramTimingChecker {
  public:
+  /// The constraint table of cfg.standard from cfg.timing; nothing issued yet.
   explicit DramTimingChecker(const DramConfig& cfg);
   /// Earliest cycle >= `now` at which `cmd` to `loc` meets every constraint (it does not check
   /// bank state, e.g. that a row is open: that is the controller's job).

@@ -18,6 +18,7 @@ namespace tpu {
 /// channel asks next_mode() when it plans and commit()s the mode of the command it issues.
 class DramWriteDrain {
  public:
+  /// Serving reads, with the watermarks of `cfg`.
   explicit DramWriteDrain(const DramConfig& cfg)
       : high_(cfg.write_high_watermark),
         low_(std::min<size_t>(cfg.write_low_watermark, high_ ? high_ - 1 : 0)) {}
