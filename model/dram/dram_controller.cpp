@@ -191,7 +191,7 @@ void DramController::advance() {
   // Freed queue slots admit held-back requests, in order.
   while (!blocked_.empty() && try_accept(*blocked_.front().first, blocked_.front().second)) blocked_.pop_front();
   uint64_t next = UINT64_MAX;
-  for (const auto& ch : channels_)
+  for (auto& ch : channels_)
     if (ch.pending()) next = std::min(next, std::max(ch.next_event(), now + 1));
   if (next != UINT64_MAX) wake_.notify(tck_ * double(next) - sc_core::sc_time_stamp());
 }

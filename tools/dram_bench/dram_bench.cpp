@@ -513,7 +513,7 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
     if (completed == n) break;
     uint64_t t = UINT64_MAX;
     if (opt.mode == Mode::Open && next < n) t = open_cycle(trace, next);
-    for (const DramChannel& dc : ch)
+    for (DramChannel& dc : ch)
       if (dc.pending()) t = std::min(t, std::max(dc.next_event(), now + 1));
     if (t == UINT64_MAX)
       fail("the channels stalled at cycle " + std::to_string(now) + " with " + std::to_string(n - completed) +
