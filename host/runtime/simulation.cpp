@@ -16,6 +16,7 @@
 #include "runtime/host.h"
 #include "lowering/network_lowering.h"
 #include "chip/tpu.h"
+#include "energy/energy.h"
 #include "util/report.h"
 
 namespace tpu {
@@ -171,6 +172,10 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
         weight_bytes ? nlohmann::json(double(r.lowered.useful_macs) / double(weight_bytes)) : nlohmann::json();
   }
   j["tpu"] = chip.report();
+  // Energy and power (model/energy/energy.h) from the counters above.
+  j["energy"] = energy_json(compute_energy(cfg, j["tpu"], r.run_seconds), info.samples, r.tops,
+                            r.lowered.useful_macs, j["tpu"]["dram"]["bytes_read"].get<uint64_t>() +
+                                                       j["tpu"]["dram"]["bytes_written"].get<uint64_t>());
   r.stats = j;
 }
 
@@ -216,6 +221,7 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
      << " to host (program load included); " << (pd + ph) / t / 1e9 << " GB/s average over the run\n";
   os << "DRAM      " << human_bytes(dr) << " read; " << dr / t / 1e9 << " GB/s average of "
      << s["config"]["dram_peak_bytes_per_s"].get<double>() / 1e9 << " GB/s peak\n";
+  os << energy_summary_line(s["energy"]);  // model/energy/energy.h
   if (r.compared) os << "golden    " << r.mismatches << " mismatches in " << r.compared << " int8 outputs\n";
   else os << "golden    none in the workload\n";
   return os.str();

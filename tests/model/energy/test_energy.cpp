@@ -1,0 +1,229 @@
+// Tests of the energy model (model/energy/): every action of a real run accounted exactly once
+// with the table's energy, the DRAM's DRAMPower formula against hand-computed joules, and the
+// energy config's errors. Expected values are derived here from the counts and the table.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+
+#include "common/test_util.h"
+#include "config/config.h"
+#include "energy/dram_energy.h"
+#include "energy/energy.h"
+#include "runtime/simulation.h"
+
+namespace tpu {
+namespace {
+
+const std::string kRoot = TPU_TLM_SOURCE_DIR;
+
+// Relative comparison for sums of doubles.
+void ExpectClose(double got, double want, const std::string& what) {
+  EXPECT_NEAR(got, want, 1e-9 * std::max(1.0, std::fabs(want)) + 1e-18) << what;
+}
+
+// The digits MLP on TPU v1: the energy of every action is its counter (read from the stats) x the
+// table's pJ, each appears once, and the totals are their sums plus static power x time.
+TEST(Energy, EveryActionOfARunCountedOnceWithTheTablesEnergy) {
+  init_time_resolution();
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
+  const Workload w = load_workload(kRoot + "/traces/digits/workload.yaml");
+  const RunResult r = run_simulation(cfg, w, RunOptions{});
+  const nlohmann::json& t = r.stats["tpu"];
+  const nlohmann::json& e = r.stats["energy"];
+  const EnergyConfig& k = cfg.energy;
+  auto n = [&t](const char* block, const char* key) { return t[block][key].get<double>(); };
+
+  // (block, action) -> expected joules, from the counters and the table.
+  std::map<std::pair<std::string, std::string>, double> want;
+  want[{"mxu", "mac"}] = n("mxu", "array_macs") * k.mac_pj * 1e-12;
+  want[{"mxu", "weight_shift"}] = n("mxu", "tiles_switched") * k.weight_shift_pj_per_tile * 1e-12;
+  want[{"unified_buffer", "read"}] = n("unified_buffer", "bytes_read") / 256 * k.ub_read_pj_per_row * 1e-12;
+  want[{"unified_buffer", "write"}] = n("unified_buffer", "bytes_written") / 256 * k.ub_write_pj_per_row * 1e-12;
+  want[{"accumulators", "read"}] = n("accumulators", "bytes_read") / 1024 * k.acc_read_pj_per_row * 1e-12;
+  want[{"accumulators", "write"}] = n("accumulators", "bytes_written") / 1024 * k.acc_write_pj_per_row * 1e-12;
+  want[{"weight_fifo", "write"}] = n("weight_fifo", "tiles_fetched") * k.weight_fifo_write_pj_per_tile * 1e-12;
+  want[{"weight_fifo", "read"}] = n("mxu", "tiles_switched") * k.weight_fifo_read_pj_per_tile * 1e-12;
+  want[{"activation_unit", "element"}] =
+      (n("activation_unit", "rows") + n("activation_unit", "pool_rows") + n("activation_unit", "vector_rows")) * 256 *
+      k.activation_pj_per_element * 1e-12;
+  double instructions = 0;
+  for (const auto& [op, count] : t["sequencer"]["instructions"].items()) instructions += count.get<double>();
+  EXPECT_EQ(instructions, double(r.lowered.program.size()));
+  want[{"sequencer", "instruction"}] = instructions * k.instruction_pj * 1e-12;
+  want[{"host_interface", "pcie"}] =
+      (t["host_interface"]["pcie_to_device"]["bytes"].get<double>() + t["host_interface"]["pcie_to_host"]["bytes"].get<double>()) *
+      k.pcie_pj_per_byte * 1e-12;
+  want[{"static", "static"}] = k.static_power_w * r.run_seconds;
+
+  // The run did each kind of work, so no expectation is vacuous.
+  for (const auto& [key, j] : want) EXPECT_GT(j, 0.0) << key.first << "." << key.second;
+
+  double die = 0;
+  size_t die_actions = 0;
+  for (const auto& [block, b] : e["blocks"].items()) {
+    double block_sum = 0;
+    for (const auto& [action, a] : b["actions"].items()) {
+      block_sum += a["j"].get<double>();
+      if (block == "dram") continue;
+      ++die_actions;
+      const auto it = want.find({block, action});
+      ASSERT_NE(it, want.end()) << "unexpected action " << block << "." << action;
+      ExpectClose(a["j"].get<double>(), it->second, block + "." + action);
+      die += it->second;
+    }
+    ExpectClose(b["j"].get<double>(), block_sum, block + " total");
+  }
+  EXPECT_EQ(die_actions, want.size());  // every expected action appears, none twice
+  ExpectClose(e["die_j"].get<double>(), die, "die_j");
+  ExpectClose(e["static_j"].get<double>(), k.static_power_w * r.run_seconds, "static_j");
+  ExpectClose(e["total_j"].get<double>(), die + e["blocks"]["dram"]["j"].get<double>(), "total_j");
+  ExpectClose(e["die_power_w"].get<double>(), die / r.run_seconds, "die_power_w");
+  ExpectClose(e["per_inference_j"].get<double>(), e["total_j"].get<double>() / w.samples, "per_inference_j");
+  ExpectClose(e["tops_per_w_die"].get<double>(), r.tops / (die / r.run_seconds), "tops_per_w_die");
+  EXPECT_EQ(e["dram_method"], "idd");
+}
+
+// DRAMPower's formulas, evaluated by hand for DDR3-2133 (tCK = 0.9375 ns) with the preset's
+// Micron currents (VDD 1.5 V; IDD0 75, IDD2N 40, IDD3N 45, IDD4R 150, IDD4W 155, IDD5 230 mA),
+// eight x8 devices per rank, one rank, over 2 us with the open page policy.
+TEST(DramEnergy, ShortCommandSequenceMatchesTheIddFormulas) {
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
+  const DramConfig& d = cfg.dram;
+  ASSERT_EQ(d.timing.tRAS, 36u);
+  ASSERT_EQ(d.timing.tRC, 50u);
+  ASSERT_EQ(d.timing.tRFC, 278u);
+  DramChannelCounts c;
+  c.act = 3, c.pre = 2, c.rd = 10, c.wr = 4, c.ref = 1;
+  c.bytes_read = 640, c.bytes_written = 256;
+  const double tck = 2.0 / 2133e6, s = 2e-6;
+  const std::vector<DramEnergyTerm> terms = dram_energy(d, {c, DramChannelCounts{}}, s);
+  std::map<std::string, double> want = {
+      {"ACT", 3 * 1.5 * (75 - 45) * 1e-3 * 36 * tck * 8},
+      {"PRE", 2 * 1.5 * (75 - 40) * 1e-3 * (50 - 36) * tck * 8},
+      {"RD", 10 * 1.5 * (150 - 45) * 1e-3 * 4 * tck * 8},
+      {"WR", 4 * 1.5 * (155 - 45) * 1e-3 * 4 * tck * 8},
+      {"REF", 1 * 1.5 * (230 - 45) * 1e-3 * 278 * tck * 8},
+      {"REFPB", 0.0},
+      // Channel 0 activated a row: active standby for the whole window; channel 1 never did.
+      {"background_active", 1.5 * 45e-3 * s * 8},
+      {"background_precharged", 1.5 * 40e-3 * s * 8}};
+  double sum = 0;
+  for (const DramEnergyTerm& t : terms) {
+    ASSERT_TRUE(want.count(t.action)) << t.action;
+    ExpectClose(t.joules, want[t.action], t.action);
+    sum += want[t.action];
+    want.erase(t.action);
+  }
+  EXPECT_TRUE(want.empty());
+  ExpectClose(total_joules(terms), sum, "total");
+}
+
+TEST(DramEnergy, PicojoulesPerBitCountsBytesOnly) {
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1_hbm.yaml");
+  ASSERT_EQ(cfg.dram.power.pj_per_bit, 3.9);
+  DramChannelCounts c;
+  c.act = 7, c.rd = 2, c.bytes_read = 128, c.bytes_written = 64;
+  const auto terms = dram_energy(cfg.dram, {c}, 1e-3);
+  ExpectClose(total_joules(terms), (128 + 64) * 8 * 3.9e-12, "total");
+}
+
+TEST(DramEnergy, CountsFromAControllerReport) {
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
+  const nlohmann::json report = {
+      {"bytes_read", 64 * 5},
+      {"bytes_written", 64},
+      {"channels",
+       {{{"commands", {{"ACT", 2}, {"PRE", 1}, {"RD", 3}, {"RDA", 2}, {"WR", 0}, {"WRA", 1}, {"REF", 4}, {"REFPB", 0}}}}}}};
+  bool from_commands = false;
+  const auto c = dram_counts(cfg.dram, report, &from_commands);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_TRUE(from_commands);
+  EXPECT_EQ(c[0].act, 2u);
+  EXPECT_EQ(c[0].pre, 1u + 2 + 1);  // PRE + RDA + WRA
+  EXPECT_EQ(c[0].rd, 5u);
+  EXPECT_EQ(c[0].wr, 1u);
+  EXPECT_EQ(c[0].ref, 4u);
+  EXPECT_EQ(c[0].bytes_read, 5u * 64);
+}
+
+TEST(Energy, MissingCounterIsAnError) {
+  const ArchConfig cfg;
+  const std::string msg = test::ErrorOf("tpu/energy", [&] { compute_energy(cfg, nlohmann::json::object(), 1.0); });
+  EXPECT_TRUE(test::Contains(msg, "tpu.mxu"));
+}
+
+// The shipped preset holds the same numbers as the defaults in config.h.
+TEST(EnergyConfig, PresetEqualsTheDefaults) {
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
+  const EnergyConfig def;
+  EXPECT_EQ(cfg.energy.node_nm, 28.0);
+  EXPECT_NEAR(cfg.energy.mac_pj, def.mac_pj, 1e-4);
+  EXPECT_NEAR(cfg.energy.mac_pj, (0.2 + 0.1) * 28 / 45, 1e-4);  // Horowitz int8 mult + int32 add, scaled
+  EXPECT_NEAR(cfg.energy.ub_read_pj_per_row, def.ub_read_pj_per_row, 0.1);
+  EXPECT_NEAR(cfg.energy.acc_read_pj_per_row, def.acc_read_pj_per_row, 0.1);
+  EXPECT_NEAR(cfg.energy.weight_shift_pj_per_tile, def.weight_shift_pj_per_tile, 1);
+  EXPECT_NEAR(cfg.energy.weight_fifo_write_pj_per_tile, def.weight_fifo_write_pj_per_tile, 0.1);
+  EXPECT_NEAR(cfg.energy.activation_pj_per_element, def.activation_pj_per_element, 1e-4);
+  EXPECT_NEAR(cfg.energy.instruction_pj, def.instruction_pj, 1e-3);
+  EXPECT_EQ(cfg.energy.pcie_pj_per_byte, def.pcie_pj_per_byte);
+  EXPECT_EQ(cfg.energy.static_power_w, def.static_power_w);
+  const DramPowerConfig dp;
+  EXPECT_EQ(cfg.dram.power.idd0, dp.idd0);
+  EXPECT_EQ(cfg.dram.power.idd4r, dp.idd4r);
+}
+
+class EnergyConfigFile : public test::ManifestDirTest {
+ protected:
+  std::string LoadError(const std::string& text, const std::string& preset = "") {
+    if (!preset.empty()) WriteManifest(preset, "e.yaml");
+    const std::string path = WriteManifest(text, "cfg.yaml");
+    return test::ErrorOf("tpu/config", [&] { load_config(path); });
+  }
+  // A complete energy section with `key` left out.
+  static std::string EnergyWithout(const std::string& key) {
+    std::string s = "energy:\n";
+    for (const char* k : {"node_nm", "mac_pj", "weight_shift_pj_per_tile", "ub_read_pj_per_row", "ub_write_pj_per_row",
+                          "acc_read_pj_per_row", "acc_write_pj_per_row", "weight_fifo_write_pj_per_tile",
+                          "weight_fifo_read_pj_per_tile", "activation_pj_per_element", "instruction_pj",
+                          "pcie_pj_per_byte", "static_power_w"})
+      if (key != k) s += std::string("  ") + k + ": 1\n";
+    return s;
+  }
+};
+
+TEST_F(EnergyConfigFile, MissingEnergyNamesTheKey) {
+  EXPECT_TRUE(test::Contains(LoadError("name: x\n" + EnergyWithout("mac_pj")), "energy.mac_pj: missing"));
+  EXPECT_TRUE(test::Contains(LoadError("name: x\n" + EnergyWithout("static_power_w")), "energy.static_power_w: missing"));
+}
+
+TEST_F(EnergyConfigFile, MissingEnergyInPresetAndSectionNamesTheKey) {
+  const std::string preset = "name: p\n" + EnergyWithout("acc_write_pj_per_row");
+  const std::string msg = LoadError("name: x\nenergy:\n  preset: e.yaml\n", preset);
+  EXPECT_TRUE(test::Contains(msg, "energy.acc_write_pj_per_row: missing"));
+}
+
+TEST_F(EnergyConfigFile, AllStatedLoads) {
+  const std::string path = WriteManifest("name: x\n" + EnergyWithout("mac_pj") + "  mac_pj: 2\n", "cfg.yaml");
+  EXPECT_EQ(load_config(path).energy.mac_pj, 2.0);
+}
+
+TEST_F(EnergyConfigFile, NegativeEnergyNamesTheKey) {
+  const std::string text = "name: x\nenergy:\n  preset: " + kRoot + "/configs/energy/horowitz_28nm.yaml\n  mac_pj: -0.5\n";
+  const std::string msg = LoadError(text);
+  EXPECT_TRUE(test::Contains(msg, "energy.mac_pj: must be >= 0, got -0.5")) << msg;
+}
+
+TEST_F(EnergyConfigFile, NegativeDramCurrentNamesTheKey) {
+  const std::string msg = LoadError("name: x\ndram:\n  power:\n    idd4r: -3\n");
+  EXPECT_TRUE(test::Contains(msg, "dram.power.idd4r: must be >= 0, got -3")) << msg;
+}
+
+TEST_F(EnergyConfigFile, UnknownEnergyKey) {
+  const std::string msg = LoadError("name: x\nenergy:\n  mac_pJ: 1\n");
+  EXPECT_TRUE(test::Contains(msg, "mac_pJ")) << msg;
+}
+
+}  // namespace
+}  // namespace tpu
