@@ -17,6 +17,7 @@
 #include "lowering/network_lowering.h"
 #include "chip/tpu.h"
 #include "energy/energy.h"
+#include "energy/power.h"
 #include "util/report.h"
 
 namespace tpu {
@@ -83,6 +84,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   Tpu chip("tpu", cfg, window);
   chip.unified_buffer.grant_dmi(opt.dmi);
   chip.accumulators.grant_dmi(opt.dmi);
+  chip.mxu.record_blocks(true);  // its block log gives power per window (energy/power.h)
   Host host("host", r.lowered);
   host.socket.bind(chip.host_socket());
   chip.pcie_socket().bind(host.memory.socket);
@@ -172,10 +174,17 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
         weight_bytes ? nlohmann::json(double(r.lowered.useful_macs) / double(weight_bytes)) : nlohmann::json();
   }
   j["tpu"] = chip.report();
-  // Energy and power (model/energy/energy.h) from the counters above.
-  j["energy"] = energy_json(compute_energy(cfg, j["tpu"], r.run_seconds), info.samples, r.tops,
-                            r.lowered.useful_macs, j["tpu"]["dram"]["bytes_read"].get<uint64_t>() +
-                                                       j["tpu"]["dram"]["bytes_written"].get<uint64_t>());
+  // Energy and power (model/energy/) from the counters above: totals, per window, per layer.
+  const EnergyBreakdown energy = compute_energy(cfg, j["tpu"], r.run_seconds);
+  j["energy"] = energy_json(energy, info.samples, r.tops, r.lowered.useful_macs,
+                            j["tpu"]["dram"]["bytes_read"].get<uint64_t>() + j["tpu"]["dram"]["bytes_written"].get<uint64_t>());
+  const double end = sc_core::sc_time_stamp().to_seconds();
+  const auto windows = power_windows(energy, window_activity(chip, period.to_seconds(), window.to_seconds(), end),
+                                     window.to_seconds(), end);
+  j["energy"]["power"] = power_json(windows, window.to_seconds());
+  if (!opt.power_csv.empty()) write_power_csv(opt.power_csv, windows);
+  if (!opt.power_vcd.empty()) write_power_vcd(opt.power_vcd, windows);
+  if (j.contains("layers")) add_layer_energy(energy, j["layers"]);
   r.stats = j;
 }
 
@@ -302,7 +311,8 @@ std::string layer_table(const RunResult& r) {
   os << std::fixed;
   os << std::left << std::setw(22) << "layer" << std::setw(9) << "op" << std::right << std::setw(10) << "cycles"
      << std::setw(14) << "MACs" << std::setw(9) << "TOPS" << std::setw(8) << "util%" << std::setw(10) << "MAC/wB"
-     << std::setw(12) << "DRAM B" << std::setw(10) << "act.unit" << "  active/wstall/wshift/nonmat/raw/input %\n";
+     << std::setw(12) << "DRAM B" << std::setw(10) << "act.unit" << std::setw(10) << "mJ"
+     << "  active/wstall/wshift/nonmat/raw/input %\n";
   for (const auto& l : r.stats["layers"]) {
     const double cycles = l["cycles"].get<double>();
     os << std::left << std::setw(22) << l["name"].get<std::string>().substr(0, 21) << std::setw(9)
@@ -312,7 +322,8 @@ std::string layer_table(const RunResult& r) {
        << (l["macs_per_weight_byte"].is_null() ? std::string("-")
                                                : std::to_string(int64_t(std::llround(l["macs_per_weight_byte"].get<double>()))))
        << std::setw(12) << l["dram_bytes"].get<uint64_t>() << std::setw(10)
-       << l["activation_unit_cycles"].get<uint64_t>() << "  ";
+       << l["activation_unit_cycles"].get<uint64_t>() << std::setw(10) << std::setprecision(3)
+       << l.value("energy_j", 0.0) * 1e3 << "  ";
     bool first = true;
     for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
       const double v = l["table3_cycles"][Mxu::kCategoryNames[c]].get<double>();

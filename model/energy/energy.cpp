@@ -137,7 +137,11 @@ std::string energy_summary_line(const nlohmann::json& j) {
   if (j["per_inference_j"].is_number()) os << " (" << j["per_inference_j"].get<double>() * 1e3 << " mJ per inference)";
   os << std::setprecision(1) << "; die " << j["die_power_w"].get<double>() << " W average (dynamic "
      << j["die_dynamic_power_w"].get<double>() << " + static " << j["static_power_w"].get<double>() << "), DRAM "
-     << j["dram_power_w"].get<double>() << " W; " << std::setprecision(2);
+     << j["dram_power_w"].get<double>() << " W";
+  if (j.contains("power"))
+    os << "; peak " << j["power"]["peak_die_w"].get<double>() << " W die per " << std::setprecision(0)
+       << j["power"]["window_ns"].get<double>() << " ns window";
+  os << "; " << std::setprecision(2);
   if (j["tops_per_w_die"].is_number()) os << j["tops_per_w_die"].get<double>() << " TOPS/W (die)";
   else os << "- TOPS/W";
   os << "\n";

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <string>
 
@@ -11,6 +14,7 @@
 #include "config/config.h"
 #include "energy/dram_energy.h"
 #include "energy/energy.h"
+#include "energy/power.h"
 #include "runtime/simulation.h"
 
 namespace tpu {
@@ -223,6 +227,81 @@ TEST_F(EnergyConfigFile, NegativeDramCurrentNamesTheKey) {
 TEST_F(EnergyConfigFile, UnknownEnergyKey) {
   const std::string msg = LoadError("name: x\nenergy:\n  mac_pJ: 1\n");
   EXPECT_TRUE(test::Contains(msg, "mac_pJ")) << msg;
+}
+
+// Spreading a breakdown over windows: profile-spread actions keep their joules, time-spread ones
+// are their power in every window, and a window's power is what was spread into it.
+TEST(PowerWindows, SpreadsEachActionByItsProfile) {
+  EnergyBreakdown e;
+  e.seconds = 4e-6;
+  e.actions = {{"mxu", "mac", "mac", 0, 0, 6e-6},           // by MXU rows
+               {"weight_fifo", "write", "tile", 0, 0, 2e-6},  // by DRAM bytes
+               {"host_interface", "pcie", "byte", 0, 0, 1e-6},  // by PCIe bytes
+               {"static", "static", "s", 0, 0, 8e-6},           // by time: 2 W
+               {"dram", "RD", "burst", 0, 0, 4e-6},             // by DRAM bytes
+               {"dram", "background_active", "rank_cycle", 0, 0, 4e-6}};  // by time: 1 W
+  std::vector<WindowActivity> a(4);
+  a[0] = {100, 0, 10};
+  a[1] = {200, 50, 0};
+  a[2] = {0, 150, 0};
+  a[3] = {0, 0, 30};
+  const double win = 1e-6;
+  const auto w = power_windows(e, a, win, 4e-6);
+  ASSERT_EQ(w.size(), 4u);
+  // Window 1: MXU 6 uJ x 200/300, FIFO write 2 uJ x 50/200, no PCIe; static 2 W; DRAM RD 4 uJ x
+  // 50/200 + background 1 W.
+  ExpectClose(w[1].die_dynamic_w, (6e-6 * 200 / 300 + 2e-6 * 50 / 200) / win, "die dynamic");
+  ExpectClose(w[1].static_w, 2.0, "static");
+  ExpectClose(w[1].dram_w, 4e-6 * 50 / 200 / win + 1.0, "dram");
+  ExpectClose(w[3].die_dynamic_w, 1e-6 * 30 / 40 / win, "pcie only");
+  double mxu = 0;
+  for (const auto& x : w) mxu += x.block_w.at("mxu") * win;
+  ExpectClose(mxu, 6e-6, "mxu joules kept");
+  const nlohmann::json j = power_json(w, win);
+  ExpectClose(j["peak_die_w"].get<double>(), w[1].die_w(), "peak");
+  EXPECT_EQ(j["peak_window_start_ns"].get<double>(), 1000.0);
+}
+
+// A network run: its layers' energies add up to the run's, its windows' dynamic die energy adds
+// up to the run's, and the power CSV has a row per window.
+TEST(Energy, LayersAndWindowsOfANetworkRunAddUp) {
+  init_time_resolution();
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
+  const Network net = load_network(kRoot + "/traces/conv_small/workload.yaml");
+  const std::string csv = testing::TempDir() + "/energy_power.csv";
+  RunOptions opt;
+  opt.power_csv = csv;
+  const RunResult r = run_simulation(cfg, net, opt);
+  const nlohmann::json& e = r.stats["energy"];
+  double layers = 0, layer_cycles = 0;
+  for (const auto& l : r.stats["layers"]) {
+    EXPECT_GE(l["energy_j"].get<double>(), 0.0);
+    ExpectClose(l["energy_j"].get<double>(), l["die_energy_j"].get<double>() + l["dram_energy_j"].get<double>(), "layer");
+    layers += l["energy_j"].get<double>();
+    layer_cycles += l["cycles"].get<double>();
+  }
+  ASSERT_EQ(layer_cycles, double(r.run_cycles));
+  ExpectClose(layers, e["total_j"].get<double>(), "layers' sum");
+  // The CSV: a header and one line per window, each window's die power >= the static power.
+  std::ifstream f(csv);
+  std::string line;
+  ASSERT_TRUE(std::getline(f, line));
+  EXPECT_TRUE(test::StartsWith(line, "start_ns,end_ns,die_w,die_dynamic_w,static_w,dram_w,total_w,"));
+  size_t rows = 0;
+  double dynamic_j = 0;
+  while (std::getline(f, line)) {
+    ++rows;
+    std::istringstream in(line);
+    std::string cell;
+    std::vector<double> v;
+    while (std::getline(in, cell, ',')) v.push_back(std::stod(cell));
+    EXPECT_GE(v[2] + 1e-9, cfg.energy.static_power_w);
+    dynamic_j += v[3] * (v[1] - v[0]) * 1e-9;
+  }
+  EXPECT_EQ(rows, e["power"]["windows"].get<size_t>());
+  EXPECT_NEAR(dynamic_j, e["die_dynamic_j"].get<double>(), 1e-6 * e["die_dynamic_j"].get<double>());
+  EXPECT_GE(e["power"]["peak_die_w"].get<double>(), e["power"]["mean_die_w"].get<double>());
+  std::remove(csv.c_str());
 }
 
 }  // namespace
