@@ -1,6 +1,7 @@
 #include "energy/energy.h"
 
 #include <array>
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -131,10 +132,24 @@ nlohmann::json energy_json(const EnergyBreakdown& e, uint64_t inferences, double
           {"blocks", blocks}};
 }
 
+namespace {
+
+// `joules` with 4 significant digits in J, mJ, uJ or nJ ("1.085 mJ").
+std::string human_joules(double joules) {
+  const char* units[] = {"J", "mJ", "uJ", "nJ"};
+  int u = 0;
+  while (u < 3 && std::fabs(joules) < 1.0 && joules != 0.0) joules *= 1e3, ++u;
+  std::ostringstream os;
+  os << std::setprecision(4) << joules << " " << units[u];
+  return os.str();
+}
+
+}  // namespace
+
 std::string energy_summary_line(const nlohmann::json& j) {
   std::ostringstream os;
-  os << std::fixed << std::setprecision(3) << "energy    " << j["total_j"].get<double>() * 1e3 << " mJ";
-  if (j["per_inference_j"].is_number()) os << " (" << j["per_inference_j"].get<double>() * 1e3 << " mJ per inference)";
+  os << std::fixed << "energy    " << human_joules(j["total_j"].get<double>());
+  if (j["per_inference_j"].is_number()) os << " (" << human_joules(j["per_inference_j"].get<double>()) << " per inference)";
   os << std::setprecision(1) << "; die " << j["die_power_w"].get<double>() << " W average (dynamic "
      << j["die_dynamic_power_w"].get<double>() << " + static " << j["static_power_w"].get<double>() << "), DRAM "
      << j["dram_power_w"].get<double>() << " W";
