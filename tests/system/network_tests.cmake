@@ -68,6 +68,10 @@ if(TPU_HAVE_PYTHON)
                    ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/paper_table.py $<TARGET_FILE:tpu-sim>
                    ${CMAKE_BINARY_DIR}/paper_table)
   set_tests_properties(scripts.paper_table PROPERTIES LABELS "scripts;networks" TIMEOUT 300)
+  # The energy scripts (Accelergy export, plot) on a real run; the export's counts are the counters.
+  add_test(NAME scripts.energy COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_energy_scripts.py
+                                       $<TARGET_FILE:tpu-sim> ${CMAKE_BINARY_DIR}/energy_scripts)
+  set_tests_properties(scripts.energy PROPERTIES LABELS scripts TIMEOUT 120 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
 endif()
 
 # Where the CPU lacks VNNI, oneDNN's int8 GEMM saturates int16 pair sums, so the analytic MXU

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/test_util.h"
+#include "common/vcd_reader.h"
 #include "config/config.h"
 #include "energy/dram_energy.h"
 #include "energy/energy.h"
@@ -302,6 +303,29 @@ TEST(Energy, LayersAndWindowsOfANetworkRunAddUp) {
   EXPECT_NEAR(dynamic_j, e["die_dynamic_j"].get<double>(), 1e-6 * e["die_dynamic_j"].get<double>());
   EXPECT_GE(e["power"]["peak_die_w"].get<double>(), e["power"]["mean_die_w"].get<double>());
   std::remove(csv.c_str());
+}
+
+// The power VCD reads back as a waveform of milliwatts per window, changes only.
+TEST(PowerWindows, VcdHoldsMilliwattsPerWindow) {
+  std::vector<WindowPower> w(3);
+  for (int k = 0; k < 3; ++k) {
+    w[k].start_s = k * 1e-6, w[k].end_s = (k + 1) * 1e-6;
+    w[k].static_w = 7.5;
+    w[k].block_w = {{"mxu", k == 1 ? 2.0 : 0.0}, {"static", 7.5}};
+    w[k].die_dynamic_w = w[k].block_w["mxu"];
+  }
+  const std::string path = testing::TempDir() + "/energy_power.vcd";
+  write_power_vcd(path, w);
+  const test::ParsedVcd v = test::parse_vcd(path);
+  EXPECT_EQ(v.timescale, "1 ns");
+  const test::Wave& die = v.waves.at("power.die_mw");
+  ASSERT_EQ(die.size(), 3u);
+  EXPECT_EQ(die[0], (std::pair<uint64_t, std::string>{0, "1110101001100"}));     // 7500 mW
+  EXPECT_EQ(die[1], (std::pair<uint64_t, std::string>{1000, "10010100011100"}));  // 9500 mW
+  EXPECT_EQ(die[2], (std::pair<uint64_t, std::string>{2000, "1110101001100"}));
+  EXPECT_EQ(v.waves.at("power.mxu_mw").size(), 3u);
+  EXPECT_EQ(v.waves.count("power.static_mw"), 1u);  // the total, not a second per-block copy
+  std::remove(path.c_str());
 }
 
 }  // namespace
