@@ -30,7 +30,8 @@ std::vector<DramEnergyTerm> dram_energy(const DramConfig& d, const std::vector<D
     sum.act += c.act, sum.pre += c.pre, sum.rd += c.rd, sum.wr += c.wr, sum.ref += c.ref, sum.refpb += c.refpb;
     // Per rank: ACTs are spread over the channel's ranks evenly (the counters are per channel).
     const double acts_per_rank = double(c.act) / d.ranks;
-    const double active = d.page_policy == PagePolicy::Open ? (c.act ? window : 0.0)
+    // (A read or write means a row was open, also where no ACT was counted: the bandwidth model.)
+    const double active = d.page_policy == PagePolicy::Open ? (c.act || c.rd || c.wr ? window : 0.0)
                                                             : std::min(window, acts_per_rank * t.tRAS);
     act_cycles += active * d.ranks;
     rank_cycles += window * d.ranks;

@@ -43,8 +43,9 @@ struct DramEnergyTerm {
 /// times the devices of a rank (bus_width_bits / device_width_bits). The channel has no counter of
 /// cycles with a bank open, so the split is approximated: with the open page policy a rank counts
 /// as active for the whole window once it has activated a row (rows stay open until a conflict or
-/// refresh), with the closed policy for min(window, ACTs x tRAS). I/O and termination are not
-/// counted. Raises nothing; counts of zero give zero dynamic energy.
+/// refresh; a channel with reads or writes but no ACT counted, as the bandwidth model reports,
+/// counts as active too), with the closed policy for min(window, ACTs x tRAS). I/O and
+/// termination are not counted. Raises nothing; counts of zero give zero dynamic energy.
 std::vector<DramEnergyTerm> dram_energy(const DramConfig& d, const std::vector<DramChannelCounts>& channels,
                                         double seconds);
 

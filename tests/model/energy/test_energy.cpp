@@ -153,6 +153,28 @@ TEST(DramEnergy, CountsFromAControllerReport) {
   EXPECT_EQ(c[0].bytes_read, 5u * 64);
 }
 
+// The bandwidth model counts bytes per channel, no commands: bursts from bytes, reads and writes in
+// the totals' proportion, and a channel that moved data counts as in active standby.
+TEST(DramEnergy, CountsFromABandwidthModelReport) {
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
+  const nlohmann::json report = {
+      {"bytes_read", 3 * 640}, {"bytes_written", 640}, {"channels", {{{"bytes", 1280}}, {{"bytes", 0}}}}};
+  bool from_commands = true;
+  const auto c = dram_counts(cfg.dram, report, &from_commands);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_FALSE(from_commands);
+  EXPECT_EQ(c[0].bytes_read, 960u);  // 3/4 of 1280
+  EXPECT_EQ(c[0].bytes_written, 320u);
+  EXPECT_EQ(c[0].rd, 15u);  // 960 / 64
+  EXPECT_EQ(c[0].wr, 5u);
+  EXPECT_EQ(c[0].act, 0u);
+  const double s = 1e-6;
+  for (const DramEnergyTerm& t : dram_energy(cfg.dram, c, s)) {
+    if (t.action == "background_active") ExpectClose(t.joules, 1.5 * 45e-3 * s * 8, "active: channel 0");
+    if (t.action == "background_precharged") ExpectClose(t.joules, 1.5 * 40e-3 * s * 8, "precharged: channel 1");
+  }
+}
+
 TEST(Energy, MissingCounterIsAnError) {
   const ArchConfig cfg;
   const std::string msg = test::ErrorOf("tpu/energy", [&] { compute_energy(cfg, nlohmann::json::object(), 1.0); });
