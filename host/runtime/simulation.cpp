@@ -16,6 +16,8 @@
 #include "runtime/host.h"
 #include "lowering/lowering.h"
 #include "chip/tpu.h"
+#include "energy/energy.h"
+#include "energy/power.h"
 #include "util/report.h"
 
 namespace tpu {
@@ -101,7 +103,24 @@ nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time perio
 
 /// After the run: r's cycles, times, TOPS and utilization, and r.stats (config, workload, run,
 /// per-layer records when r.lowered has them, the chip's counters).
-void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, const Host& host, RunResult& r) {
+/// Energy and power (model/energy/) from the counters in j["tpu"]: j["energy"] with its totals and
+/// power per window (also to opt.power_csv / opt.power_vcd), and each layer's energy.
+void add_energy(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, sc_core::sc_time window,
+                const RunOptions& opt, const RunResult& r, nlohmann::json& j) {
+  const EnergyBreakdown energy = compute_energy(cfg, j["tpu"], r.run_seconds);
+  j["energy"] = energy_json(energy, info.samples, r.tops, r.lowered.useful_macs,
+                            j["tpu"]["dram"]["bytes_read"].get<uint64_t>() + j["tpu"]["dram"]["bytes_written"].get<uint64_t>());
+  const double end = sc_core::sc_time_stamp().to_seconds();
+  const auto windows = power_windows(
+      energy, window_activity(chip, cfg.clock_period().to_seconds(), window.to_seconds(), end), window.to_seconds(), end);
+  j["energy"]["power"] = power_json(windows, window.to_seconds());
+  if (!opt.power_csv.empty()) write_power_csv(opt.power_csv, windows);
+  if (!opt.power_vcd.empty()) write_power_vcd(opt.power_vcd, windows);
+  if (j.contains("layers")) add_layer_energy(energy, j["layers"]);
+}
+
+void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, const Host& host,
+                     sc_core::sc_time window, const RunOptions& opt, RunResult& r) {
   const sc_core::sc_time period = cfg.clock_period();
   r.run_cycles = chip.sequencer.run_cycles();
   r.run_seconds = (period * double(r.run_cycles)).to_seconds();
@@ -131,6 +150,7 @@ void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip,
 
   if (!r.lowered.layers.empty()) j["layers"] = layer_stats(chip, r, period, peak_macs_per_cycle);
   j["tpu"] = chip.report();
+  add_energy(cfg, info, chip, window, opt, r, j);
   r.stats = j;
 }
 
@@ -143,6 +163,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
 
   Tpu chip("tpu", cfg, window);
+  chip.mxu.record_blocks(true);  // its block log gives power per window (energy/power.h)
   chip.unified_buffer.grant_dmi(opt.dmi);
   chip.accumulators.grant_dmi(opt.dmi);
   Host host("host", r.lowered);
@@ -177,7 +198,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   if (vcd) vcd->commit();
   collect(host.memory.data());
 
-  collect_results(cfg, info, chip, host, r);
+  collect_results(cfg, info, chip, host, window, opt, r);
 }
 
 /// Fills r.wall.lower (t0 to t1) and r.wall.finish (what followed t1 beyond elaboration and sc_start).
@@ -222,6 +243,7 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
      << " to host (program load included); " << (pd + ph) / t / 1e9 << " GB/s average over the run\n";
   os << "DRAM      " << human_bytes(dr) << " read; " << dr / t / 1e9 << " GB/s average of "
      << s["config"]["dram_peak_bytes_per_s"].get<double>() / 1e9 << " GB/s peak\n";
+  os << energy_summary_line(s["energy"]);  // model/energy/energy.h
   if (r.compared) os << "golden    " << r.mismatches << " mismatches in " << r.compared << " int8 outputs\n";
   else os << "golden    none in the workload\n";
   return os.str();
@@ -298,7 +320,8 @@ std::string layer_table(const RunResult& r) {
   os << std::fixed;
   os << std::left << std::setw(22) << "layer" << std::setw(9) << "op" << std::right << std::setw(10) << "cycles"
      << std::setw(14) << "MACs" << std::setw(9) << "TOPS" << std::setw(8) << "util%" << std::setw(10) << "MAC/wB"
-     << std::setw(12) << "DRAM B" << std::setw(10) << "act.unit" << "  active/wstall/wshift/nonmat/raw/input %\n";
+     << std::setw(12) << "DRAM B" << std::setw(10) << "act.unit" << std::setw(10) << "mJ"
+     << "  active/wstall/wshift/nonmat/raw/input %\n";
   for (const auto& l : r.stats["layers"]) {
     const double cycles = l["cycles"].get<double>();
     os << std::left << std::setw(22) << l["name"].get<std::string>().substr(0, 21) << std::setw(9)
@@ -308,7 +331,8 @@ std::string layer_table(const RunResult& r) {
        << (l["macs_per_weight_byte"].is_null() ? std::string("-")
                                                : std::to_string(int64_t(std::llround(l["macs_per_weight_byte"].get<double>()))))
        << std::setw(12) << l["dram_bytes"].get<uint64_t>() << std::setw(10)
-       << l["activation_unit_cycles"].get<uint64_t>() << "  ";
+       << l["activation_unit_cycles"].get<uint64_t>() << std::setw(10) << std::setprecision(3)
+       << l.value("energy_j", 0.0) * 1e3 << "  ";
     bool first = true;
     for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
       const double v = l["table3_cycles"][Mxu::kCategoryNames[c]].get<double>();

@@ -24,6 +24,8 @@ struct RunOptions {
   double window_ns = 1000.0;   ///< bandwidth-counter window in ns
   bool dmi = true;             ///< the on-chip memories grant TLM-2.0 DMI (false: every access by
                                ///< b_transport; same results and counters, slower)
+  std::string power_csv;       ///< write power per window as CSV here ("" for none; energy/power.h)
+  std::string power_vcd;       ///< write power per window as a VCD here ("" for none)
 };
 
 /// Wall-clock seconds of the phases of a run (not simulated time; they vary from run to run and
@@ -61,6 +63,8 @@ struct RunResult {
   WallTimes wall;                       ///< wall-clock seconds per phase (load: set by the caller)
 };
 
+/// Stats also get "energy" (energy/energy.h: energy_json(), with "power": power_json() of the
+/// windows of opt.window_ns), written per window to opt.power_csv / opt.power_vcd if set.
 /// Elaborates the chip and host, runs to Halt and collects results. SystemC allows one
 /// elaboration per process, so call it once per process. Errors from the model, a deadlock
 /// (the simulation ran out of events before Halt: the message gives the sequencer's and the
@@ -72,6 +76,7 @@ struct RunResult {
 /// input load falls to the first layer, the output write to the last), table3_cycles,
 /// activation_unit_cycles (the activation unit's busy cycles: Activate, Pool, Vector),
 /// tops, mxu_utilization, macs_per_weight_byte (operational intensity; null without weights),
+/// energy_j, die_energy_j, dram_energy_j (the run's energy attributed by add_layer_energy()),
 /// and run.macs_per_weight_byte for the whole network (dense MLPs get it too: useful MACs / (weight
 /// bytes x batches), the TPU paper's ops per weight byte).
 /// Errors also: a network with opt.batch other than 0 or its samples ("tpu/sim"); the lowering's
@@ -85,7 +90,7 @@ RunResult run_simulation(const ArchConfig& cfg, const RunInput& in, const RunOpt
 std::string summary(const ArchConfig& cfg, const RunInput& in, const RunResult& r);
 
 /// A per-layer table (name, op, cycles, MACs, TOPS, utilization, MACs per weight byte, DRAM
-/// bytes, activation-unit cycles, Table 3 split; cycles attributed as in run_simulation) of a
+/// bytes, activation-unit cycles, energy in mJ, Table 3 split; cycles attributed as in run_simulation) of a
 /// network run; "" when the run has no per-layer records.
 std::string layer_table(const RunResult& r);
 

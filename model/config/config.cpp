@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <limits>
+#include <set>
 #include <vector>
 
 namespace tpu {
@@ -24,7 +25,45 @@ const std::vector<std::string> kDramKeys = {
     "preset", "model", "standard", "channels", "ranks", "bank_groups", "banks_per_group", "rows", "columns",
     "bus_width_bits", "burst_length", "data_rate_mts", "timing", "address_mapping", "page_policy", "refresh",
     "read_queue_depth", "write_queue_depth", "write_high_watermark", "write_low_watermark", "max_row_hits",
-    "latency_ns", "interleave_bytes", "capacity_bytes"};
+    "latency_ns", "interleave_bytes", "capacity_bytes", "power"};
+
+const std::vector<std::string> kDramPowerKeys = {"vdd",   "idd0",  "idd2n",             "idd3n",     "idd4r",
+                                                 "idd4w", "idd5",  "device_width_bits", "pj_per_bit"};
+
+// The energy table's keys (config.h, EnergyConfig), each with its field. Every one must be stated
+// when a config has an energy section: an energy left out would silently count as a default.
+std::vector<std::pair<const char*, double*>> energy_fields(EnergyConfig& e) {
+  return {{"node_nm", &e.node_nm},
+          {"mac_pj", &e.mac_pj},
+          {"weight_shift_pj_per_tile", &e.weight_shift_pj_per_tile},
+          {"ub_read_pj_per_row", &e.ub_read_pj_per_row},
+          {"ub_write_pj_per_row", &e.ub_write_pj_per_row},
+          {"acc_read_pj_per_row", &e.acc_read_pj_per_row},
+          {"acc_write_pj_per_row", &e.acc_write_pj_per_row},
+          {"weight_fifo_write_pj_per_tile", &e.weight_fifo_write_pj_per_tile},
+          {"weight_fifo_read_pj_per_tile", &e.weight_fifo_read_pj_per_tile},
+          {"activation_pj_per_element", &e.activation_pj_per_element},
+          {"instruction_pj", &e.instruction_pj},
+          {"pcie_pj_per_byte", &e.pcie_pj_per_byte},
+          {"static_power_w", &e.static_power_w}};
+}
+
+std::vector<std::string> energy_keys() {
+  EnergyConfig e;
+  std::vector<std::string> keys = {"preset"};
+  for (const auto& [key, field] : energy_fields(e)) keys.push_back(key);
+  return keys;
+}
+
+// Reads the energy keys present in `s` into `e`; adds their names to `given`.
+void read_energy(const YamlSection& s, EnergyConfig& e, std::set<std::string>& given) {
+  for (auto [key, field] : energy_fields(e)) {
+    if (!s.has(key)) continue;
+    s.read(key, *field);
+    if (!(*field >= 0.0)) s.fail(key, "must be >= 0, got " + format_number(*field));
+    given.insert(key);
+  }
+}
 
 // Reads the keys of a dram section (absent keys keep their values).
 void read_dram(const YamlSection& s, DramConfig& d) {
@@ -45,6 +84,15 @@ void read_dram(const YamlSection& s, DramConfig& d) {
   s.read_choice("refresh", kRefreshPolicies, d.refresh);
   s.read("latency_ns", d.latency_ns);
   s.read("capacity_bytes", d.capacity_bytes);
+  DramPowerConfig& p = d.power;
+  const YamlSection ps = s.section("power", kDramPowerKeys);
+  for (auto [key, field] : {std::pair<const char*, double*>{"vdd", &p.vdd}, {"idd0", &p.idd0}, {"idd2n", &p.idd2n},
+                            {"idd3n", &p.idd3n}, {"idd4r", &p.idd4r}, {"idd4w", &p.idd4w}, {"idd5", &p.idd5},
+                            {"pj_per_bit", &p.pj_per_bit}}) {
+    ps.read(key, *field);
+    if (ps.has(key) && !(*field >= 0.0)) ps.fail(key, "must be >= 0, got " + format_number(*field));
+  }
+  ps.read("device_width_bits", p.device_width_bits);
   DramTiming& t = d.timing;
   const YamlSection ts = s.section("timing", {"CL", "CWL", "tRCD", "tRP", "tRAS", "tRC", "tRRD_S", "tRRD_L", "tFAW",
                                               "tWR", "tWTR_S", "tWTR_L", "tRTP", "tCCD_S", "tCCD_L", "tRTRS", "tRFC",
@@ -58,11 +106,35 @@ void read_dram(const YamlSection& s, DramConfig& d) {
     ts.read(key, *field);
 }
 
+// Reads the energy section of `top` (file `file`): its preset's keys, then its own. Without an
+// energy section the defaults (config.h) stand; with one, every energy must be stated in the
+// preset or the section, and none may be negative.
+void read_energy_section(const std::string& file, const YamlSection& top, EnergyConfig& e) {
+  if (!top.has("energy")) return;
+  const std::vector<std::string> keys = energy_keys();
+  const YamlSection sec = top.section("energy", keys);
+  std::set<std::string> given;
+  if (sec.has("preset")) {
+    std::string preset;
+    sec.read("preset", preset);
+    const std::string path = (std::filesystem::path(file).parent_path() / preset).string();
+    const YamlSection ptop(kMsgType, path, load_yaml_document(kMsgType, path, "energy preset (from " + file + ")"), "",
+                           {"name", "energy"});
+    const YamlSection pe = ptop.section("energy", keys);
+    if (pe.has("preset")) pe.fail("preset", "presets do not nest");
+    read_energy(pe, e, given);
+  }
+  read_energy(sec, e, given);
+  for (const auto& [key, field] : energy_fields(e))
+    if (!given.count(key))
+      sec.fail(key, "missing: every energy must be stated (in the section or its preset) with its source");
+}
+
 // Fills `cfg` from the parsed document `root` of `file`; absent keys keep their defaults.
 void read_document(const std::string& file, const YAML::Node& root, ArchConfig& cfg) {
   const YamlSection top(kMsgType, file, root, "",
                     {"name", "clock_mhz", "mxu", "weight_fifo", "unified_buffer", "accumulators",
-                     "activation", "sequencer", "pcie", "dram"});
+                     "activation", "sequencer", "pcie", "dram", "energy"});
   top.require("name", "every config file must set name");
   top.read("name", cfg.name);
   top.read("clock_mhz", cfg.clock_mhz);
@@ -102,6 +174,7 @@ void read_document(const std::string& file, const YAML::Node& root, ArchConfig& 
     capacity_given = pdram.has("capacity_bytes");
   }
   read_dram(dram, cfg.dram);
+  read_energy_section(file, top, cfg.energy);
   capacity_given = capacity_given || dram.has("capacity_bytes");
   // The JEDEC model's capacity is its geometry's; a stated capacity must agree.
   if (cfg.dram.model == DramModel::Jedec) {
@@ -227,6 +300,20 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
     range(d.max_row_hits, 1, kU32Max, "dram.max_row_hits");
   }
   range(cfg.dram.capacity_bytes, 1, uint64_t(1) << 48, "dram.capacity_bytes");
+
+  const DramPowerConfig& p = d.power;
+  check(p.device_width_bits > 0 && d.bus_width_bits % p.device_width_bits == 0, "dram.power.device_width_bits",
+        "must divide bus_width_bits (" + std::to_string(d.bus_width_bits) + "), got " +
+            std::to_string(p.device_width_bits));
+  for (auto [key, v] : {std::pair<const char*, double>{"dram.power.vdd", p.vdd}, {"dram.power.idd0", p.idd0},
+                        {"dram.power.idd2n", p.idd2n}, {"dram.power.idd3n", p.idd3n}, {"dram.power.idd4r", p.idd4r},
+                        {"dram.power.idd4w", p.idd4w}, {"dram.power.idd5", p.idd5},
+                        {"dram.power.pj_per_bit", p.pj_per_bit}})
+    check(std::isfinite(v) && v >= 0.0, key, "must be >= 0, got " + format_number(v));
+  EnergyConfig e = cfg.energy;
+  for (const auto& [key, field] : energy_fields(e))
+    check(std::isfinite(*field) && *field >= 0.0, ("energy." + std::string(key)).c_str(),
+          "must be >= 0, got " + format_number(*field));
 }
 
 void init_time_resolution() {

@@ -72,6 +72,10 @@ if(TPU_HAVE_PYTHON)
   # Table 7 (paper_table.py's error table) against hand-worked values.
   add_test(NAME scripts.paper_table7 COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_paper_table.py)
   set_tests_properties(scripts.paper_table7 PROPERTIES LABELS scripts TIMEOUT 60)
+  # The energy scripts (Accelergy export, plot) on a real run; the export's counts are the counters.
+  add_test(NAME scripts.energy COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_energy_scripts.py
+                                       $<TARGET_FILE:tpu-sim> ${CMAKE_BINARY_DIR}/energy_scripts)
+  set_tests_properties(scripts.energy PROPERTIES LABELS scripts TIMEOUT 120 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
 endif()
 
 # Where the CPU lacks VNNI, oneDNN's int8 GEMM saturates int16 pair sums, so the analytic MXU

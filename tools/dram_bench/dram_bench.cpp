@@ -141,6 +141,27 @@ BenchResult summarize(const DramConfig& cfg, const Trace& trace, const RunOption
   r.row_hit_rate = outcomes ? double(r.row_hits) / double(outcomes) : 0.0;
   const uint64_t columns = r.rd() + r.wr();
   r.row_hit_rate_by_act = columns ? std::clamp(1.0 - double(r.act()) / double(columns), 0.0, 1.0) : 0.0;
+  std::vector<DramChannelCounts> counts;
+  for (const DramChannelStats* s : stats) {
+    DramChannelCounts c;
+    const auto n = [s](DramCommand k) { return s->commands[size_t(k)]; };
+    c.act = n(DramCommand::ACT);
+    c.pre = n(DramCommand::PRE) + n(DramCommand::RDA) + n(DramCommand::WRA);
+    c.rd = n(DramCommand::RD) + n(DramCommand::RDA);
+    c.wr = n(DramCommand::WR) + n(DramCommand::WRA);
+    c.ref = n(DramCommand::REF);
+    c.refpb = n(DramCommand::REFPB);
+    c.bytes_read = c.rd * cfg.burst_bytes();
+    c.bytes_written = c.wr * cfg.burst_bytes();
+    counts.push_back(c);
+  }
+  r.energy = dram_energy(cfg, counts, double(r.last_done) * cfg.tck_seconds());
+  r.energy_j = total_joules(r.energy);
+  double dynamic = r.energy_j;
+  for (const DramEnergyTerm& t : r.energy)
+    if (t.action.rfind("background", 0) == 0) dynamic -= t.joules;
+  r.pj_per_bit = r.bytes ? r.energy_j * 1e12 / (8.0 * double(r.bytes)) : 0.0;
+  r.dynamic_pj_per_bit = r.bytes ? dynamic * 1e12 / (8.0 * double(r.bytes)) : 0.0;
   r.wall_seconds = wall;
   r.requests_per_wall_second = wall > 0 ? double(r.requests) / wall : 0.0;
   r.issue_cycle = std::move(issue);
@@ -609,6 +630,15 @@ nlohmann::json to_json(const BenchResult& r) {
   nlohmann::json raw;
   for (int k = 0; k < kDramCommands; ++k) raw[command_name(DramCommand(k))] = r.commands[k];
   j["commands_raw"] = raw;
+  nlohmann::json terms = nlohmann::json::object();
+  for (const DramEnergyTerm& t : r.energy)
+    terms[t.action] = {{"count", t.count}, {"unit", t.unit}, {"pj_each", t.pj_each}, {"j", t.joules}};
+  const double seconds = double(r.last_done) * r.tck_ns * 1e-9;
+  j["energy"] = {{"total_j", r.energy_j},
+                 {"pj_per_bit", r.pj_per_bit},
+                 {"dynamic_pj_per_bit", r.dynamic_pj_per_bit},
+                 {"power_w", seconds > 0 ? r.energy_j / seconds : 0.0},
+                 {"terms", terms}};
   j["wall_seconds"] = r.wall_seconds;
   j["requests_per_wall_second"] = r.requests_per_wall_second;
   return j;
@@ -638,6 +668,10 @@ std::string format_text(const BenchResult& r) {
   o << "commands      ACT " << r.act() << ", PRE " << r.pre() << " (RDA " << r.commands[size_t(DramCommand::RDA)]
     << ", WRA " << r.commands[size_t(DramCommand::WRA)] << "), RD " << r.rd() << ", WR " << r.wr() << ", REF "
     << r.ref() << " (REFPB " << r.commands[size_t(DramCommand::REFPB)] << ")\n";
+  const double seconds = double(r.last_done) * r.tck_ns * 1e-9;
+  o << "energy        " << std::setprecision(3) << r.energy_j * 1e6 << " uJ, " << std::setprecision(1)
+    << (seconds > 0 ? r.energy_j / seconds : 0.0) << " W; " << std::setprecision(2) << r.pj_per_bit
+    << " pJ/bit (" << r.dynamic_pj_per_bit << " without standby)\n";
   o << "wall          " << std::setprecision(3) << r.wall_seconds << " s, " << std::setprecision(0)
     << r.requests_per_wall_second << " requests/s\n";
   return o.str();

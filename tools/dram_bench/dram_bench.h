@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "energy/dram_energy.h"
+
 #include "config/config.h"
 #include "dram/dram_channel.h"
 
@@ -126,6 +128,12 @@ struct BenchResult {
   double row_hit_rate_by_act = 0;
   /// Commands by DramCommand (ACT, PRE, RD, WR, RDA, WRA, REF, REFPB), summed over channels.
   std::array<uint64_t, kDramCommands> commands{};
+  /// The devices' energy over cycles 0 .. last_done from each channel's commands, the DRAMPower
+  /// way from the preset's IDD currents, or its flat pJ/bit (energy/dram_energy.h).
+  std::vector<DramEnergyTerm> energy;
+  double energy_j = 0;          ///< sum of `energy`, J
+  double pj_per_bit = 0;        ///< energy_j / (bytes x 8), pJ per bit moved (0 without bytes)
+  double dynamic_pj_per_bit = 0;  ///< the same without the background (standby) terms
   double wall_seconds = 0;       ///< host time of the engine run
   double requests_per_wall_second = 0;
   /// Per request, in stream order: issue cycle, cycle its bursts entered the channels (END_REQ
@@ -168,7 +176,8 @@ BenchResult run_tlm(const DramConfig& cfg, const Trace& trace, const RunOptions&
 /// elapsed_ns, bandwidth_gbs, peak_bandwidth_gbs, percent_of_peak, read_latency_ns {mean, p50,
 /// p90, p99, max}, controller_read_latency_mean_ns, row_hits, row_misses, row_conflicts,
 /// row_hit_rate, row_hit_rate_by_act, commands {ACT, PRE, RD, WR, REF} (combined as in BenchResult), commands_raw
-/// {ACT, PRE, RD, WR, RDA, WRA, REF, REFPB}, wall_seconds, requests_per_wall_second.
+/// {ACT, PRE, RD, WR, RDA, WRA, REF, REFPB}, energy {total_j, pj_per_bit, dynamic_pj_per_bit,
+/// power_w, terms {name: {count, unit, pj_each, j}}}, wall_seconds, requests_per_wall_second.
 nlohmann::json to_json(const BenchResult& r);
 
 /// The result as a human-readable report (several lines, each ending in '\n').

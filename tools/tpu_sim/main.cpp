@@ -55,6 +55,10 @@ int sc_main(int argc, char** argv) {
       ("vcd,v", po::value(&opt.vcd_path)->value_name("FILE"),
        "write a VCD trace (per-unit busy/stall state and opcode, weight FIFO occupancy, MXU Table 3 "
        "category, bytes per window on PCIe and each DRAM channel); off by default")
+      ("power-csv", po::value(&opt.power_csv)->value_name("FILE"),
+       "write the power per bandwidth window as CSV (W: die, dynamic, static, DRAM, total, per block)")
+      ("power-vcd", po::value(&opt.power_vcd)->value_name("FILE"),
+       "write the power per bandwidth window as a VCD of its own (power.*_mw, milliwatts)")
       ("window-ns", po::value(&opt.window_ns)->value_name("NS"),
        "bandwidth-counter window in ns, 10 .. 1e9 (default 1000)")
       ("dump-program", po::value(&program_path)->value_name("FILE"),

@@ -20,7 +20,8 @@ set(TPU_RANDOM ${PROJECT_SOURCE_DIR}/traces/random_mlp/workload.yaml)
 
 # --help: exit 0 and every option listed.
 tpu_cli_test(cli.help 0
-  EXPECT "--config" "--workload" "--batch" "--stats" "--vcd" "--window-ns" "--dump-program" "--layers" "--quiet"
+  EXPECT "--config" "--workload" "--batch" "--stats" "--vcd" "--power-csv" "--power-vcd" "--window-ns"
+         "--dump-program" "--layers" "--quiet"
          "Exit status"
   ARGS --help)
 
@@ -34,6 +35,12 @@ tpu_cli_test(cli.batch_negative 2 EXPECT "--batch must be between 1 and" ARGS --
 tpu_cli_test(cli.batch_zero 2 EXPECT "--batch must be between 1 and" ARGS --batch 0)
 # A bare word (a config path without --config) is a mistake, not something to ignore.
 tpu_cli_test(cli.positional_argument 2 EXPECT "too many positional options" ARGS ${TPU_SMALL})
+
+# Power per window: an unwritable file is an error naming it; the summary has the energy line.
+tpu_cli_test(cli.power_csv_unwritable 1 EXPECT "no_such_dir/p\\.csv: cannot write the power CSV"
+  ARGS --config ${TPU_V1} --workload ${TPU_DIGITS} --power-csv ${TPU_CLI_DIR}/no_such_dir/p.csv)
+tpu_cli_test(cli.energy_line 0 EXPECT "energy    [0-9.]+ [mun]?J \\([0-9.]+ [mun]?J per inference\\); die [0-9.]+ W average"
+  ARGS --config ${TPU_V1} --workload ${TPU_DIGITS})
 
 # Errors in files: exit 1 with a message naming the file (and the key).
 tpu_cli_test(cli.missing_config 1
