@@ -27,3 +27,6 @@ include(${PROJECT_SOURCE_DIR}/tests/system/network_tests.cmake)
 if(TPU_HAVE_VERILATOR)
   include(${PROJECT_SOURCE_DIR}/tests/model/mxu/rtl_tests.cmake)
 endif()
+# The installed package: its tree, its pkg-config file and the examples built against it
+# (label "install").
+include(${PROJECT_SOURCE_DIR}/tests/install/install_tests.cmake)

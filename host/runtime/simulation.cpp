@@ -344,6 +344,30 @@ std::string layer_table(const RunResult& r) {
   return os.str();
 }
 
+// --- A program written by hand (tpu-sim --program; user_program.h) ---
+
+RunResult run_program(const ArchConfig& cfg, const UserProgram& prog, const RunOptions& opt) {
+  RunResult r;
+  r.lowered = prog.lowered;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::vector<uint8_t>> regions;
+  simulate(cfg, {prog.name, prog.source_file, 0, 0}, opt, r, [&](const uint8_t* host) {
+    for (const ReadBack& b : prog.read_backs) regions.emplace_back(host + b.addr, host + b.addr + b.bytes);
+  });
+  for (size_t i = 0; i < regions.size(); ++i)
+    write_binary_file(prog.read_backs[i].path, regions[i].data(), regions[i].size());
+  set_phase_times(r, t0, t0);
+  return r;
+}
+
+std::string program_summary(const ArchConfig& cfg, const UserProgram& prog, const RunResult& r) {
+  std::ostringstream os;
+  os << "program   " << prog.name << " (" << prog.source_file << "): " << prog.lowered.program.size()
+     << " instructions, " << prog.lowered.host_image.size() << " bytes of host memory, "
+     << prog.lowered.weight_image.size() << " bytes of weight image, " << prog.read_backs.size() << " read-backs\n";
+  return os.str() + summary_body(cfg, r);
+}
+
 void write_json_file(const std::string& path, const nlohmann::json& j) {
   const std::string tmp = path + ".partial";
   {

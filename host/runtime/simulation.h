@@ -13,6 +13,7 @@
 #include "lowering/lowering.h"
 #include "manifest/network.h"
 #include "manifest/workload.h"
+#include "runtime/user_program.h"
 
 namespace tpu {
 
@@ -93,6 +94,19 @@ std::string summary(const ArchConfig& cfg, const RunInput& in, const RunResult& 
 /// bytes, activation-unit cycles, energy in mJ, Table 3 split; cycles attributed as in run_simulation) of a
 /// network run; "" when the run has no per-layer records.
 std::string layer_table(const RunResult& r);
+
+// --- A program written by hand (tpu-sim --program; user_program.h) ---
+
+/// Runs `prog` (its instructions, weight and host images) to Halt as run_simulation runs a
+/// workload (same chip, host, VCD and counters; no golden data), then writes each of
+/// prog.read_backs from host memory to its file (complete or absent). r.outputs is empty and
+/// useful MACs are 0 (a program has no workload to count them from). Errors as run_simulation;
+/// a read-back file that cannot be written: "tpu/output" naming it.
+RunResult run_program(const ArchConfig& cfg, const UserProgram& prog, const RunOptions& opt);
+
+/// The human summary of a program run: the program's line (file, instructions, images' bytes),
+/// then the same lines as summary() (config, time, Table 3, PCIe, DRAM).
+std::string program_summary(const ArchConfig& cfg, const UserProgram& prog, const RunResult& r);
 
 /// Writes `j` to `path` through a temporary file renamed into place (complete or absent).
 /// Raises SC_REPORT_ERROR("tpu/output") on I/O errors.

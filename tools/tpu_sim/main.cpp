@@ -1,4 +1,5 @@
-// tpu-sim: runs a workload on a TPU config and reports time, throughput, traffic and accuracy.
+// tpu-sim: runs a workload on a TPU config and reports time, throughput, traffic and accuracy;
+// or runs a program written by hand (--program, docs/isa.md) on images given as files.
 //
 // Exit status: 0 success; 1 error (bad file, model error, deadlock); 2 bad command line;
 // 3 the outputs differ from the workload's golden data.
@@ -13,6 +14,7 @@
 
 #include "config/config.h"
 #include "runtime/simulation.h"
+#include "runtime/user_program.h"
 #include "manifest/network.h"
 #include "manifest/workload.h"
 #include "config/yaml_section.h"
@@ -33,6 +35,8 @@ int sc_main(int argc, char** argv) {
   tpu::RunOptions opt;
   int64_t batch = 0;
   bool quiet = false, layers = false;
+  tpu::ProgramSpec user;
+  std::vector<std::string> host_images, weight_images, read_backs;
 
   po::options_description desc(
       "tpu-sim: a SystemC/TLM-2.0 model of the TPU v1 running an int8 workload: a dense MLP or a network\n"
@@ -65,7 +69,16 @@ int sc_main(int argc, char** argv) {
        "write the lowered program as assembly text")
       ("no-dmi", "the Unified Buffer and accumulators refuse TLM-2.0 DMI: the MXU reads and writes "
        "them by b_transport (same results and counters, slower; checks those paths)")
-      ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
+      ("quiet,q", po::bool_switch(&quiet), "print nothing but errors")
+      ("program,p", po::value(&user.program_path)->value_name("FILE"),
+       "run a program written by hand instead of a workload: assembly text (docs/isa.md), or a binary "
+       "image of 12-byte instructions when FILE ends in .bin")
+      ("host-image", po::value(&host_images)->value_name("FILE[@ADDR]"),
+       "--program: put FILE's bytes in host memory at byte ADDR (default 0); repeatable")
+      ("weight-image", po::value(&weight_images)->value_name("FILE[@ADDR]"),
+       "--program: put FILE's bytes in the weight memory at byte ADDR (default 0); repeatable")
+      ("read-back", po::value(&read_backs)->value_name("ADDR:BYTES:FILE"),
+       "--program: after Halt, write BYTES bytes of host memory from ADDR to FILE; repeatable");
 
   try {
     po::variables_map vm;
@@ -81,7 +94,18 @@ int sc_main(int argc, char** argv) {
     if (vm.count("batch") && (batch < 1 || batch > int64_t(UINT32_MAX)))
       throw po::error("--batch must be between 1 and " + std::to_string(UINT32_MAX));
     opt.batch = uint32_t(batch);
-  } catch (const po::error& e) {
+    // --program replaces the workload; the image options belong to it.
+    if (vm.count("program")) {
+      for (const char* o : {"workload", "batch", "layers"})
+        if (vm.count(o) && !vm[o].defaulted())
+          throw po::error(std::string("--") + o + " cannot be combined with --program");
+      for (const auto& a : host_images) user.host_images.push_back(tpu::parse_image_arg(a, "--host-image"));
+      for (const auto& a : weight_images) user.weight_images.push_back(tpu::parse_image_arg(a, "--weight-image"));
+      for (const auto& a : read_backs) user.read_backs.push_back(tpu::parse_read_back_arg(a, "--read-back"));
+    } else if (!host_images.empty() || !weight_images.empty() || !read_backs.empty()) {
+      throw po::error("--host-image, --weight-image and --read-back need --program");
+    }
+  } catch (const std::logic_error& e) {  // po::error, and std::invalid_argument from the parsers
     std::cerr << "tpu-sim: " << e.what() << "\nTry 'tpu-sim --help'.\n";
     return 2;
   }
@@ -103,9 +127,18 @@ int sc_main(int argc, char** argv) {
       name = workload.name;
       text = tpu::summary(cfg, workload, r);
     };
-    const YAML::Node manifest = tpu::load_yaml_document("tpu/workload", workload_path, "workload manifest");
-    if (tpu::is_network_manifest(manifest)) run(tpu::load_network(workload_path, manifest));
-    else run(tpu::load_workload(workload_path, manifest));
+    if (!user.program_path.empty()) {
+      const tpu::UserProgram prog = tpu::load_user_program(user, cfg);
+      const double load = since(wall0);
+      r = tpu::run_program(cfg, prog, opt);
+      r.wall.load = load;
+      name = prog.name;
+      text = tpu::program_summary(cfg, prog, r);
+    } else {
+      const YAML::Node manifest = tpu::load_yaml_document("tpu/workload", workload_path, "workload manifest");
+      if (tpu::is_network_manifest(manifest)) run(tpu::load_network(workload_path, manifest));
+      else run(tpu::load_workload(workload_path, manifest));
+    }
     const double wall = since(wall0);
     if (!program_path.empty()) {
       std::ofstream f(program_path);

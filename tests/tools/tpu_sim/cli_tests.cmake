@@ -21,7 +21,7 @@ set(TPU_RANDOM ${PROJECT_SOURCE_DIR}/traces/random_mlp/workload.yaml)
 # --help: exit 0 and every option listed.
 tpu_cli_test(cli.help 0
   EXPECT "--config" "--workload" "--batch" "--stats" "--vcd" "--power-csv" "--power-vcd" "--window-ns"
-         "--dump-program" "--layers" "--quiet"
+         "--dump-program" "--layers" "--quiet" "--program" "--host-image" "--weight-image" "--read-back"
          "Exit status"
   ARGS --help)
 
@@ -213,3 +213,6 @@ file(REMOVE ${bad}/golden.head ${bad}/golden.byte ${bad}/golden.tail)
 tpu_cli_test(cli.golden_mismatch 3
   EXPECT "golden +1 mismatches in 17970 int8 outputs" "tpu-sim: 1 of 17970 outputs differ from the golden data"
   ARGS --config ${TPU_SMALL} --workload ${bad}/workload.yaml --batch 64)
+
+# tpu-sim --program: programs written by hand, their images, read-backs and errors.
+include(${CMAKE_CURRENT_LIST_DIR}/program_tests.cmake)
