@@ -27,3 +27,8 @@ include(${PROJECT_SOURCE_DIR}/tests/system/network_tests.cmake)
 if(TPU_HAVE_VERILATOR)
   include(${PROJECT_SOURCE_DIR}/tests/model/mxu/rtl_tests.cmake)
 endif()
+# The VCD opened in a headless GTKWave with scripts/tpu_sim.gtkw (label "gtkwave"), when
+# cmake/requirements.cmake found gtkwave, xvfb-run and xauth.
+if(TPU_HAVE_GTKWAVE)
+  include(${PROJECT_SOURCE_DIR}/tests/tools/tpu_sim/gtkwave_tests.cmake)
+endif()

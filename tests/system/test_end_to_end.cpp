@@ -101,7 +101,22 @@ TEST(EndToEnd, WritesVcdWithUnitSignals) {
   const std::string path = (std::filesystem::temp_directory_path() / "tpu_tlm_e2e_test.vcd").string();
   std::filesystem::remove(path);
   Workload w;
-  expect_consistent(run("small.yaml", "digits", 100, &w, path), w);
+  const RunResult r = run("small.yaml", "digits", 100, &w, path);
+  expect_consistent(r, w);
+  // The sequencer's pc is a program counter: 0 at reset (not -1, which the 32-bit waveform showed
+  // as 4294967295), an instruction index while running, the Halt's index (the last instruction)
+  // after the run.
+  {
+    const test::ParsedVcd parsed = test::parse_vcd(path);
+    ASSERT_TRUE(parsed.waves.count("tpu.sequencer.pc"));
+    const test::Wave& pc = parsed.waves.at("tpu.sequencer.pc");
+    ASSERT_FALSE(pc.empty());
+    EXPECT_EQ(pc.front(), std::make_pair(uint64_t(0), std::string("0")));
+    const uint64_t n = r.lowered.program.size();
+    ASSERT_EQ(r.lowered.program.back().op, Opcode::Halt);
+    for (const auto& [t, bits] : pc) ASSERT_LT(std::stoull(bits, nullptr, 2), n) << "pc at " << t;
+    EXPECT_EQ(std::stoull(pc.back().second, nullptr, 2), n - 1);
+  }
   std::ifstream f(path);
   ASSERT_TRUE(f) << path;
   std::stringstream text;
