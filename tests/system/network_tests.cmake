@@ -74,7 +74,8 @@ if(TPU_HAVE_PYTHON)
   # spreads them. Each writes under build/regenerated/ and compares with traces/. Measured on
   # 2 cores shared with other builds (load ~9): the MLPs 33 s, conv_one, conv_small, lstm_small
   # < 1 s each, resnet50 45 s, lstm1 24 s, lstm 91 s, bert_base 116 s, cnn0 138 s, cnn1 413 s;
-  # 854 s for all networks in one process. Timeouts are generous for that reason.
+  # 854 s for all networks in one process; under ctest -j2 beside a build, cnn1 586 s, cnn0
+  # 146 s, bert_base 144 s. Timeouts are generous for that reason.
   set(_regen_runs "workloads:make_workloads:")
   execute_process(COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/make_networks.py --list
                   OUTPUT_VARIABLE _nets OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
