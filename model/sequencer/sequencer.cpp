@@ -308,7 +308,6 @@ void Sequencer::run() {
     }
     end_time_ = sc_core::sc_time_stamp();
     status_ = kHalted;
-    pc_ = -1;
     opcode_ = 0xff;
     set_state(kStHalted);
     mxu_idle_reason.write(int(MxuIdleReason::NotRunning));
@@ -326,7 +325,7 @@ std::string Sequencer::describe_state() const {
   std::ostringstream os;
   static const char* const states[] = {"idle", "issuing", "waiting in Sync", "blocked on a full unit queue", "halted"};
   os << "sequencer " << states[state_];
-  if (pc_ >= 0) os << " at instruction " << pc_;
+  if (status_ == kRunning) os << " at instruction " << pc_;
   os << "; in flight:";
   for (int u = 0; u < kNumUnits; ++u) {
     os << " " << unit_name(Unit(u)) << "=" << in_flight_[u].size();

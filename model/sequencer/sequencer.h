@@ -73,7 +73,7 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   sc_core::sc_time start_time() const { return start_time_; }
   /// What the sequencer and each unit are waiting for: for deadlock reports.
   std::string describe_state() const;
-  /// Adds `<prefix>.pc`, `.opcode` and `.state` to a VCD.
+  /// Adds `<prefix>.pc` (0 at reset, the Halt's index after a run), `.opcode` and `.state` to a VCD.
   void trace(VcdWriter& vcd, const std::string& prefix) const;
   /// {instructions: {mnemonic: n}, cycles: {dispatch, sync_wait, queue_full, ...}, run_cycles}.
   nlohmann::json report() const;
@@ -114,7 +114,10 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   VectorParams vec_;
   uint32_t tag_ = 0, host_row_bytes_ = 0;
   uint64_t retired_ = 0;
-  Traced<int> pc_ = -1;          // traced: index of the instruction being issued
+  // Traced: the program counter, the index of the instruction being issued. Like a hardware PC
+  // it resets to 0 (the first instruction START fetches) and holds the Halt's index after the
+  // run; it used to be -1 outside a run, which a 32-bit waveform showed as 4294967295.
+  Traced<int> pc_ = 0;
   Traced<int> opcode_ = 0xff;    // traced
   Traced<int> state_ = kStIdle;  // traced
   StateTimeAccount account_;

@@ -74,9 +74,12 @@ tpu_cli_test(cli.digits_small_does_not_fit 1
 # Determinism: two runs write identical --stats and --vcd files; the VCD has a header and
 # traces the MXU's Table 3 category as tpu.mxu.table3_category (VCD scopes tpu > mxu).
 file(WRITE ${TPU_CLI_DIR}/determinism.cmake [=[
+if(NOT DEFINED BATCH)
+  set(BATCH --batch 64)
+endif()
 foreach(run 1 2)
   file(REMOVE ${OUT}/stats${run}.json ${OUT}/trace${run}.vcd)
-  execute_process(COMMAND ${TPU_SIM} --config ${CONFIG} --workload ${WORKLOAD} --batch 64 --quiet
+  execute_process(COMMAND ${TPU_SIM} --config ${CONFIG} --workload ${WORKLOAD} ${BATCH} --quiet
                           --stats ${OUT}/stats${run}.json --vcd ${OUT}/trace${run}.vcd
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
@@ -118,6 +121,34 @@ add_test(NAME cli.determinism
          COMMAND ${CMAKE_COMMAND} -DTPU_SIM=$<TARGET_FILE:tpu-sim> -DCONFIG=${TPU_SMALL} -DWORKLOAD=${TPU_DIGITS}
                  -DOUT=${TPU_CLI_DIR} -P ${TPU_CLI_DIR}/determinism.cmake)
 set_tests_properties(cli.determinism PROPERTIES LABELS cli TIMEOUT 10 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+
+# The same determinism with the PE-by-PE SystemC array (mxu.model: cycle) and the Verilated RTL
+# (mxu.model: rtl, when Verilator was found) behind the MXU, on copies of small.yaml made here,
+# and for a large network (ResNet-50 on TPU v1, whose DRAM traffic fills its VCD).
+file(READ ${TPU_SMALL} _small)
+set(_models cycle)
+if(TPU_HAVE_VERILATOR)
+  list(APPEND _models rtl)
+endif()
+foreach(_model IN LISTS _models)
+  string(REPLACE "\nmxu:\n" "\nmxu:\n  model: ${_model}\n" _config "${_small}")
+  if(_config STREQUAL _small)
+    message(FATAL_ERROR "tests/tools/tpu_sim/cli_tests.cmake: no 'mxu:' section in ${TPU_SMALL}")
+  endif()
+  file(WRITE ${TPU_CLI_DIR}/small_${_model}.yaml "${_config}")
+  file(MAKE_DIRECTORY ${TPU_CLI_DIR}/determinism_${_model})
+  add_test(NAME cli.determinism.${_model}
+           COMMAND ${CMAKE_COMMAND} -DTPU_SIM=$<TARGET_FILE:tpu-sim> -DCONFIG=${TPU_CLI_DIR}/small_${_model}.yaml
+                   -DWORKLOAD=${TPU_DIGITS} -DOUT=${TPU_CLI_DIR}/determinism_${_model} -P ${TPU_CLI_DIR}/determinism.cmake)
+  set_tests_properties(cli.determinism.${_model} PROPERTIES LABELS cli TIMEOUT 300 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+endforeach()
+file(MAKE_DIRECTORY ${TPU_CLI_DIR}/determinism_resnet50)
+add_test(NAME cli.determinism.resnet50
+         COMMAND ${CMAKE_COMMAND} -DTPU_SIM=$<TARGET_FILE:tpu-sim> -DCONFIG=${TPU_V1}
+                 -DWORKLOAD=${PROJECT_SOURCE_DIR}/traces/resnet50/workload.yaml -DBATCH=
+                 -DOUT=${TPU_CLI_DIR}/determinism_resnet50 -P ${TPU_CLI_DIR}/determinism.cmake)
+set_tests_properties(cli.determinism.resnet50 PROPERTIES LABELS "cli;networks" TIMEOUT 600
+                     ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
 
 # DMI off (--no-dmi): the MXU moves accumulator rows and Convolve's input lines by b_transport
 # instead; outputs, counters and VCD must be the same, except that no byte went by DMI
