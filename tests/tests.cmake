@@ -41,7 +41,8 @@ if(TPU_HAVE_CLANG_FORMAT)
   file(GLOB_RECURSE TPU_FORMATTED_SOURCES CONFIGURE_DEPENDS
        ${PROJECT_SOURCE_DIR}/model/*.h ${PROJECT_SOURCE_DIR}/model/*.cpp ${PROJECT_SOURCE_DIR}/host/*.h
        ${PROJECT_SOURCE_DIR}/host/*.cpp ${PROJECT_SOURCE_DIR}/tools/*.h ${PROJECT_SOURCE_DIR}/tools/*.cpp
-       ${PROJECT_SOURCE_DIR}/tests/*.h ${PROJECT_SOURCE_DIR}/tests/*.cpp ${PROJECT_SOURCE_DIR}/bench/*.cpp)
+       ${PROJECT_SOURCE_DIR}/tests/*.h ${PROJECT_SOURCE_DIR}/tests/*.cpp ${PROJECT_SOURCE_DIR}/bench/*.cpp
+       ${PROJECT_SOURCE_DIR}/examples/*.h ${PROJECT_SOURCE_DIR}/examples/*.cpp)
   add_test(NAME style.clang_format
            COMMAND ${TPU_CLANG_FORMAT} --dry-run --Werror --style=file ${TPU_FORMATTED_SOURCES})
   set_tests_properties(style.clang_format PROPERTIES LABELS style TIMEOUT 120)

@@ -51,8 +51,8 @@ class RowAllocator {
 };
 
 [[noreturn]] void fail(const LoweringPlan& plan, int layer, const std::string& what) {
-  raise_as(kLoweringMsgType, plan.policy.who + (layer >= 0 ? ", layer " + plan.net->layers[size_t(layer)].name : "") +
-                                 ": " + what);
+  raise_as(kLoweringMsgType,
+           plan.policy.who + (layer >= 0 ? ", layer " + plan.net->layers[size_t(layer)].name : "") + ": " + what);
 }
 
 /// Two sets of every tensor after the bias rows, tensors in tensor_index order, `batch` samples each.
@@ -65,13 +65,15 @@ void allocate_double_buffered(const LoweringPlan& plan, const ArchConfig& cfg, A
   if (a.ub_rows_used > cfg.ub_rows()) {
     const uint64_t max_batch =
         cfg.ub_rows() > plan.bias_rows ? (cfg.ub_rows() - plan.bias_rows) / (2 * rows_per_sample) : 0;
-    fail(plan, -1, "needs " + std::to_string(a.ub_rows_used) + " Unified Buffer rows, the chip has " +
-                       std::to_string(cfg.ub_rows()) + "; the largest batch that fits is " + std::to_string(max_batch));
+    fail(plan, -1,
+         "needs " + std::to_string(a.ub_rows_used) + " Unified Buffer rows, the chip has " +
+             std::to_string(cfg.ub_rows()) + "; the largest batch that fits is " + std::to_string(max_batch));
   }
   a.ub_base.assign(2, std::vector<uint64_t>(plan.tensors.size()));
   for (uint64_t set = 0; set < 2; ++set) {
     uint64_t row = plan.bias_rows + set * set_rows;
-    for (size_t ti = 0; ti < plan.tensors.size(); ++ti) a.ub_base[set][ti] = row, row += plan.tensors[ti].rows_per_sample * B;
+    for (size_t ti = 0; ti < plan.tensors.size(); ++ti)
+      a.ub_base[set][ti] = row, row += plan.tensors[ti].rows_per_sample * B;
   }
 }
 
@@ -117,8 +119,9 @@ void allocate_accumulators(const LoweringPlan& plan, const ArchConfig& cfg, Allo
   const uint64_t rows = cfg.accumulators.rows, B = plan.policy.batch;
   if (plan.policy.batch_accumulators) {
     if (B > rows)
-      fail(plan, -1, "a batch needs " + std::to_string(B) + " accumulator rows, the chip has " + std::to_string(rows) +
-                         "; use a batch of at most " + std::to_string(rows));
+      fail(plan, -1,
+           "a batch needs " + std::to_string(B) + " accumulator rows, the chip has " + std::to_string(rows) +
+               "; use a batch of at most " + std::to_string(rows));
     a.acc_double = 2 * B <= rows;
     a.acc_buffer_rows = B;
   } else {
@@ -132,8 +135,9 @@ void allocate_accumulators(const LoweringPlan& plan, const ArchConfig& cfg, Allo
       const TensorShape& os = plan.net->layers[size_t(i)].out_shape;
       const uint64_t Q = os.w, total = uint64_t(plan.batches[b].samples) * os.h;
       if (Q > half)
-        fail(plan, i, "an output row of " + std::to_string(Q) + " pixels does not fit half the accumulators (" +
-                          std::to_string(half) + " rows)");
+        fail(plan, i,
+             "an output row of " + std::to_string(Q) + " pixels does not fit half the accumulators (" +
+                 std::to_string(half) + " rows)");
       const uint64_t per = half / Q;
       for (uint64_t g0 = 0; g0 < total; g0 += per) a.stripes.push_back({b, i, g0, std::min(per, total - g0)});
     }
@@ -153,8 +157,9 @@ void allocate_accumulators(const LoweringPlan& plan, const ArchConfig& cfg, Allo
 Allocation allocate(const LoweringPlan& plan, const ArchConfig& cfg) {
   Allocation a;
   if (!plan.policy.double_buffered_batches && plan.bias_rows > cfg.ub_rows())
-    fail(plan, -1, "the bias vectors alone need " + std::to_string(plan.bias_rows) +
-                       " Unified Buffer rows, the chip has " + std::to_string(cfg.ub_rows()));
+    fail(plan, -1,
+         "the bias vectors alone need " + std::to_string(plan.bias_rows) + " Unified Buffer rows, the chip has " +
+             std::to_string(cfg.ub_rows()));
   allocate_accumulators(plan, cfg, a);
   if (plan.policy.double_buffered_batches) allocate_double_buffered(plan, cfg, a);
   else allocate_first_fit(plan, cfg, a);

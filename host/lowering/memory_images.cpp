@@ -24,8 +24,8 @@ void fill_layer_weights(const LoweringPlan& plan, size_t i, uint8_t* image) {
             uint8_t* tile = &image[at];
             for (uint64_t rr = 0; rr < R && k * R + rr < C; ++rr) {
               const uint64_t c = k * R + rr;
-              const uint64_t row = l.op == LayerOp::Conv ? (r * l.kw + s) * C + c
-                                                         : src.feature_offset + (r * src.kw + s) * C + c;
+              const uint64_t row =
+                  l.op == LayerOp::Conv ? (r * l.kw + s) * C + c : src.feature_offset + (r * src.kw + s) * C + c;
               l.weights.copy(row * M + j * R, std::min(R, M - j * R), reinterpret_cast<int8_t*>(&tile[rr * R]));
             }
           }
@@ -48,8 +48,9 @@ uint64_t host_bytes(const LoweringPlan& plan, const PlannedTensor& t, uint64_t s
 uint64_t host_alloc(const LoweringPlan& plan, LoweredProgram& out, uint64_t bytes) {
   const uint64_t addr = out.host_image.size();
   if (addr + bytes > (uint64_t(1) << 32))
-    raise_as(kLoweringMsgType, plan.policy.who + ": inputs and outputs need more than the 4 GiB of host addresses "
-                                                 "Read/Write_Host_Memory reach; run fewer samples");
+    raise_as(kLoweringMsgType, plan.policy.who +
+                                   ": inputs and outputs need more than the 4 GiB of host addresses "
+                                   "Read/Write_Host_Memory reach; run fewer samples");
   out.host_image.resize(addr + bytes, 0);
   return addr;
 }

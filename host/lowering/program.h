@@ -32,18 +32,18 @@ struct LoweredProgram {
     uint64_t dram_bytes = 0;    ///< weight-memory bytes read for it (padded tiles, re-reads included)
   };
   std::vector<Instruction> program;
-  std::vector<Layer> layers;          ///< per-layer records (network workloads; empty for dense MLPs)
+  std::vector<Layer> layers;  ///< per-layer records (network workloads; empty for dense MLPs)
   /// Weight memory bytes from address 0 (tiles, see lowering.h); tens of MB written whole, so in
   /// huge pages (HugePageAllocator).
   std::vector<uint8_t, HugePageAllocator<uint8_t>> weight_image;
-  std::vector<uint8_t> host_image;    ///< host memory bytes from address 0 (bias rows, inputs, outputs)
+  std::vector<uint8_t> host_image;  ///< host memory bytes from address 0 (bias rows, inputs, outputs)
   std::vector<Batch> batches;
-  uint32_t batch = 0;                 ///< dense MLP: samples per MatrixMultiply; network: N (all samples)
-  uint64_t ub_rows_used = 0;          ///< Unified Buffer rows allocated
-  uint64_t acc_rows_used = 0;         ///< accumulator rows allocated
-  uint64_t useful_macs = 0;           ///< workload MACs over all samples (no padding)
-  TensorShape output_shape;           ///< one sample's output (dense MLP: 1 x 1 x outputs)
-  bool padded_host_rows = false;      ///< host rows of inputs and output are mxu.rows bytes (else packed)
+  uint32_t batch = 0;             ///< dense MLP: samples per MatrixMultiply; network: N (all samples)
+  uint64_t ub_rows_used = 0;      ///< Unified Buffer rows allocated
+  uint64_t acc_rows_used = 0;     ///< accumulator rows allocated
+  uint64_t useful_macs = 0;       ///< workload MACs over all samples (no padding)
+  TensorShape output_shape;       ///< one sample's output (dense MLP: 1 x 1 x outputs)
+  bool padded_host_rows = false;  ///< host rows of inputs and output are mxu.rows bytes (else packed)
 };
 
 }  // namespace tpu

@@ -22,9 +22,9 @@ namespace tpu {
 
 /// How a workload is laid out and scheduled; a dense MLP's policy and a network's differ only here.
 struct LoweringPolicy {
-  std::string who;      ///< how errors name the run ("network X on config Y")
-  std::string hint;     ///< ends the instruction-buffer overflow error (what the user can change), may be ""
-  uint32_t batch = 0;   ///< samples per batch, >= 1 (the last batch may hold fewer)
+  std::string who;     ///< how errors name the run ("network X on config Y")
+  std::string hint;    ///< ends the instruction-buffer overflow error (what the user can change), may be ""
+  uint32_t batch = 0;  ///< samples per batch, >= 1 (the last batch may hold fewer)
   /// Unified Buffer. true: two sets of every tensor, batch i in set i % 2, so the next batch's
   /// inputs load while this one computes (dense MLP). false: one set, tensors placed first fit
   /// when their layer starts, the rows of tensors no later layer reads reused (network).
@@ -38,51 +38,51 @@ struct LoweringPolicy {
   /// (dense MLP); else each tile moves on its own, rows packed to the tile's real channels
   /// (Set_Config host_row_bytes).
   bool padded_host_rows = false;
-  bool layer_records = false;     ///< Set_Config tag per layer and LoweredProgram::layers filled
-  bool config_on_change = true;   ///< emit a Set_Config only when it changes the register
+  bool layer_records = false;    ///< Set_Config tag per layer and LoweredProgram::layers filled
+  bool config_on_change = true;  ///< emit a Set_Config only when it changes the register
 };
 
 /// One input of a weighted layer as the MXU sees it: kh x kw positions x the tensor's channel
 /// tiles, each pass one weight tile.
 struct PassSource {
-  int tensor = 0;                 ///< layer index, or -k-1 for network input k
-  uint32_t kh = 1, kw = 1;        ///< positions: kernel (conv) or the input's H x W (dense)
-  uint64_t feature_offset = 0;    ///< dense: first weight row of this input
-  bool flat = true;               ///< each pass reads consecutive UB rows: MatrixMultiply, not Convolve
+  int tensor = 0;               ///< layer index, or -k-1 for network input k
+  uint32_t kh = 1, kw = 1;      ///< positions: kernel (conv) or the input's H x W (dense)
+  uint64_t feature_offset = 0;  ///< dense: first weight row of this input
+  bool flat = true;             ///< each pass reads consecutive UB rows: MatrixMultiply, not Convolve
 };
 
 /// A tensor of the plan: a network input or a layer's output.
 struct PlannedTensor {
   std::string name;
   TensorShape shape;
-  uint64_t tiles = 0;             ///< channel tiles, ceil(C / R)
-  uint64_t rows_per_sample = 0;   ///< UB rows per sample: tiles x H x W
-  int last_use = -1;              ///< last layer reading it (INT_MAX: the network's output)
+  uint64_t tiles = 0;            ///< channel tiles, ceil(C / R)
+  uint64_t rows_per_sample = 0;  ///< UB rows per sample: tiles x H x W
+  int last_use = -1;             ///< last layer reading it (INT_MAX: the network's output)
 };
 
 /// A layer of the plan.
 struct PlannedLayer {
-  bool weighted = false;          ///< conv or dense: MXU passes, a bias and weight tiles
+  bool weighted = false;            ///< conv or dense: MXU passes, a bias and weight tiles
   std::vector<PassSource> sources;  ///< weighted: what its passes read, in SWITCH order
-  uint64_t out_tiles = 0;         ///< output channel tiles, ceil(M / R)
-  uint64_t bias_row = 0;          ///< weighted: first of out_tiles x bias_rows_per_tile() rows
-  uint64_t weight_tiles = 0;      ///< weighted: R x R tiles, out_tiles x (passes per output tile)
-  uint64_t weight_base = 0;       ///< weighted: weight-memory byte of its first tile
-  bool windowed = false;          ///< reads through Convolve or Pool windows (16-bit out_row)
+  uint64_t out_tiles = 0;           ///< output channel tiles, ceil(M / R)
+  uint64_t bias_row = 0;            ///< weighted: first of out_tiles x bias_rows_per_tile() rows
+  uint64_t weight_tiles = 0;        ///< weighted: R x R tiles, out_tiles x (passes per output tile)
+  uint64_t weight_base = 0;         ///< weighted: weight-memory byte of its first tile
+  bool windowed = false;            ///< reads through Convolve or Pool windows (16-bit out_row)
 };
 
 /// What plan_lowering derives from the network and the policy: sizes only, no addresses but the
 /// bias rows' and the weight memory's (both fixed by the layer order).
 struct LoweringPlan {
-  const Network* net = nullptr;   ///< the network planned (must outlive the plan)
+  const Network* net = nullptr;  ///< the network planned (must outlive the plan)
   LoweringPolicy policy;
-  uint64_t R = 0;                 ///< mxu.rows
+  uint64_t R = 0;                      ///< mxu.rows
   std::vector<PlannedTensor> tensors;  ///< by tensor id + net.inputs.size() (tensor_index)
   std::vector<PlannedLayer> layers;    ///< as net.layers
-  uint64_t bias_rows = 0;         ///< UB rows 0 .. bias_rows-1 (and host bytes 0 .. bias_rows*R-1)
+  uint64_t bias_rows = 0;              ///< UB rows 0 .. bias_rows-1 (and host bytes 0 .. bias_rows*R-1)
   uint64_t weight_image_bytes = 0;
   std::vector<LoweredProgram::Batch> batches;  ///< samples of each batch (addresses: layout_host)
-  uint64_t useful_macs = 0;       ///< MACs of all samples, no padding
+  uint64_t useful_macs = 0;                    ///< MACs of all samples, no padding
 
   /// Index in `tensors` of tensor id `t` (a layer index, or -k-1 for network input k).
   size_t tensor_index(int t) const { return size_t(t + int(net->inputs.size())); }
@@ -106,11 +106,11 @@ struct Stripe {
 struct Allocation {
   /// [set][tensor_index]: first UB row (one set, or two with double_buffered_batches).
   std::vector<std::vector<uint64_t>> ub_base;
-  uint64_t ub_rows_used = 0;      ///< rows up to the highest one allocated
-  uint64_t acc_buffer_rows = 0;   ///< accumulator rows of one buffer (the second starts there)
-  bool acc_double = false;        ///< two accumulator buffers (else one at row 0)
+  uint64_t ub_rows_used = 0;     ///< rows up to the highest one allocated
+  uint64_t acc_buffer_rows = 0;  ///< accumulator rows of one buffer (the second starts there)
+  bool acc_double = false;       ///< two accumulator buffers (else one at row 0)
   uint64_t acc_rows_used = 0;
-  std::vector<Stripe> stripes;    ///< every weighted layer's stripes, in program order
+  std::vector<Stripe> stripes;  ///< every weighted layer's stripes, in program order
 
   /// UB row of tensor index `ti` for batch `b`.
   uint64_t base(size_t b, size_t ti) const { return ub_base[b % ub_base.size()][ti]; }

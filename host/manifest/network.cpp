@@ -5,8 +5,8 @@
 #include <map>
 #include <utility>
 
-#include "manifest/manifest_fields.h"
 #include "config/yaml_section.h"
+#include "manifest/manifest_fields.h"
 
 namespace tpu {
 
@@ -19,7 +19,7 @@ constexpr int64_t kMaxPad = 255;     // each pad
 constexpr int64_t kInt16Min = -32768, kInt16Max = 32767;
 constexpr uint64_t kMaxElements = 0xFFFFFFFFull;  // elements of one image's tensor (and features)
 
-const std::vector<std::string> kTopKeys = {"format", "name", "description", "samples",
+const std::vector<std::string> kTopKeys = {"format", "name",   "description", "samples",
                                            "inputs", "golden", "output",      "layers"};
 const std::vector<std::string> kInputKeys = {"name", "shape", "file"};
 // Keys every layer may have.
@@ -78,16 +78,11 @@ std::string to_string(const TensorShape& s) {
 // Describes a raw node for messages.
 std::string describe(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Null:
-      return "null (no value)";
-    case YAML::NodeType::Sequence:
-      return "a list of " + std::to_string(n.size());
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      break;
+    case YAML::NodeType::Null: return "null (no value)";
+    case YAML::NodeType::Sequence: return "a list of " + std::to_string(n.size());
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Undefined: return "nothing";
+    case YAML::NodeType::Scalar: break;
   }
   return n.Scalar();
 }
@@ -231,8 +226,8 @@ void read_pool_window(const Map& m, NetworkLayer& l) {
     read_window(m, l);
     if (l.pad_top >= l.kh || l.pad_bottom >= l.kh || l.pad_left >= l.kw || l.pad_right >= l.kw)
       s.fail("pad", "a pool's pads must be smaller than its kernel (top, bottom < kh = " + std::to_string(l.kh) +
-                        "; left, right < kw = " + std::to_string(l.kw) + "), got [" + std::to_string(l.pad_top) +
-                        ", " + std::to_string(l.pad_left) + ", " + std::to_string(l.pad_bottom) + ", " +
+                        "; left, right < kw = " + std::to_string(l.kw) + "), got [" + std::to_string(l.pad_top) + ", " +
+                        std::to_string(l.pad_left) + ", " + std::to_string(l.pad_bottom) + ", " +
                         std::to_string(l.pad_right) + "]");
   }
 }
@@ -423,12 +418,9 @@ NetworkLayer read_layer(const Network& net, const Map& m, size_t i, const std::s
 
 uint64_t NetworkLayer::macs() const {
   switch (op) {
-    case LayerOp::Conv:
-      return out_shape.elements() * kh * kw * in_shape.c;
-    case LayerOp::Dense:
-      return uint64_t(features) * out_shape.c;
-    default:
-      return 0;
+    case LayerOp::Conv: return out_shape.elements() * kh * kw * in_shape.c;
+    case LayerOp::Dense: return uint64_t(features) * out_shape.c;
+    default: return 0;
   }
 }
 

@@ -13,11 +13,11 @@
 
 #include <functional>
 
-#include "runtime/host.h"
-#include "lowering/lowering.h"
 #include "chip/tpu.h"
 #include "energy/energy.h"
 #include "energy/power.h"
+#include "lowering/lowering.h"
+#include "runtime/host.h"
 #include "util/report.h"
 
 namespace tpu {
@@ -90,13 +90,19 @@ nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time perio
     }
     const double secs = (period * double(cycles)).to_seconds();
     const auto act = act_by_tag.find(l.tag);
-    layers.push_back({{"name", l.name}, {"op", l.op}, {"tag", l.tag}, {"macs", l.macs},
-                      {"weight_bytes", l.weight_bytes}, {"dram_bytes", l.dram_bytes}, {"cycles", cycles},
+    layers.push_back({{"name", l.name},
+                      {"op", l.op},
+                      {"tag", l.tag},
+                      {"macs", l.macs},
+                      {"weight_bytes", l.weight_bytes},
+                      {"dram_bytes", l.dram_bytes},
+                      {"cycles", cycles},
                       {"activation_unit_cycles", act == act_by_tag.end() ? 0 : act->second},
-                      {"table3_cycles", t}, {"tops", secs > 0 ? 2.0 * double(l.macs) / secs / 1e12 : 0.0},
+                      {"table3_cycles", t},
+                      {"tops", secs > 0 ? 2.0 * double(l.macs) / secs / 1e12 : 0.0},
                       {"mxu_utilization", cycles ? double(l.macs) / (peak_macs_per_cycle * double(cycles)) : 0.0},
-                      {"macs_per_weight_byte", l.weight_bytes ? nlohmann::json(double(l.macs) / double(l.weight_bytes))
-                                                              : nlohmann::json()}});
+                      {"macs_per_weight_byte",
+                       l.weight_bytes ? nlohmann::json(double(l.macs) / double(l.weight_bytes)) : nlohmann::json()}});
   }
   return layers;
 }
@@ -108,11 +114,13 @@ nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time perio
 void add_energy(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, sc_core::sc_time window,
                 const RunOptions& opt, const RunResult& r, nlohmann::json& j) {
   const EnergyBreakdown energy = compute_energy(cfg, j["tpu"], r.run_seconds);
-  j["energy"] = energy_json(energy, info.samples, r.tops, r.lowered.useful_macs,
-                            j["tpu"]["dram"]["bytes_read"].get<uint64_t>() + j["tpu"]["dram"]["bytes_written"].get<uint64_t>());
+  j["energy"] =
+      energy_json(energy, info.samples, r.tops, r.lowered.useful_macs,
+                  j["tpu"]["dram"]["bytes_read"].get<uint64_t>() + j["tpu"]["dram"]["bytes_written"].get<uint64_t>());
   const double end = sc_core::sc_time_stamp().to_seconds();
-  const auto windows = power_windows(
-      energy, window_activity(chip, cfg.clock_period().to_seconds(), window.to_seconds(), end), window.to_seconds(), end);
+  const auto windows =
+      power_windows(energy, window_activity(chip, cfg.clock_period().to_seconds(), window.to_seconds(), end),
+                    window.to_seconds(), end);
   j["energy"]["power"] = power_json(windows, window.to_seconds());
   if (!opt.power_csv.empty()) write_power_csv(opt.power_csv, windows);
   if (!opt.power_vcd.empty()) write_power_vcd(opt.power_vcd, windows);
@@ -131,22 +139,32 @@ void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip,
   const double peak_tops = 2.0 * peak_macs_per_cycle * cfg.clock_mhz * 1e6 / 1e12;
 
   nlohmann::json j;
-  j["config"] = {{"name", cfg.name}, {"file", cfg.source_file}, {"clock_mhz", cfg.clock_mhz},
-                 {"mxu", {cfg.mxu.rows, cfg.mxu.cols}}, {"unified_buffer_bytes", cfg.unified_buffer.size_bytes},
+  j["config"] = {{"name", cfg.name},
+                 {"file", cfg.source_file},
+                 {"clock_mhz", cfg.clock_mhz},
+                 {"mxu", {cfg.mxu.rows, cfg.mxu.cols}},
+                 {"unified_buffer_bytes", cfg.unified_buffer.size_bytes},
                  {"accumulator_rows", cfg.accumulators.rows},
                  {"dram_peak_bytes_per_s", cfg.dram.channel_bandwidth_bytes_per_s() * cfg.dram.channels},
                  {"pcie_bytes_per_s", cfg.pcie.bandwidth_bytes_per_s}};
-  j["workload"] = {{"name", info.name}, {"file", info.source_file}, {"samples", info.samples},
-                   {"layers", info.layers}, {"batch", r.lowered.batch}, {"batches", r.lowered.batches.size()},
-                   {"instructions", r.lowered.program.size()}, {"useful_macs", r.lowered.useful_macs},
-                   {"ub_rows_used", r.lowered.ub_rows_used}, {"acc_rows_used", r.lowered.acc_rows_used}};
+  j["workload"] = {{"name", info.name},
+                   {"file", info.source_file},
+                   {"samples", info.samples},
+                   {"layers", info.layers},
+                   {"batch", r.lowered.batch},
+                   {"batches", r.lowered.batches.size()},
+                   {"instructions", r.lowered.program.size()},
+                   {"useful_macs", r.lowered.useful_macs},
+                   {"ub_rows_used", r.lowered.ub_rows_used},
+                   {"acc_rows_used", r.lowered.acc_rows_used}};
   const nlohmann::json t3 = chip.mxu.report()["table3_cycles"];
   nlohmann::json t3pct;
   for (auto it = t3.begin(); it != t3.end(); ++it)
     t3pct[it.key()] = r.run_cycles ? 100.0 * it.value().get<double>() / double(r.run_cycles) : 0.0;
-  j["run"] = {{"cycles", r.run_cycles}, {"seconds", r.run_seconds}, {"total_seconds_with_program_load", r.total_seconds},
-              {"tops", r.tops}, {"peak_tops", peak_tops},
-              {"mxu_utilization", r.mxu_utilization}, {"table3_percent", t3pct}};
+  j["run"] = {
+      {"cycles", r.run_cycles}, {"seconds", r.run_seconds}, {"total_seconds_with_program_load", r.total_seconds},
+      {"tops", r.tops},         {"peak_tops", peak_tops},   {"mxu_utilization", r.mxu_utilization},
+      {"table3_percent", t3pct}};
 
   if (!r.lowered.layers.empty()) j["layers"] = layer_stats(chip, r, period, peak_macs_per_cycle);
   j["tpu"] = chip.report();
@@ -220,15 +238,15 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
   const nlohmann::json& s = r.stats;
   std::ostringstream os;
   os << std::fixed;
-  os << "config    " << cfg.name << " (" << cfg.source_file << "): " << cfg.mxu.rows << "x" << cfg.mxu.cols << " MXU at "
-     << std::setprecision(0) << cfg.clock_mhz << " MHz, " << std::setprecision(2)
+  os << "config    " << cfg.name << " (" << cfg.source_file << "): " << cfg.mxu.rows << "x" << cfg.mxu.cols
+     << " MXU at " << std::setprecision(0) << cfg.clock_mhz << " MHz, " << std::setprecision(2)
      << cfg.unified_buffer.size_bytes / 1048576.0 << " MiB UB, " << cfg.dram.channels << " DRAM channels; MXU model "
      << to_string(cfg.mxu.model) << " (" << s["tpu"]["mxu"]["arithmetic"].get<std::string>() << ")\n";
   os << std::setprecision(2) << "time      " << r.run_seconds * 1e6 << " us simulated, " << r.run_cycles
      << " cycles from START to Halt (" << r.total_seconds * 1e6 << " us with the program load)\n";
   os << std::setprecision(3) << "compute   " << r.tops << " TOPS achieved of " << s["run"]["peak_tops"].get<double>()
-     << " peak; MXU utilization " << std::setprecision(2) << 100.0 * r.mxu_utilization << "% ("
-     << r.lowered.useful_macs << " useful MACs)\n";
+     << " peak; MXU utilization " << std::setprecision(2) << 100.0 * r.mxu_utilization << "% (" << r.lowered.useful_macs
+     << " useful MACs)\n";
   os << "table 3   ";
   for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
     const char* n = Mxu::kCategoryNames[c];
@@ -254,7 +272,8 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
 void set_accuracy(const Workload& w, RunResult& r) {
   if (!w.labels.empty()) {
     uint64_t correct = 0;
-    for (uint32_t s = 0; s < w.samples; ++s) correct += argmax(&r.outputs[uint64_t(s) * w.outputs()], w.outputs()) == w.labels[s];
+    for (uint32_t s = 0; s < w.samples; ++s)
+      correct += argmax(&r.outputs[uint64_t(s) * w.outputs()], w.outputs()) == w.labels[s];
     r.int8_accuracy = double(correct) / w.samples;
   }
   r.stats["accuracy"] = {{"int8", r.int8_accuracy ? nlohmann::json(*r.int8_accuracy) : nlohmann::json()},
@@ -328,8 +347,9 @@ std::string layer_table(const RunResult& r) {
        << l["op"].get<std::string>() << std::right << std::setw(10) << l["cycles"].get<uint64_t>() << std::setw(14)
        << l["macs"].get<uint64_t>() << std::setw(9) << std::setprecision(2) << l["tops"].get<double>() << std::setw(8)
        << std::setprecision(1) << 100.0 * l["mxu_utilization"].get<double>() << std::setw(10)
-       << (l["macs_per_weight_byte"].is_null() ? std::string("-")
-                                               : std::to_string(int64_t(std::llround(l["macs_per_weight_byte"].get<double>()))))
+       << (l["macs_per_weight_byte"].is_null()
+               ? std::string("-")
+               : std::to_string(int64_t(std::llround(l["macs_per_weight_byte"].get<double>()))))
        << std::setw(12) << l["dram_bytes"].get<uint64_t>() << std::setw(10)
        << l["activation_unit_cycles"].get<uint64_t>() << std::setw(10) << std::setprecision(3)
        << l.value("energy_j", 0.0) * 1e3 << "  ";

@@ -19,14 +19,14 @@ namespace tpu {
 
 /// What to run and what to write.
 struct RunOptions {
-  uint32_t batch = 0;          ///< dense MLPs: samples per MatrixMultiply; 0: the workload's batch
-                               ///< (networks run all their samples as one batch)
-  std::string vcd_path;        ///< write a VCD here ("" for none)
-  double window_ns = 1000.0;   ///< bandwidth-counter window in ns
-  bool dmi = true;             ///< the on-chip memories grant TLM-2.0 DMI (false: every access by
-                               ///< b_transport; same results and counters, slower)
-  std::string power_csv;       ///< write power per window as CSV here ("" for none; energy/power.h)
-  std::string power_vcd;       ///< write power per window as a VCD here ("" for none)
+  uint32_t batch = 0;         ///< dense MLPs: samples per MatrixMultiply; 0: the workload's batch
+                              ///< (networks run all their samples as one batch)
+  std::string vcd_path;       ///< write a VCD here ("" for none)
+  double window_ns = 1000.0;  ///< bandwidth-counter window in ns
+  bool dmi = true;            ///< the on-chip memories grant TLM-2.0 DMI (false: every access by
+                              ///< b_transport; same results and counters, slower)
+  std::string power_csv;      ///< write power per window as CSV here ("" for none; energy/power.h)
+  std::string power_vcd;      ///< write power per window as a VCD here ("" for none)
 };
 
 /// Wall-clock seconds of the phases of a run (not simulated time; they vary from run to run and
@@ -43,25 +43,25 @@ struct WallTimes {
 /// workload must outlive the call). A dense MLP is lowered as the network of its dense layers
 /// (dense_network) under dense_mlp_policy(opt.batch), a network under network_policy.
 struct RunInput {
-  RunInput(const Workload& w) : mlp(&w) {}     // NOLINT(google-explicit-constructor): either kind converts
-  RunInput(const Network& n) : net(&n) {}      // NOLINT(google-explicit-constructor)
-  const Workload* mlp = nullptr;  ///< a dense MLP, or null
-  const Network* net = nullptr;   ///< a network, or null
+  RunInput(const Workload& w) : mlp(&w) {}  // NOLINT(google-explicit-constructor): either kind converts
+  RunInput(const Network& n) : net(&n) {}   // NOLINT(google-explicit-constructor)
+  const Workload* mlp = nullptr;            ///< a dense MLP, or null
+  const Network* net = nullptr;             ///< a network, or null
 };
 
 /// Results of a run (times in cycles of the core clock unless named otherwise).
 struct RunResult {
   LoweredProgram lowered;
-  std::vector<int8_t> outputs;          ///< samples x outputs (networks: N x P x Q x M, NHWC)
+  std::vector<int8_t> outputs;            ///< samples x outputs (networks: N x P x Q x M, NHWC)
   uint64_t compared = 0, mismatches = 0;  ///< golden values compared / differing (0 if no golden)
-  std::optional<double> int8_accuracy;  ///< top-1 accuracy of the simulated outputs (with labels)
-  uint64_t run_cycles = 0;              ///< START to Halt
-  double run_seconds = 0;               ///< the same in simulated seconds
-  double total_seconds = 0;             ///< simulated time including the program load
-  double tops = 0;                      ///< useful MACs x 2 / run_seconds / 1e12
-  double mxu_utilization = 0;           ///< useful MACs / (rows x cols x run_cycles)
-  nlohmann::json stats;                 ///< every counter (see stats_json())
-  WallTimes wall;                       ///< wall-clock seconds per phase (load: set by the caller)
+  std::optional<double> int8_accuracy;    ///< top-1 accuracy of the simulated outputs (with labels)
+  uint64_t run_cycles = 0;                ///< START to Halt
+  double run_seconds = 0;                 ///< the same in simulated seconds
+  double total_seconds = 0;               ///< simulated time including the program load
+  double tops = 0;                        ///< useful MACs x 2 / run_seconds / 1e12
+  double mxu_utilization = 0;             ///< useful MACs / (rows x cols x run_cycles)
+  nlohmann::json stats;                   ///< every counter (see stats_json())
+  WallTimes wall;                         ///< wall-clock seconds per phase (load: set by the caller)
 };
 
 /// Stats also get "energy" (energy/energy.h: energy_json(), with "power": power_json() of the

@@ -123,8 +123,8 @@ UserProgram load_user_program(const ProgramSpec& spec, const ArchConfig& cfg) {
                            " (sequencer.instruction_buffer_bytes)");
 
   uint64_t weight_end = 0, host_end = 0;
-  const auto weights = read_images(spec.weight_images, "weight", cfg.dram.capacity_bytes, "dram.capacity_bytes",
-                                   &weight_end);
+  const auto weights =
+      read_images(spec.weight_images, "weight", cfg.dram.capacity_bytes, "dram.capacity_bytes", &weight_end);
   constexpr uint64_t kHostLimit = 1ull << 32;  // host addresses are u32 (isa.h)
   const auto host = read_images(spec.host_images, "host", kHostLimit, "the 4 GiB host address space", &host_end);
   for (const ReadBack& r : spec.read_backs) {

@@ -21,14 +21,34 @@ constexpr const char* kMsgType = "tpu/config";
   raise_as(kMsgType, origin + ": " + key + ": " + what);
 }
 
-const std::vector<std::string> kDramKeys = {
-    "preset", "model", "standard", "channels", "ranks", "bank_groups", "banks_per_group", "rows", "columns",
-    "bus_width_bits", "burst_length", "data_rate_mts", "timing", "address_mapping", "page_policy", "refresh",
-    "read_queue_depth", "write_queue_depth", "write_high_watermark", "write_low_watermark", "max_row_hits",
-    "latency_ns", "interleave_bytes", "capacity_bytes", "power"};
+const std::vector<std::string> kDramKeys = {"preset",
+                                            "model",
+                                            "standard",
+                                            "channels",
+                                            "ranks",
+                                            "bank_groups",
+                                            "banks_per_group",
+                                            "rows",
+                                            "columns",
+                                            "bus_width_bits",
+                                            "burst_length",
+                                            "data_rate_mts",
+                                            "timing",
+                                            "address_mapping",
+                                            "page_policy",
+                                            "refresh",
+                                            "read_queue_depth",
+                                            "write_queue_depth",
+                                            "write_high_watermark",
+                                            "write_low_watermark",
+                                            "max_row_hits",
+                                            "latency_ns",
+                                            "interleave_bytes",
+                                            "capacity_bytes",
+                                            "power"};
 
-const std::vector<std::string> kDramPowerKeys = {"vdd",   "idd0",  "idd2n",             "idd3n",     "idd4r",
-                                                 "idd4w", "idd5",  "device_width_bits", "pj_per_bit"};
+const std::vector<std::string> kDramPowerKeys = {
+    "vdd", "idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5", "device_width_bits", "pj_per_bit"};
 
 // The energy table's keys (config.h, EnergyConfig), each with its field. Every one must be stated
 // when a config has an energy section: an energy left out would silently count as a default.
@@ -69,13 +89,19 @@ void read_energy(const YamlSection& s, EnergyConfig& e, std::set<std::string>& g
 void read_dram(const YamlSection& s, DramConfig& d) {
   s.read_choice("model", kDramModels, d.model);
   s.read_choice("standard", kDramStandards, d.standard);
-  for (auto [key, field] : {std::pair<const char*, uint32_t*>{"channels", &d.channels}, {"ranks", &d.ranks},
-                            {"bank_groups", &d.bank_groups}, {"banks_per_group", &d.banks_per_group},
-                            {"rows", &d.rows}, {"columns", &d.columns}, {"bus_width_bits", &d.bus_width_bits},
-                            {"burst_length", &d.burst_length}, {"read_queue_depth", &d.read_queue_depth},
+  for (auto [key, field] : {std::pair<const char*, uint32_t*>{"channels", &d.channels},
+                            {"ranks", &d.ranks},
+                            {"bank_groups", &d.bank_groups},
+                            {"banks_per_group", &d.banks_per_group},
+                            {"rows", &d.rows},
+                            {"columns", &d.columns},
+                            {"bus_width_bits", &d.bus_width_bits},
+                            {"burst_length", &d.burst_length},
+                            {"read_queue_depth", &d.read_queue_depth},
                             {"write_queue_depth", &d.write_queue_depth},
                             {"write_high_watermark", &d.write_high_watermark},
-                            {"write_low_watermark", &d.write_low_watermark}, {"max_row_hits", &d.max_row_hits},
+                            {"write_low_watermark", &d.write_low_watermark},
+                            {"max_row_hits", &d.max_row_hits},
                             {"interleave_bytes", &d.interleave_bytes}})
     s.read(key, *field);
   s.read("data_rate_mts", d.data_rate_mts);
@@ -86,22 +112,41 @@ void read_dram(const YamlSection& s, DramConfig& d) {
   s.read("capacity_bytes", d.capacity_bytes);
   DramPowerConfig& p = d.power;
   const YamlSection ps = s.section("power", kDramPowerKeys);
-  for (auto [key, field] : {std::pair<const char*, double*>{"vdd", &p.vdd}, {"idd0", &p.idd0}, {"idd2n", &p.idd2n},
-                            {"idd3n", &p.idd3n}, {"idd4r", &p.idd4r}, {"idd4w", &p.idd4w}, {"idd5", &p.idd5},
+  for (auto [key, field] : {std::pair<const char*, double*>{"vdd", &p.vdd},
+                            {"idd0", &p.idd0},
+                            {"idd2n", &p.idd2n},
+                            {"idd3n", &p.idd3n},
+                            {"idd4r", &p.idd4r},
+                            {"idd4w", &p.idd4w},
+                            {"idd5", &p.idd5},
                             {"pj_per_bit", &p.pj_per_bit}}) {
     ps.read(key, *field);
     if (ps.has(key) && !(*field >= 0.0)) ps.fail(key, "must be >= 0, got " + format_number(*field));
   }
   ps.read("device_width_bits", p.device_width_bits);
   DramTiming& t = d.timing;
-  const YamlSection ts = s.section("timing", {"CL", "CWL", "tRCD", "tRP", "tRAS", "tRC", "tRRD_S", "tRRD_L", "tFAW",
-                                              "tWR", "tWTR_S", "tWTR_L", "tRTP", "tCCD_S", "tCCD_L", "tRTRS", "tRFC",
-                                              "tREFI", "tRFCpb", "tREFIpb"});
-  for (auto [key, field] : {std::pair<const char*, uint32_t*>{"CL", &t.CL}, {"CWL", &t.CWL}, {"tRCD", &t.tRCD},
-                            {"tRP", &t.tRP}, {"tRAS", &t.tRAS}, {"tRC", &t.tRC}, {"tRRD_S", &t.tRRD_S},
-                            {"tRRD_L", &t.tRRD_L}, {"tFAW", &t.tFAW}, {"tWR", &t.tWR}, {"tWTR_S", &t.tWTR_S},
-                            {"tWTR_L", &t.tWTR_L}, {"tRTP", &t.tRTP}, {"tCCD_S", &t.tCCD_S}, {"tCCD_L", &t.tCCD_L},
-                            {"tRTRS", &t.tRTRS}, {"tRFC", &t.tRFC}, {"tREFI", &t.tREFI}, {"tRFCpb", &t.tRFCpb},
+  const YamlSection ts = s.section(
+      "timing", {"CL",     "CWL",    "tRCD", "tRP",    "tRAS",   "tRC",   "tRRD_S", "tRRD_L", "tFAW",   "tWR",
+                 "tWTR_S", "tWTR_L", "tRTP", "tCCD_S", "tCCD_L", "tRTRS", "tRFC",   "tREFI",  "tRFCpb", "tREFIpb"});
+  for (auto [key, field] : {std::pair<const char*, uint32_t*>{"CL", &t.CL},
+                            {"CWL", &t.CWL},
+                            {"tRCD", &t.tRCD},
+                            {"tRP", &t.tRP},
+                            {"tRAS", &t.tRAS},
+                            {"tRC", &t.tRC},
+                            {"tRRD_S", &t.tRRD_S},
+                            {"tRRD_L", &t.tRRD_L},
+                            {"tFAW", &t.tFAW},
+                            {"tWR", &t.tWR},
+                            {"tWTR_S", &t.tWTR_S},
+                            {"tWTR_L", &t.tWTR_L},
+                            {"tRTP", &t.tRTP},
+                            {"tCCD_S", &t.tCCD_S},
+                            {"tCCD_L", &t.tCCD_L},
+                            {"tRTRS", &t.tRTRS},
+                            {"tRFC", &t.tRFC},
+                            {"tREFI", &t.tREFI},
+                            {"tRFCpb", &t.tRFCpb},
                             {"tREFIpb", &t.tREFIpb}})
     ts.read(key, *field);
 }
@@ -133,8 +178,8 @@ void read_energy_section(const std::string& file, const YamlSection& top, Energy
 // Fills `cfg` from the parsed document `root` of `file`; absent keys keep their defaults.
 void read_document(const std::string& file, const YAML::Node& root, ArchConfig& cfg) {
   const YamlSection top(kMsgType, file, root, "",
-                    {"name", "clock_mhz", "mxu", "weight_fifo", "unified_buffer", "accumulators",
-                     "activation", "sequencer", "pcie", "dram", "energy"});
+                        {"name", "clock_mhz", "mxu", "weight_fifo", "unified_buffer", "accumulators", "activation",
+                         "sequencer", "pcie", "dram", "energy"});
   top.require("name", "every config file must set name");
   top.read("name", cfg.name);
   top.read("clock_mhz", cfg.clock_mhz);
@@ -180,7 +225,8 @@ void read_document(const std::string& file, const YAML::Node& root, ArchConfig& 
   if (cfg.dram.model == DramModel::Jedec) {
     if (capacity_given && cfg.dram.capacity_bytes != cfg.dram.geometry_bytes())
       dram.fail("capacity_bytes", "is " + std::to_string(cfg.dram.capacity_bytes) + " but the geometry holds " +
-                                      std::to_string(cfg.dram.geometry_bytes()) + " bytes; omit it for the jedec model");
+                                      std::to_string(cfg.dram.geometry_bytes()) +
+                                      " bytes; omit it for the jedec model");
     cfg.dram.capacity_bytes = cfg.dram.geometry_bytes();
   }
 }
@@ -216,8 +262,8 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
   range(cfg.mxu.rows, 1, 4096, "mxu.rows");
   range(cfg.mxu.cols, 1, 4096, "mxu.cols");
   check(cfg.mxu.rows == cfg.mxu.cols, "mxu.cols",
-        "must equal mxu.rows, got " + std::to_string(cfg.mxu.rows) + " rows x " +
-            std::to_string(cfg.mxu.cols) + " cols: non-square arrays are not supported yet");
+        "must equal mxu.rows, got " + std::to_string(cfg.mxu.rows) + " rows x " + std::to_string(cfg.mxu.cols) +
+            " cols: non-square arrays are not supported yet");
   range(cfg.mxu.weight_shift_cycles, 1, kU32Max, "mxu.weight_shift_cycles");
   check(cfg.mxu.model == MxuModel::Analytic || cfg.mxu.weight_shift_cycles == cfg.mxu.rows, "mxu.weight_shift_cycles",
         "must equal mxu.rows (" + std::to_string(cfg.mxu.rows) + ") for the " + std::string(to_string(cfg.mxu.model)) +
@@ -278,12 +324,18 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
     check(d.columns >= d.burst_length, "dram.columns", "must be >= burst_length, got " + std::to_string(d.columns));
     check(d.standard != DramStandard::DDR3 || d.bank_groups == 1, "dram.bank_groups", "must be 1 for DDR3");
     const DramTiming& t = d.timing;
-    for (auto [key, v] : {std::pair<const char*, uint32_t>{"dram.timing.CL", t.CL}, {"dram.timing.CWL", t.CWL},
-                          {"dram.timing.tRCD", t.tRCD}, {"dram.timing.tRP", t.tRP}, {"dram.timing.tRAS", t.tRAS},
-                          {"dram.timing.tCCD_S", t.tCCD_S}, {"dram.timing.tCCD_L", t.tCCD_L},
-                          {"dram.timing.tRFC", t.tRFC}, {"dram.timing.tREFI", t.tREFI}})
+    for (auto [key, v] : {std::pair<const char*, uint32_t>{"dram.timing.CL", t.CL},
+                          {"dram.timing.CWL", t.CWL},
+                          {"dram.timing.tRCD", t.tRCD},
+                          {"dram.timing.tRP", t.tRP},
+                          {"dram.timing.tRAS", t.tRAS},
+                          {"dram.timing.tCCD_S", t.tCCD_S},
+                          {"dram.timing.tCCD_L", t.tCCD_L},
+                          {"dram.timing.tRFC", t.tRFC},
+                          {"dram.timing.tREFI", t.tREFI}})
       range(v, 1, kU32Max, key);
-    check(t.tRC >= t.tRAS, "dram.timing.tRC", "must be >= tRAS (" + std::to_string(t.tRAS) + "), got " + std::to_string(t.tRC));
+    check(t.tRC >= t.tRAS, "dram.timing.tRC",
+          "must be >= tRAS (" + std::to_string(t.tRAS) + "), got " + std::to_string(t.tRC));
     check(t.tREFI > t.tRFC, "dram.timing.tREFI",
           "must exceed tRFC (" + std::to_string(t.tRFC) + "), got " + std::to_string(t.tREFI));
     if (d.refresh == RefreshPolicy::PerBank)
@@ -305,9 +357,13 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
   check(p.device_width_bits > 0 && d.bus_width_bits % p.device_width_bits == 0, "dram.power.device_width_bits",
         "must divide bus_width_bits (" + std::to_string(d.bus_width_bits) + "), got " +
             std::to_string(p.device_width_bits));
-  for (auto [key, v] : {std::pair<const char*, double>{"dram.power.vdd", p.vdd}, {"dram.power.idd0", p.idd0},
-                        {"dram.power.idd2n", p.idd2n}, {"dram.power.idd3n", p.idd3n}, {"dram.power.idd4r", p.idd4r},
-                        {"dram.power.idd4w", p.idd4w}, {"dram.power.idd5", p.idd5},
+  for (auto [key, v] : {std::pair<const char*, double>{"dram.power.vdd", p.vdd},
+                        {"dram.power.idd0", p.idd0},
+                        {"dram.power.idd2n", p.idd2n},
+                        {"dram.power.idd3n", p.idd3n},
+                        {"dram.power.idd4r", p.idd4r},
+                        {"dram.power.idd4w", p.idd4w},
+                        {"dram.power.idd5", p.idd5},
                         {"dram.power.pj_per_bit", p.pj_per_bit}})
     check(std::isfinite(v) && v >= 0.0, key, "must be >= 0, got " + format_number(v));
   EnergyConfig e = cfg.energy;

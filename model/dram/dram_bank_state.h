@@ -21,13 +21,9 @@ class DramBankState {
 
   /// The geometry of `cfg` (ranks, bank_groups, banks_per_group), every bank precharged.
   explicit DramBankState(const DramConfig& cfg)
-      : ranks_(std::max(1u, cfg.ranks)),
-        groups_per_rank_(std::max(1u, cfg.bank_groups)),
-        banks_per_group_(std::max(1u, cfg.banks_per_group)),
-        banks_per_rank_(groups_per_rank_ * banks_per_group_),
-        banks_(ranks_ * banks_per_rank_),
-        open_row_(banks_, kClosed),
-        loc_(banks_) {
+      : ranks_(std::max(1u, cfg.ranks)), groups_per_rank_(std::max(1u, cfg.bank_groups)),
+        banks_per_group_(std::max(1u, cfg.banks_per_group)), banks_per_rank_(groups_per_rank_ * banks_per_group_),
+        banks_(ranks_ * banks_per_rank_), open_row_(banks_, kClosed), loc_(banks_) {
     for (uint32_t b = 0; b < banks_; ++b) {
       DramLocation& l = loc_[b];
       l.rank = b / banks_per_rank_;

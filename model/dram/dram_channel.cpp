@@ -9,18 +9,9 @@ namespace tpu {
 // ---------------------------------------------------------------------------------------------
 
 DramChannel::DramChannel(const DramConfig& cfg)
-    : cfg_(cfg),
-      checker_(cfg),
-      bank_(cfg),
-      frfcfs_(cfg.max_row_hits),
-      drain_(cfg),
-      page_(cfg.page_policy),
-      refresh_(cfg, bank_),
-      ranks_(bank_.ranks()),
-      groups_per_rank_(bank_.groups_per_rank()),
-      banks_per_group_(bank_.banks_per_group()),
-      banks_per_rank_(bank_.banks_per_rank()),
-      banks_(bank_.banks()),
+    : cfg_(cfg), checker_(cfg), bank_(cfg), frfcfs_(cfg.max_row_hits), drain_(cfg), page_(cfg.page_policy),
+      refresh_(cfg, bank_), ranks_(bank_.ranks()), groups_per_rank_(bank_.groups_per_rank()),
+      banks_per_group_(bank_.banks_per_group()), banks_per_rank_(bank_.banks_per_rank()), banks_(bank_.banks()),
       half_burst_(std::max(1u, cfg.burst_length / 2)) {
   for (int qi = 0; qi < 2; ++qi) queues_[qi].init(qi ? cfg.write_queue_depth : cfg.read_queue_depth, banks_);
   queued_bank_.assign(banks_, 0);
@@ -80,7 +71,8 @@ void DramChannel::enqueue(const DramRequest& r) {
   const Entry& e = place(r, &b, &k);
   update_head(qi, b);
   Queue& q = queues_[qi];
-  if (e.req.arrival > now_) q.future.insert(std::upper_bound(q.future.begin(), q.future.end(), e.req.arrival), e.req.arrival);
+  if (e.req.arrival > now_)
+    q.future.insert(std::upper_bound(q.future.begin(), q.future.end(), e.req.arrival), e.req.arrival);
   if (plan_valid_ && !(e.req.arrival == now_ && absorb(qi, b, k))) plan_valid_ = false;
 }
 
@@ -109,11 +101,10 @@ bool DramChannel::absorb(int qi, uint32_t b, uint32_t k) {
     offer(cand, checker_.earliest(DramCommand::ACT, e.req.loc, now_), DramFrFcfs::kOther, e.req.arrival, e.seq,
           DramCommand::ACT, qi, b, 0);
   } else if (e.req.loc.row == open) {
-    if (h.hit != k) return true;                                  // an older hit is the bank's candidate
+    if (h.hit != k) return true;  // an older hit is the bank's candidate
     // The bank's rule with this request as its oldest hit: hits wait for a starved oldest request.
     if (frfcfs_.bank_want(true, open, h.row, h.bypassed, true) != kWantColumn) return true;
-    if (k > 0 && plan_.kind == Plan::kCommand && plan_.cmd == DramCommand::PRE && plan_.queue == qi &&
-        plan_.bank == b)
+    if (k > 0 && plan_.kind == Plan::kCommand && plan_.cmd == DramCommand::PRE && plan_.queue == qi && plan_.bank == b)
       return false;  // the planned PRE is no longer allowed
     const DramCommand column = qi ? DramCommand::WR : DramCommand::RD;
     offer(cand, checker_.earliest(column, e.req.loc, now_), DramFrFcfs::kHit, e.req.arrival, e.seq, column, qi, b, k);
@@ -122,7 +113,7 @@ bool DramChannel::absorb(int qi, uint32_t b, uint32_t k) {
     offer(cand, checker_.earliest(DramCommand::PRE, e.req.loc, now_), DramFrFcfs::kOther, e.req.arrival, e.seq,
           DramCommand::PRE, qi, b, 0);
   }
-  if (plan_.kind == Plan::kCommand || cand.t < plan_.t) {  // (or before the planned event, if any)
+  if (plan_.kind == Plan::kCommand || cand.t < plan_.t) {           // (or before the planned event, if any)
     if (plan_.kind != Plan::kCommand) plan_.kind = Plan::kNothing;  // then it replaces the event
     offer(plan_, cand.t, cand.priority, cand.age_arrival, cand.age_seq, cand.cmd, cand.queue, cand.bank, cand.index);
   }
@@ -205,9 +196,9 @@ uint64_t DramChannel::plan_refresh(uint64_t cur, Plan& best) {
 
 DramChannel::Want DramChannel::head_want(const Head& h, uint32_t b, uint64_t cur) const {
   Want want = h.want;
-  if (h.ready > cur) {                                         // not all of it has arrived:
+  if (h.ready > cur) {                                                       // not all of it has arrived:
     if (h.arrival > cur || h.row == bank_.open_row(b)) return kWantNothing;  // nothing (the oldest a hit:
-    want = kWantPre;                                           // impossible); its oldest hit not yet
+    want = kWantPre;                                                         // impossible); its oldest hit not yet
   }
   if (any_block_ && block_stamp_[b] == epoch_ && (block_[b] == 2 || want != kWantColumn))
     return kWantNothing;  // a refresh owed: no ACT/PRE; forced: nothing
@@ -275,8 +266,8 @@ void DramChannel::offer_heads(int qi, uint64_t cur, Plan& best) {
     const bool all = h.ready <= cur;  // else the PRE for its oldest
     const uint32_t priority = all ? h.priority : uint32_t(DramFrFcfs::kOther);
     const uint64_t arrival = all ? h.want_arrival : h.arrival, seq = all ? h.want_seq : h.seq;
-    if (win == kNone ||
-        DramFrFcfs::goes_before(first, uint8_t(priority), arrival, seq, first, uint8_t(win_priority), win_arrival, win_seq)) {
+    if (win == kNone || DramFrFcfs::goes_before(first, uint8_t(priority), arrival, seq, first, uint8_t(win_priority),
+                                                win_arrival, win_seq)) {
       win = b;
       win_priority = priority;
       win_index = all ? h.index : 0;
@@ -349,8 +340,8 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
     return false;
   });
   const bool write = qi == 1;
-  const DramCommand cmd = write ? (precharge ? DramCommand::WRA : DramCommand::WR)
-                                : (precharge ? DramCommand::RDA : DramCommand::RD);
+  const DramCommand cmd =
+      write ? (precharge ? DramCommand::WRA : DramCommand::WR) : (precharge ? DramCommand::RDA : DramCommand::RD);
   checker_.issue(cmd, l, t);
   count_column(qi, e.req, cmd, t);
   const uint64_t done = t + (write ? cfg_.timing.CWL : cfg_.timing.CL) + half_burst_;
@@ -358,10 +349,8 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
   --q.len[b];
   if (index < q.examined[b]) --q.examined[b];
   q.free.push_back(slot);
-  if (precharge)
-    set_bank(b, kClosed, t);  // updates both heads
-  else
-    update_head(qi, b);
+  if (precharge) set_bank(b, kClosed, t);  // updates both heads
+  else update_head(qi, b);
   add_inflight(e.req, done, e.outcome);  // (its slot is free, not yet reused)
   if (observer_) observer_(t, cmd, l);
 }
@@ -397,9 +386,7 @@ void DramChannel::execute() {
   if (queue < 0) refresh_.issued(cmd, loc.rank, b);  // a refresh command: PRE, REF or REFPB
   switch (cmd) {
     case DramCommand::RD:
-    case DramCommand::WR:
-      issue_column(queue, b, plan_.index, t);
-      return;
+    case DramCommand::WR: issue_column(queue, b, plan_.index, t); return;
     case DramCommand::ACT: set_bank(b, loc.row, t); break;
     case DramCommand::PRE: set_bank(b, kClosed, t); break;
     default: break;
@@ -415,10 +402,8 @@ void DramChannel::run_until(uint64_t until, const std::function<void(const DramR
     if (!plan_valid_) plan(cur);
     if (plan_.kind == Plan::kNothing || plan_.t >= until) break;
     cur = plan_.t;
-    if (plan_.kind == Plan::kEvent)
-      plan_valid_ = false;
-    else
-      execute();
+    if (plan_.kind == Plan::kEvent) plan_valid_ = false;
+    else execute();
   }
   if (until > now_) now_ = until;
   if (!queues_[0].future.empty() || !queues_[1].future.empty())
@@ -482,7 +467,8 @@ void DramChannel::stream_record_last_rd(HitStream& s) {
   s.rd_unrecorded = false;
 }
 
-bool DramChannel::stream_open_next_bank(HitStream& s, size_t i, const std::function<void(const DramRequest&)>& on_done) {
+bool DramChannel::stream_open_next_bank(HitStream& s, size_t i,
+                                        const std::function<void(const DramRequest&)>& on_done) {
   while (s.next_bank != kNone && bank_.open_row(s.next_bank) != s.next_row) {
     const Entry& oldest = stream_entry(s, i + s.left);
     const Want want = frfcfs_.bank_want(true, bank_.open_row(s.next_bank), s.next_row, oldest.bypassed, false);
@@ -635,7 +621,7 @@ size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::funct
     const uint32_t nb = bank_.flat_bank(next.loc);
     if (!stream_takes(s, next, nb)) break;
     if (!stream_open_next_bank(s, i, on_done)) return stream_stop(s, i, true);
-    if (s.left == 0) stream_switch_bank(s);  // next_bank's row is open: its hits stream now
+    if (s.left == 0) stream_switch_bank(s);                    // next_bank's row is open: its hits stream now
     if (s.t >= s.refresh_due) return stream_stop(s, i, true);  // a refresh falls due first: the full plan
     if (s.t < now_ || next.arrival > s.t + 1) break;
     stream_step(s, i, next, nb, on_done, on_enqueued);
@@ -680,12 +666,12 @@ std::string DramChannel::check_queues() {
       const Head u = q.head[b];
       q.head[b] = h;
       // (An empty bank's head only needs to say so: its other fields are never read.)
-      const bool stale = q.len[b] == 0 ? h.want != kWantNothing || h.arrival != UINT64_MAX
-                                       : h.arrival != u.arrival || h.seq != u.seq || h.ready != u.ready ||
-                                             h.row != u.row || h.bypassed != u.bypassed || h.hit != u.hit ||
-                                             h.want != u.want || h.cls != u.cls || h.priority != u.priority ||
-                                             h.index != u.index || h.want_arrival != u.want_arrival ||
-                                             h.want_seq != u.want_seq;
+      const bool stale = q.len[b] == 0
+                             ? h.want != kWantNothing || h.arrival != UINT64_MAX
+                             : h.arrival != u.arrival || h.seq != u.seq || h.ready != u.ready || h.row != u.row ||
+                                   h.bypassed != u.bypassed || h.hit != u.hit || h.want != u.want || h.cls != u.cls ||
+                                   h.priority != u.priority || h.index != u.index || h.want_arrival != u.want_arrival ||
+                                   h.want_seq != u.want_seq;
       if (stale) return which + ": bank " + std::to_string(b) + "'s head is stale";
     }
   }

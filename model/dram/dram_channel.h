@@ -136,13 +136,13 @@ class DramChannel {
     enum Kind : uint8_t { kNothing, kEvent, kCommand } kind = kNothing;
     uint64_t t = UINT64_MAX;
     DramCommand cmd = DramCommand::ACT;
-    uint8_t priority = 0;                           // DramFrFcfs::Priority (ties at t)
-    uint64_t age_arrival = 0, age_seq = 0;          // then the oldest wins
-    int queue = -1;                                 // 0 reads, 1 writes, -1 refresh
-    uint32_t bank = 0;                              // flat bank (refresh: the bank, or the rank's first)
-    uint32_t index = 0;                             // index in the bank's list
-    bool draining = false;                          // the read/write mode the plan was made in;
-                                                    // committed to the write drain only when it issues
+    uint8_t priority = 0;                   // DramFrFcfs::Priority (ties at t)
+    uint64_t age_arrival = 0, age_seq = 0;  // then the oldest wins
+    int queue = -1;                         // 0 reads, 1 writes, -1 refresh
+    uint32_t bank = 0;                      // flat bank (refresh: the bank, or the rank's first)
+    uint32_t index = 0;                     // index in the bank's list
+    bool draining = false;                  // the read/write mode the plan was made in;
+                                            // committed to the write drain only when it issues
   };
 
   /// Calls on_done (after the counters) for each in-flight request with done <= `until`, in
@@ -216,16 +216,16 @@ class DramChannel {
   /// tRCD), and bank's requests are older. The queue's size and counters follow each step, for
   /// pending() and the observers; its lists are settled when streaming stops.
   struct HitStream {
-    uint32_t m = 0;                           // the read queue's length while it streams (>= 2)
+    uint32_t m = 0;  // the read queue's length while it streams (>= 2)
     uint32_t bank = 0, row = 0, left = 0;
     uint32_t next_bank = kNone, next_row = 0;
-    uint32_t examined = 0;                    // bank's examined prefix
-    uint32_t next_examined = 0;               // next_bank's requests examined (by its PRE or ACT): a prefix
-    uint32_t rank = 0, group = 0;             // of bank (and next_bank)
-    uint64_t latency = 0;                     // CL + BL/2
-    uint64_t refresh_due = 0;                 // nothing owed changes before
-    uint64_t t = 0;                           // bank's next RD
-    int64_t last_command = 0;                 // the checker's last command cycle
+    uint32_t examined = 0;         // bank's examined prefix
+    uint32_t next_examined = 0;    // next_bank's requests examined (by its PRE or ACT): a prefix
+    uint32_t rank = 0, group = 0;  // of bank (and next_bank)
+    uint64_t latency = 0;          // CL + BL/2
+    uint64_t refresh_due = 0;      // nothing owed changes before
+    uint64_t t = 0;                // bank's next RD
+    int64_t last_command = 0;      // the checker's last command cycle
     // RD-to-RD distance within a bank: its first RD is timed and recorded by the checker; from
     // then on nothing else constrains that bank's next RD (next_bank's PRE and ACT do not, and use
     // other cycles), so each RD's earliest is the previous one's plus the same distance, and the
@@ -271,26 +271,26 @@ class DramChannel {
   // Geometry (bank_'s, copied for the scheduling loops).
   uint32_t ranks_, groups_per_rank_, banks_per_group_, banks_per_rank_, banks_;
   uint64_t half_burst_;
-  std::array<Queue, 2> queues_;                     // reads, writes
+  std::array<Queue, 2> queues_;  // reads, writes
   uint64_t next_seq_ = 0;
-  std::vector<uint32_t> queued_bank_, queued_rank_; // queued requests per bank / rank (both queues)
-  std::vector<DramRequest> inflight_;               // issued, by done; consumed from inflight_head_
+  std::vector<uint32_t> queued_bank_, queued_rank_;  // queued requests per bank / rank (both queues)
+  std::vector<DramRequest> inflight_;                // issued, by done; consumed from inflight_head_
   size_t inflight_head_ = 0;
   uint64_t now_ = 0;
-  uint64_t occupancy_issued_ = 0;                   // queue cycles of requests already issued
+  uint64_t occupancy_issued_ = 0;  // queue cycles of requests already issued
   std::function<void(uint64_t, DramCommand, const DramLocation&)> observer_;
-  mutable DramChannelStats stats_;                  // (stats() completes the occupancy integral)
+  mutable DramChannelStats stats_;  // (stats() completes the occupancy integral)
   // Planning state.
   Plan plan_;
   bool plan_valid_ = false;
-  uint32_t epoch_ = 0;                              // stamps block_ for the plan being built
-  bool any_block_ = false;                          // the plan being built blocks some bank
+  uint32_t epoch_ = 0;      // stamps block_ for the plan being built
+  bool any_block_ = false;  // the plan being built blocks some bank
   std::vector<uint32_t> block_stamp_;
-  std::vector<uint8_t> block_;                      // 1: refresh owed (no ACT/PRE), 2: forced (no column)
-  std::vector<uint64_t> bank_t_;                    // offer_heads(): each bank's earliest-issue cycle
-  std::vector<uint32_t> stream_slots_;              // stream_hits(): the read queue's slots when it began
-                                                    // (refills reuse them in ring order, across row changes)
-  std::vector<Entry> stream_refills_;               // stream_hits(): refills placed, a ring of the queue length
+  std::vector<uint8_t> block_;          // 1: refresh owed (no ACT/PRE), 2: forced (no column)
+  std::vector<uint64_t> bank_t_;        // offer_heads(): each bank's earliest-issue cycle
+  std::vector<uint32_t> stream_slots_;  // stream_hits(): the read queue's slots when it began
+                                        // (refills reuse them in ring order, across row changes)
+  std::vector<Entry> stream_refills_;   // stream_hits(): refills placed, a ring of the queue length
 };
 
 }  // namespace tpu

@@ -21,12 +21,12 @@ enum class RowOutcome : uint8_t { Hit, Miss, Conflict };
 
 /// One burst-sized request.
 struct DramRequest {
-  uint64_t id = 0;         ///< caller's tag, returned on completion
+  uint64_t id = 0;  ///< caller's tag, returned on completion
   bool write = false;
-  DramLocation loc;        ///< where it goes (DramAddressMap::locate)
-  uint64_t arrival = 0;    ///< cycle it entered the controller
+  DramLocation loc;      ///< where it goes (DramAddressMap::locate)
+  uint64_t arrival = 0;  ///< cycle it entered the controller
   // Filled in by the channel:
-  uint64_t done = 0;       ///< cycle after its last data beat (reads) / write data (writes)
+  uint64_t done = 0;  ///< cycle after its last data beat (reads) / write data (writes)
   RowOutcome outcome = RowOutcome::Hit;
 };
 

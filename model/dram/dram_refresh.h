@@ -148,17 +148,17 @@ class DramRefresh {
   Mode mode_;
   uint64_t refi_;
   uint32_t ranks_, banks_per_rank_;
-  std::vector<uint64_t> refs_;           // refreshes issued per rank (all-bank) / per bank (per-bank)
-  std::vector<uint64_t> refs_rank_;      // refreshes issued per rank (per-bank: to any of its banks)
-  uint64_t refs_total_ = 0;              // sum of refs_rank_
-  std::vector<uint8_t> refreshing_;      // per rank (per-bank: per bank): a refresh began (its PRE
-                                         // issued) and finishes before new ACTs
+  std::vector<uint64_t> refs_;             // refreshes issued per rank (all-bank) / per bank (per-bank)
+  std::vector<uint64_t> refs_rank_;        // refreshes issued per rank (per-bank: to any of its banks)
+  uint64_t refs_total_ = 0;                // sum of refs_rank_
+  std::vector<uint8_t> refreshing_;        // per rank (per-bank: per bank): a refresh began (its PRE
+                                           // issued) and finishes before new ACTs
   std::vector<uint64_t> dues_, due_next_;  // per rank: refreshes due so far, next due cycle
-  uint64_t dues_total_ = 0;              // sum of dues_ (== refs_total_: none owed)
-  uint64_t due_min_ = 0;                 // min of due_next_: count_dues() has nothing before it
-  std::vector<uint64_t> bank_dues_;      // per-bank: REFPBs due per bank
-  bool idle_ = false;                    // plan() found every owed refresh postponed, and nothing
-                                         // that could end that has happened since
+  uint64_t dues_total_ = 0;                // sum of dues_ (== refs_total_: none owed)
+  uint64_t due_min_ = 0;                   // min of due_next_: count_dues() has nothing before it
+  std::vector<uint64_t> bank_dues_;        // per-bank: REFPBs due per bank
+  bool idle_ = false;                      // plan() found every owed refresh postponed, and nothing
+                                           // that could end that has happened since
   uint32_t max_owed_ = 0;
 };
 

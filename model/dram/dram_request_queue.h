@@ -15,9 +15,9 @@ namespace tpu {
 /// A queued request and its scheduler state.
 struct DramQueueEntry {
   DramRequest req;
-  uint64_t seq = 0;                   ///< enqueue order (age ties at equal arrival)
-  uint32_t bypassed = 0;              ///< younger hits to its bank issued before it
-  bool examined = false;              ///< row outcome decided (DramChannel::examine)
+  uint64_t seq = 0;       ///< enqueue order (age ties at equal arrival)
+  uint32_t bypassed = 0;  ///< younger hits to its bank issued before it
+  bool examined = false;  ///< row outcome decided (DramChannel::examine)
   RowOutcome outcome = RowOutcome::Hit;
 };
 
@@ -25,16 +25,16 @@ struct DramQueueEntry {
 /// command FR-FCFS (DramFrFcfs::bank_want) takes from the bank once they have arrived (at most
 /// one per bank). Kept up to date by the channel whenever the bank's list or open row changes.
 struct DramBankHead {
-  uint64_t arrival = UINT64_MAX, seq = 0;  ///< the oldest's age (arrival UINT64_MAX: none queued)
-  uint64_t ready = UINT64_MAX;             ///< when the oldest and the oldest hit (if any) have
-                                           ///< arrived: `want` applies from then on
-  uint32_t row = 0, bypassed = 0;          ///< the oldest's row and bypass count
-  uint32_t hit = 0;                        ///< the oldest hit's index in the bank's list
+  uint64_t arrival = UINT64_MAX, seq = 0;            ///< the oldest's age (arrival UINT64_MAX: none queued)
+  uint64_t ready = UINT64_MAX;                       ///< when the oldest and the oldest hit (if any) have
+                                                     ///< arrived: `want` applies from then on
+  uint32_t row = 0, bypassed = 0;                    ///< the oldest's row and bypass count
+  uint32_t hit = 0;                                  ///< the oldest hit's index in the bank's list
   DramFrFcfs::Want want = DramFrFcfs::kWantNothing;  ///< the bank's candidate command
-  uint8_t cls = 0;                         ///< its DramTimingChecker::Class
-  uint8_t priority = 2;                    ///< its DramFrFcfs::Priority (kHit for a column command)
-  uint32_t index = 0;                      ///< its request's index in the list
-  uint64_t want_arrival = 0, want_seq = 0; ///< its request's age
+  uint8_t cls = 0;                                   ///< its DramTimingChecker::Class
+  uint8_t priority = 2;                              ///< its DramFrFcfs::Priority (kHit for a column command)
+  uint32_t index = 0;                                ///< its request's index in the list
+  uint64_t want_arrival = 0, want_seq = 0;           ///< its request's age
 };
 
 /// One queue (reads or writes): a pool of `cap` slots and, per flat bank, the slots of its

@@ -32,8 +32,7 @@ class DramFrFcfs {
   /// The command FR-FCFS takes from a bank: `queued` (some request to it), the bank's open row
   /// (DramBankState::kClosed if precharged), its oldest request's row and how many younger hits
   /// have bypassed that request, and whether a hit (a request to the open row) is queued.
-  Want bank_want(bool queued, uint32_t open_row, uint32_t oldest_row, uint32_t oldest_bypassed,
-                 bool hit_queued) const {
+  Want bank_want(bool queued, uint32_t open_row, uint32_t oldest_row, uint32_t oldest_bypassed, bool hit_queued) const {
     if (!queued) return kWantNothing;
     if (open_row == DramBankState::kClosed) return kWantAct;
     if (hit_queued && !(oldest_row != open_row && oldest_bypassed >= max_row_hits_)) return kWantColumn;

@@ -19,14 +19,9 @@ void DramTimingChecker::add_rule(Class prev, Class next, Scope scope, int64_t de
 }
 
 DramTimingChecker::DramTimingChecker(const DramConfig& cfg)
-    : ranks_(std::max(1u, cfg.ranks)),
-      groups_per_rank_(std::max(1u, cfg.bank_groups)),
-      banks_per_group_(std::max(1u, cfg.banks_per_group)),
-      cl_(cfg.timing.CL),
-      cwl_(cfg.timing.CWL),
-      half_burst_(std::max(1u, cfg.burst_length / 2)),
-      trtrs_(cfg.timing.tRTRS),
-      tfaw_(cfg.timing.tFAW) {
+    : ranks_(std::max(1u, cfg.ranks)), groups_per_rank_(std::max(1u, cfg.bank_groups)),
+      banks_per_group_(std::max(1u, cfg.banks_per_group)), cl_(cfg.timing.CL), cwl_(cfg.timing.CWL),
+      half_burst_(std::max(1u, cfg.burst_length / 2)), trtrs_(cfg.timing.tRTRS), tfaw_(cfg.timing.tFAW) {
   const DramTiming& t = cfg.timing;
   // DDR3 has one bank group: every bank of a rank shares the same-group (_L) constraints.
   const bool groups = cfg.standard == DramStandard::HBM2;

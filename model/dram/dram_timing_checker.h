@@ -99,19 +99,19 @@ class DramTimingChecker {
 
   uint32_t ranks_, groups_per_rank_, banks_per_group_;
   int64_t cl_, cwl_, half_burst_, trtrs_, tfaw_;
-  std::array<std::vector<Rule>, kClasses> rules_;  // by previous class
+  std::array<std::vector<Rule>, kClasses> rules_;                              // by previous class
   std::array<std::array<std::vector<Rule>, kScopes>, kClasses> scoped_rules_;  // rules_ by scope too
   // Earliest cycle each next class may issue, as far as the commands issued so far constrain it,
   // per scope instance: [instance * kClasses + next class]. A rank's bound includes the
   // constraints from other ranks.
   std::vector<int64_t> bound_bank_, bound_group_, bound_rank_;
   std::array<int64_t, kClasses> bound_channel_;
-  std::vector<std::array<int64_t, 4>> faw_;        // last four ACTs per rank (ring)
-  std::vector<uint8_t> faw_next_;                  // ring slot holding the oldest ACT
-  int64_t bus_end_ = kNever;                       // cycle after the last data burst
-  bool bus_write_ = false;                         // direction of the last burst
-  uint32_t bus_rank_ = 0;                          // rank of the last burst
-  int64_t last_command_ = kNever;                  // cycle of the last command-bus slot used
+  std::vector<std::array<int64_t, 4>> faw_;  // last four ACTs per rank (ring)
+  std::vector<uint8_t> faw_next_;            // ring slot holding the oldest ACT
+  int64_t bus_end_ = kNever;                 // cycle after the last data burst
+  bool bus_write_ = false;                   // direction of the last burst
+  uint32_t bus_rank_ = 0;                    // rank of the last burst
+  int64_t last_command_ = kNever;            // cycle of the last command-bus slot used
 };
 
 // Inline: the channel calls these for every decision and command (a call across translation

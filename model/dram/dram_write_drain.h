@@ -20,8 +20,7 @@ class DramWriteDrain {
  public:
   /// Serving reads, with the watermarks of `cfg`.
   explicit DramWriteDrain(const DramConfig& cfg)
-      : high_(cfg.write_high_watermark),
-        low_(std::min<size_t>(cfg.write_low_watermark, high_ ? high_ - 1 : 0)) {}
+      : high_(cfg.write_high_watermark), low_(std::min<size_t>(cfg.write_low_watermark, high_ ? high_ - 1 : 0)) {}
   /// The mode committed by the last command issued: true while draining writes.
   bool draining() const { return draining_; }
   /// The mode for a decision with `reads` and `writes` arrived requests queued, from the

@@ -12,12 +12,12 @@ namespace tpu {
 /// What one channel's controller issued and moved (counts, not energies). `ranks` of the channel
 /// each spend the whole window in standby (active or precharged) besides their commands.
 struct DramChannelCounts {
-  uint64_t act = 0;      ///< ACT commands
-  uint64_t pre = 0;      ///< precharges: explicit PRE plus the auto-precharges of RDA and WRA
-  uint64_t rd = 0;       ///< read bursts (RD + RDA)
-  uint64_t wr = 0;       ///< write bursts (WR + WRA)
-  uint64_t ref = 0;      ///< all-bank refreshes (REF)
-  uint64_t refpb = 0;    ///< per-bank refreshes (REFPB)
+  uint64_t act = 0;                            ///< ACT commands
+  uint64_t pre = 0;                            ///< precharges: explicit PRE plus the auto-precharges of RDA and WRA
+  uint64_t rd = 0;                             ///< read bursts (RD + RDA)
+  uint64_t wr = 0;                             ///< write bursts (WR + WRA)
+  uint64_t ref = 0;                            ///< all-bank refreshes (REF)
+  uint64_t refpb = 0;                          ///< per-bank refreshes (REFPB)
   uint64_t bytes_read = 0, bytes_written = 0;  ///< data moved (the pJ/bit model's count)
 };
 

@@ -71,7 +71,8 @@ EnergyBreakdown compute_energy(const ArchConfig& cfg, const nlohmann::json& r, d
   add("mxu", "mac", "mac", counter(r, {"mxu", "array_macs"}), e.mac_pj);
   add("mxu", "weight_shift", "tile", counter(r, {"mxu", "tiles_switched"}), e.weight_shift_pj_per_tile);
   add("unified_buffer", "read", "row", counter(r, {"unified_buffer", "bytes_read"}) / ub_row, e.ub_read_pj_per_row);
-  add("unified_buffer", "write", "row", counter(r, {"unified_buffer", "bytes_written"}) / ub_row, e.ub_write_pj_per_row);
+  add("unified_buffer", "write", "row", counter(r, {"unified_buffer", "bytes_written"}) / ub_row,
+      e.ub_write_pj_per_row);
   add("accumulators", "read", "row", counter(r, {"accumulators", "bytes_read"}) / acc_row, e.acc_read_pj_per_row);
   add("accumulators", "write", "row", counter(r, {"accumulators", "bytes_written"}) / acc_row, e.acc_write_pj_per_row);
   add("weight_fifo", "write", "tile", counter(r, {"weight_fifo", "tiles_fetched"}), e.weight_fifo_write_pj_per_tile);
@@ -84,7 +85,8 @@ EnergyBreakdown compute_energy(const ArchConfig& cfg, const nlohmann::json& r, d
   for (auto it = ops.begin(); it != ops.end(); ++it) instructions += it.value().get<double>();
   add("sequencer", "instruction", "instruction", instructions, e.instruction_pj);
   add("host_interface", "pcie", "byte",
-      counter(r, {"host_interface", "pcie_to_device", "bytes"}) + counter(r, {"host_interface", "pcie_to_host", "bytes"}),
+      counter(r, {"host_interface", "pcie_to_device", "bytes"}) +
+          counter(r, {"host_interface", "pcie_to_host", "bytes"}),
       e.pcie_pj_per_byte);
   b.static_j = e.static_power_w * seconds;
   b.actions.push_back({"static", "static", "s", seconds, e.static_power_w * 1e12, b.static_j});
@@ -149,7 +151,8 @@ std::string human_joules(double joules) {
 std::string energy_summary_line(const nlohmann::json& j) {
   std::ostringstream os;
   os << std::fixed << "energy    " << human_joules(j["total_j"].get<double>());
-  if (j["per_inference_j"].is_number()) os << " (" << human_joules(j["per_inference_j"].get<double>()) << " per inference)";
+  if (j["per_inference_j"].is_number())
+    os << " (" << human_joules(j["per_inference_j"].get<double>()) << " per inference)";
   os << std::setprecision(1) << "; die " << j["die_power_w"].get<double>() << " W average (dynamic "
      << j["die_dynamic_power_w"].get<double>() << " + static " << j["static_power_w"].get<double>() << "), DRAM "
      << j["dram_power_w"].get<double>() << " W";
@@ -186,10 +189,8 @@ void add_layer_energy(const EnergyBreakdown& e, nlohmann::json& layers) {
     if (a.block == "static" || a.block == "host_interface" || a.block == "sequencer" ||
         (a.block == "dram" && a.action.rfind("background", 0) == 0))
       k = kCycles;
-    else if (a.block == "dram" || (a.block == "weight_fifo" && a.action == "write"))
-      k = kDram;
-    else if (a.block == "activation_unit")
-      k = kAct;
+    else if (a.block == "dram" || (a.block == "weight_fifo" && a.action == "write")) k = kDram;
+    else if (a.block == "activation_unit") k = kAct;
     if (sum[k] <= 0) k = kCycles;
     if (sum[k] <= 0) continue;
     for (size_t i = 0; i < n; ++i) (a.block == "dram" ? dram : die)[i] += a.joules * m[i][k] / sum[k];

@@ -27,13 +27,13 @@ struct ActionEnergy {
 /// A run's energy, every action once. The die is everything but the DRAM devices (the TPU
 /// paper's Table 2 power is the die's); static energy is static_power_w x seconds.
 struct EnergyBreakdown {
-  double seconds = 0;                ///< the window the energy is over (START to Halt)
-  std::vector<ActionEnergy> actions; ///< die actions, static, then the DRAM's terms
-  double die_dynamic_j = 0;          ///< sum of the die's actions
-  double static_j = 0;               ///< static_power_w x seconds
-  double dram_j = 0;                 ///< the DRAM devices (dram_energy())
-  std::string dram_method;           ///< "idd" (DRAMPower from IDD), "pj_per_bit", or
-                                     ///< "idd_from_bytes" (bandwidth_latency model: no commands)
+  double seconds = 0;                 ///< the window the energy is over (START to Halt)
+  std::vector<ActionEnergy> actions;  ///< die actions, static, then the DRAM's terms
+  double die_dynamic_j = 0;           ///< sum of the die's actions
+  double static_j = 0;                ///< static_power_w x seconds
+  double dram_j = 0;                  ///< the DRAM devices (dram_energy())
+  std::string dram_method;            ///< "idd" (DRAMPower from IDD), "pj_per_bit", or
+                                      ///< "idd_from_bytes" (bandwidth_latency model: no commands)
 
   double die_j() const { return die_dynamic_j + static_j; }
   double total_j() const { return die_j() + dram_j; }

@@ -60,7 +60,9 @@ std::vector<WindowPower> power_windows(const EnergyBreakdown& e, const std::vect
       if (p == kTime) {
         watts = e.seconds > 0 ? act.joules / e.seconds : 0;
       } else {
-        const double share = p == kRows ? activity[k].mxu_rows : p == kDram ? activity[k].dram_bytes : activity[k].pcie_bytes;
+        const double share = p == kRows   ? activity[k].mxu_rows
+                             : p == kDram ? activity[k].dram_bytes
+                                          : activity[k].pcie_bytes;
         watts = act.joules * share / sum / len;
       }
       w[k].block_w[act.block] += watts;

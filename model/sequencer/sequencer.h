@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <tlm_utils/simple_target_socket.h>
 #include <nlohmann/json.hpp>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "config/config.h"
 #include "sequencer/dispatch.h"
@@ -58,8 +58,8 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
 
   tlm_utils::simple_target_socket<Sequencer> control_socket;
   sc_core::sc_vector<sc_core::sc_port<sc_core::sc_fifo_out_if<Dispatch>>> unit_out;  ///< by Unit
-  sc_core::sc_out<int> mxu_idle_reason;  ///< MxuIdleReason
-  sc_core::sc_out<bool> interrupt;       ///< raised at Halt
+  sc_core::sc_out<int> mxu_idle_reason;                                              ///< MxuIdleReason
+  sc_core::sc_out<bool> interrupt;                                                   ///< raised at Halt
 
   Sequencer(sc_core::sc_module_name name, const ArchConfig& cfg);
 
@@ -98,7 +98,10 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   void sync(uint8_t mask);
   Footprint footprint(const Instruction& in, uint64_t index) const;
   [[noreturn]] void fail(uint64_t index, const Instruction& in, const std::string& what) const;
-  void set_state(State s) { state_ = s; account_.enter(s); }
+  void set_state(State s) {
+    state_ = s;
+    account_.enter(s);
+  }
 
   const ArchConfig& cfg_;
   const sc_core::sc_time period_;

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/vcd_reader.h"
 #include "config/config.h"
 #include "runtime/simulation.h"
-#include "common/vcd_reader.h"
 
 namespace tpu {
 namespace {
@@ -124,11 +124,11 @@ TEST(EndToEnd, WritesVcdWithUnitSignals) {
   text << f.rdbuf();
   const std::string vcd = text.str();
   // Dotted names become GTKWave scopes: tpu / mxu / table3_category.
-  for (const char* s : {"$timescale", "$enddefinitions", "$scope module tpu", "$scope module mxu",
-                        "$scope module weight_fifo", "$scope module sequencer", "$scope module activation",
-                        "$scope module host_dma", " table3_category ", " occupancy ", " opcode ", " state ",
-                        " pcie_to_device_bytes_per_window ", " channel0_bytes_per_window ",
-                        "$scope module dram", "$scope module channel1", " command ", " queued "})
+  for (const char* s :
+       {"$timescale", "$enddefinitions", "$scope module tpu", "$scope module mxu", "$scope module weight_fifo",
+        "$scope module sequencer", "$scope module activation", "$scope module host_dma", " table3_category ",
+        " occupancy ", " opcode ", " state ", " pcie_to_device_bytes_per_window ", " channel0_bytes_per_window ",
+        "$scope module dram", "$scope module channel1", " command ", " queued "})
     EXPECT_NE(vcd.find(s), std::string::npos) << s;
   // No date (determinism), the model's time resolution as the timescale.
   EXPECT_EQ(vcd.find("$date"), std::string::npos);
@@ -211,7 +211,9 @@ TEST(EndToEnd, JedecDramTimingHoldsInAWholeChipRun) {
     size_t a = 0;
     for (uint64_t ref : refs) {
       while (a < acts.size() && acts[a] < ref) ++a;
-      if (a < acts.size()) ASSERT_GE(acts[a] - ref, t.tRFC) << name << ": ACT at " << acts[a] << " after REF at " << ref;
+      if (a < acts.size()) {
+        ASSERT_GE(acts[a] - ref, t.tRFC) << name << ": ACT at " << acts[a] << " after REF at " << ref;
+      }
     }
   }
   const uint64_t burst_bytes = uint64_t(j.cfg.dram.bus_width_bits) / 8 * j.cfg.dram.burst_length;

@@ -13,9 +13,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "dram/dram_address.h"
 #include "dram/dram_controller.h"
@@ -354,8 +354,8 @@ Trace parse_trace(std::istream& in, const std::string& origin) {
   t.origin = origin;
   std::string text;
   uint32_t line = 0;
-  int format = -1;            // 1: with cycles, 0: without; -1: no request yet
-  uint32_t format_line = 0;   // first request line, which set the format
+  int format = -1;           // 1: with cycles, 0: without; -1: no request yet
+  uint32_t format_line = 0;  // first request line, which set the format
   uint64_t last_cycle = 0;
   while (std::getline(in, text)) {
     ++line;
@@ -367,9 +367,10 @@ Trace parse_trace(std::istream& in, const std::string& origin) {
     if (w.empty()) continue;
     std::string shown;
     for (const std::string& s : w) shown += (shown.empty() ? "" : " ") + s;
-    auto bad = [&](const std::string& why) { fail(origin + ":" + std::to_string(line) + ": " + why + ": '" + shown + "'"); };
-    if (w.size() < 2 || w.size() > 3)
-      bad("expected '0xADDRESS READ|WRITE CYCLE' or '0xADDRESS R|W'");
+    auto bad = [&](const std::string& why) {
+      fail(origin + ":" + std::to_string(line) + ": " + why + ": '" + shown + "'");
+    };
+    if (w.size() < 2 || w.size() > 3) bad("expected '0xADDRESS READ|WRITE CYCLE' or '0xADDRESS R|W'");
     BenchRequest r;
     r.line = line;
     if (!parse_hex_address(w[0], &r.address)) bad("the address must be hexadecimal with a 0x prefix (at most 64 bits)");
@@ -437,8 +438,8 @@ Trace generate_pattern(const PatternOptions& opt, const DramConfig& cfg) {
   Trace t;
   t.has_cycles = false;
   std::ostringstream origin;
-  origin << pattern_name(opt.pattern) << " pattern, " << opt.requests << " requests, footprint " << blocks * kRequestBytes
-         << " bytes";
+  origin << pattern_name(opt.pattern) << " pattern, " << opt.requests << " requests, footprint "
+         << blocks * kRequestBytes << " bytes";
   if (opt.pattern != Pattern::Sequential) origin << ", seed " << opt.seed;
   if (opt.pattern == Pattern::RandomRW) origin << ", write fraction " << opt.write_fraction;
   t.origin = origin.str();
@@ -468,7 +469,7 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
   for (uint32_t c = 0; c < cfg.channels; ++c) ch.emplace_back(cfg);
 
   std::vector<uint64_t> issue(n, 0), accept(n, 0), done(n, 0);
-  std::vector<uint32_t> remaining(n, 0);  // bursts not yet done
+  std::vector<uint32_t> remaining(n, 0);          // bursts not yet done
   size_t next = 0, completed = 0, in_flight = 0;  // in flight: issued, not completed (front end included)
   std::deque<size_t> front;                       // issued, waiting for room in the controller
   // Every channel's completions: a request is done with its last burst.
@@ -543,7 +544,8 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
   }
   std::vector<const DramChannelStats*> stats;
   for (const DramChannel& dc : ch) stats.push_back(&dc.stats());
-  return summarize(cfg, trace, opt, "direct", std::move(issue), std::move(accept), std::move(done), stats, seconds_since(wall0));
+  return summarize(cfg, trace, opt, "direct", std::move(issue), std::move(accept), std::move(done), stats,
+                   seconds_since(wall0));
 }
 
 BenchResult run_tlm(const DramConfig& cfg, const Trace& trace, const RunOptions& opt) {
@@ -565,7 +567,8 @@ BenchResult run_tlm(const DramConfig& cfg, const Trace& trace, const RunOptions&
          " requests outstanding");
   std::vector<const DramChannelStats*> stats;
   for (uint32_t c = 0; c < cfg.channels; ++c) stats.push_back(&dram.channel(c).stats());
-  return summarize(cfg, trace, opt, "tlm", std::move(ini.issue_), std::move(ini.accept_), std::move(ini.done_), stats, seconds_since(wall0));
+  return summarize(cfg, trace, opt, "tlm", std::move(ini.issue_), std::move(ini.accept_), std::move(ini.done_), stats,
+                   seconds_since(wall0));
 }
 
 LatencySummary summarize_latency(const std::vector<uint64_t>& histogram, double tck_ns) {
@@ -618,8 +621,11 @@ nlohmann::json to_json(const BenchResult& r) {
   j["bandwidth_gbs"] = r.bandwidth_gbs;
   j["peak_bandwidth_gbs"] = r.peak_gbs;
   j["percent_of_peak"] = r.percent_of_peak;
-  j["read_latency_ns"] = {{"mean", r.read_latency.mean}, {"p50", r.read_latency.p50}, {"p90", r.read_latency.p90},
-                          {"p99", r.read_latency.p99}, {"max", r.read_latency.max}};
+  j["read_latency_ns"] = {{"mean", r.read_latency.mean},
+                          {"p50", r.read_latency.p50},
+                          {"p90", r.read_latency.p90},
+                          {"p99", r.read_latency.p99},
+                          {"max", r.read_latency.max}};
   j["controller_read_latency_mean_ns"] = r.controller_read_latency_ns;
   j["row_hits"] = r.row_hits;
   j["row_misses"] = r.row_misses;
@@ -663,15 +669,15 @@ std::string format_text(const BenchResult& r) {
     << r.read_latency.p90 << ", p99 " << r.read_latency.p99 << ", max " << r.read_latency.max
     << " ns (from issue; in the controller: mean " << r.controller_read_latency_ns << " ns)\n";
   o << "row buffer    hit rate " << std::setprecision(2) << 100.0 * r.row_hit_rate << "% (hits " << r.row_hits
-    << ", misses " << r.row_misses << ", conflicts " << r.row_conflicts << "); by commands 1 - ACT/(RD+WR) = "
-    << 100.0 * r.row_hit_rate_by_act << "%\n";
+    << ", misses " << r.row_misses << ", conflicts " << r.row_conflicts
+    << "); by commands 1 - ACT/(RD+WR) = " << 100.0 * r.row_hit_rate_by_act << "%\n";
   o << "commands      ACT " << r.act() << ", PRE " << r.pre() << " (RDA " << r.commands[size_t(DramCommand::RDA)]
     << ", WRA " << r.commands[size_t(DramCommand::WRA)] << "), RD " << r.rd() << ", WR " << r.wr() << ", REF "
     << r.ref() << " (REFPB " << r.commands[size_t(DramCommand::REFPB)] << ")\n";
   const double seconds = double(r.last_done) * r.tck_ns * 1e-9;
   o << "energy        " << std::setprecision(3) << r.energy_j * 1e6 << " uJ, " << std::setprecision(1)
-    << (seconds > 0 ? r.energy_j / seconds : 0.0) << " W; " << std::setprecision(2) << r.pj_per_bit
-    << " pJ/bit (" << r.dynamic_pj_per_bit << " without standby)\n";
+    << (seconds > 0 ? r.energy_j / seconds : 0.0) << " W; " << std::setprecision(2) << r.pj_per_bit << " pJ/bit ("
+    << r.dynamic_pj_per_bit << " without standby)\n";
   o << "wall          " << std::setprecision(3) << r.wall_seconds << " s, " << std::setprecision(0)
     << r.requests_per_wall_second << " requests/s\n";
   return o.str();

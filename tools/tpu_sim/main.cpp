@@ -13,11 +13,11 @@
 #include <systemc>
 
 #include "config/config.h"
-#include "runtime/simulation.h"
-#include "runtime/user_program.h"
+#include "config/yaml_section.h"
 #include "manifest/network.h"
 #include "manifest/workload.h"
-#include "config/yaml_section.h"
+#include "runtime/simulation.h"
+#include "runtime/user_program.h"
 
 namespace po = boost::program_options;
 
@@ -43,42 +43,40 @@ int sc_main(int argc, char** argv) {
       "of convolutions, dense layers, pooling and element-wise vector work (format: network).\n"
       "With no options it runs the scikit-learn digits MLP (all 1,797 digits) on configs/tpu_v1.yaml.\n\n"
       "Options");
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("config,c", po::value(&config_path)->value_name("FILE"),
-       "architecture config (YAML); default: configs/tpu_v1.yaml")
-      ("workload,w", po::value(&workload_path)->value_name("FILE"),
-       "workload manifest (YAML): a dense MLP or a network; default: traces/digits/workload.yaml")
-      ("batch,b", po::value(&batch)->value_name("N"),
-       "dense MLPs: samples per MatrixMultiply, >= 1; default: the workload's batch (networks run "
-       "their samples as one batch)")
-      ("layers", po::bool_switch(&layers), "print a per-layer table (networks): cycles, MACs, TOPS, "
-       "utilization, MACs per weight byte, DRAM bytes, Table 3 split")
-      ("stats,s", po::value(&stats_path)->value_name("FILE"),
-       "write every counter, the golden mismatch count and the accuracies as JSON")
-      ("vcd,v", po::value(&opt.vcd_path)->value_name("FILE"),
-       "write a VCD trace (per-unit busy/stall state and opcode, weight FIFO occupancy, MXU Table 3 "
-       "category, bytes per window on PCIe and each DRAM channel); off by default")
-      ("power-csv", po::value(&opt.power_csv)->value_name("FILE"),
-       "write the power per bandwidth window as CSV (W: die, dynamic, static, DRAM, total, per block)")
-      ("power-vcd", po::value(&opt.power_vcd)->value_name("FILE"),
-       "write the power per bandwidth window as a VCD of its own (power.*_mw, milliwatts)")
-      ("window-ns", po::value(&opt.window_ns)->value_name("NS"),
-       "bandwidth-counter window in ns, 10 .. 1e9 (default 1000)")
-      ("dump-program", po::value(&program_path)->value_name("FILE"),
-       "write the lowered program as assembly text")
-      ("no-dmi", "the Unified Buffer and accumulators refuse TLM-2.0 DMI: the MXU reads and writes "
-       "them by b_transport (same results and counters, slower; checks those paths)")
-      ("quiet,q", po::bool_switch(&quiet), "print nothing but errors")
-      ("program,p", po::value(&user.program_path)->value_name("FILE"),
-       "run a program written by hand instead of a workload: assembly text (docs/isa.md), or a binary "
-       "image of 12-byte instructions when FILE ends in .bin")
-      ("host-image", po::value(&host_images)->value_name("FILE[@ADDR]"),
-       "--program: put FILE's bytes in host memory at byte ADDR (default 0); repeatable")
-      ("weight-image", po::value(&weight_images)->value_name("FILE[@ADDR]"),
-       "--program: put FILE's bytes in the weight memory at byte ADDR (default 0); repeatable")
-      ("read-back", po::value(&read_backs)->value_name("ADDR:BYTES:FILE"),
-       "--program: after Halt, write BYTES bytes of host memory from ADDR to FILE; repeatable");
+  desc.add_options()("help,h", "print this help and exit")("config,c", po::value(&config_path)->value_name("FILE"),
+                                                           "architecture config (YAML); default: configs/tpu_v1.yaml")(
+      "workload,w", po::value(&workload_path)->value_name("FILE"),
+      "workload manifest (YAML): a dense MLP or a network; default: traces/digits/workload.yaml")(
+      "batch,b", po::value(&batch)->value_name("N"),
+      "dense MLPs: samples per MatrixMultiply, >= 1; default: the workload's batch (networks run "
+      "their samples as one batch)")("layers", po::bool_switch(&layers),
+                                     "print a per-layer table (networks): cycles, MACs, TOPS, "
+                                     "utilization, MACs per weight byte, DRAM bytes, Table 3 split")(
+      "stats,s", po::value(&stats_path)->value_name("FILE"),
+      "write every counter, the golden mismatch count and the accuracies as JSON")(
+      "vcd,v", po::value(&opt.vcd_path)->value_name("FILE"),
+      "write a VCD trace (per-unit busy/stall state and opcode, weight FIFO occupancy, MXU Table 3 "
+      "category, bytes per window on PCIe and each DRAM channel); off by default")(
+      "power-csv", po::value(&opt.power_csv)->value_name("FILE"),
+      "write the power per bandwidth window as CSV (W: die, dynamic, static, DRAM, total, per block)")(
+      "power-vcd", po::value(&opt.power_vcd)->value_name("FILE"),
+      "write the power per bandwidth window as a VCD of its own (power.*_mw, milliwatts)")(
+      "window-ns", po::value(&opt.window_ns)->value_name("NS"),
+      "bandwidth-counter window in ns, 10 .. 1e9 (default 1000)")(
+      "dump-program", po::value(&program_path)->value_name("FILE"), "write the lowered program as assembly text")(
+      "no-dmi",
+      "the Unified Buffer and accumulators refuse TLM-2.0 DMI: the MXU reads and writes "
+      "them by b_transport (same results and counters, slower; checks those paths)")("quiet,q", po::bool_switch(&quiet),
+                                                                                     "print nothing but errors")(
+      "program,p", po::value(&user.program_path)->value_name("FILE"),
+      "run a program written by hand instead of a workload: assembly text (docs/isa.md), or a binary "
+      "image of 12-byte instructions when FILE ends in .bin")(
+      "host-image", po::value(&host_images)->value_name("FILE[@ADDR]"),
+      "--program: put FILE's bytes in host memory at byte ADDR (default 0); repeatable")(
+      "weight-image", po::value(&weight_images)->value_name("FILE[@ADDR]"),
+      "--program: put FILE's bytes in the weight memory at byte ADDR (default 0); repeatable")(
+      "read-back", po::value(&read_backs)->value_name("ADDR:BYTES:FILE"),
+      "--program: after Halt, write BYTES bytes of host memory from ADDR to FILE; repeatable");
 
   try {
     po::variables_map vm;

@@ -205,10 +205,10 @@ TEST(LoweringSteps, FirstFitReusesDeadTensors) {
   EXPECT_EQ(plan.bias_rows, 0u);
   const Allocation a = allocate(plan, cfg);
   ASSERT_EQ(a.ub_base.size(), 1u);
-  EXPECT_EQ(a.base(0, plan.tensor_index(-1)), 0u);    // x
-  EXPECT_EQ(a.base(0, plan.tensor_index(0)), 100u);   // l0
-  EXPECT_EQ(a.base(0, plan.tensor_index(1)), 0u);     // l1 in x's rows (x dead after l0)
-  EXPECT_EQ(a.base(0, plan.tensor_index(2)), 100u);   // l2 in l0's rows
+  EXPECT_EQ(a.base(0, plan.tensor_index(-1)), 0u);   // x
+  EXPECT_EQ(a.base(0, plan.tensor_index(0)), 100u);  // l0
+  EXPECT_EQ(a.base(0, plan.tensor_index(1)), 0u);    // l1 in x's rows (x dead after l0)
+  EXPECT_EQ(a.base(0, plan.tensor_index(2)), 100u);  // l2 in l0's rows
   EXPECT_EQ(a.ub_rows_used, 200u);
 }
 
@@ -236,21 +236,27 @@ TEST(LoweringSteps, AllocationErrorsNameTheTensor) {
   const Network big = Chain({100, 50, 16}, {LayerOp::MaxPool});  // x: 5000 rows
   const LoweringPlan p1 = plan_lowering(big, cfg, network_policy(big, cfg));
   const std::string m1 = ErrorOf("tpu/lowering", [&] { allocate(p1, cfg); });
-  EXPECT_TRUE(Contains(m1, "network chain on config " + cfg.name + ": tensor x (100x50x16 x 1 images) needs 5000 "
-                           "Unified Buffer rows; the largest free block is 4096")) << m1;
+  EXPECT_TRUE(Contains(m1, "network chain on config " + cfg.name +
+                               ": tensor x (100x50x16 x 1 images) needs 5000 "
+                               "Unified Buffer rows; the largest free block is 4096"))
+      << m1;
   Network two = Chain({40, 50, 16}, {LayerOp::MaxPool, LayerOp::Add});  // x and l0 live when l1 starts
   two.layers[1].inputs = {-1, 0};
   const LoweringPlan p2 = plan_lowering(two, cfg, network_policy(two, cfg));
   const std::string m2 = ErrorOf("tpu/lowering", [&] { allocate(p2, cfg); });
-  EXPECT_TRUE(Contains(m2, ", layer l1: tensor l1 (40x50x16 x 1 images) needs 2000 Unified Buffer rows; "
-                           "the largest free block is 96")) << m2;
+  EXPECT_TRUE(Contains(m2,
+                       ", layer l1: tensor l1 (40x50x16 x 1 images) needs 2000 Unified Buffer rows; "
+                       "the largest free block is 96"))
+      << m2;
   // A dense MLP's double-buffered sets: the need and the largest batch that fits.
   const Workload w = Mlp(kWidths, 300, 250);
   const Network net = dense_network(w);
   const LoweringPlan p3 = plan_lowering(net, cfg, dense_mlp_policy(w, cfg, 0));
   const std::string m3 = ErrorOf("tpu/lowering", [&] { allocate(p3, cfg); });
-  EXPECT_TRUE(Contains(m3, "with batch 250: needs 5028 Unified Buffer rows, the chip has 4096; the largest batch "
-                           "that fits is 203")) << m3;
+  EXPECT_TRUE(Contains(m3,
+                       "with batch 250: needs 5028 Unified Buffer rows, the chip has 4096; the largest batch "
+                       "that fits is 203"))
+      << m3;
 }
 
 }  // namespace

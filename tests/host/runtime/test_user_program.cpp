@@ -53,8 +53,8 @@ TEST(UserProgram, ErrorsNameTheFile) {
                        "nohalt.s: the program has no halt"));
   spec.program_path = temp_file("b.s", "halt\n");
   spec.host_images = {{temp_file("o1.bin", "1234"), 0}, {temp_file("o2.bin", "56"), 3}};
-  EXPECT_TRUE(Contains(ErrorOf("tpu/program", [&] { load_user_program(spec, ArchConfig()); }),
-                       "o2.bin: host image overlaps"));
+  EXPECT_TRUE(
+      Contains(ErrorOf("tpu/program", [&] { load_user_program(spec, ArchConfig()); }), "o2.bin: host image overlaps"));
   spec.host_images = {{temp_file("o1.bin", "1234"), 0}, {temp_file("o2.bin", "56"), 4}};  // adjacent: fine
   EXPECT_EQ(load_user_program(spec, ArchConfig()).lowered.host_image.size(), 6u);
   ArchConfig small;

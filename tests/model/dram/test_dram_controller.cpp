@@ -9,9 +9,9 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "common/test_util.h"
 #include "config/config.h"
 #include "dram/dram_controller.h"
-#include "common/test_util.h"
 
 namespace tpu {
 namespace {
@@ -133,7 +133,8 @@ INSTANTIATE_TEST_SUITE_P(Mappings, DramControllerData,
                                            "row:column:rank:bank:bank_group:channel"),
                          [](const ::testing::TestParamInfo<std::string>& i) {
                            std::string n = i.param;
-                           for (char& c : n) if (c == ':') c = '_';
+                           for (char& c : n)
+                             if (c == ':') c = '_';
                            return n;
                          });
 
@@ -153,7 +154,7 @@ struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
   tlm::tlm_command command = tlm::TLM_READ_COMMAND;
   uint8_t* byte_enable = nullptr;  // set on every request if not null
   uint32_t byte_enable_length = 0;
-  bool expect_ok = true;           // EXPECT an OK response to every request
+  bool expect_ok = true;  // EXPECT an OK response to every request
   sc_core::sc_event end_req;
   bool waiting_end_req = false;
 
@@ -170,7 +171,8 @@ struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
     if (data.size() < addresses.size() * length) data.resize(addresses.size() * length);
     for (size_t i = 0; i < addresses.size(); ++i) {
       tlm::tlm_generic_payload* t;
-      if (pool.empty()) t = new tlm::tlm_generic_payload(this); else t = pool.front(), pool.pop_front();
+      if (pool.empty()) t = new tlm::tlm_generic_payload(this);
+      else t = pool.front(), pool.pop_front();
       t->acquire();
       t->set_command(command);
       t->set_address(addresses[i]);
@@ -194,7 +196,9 @@ struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
       return tlm::TLM_ACCEPTED;
     }
     EXPECT_EQ(phase, tlm::BEGIN_RESP);
-    if (expect_ok) EXPECT_TRUE(t.is_response_ok()) << t.get_response_string();
+    if (expect_ok) {
+      EXPECT_TRUE(t.is_response_ok()) << t.get_response_string();
+    }
     if (waiting_end_req) {  // BEGIN_RESP implies END_REQ (TLM-2.0 base protocol)
       waiting_end_req = false;
       end_req.notify(sc_core::SC_ZERO_TIME);

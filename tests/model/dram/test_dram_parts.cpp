@@ -78,8 +78,13 @@ RefreshPlan plan(DramRefresh& r, uint64_t cur, const DramBankState& banks, const
                  const std::vector<uint32_t>& queued_bank, const std::vector<uint32_t>& queued_rank) {
   RefreshPlan p;
   p.next_due = r.plan(
-      cur, banks, k, queued_bank, queued_rank, [&](uint32_t b, bool forced) { p.blocked.push_back({b, forced}); },
-      [&](uint64_t t, DramCommand cmd, uint32_t b) { p.offers.push_back({t, cmd, b}); });
+      cur, banks, k, queued_bank, queued_rank,
+      [&](uint32_t b, bool forced) {
+        p.blocked.push_back({b, forced});
+      },
+      [&](uint64_t t, DramCommand cmd, uint32_t b) {
+        p.offers.push_back({t, cmd, b});
+      });
   return p;
 }
 

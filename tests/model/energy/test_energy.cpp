@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "common/test_util.h"
@@ -57,9 +57,9 @@ TEST(Energy, EveryActionOfARunCountedOnceWithTheTablesEnergy) {
   for (const auto& [op, count] : t["sequencer"]["instructions"].items()) instructions += count.get<double>();
   EXPECT_EQ(instructions, double(r.lowered.program.size()));
   want[{"sequencer", "instruction"}] = instructions * k.instruction_pj * 1e-12;
-  want[{"host_interface", "pcie"}] =
-      (t["host_interface"]["pcie_to_device"]["bytes"].get<double>() + t["host_interface"]["pcie_to_host"]["bytes"].get<double>()) *
-      k.pcie_pj_per_byte * 1e-12;
+  want[{"host_interface", "pcie"}] = (t["host_interface"]["pcie_to_device"]["bytes"].get<double>() +
+                                      t["host_interface"]["pcie_to_host"]["bytes"].get<double>()) *
+                                     k.pcie_pj_per_byte * 1e-12;
   want[{"static", "static"}] = k.static_power_w * r.run_seconds;
 
   // The run did each kind of work, so no expectation is vacuous.
@@ -140,7 +140,8 @@ TEST(DramEnergy, CountsFromAControllerReport) {
       {"bytes_read", 64 * 5},
       {"bytes_written", 64},
       {"channels",
-       {{{"commands", {{"ACT", 2}, {"PRE", 1}, {"RD", 3}, {"RDA", 2}, {"WR", 0}, {"WRA", 1}, {"REF", 4}, {"REFPB", 0}}}}}}};
+       {{{"commands",
+          {{"ACT", 2}, {"PRE", 1}, {"RD", 3}, {"RDA", 2}, {"WR", 0}, {"WRA", 1}, {"REF", 4}, {"REFPB", 0}}}}}}};
   bool from_commands = false;
   const auto c = dram_counts(cfg.dram, report, &from_commands);
   ASSERT_EQ(c.size(), 1u);
@@ -222,7 +223,8 @@ class EnergyConfigFile : public test::ManifestDirTest {
 
 TEST_F(EnergyConfigFile, MissingEnergyNamesTheKey) {
   EXPECT_TRUE(test::Contains(LoadError("name: x\n" + EnergyWithout("mac_pj")), "energy.mac_pj: missing"));
-  EXPECT_TRUE(test::Contains(LoadError("name: x\n" + EnergyWithout("static_power_w")), "energy.static_power_w: missing"));
+  EXPECT_TRUE(
+      test::Contains(LoadError("name: x\n" + EnergyWithout("static_power_w")), "energy.static_power_w: missing"));
 }
 
 TEST_F(EnergyConfigFile, MissingEnergyInPresetAndSectionNamesTheKey) {
@@ -237,7 +239,8 @@ TEST_F(EnergyConfigFile, AllStatedLoads) {
 }
 
 TEST_F(EnergyConfigFile, NegativeEnergyNamesTheKey) {
-  const std::string text = "name: x\nenergy:\n  preset: " + kRoot + "/configs/energy/horowitz_28nm.yaml\n  mac_pj: -0.5\n";
+  const std::string text =
+      "name: x\nenergy:\n  preset: " + kRoot + "/configs/energy/horowitz_28nm.yaml\n  mac_pj: -0.5\n";
   const std::string msg = LoadError(text);
   EXPECT_TRUE(test::Contains(msg, "energy.mac_pj: must be >= 0, got -0.5")) << msg;
 }
@@ -257,11 +260,11 @@ TEST_F(EnergyConfigFile, UnknownEnergyKey) {
 TEST(PowerWindows, SpreadsEachActionByItsProfile) {
   EnergyBreakdown e;
   e.seconds = 4e-6;
-  e.actions = {{"mxu", "mac", "mac", 0, 0, 6e-6},           // by MXU rows
-               {"weight_fifo", "write", "tile", 0, 0, 2e-6},  // by DRAM bytes
-               {"host_interface", "pcie", "byte", 0, 0, 1e-6},  // by PCIe bytes
-               {"static", "static", "s", 0, 0, 8e-6},           // by time: 2 W
-               {"dram", "RD", "burst", 0, 0, 4e-6},             // by DRAM bytes
+  e.actions = {{"mxu", "mac", "mac", 0, 0, 6e-6},                         // by MXU rows
+               {"weight_fifo", "write", "tile", 0, 0, 2e-6},              // by DRAM bytes
+               {"host_interface", "pcie", "byte", 0, 0, 1e-6},            // by PCIe bytes
+               {"static", "static", "s", 0, 0, 8e-6},                     // by time: 2 W
+               {"dram", "RD", "burst", 0, 0, 4e-6},                       // by DRAM bytes
                {"dram", "background_active", "rank_cycle", 0, 0, 4e-6}};  // by time: 1 W
   std::vector<WindowActivity> a(4);
   a[0] = {100, 0, 10};
@@ -299,7 +302,8 @@ TEST(Energy, LayersAndWindowsOfANetworkRunAddUp) {
   double layers = 0, layer_cycles = 0;
   for (const auto& l : r.stats["layers"]) {
     EXPECT_GE(l["energy_j"].get<double>(), 0.0);
-    ExpectClose(l["energy_j"].get<double>(), l["die_energy_j"].get<double>() + l["dram_energy_j"].get<double>(), "layer");
+    ExpectClose(l["energy_j"].get<double>(), l["die_energy_j"].get<double>() + l["dram_energy_j"].get<double>(),
+                "layer");
     layers += l["energy_j"].get<double>();
     layer_cycles += l["cycles"].get<double>();
   }
@@ -342,7 +346,7 @@ TEST(PowerWindows, VcdHoldsMilliwattsPerWindow) {
   EXPECT_EQ(v.timescale, "1 ns");
   const test::Wave& die = v.waves.at("power.die_mw");
   ASSERT_EQ(die.size(), 3u);
-  EXPECT_EQ(die[0], (std::pair<uint64_t, std::string>{0, "1110101001100"}));     // 7500 mW
+  EXPECT_EQ(die[0], (std::pair<uint64_t, std::string>{0, "1110101001100"}));      // 7500 mW
   EXPECT_EQ(die[1], (std::pair<uint64_t, std::string>{1000, "10010100011100"}));  // 9500 mW
   EXPECT_EQ(die[2], (std::pair<uint64_t, std::string>{2000, "1110101001100"}));
   EXPECT_EQ(v.waves.at("power.mxu_mw").size(), 3u);

@@ -38,7 +38,7 @@ TEST(IsaDoc, NamesEveryConfigRegisterWithItsId) {
     if (in.reg == ConfigRegister::InputHeight || in.reg == ConfigRegister::InputWidth ||
         (id >= int(ConfigRegister::OutputHeight) && id <= int(ConfigRegister::StrideW)) ||
         in.reg == ConfigRegister::PoolHeight || in.reg == ConfigRegister::PoolWidth)
-      in.value = 1;  // registers whose range starts at 1
+      in.value = 1;                            // registers whose range starts at 1
     const std::string text = disassemble(in);  // "set_config reg=NAME value=V"
     const size_t a = text.find("reg=") + 4, b = text.find(' ', a);
     const std::string name = text.substr(a, b - a);

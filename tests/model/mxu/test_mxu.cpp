@@ -46,8 +46,8 @@ struct Problem {
       << "sync units=host\n";
     for (uint32_t j = 0; j < Nt; ++j)
       for (uint32_t k = 0; k < Kt; ++k)
-        p << "matrix_multiply ub=" << k * B << " acc=" << j * B << " rows=" << B << " switch" << (k ? " accumulate" : "")
-          << "\n";
+        p << "matrix_multiply ub=" << k * B << " acc=" << j * B << " rows=" << B << " switch"
+          << (k ? " accumulate" : "") << "\n";
     p << "halt\n";
     return p.str();
   }
