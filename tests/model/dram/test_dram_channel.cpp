@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/dram_test_config.h"
 #include "common/test_util.h"
 #include "dram/dram_address.h"
 #include "dram/dram_channel.h"
@@ -19,43 +20,7 @@
 namespace tpu {
 namespace {
 
-// DDR3-1600K (11-11-11), one 64-bit channel, one rank of 8 banks.
-DramConfig ddr3() {
-  DramConfig c;
-  c.model = DramModel::Jedec;
-  c.standard = DramStandard::DDR3;
-  c.channels = 1;
-  c.ranks = 1;
-  c.bank_groups = 1;
-  c.banks_per_group = 8;
-  c.rows = 65536;
-  c.columns = 1024;
-  c.bus_width_bits = 64;
-  c.burst_length = 8;
-  c.data_rate_mts = 1600;
-  DramTiming& t = c.timing;
-  t.CL = 11;
-  t.CWL = 8;
-  t.tRCD = 11;
-  t.tRP = 11;
-  t.tRAS = 28;
-  t.tRC = 39;
-  t.tRRD_S = t.tRRD_L = 5;
-  t.tFAW = 24;
-  t.tWR = 12;
-  t.tWTR_S = t.tWTR_L = 6;
-  t.tRTP = 6;
-  t.tCCD_S = t.tCCD_L = 4;
-  t.tRTRS = 1;
-  t.tRFC = 208;
-  t.tREFI = 6240;
-  t.tRFCpb = 0;
-  t.tREFIpb = 0;
-  c.address_mapping = "row:rank:bank_group:bank:column:channel";
-  c.page_policy = PagePolicy::Open;
-  c.refresh = RefreshPolicy::AllBank;
-  return c;
-}
+using test::ddr3;
 
 // HBM2-like channel: 4 bank groups x 4 banks, BL4 on 128 bits.
 DramConfig hbm2() {

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/dram_test_config.h"
 #include "dram/dram_bank_state.h"
 #include "dram/dram_page_policy.h"
 #include "dram/dram_refresh.h"
@@ -19,32 +20,10 @@
 namespace tpu {
 namespace {
 
-// DDR3-1600-like timing: `ranks` ranks of 8 banks, all-bank refresh every tREFI.
+// The DDR3-1600K channel of tests/common/dram_test_config.h with `ranks` ranks.
 DramConfig ddr3(uint32_t ranks) {
-  DramConfig c;
-  c.model = DramModel::Jedec;
-  c.standard = DramStandard::DDR3;
-  c.channels = 1;
+  DramConfig c = test::ddr3();
   c.ranks = ranks;
-  c.bank_groups = 1;
-  c.banks_per_group = 8;
-  c.burst_length = 8;
-  DramTiming& t = c.timing;
-  t.CL = 11;
-  t.CWL = 8;
-  t.tRCD = t.tRP = 11;
-  t.tRAS = 28;
-  t.tRC = 39;
-  t.tRRD_S = t.tRRD_L = 5;
-  t.tFAW = 24;
-  t.tWR = 12;
-  t.tWTR_S = t.tWTR_L = 6;
-  t.tRTP = 6;
-  t.tCCD_S = t.tCCD_L = 4;
-  t.tRTRS = 1;
-  t.tRFC = 208;
-  t.tREFI = 6240;
-  c.refresh = RefreshPolicy::AllBank;
   return c;
 }
 
