@@ -242,20 +242,30 @@ ArchConfig load_config(const std::string& path) {
   return cfg;
 }
 
-void validate_config(const ArchConfig& cfg, const std::string& origin) {
-  // Raises "<origin>: <key>: <what>" unless `ok`.
-  const auto check = [&origin](bool ok, const char* key, const std::string& what) {
+namespace {
+
+constexpr uint64_t kU32Max = std::numeric_limits<uint32_t>::max();
+
+// The checks of validate_config, raising "<origin>: <key>: <what>".
+struct Checker {
+  const std::string& origin;
+  // Raises unless `ok`.
+  void check(bool ok, const char* key, const std::string& what) const {
     if (!ok) raise(origin, key, what);
-  };
-  constexpr uint64_t kU32Max = std::numeric_limits<uint32_t>::max();
+  }
   // Checks an unsigned field against [lo, hi] (hi == kU32Max: no upper limit for a uint32_t).
-  const auto range = [&check](uint64_t v, uint64_t lo, uint64_t hi, const char* key) {
+  void range(uint64_t v, uint64_t lo, uint64_t hi, const char* key) const {
     check(v >= lo && v <= hi, key,
           (hi == kU32Max ? "must be >= " + std::to_string(lo)
                          : "must be between " + std::to_string(lo) + " and " + std::to_string(hi)) +
               ", got " + std::to_string(v));
-  };
+  }
+};
 
+// The clock, the MXU, the memories, the sequencer and PCIe.
+void validate_chip(const ArchConfig& cfg, const Checker& c) {
+  const auto check = [&c](bool ok, const char* key, const std::string& what) { c.check(ok, key, what); };
+  const auto range = [&c](uint64_t v, uint64_t lo, uint64_t hi, const char* key) { c.range(v, lo, hi, key); };
   check(std::isfinite(cfg.clock_mhz) && cfg.clock_mhz > 0.0 && cfg.clock_mhz <= 100000.0, "clock_mhz",
         "must be > 0 and <= 100000 (MHz), got " + format_number(cfg.clock_mhz));
 
@@ -297,8 +307,12 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
         "pcie.bandwidth_bytes_per_s", "must be > 0, got " + format_number(cfg.pcie.bandwidth_bytes_per_s));
   check(std::isfinite(cfg.pcie.latency_ns) && cfg.pcie.latency_ns >= 0.0, "pcie.latency_ns",
         "must be >= 0, got " + format_number(cfg.pcie.latency_ns));
+}
 
-  const DramConfig& d = cfg.dram;
+// The weight memory's dram section (geometry and JEDEC timing for the jedec model).
+void validate_dram(const DramConfig& d, const Checker& c) {
+  const auto check = [&c](bool ok, const char* key, const std::string& what) { c.check(ok, key, what); };
+  const auto range = [&c](uint64_t v, uint64_t lo, uint64_t hi, const char* key) { c.range(v, lo, hi, key); };
   range(d.channels, 1, kU32Max, "dram.channels");
   check(std::isfinite(d.data_rate_mts) && d.data_rate_mts > 0.0, "dram.data_rate_mts",
         "must be > 0, got " + format_number(d.data_rate_mts));
@@ -351,8 +365,13 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
               std::to_string(d.write_low_watermark));
     range(d.max_row_hits, 1, kU32Max, "dram.max_row_hits");
   }
-  range(cfg.dram.capacity_bytes, 1, uint64_t(1) << 48, "dram.capacity_bytes");
+  range(d.capacity_bytes, 1, uint64_t(1) << 48, "dram.capacity_bytes");
+}
 
+// The energy table and the DRAM's currents: finite and >= 0.
+void validate_energy(const ArchConfig& cfg, const Checker& c) {
+  const DramConfig& d = cfg.dram;
+  const auto check = [&c](bool ok, const char* key, const std::string& what) { c.check(ok, key, what); };
   const DramPowerConfig& p = d.power;
   check(p.device_width_bits > 0 && d.bus_width_bits % p.device_width_bits == 0, "dram.power.device_width_bits",
         "must divide bus_width_bits (" + std::to_string(d.bus_width_bits) + "), got " +
@@ -370,6 +389,15 @@ void validate_config(const ArchConfig& cfg, const std::string& origin) {
   for (const auto& [key, field] : energy_fields(e))
     check(std::isfinite(*field) && *field >= 0.0, ("energy." + std::string(key)).c_str(),
           "must be >= 0, got " + format_number(*field));
+}
+
+}  // namespace
+
+void validate_config(const ArchConfig& cfg, const std::string& origin) {
+  const Checker c{origin};
+  validate_chip(cfg, c);
+  validate_dram(cfg.dram, c);
+  validate_energy(cfg, c);
 }
 
 void init_time_resolution() {
