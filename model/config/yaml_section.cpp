@@ -12,8 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <systemc>
 #include <yaml-cpp/eventhandler.h>
+#include <systemc>
 
 namespace tpu {
 
