@@ -21,7 +21,7 @@ RunResult run(const std::string& config, const std::string& workload, uint32_t b
               const std::string& vcd = "", MxuModel mxu_model = MxuModel::Analytic) {
   init_time_resolution();
   ArchConfig cfg = load_config(kRoot + "/configs/" + config);
-  if (mxu_model != MxuModel::Analytic) cfg.mxu.model = mxu_model;
+  cfg.mxu.model = mxu_model;  // the shipped configs simulate the array analytically
   const Workload w = load_workload(kRoot + "/traces/" + workload + "/workload.yaml");
   RunOptions opt;
   opt.batch = batch;
