@@ -213,6 +213,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
         << chip.sequencer.describe_state();
     raise_as("tpu/sim", msg.str());
   }
+  chip.dram->catch_up(sc_core::sc_time_stamp());  // the counters (and the VCD) cover the whole run
   if (vcd) vcd->commit();
   collect(host.memory.data());
 

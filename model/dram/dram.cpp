@@ -82,6 +82,8 @@ nlohmann::json WeightMemory::report() const {
 
 void WeightMemory::trace(VcdWriter&, const std::string&) {}
 
+void WeightMemory::catch_up(sc_core::sc_time) {}
+
 BandwidthLatencyDram::BandwidthLatencyDram(sc_core::sc_module_name name, const DramConfig& cfg, sc_core::sc_time window)
     : WeightMemory(name, cfg, window), channel_free_(cfg.channels, sc_core::SC_ZERO_TIME) {}
 

@@ -40,6 +40,11 @@ class WeightMemory : public sc_core::sc_module {
   /// Adds the model's signals to a VCD under `prefix` (none by default); a model may start
   /// recording what it traces from here on.
   virtual void trace(VcdWriter& vcd, const std::string& prefix);
+  /// Brings what the model evaluates lazily up to simulated time `now` (nothing by default; the
+  /// JEDEC controller's idle channels issue the refreshes due before `now`). Call it when a run
+  /// ends, before reading the counters, so they cover the whole run; calling it earlier changes
+  /// no command or cycle.
+  virtual void catch_up(sc_core::sc_time now);
 
  protected:
   /// `window`: bandwidth-counter window.

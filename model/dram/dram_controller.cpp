@@ -210,6 +210,15 @@ void DramController::trace(VcdWriter& vcd, const std::string& prefix) {
       trace_at(depth_var_[c], int(channels_[c].pending()), cycle);
     });
   }
+  // Before the VCD writes the steps before t, idle channels catch up to t: their REFs are then
+  // traced at their cycles, not clamped to a later step.
+  vcd.on_advance([this](uint64_t t) { catch_up(sc_core::sc_time::from_value(t)); });
+}
+
+void DramController::catch_up(sc_core::sc_time now) {
+  const uint64_t cycle = cycle_of(now, false);
+  for (uint32_t c = 0; c < channels_.size(); ++c)
+    if (channels_[c].pending() == 0 && channels_[c].now() < cycle) channels_[c].run_until(cycle, on_done_[c]);
 }
 
 nlohmann::json DramController::report() const {

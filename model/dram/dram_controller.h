@@ -42,6 +42,12 @@ class DramController : public WeightMemory {
   sc_core::sc_time tck() const { return tck_; }
   nlohmann::json report() const override;
   void trace(VcdWriter& vcd, const std::string& prefix) override;
+  /// Runs every idle channel (no request queued or in flight) up to the tCK edge at or before
+  /// `now`. An idle channel is not woken for refresh (a simulation that ends when no events are
+  /// left would never end): it pays the refreshes that fell due when a request next arrives, at
+  /// their cycles in the past, or here. Running it ahead in pieces issues the same commands at
+  /// the same cycles as one catch-up later.
+  void catch_up(sc_core::sc_time now) override;
 
  private:
   struct Transaction {

@@ -103,6 +103,12 @@ void VcdWriter::touch(Var var) {
 }
 
 void VcdWriter::advance_to(uint64_t now) {
+  if (now > pending_time_ && !catching_up_ && !catch_up_.empty()) {
+    catching_up_ = true;
+    const uint64_t t = std::min(now, uint64_t(sc_core::sc_time_stamp().value()));
+    for (const auto& f : catch_up_) f(t);
+    catching_up_ = false;
+  }
   // The set_at() changes before `now`, a time step at a time (a k-way merge over the variables:
   // there are few of them).
   while (scheduled_pending_ > 0) {

@@ -73,6 +73,12 @@ class VcdWriter {
     q.last = at;
     if (++scheduled_pending_ >= kScheduledBatch) write_scheduled_before_now();
   }
+  /// Registers `f`, called with time t (resolution units, at most the current simulation time)
+  /// before the writer writes the time steps before t: a model that works *behind* simulated time
+  /// (the DRAM channels catch up on refresh lazily, when a request next arrives) brings itself
+  /// up to t there and set_at()s what it did before t, which would otherwise be clamped to later
+  /// steps. `f` may call set_at(); the writer does not call it again from inside it.
+  void on_advance(std::function<void(uint64_t)> f) { catch_up_.push_back(std::move(f)); }
   /// Sets `var` from binary digits, most significant first (a variable wider than 64 bits; `bits`
   /// holds exactly its width digits, as sc_bv::to_string() gives).
   void set_bits(Var var, const std::string& bits);
@@ -155,8 +161,10 @@ class VcdWriter {
   std::vector<std::string> wide_value_, wide_written_;  // the same as digits (wider variables)
   std::vector<uint8_t> dirty_;                          // set() in the pending step
   std::vector<Var> dirty_list_;
-  uint64_t pending_time_ = 0;  // time step being collected (resolution units)
-  struct Scheduled {           // a set_at() change
+  uint64_t pending_time_ = 0;                            // time step being collected (resolution units)
+  std::vector<std::function<void(uint64_t)>> catch_up_;  // on_advance() callbacks
+  bool catching_up_ = false;                             // inside one of them
+  struct Scheduled {                                     // a set_at() change
     uint64_t at, value;
   };
   struct Queue {  // one variable's set_at() changes, in time order

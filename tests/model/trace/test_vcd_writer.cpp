@@ -214,6 +214,47 @@ TEST_F(VcdWriterTest, SetAtChangesLandInTheirTimeSteps) {
   EXPECT_EQ(p.stamps, (std::vector<uint64_t>{0, ns(5), ns(7), ns(10), ns(12), ns(13)}));
 }
 
+// on_advance(): a model that works behind simulated time (an idle DRAM channel catching up on its
+// refreshes) is called before the writer writes the steps before t, with t the new step, and its
+// set_at() changes before t land at their own times instead of the next step. Catching up at
+// every advance, a "lazy" counter that ticks every 3 ns shows every tick at its time; the writer
+// never calls the callback from inside itself (its set_at()s may write queued steps).
+TEST_F(VcdWriterTest, OnAdvanceLetsALazyModelCatchUpBeforeStepsAreWritten) {
+  const std::string path = (dir_ / "lazy.vcd").string();
+  const auto ns = [](double t) { return uint64_t(sc_core::sc_time(t, sc_core::SC_NS).value()); };
+  struct Busy : sc_core::sc_module {
+    VcdWriter& w;
+    VcdWriter::Var v;
+    SC_HAS_PROCESS(Busy);
+    Busy(sc_core::sc_module_name n, VcdWriter& vcd) : sc_module(n), w(vcd), v(vcd.declare("busy.v", 8)) {
+      SC_THREAD(run);
+    }
+    void run() {
+      for (uint64_t k = 1; k <= 4; ++k) {
+        wait(5, sc_core::SC_NS);
+        w.set(v, k);
+      }
+    }
+  };
+  VcdWriter w(path);
+  const VcdWriter::Var tick = w.declare("lazy.tick", 8);
+  uint64_t done = 0;  // ticks recorded (at 3, 6, 9, ... ns)
+  std::vector<uint64_t> calls;
+  w.on_advance([&](uint64_t t) {
+    calls.push_back(t);
+    for (; ns(3.0 * double(done + 1)) < t; ++done) w.set_at(tick, done + 1, ns(3.0 * double(done + 1)));
+  });
+  Busy m("busy", w);
+  sc_core::sc_start();
+  w.commit();
+  const ParsedVcd p = parse_vcd(path);
+  // Busy sets at 5, 10, 15, 20 ns; the ticks before each step and before the end (20 ns).
+  EXPECT_EQ(
+      p.waves.at("lazy.tick"),
+      (Wave{{0, "0"}, {ns(3), "1"}, {ns(6), "10"}, {ns(9), "11"}, {ns(12), "100"}, {ns(15), "101"}, {ns(18), "110"}}));
+  EXPECT_EQ(calls, (std::vector<uint64_t>{ns(5), ns(10), ns(15), ns(20), ns(20)}));
+}
+
 // Many changes recorded ahead (more than the writer queues before writing out what lies in the
 // past): every one is written, in order, at its time.
 TEST_F(VcdWriterTest, ManySetAtChangesAllWrittenInOrder) {
