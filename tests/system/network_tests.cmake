@@ -60,6 +60,11 @@ if(TPU_HAVE_PYTHON)
   add_test(NAME scripts.onnx_import COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py)
   set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks" TIMEOUT 600
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
+  # A CNN trained on scikit-learn's digits (torch, deterministic, ~10 s of CPU): int8 simulated
+  # accuracy against the float model's.
+  add_test(NAME scripts.digits_cnn COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_digits_cnn.py)
+  set_tests_properties(scripts.digits_cnn PROPERTIES LABELS "scripts;networks" TIMEOUT 300
+                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # The six-application table runs end to end on both configs: exit 0 or 1 (within the
   # tolerance or not) and the TPU' summary printed; 2 (an error, a golden mismatch) fails.
   add_test(NAME scripts.paper_table
