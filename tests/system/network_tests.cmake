@@ -60,6 +60,12 @@ if(TPU_HAVE_PYTHON)
   add_test(NAME scripts.onnx_import COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py)
   set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks" TIMEOUT 600
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
+  # Every shipped network, layer by layer: MXU active cycles and the activation unit's busy
+  # cycles against the dataflow formulas, Table 3 categories summing to the run; the README's
+  # claim on MLP0/MLP1/LSTM0 against the paper's TOPS.
+  add_test(NAME scripts.network_timing COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_network_timing.py)
+  set_tests_properties(scripts.network_timing PROPERTIES LABELS "scripts;networks" TIMEOUT 300
+                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # A CNN trained on scikit-learn's digits (torch, deterministic, ~10 s of CPU): int8 simulated
   # accuracy against the float model's.
   add_test(NAME scripts.digits_cnn COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_digits_cnn.py)
