@@ -525,8 +525,9 @@ def weighted_mean(values, mix):
 def plot(spec, rows, out):
     """plots/STUDY.png|svg: metric against each study's first axis, a line per workload plus the
     weighted mean; plots/weighted_mean.png|svg: every study's weighted mean. With plot.relative the
-    metric is divided by the base point's value of the same workload. Only successful runs count;
-    a point x workload that failed is a gap."""
+    metric is divided by the base point's value of the same workload. Only successful runs count:
+    a point x workload that failed is a gap in its workload's line, and the weighted mean there is
+    the other workloads' (weights renormalized), drawn with a hollow marker."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -552,13 +553,14 @@ def plot(spec, rows, out):
         for w in names:
             ys = [y(pid, w) for pid, _ in pts]
             ax.plot(xs, [float("nan") if v is None else v for v in ys], marker="o", lw=1, label=w)
-        wm = []
+        wm, complete = [], []
         for pid, _ in pts:
             vs = {w: y(pid, w) for w in names}
-            wm.append(weighted_mean({w: v for w, v in vs.items() if v is not None}, spec.mix)
-                      if all(v is not None for v in vs.values()) else float("nan"))
-        ax.plot(xs, wm, color="black", lw=2.5, marker="s", label="weighted mean")
-        summary.append((st.name, xs, wm, bool(first.factors)))
+            wm.append(weighted_mean({w: v for w, v in vs.items() if v is not None}, spec.mix))
+            complete.append(all(v is not None for v in vs.values()))
+        ax.plot(xs, wm, color="black", lw=2.5, label="weighted mean")
+        mark_complete(ax, xs, wm, complete, "black", "s")
+        summary.append((st.name, xs, wm, complete, bool(first.factors)))
         if first.factors:
             ax.set_xscale("log", base=2)
         ax.set_xlabel(xlabel)
@@ -573,14 +575,15 @@ def plot(spec, rows, out):
         plt.close(fig)
     if summary:
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        for name, xs, wm, log in summary:
-            ax.plot(xs, wm, marker="o", label=name)
-        if all(s[3] for s in summary):
+        for name, xs, wm, complete, _ in summary:
+            line, = ax.plot(xs, wm, label=name)
+            mark_complete(ax, xs, wm, complete, line.get_color(), "o")
+        if all(s[4] for s in summary):
             ax.set_xscale("log", base=2)
             ax.set_xlabel("scale of the parameter (x base)")
         ax.set_ylabel("weighted mean " + ylabel)
-        ax.set_title("%s: weighted mean (mix %s)" % (spec.name, ", ".join("%s %g" % kv for kv in spec.mix.items())),
-                     fontsize=8)
+        ax.set_title("%s: weighted mean\n(mix %s; hollow: some runs failed)" %
+                     (spec.name, ", ".join("%s %g" % kv for kv in spec.mix.items())), fontsize=8)
         ax.grid(True, alpha=0.3)
         ax.legend()
         fig.tight_layout()
@@ -588,6 +591,13 @@ def plot(spec, rows, out):
             fig.savefig(os.path.join(out, "plots", "weighted_mean." + ext), dpi=110,
                         metadata={"Date": None} if ext == "svg" else None)
         plt.close(fig)
+
+
+def mark_complete(ax, xs, ys, complete, color, marker):
+    """Markers on a weighted-mean line: filled where every workload ran, hollow where some failed
+    (the mean of the others, their weights renormalized)."""
+    for x, y, ok in zip(xs, ys, complete):
+        ax.plot([x], [y], marker=marker, color=color, markerfacecolor=color if ok else "white", linestyle="none")
 
 
 def safe_name(s):
