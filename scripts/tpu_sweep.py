@@ -252,6 +252,9 @@ class Spec:
             raise SpecError("%s: workloads: must map names to manifests" % self.path)
         self.workloads = [(str(n), os.path.normpath(os.path.join(here, p))) for n, p in doc["workloads"].items()]
         for n, p in self.workloads:
+            if not n or not all(c.isalnum() or c in "-_." for c in n) or n.startswith("."):
+                raise SpecError("%s: workloads: %r: a name is letters, digits, '-', '_' and '.' (it names files)"
+                                % (self.path, n))
             if not os.path.isfile(p):
                 raise SpecError("%s: workloads: %s: no file %s" % (self.path, n, p))
         self.studies = [parse_study(s, self.base_cfg, self.base_path, self.path) for s in doc["studies"] or []]
@@ -442,7 +445,7 @@ class Sweep:
         write_atomic(self.result_path(pid, workload),
                      json.dumps({"row": row, "wall_s": result["wall_s"], "worker": result["worker"]}, sort_keys=True))
 
-    def tables(self, retry_failed=False):
+    def tables(self):
         """results.csv and wall.csv from the result files, in spec order (points, then workloads)."""
         cols = ["point", "workload"] + self.spec.keys + ["status", "error"] + METRICS
         res, wall = io.StringIO(), io.StringIO()
