@@ -44,6 +44,26 @@ else()
   endif()
 endif()
 
+# tpu-sweep (scripts/tpu_sweep.py) and its tests (label "sweep"): Dask's dask and distributed
+# modules for the scripts' Python (Debian packages python3-dask and python3-distributed, which
+# also install the dask-scheduler and dask-worker commands the cluster test starts).
+set(TPU_SWEEP_PYTHON_MODULES dask distributed)
+set(TPU_HAVE_DASK OFF)
+if(TPU_HAVE_PYTHON)
+  execute_process(
+    COMMAND ${TPU_PYTHON} -c "import importlib.util as u; print(' '.join(m for m in ['dask', 'distributed'] if u.find_spec(m) is None))"
+    OUTPUT_VARIABLE _missing OUTPUT_STRIP_TRAILING_WHITESPACE)
+  find_program(TPU_DASK_SCHEDULER dask-scheduler)
+  find_program(TPU_DASK_WORKER dask-worker)
+  if(NOT _missing STREQUAL "")
+    tpu_test_group_missing(sweep "${TPU_PYTHON} lacks the modules ${_missing} (Debian python3-dask, python3-distributed)")
+  elseif(NOT TPU_DASK_SCHEDULER OR NOT TPU_DASK_WORKER)
+    tpu_test_group_missing(sweep "dask-scheduler or dask-worker not found (Debian python3-distributed)")
+  else()
+    set(TPU_HAVE_DASK ON)
+  endif()
+endif()
+
 # GTKWave and a headless X server for the waveform test (label "gtkwave",
 # tests/tools/tpu_sim/gtkwave_tests.cmake): Debian's gtkwave, xvfb (xvfb-run) and xauth, which
 # xvfb-run needs and xvfb only recommends.

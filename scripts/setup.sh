@@ -9,7 +9,8 @@
 #             scripts/tpu_sim.gtkw in a headless GTKWave); clang-format for the style check
 #             (ctest -L style)
 #   scripts:  numpy, PyYAML, scikit-learn, matplotlib (workload generators, the int8 reference,
-#             plots); ONNX, PyTorch and torchvision (ONNX import and its tests), all Debian's
+#             plots); ONNX, PyTorch and torchvision (ONNX import and its tests); Dask and
+#             dask.distributed (tpu-sweep and its tests, ctest -L sweep), all Debian's
 #             /usr/bin/python3 packages
 # Runs apt-get as root (or through sudo). Safe to run again.
 set -euo pipefail
@@ -20,7 +21,7 @@ packages=(
   ocl-icd-opencl-dev
   libgtest-dev verilator clang-format
   python3 python3-numpy python3-yaml python3-sklearn python3-matplotlib
-  python3-onnx python3-torch python3-torchvision
+  python3-onnx python3-torch python3-torchvision python3-dask python3-distributed
 )
 # The waveform test (cmake/requirements.cmake): GTKWave under a headless X server.
 packages+=(gtkwave xvfb xauth)

@@ -23,6 +23,10 @@ include(${PROJECT_SOURCE_DIR}/tests/tools/dram_bench/dram_bench_cli.cmake)
 # Networks against their golden outputs, the int8 reference and the ONNX import (labels
 # "networks", "scripts").
 include(${PROJECT_SOURCE_DIR}/tests/system/network_tests.cmake)
+# tpu-sweep on Dask (labels "scripts", "sweep"), when cmake/requirements.cmake found Dask.
+if(TPU_HAVE_DASK)
+  include(${PROJECT_SOURCE_DIR}/tests/tools/tpu_sweep/sweep_tests.cmake)
+endif()
 # The MXU's RTL (label "rtl"), when Verilator was found (model/mxu/rtl/rtl.cmake).
 if(TPU_HAVE_VERILATOR)
   include(${PROJECT_SOURCE_DIR}/tests/model/mxu/rtl_tests.cmake)

@@ -105,7 +105,7 @@ class ProgramEmitter {
     const int i = alloc_.stripes[next_weights_++].layer;
     const PlannedLayer& p = plan_.layers[size_t(i)];
     push(read_weights(p.weight_base, p.weight_tiles));
-    if (plan_.policy.layer_records) out_.layers[size_t(i)].dram_bytes += p.weight_tiles * plan_.R * plan_.R;
+    if (plan_.policy.layer_records) out_.layers[size_t(i)].dram_bytes += p.weight_tiles * plan_.R * plan_.C;
   }
 
   /// Sync host (inputs arrived), the next batch's inputs, the layers, the output to the host.
@@ -149,12 +149,33 @@ class ProgramEmitter {
     set(ConfigRegister::ActBiasRow, int64_t(plan_.layers[size_t(st.layer)].bias_row + j * bias_rows_per_tile(cfg_)));
     Instruction act;
     act.op = Opcode::Activate;
-    act.ub_row = uint32_t(ub(st.batch, st.layer) + j * n * l.out_shape.h * l.out_shape.w + st.g0 * Q);
     act.acc_row = uint32_t(acc);
     act.rows = uint32_t(st.rows * Q);
     act.function = l.function;
     act.bias = true;
-    push(act);
+    emit_activates(act, ub(st.batch, st.layer) + st.g0 * Q, n * l.out_shape.h * l.out_shape.w, j, st.layer);
+  }
+
+  /// Activate `act` of output tile j into tensor `layer`, whose tile 0 holds this stripe from UB
+  /// row `row0`, a tile every `pixels` rows. R = C: into UB tile j, whole rows (the lane registers
+  /// stay at reset). R != C: channels j*C .. j*C+C-1 (up to the tensor's last UB tile), one
+  /// Activate per UB tile they fall in, with its lane registers.
+  void emit_activates(Instruction act, uint64_t row0, uint64_t pixels, uint64_t j, int layer) {
+    const uint64_t R = plan_.R, C = plan_.C;
+    if (R == C) {
+      act.ub_row = uint32_t(row0 + j * pixels);
+      return push(act);
+    }
+    const uint64_t end = std::min((j + 1) * C, plan_.tensor(layer).tiles * R);
+    for (uint64_t lo = j * C; lo < end;) {
+      const uint64_t t = lo / R, hi = std::min(end, (t + 1) * R);
+      set(ConfigRegister::ActLaneSrc, int64_t(lo - j * C));
+      set(ConfigRegister::ActLaneDst, int64_t(lo - t * R));
+      set(ConfigRegister::ActLanes, int64_t(hi - lo));
+      act.ub_row = uint32_t(row0 + t * pixels);
+      push(act);
+      lo = hi;
+    }
   }
 
   /// The passes of one source (kernel positions x input tiles), each SWITCHing to its weight tile.

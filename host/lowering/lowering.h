@@ -31,10 +31,11 @@ LoweringPolicy network_policy(const Network& net, const ArchConfig& cfg);
 
 /// Lowers the dense MLP `w` for the chip `cfg` with `batch` samples per MatrixMultiply (0: w.batch).
 ///
-/// Layout (R = mxu.rows = mxu.cols; a "tile" of a tensor is R consecutive features):
-///  - Weight memory: for each layer, its ceil(outputs/R) x ceil(inputs/R) weight tiles in
-///    output-tile-major order, each R x R int8 row-major [input][output], zero padded.
-///  - Host memory: all bias vectors as UB rows (ceil(4R/R) = 4 rows per output tile, int32 LE),
+/// Layout (R = mxu.rows, C = mxu.cols; a "tile" of a tensor is R consecutive features, an output
+/// tile C; steps.h):
+///  - Weight memory: for each layer, its ceil(outputs/C) x ceil(inputs/R) weight tiles in
+///    output-tile-major order, each R x C int8 row-major [input][output], zero padded.
+///  - Host memory: all bias vectors as UB rows (ceil(4C/R) rows per output tile, int32 LE),
 ///    then per batch its input (k-tile-major: tile k holds rows for every sample) and space for
 ///    its output in the same form.
 ///  - UB: the bias rows, then two sets (even and odd batches, so the next batch's input loads

@@ -13,24 +13,24 @@ namespace {
 void fill_layer_weights(const LoweringPlan& plan, size_t i, uint8_t* image) {
   const NetworkLayer& l = plan.net->layers[i];
   const PlannedLayer& p = plan.layers[i];
-  const uint64_t R = plan.R, M = l.out_shape.c;
+  const uint64_t R = plan.R, N = plan.C, M = l.out_shape.c;  // tiles of R input x N output channels
   uint64_t at = p.weight_base;
   for (uint64_t j = 0; j < p.out_tiles; ++j)
     for (const PassSource& src : p.sources) {
       const uint64_t C = plan.tensor(src.tensor).shape.c;
       for (uint64_t r = 0; r < src.kh; ++r)
         for (uint64_t s = 0; s < src.kw; ++s)
-          for (uint64_t k = 0; k * R < C; ++k, at += R * R) {
+          for (uint64_t k = 0; k * R < C; ++k, at += R * N) {
             uint8_t* tile = &image[at];
             for (uint64_t rr = 0; rr < R && k * R + rr < C; ++rr) {
               const uint64_t c = k * R + rr;
               const uint64_t row =
                   l.op == LayerOp::Conv ? (r * l.kw + s) * C + c : src.feature_offset + (r * src.kw + s) * C + c;
-              l.weights.copy(row * M + j * R, std::min(R, M - j * R), reinterpret_cast<int8_t*>(&tile[rr * R]));
+              l.weights.copy(row * M + j * N, std::min(N, M - j * N), reinterpret_cast<int8_t*>(&tile[rr * N]));
             }
           }
     }
-  sc_assert(at == p.weight_base + p.weight_tiles * R * R);  // (the plan's count)
+  sc_assert(at == p.weight_base + p.weight_tiles * R * N);  // (the plan's count)
 }
 
 /// Bytes of host row `tile` of a tensor with `c` channels: R, or the tile's channels when packed.
@@ -67,14 +67,15 @@ void pack_input(const LoweringPlan& plan, size_t k, uint64_t first, uint64_t n, 
   }
 }
 
-/// The bias rows: value m of weighted layer i at row bias_row + (m / R) * bias_rows_per_tile, byte (m % R) * 4.
+/// The bias rows: value m of weighted layer i at row bias_row + (m / C) * bias_rows_per_tile, byte
+/// (m % C) * 4 from there (rows of R bytes: output tile j's C int32 in ceil(4C / R) rows).
 void pack_bias(const LoweringPlan& plan, const ArchConfig& cfg, uint8_t* host) {
-  const uint64_t R = plan.R, per_tile = bias_rows_per_tile(cfg);
+  const uint64_t R = plan.R, C = plan.C, per_tile = bias_rows_per_tile(cfg);
   for (size_t i = 0; i < plan.layers.size(); ++i) {
     if (!plan.layers[i].weighted) continue;
     const NetworkLayer& l = plan.net->layers[i];
     for (uint64_t m = 0; m < l.out_shape.c; ++m)
-      std::memcpy(&host[(plan.layers[i].bias_row + (m / R) * per_tile) * R + (m % R) * 4], &l.bias[m], 4);
+      std::memcpy(&host[(plan.layers[i].bias_row + (m / C) * per_tile) * R + (m % C) * 4], &l.bias[m], 4);
   }
 }
 

@@ -58,7 +58,7 @@ std::vector<PassSource> pass_sources(const LoweringPlan& plan, const NetworkLaye
 PlannedLayer plan_layer(const LoweringPlan& plan, size_t i) {
   const NetworkLayer& l = plan.net->layers[i];
   PlannedLayer p;
-  p.out_tiles = ceil_div(l.out_shape.c, plan.R);
+  p.out_tiles = ceil_div(l.out_shape.c, plan.C);
   p.weighted = is_weighted(l);
   p.windowed = l.op == LayerOp::MaxPool || l.op == LayerOp::AvgPool;
   if (p.weighted) {
@@ -85,6 +85,7 @@ LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const Lowe
   plan.net = &net;
   plan.policy = policy;
   plan.R = cfg.mxu.rows;
+  plan.C = cfg.mxu.cols;
   plan.tensors = plan_tensors(net, plan.R);
   // Bias rows and weight tiles of the weighted layers, in layer order.
   uint64_t weight_tiles = 0;
@@ -93,12 +94,12 @@ LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const Lowe
     if (p.weighted) {
       p.bias_row = plan.bias_rows;
       plan.bias_rows += p.out_tiles * bias_rows_per_tile(cfg);
-      p.weight_base = weight_tiles * plan.R * plan.R;
+      p.weight_base = weight_tiles * plan.R * plan.C;
       weight_tiles += p.weight_tiles;
     }
     plan.layers.push_back(std::move(p));
   }
-  plan.weight_image_bytes = weight_tiles * plan.R * plan.R;
+  plan.weight_image_bytes = weight_tiles * plan.R * plan.C;
   for (uint64_t first = 0; first < net.samples; first += policy.batch)
     plan.batches.push_back({uint32_t(first), uint32_t(std::min<uint64_t>(policy.batch, net.samples - first)), 0, 0});
   plan.useful_macs = net.macs_per_sample() * net.samples;

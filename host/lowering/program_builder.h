@@ -19,7 +19,7 @@ constexpr const char* kLoweringMsgType = "tpu/lowering";
 inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 /// UB rows holding one output tile's int32 bias vector (mxu.cols values of 4 bytes in rows of
-/// mxu.rows bytes: 4 on a square array).
+/// mxu.rows bytes: ceil(4 C / R), 4 on a square array).
 inline uint64_t bias_rows_per_tile(const ArchConfig& cfg) { return ceil_div(4 * uint64_t(cfg.mxu.cols), cfg.mxu.rows); }
 
 /// Checks that a weight image of `bytes` fits the weight memory (dram.capacity_bytes); raises

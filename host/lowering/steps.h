@@ -5,9 +5,13 @@
 // as a network of dense layers (dense_network), so both kinds share every step and differ only
 // in their LoweringPolicy.
 //
-// R = mxu.rows = mxu.cols throughout; a "tile" of a tensor is R consecutive channels. A tensor
-// of n samples of H x W x C occupies ceil(C / R) tiles x n x H x W UB rows: tile k of pixel
-// (s, h, w) is row base + k*n*H*W + (s*H + h)*W + w.
+// R = mxu.rows (the UB row, the array's input width), C = mxu.cols (the array's output width);
+// a "tile" of a tensor is R consecutive channels, one UB row per pixel. A tensor of n samples of
+// H x W x Ch occupies ceil(Ch / R) tiles x n x H x W UB rows: tile k of pixel (s, h, w) is row
+// base + k*n*H*W + (s*H + h)*W + w. A weighted layer's input channels go in K tiles of R (one
+// UB tile each), its output channels in N tiles of C (one accumulator block each); its weight
+// tiles are R x C. When R != C, Activate's lane registers (isa.h) put output tile j's C channels
+// into the UB tiles they fall in (R = C: tile j, whole rows, no lane registers emitted).
 #pragma once
 
 #include <cstdint>
@@ -64,9 +68,9 @@ struct PlannedTensor {
 struct PlannedLayer {
   bool weighted = false;            ///< conv or dense: MXU passes, a bias and weight tiles
   std::vector<PassSource> sources;  ///< weighted: what its passes read, in SWITCH order
-  uint64_t out_tiles = 0;           ///< output channel tiles, ceil(M / R)
+  uint64_t out_tiles = 0;           ///< weighted: output channel (N) tiles, ceil(M / C)
   uint64_t bias_row = 0;            ///< weighted: first of out_tiles x bias_rows_per_tile() rows
-  uint64_t weight_tiles = 0;        ///< weighted: R x R tiles, out_tiles x (passes per output tile)
+  uint64_t weight_tiles = 0;        ///< weighted: R x C tiles, out_tiles x (passes per output tile)
   uint64_t weight_base = 0;         ///< weighted: weight-memory byte of its first tile
   bool windowed = false;            ///< reads through Convolve or Pool windows (16-bit out_row)
 };
@@ -76,7 +80,8 @@ struct PlannedLayer {
 struct LoweringPlan {
   const Network* net = nullptr;  ///< the network planned (must outlive the plan)
   LoweringPolicy policy;
-  uint64_t R = 0;                      ///< mxu.rows
+  uint64_t R = 0;                      ///< mxu.rows: channels per UB tile and per K tile
+  uint64_t C = 0;                      ///< mxu.cols: channels per N tile
   std::vector<PlannedTensor> tensors;  ///< by tensor id + net.inputs.size() (tensor_index)
   std::vector<PlannedLayer> layers;    ///< as net.layers
   uint64_t bias_rows = 0;              ///< UB rows 0 .. bias_rows-1 (and host bytes 0 .. bias_rows*R-1)
@@ -125,7 +130,7 @@ Allocation allocate(const LoweringPlan& plan, const ArchConfig& cfg);
 
 /// Writes the weight image: each weighted layer's tiles from plan.layers[i].weight_base, per
 /// output tile j the passes' tiles in SWITCH order (source, kernel row, kernel column, input
-/// tile), each R x R int8 row-major [input channel][output channel], zero padded. Errors: an
+/// tile), each R x C int8 row-major [input channel][output channel], zero padded. Errors: an
 /// image larger than dram.capacity_bytes (check_weight_capacity).
 void place_weights(const LoweringPlan& plan, const ArchConfig& cfg, LoweredProgram& out);
 

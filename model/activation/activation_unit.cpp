@@ -31,9 +31,12 @@ uint64_t ActivationUnit::apply(const Dispatch& d) {
   }
 }
 
-// Functional part of Activate.
+// Functional part of Activate: lanes d.lanes.src .. + count of each accumulator row into bytes
+// d.lanes.dst .. + count of each UB row (isa.h). Whole UB rows are one plain write; partial rows
+// (an R x C array with R != C) one write with byte enables, so the rows' other bytes stay.
 uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
   const uint64_t B = d.instr.rows, C = cfg_.mxu.cols, R = cfg_.mxu.rows;
+  const ActivateLanes lanes{d.lanes.src, d.lanes.dst, d.lanes.count ? d.lanes.count : uint32_t(std::min(R, C))};
   const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   sums_.resize(B * C);
@@ -44,18 +47,25 @@ uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
     transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.bias_row) * R, reinterpret_cast<uint8_t*>(bias_.data()),
               C * 4, delay, who + " (bias vector)");
   }
-  const int32_t* bias = d.instr.bias ? bias_.data() : nullptr;
-  out_.resize(B * C);
-  for (uint64_t b = 0; b < B; ++b) activate_row(&sums_[b * C], bias, C, d.requant, d.instr.function, &out_[b * C]);
+  const int32_t* bias = d.instr.bias ? bias_.data() + lanes.src : nullptr;
+  out_.resize(B * R);
+  for (uint64_t b = 0; b < B; ++b)
+    activate_row(&sums_[b * C + lanes.src], bias, lanes.count, d.requant, d.instr.function, &out_[b * R + lanes.dst]);
+  uint8_t* enables = nullptr;
+  if (lanes.count != R) {
+    enables_.assign(R, TLM_BYTE_DISABLED);
+    std::fill_n(enables_.begin() + lanes.dst, lanes.count, TLM_BYTE_ENABLED);
+    enables = enables_.data();
+  }
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
-            B * C, delay, who);
+            B * R, delay, who, enables, R);
   rows_ += B;
   return B;
 }
 
 uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
   const WindowGeometry& g = d.window;
-  const uint64_t R = cfg_.mxu.rows, C = cfg_.mxu.cols, Q = g.out_w, image = uint64_t(g.in_h) * g.in_w;
+  const uint64_t R = cfg_.mxu.rows, C = R, Q = g.out_w, image = uint64_t(g.in_h) * g.in_w;
   const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
   uint64_t first, last;
   g.input_rows(d.instr.src_row, d.instr.out_row, d.instr.rows, &first, &last);
@@ -125,7 +135,7 @@ void vector_lanes(const int8_t* a, const int8_t* b, uint64_t n, VectorOp op, con
 }  // namespace
 
 uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
-  const uint64_t R = cfg_.mxu.rows, C = cfg_.mxu.cols, B = d.instr.rows;
+  const uint64_t R = cfg_.mxu.rows, C = R, B = d.instr.rows;  // UB rows in and out: R lanes
   const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
   const VectorParams& v = d.vec;
   const VectorOp op = d.instr.vec_op;

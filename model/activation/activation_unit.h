@@ -17,15 +17,17 @@ namespace tpu {
 ///
 /// Function: reads `rows` accumulator rows from acc_row (B x C int32); with BIAS, reads the
 /// int32 bias vector (C values, 4 * C bytes, little endian) from the UB starting at the
-/// dispatched bias row; applies tpu::activate() per element with the requantization registers
-/// captured at dispatch; writes B UB rows of C int8 from ub_row.
+/// dispatched bias row; applies tpu::activate() per element of the dispatched lanes (act_lane_src
+/// .. + n, isa.h) with the requantization registers captured at dispatch; writes them as int8 to
+/// bytes act_lane_dst .. + n of B UB rows (R bytes each) from ub_row, the rows' other bytes kept
+/// (TLM byte enables). On a square array at reset: all C lanes, whole rows.
 /// Timing: one row per cycle after a pipeline of activation.pipeline_cycles: an Activate of B
 /// rows keeps the unit busy for B + pipeline_cycles cycles; Activates do not overlap.
 ///
 /// Also executes Pool and Vector (isa.h; the paper's Fig. 1 "Normalize/Pool" block):
 /// Pool: max, or sum requantized with the act_* registers (identity), over the window registers'
 /// pool_height x pool_width window; Vector: element-wise add, multiply or unary with operand
-/// scales/offsets, then quant.h's activate() with zero bias. Both on all mxu.cols lanes of a row.
+/// scales/offsets, then quant.h's activate() with zero bias. Both on all mxu.rows lanes of a UB row.
 /// Pool timing: the unit reads each input image row it needs once into a line buffer, one UB
 /// row per cycle, and writes one output row per cycle: max(input rows read, output rows) +
 /// pipeline_cycles. Vector timing: rows + pipeline_cycles (two read ports, one operand row each).
@@ -51,6 +53,7 @@ class ActivationUnit : public FunctionalUnit {
 
   std::vector<int32_t> sums_, bias_;
   std::vector<int8_t> out_, in_, in_b_;
+  std::vector<uint8_t> enables_;  // Activate's byte enables of one UB row (partial rows)
   uint64_t rows_ = 0, pool_rows_ = 0, vector_rows_ = 0;
   std::map<uint32_t, uint64_t> busy_by_tag_;
 };

@@ -271,9 +271,6 @@ void validate_chip(const ArchConfig& cfg, const Checker& c) {
 
   range(cfg.mxu.rows, 1, 4096, "mxu.rows");
   range(cfg.mxu.cols, 1, 4096, "mxu.cols");
-  check(cfg.mxu.rows == cfg.mxu.cols, "mxu.cols",
-        "must equal mxu.rows, got " + std::to_string(cfg.mxu.rows) + " rows x " + std::to_string(cfg.mxu.cols) +
-            " cols: non-square arrays are not supported yet");
   range(cfg.mxu.weight_shift_cycles, 1, kU32Max, "mxu.weight_shift_cycles");
   check(cfg.mxu.model == MxuModel::Analytic || cfg.mxu.weight_shift_cycles == cfg.mxu.rows, "mxu.weight_shift_cycles",
         "must equal mxu.rows (" + std::to_string(cfg.mxu.rows) + ") for the " + std::string(to_string(cfg.mxu.model)) +

@@ -69,10 +69,12 @@ inline const char* to_string(DramStandard v) { return choice_name(kDramStandards
 inline const char* to_string(PagePolicy v) { return choice_name(kPagePolicies, v); }
 inline const char* to_string(RefreshPolicy v) { return choice_name(kRefreshPolicies, v); }
 
-/// Matrix Multiply Unit geometry and weight path (TPU paper, Sec. 2).
+/// Matrix Multiply Unit geometry and weight path (TPU paper, Sec. 2: 256 x 256). The array may
+/// be R x C with R != C: a weight tile is R x C bytes, a UB row R bytes, an accumulator row C
+/// int32, and Activate moves lanes between the two widths (isa.h: act_lane_* registers).
 struct MxuConfig {
-  uint32_t rows = 256;                 ///< PE rows = input vector width = UB row width (bytes).
-  uint32_t cols = 256;                 ///< PE columns = partial sums per accumulator row.
+  uint32_t rows = 256;                 ///< PE rows R = input vector width = UB row width (bytes).
+  uint32_t cols = 256;                 ///< PE columns C = partial sums per accumulator row.
   uint32_t weight_shift_cycles = 256;  ///< cycles to shift one tile into the shadow buffer.
   /// How the array is simulated (MxuModel). Cycle and Rtl need weight_shift_cycles == rows
   /// (one weight row per cycle); all three give the same cycles.

@@ -77,9 +77,12 @@ EnergyBreakdown compute_energy(const ArchConfig& cfg, const nlohmann::json& r, d
   add("accumulators", "write", "row", counter(r, {"accumulators", "bytes_written"}) / acc_row, e.acc_write_pj_per_row);
   add("weight_fifo", "write", "tile", counter(r, {"weight_fifo", "tiles_fetched"}), e.weight_fifo_write_pj_per_tile);
   add("weight_fifo", "read", "tile", counter(r, {"mxu", "tiles_switched"}), e.weight_fifo_read_pj_per_tile);
-  const double act_rows = counter(r, {"activation_unit", "rows"}) + counter(r, {"activation_unit", "pool_rows"}) +
-                          counter(r, {"activation_unit", "vector_rows"});
-  add("activation_unit", "element", "element", act_rows * cfg.mxu.cols, e.activation_pj_per_element);
+  // Activate works on accumulator rows (mxu.cols lanes), Pool and Vector on UB rows (mxu.rows).
+  const double ub_lane_rows =
+      counter(r, {"activation_unit", "pool_rows"}) + counter(r, {"activation_unit", "vector_rows"});
+  add("activation_unit", "element", "element",
+      counter(r, {"activation_unit", "rows"}) * cfg.mxu.cols + ub_lane_rows * cfg.mxu.rows,
+      e.activation_pj_per_element);
   const nlohmann::json& ops = r.at("sequencer").at("instructions");
   double instructions = 0;
   for (auto it = ops.begin(); it != ops.end(); ++it) instructions += it.value().get<double>();

@@ -43,10 +43,11 @@ struct EnergyBreakdown {
 /// mxu.array_macs (MACs of every PE, useful or not), mxu.tiles_switched (tiles shifted into the
 /// array and read out of the weight FIFO), weight_fifo.tiles_fetched (tiles written into it),
 /// unified_buffer / accumulators bytes_read and bytes_written (b_transport and DMI) divided by
-/// their row bytes (mxu.rows; mxu.cols x 4), activation_unit rows + pool_rows + vector_rows x
-/// mxu.cols elements, the sum of sequencer.instructions, host_interface pcie_to_device.bytes +
-/// pcie_to_host.bytes, and per DRAM channel its commands and bursts (dram_counts()).
-/// Raises SC_REPORT_ERROR("tpu/energy") if a counter is missing from `tpu_report`.
+/// their row bytes (mxu.rows; mxu.cols x 4), activation_unit rows x mxu.cols + (pool_rows +
+/// vector_rows) x mxu.rows elements (Activate on an R x C array with R != C moves fewer lanes
+/// per row in several instructions: counted as whole accumulator rows, an upper bound), the sum of
+/// sequencer.instructions, host_interface pcie_to_device.bytes + pcie_to_host.bytes, and per DRAM channel its commands
+/// and bursts (dram_counts()). Raises SC_REPORT_ERROR("tpu/energy") if a counter is missing from `tpu_report`.
 EnergyBreakdown compute_energy(const ArchConfig& cfg, const nlohmann::json& tpu_report, double seconds);
 
 /// Per channel counts of the weight memory's report (DramController or BandwidthLatencyDram):

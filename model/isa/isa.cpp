@@ -107,9 +107,10 @@ constexpr Names kOperandNames{"operand", "ub",  "acc",   "rows",  "host",       
 // Text names of the activation functions and config registers, indexed by their value.
 constexpr const char* kFunctionNames[] = {"identity", "relu", "sigmoid", "tanh"};
 constexpr const char* kRegisterNames[] = {
-    "act_multiplier", "act_shift",   "act_zero_point", "act_bias_row", "input_height", "input_width", "output_height",
-    "output_width",   "stride_h",    "stride_w",       "pad_top",      "pad_left",     "pool_height", "pool_width",
-    "vec_source_b",   "vec_scale_a", "vec_scale_b",    "vec_offset_a", "vec_offset_b", "tag",         "host_row_bytes"};
+    "act_multiplier", "act_shift",    "act_zero_point", "act_bias_row", "input_height", "input_width",
+    "output_height",  "output_width", "stride_h",       "stride_w",     "pad_top",      "pad_left",
+    "pool_height",    "pool_width",   "vec_source_b",   "vec_scale_a",  "vec_scale_b",  "vec_offset_a",
+    "vec_offset_b",   "tag",          "host_row_bytes", "act_lane_src", "act_lane_dst", "act_lanes"};
 constexpr const char* kVectorOpNames[] = {"add", "multiply", "unary"};
 constexpr int kNumVectorOps = 3;
 constexpr const char* kUnitNames[kNumUnits] = {"host", "weights", "matrix", "activation"};
@@ -167,6 +168,9 @@ void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
       *hi = (int64_t{1} << 31) - 1;
       return;
     case ConfigRegister::HostRowBytes:
+    case ConfigRegister::ActLaneSrc:
+    case ConfigRegister::ActLaneDst:
+    case ConfigRegister::ActLanes:
       *lo = 0;
       *hi = 65535;
       return;

@@ -131,10 +131,19 @@ enum class ConfigRegister : uint8_t {
   HostRowBytes = 20,  ///< bytes of each UB row that Read/Write_Host_Memory move: the host side is
                       ///< rows x n packed bytes, the rest of a written UB row is zeroed; 0 (reset) =
                       ///< the whole row (mxu.rows bytes); 0 .. 65535, at most mxu.rows when used
+  /// Activate's lanes, for arrays whose accumulator rows (mxu.cols int32) and UB rows (mxu.rows
+  /// bytes) differ in width: Activate reads accumulator (and bias) lanes act_lane_src ..
+  /// act_lane_src + n - 1 of each row and writes bytes act_lane_dst .. act_lane_dst + n - 1 of
+  /// each UB row, leaving its other bytes as they were; n = act_lanes, 0 (reset) = min(mxu.rows,
+  /// mxu.cols). 0 .. 65535 each; at dispatch act_lane_src + n <= mxu.cols and act_lane_dst + n <=
+  /// mxu.rows (else an error). At reset on a square array: every lane, as TPU v1.
+  ActLaneSrc = 21,
+  ActLaneDst = 22,
+  ActLanes = 23,
 };
 
 /// Number of config registers (ids 0 .. kNumConfigRegisters-1).
-constexpr int kNumConfigRegisters = 21;
+constexpr int kNumConfigRegisters = 24;
 
 /// Element-wise operation of Vector (flags bits 3-4).
 enum class VectorOp : uint8_t { Add = 0, Multiply = 1, Unary = 2 };

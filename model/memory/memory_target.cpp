@@ -20,7 +20,9 @@ bool MemoryTarget::access(tlm::tlm_generic_payload& trans) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return false;
   }
-  if (trans.get_byte_enable_ptr() != nullptr) {
+  const uint8_t* enables = trans.get_byte_enable_ptr();
+  const uint64_t enable_length = trans.get_byte_enable_length();
+  if (enables != nullptr && enable_length == 0) {
     trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     return false;
   }
@@ -28,10 +30,18 @@ bool MemoryTarget::access(tlm::tlm_generic_payload& trans) {
     trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return false;
   }
-  if (trans.is_read()) {
-    std::memcpy(trans.get_data_ptr(), data_.get() + addr, len);
+  uint8_t* mem = data_.get() + addr;
+  uint8_t* buf = trans.get_data_ptr();
+  if (enables != nullptr) {  // byte by byte, the enabled ones only
+    for (uint64_t i = 0; i < len; ++i) {
+      if (enables[i % enable_length] != TLM_BYTE_ENABLED) continue;
+      if (trans.is_read()) buf[i] = mem[i];
+      else if (trans.is_write()) mem[i] = buf[i];
+    }
+  } else if (trans.is_read()) {
+    std::memcpy(buf, mem, len);
   } else if (trans.is_write()) {
-    std::memcpy(data_.get() + addr, trans.get_data_ptr(), len);
+    std::memcpy(mem, buf, len);
   }
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
   return true;

@@ -17,8 +17,11 @@ namespace tpu {
 /// annotate no delay: the units that stream rows (MXU, activation unit, host DMA) account for
 /// the time in their own dataflow formulas, one row per cycle on the 256-byte paths of the TPU
 /// paper, Sec. 2. Supports b_transport, transport_dbg and DMI (read/write, the whole array).
-/// An access outside [0, rows * row_bytes) gets TLM_ADDRESS_ERROR_RESPONSE; byte enables and
-/// streaming widths other than the length are TLM_BYTE_ENABLE_ERROR_RESPONSE /
+/// Byte enables as TLM-2.0 defines them: byte i of the data moves when enable[i % byte enable
+/// length] is TLM_BYTE_ENABLED (a write leaves the other bytes as they were; Activate's partial
+/// rows on an R x C array, isa.h). An access outside [0, rows * row_bytes) gets
+/// TLM_ADDRESS_ERROR_RESPONSE; a byte enable length of 0 with a byte enable pointer, or a
+/// streaming width other than the length, TLM_BYTE_ENABLE_ERROR_RESPONSE /
 /// TLM_BURST_ERROR_RESPONSE. Initiators turn error responses into reports (see check_response).
 class MemoryTarget : public sc_core::sc_module {
  public:
@@ -56,17 +59,21 @@ class MemoryTarget : public sc_core::sc_module {
 void check_response(const tlm::tlm_generic_payload& trans, const std::string& who);
 
 /// Performs one blocking TLM read or write of `len` bytes at `addr` through `socket` and checks
-/// the response (see check_response). `delay` is the annotated delay, in and out.
+/// the response (see check_response). `delay` is the annotated delay, in and out. With
+/// `byte_enables` (`byte_enable_length` > 0 entries, TLM_BYTE_ENABLED or TLM_BYTE_DISABLED,
+/// repeated over the data), only the enabled bytes move.
 template <typename Socket>
 void transport(Socket& socket, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint64_t len,
-               sc_core::sc_time& delay, const std::string& who) {
+               sc_core::sc_time& delay, const std::string& who, uint8_t* byte_enables = nullptr,
+               uint64_t byte_enable_length = 0) {
   tlm::tlm_generic_payload trans;
   trans.set_command(cmd);
   trans.set_address(addr);
   trans.set_data_ptr(data);
   trans.set_data_length(static_cast<unsigned int>(len));
   trans.set_streaming_width(static_cast<unsigned int>(len));
-  trans.set_byte_enable_ptr(nullptr);
+  trans.set_byte_enable_ptr(byte_enables);
+  trans.set_byte_enable_length(static_cast<unsigned int>(byte_enable_length));
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   socket->b_transport(trans, delay);

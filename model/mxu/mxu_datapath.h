@@ -80,7 +80,7 @@ class AnalyticDatapath : public sc_core::sc_module, public MxuDatapath {
 };
 
 /// The datapath `cfg.mxu.model` names: Analytic; Cycle (the PE-by-PE SystemC array,
-/// mxu_cycle_array.h, for R = C in {4, 8, 16, 32, 64}); Rtl (the Verilated
+/// mxu_cycle_array.h, for R = C in {4, 8, 16, 32, 64} and R x C in {16x32, 32x16}); Rtl (the Verilated
 /// mxu/rtl/mxu_array.sv, 16 x 16, when built with Verilator).
 /// Raises SC_REPORT_ERROR("tpu/mxu") for an unsupported size or an Rtl model without Verilator.
 std::unique_ptr<MxuDatapath> make_mxu_datapath(const ArchConfig& cfg, MxuSink& sink);

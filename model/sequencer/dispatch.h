@@ -60,6 +60,14 @@ struct VectorParams {
   int32_t offset_a = 0, offset_b = 0;  ///< int16
 };
 
+/// Activate's lanes (registers act_lane_src, act_lane_dst, act_lanes, isa.h) at dispatch; the
+/// sequencer has checked src + count <= mxu.cols and dst + count <= mxu.rows.
+struct ActivateLanes {
+  uint32_t src = 0;    ///< first accumulator (and bias) lane read
+  uint32_t dst = 0;    ///< first byte written of each UB row
+  uint32_t count = 0;  ///< lanes moved per row; 0: min(mxu.rows, mxu.cols) (every lane of a square array)
+};
+
 /// An instruction as the sequencer hands it to a functional unit.
 struct Dispatch {
   Instruction instr;                  ///< the decoded instruction
@@ -71,6 +79,7 @@ struct Dispatch {
   VectorParams vec;                   ///< Vector: operand registers at dispatch time
   uint32_t tag = 0;                   ///< the tag register at dispatch time (statistics per tag)
   uint32_t host_row_bytes = 0;        ///< Read/Write_Host_Memory: bytes per UB row (0 = whole row)
+  ActivateLanes lanes;                ///< Activate: lane registers at dispatch time
 };
 
 /// Printing support required by sc_fifo<Dispatch>.

@@ -111,6 +111,13 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
       f.acc_write_lo = in.acc_row, f.acc_write_hi = uint64_t(in.acc_row) + in.rows;
       break;
     case Opcode::Activate: {
+      const ActivateLanes l = activate_lanes();
+      if (uint64_t(l.src) + l.count > cfg_.mxu.cols || uint64_t(l.dst) + l.count > cfg_.mxu.rows) {
+        std::ostringstream m;
+        m << "lanes act_lane_src = " << l.src << ", act_lane_dst = " << l.dst << ", " << l.count << " lanes exceed the "
+          << cfg_.mxu.cols << "-lane accumulator row or the " << cfg_.mxu.rows << "-byte UB row";
+        fail(index, in, m.str());
+      }
       ub(in.ub_row, in.rows, "destination");
       acc(in.acc_row, in.rows);
       f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + in.rows;
@@ -179,6 +186,7 @@ void Sequencer::dispatch(const Instruction& in, uint64_t index) {
   d.vec = vec_;
   d.tag = tag_;
   d.host_row_bytes = host_row_bytes_;
+  d.lanes = activate_lanes();
   const Footprint f = footprint(in, index);
   std::array<uint64_t, kNumUnits> wait_count{};
   for (int v = 0; v < kNumUnits; ++v) {
@@ -288,6 +296,9 @@ void Sequencer::run() {
             case ConfigRegister::VecOffsetB: vec_.offset_b = in.value; break;
             case ConfigRegister::Tag: tag_ = uint32_t(in.value); break;
             case ConfigRegister::HostRowBytes: host_row_bytes_ = uint32_t(in.value); break;
+            case ConfigRegister::ActLaneSrc: lanes_.src = uint32_t(in.value); break;
+            case ConfigRegister::ActLaneDst: lanes_.dst = uint32_t(in.value); break;
+            case ConfigRegister::ActLanes: lanes_.count = uint32_t(in.value); break;
           }
           break;
         case Opcode::Sync: sync(in.unit_mask); break;

@@ -1,6 +1,7 @@
 // Instruction sequencer: the TPU's CISC front end (TPU paper, Sec. 2).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -97,6 +98,12 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   void dispatch(const Instruction& in, uint64_t index);
   void sync(uint8_t mask);
   Footprint footprint(const Instruction& in, uint64_t index) const;
+  /// The act_lane_* registers with the lane count resolved (0: min(mxu.rows, mxu.cols)).
+  ActivateLanes activate_lanes() const {
+    ActivateLanes l = lanes_;
+    if (l.count == 0) l.count = std::min(cfg_.mxu.rows, cfg_.mxu.cols);
+    return l;
+  }
   [[noreturn]] void fail(uint64_t index, const Instruction& in, const std::string& what) const;
   void set_state(State s) {
     state_ = s;
@@ -116,6 +123,7 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   WindowGeometry window_;
   VectorParams vec_;
   uint32_t tag_ = 0, host_row_bytes_ = 0;
+  ActivateLanes lanes_;  // the act_lane_* registers as written (count 0: min(R, C))
   uint64_t retired_ = 0;
   // Traced: the program counter, the index of the instruction being issued. Like a hardware PC
   // it resets to 0 (the first instruction START fetches) and holds the Halt's index after the

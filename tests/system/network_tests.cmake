@@ -23,6 +23,12 @@ foreach(trace conv_one conv_small lstm_small)
   network_test(${trace} small)
   network_test(${trace} tpu_v1)
 endforeach()
+# Non-square arrays: a tall 32x16 and a wide 16x32 (inputs tiled by R = 32 or 16 rows, outputs
+# by C = 16 or 32 columns, Activate's lane registers between the widths): the same golden outputs.
+foreach(trace conv_one conv_small lstm_small)
+  network_test(${trace} small_32x16)
+  network_test(${trace} small_16x32)
+endforeach()
 # The shipped networks on TPU v1 (ResNet-50, BERT-base, a two-layer LSTM, the paper's apps).
 network_test(resnet50 tpu_v1 TIMEOUT 120)
 network_test(bert_base tpu_v1 TIMEOUT 120)

@@ -263,6 +263,28 @@ TEST(ActivateHand, RoundingTiesAndInt8Saturation) {
 //   14    3H           0             1.5M              2      2
 //   15    0            0             0                 0      0
 // The same Activate without BIAS on the same rows gives r of acc alone.
+// Lane registers (isa.h): act_lane_src 4, act_lane_dst 9, 5 lanes: accumulator lanes 4..8 (and
+// bias lanes 4..8) go to bytes 9..13 of each UB row; bytes 0..8 and 14..15 keep their 0x3c (60).
+// multiplier 2^30, shift 30: r = acc + bias exactly (identity, zero point 0).
+TEST(ActivateHand, LaneRegistersMoveALaneRangeAndKeepTheRest) {
+  ActBench b(act_config());
+  std::vector<int32_t> acc(2 * kC), bias(kC);
+  for (uint64_t i = 0; i < acc.size(); ++i) acc[i] = int32_t(i) - 20;  // row 0: -20..-5, row 1: -4..11
+  for (uint64_t i = 0; i < kC; ++i) bias[i] = int32_t(100 * (i % 2));  // 0, 100, 0, 100, ...
+  b.put_acc(0, acc);
+  b.put_bias(40, bias);
+  b.fill_ub(10, 2, 0x3c);
+  Dispatch d = activate("activate ub=10 acc=0 rows=2 fn=identity bias", 0, 1u << 30, 30, 0, 40);
+  d.lanes = {4, 9, 5};
+  b.seq.dispatch_at(0, d);
+  run_to_end();
+  // Row 0: acc lanes 4..8 = -16..-12, bias 0, 100, 0, 100, 0 -> -16, 85, -14, 87, -12.
+  EXPECT_EQ(b.ub_row(10), (std::vector<int>{60, 60, 60, 60, 60, 60, 60, 60, 60, -16, 85, -14, 87, -12, 60, 60}));
+  // Row 1: acc lanes 4..8 = 0..4 -> 0, 101, 2, 103, 4.
+  EXPECT_EQ(b.ub_row(11), (std::vector<int>{60, 60, 60, 60, 60, 60, 60, 60, 60, 0, 101, 2, 103, 4, 60, 60}));
+  EXPECT_EQ(b.seq.completions().size(), 1u);
+}
+
 TEST(ActivateHand, BiasAddSaturatesToInt32) {
   constexpr int32_t M = 1 << 24, H = 1 << 23;
   ActBench b(act_config());

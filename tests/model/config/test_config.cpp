@@ -237,9 +237,10 @@ TEST_F(ConfigFileTest, DuplicateKey) {
 }
 
 TEST_F(ConfigFileTest, NonSquareArray) {
-  const std::string msg = LoadError("name: x\nmxu: {rows: 256, cols: 128}\n");
-  EXPECT_TRUE(Contains(msg, ": mxu.cols: "));
-  EXPECT_TRUE(Contains(msg, "non-square arrays are not supported yet"));
+  // R x C: tiles of R x C bytes, UB rows of R bytes (the 24 MiB default / 128 rows).
+  const tpu::ArchConfig cfg = tpu::load_config(Write("cfg.yaml", "name: x\nmxu: {rows: 128, cols: 256}\n"));
+  EXPECT_EQ(cfg.tile_bytes(), 128u * 256u);
+  EXPECT_EQ(cfg.ub_rows(), (24u << 20) / 128u);
 }
 
 TEST_F(ConfigFileTest, UbSizeNotAMultipleOfRows) {
@@ -296,7 +297,7 @@ TEST(Config, ValidationRules) {
       {"clock_mhz", [](ArchConfig& c) { c.clock_mhz = 100001; }},
       {"mxu.rows", [](ArchConfig& c) { c.mxu.rows = 0; }},
       {"mxu.rows", [](ArchConfig& c) { c.mxu.rows = c.mxu.cols = 8192; }},
-      {"mxu.cols", [](ArchConfig& c) { c.mxu.cols = 128; }},
+      {"mxu.cols", [](ArchConfig& c) { c.mxu.cols = 0; }},
       {"mxu.weight_shift_cycles", [](ArchConfig& c) { c.mxu.weight_shift_cycles = 0; }},
       {"weight_fifo.depth_tiles", [](ArchConfig& c) { c.weight_fifo.depth_tiles = 0; }},
       {"unified_buffer.size_bytes", [](ArchConfig& c) { c.unified_buffer.size_bytes = 0; }},

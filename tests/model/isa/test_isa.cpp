@@ -153,7 +153,7 @@ Instruction vector(uint32_t ub, uint32_t src, uint32_t rows, VectorOp op, Activa
 }
 
 constexpr int kNumOpcodes = 12;    // 0x00 .. 0x0B (isa.h)
-constexpr int kNumRegisters = 21;  // 0 .. 20 (isa.h)
+constexpr int kNumRegisters = 24;  // 0 .. 23 (isa.h)
 
 // ---------------------------------------------------------------------------------------------
 // Hand-computed byte images (from the table in isa.h, little endian).
@@ -478,7 +478,10 @@ class Generator {
           case ConfigRegister::VecOffsetA:
           case ConfigRegister::VecOffsetB: lo = -32768, hi = 32767; break;
           case ConfigRegister::Tag: lo = 0, hi = 0x7FFFFFFF; break;
-          case ConfigRegister::HostRowBytes: lo = 0, hi = 65535; break;
+          case ConfigRegister::HostRowBytes:
+          case ConfigRegister::ActLaneSrc:
+          case ConfigRegister::ActLaneDst:
+          case ConfigRegister::ActLanes: lo = 0, hi = 65535; break;
         }
         in.value = static_cast<int32_t>(lo + static_cast<int64_t>(field(0, static_cast<uint64_t>(hi - lo))));
         break;
@@ -692,9 +695,9 @@ TEST(IsaDecode, RejectsBadFunction) {
 }
 
 TEST(IsaDecode, RejectsBadRegister) {
-  for (int reg : {21, 22, 0x80, 0xFF})
+  for (int reg : {24, 25, 0x80, 0xFF})
     EXPECT_TRUE(ContainsAll(decode_error(image({0x06, static_cast<uint8_t>(reg)})),
-                            {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..20"}))
+                            {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..23"}))
         << reg;
   // Registers 4..20 exist (value 1 is legal for every one of them).
   for (int reg = 4; reg < kNumRegisters; ++reg)
@@ -807,7 +810,7 @@ TEST(IsaEncode, RejectsIllegalValues) {
       {sync(0), {"'unit_mask'", "empty"}},
       {sync(0x10), {"'unit_mask'", "0x10"}},
       {activate(0, 0, 1, static_cast<ActivationFunction>(4), false), {"'function'"}},
-      {set_config(static_cast<ConfigRegister>(21), 0), {"'reg'", "21", "not a config register (0..20)"}},
+      {set_config(static_cast<ConfigRegister>(24), 0), {"'reg'", "24", "not a config register (0..23)"}},
       {set_config(ConfigRegister::ActMultiplier, -1), {"'value'", "-1", "0..2147483647", "act_multiplier"}},
       {set_config(ConfigRegister::ActShift, 63), {"'value'", "0..62"}},
       {set_config(ConfigRegister::ActZeroPoint, 128), {"'value'", "-128..127"}},

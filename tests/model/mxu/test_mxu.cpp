@@ -10,16 +10,18 @@
 namespace tpu::test {
 namespace {
 
-// A random int8 matrix problem laid out the way the UB and the weight memory expect it.
+// A random int8 matrix problem laid out the way the UB and the weight memory expect it, for an
+// R x C array (C = 0: square): K in tiles of R (UB rows), N in tiles of C (accumulator rows).
 struct Problem {
-  uint32_t R, B, K, N, Kt, Nt;
+  uint32_t R, B, K, N, C, Kt, Nt;
   std::vector<int8_t> X;  // B x K
   std::vector<int8_t> W;  // K x N
   std::vector<uint8_t> host, weights;
 
-  Problem(uint32_t r, uint32_t b, uint32_t k, uint32_t n, uint32_t seed) : R(r), B(b), K(k), N(n) {
+  Problem(uint32_t r, uint32_t b, uint32_t k, uint32_t n, uint32_t seed, uint32_t c = 0)
+      : R(r), B(b), K(k), N(n), C(c ? c : r) {
     Kt = (K + R - 1) / R;
-    Nt = (N + R - 1) / R;
+    Nt = (N + C - 1) / C;
     std::mt19937 rng(seed);
     std::uniform_int_distribution<int> v(-128, 127);
     X.resize(size_t(B) * K);
@@ -33,10 +35,10 @@ struct Problem {
     host.assign(size_t(Kt) * B * R, 0);  // k-tile-major UB rows
     for (uint32_t b = 0; b < B; ++b)
       for (uint32_t kk = 0; kk < K; ++kk) host[(size_t(kk / R) * B + b) * R + kk % R] = uint8_t(X[size_t(b) * K + kk]);
-    weights.assign(size_t(Nt) * Kt * R * R, 0);  // tiles (j, k), each [r][c]
+    weights.assign(size_t(Nt) * Kt * R * C, 0);  // tiles (j, k), each R x C, [r][c]
     for (uint32_t kk = 0; kk < K; ++kk)
       for (uint32_t n = 0; n < N; ++n)
-        weights[((size_t(n / R) * Kt + kk / R) * R + kk % R) * R + n % R] = uint8_t(W[size_t(kk) * N + n]);
+        weights[((size_t(n / C) * Kt + kk / R) * R + kk % R) * C + n % C] = uint8_t(W[size_t(kk) * N + n]);
   }
   // Program: load X, stream all tiles, output tile j accumulates into accumulator rows j*B...
   std::string program() const {
@@ -61,6 +63,7 @@ struct Problem {
 
 struct Shape {
   uint32_t R, B, K, N, seed;
+  uint32_t C = 0;  // array columns (0: R, square)
 };
 
 class MxuFunction : public ::testing::TestWithParam<Shape> {};
@@ -68,15 +71,17 @@ class MxuFunction : public ::testing::TestWithParam<Shape> {};
 TEST_P(MxuFunction, MatchesNaiveTripleLoop) {
   const Shape s = GetParam();
   ArchConfig cfg = bench_config(s.R);
-  Problem p(s.R, s.B, s.K, s.N, s.seed);
+  Problem p(s.R, s.B, s.K, s.N, s.seed, s.C);
+  cfg.mxu.cols = p.C;
+  validate_config(cfg, "non-square bench");
   ASSERT_LE(uint64_t(p.Nt) * p.B, cfg.accumulators.rows);
   ProgramBench bench(cfg, p.program(), p.weights, p.host);
   ASSERT_TRUE(bench.run());
   for (uint32_t j = 0; j < p.Nt; ++j)
     for (uint32_t b = 0; b < p.B; ++b) {
       const int32_t* row = bench.acc_row(uint64_t(j) * p.B + b);
-      for (uint32_t c = 0; c < s.R; ++c) {
-        const uint32_t n = j * s.R + c;
+      for (uint32_t c = 0; c < p.C; ++c) {
+        const uint32_t n = j * p.C + c;
         ASSERT_EQ(row[c], n < p.N ? p.expected(b, n) : 0) << "sample " << b << " output " << n;
       }
     }
@@ -86,11 +91,12 @@ TEST_P(MxuFunction, MatchesNaiveTripleLoop) {
 INSTANTIATE_TEST_SUITE_P(Shapes, MxuFunction,
                          ::testing::Values(Shape{16, 5, 16, 16, 1}, Shape{16, 23, 37, 41, 2}, Shape{16, 1, 1, 1, 3},
                                            Shape{16, 40, 64, 9, 4}, Shape{8, 17, 29, 30, 5}, Shape{32, 12, 70, 33, 6},
-                                           Shape{4, 7, 13, 11, 7}),
+                                           Shape{4, 7, 13, 11, 7}, Shape{16, 9, 37, 71, 8, 32},
+                                           Shape{32, 9, 70, 41, 9, 16}, Shape{8, 3, 20, 5, 10, 24}),
                          [](const ::testing::TestParamInfo<Shape>& i) {
                            const Shape& s = i.param;
-                           return "R" + std::to_string(s.R) + "_B" + std::to_string(s.B) + "_K" + std::to_string(s.K) +
-                                  "_N" + std::to_string(s.N);
+                           return "R" + std::to_string(s.R) + (s.C ? "_C" + std::to_string(s.C) : "") + "_B" +
+                                  std::to_string(s.B) + "_K" + std::to_string(s.K) + "_N" + std::to_string(s.N);
                          });
 
 TEST(MxuFunction, OverwriteReplacesAndAccumulateAdds) {
@@ -232,6 +238,33 @@ TEST(MxuTiming, LargerArrayHasLongerFillAndShift) {
   ASSERT_TRUE(bench.run());
   expect_dataflow(bench, rows, true);  // fill/drain 63, shift 32 after 31
   EXPECT_EQ(bench.chip->mxu.pipeline_latency_cycles(), 63u);
+}
+
+// Non-square arrays: fill and drain R + C - 1, shift S = R cycles (one weight row of C bytes per
+// cycle), tiles of R x C bytes; the same formulas as above with R != C.
+TEST(MxuTiming, TallArrayFillsInRPlusCMinusOne) {
+  ArchConfig cfg = fast_weights(32);
+  cfg.mxu.cols = 16;
+  const std::vector<uint32_t> rows = {8, 70, 3, 5};  // gaps max(B, 31 + 32): 63, 70, 63
+  ProgramBench bench(cfg, blocks_program(rows, true, 4), std::vector<uint8_t>(4 * 32 * 16, 1), {});
+  bench.chip->mxu.record_blocks(true);
+  ASSERT_TRUE(bench.run());
+  expect_dataflow(bench, rows, true);
+  EXPECT_EQ(bench.chip->mxu.pipeline_latency_cycles(), 32u + 16 - 1);
+  // First shift 32, then before blocks 1 and 3: 63 - 8 and 63 - 3; block 1 (70 rows) hides block 2's.
+  EXPECT_EQ(bench.chip->mxu.cycles(Mxu::kWeightShift), 32u + 55 + 60);
+}
+
+TEST(MxuTiming, WideArrayFillsInRPlusCMinusOne) {
+  ArchConfig cfg = fast_weights(16);
+  cfg.mxu.cols = 32;
+  const std::vector<uint32_t> rows = {8, 64, 3};  // gaps max(B, 15 + 16): 31, 64
+  ProgramBench bench(cfg, blocks_program(rows, true, 3), std::vector<uint8_t>(3 * 16 * 32, 1), {});
+  bench.chip->mxu.record_blocks(true);
+  ASSERT_TRUE(bench.run());
+  expect_dataflow(bench, rows, true);
+  EXPECT_EQ(bench.chip->mxu.pipeline_latency_cycles(), 16u + 32 - 1);
+  EXPECT_EQ(bench.chip->mxu.cycles(Mxu::kActive), 8u + 64 + 3);
 }
 
 // With a slow weight memory the MXU waits for tiles ("weight stall"). One channel at 320 MT/s

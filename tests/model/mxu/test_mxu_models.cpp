@@ -24,5 +24,15 @@ TEST(MxuModels, ConvolutionNetworkAnalyticEqualsCycle) {
   compare_models({MxuModel::Analytic, MxuModel::Cycle}, "small.yaml", "conv_small", 0);
 }
 
+// Non-square arrays (R != C): tall (32 rows x 16 columns) and wide (16 x 32), where the lowering
+// tiles inputs by R and outputs by C and Activate maps lanes between the two widths.
+TEST(MxuModels, ConvolutionNetworkOnTallArrayAnalyticEqualsCycle) {
+  compare_models({MxuModel::Analytic, MxuModel::Cycle}, "small_32x16.yaml", "conv_small", 0);
+}
+
+TEST(MxuModels, DigitsOnWideArrayAnalyticEqualsCycle) {
+  compare_models({MxuModel::Analytic, MxuModel::Cycle}, "small_16x32.yaml", "digits", 64);
+}
+
 }  // namespace
 }  // namespace tpu::test

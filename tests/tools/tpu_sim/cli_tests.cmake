@@ -66,6 +66,12 @@ tpu_cli_test(cli.random_mlp_tpu_v1 0
   EXPECT "golden +0 mismatches in 750 int8 outputs" "random-mlp" "tpu_v1"
   ARGS --config ${TPU_V1} --workload ${TPU_RANDOM})
 
+# The dense-MLP lowering on non-square arrays (R x C = 32x16 and 16x32): the same golden outputs.
+foreach(_shape 32x16 16x32)
+  tpu_cli_test(cli.digits_small_${_shape}_batch64 0
+    EXPECT "golden +0 mismatches in 17970 int8 outputs" "small_${_shape}"
+    ARGS --config ${PROJECT_SOURCE_DIR}/configs/small_${_shape}.yaml --workload ${TPU_DIGITS} --batch 64)
+endforeach()
 # A workload that does not fit: digits with its default batch (256) on small.yaml.
 tpu_cli_test(cli.digits_small_does_not_fit 1
   EXPECT "needs 8756 Unified Buffer rows, the chip has 4096; the largest batch that fits is 118"

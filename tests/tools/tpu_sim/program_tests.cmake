@@ -52,6 +52,14 @@ tpu_cli_test(cli.program_write_beyond_host_memory 1
   DEFS -DCHECK_SCRIPT=${TPU_PROG_DIR}/beyond_check.cmake
   ARGS --config ${TPU_SMALL} --program ${TPU_PROG_DIR}/beyond.s --read-back 0:16:${TPU_PROG_DIR}/beyond_out.bin)
 
+# Activate's lane registers beyond the array (small.yaml: 16 accumulator lanes, 16-byte UB rows):
+# the sequencer stops at the Activate naming the registers and both widths.
+file(WRITE ${TPU_PROG_DIR}/lanes.s
+     "set_config reg=act_lane_src value=12\nset_config reg=act_lanes value=5\nactivate ub=0 acc=0 rows=1 fn=identity\nhalt\n")
+tpu_cli_test(cli.program_activate_lanes_beyond_the_row 1
+  EXPECT "instruction 2 \\(activate ub=0x0 acc=0x0 rows=1.*act_lane_src = 12, act_lane_dst = 0, 5 lanes exceed the 16-lane accumulator row or the 16-byte UB row"
+  ARGS --config ${TPU_SMALL} --program ${TPU_PROG_DIR}/lanes.s)
+
 # Bad command lines: exit 2.
 tpu_cli_test(cli.program_bad_read_back 2 EXPECT "--read-back '0x80:64': expected ADDR:BYTES:FILE"
   ARGS --program ${TPU_PROG_DIR}/halt.s --read-back 0x80:64)
