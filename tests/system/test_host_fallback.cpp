@@ -116,8 +116,19 @@ TEST(HostFallback, VcdShowsTheHostBusyAndTheSequencerWaiting) {
   s << f.rdbuf();
   std::filesystem::remove(vcd);
   const std::string text = s.str();
-  EXPECT_TRUE(test::Contains(text, " busy $end"));
-  EXPECT_TRUE(test::Contains(text, " host_op $end"));
+  EXPECT_TRUE(test::Contains(text, " host_op [15:0] $end"));
+  // host.busy: "$var wire 1 <id> busy $end"; it rises once per host operation ("1<id>" lines).
+  const size_t decl = text.find(" busy $end");
+  ASSERT_NE(decl, std::string::npos);
+  const size_t line = text.rfind('\n', decl) + 1;
+  std::istringstream fields(text.substr(line, decl - line));
+  std::string var, wire, width, id;
+  fields >> var >> wire >> width >> id;
+  EXPECT_EQ(width, "1");
+  size_t rises = 0;
+  for (size_t at = text.find("\n1" + id + "\n"); at != std::string::npos; at = text.find("\n1" + id + "\n", at + 1))
+    ++rises;
+  EXPECT_EQ(rises, 3u);
 }
 
 TEST(HostFallback, HandWrittenInterruptHostWithoutATableIsAnError) {
