@@ -209,12 +209,26 @@ def add_scale(x):
 # YAML emission
 # --------------------------------------------------------------------------------------------
 
+def yfloat(v):
+    """A finite float as YAML 1.1 reads it back exactly: the shortest round-trip digits, with a
+    '.' in the mantissa and a signed exponent (PyYAML's float pattern needs both)."""
+    r = repr(float(v))
+    m, _, e = r.partition("e")
+    if "." not in m:
+        m += ".0"
+    if e and e[0] not in "+-":
+        e = "+" + e
+    return m + ("e" + e if e else "")
+
+
 def yval(v):
     """A YAML flow value."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, np.integer)):
         return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return yfloat(v)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(yval(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -438,6 +452,16 @@ class Builder:
         f.update(activation=act, requant=rq_yaml(rq))
         return self._record(name, "activate", [a], f,
                             T.apply_requant(v, rq, act))
+
+    # ---- host operations (Interrupt_Host; host/manifest/host_op.h) ---------------------------
+    def host_op(self, name, a, kind, params):
+        """host_op layer: the host CPU computes ONNX operator `kind` (Softmax,
+        LayerNormalization) with `params` (host_op.h keys; numpy arrays become lists). Returns
+        its name."""
+        p = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+        ref = T._host_op_params({"host_op": kind, "params": p}, name, self.shape[a][2])
+        return self._record(name, "host_op", [a], {"host_op": kind, "params": p},
+                            T.host_op(self.t[a], ref))
 
     # ---- checks and output ----------------------------------------------------------------
     def check_spread(self):
@@ -774,6 +798,30 @@ def make_conv_small():
     return B.write()
 
 
+def make_host_ops_small():
+    """Writes traces/host_ops_small/ (host LayerNorm and Softmax between chip layers); returns
+    the Network."""
+    B = Builder("host_ops_small", "host-ops-small", 2,
+                "host fallback: LayerNorm -> conv -> Softmax -> dense -> Softmax, the host ops "
+                "computed by the host CPU at Interrupt_Host; channels 37/24/10 (partial tiles on "
+                "16x16 and 256x256); shipped files",
+                ["Host operations (host/manifest/host_op.h) between MXU layers: each is a",
+                 "Write_Host_Memory, an Interrupt_Host, a Read_Host_Memory and a Sync."],
+                ship_rng=23)
+    x = B.input("data", (4, 4, 37), "ship")
+    rng = np.random.default_rng(29)
+    gamma = np.round(rng.uniform(0.5, 1.5, 37), 3)
+    beta = np.round(rng.uniform(-0.25, 0.25, 37), 3)
+    ln = B.host_op("ln", x, "LayerNormalization",
+                   {"input_scale": 0.05, "epsilon": 1e-5, "output_scale": 0.03125,
+                    "output_zero_point": 0, "gamma": gamma, "beta": beta})
+    c = B.conv("c1", ln, 24, (3, 3), (1, 1), (1, 1), act="identity", w="ship", b="ship")
+    sm = B.host_op("sm", c, "Softmax", {"input_scale": 0.015625})
+    d = B.dense("fc", sm, 10, act="identity", w="ship", b="ship")
+    B.host_op("prob", d, "Softmax", {"input_scale": 0.015625})
+    return B.write()
+
+
 # ---- the paper's applications --------------------------------------------------------------
 
 def table1():
@@ -918,6 +966,7 @@ def make_cnn1(golden=True):
 NETWORKS = {
     "conv_one": make_conv_one,
     "conv_small": make_conv_small,
+    "host_ops_small": make_host_ops_small,
     "lstm_small": make_lstm_small,
     "resnet50": make_resnet50,
     "bert_base": make_bert,

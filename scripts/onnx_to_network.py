@@ -40,7 +40,13 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
                   Cast, ConstantOfShape; Cast of an activation only when it changes nothing (float to
                   float, a quantized tensor to its own type: PyTorch's quantized export)
   QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul   (see "quantized models")
-Everything else (Softmax, LSTM, Concat, Pad, Resize, grouped/depthwise Conv, ...) is unsupported.
+  Softmax, LayerNormalization   over the channels (NCHW axis 1, or the features of an [N, F]
+                  tensor that is not a flattened image): a `host_op` layer computed by the host CPU
+                  at an Interrupt_Host (host/manifest/host_op.h); LayerNormalization's Scale and B
+                  constant. Softmax's output has the fixed scale 1/256, zero point -128; LayerNorm's
+                  is calibrated. (The ReduceMean/Pow/Sqrt form of LayerNorm and MatMul of two
+                  activations are not recognized.)
+Everything else (LSTM, Concat, Pad, Resize, grouped/depthwise Conv, ...) is unsupported.
 The graph's first input that is not an initializer is the network input: NCHW (or [N, F]) float,
 written as NHWC (or [1, 1, F]) int8. The first graph output is the network output (warning when
 there are more); layers it does not depend on are left out (warning naming them). Layer names come
@@ -273,7 +279,8 @@ def flat_perm(shape):
 SUPPORTED = {"Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Clip",
              "MaxPool", "GlobalMaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sub", "Mul", "Div",
              "Flatten", "Reshape", "Identity", "Dropout", "Constant", "Transpose", "Cast",
-             "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul"}
+             "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
+             "Softmax", "LayerNormalization"}
 CONST_ONLY = {"Transpose", "ConstantOfShape"}   # supported only on constants
 SUPPORTED |= CONST_ONLY
 ONNX_TYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 11: np.float64}
@@ -321,6 +328,7 @@ class Graph:
         from onnx import numpy_helper
         self.onnx, self.numpy_helper = onnx, numpy_helper
         self.approximate_avgpool = approximate_avgpool
+        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
         self.notes = []                 # approximations, written into the manifest
         g = model.graph
         problems = []
@@ -811,6 +819,48 @@ class Graph:
 
     op_Dropout = op_Identity
 
+    # host operations (Interrupt_Host; host/manifest/host_op.h)
+    def host_op_input(self, node, axis):
+        """The activation a Softmax/LayerNormalization reads, checked to normalize over our
+        channels: ONNX axis 1 (or -3) of NCHW, or the last axis of an [N, F] tensor stored as
+        1 x 1 x F."""
+        x = self.act_in(node)
+        if x.rank == 4 and axis in (1, -3):
+            return x
+        if x.rank == 2 and axis in (1, -1) and x.base.shape[:2] == (1, 1):
+            return x
+        raise unsupported(node, f"axis {axis} of a {list(x.onnx_shape('N'))} tensor (host operations work over "
+                                "the channels: axis 1 of NCHW, or the features of [N, F])")
+
+    def host_layer(self, node, index, x, kind, **params):
+        """A host_op layer of `kind` on x; its output is seen like x."""
+        out = self.add_op("host_op", node, index, [x], x.base.shape, host_kind=kind, **params)
+        self.env[node.output[0]] = self.view_like(out, x)
+
+    def op_Softmax(self, node, index, a):
+        axis = a.get("axis", -1 if self.opset >= 13 else 1)
+        if self.opset < 13 and self.act_in(node).rank == 4:
+            raise unsupported(node, f"opset {self.opset} Softmax of NCHW (normalizes C x H x W together)")
+        x = self.host_op_input(node, axis)
+        self.host_layer(node, index, x, "Softmax")
+
+    def op_LayerNormalization(self, node, index, a):
+        x = self.host_op_input(node, a.get("axis", -1))
+        if x.rank == 4 and a.get("axis", -1) == -1:
+            raise unsupported(node, "axis -1 of NCHW (normalizing over W)")
+        c = x.base.shape[2]
+        scale, bias = self.const(node, 1, "Scale"), self.const(node, 2, "B")
+        gamma = np.ones(c) if scale is None else np.asarray(scale.value, np.float64).reshape(-1)
+        beta = np.zeros(c) if bias is None else np.asarray(bias.value, np.float64).reshape(-1)
+        if gamma.size != c or beta.size != c:
+            raise unsupported(node, f"Scale/B of {gamma.size}/{beta.size} values for {c} channels")
+        if x.perm is not None:      # ONNX feature order -> ours
+            gamma, beta = gamma[x.perm], beta[x.perm]
+        if sum(1 for o in node.output if o) > 1:
+            raise unsupported(node, "the Mean/InvStdDev outputs")
+        self.host_layer(node, index, x, "LayerNormalization", gamma=gamma, beta=beta,
+                        epsilon=float(a.get("epsilon", 1e-5)))
+
     # quantized forms
     def qparams(self, node, i_scale, i_zp, what, default="uint8"):
         """((scale, int8 zero point), ONNX type): uint8 zero points z become z - 128; an absent zero
@@ -1018,6 +1068,8 @@ def run_float(graph, x_onnx, observe=None):
             y = xs[0] * xs[1]
         elif op.kind == "activate":
             y = xs[0] * op.fn_scale
+        elif op.kind == "host_op":
+            y = host_op_float(xs[0], op)
         else:
             raise AssertionError(op.kind)
         put(op.out, apply_act(y, op.act))
@@ -1025,6 +1077,16 @@ def run_float(graph, x_onnx, observe=None):
             if last_use.get(i.base.id) == k and i.base is not graph.output.base:
                 store.pop(i.base.id, None)
     return store[graph.output.base.id]
+
+
+def host_op_float(x, op):
+    """Softmax or LayerNormalization of NHWC float x over its channels (the float model)."""
+    if op.host_kind == "Softmax":
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + op.epsilon) * op.gamma + op.beta
 
 
 def nhwc_to_onnx(y, val):
@@ -1188,6 +1250,25 @@ class Lowering:
         s_out, zp = self.out_params(op)
         return self.requant(acc_scale / s_out, zp, where), (s_out, zp)
 
+    def host_op_layer(self, op, layer, src, s_in, zp_in):
+        """A host_op layer (host_op.h): Softmax's output is (1/256, -128), LayerNorm's calibrated
+        (zero point 0); both are shift invariant, so the input zero point needs no offset.
+        Returns (layer, output params, comment)."""
+        layer["input"] = src
+        layer["host_op"] = op.host_kind
+        params = {"input_scale": float(s_in)}
+        if op.host_kind == "Softmax":
+            prod = FIXED["sigmoid"]     # the same 1/256, -128
+        else:
+            s_out, zp_out = op.out.forced or (self.calib_scale(op.out), 0)
+            prod = (s_out, zp_out)
+            params.update(epsilon=op.epsilon, output_scale=float(s_out), output_zero_point=int(zp_out),
+                          gamma=[float(g) for g in op.gamma], beta=[float(b) for b in op.beta])
+        layer["params"] = params
+        comment = (f"{op.onnx}; host operation; scales: input {s_in:.6g} (zp {zp_in}), "
+                   f"output {prod[0]:.6g} (zp {prod[1]})")
+        return layer, prod, comment
+
     def lower(self, op):
         """Emits the manifest layer(s) of one IR op (see the module docstring's quantization rules)."""
         x = op.inputs[0]
@@ -1283,6 +1364,8 @@ class Lowering:
             layer["requant"] = rq
             comment = (f"{op.onnx}; scales: input {s_in:.6g} (zp {zp_in}), factor {op.fn_scale:.6g}, "
                        f"output {prod[0]:.6g} (zp {prod[1]})")
+        elif k == "host_op":
+            layer, prod, comment = self.host_op_layer(op, layer, src, s_in, zp_in)
         else:
             raise AssertionError(k)
         self.emit(layer, op.out.id, prod, comment)
@@ -1292,12 +1375,26 @@ class Lowering:
 # ----------------------------------------------------------------------------------------------
 # Manifest writing
 
+def yaml_float(v):
+    """A finite float as YAML 1.1 reads back exactly: shortest round-trip digits with a '.' in the
+    mantissa and a signed exponent (PyYAML's float pattern needs both)."""
+    r = repr(float(v))
+    m, _, e = r.partition("e")
+    if "." not in m:
+        m += ".0"
+    if e and e[0] not in "+-":
+        e = "+" + e
+    return m + ("e" + e if e else "")
+
+
 def yaml_scalar(v):
     """A YAML flow value: bool, int, list and dict as such; anything else a double-quoted string."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, np.integer)):
         return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return yaml_float(v)
     if isinstance(v, list):
         return "[" + ", ".join(yaml_scalar(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -1307,7 +1404,8 @@ def yaml_scalar(v):
 
 
 LAYER_KEYS = ["name", "op", "input", "inputs", "outputs", "kernel", "stride", "pad", "global", "weights", "bias",
-              "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "activation", "requant"]
+              "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "activation", "requant",
+              "host_op", "params"]
 
 
 def write_manifest(path, header, top, inputs, layers, golden, output):

@@ -53,15 +53,16 @@ import onnx  # noqa: E402
 from onnx import helper, numpy_helper, TensorProto  # noqa: E402
 
 
-def export(model, shape, path, keep_bn=True):
-    """Exports a PyTorch model to ONNX (opset 13) at `path` with a zero input of `shape` (NCHW or
-    [N, F]); keep_bn keeps BatchNormalization nodes (training PRESERVE), else EVAL. Returns path."""
+def export(model, shape, path, keep_bn=True, opset=13):
+    """Exports a PyTorch model to ONNX (opset 13, or `opset`) at `path` with a zero input of `shape`
+    (NCHW or [N, F]); keep_bn keeps BatchNormalization nodes (training PRESERVE), else EVAL.
+    Returns path."""
     model.eval()
     mode = torch.onnx.TrainingMode.PRESERVE if keep_bn else torch.onnx.TrainingMode.EVAL
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, torch.zeros(*shape), path, opset_version=13, training=mode)
+        torch.onnx.export(model, torch.zeros(*shape), path, opset_version=opset, training=mode)
     return path
 
 
@@ -177,6 +178,34 @@ class Dense(nn.Module):
         return self.fc(torch.relu(x @ self.w + self.b))
 
 
+class Encoderish(nn.Module):
+    """Host operations: Linear, LayerNorm (Scale, B), Linear, Softmax over the features."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(16, 24)
+        self.ln = nn.LayerNorm(24)
+        with torch.no_grad():
+            g = torch.Generator().manual_seed(5)
+            self.ln.weight.copy_(1 + 0.3 * torch.randn(24, generator=g))
+            self.ln.bias.copy_(0.1 * torch.randn(24, generator=g))
+        self.b = nn.Linear(24, 10)
+
+    def forward(self, x):
+        return torch.softmax(self.b(self.ln(self.a(x))), dim=-1)
+
+
+class ChannelSoftmax(nn.Module):
+    """Softmax over the channels of a conv's NCHW output (ONNX axis 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 12, 3, padding=1)
+
+    def forward(self, x):
+        return torch.softmax(self.c(x), dim=1)
+
+
 class TestNumberHelpers(unittest.TestCase):
     """The converter's requant encoding: tpu_ref.encode_multiplier with shift 0 allowed and shifts
     above 62 clamped (warning)."""
@@ -216,12 +245,12 @@ class Base(unittest.TestCase):
         r = o2n.convert(onnx_path, out, batch=batch, verbose=False, **kw)
         return out, r
 
-    def export_and_convert(self, model, shape, name, x, batch, atol=None, **kw):
+    def export_and_convert(self, model, shape, name, x, batch, atol=None, opset=13, **kw):
         """Exports `model` (input `shape`) to DIR/name, checks the converter's float interpreter
         against PyTorch on the input x (absolute tolerance atol, default 1e-5 of max |output|),
         converts with `batch` samples (kw: convert's options) and checks the manifest.
         Returns (ONNX path, output directory, convert's result, manifest dict)."""
-        path = export(model, shape, os.path.join(self.dir, name))
+        path = export(model, shape, os.path.join(self.dir, name), opset=opset)
         f = float_out(path, x)
         t = torch_out(model, x)
         np.testing.assert_allclose(f, t, rtol=0, atol=1e-5 * np.abs(t).max() if atol is None else atol)
@@ -409,6 +438,41 @@ def vinfo(name, shape, t=TensorProto.FLOAT):
     return helper.make_tensor_value_info(name, t, shape)
 
 
+class TestHostOps(Base):
+    """Softmax and LayerNormalization become host_op layers (host/manifest/host_op.h) that the
+    simulator runs through Interrupt_Host with 0 golden mismatches (TPU_SIM)."""
+
+    def test_layernorm_softmax_dense(self):
+        torch.manual_seed(6)
+        x = np.random.default_rng(11).standard_normal((6, 16))
+        # opset 17: PyTorch exports nn.LayerNorm as one LayerNormalization node
+        path, out, r, m = self.export_and_convert(Encoderish(), (1, 16), "e.onnx", x, 16, calibration=64, opset=17)
+        ops = [n.op_type for n in onnx.load(path).graph.node]
+        self.assertIn("LayerNormalization", ops)
+        self.assertIn("Softmax", ops)
+        self.assertEqual([(L["op"], L.get("host_op")) for L in m["layers"]],
+                         [("dense", None), ("host_op", "LayerNormalization"), ("dense", None), ("host_op", "Softmax")])
+        ln = m["layers"][1]["params"]
+        self.assertEqual(len(ln["gamma"]), 24)
+        self.assertEqual(m["layers"][3]["params"].keys(), {"input_scale"})
+        self.check_agreement(r, 1.5)
+
+    def test_softmax_over_channels(self):
+        torch.manual_seed(7)
+        x = np.random.default_rng(12).standard_normal((4, 3, 6, 5))
+        path, out, r, m = self.export_and_convert(ChannelSoftmax(), (1, 3, 6, 5), "c.onnx", x, 8, calibration=32)
+        self.assertEqual([L["op"] for L in m["layers"]], ["conv", "host_op"])
+        self.check_agreement(r, 1.5)
+
+    def test_softmax_over_width_is_unsupported(self):
+        nodes = [helper.make_node("Softmax", ["x"], ["y"], name="sm_w", axis=-1)]
+        path = os.path.join(self.dir, "w.onnx")
+        onnx.save(make_model(nodes, [vinfo("x", [1, 2, 4, 4])], [vinfo("y", None)], {}), path)
+        p = run_cli(path, os.path.join(self.dir, "o"))
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("Softmax node 'sm_w': axis -1", p.stderr)
+
+
 class TestHelperModels(Base):
     def save(self, m, name):
         """Saves ONNX model m as DIR/name; returns the path."""
@@ -493,7 +557,7 @@ class TestHelperModels(Base):
         out = os.path.join(self.dir, "o")
         p = run_cli(path, out)
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
-        for s in ("Softmax node 'the_softmax'", "LSTM node 'my_lstm'", "Unsqueeze node 'unsq'",
+        for s in ("LSTM node 'my_lstm'", "Unsqueeze node 'unsq'",
                   "Conv node 'conv_grouped': group=2"):
             self.assertIn(s, p.stderr)
         self.assertNotIn("conv_ok", p.stderr)

@@ -380,6 +380,29 @@ golden: gold.i8
                 T.load_network(os.path.join(d, "bad.yaml"))
 
 
+class HostOps(unittest.TestCase):
+    """host_op layers (host/manifest/host_op.h) on cases worked out by hand from its rules."""
+
+    def test_softmax_even_and_half(self):
+        x = np.array([[7, 7, 7, 7]], dtype=np.int8)
+        self.assertEqual(T.host_softmax(x, 1.0).tolist(), [[-64, -64, -64, -64]])
+        # d = 10 at scale ln2/10: E = 2^19, S = 1.5 * 2^20 -> 171 - 128, 85 - 128.
+        x = np.array([[20, 10]], dtype=np.int8)
+        self.assertEqual(T.host_softmax(x, math.log(2.0) / 10).tolist(), [[43, -43]])
+        self.assertEqual(T.host_softmax(np.array([[127, -128]], np.int8), 1.0).tolist(),
+                         [[127, -128]])
+
+    def test_layernorm(self):
+        p = dict(kind="LayerNormalization", input_scale=1.0, epsilon=0.0, output_scale=1 / 32,
+                 output_zero_point=3, gamma=np.array([2.0, 1.0]), beta=np.array([0.0, 0.5]))
+        self.assertEqual(T.host_layernorm(np.array([[1, -1]], np.int8), p).tolist(), [[67, -13]])
+        p.update(epsilon=1.0, gamma=None, beta=None, output_zero_point=0)
+        self.assertEqual(T.host_layernorm(np.array([[1, -1]], np.int8), p).tolist(), [[23, -23]])
+        p.update(epsilon=0.0, beta=np.array([0.25, -0.25, 0.0]))
+        self.assertEqual(T.host_layernorm(np.array([[9, 9, 9]], np.int8), p).tolist(),
+                         [[8, -8, 0]])
+
+
 if __name__ == "__main__":
     result = unittest.main(exit=False, buffer=True).result
     failed = len(result.failures) + len(result.errors)

@@ -85,7 +85,7 @@ SPLITMIX_GAMMA = 0x9E3779B97F4A7C15
 SPLITMIX_M1 = 0xBF58476D1CE4E5B9
 SPLITMIX_M2 = 0x94D049BB133111EB
 ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh")
-OPS = ("conv", "dense", "maxpool", "avgpool", "add", "mul", "activate")
+OPS = ("conv", "dense", "maxpool", "avgpool", "add", "mul", "activate", "host_op")
 # Elements of float64 im2col/GEMM operands per chunk (2^22 = 32 MiB): bounds the memory use.
 CHUNK_ELEMENTS = 1 << 22
 # Seeded values generated per numpy call (bounds the uint64 temporaries).
@@ -489,6 +489,7 @@ LAYER_KEYS = {
     "add": {"operand_scales", "operand_offsets", "activation", "requant"},
     "mul": {"operand_offsets", "activation", "requant"},
     "activate": {"operand_scale", "operand_offset", "activation", "requant"},
+    "host_op": {"host_op", "params"},
 }
 COMMON_KEYS = {"name", "op", "input", "inputs"}
 TOP_KEYS = {"format", "name", "description", "samples", "inputs", "golden", "output", "layers"}
@@ -568,6 +569,91 @@ def _outputs(d, where):
         raise ManifestError(f"{where}: missing key "
                             f"{'outputs' if 'outputs' not in d else 'weights'!r}")
     return _int(d["outputs"], f"{where}.outputs", 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Host operations (host/manifest/host_op.h): computed by the host CPU at an Interrupt_Host
+# --------------------------------------------------------------------------------------------
+
+HOST_OPS = ("Softmax", "LayerNormalization")
+HOST_OP_PARAMS = ("input_scale", "epsilon", "output_scale", "output_zero_point", "gamma", "beta")
+
+
+def _number(v, where):
+    """A finite int or float (not bool), else ManifestError."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ManifestError(f"{where}: expected a finite number, got {v!r}")
+    return float(v)
+
+
+def _host_op_params(d, w, channels):
+    """The host_op and params keys of a host_op layer, checked (defaults as host_op.h)."""
+    kind = d.get("host_op")
+    if kind not in HOST_OPS:
+        raise ManifestError(f"{w}.host_op: must be Softmax or LayerNormalization, got {kind!r}")
+    prm = d.get("params", {}) or {}
+    if not isinstance(prm, dict):
+        raise ManifestError(f"{w}.params: expected a mapping")
+    unknown = set(prm) - set(HOST_OP_PARAMS)
+    if unknown:
+        raise ManifestError(f"{w}.params: unknown key {sorted(unknown)[0]!r}")
+    if kind == "Softmax" and set(prm) - {"input_scale"}:
+        raise ManifestError(f"{w}.params: Softmax takes only input_scale")
+    p = dict(kind=kind, input_scale=1.0, epsilon=1e-5, output_scale=1.0 / 32, output_zero_point=0,
+             gamma=None, beta=None)
+    for k in ("input_scale", "output_scale", "epsilon"):
+        if k in prm:
+            p[k] = _number(prm[k], f"{w}.params.{k}")
+    if p["input_scale"] <= 0 or p["output_scale"] <= 0 or p["epsilon"] < 0:
+        raise ManifestError(f"{w}.params: scales must be > 0 and epsilon >= 0")
+    if "output_zero_point" in prm:
+        p["output_zero_point"] = _int(prm["output_zero_point"], f"{w}.params.output_zero_point",
+                                      -128, 127)
+    for k in ("gamma", "beta"):
+        if k in prm:
+            v = prm[k]
+            if not isinstance(v, list) or len(v) != channels:
+                raise ManifestError(f"{w}.params.{k}: expected a list of {channels} numbers")
+            p[k] = np.array([_number(x, f"{w}.params.{k}") for x in v], dtype=np.float64)
+    return p
+
+
+def host_softmax(x, input_scale):
+    """Softmax over the last axis of int8 x: output scale 1/256, zero point -128 (host_op.h).
+    E(d) = floor(2^20 exp(-(s d)) + 0.5) for d = max - x (a table built with math.exp), then
+    y = floor((512 E + S) / (2 S)) - 128 in exact integers."""
+    table = np.array([math.floor(1048576.0 * math.exp(-(input_scale * float(d))) + 0.5)
+                      for d in range(256)], dtype=np.int64)
+    xi = x.astype(np.int64)
+    e = table[xi.max(axis=-1, keepdims=True) - xi]
+    s = e.sum(axis=-1, keepdims=True)
+    y = (512 * e + s) // (2 * s) - 128
+    return np.clip(y, -128, 127).astype(np.int8)
+
+
+def host_layernorm(x, p):
+    """LayerNormalization over the last axis of int8 x (host_op.h): exact integer sums, then
+    float64 in the order written there."""
+    C = x.shape[-1]
+    xi = x.astype(np.int64)
+    s1 = xi.sum(axis=-1, keepdims=True)
+    v = C * (xi * xi).sum(axis=-1, keepdims=True) - s1 * s1
+    eps_x = (p["epsilon"] * float(C * C)) / (p["input_scale"] * p["input_scale"])
+    den = np.sqrt(v.astype(np.float64) + eps_x)
+    num = (C * xi - s1).astype(np.float64)
+    safe = np.where(den > 0, den, 1.0)
+    z = np.where(den > 0, num / safe, 0.0)
+    g = p["gamma"] if p["gamma"] is not None else np.ones(C)
+    b = p["beta"] if p["beta"] is not None else np.zeros(C)
+    r = np.floor((z * g + b) / p["output_scale"] + 0.5) + p["output_zero_point"]
+    return np.clip(r, -128, 127).astype(np.int8)
+
+
+def host_op(x, p):
+    """A host_op layer on int8 NHWC x."""
+    if p["kind"] == "Softmax":
+        return host_softmax(x, p["input_scale"])
+    return host_layernorm(x, p)
 
 
 def load_network(path):
@@ -668,7 +754,7 @@ def load_network(path):
             L["activation"] = d["activation"]
         elif op == "activate":
             raise ManifestError(f"{w}: missing key 'activation'")
-        if op != "maxpool":
+        if op not in ("maxpool", "host_op"):
             if "requant" not in d:
                 raise ManifestError(f"{w}: missing key 'requant'")
             L["requant"] = _requant(d["requant"], f"{w}.requant")
@@ -716,6 +802,9 @@ def load_network(path):
             L.update(outputs=M, features=F, out_shape=(1, 1, M))
             L["weights"] = _read_data(base, d["weights"], F * M, np.int8,
                                       f"{w}.weights", cache).reshape(F, M)
+        elif op == "host_op":
+            L["out_shape"] = in_shape
+            L["host_op"] = _host_op_params(d, w, in_shape[2])
         else:  # add, mul, activate
             for r in refs[1:]:
                 if net.shape_of(r) != in_shape:
@@ -780,6 +869,8 @@ def run_layer(L, xs):
         return mul(xs[0], xs[1], L["offsets"], rq, fn)
     if op == "activate":
         return activate_op(xs[0], L["scales"][0], L["offsets"][0], rq, fn)
+    if op == "host_op":
+        return host_op(xs[0], L["host_op"])
     raise ValueError(f"unknown op {op!r}")
 
 

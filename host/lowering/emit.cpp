@@ -18,6 +18,7 @@ const char* op_name(LayerOp op) {
     case LayerOp::Add: return "add";
     case LayerOp::Mul: return "mul";
     case LayerOp::Activate: return "activate";
+    case LayerOp::HostOp: return "host_op";
   }
   return "?";
 }
@@ -134,6 +135,8 @@ class ProgramEmitter {
       }
     } else if (l.op == LayerOp::MaxPool || l.op == LayerOp::AvgPool) {
       emit_pool(b, i);
+    } else if (l.op == LayerOp::HostOp) {
+      emit_host_op(b, i);
     } else {
       emit_vector(b, i);
     }
@@ -241,6 +244,19 @@ class ProgramEmitter {
       }
   }
 
+  /// A host_op layer (steps.h: layout_host_ops): its input to the host, Interrupt_Host, its
+  /// output back, Sync host.
+  void emit_host_op(size_t b, int i) {
+    const LoweredProgram::HostOperation& op = out_.host_ops[next_host_op_];
+    transfer(Opcode::WriteHostMemory, net_.layers[size_t(i)].inputs[0], b, op.input_addr);
+    Instruction irq;
+    irq.op = Opcode::InterruptHost;
+    irq.host_op = uint32_t(next_host_op_++);
+    push(irq);
+    transfer(Opcode::ReadHostMemory, i, b, op.output_addr);
+    push(sync(Unit::Host));
+  }
+
   /// add, mul, activate: one Vector over all rows.
   void emit_vector(size_t b, int i) {
     const NetworkLayer& l = net_.layers[size_t(i)];
@@ -272,6 +288,7 @@ class ProgramEmitter {
   size_t next_stripe_ = 0;                  // the next stripe to compute
   size_t next_weights_ = 0;                 // the next stripe whose weights to read
   uint64_t acc_block_ = 0;                  // output blocks so far (accumulator buffer parity)
+  size_t next_host_op_ = 0;                 // the next entry of out_.host_ops
 };
 
 }  // namespace
@@ -291,6 +308,7 @@ LoweredProgram lower_plan(const LoweringPlan& plan, const ArchConfig& cfg) {
   out.acc_rows_used = alloc.acc_rows_used;
   place_weights(plan, cfg, out);
   const HostLayout host = layout_host(plan, cfg, out);
+  layout_host_ops(plan, out);
   emit_program(plan, alloc, host, cfg, out);
   return out;
 }

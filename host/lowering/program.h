@@ -31,8 +31,21 @@ struct LoweredProgram {
     uint64_t weight_bytes = 0;  ///< the layer's weights (unpadded)
     uint64_t dram_bytes = 0;    ///< weight-memory bytes read for it (padded tiles, re-reads included)
   };
+  /// One operation the host computes when the program stops at `interrupt_host id=K` (K: its
+  /// index in host_ops). Its operand and result live in host memory tile after tile (steps.h's
+  /// tiles of R channels), each tile `pixels` rows of min(R, C - t R) packed bytes.
+  struct HostOperation {
+    std::string layer;                         ///< the network layer it computes
+    uint32_t tag = 0;                          ///< the layer's tag
+    HostOpParams params;                       ///< operator and parameters (manifest/host_op.h)
+    uint64_t pixels = 0;                       ///< N x H x W
+    uint32_t channels = 0;                     ///< C
+    uint32_t tile = 0;                         ///< R = mxu.rows
+    uint64_t input_addr = 0, output_addr = 0;  ///< host byte addresses
+  };
   std::vector<Instruction> program;
-  std::vector<Layer> layers;  ///< per-layer records (network workloads; empty for dense MLPs)
+  std::vector<HostOperation> host_ops;  ///< the program's host-operation table (Interrupt_Host)
+  std::vector<Layer> layers;            ///< per-layer records (network workloads; empty for dense MLPs)
   /// Weight memory bytes from address 0 (tiles, see lowering.h); tens of MB written whole, so in
   /// huge pages (HugePageAllocator).
   std::vector<uint8_t, HugePageAllocator<uint8_t>> weight_image;

@@ -146,12 +146,22 @@ struct HostLayout {
 /// host addresses Read/Write_Host_Memory reach.
 HostLayout layout_host(const LoweringPlan& plan, const ArchConfig& cfg, LoweredProgram& out);
 
+/// Appends to the host image, for each host_op layer of each batch (in program order), room for
+/// its operand and its result (packed tiles, LoweredProgram::HostOperation) and its entry in
+/// out.host_ops; run after layout_host. A host_op layer's program (emit_program): Write_Host_Memory
+/// of its input, Interrupt_Host with its id, Read_Host_Memory of its output, Sync host (RAW for
+/// the readers of the output). Needs packed host rows (the network policy). Errors (SC_REPORT_ERROR
+/// "tpu/lowering" naming the layer): more than 4 GiB of host addresses, more than 65536 host
+/// operations.
+void layout_host_ops(const LoweringPlan& plan, LoweredProgram& out);
+
 /// Appends the program (lowering.h describes it), Halt included, to out.program; fills
 /// out.layers with layer_records. Errors: more instructions than the instruction buffer holds.
 void emit_program(const LoweringPlan& plan, const Allocation& alloc, const HostLayout& host, const ArchConfig& cfg,
                   LoweredProgram& out);
 
-/// Runs allocate, place_weights, layout_host and emit_program on `plan`: the whole lowering.
+/// Runs allocate, place_weights, layout_host, layout_host_ops and emit_program on `plan`: the
+/// whole lowering.
 LoweredProgram lower_plan(const LoweringPlan& plan, const ArchConfig& cfg);
 
 }  // namespace tpu

@@ -29,7 +29,8 @@ const std::vector<std::string> kCommonKeys = {"name", "op", "input", "inputs"};
 const std::vector<std::string> kLayerKeys = {
     "name", "op", "input", "inputs",
     "outputs", "kernel", "stride", "pad", "global", "weights", "bias", "activation", "requant",
-    "operand_scales", "operand_offsets", "operand_scale", "operand_offset"};
+    "operand_scales", "operand_offsets", "operand_scale", "operand_offset",
+    "host_op", "params"};
 // clang-format on
 
 // What a layer op takes: its keys besides kCommonKeys, the required ones, and how many tensors
@@ -55,6 +56,7 @@ const std::vector<OpSpec>& op_specs() {
       {LayerOp::Mul, "mul", {"operand_offsets", "activation", "requant"}, {"requant"}, 2, 2},
       {LayerOp::Activate, "activate", {"operand_scale", "operand_offset", "activation", "requant"},
                                       {"activation", "requant"}, 1, 1},
+      {LayerOp::HostOp, "host_op", {"host_op", "params"}, {"host_op"}, 1, 1},
   };
   // clang-format on
   return specs;
@@ -304,6 +306,10 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
       l.out_shape = in;
       break;
     }
+    case LayerOp::HostOp:
+      l.host_op = read_host_op(s, m.node, in.c);
+      l.out_shape = in;
+      break;
   }
   if (l.out_shape.elements() > kMaxElements)
     s.fail(l.op == LayerOp::Conv ? "outputs" : "op", "the output tensor " + to_string(l.out_shape) + " has more than " +

@@ -14,7 +14,7 @@
 //   output: layer-name              # optional (default: the last layer)
 //   layers:                         # required, in a topological order (inputs defined before use)
 //     - name: conv1                 # required, unique, not the input's name
-//       op: conv | dense | maxpool | avgpool | add | mul | activate      # required
+//       op: conv | dense | maxpool | avgpool | add | mul | activate | host_op   # required
 //       input: name | inputs: [names]   # default: the previous layer (the first input for layer 0)
 //       # conv:     outputs (M >= 1), kernel [kh, kw], stride [sh, sw] (default [1, 1]),
 //       #           pad [top, left, bottom, right] or [ph, pw] (default 0), weights, bias?,
@@ -30,6 +30,8 @@
 //       # mul:      inputs [a, b] (same shape), operand_offsets [oa, ob], activation?, requant
 //       # activate: input, operand_scale sa (default 1), operand_offset oa (default 0),
 //       #           activation, requant
+//       # host_op:  input, host_op (the ONNX operator name), params: computed by the host CPU
+//       #           (Interrupt_Host); keys and exact semantics in manifest/host_op.h
 //       weights: file | {random_seed: S}   # conv: [kh][kw][C][M] int8; dense: [features][M] int8
 //       bias: file | {random_seed: S}      # int32 [M] little endian; default zeros
 //       activation: identity | relu | sigmoid | tanh   # default identity
@@ -65,6 +67,7 @@
 
 #include "activation/quant.h"
 #include "isa/isa.h"
+#include "manifest/host_op.h"
 #include "manifest/seeded_values.h"
 
 namespace tpu {
@@ -78,7 +81,7 @@ struct TensorShape {
 };
 
 /// Layer operations of a network.
-enum class LayerOp { Conv, Dense, MaxPool, AvgPool, Add, Mul, Activate };
+enum class LayerOp { Conv, Dense, MaxPool, AvgPool, Add, Mul, Activate, HostOp };
 
 /// One input tensor of a network.
 struct NetworkInput {
@@ -103,6 +106,7 @@ struct NetworkLayer {
   RequantParams requant;               ///< conv, dense, avgpool, add, mul, activate
   int32_t scale_a = 1, scale_b = 1;    ///< add (both), activate (scale_a): int16
   int32_t offset_a = 0, offset_b = 0;  ///< add, mul (both), activate (offset_a): int16
+  HostOpParams host_op;                ///< host_op: the operator and its parameters (host_op.h)
 
   /// Useful multiply-accumulates per image: conv P*Q*M*kh*kw*C, dense features*M, else 0.
   uint64_t macs() const;

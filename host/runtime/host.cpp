@@ -10,10 +10,10 @@
 
 namespace tpu {
 
-Host::Host(sc_core::sc_module_name name, const LoweredProgram& program, bool stop_when_done)
+Host::Host(sc_core::sc_module_name name, const LoweredProgram& program, bool stop_when_done, const HostModel& model)
     : sc_module(name), socket("socket"), interrupt("interrupt"),
       memory("memory", std::max<uint64_t>(program.host_image.size(), 1), 1), program_(program),
-      stop_when_done_(stop_when_done) {
+      stop_when_done_(stop_when_done), model_(model) {
   SC_HAS_PROCESS(Host);
   SC_THREAD(run);
 }
@@ -57,17 +57,61 @@ void Host::run() {
   qk.set(delay);
   qk.sync();
 
-  // 4. Wait for Halt's interrupt and check the status.
+  // 4. Serve each Interrupt_Host; stop at Halt's interrupt.
   if (!interrupt.read()) sc_core::wait(interrupt.posedge_event());
-  end_time_ = sc_core::sc_time_stamp();
-  uint32_t status = 0;
-  delay = sc_core::SC_ZERO_TIME;
-  transport(socket, tlm::TLM_READ_COMMAND, kControlBase + Sequencer::kRegStatus, reinterpret_cast<uint8_t*>(&status), 4,
-            delay, "host: STATUS");
-  sc_core::wait(delay);
-  if (status != Sequencer::kHalted) SC_REPORT_ERROR("tpu/host", "interrupt without the sequencer halted");
+  for (;;) {
+    const sc_core::sc_time rise = sc_core::sc_time_stamp();
+    const uint32_t status = read_register(Sequencer::kRegStatus, "host: STATUS");
+    if (status == Sequencer::kHalted) {
+      end_time_ = rise;
+      break;
+    }
+    if (status != Sequencer::kHostWait) SC_REPORT_ERROR("tpu/host", "interrupt without the sequencer halted");
+    serve_host_op(rise);
+    sc_core::wait(interrupt.posedge_event());
+  }
   finished_ = true;
   if (stop_when_done_) sc_core::sc_stop();
+}
+
+uint32_t Host::read_register(uint64_t offset, const char* what) {
+  uint32_t v = 0;
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  transport(socket, tlm::TLM_READ_COMMAND, kControlBase + offset, reinterpret_cast<uint8_t*>(&v), 4, delay, what);
+  sc_core::wait(delay);
+  return v;
+}
+
+void Host::serve_host_op(const sc_core::sc_time& rise) {
+  HostOpRecord rec;
+  rec.interrupt = rise;
+  busy_ = 1;
+  sc_core::wait(sc_core::sc_time(model_.interrupt_latency_ns, sc_core::SC_NS));
+  rec.id = read_register(Sequencer::kRegHostOp, "host: HOST_OP");
+  host_op_ = int(rec.id);
+  if (rec.id >= program_.host_ops.size()) {
+    const std::string msg = "interrupt_host id=" + std::to_string(rec.id) +
+                            " but the program's host-operation table has " + std::to_string(program_.host_ops.size()) +
+                            " entries";
+    SC_REPORT_ERROR("tpu/host", msg.c_str());
+  }
+  const LoweredProgram::HostOperation& op = program_.host_ops[rec.id];
+  execute_host_operation(op, memory.data());
+  rec.compute = model_.compute_time(op);
+  sc_core::wait(rec.compute);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  transport(socket, tlm::TLM_WRITE_COMMAND, kControlBase + Sequencer::kRegResume, reinterpret_cast<uint8_t*>(&rec.id),
+            4, delay, "host: RESUME");
+  sc_core::wait(delay);
+  rec.resume = sc_core::sc_time_stamp();
+  records_.push_back(rec);
+  busy_ = 0;
+  host_op_ = 0xffff;
+}
+
+void Host::trace(VcdWriter& vcd, const std::string& prefix) const {
+  busy_.trace(vcd, prefix + ".busy", 1);
+  host_op_.trace(vcd, prefix + ".host_op", 16);
 }
 
 }  // namespace tpu

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <sstream>
 
 #include <tlm_utils/tlm_quantumkeeper.h>
@@ -127,6 +128,52 @@ void add_energy(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, sc_c
   if (j.contains("layers")) add_layer_energy(energy, j["layers"]);
 }
 
+/// Host interaction (the TPU paper's Table 5: the time the run spends with the host) from the host's
+/// records of each Interrupt_Host and the host DMA unit's busy cycles per tag: j["host"] with the
+/// model, each operation and the totals, and each layer's host_wait_cycles, host_dma_cycles,
+/// host_cycles (their sum) and host_share (of the run's cycles).
+void add_host_stats(Tpu& chip, const Host& host, const RunResult& r, sc_core::sc_time period, nlohmann::json& j) {
+  std::map<uint32_t, uint64_t> wait_by_tag;
+  nlohmann::json ops = nlohmann::json::array();
+  uint64_t wait_total = 0;
+  for (const Host::HostOpRecord& rec : host.host_op_records()) {
+    const LoweredProgram::HostOperation& op = r.lowered.host_ops[rec.id];
+    const uint64_t wait = to_cycles(rec.resume - rec.interrupt, period);
+    wait_by_tag[op.tag] += wait;
+    wait_total += wait;
+    ops.push_back({{"id", rec.id},
+                   {"layer", op.layer},
+                   {"op", host_op_name(op.params.kind)},
+                   {"elements", op.pixels * op.channels},
+                   {"interrupt_ns", rec.interrupt.to_seconds() * 1e9},
+                   {"compute_ns", rec.compute.to_seconds() * 1e9},
+                   {"wait_ns", (rec.resume - rec.interrupt).to_seconds() * 1e9},
+                   {"wait_cycles", wait}});
+  }
+  const auto& dma_by_tag = chip.host_interface.busy_cycles_by_tag();
+  uint64_t dma_total = 0;
+  for (const auto& [tag, cycles] : dma_by_tag) dma_total += cycles;
+  const double run = double(std::max<uint64_t>(r.run_cycles, 1));
+  j["host"] = {{"model", host.model().to_json()},
+               {"operations", ops},
+               {"wait_cycles", wait_total},
+               {"dma_cycles", dma_total},
+               {"interaction_cycles", wait_total + dma_total},
+               {"share", double(wait_total + dma_total) / run},
+               {"wait_share", double(wait_total) / run}};
+  if (!j.contains("layers")) return;
+  for (auto& l : j["layers"]) {
+    const uint32_t tag = l["tag"].get<uint32_t>();
+    const auto w = wait_by_tag.find(tag);
+    const auto d = dma_by_tag.find(tag);
+    const uint64_t wait = w == wait_by_tag.end() ? 0 : w->second, dma = d == dma_by_tag.end() ? 0 : d->second;
+    l["host_wait_cycles"] = wait;
+    l["host_dma_cycles"] = dma;
+    l["host_cycles"] = wait + dma;
+    l["host_share"] = double(wait + dma) / run;
+  }
+}
+
 void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, const Host& host,
                      sc_core::sc_time window, const RunOptions& opt, RunResult& r) {
   const sc_core::sc_time period = cfg.clock_period();
@@ -167,6 +214,7 @@ void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip,
       {"table3_percent", t3pct}};
 
   if (!r.lowered.layers.empty()) j["layers"] = layer_stats(chip, r, period, peak_macs_per_cycle);
+  add_host_stats(chip, host, r, period, j);
   j["tpu"] = chip.report();
   add_energy(cfg, info, chip, window, opt, r, j);
   r.stats = j;
@@ -197,6 +245,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
     for (const auto& c : chip.dram->channel_counters()) counters.push_back(&c);
     vcd.reset(new VcdWriter(opt.vcd_path));
     chip.trace(*vcd);
+    host.trace(*vcd, "host");
     bw.reset(new BandwidthTrace("bandwidth_trace", counters, window, *vcd));
   }
 
@@ -234,6 +283,18 @@ void compare_golden(RunResult& r, const std::vector<int8_t>& golden) {
   r.stats["golden"] = {{"compared", r.compared}, {"mismatches", r.mismatches}};
 }
 
+/// The summary's host line: host interaction as a share of the run (TPU paper, Table 5).
+std::string host_summary_line(const nlohmann::json& h, double run_seconds) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(1) << "host      " << h["operations"].size()
+     << " host operations; host interaction " << 100.0 * h["share"].get<double>() << "% of the run (waiting for the "
+     << "host " << 100.0 * h["wait_share"].get<double>() << "%, host DMA "
+     << 100.0 * (h["share"].get<double>() - h["wait_share"].get<double>()) << "%)";
+  if (run_seconds > 0) os << std::setprecision(2) << ", " << run_seconds * 1e6 * h["share"].get<double>() << " us";
+  os << "\n";
+  return os.str();
+}
+
 /// The lines of the summary after the first (workload) line.
 std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
   const nlohmann::json& s = r.stats;
@@ -262,6 +323,7 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
      << " to host (program load included); " << (pd + ph) / t / 1e9 << " GB/s average over the run\n";
   os << "DRAM      " << human_bytes(dr) << " read; " << dr / t / 1e9 << " GB/s average of "
      << s["config"]["dram_peak_bytes_per_s"].get<double>() / 1e9 << " GB/s peak\n";
+  os << host_summary_line(s["host"], r.run_seconds);
   os << energy_summary_line(s["energy"]);  // model/energy/energy.h
   if (r.compared) os << "golden    " << r.mismatches << " mismatches in " << r.compared << " int8 outputs\n";
   else os << "golden    none in the workload\n";
@@ -340,7 +402,7 @@ std::string layer_table(const RunResult& r) {
   os << std::fixed;
   os << std::left << std::setw(22) << "layer" << std::setw(9) << "op" << std::right << std::setw(10) << "cycles"
      << std::setw(14) << "MACs" << std::setw(9) << "TOPS" << std::setw(8) << "util%" << std::setw(10) << "MAC/wB"
-     << std::setw(12) << "DRAM B" << std::setw(10) << "act.unit" << std::setw(10) << "mJ"
+     << std::setw(12) << "DRAM B" << std::setw(10) << "act.unit" << std::setw(10) << "mJ" << std::setw(7) << "host%"
      << "  active/wstall/wshift/nonmat/raw/input %\n";
   for (const auto& l : r.stats["layers"]) {
     const double cycles = l["cycles"].get<double>();
@@ -353,7 +415,8 @@ std::string layer_table(const RunResult& r) {
                : std::to_string(int64_t(std::llround(l["macs_per_weight_byte"].get<double>()))))
        << std::setw(12) << l["dram_bytes"].get<uint64_t>() << std::setw(10)
        << l["activation_unit_cycles"].get<uint64_t>() << std::setw(10) << std::setprecision(3)
-       << l.value("energy_j", 0.0) * 1e3 << "  ";
+       << l.value("energy_j", 0.0) * 1e3 << std::setw(7) << std::setprecision(1) << 100.0 * l.value("host_share", 0.0)
+       << "  ";
     bool first = true;
     for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
       const double v = l["table3_cycles"][Mxu::kCategoryNames[c]].get<double>();

@@ -65,6 +65,7 @@ unsigned int HostInterface::host_transport_dbg(tlm::tlm_generic_payload& trans) 
 void HostInterface::run() {
   for (;;) {
     const Dispatch d = next();
+    const sc_core::sc_time busy_from = sc_core::sc_time_stamp();
     const uint64_t R = cfg_.mxu.rows, rows = d.instr.rows;
     const uint64_t row_bytes = d.host_row_bytes ? d.host_row_bytes : R;  // bytes per row on PCIe
     const uint64_t bytes = rows * row_bytes, ub_addr = uint64_t(d.instr.ub_row) * R;
@@ -106,6 +107,7 @@ void HostInterface::run() {
       transport(pcie_socket, tlm::TLM_WRITE_COMMAND, d.instr.host_addr, buffer_.data(), bytes, delay, who);
       dma_bytes_to_host_ += bytes;
     }
+    busy_by_tag_[d.tag] += to_cycles(sc_core::sc_time_stamp() - busy_from, period_);
     finish();
   }
 }

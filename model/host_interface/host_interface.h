@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -59,6 +60,9 @@ class HostInterface : public FunctionalUnit {
   const PcieDirection& to_host() const { return to_host_; }
   /// Adds dma bytes each way and the link counters.
   nlohmann::json report() const override;
+  /// Busy cycles (dispatch to completion of Read/Write_Host_Memory) per tag (Set_Config tag):
+  /// the host DMA time of each layer.
+  const std::map<uint32_t, uint64_t>& busy_cycles_by_tag() const { return busy_by_tag_; }
 
  private:
   void run();
@@ -73,6 +77,7 @@ class HostInterface : public FunctionalUnit {
   static constexpr uint64_t kChunkRows = 256;
   std::vector<uint8_t> buffer_, rows_;  // PCIe bytes; a chunk of whole UB rows when host_row_bytes packs them
   uint64_t dma_bytes_to_device_ = 0, dma_bytes_to_host_ = 0;
+  std::map<uint32_t, uint64_t> busy_by_tag_;
 };
 
 }  // namespace tpu

@@ -11,7 +11,8 @@
 namespace tpu {
 namespace {
 
-constexpr uint8_t kNumOpcodes = 12;  // 0x00 .. 0x0B
+constexpr uint8_t kNumOpcodes = 12;  // 0x00 .. 0x0B, numbered consecutively
+constexpr int kOpcodeSpace = 256;    // byte 0: every value an opcode could take (for the assembler's lookup)
 
 // Reports a "tpu/isa" error; throws std::invalid_argument if SystemC's actions did not throw.
 [[noreturn]] void fail(const std::string& msg) {
@@ -20,7 +21,7 @@ constexpr uint8_t kNumOpcodes = 12;  // 0x00 .. 0x0B
 }
 
 // True when `op` is one of the defined opcodes.
-bool is_known(Opcode op) { return static_cast<uint8_t>(op) < kNumOpcodes; }
+bool is_known(Opcode op) { return static_cast<uint8_t>(op) < kNumOpcodes || op == Opcode::InterruptHost; }
 
 // Lowercase "0x"-prefixed hexadecimal text of `v`.
 std::string hex(uint64_t v) {
@@ -56,8 +57,9 @@ struct Uses {
   bool act = false;                                   // function, bias
   bool fn = false;                                    // function (Activate, Vector)
   bool average = false, vec_op = false;
-  bool cfg = false;   // reg, value
-  bool mask = false;  // unit_mask
+  bool cfg = false;      // reg, value
+  bool mask = false;     // unit_mask
+  bool host_op = false;  // Interrupt_Host's operation id
   unsigned rows_bits = 32;
 };
 
@@ -84,6 +86,7 @@ Uses uses_of(Opcode op) {
     case Opcode::Vector: u.ub = u.src = u.rows = u.fn = u.vec_op = true; break;
     case Opcode::SetConfig: u.cfg = true; break;
     case Opcode::Sync: u.mask = true; break;
+    case Opcode::InterruptHost: u.host_op = true; break;
     case Opcode::Nop:
     case Opcode::Halt: break;
   }
@@ -96,13 +99,15 @@ struct Names {
   const char *ub, *acc, *rows, *host, *dram, *tiles, *fn, *reg, *value, *units;
   const char *accumulate, *switch_weights, *bias;
   const char *src, *out_row, *kernel_row, *kernel_col, *average, *vec_op;
+  const char* host_op;
 };
-constexpr Names kFieldNames{"field",    "ub_row",  "acc_row",    "rows",       "host_addr",  "dram_addr",      "tiles",
-                            "function", "reg",     "value",      "unit_mask",  "accumulate", "switch_weights", "bias",
-                            "src_row",  "out_row", "kernel_row", "kernel_col", "average",    "vec_op"};
+constexpr Names kFieldNames{"field",          "ub_row",   "acc_row", "rows",    "host_addr",  "dram_addr",
+                            "tiles",          "function", "reg",     "value",   "unit_mask",  "accumulate",
+                            "switch_weights", "bias",     "src_row", "out_row", "kernel_row", "kernel_col",
+                            "average",        "vec_op",   "host_op"};
 constexpr Names kOperandNames{"operand", "ub",  "acc",   "rows",  "host",       "dram",   "tiles",
                               "fn",      "reg", "value", "units", "accumulate", "switch", "bias",
-                              "src",     "p0",  "kr",    "ks",    "average",    "op"};
+                              "src",     "p0",  "kr",    "ks",    "average",    "op",     "id"};
 
 // Text names of the activation functions and config registers, indexed by their value.
 constexpr const char* kFunctionNames[] = {"identity", "relu", "sigmoid", "tanh"};
@@ -237,6 +242,8 @@ void validate(const Instruction& in, const std::string& prefix, const Names& n) 
   check_unused(ctx, n, u.cfg, n.reg, static_cast<uint8_t>(in.reg));
   check_unused(ctx, n, u.cfg, n.value, static_cast<uint32_t>(in.value));
   check_unused(ctx, n, u.mask, n.units, in.unit_mask);
+  check_unused(ctx, n, u.host_op, n.host_op, in.host_op);
+  if (u.host_op) check_bits(ctx, n, n.host_op, in.host_op, 16);
 
   if (u.ub) check_bits(ctx, n, n.ub, in.ub_row, 24);
   if (u.src) check_bits(ctx, n, n.src, in.src_row, 24);
@@ -323,6 +330,7 @@ void encode_checked(const Instruction& in, uint8_t* out, const std::string& pref
       put_le(out, 2, static_cast<uint32_t>(in.value), 4);
       break;
     case Opcode::Sync: out[1] = in.unit_mask; break;
+    case Opcode::InterruptHost: put_le(out, 2, in.host_op, 2); break;
     case Opcode::Nop:
     case Opcode::Halt: break;
   }
@@ -374,6 +382,7 @@ std::vector<OperandSpec> operands_of(Opcode op) {
               {"fn", K::Function, 0}};
     case Opcode::SetConfig: return {{"reg", K::Register, 0}, {"value", K::Number, 32}};
     case Opcode::Sync: return {{"units", K::Units, 0}};
+    case Opcode::InterruptHost: return {{"id", K::Number, 16}};
     case Opcode::Nop:
     case Opcode::Halt: break;
   }
@@ -473,8 +482,8 @@ int lookup(const char* const* table, int count, const std::string& name) {
 Instruction parse_line(const std::vector<std::string>& tokens, const std::string& prefix) {
   const std::string mn = lower(tokens[0]);
   int opcode = -1;
-  for (uint8_t i = 0; i < kNumOpcodes; ++i)
-    if (mn == mnemonic(static_cast<Opcode>(i))) opcode = i;
+  for (int i = 0; i < kOpcodeSpace; ++i)
+    if (is_known(static_cast<Opcode>(i)) && mn == mnemonic(static_cast<Opcode>(i))) opcode = i;
   if (opcode < 0) fail(prefix + ": unknown mnemonic '" + tokens[0] + "'");
 
   Instruction in;
@@ -554,6 +563,7 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
         else if (key == "p0") in.out_row = static_cast<uint32_t>(v);
         else if (key == "kr") in.kernel_row = static_cast<uint32_t>(v);
         else if (key == "ks") in.kernel_col = static_cast<uint32_t>(v);
+        else if (key == "id") in.host_op = static_cast<uint32_t>(v);
         else in.tiles = static_cast<uint32_t>(v);
         break;
     }
@@ -570,7 +580,8 @@ bool Instruction::operator==(const Instruction& o) const {
          dram_addr == o.dram_addr && tiles == o.tiles && accumulate == o.accumulate &&
          switch_weights == o.switch_weights && bias == o.bias && function == o.function && reg == o.reg &&
          value == o.value && unit_mask == o.unit_mask && src_row == o.src_row && out_row == o.out_row &&
-         kernel_row == o.kernel_row && kernel_col == o.kernel_col && average == o.average && vec_op == o.vec_op;
+         kernel_row == o.kernel_row && kernel_col == o.kernel_col && average == o.average && vec_op == o.vec_op &&
+         host_op == o.host_op;
 }
 
 bool unit_of(Opcode op, Unit* unit) {
@@ -606,6 +617,7 @@ const char* mnemonic(Opcode op) {
     case Opcode::Convolve: return "convolve";
     case Opcode::Pool: return "pool";
     case Opcode::Vector: return "vector";
+    case Opcode::InterruptHost: return "interrupt_host";
   }
   return "unknown";
 }
@@ -613,7 +625,7 @@ const char* mnemonic(Opcode op) {
 void encode(const Instruction& in, uint8_t out[kInstructionBytes]) { encode_checked(in, out, "encode", kFieldNames); }
 
 Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where) {
-  if (in[0] >= kNumOpcodes) fail(where + ": unknown opcode " + hex(in[0]));
+  if (!is_known(static_cast<Opcode>(in[0]))) fail(where + ": unknown opcode " + hex(in[0]));
   Instruction d;
   d.op = static_cast<Opcode>(in[0]);
   const std::string ctx = where + ": " + mnemonic(d.op) + ": ";
@@ -651,6 +663,7 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
       flag_bits = 0xFF;
       break;                                     // register id
     case Opcode::Sync: flag_bits = 0xFF; break;  // unit mask, checked by validate()
+    case Opcode::InterruptHost: first_reserved = 4; break;
     case Opcode::Nop:
     case Opcode::Halt: break;
   }
@@ -720,6 +733,7 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
       break;
     }
     case Opcode::Sync: d.unit_mask = flags; break;
+    case Opcode::InterruptHost: d.host_op = static_cast<uint32_t>(get_le(in, 2, 2)); break;
     case Opcode::Nop:
     case Opcode::Halt: break;
   }
@@ -799,6 +813,7 @@ std::string disassemble(const Instruction& in) {
         }
       break;
     }
+    case Opcode::InterruptHost: s += " id=" + std::to_string(in.host_op); break;
     case Opcode::Nop:
     case Opcode::Halt: break;
   }

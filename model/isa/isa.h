@@ -38,6 +38,15 @@
 //                                                                  [8..9] out_row u16, [10..11] rows u16 (>=1)
 //   0x0B  Vector              bits0-2 function, bits3-4 operation  [2..4] ub_row u24 (destination), [5..7] src_row u24
 //                             (0 add, 1 multiply, 2 unary)         (operand a), [8..11] rows u32 (>=1)
+//   0x0E  Interrupt_Host      0                                    [2..3] host_op u16: index into the program's
+//                                                                  host-operation table
+//
+// Interrupt_Host (the paper's "interrupt host", Sec. 2) runs in the sequencer: it waits until
+// every instruction dispatched to the host, matrix and activation units has completed (the units
+// that touch the Unified Buffer; the weight FIFO's fetch engine keeps prefetching), raises the
+// interrupt line, publishes host_op in the HOST_OP register and stops fetching until the host
+// writes RESUME (sequencer.h). The host's operator reads its operands from and writes its result to
+// host memory; the program moves them with Write_Host_Memory before and Read_Host_Memory after.
 //
 // Convolve is MatrixMultiply with a 2-D length (TPU paper, Sec. 2 and 9: input channels on the
 // array rows, output channels on the columns, one pass per kernel position accumulating into the
@@ -74,6 +83,7 @@
 //   vector ub=0x500 src=0x100 rows=49 op=add fn=relu
 //   set_config reg=act_multiplier value=1518500250
 //   sync units=host,matrix
+//   interrupt_host id=2
 //   halt
 #pragma once
 
@@ -100,6 +110,7 @@ enum class Opcode : uint8_t {
   Convolve = 0x09,
   Pool = 0x0A,
   Vector = 0x0B,
+  InterruptHost = 0x0E,  ///< 0x0C, 0x0D: reserved (taken by concurrent work on the ISA)
 };
 
 /// Nonlinear function applied by Activate (flags bits 0-2).
@@ -175,12 +186,13 @@ struct Instruction {
   ConfigRegister reg = ConfigRegister::ActMultiplier;          ///< Set_Config
   int32_t value = 0;                                           ///< Set_Config value
   uint8_t unit_mask = 0;                                       ///< Sync: bit (1 << Unit)
+  uint32_t host_op = 0;  ///< Interrupt_Host: index into the program's host-operation table, < 2^16
 
   bool operator==(const Instruction& o) const;
   bool operator!=(const Instruction& o) const { return !(*this == o); }
 };
 
-/// The functional unit that executes `op`; Nop, Set_Config, Sync and Halt run in the sequencer
+/// The functional unit that executes `op`; Nop, Set_Config, Sync, Halt and Interrupt_Host run in the sequencer
 /// itself and return false.
 bool unit_of(Opcode op, Unit* unit);
 

@@ -22,7 +22,7 @@ Sequencer::Sequencer(sc_core::sc_module_name name, const ArchConfig& cfg)
     : sc_module(name), control_socket("control_socket"), unit_out("unit_out", kNumUnits),
       mxu_idle_reason("mxu_idle_reason"), interrupt("interrupt"), cfg_(cfg), period_(cfg.clock_period()),
       ibuf_(cfg.sequencer.instruction_buffer_bytes, 0),
-      account_({"idle", "issue", "sync_wait", "queue_full", "halted"}) {
+      account_({"idle", "issue", "sync_wait", "queue_full", "halted", "host_wait"}) {
   control_socket.register_b_transport(this, &Sequencer::control_b_transport);
   SC_HAS_PROCESS(Sequencer);
   SC_THREAD(run);
@@ -59,6 +59,10 @@ void Sequencer::control_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc
     std::memcpy(data, &s, 4);
   } else if (addr == kRegRetired && len == 8 && trans.is_read()) {
     std::memcpy(data, &retired_, 8);
+  } else if (addr == kRegHostOp && len == 4 && trans.is_read()) {
+    std::memcpy(data, &host_op_, 4);
+  } else if (addr == kRegResume && len == 4 && trans.is_write()) {
+    write_resume(data, delay);
   } else {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
   }
@@ -251,6 +255,34 @@ void Sequencer::sync(uint8_t mask) {
   set_state(kStIssue);
 }
 
+void Sequencer::write_resume(const uint8_t* data, const sc_core::sc_time& delay) {
+  uint32_t id;
+  std::memcpy(&id, data, 4);
+  std::ostringstream msg;
+  if (status_ != kHostWait) {
+    msg << "RESUME (host operation " << id << ") written while the sequencer does not wait for the host";
+    SC_REPORT_ERROR("tpu/sequencer", msg.str().c_str());
+  } else if (id != host_op_) {
+    msg << "RESUME of host operation " << id << " while the sequencer waits at interrupt_host id=" << host_op_;
+    SC_REPORT_ERROR("tpu/sequencer", msg.str().c_str());
+  }
+  resume_event_.notify(delay);
+}
+
+void Sequencer::interrupt_host(const Instruction& in) {
+  sync(uint8_t((1u << int(Unit::Host)) | (1u << int(Unit::Matrix)) | (1u << int(Unit::Activation))));
+  host_op_ = in.host_op;
+  status_ = kHostWait;
+  ++host_interrupts_;
+  set_state(kStHostWait);
+  interrupt.write(true);
+  sc_core::wait(resume_event_);
+  interrupt.write(false);
+  status_ = kRunning;
+  wait_clock_edge(period_);
+  set_state(kStIssue);
+}
+
 void Sequencer::run() {
   mxu_idle_reason.write(int(MxuIdleReason::NotRunning));
   interrupt.write(false);
@@ -302,6 +334,7 @@ void Sequencer::run() {
           }
           break;
         case Opcode::Sync: sync(in.unit_mask); break;
+        case Opcode::InterruptHost: interrupt_host(in); break;
         case Opcode::Halt:
           sync(0x0f);
           halted = true;
@@ -331,7 +364,12 @@ uint64_t Sequencer::run_cycles() const {
 
 std::string Sequencer::describe_state() const {
   std::ostringstream os;
-  static const char* const states[] = {"idle", "issuing", "waiting in Sync", "blocked on a full unit queue", "halted"};
+  static const char* const states[] = {"idle",
+                                       "issuing",
+                                       "waiting in Sync",
+                                       "blocked on a full unit queue",
+                                       "halted",
+                                       "waiting for the host (interrupt_host)"};
   os << "sequencer " << states[state_];
   if (status_ == kRunning) os << " at instruction " << pc_;
   os << "; in flight:";
@@ -354,6 +392,7 @@ nlohmann::json Sequencer::report() const {
   nlohmann::json j;
   j["instructions"] = opcode_counts_;
   j["retired"] = retired_;
+  j["host_interrupts"] = host_interrupts_;
   nlohmann::json cycles = account_.to_json(period_);
   j["cycles"] = cycles;
   j["run_cycles"] = run_cycles();

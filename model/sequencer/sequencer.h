@@ -38,29 +38,39 @@ namespace tpu {
 ///  - Accumulator hazards between MatrixMultiply and Activate are interlocked in hardware: the
 ///    later instruction waits in its unit for the earlier one to complete.
 ///  - Halt waits for all units, raises `interrupt` and stops fetching.
+///  - Interrupt_Host id=K waits for the host, matrix and activation units (every unit that
+///    touches the Unified Buffer; Read_Weights already dispatched keep streaming into the weight
+///    FIFO), sets STATUS to host-wait and HOST_OP to K, raises `interrupt` and stops fetching
+///    until the host writes K to RESUME; then lowers `interrupt` and goes on at the next clock
+///    edge. The wait counts as `host_wait` cycles; the MXU's idle time as non-matrix.
 ///
 /// Register map of `control_socket` (byte offsets; the host reaches them at kControlBase + off):
 ///   0x00 START   (write, u32): run that many instructions from instruction-buffer offset 0
 ///   0x08 STATUS  (read, u32): 0 idle, 1 running, 2 halted
 ///   0x10 RETIRED (read, u64): instructions fetched and issued so far
+///   0x18 HOST_OP (read, u32): the id of the Interrupt_Host the sequencer waits at
+///   0x20 RESUME  (write, u32): the host finished host operation K (must equal HOST_OP)
 ///   kInstructionBufferOffset .. + sequencer.instruction_buffer_bytes: instruction buffer
 ///
 /// Errors (SC_REPORT_ERROR "tpu/sequencer", naming the instruction index and text): illegal
 /// encodings, UB/accumulator rows or weight-memory addresses out of range, UB hazards without
 /// Sync, a program that runs past its end without Halt, START while running or with more
-/// instructions than the buffer holds.
+/// instructions than the buffer holds, RESUME when the sequencer does not wait for the host or
+/// with another id than HOST_OP.
 class Sequencer : public sc_core::sc_module, public SequencerIf {
  public:
   static constexpr uint64_t kRegStart = 0x00;
   static constexpr uint64_t kRegStatus = 0x08;
   static constexpr uint64_t kRegRetired = 0x10;
+  static constexpr uint64_t kRegHostOp = 0x18;
+  static constexpr uint64_t kRegResume = 0x20;
   static constexpr uint64_t kInstructionBufferOffset = 0x1000'0000;
-  enum Status : uint32_t { kIdle = 0, kRunning = 1, kHalted = 2 };
+  enum Status : uint32_t { kIdle = 0, kRunning = 1, kHalted = 2, kHostWait = 3 };
 
   tlm_utils::simple_target_socket<Sequencer> control_socket;
   sc_core::sc_vector<sc_core::sc_port<sc_core::sc_fifo_out_if<Dispatch>>> unit_out;  ///< by Unit
   sc_core::sc_out<int> mxu_idle_reason;                                              ///< MxuIdleReason
-  sc_core::sc_out<bool> interrupt;                                                   ///< raised at Halt
+  sc_core::sc_out<bool> interrupt;  ///< raised at Halt and at Interrupt_Host (lowered on RESUME)
 
   Sequencer(sc_core::sc_module_name name, const ArchConfig& cfg);
 
@@ -91,12 +101,14 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
     Instruction instr;
     Footprint fp;
   };
-  enum State : int { kStIdle = 0, kStIssue = 1, kStSync = 2, kStQueueFull = 3, kStHalted = 4 };
+  enum State : int { kStIdle = 0, kStIssue = 1, kStSync = 2, kStQueueFull = 3, kStHalted = 4, kStHostWait = 5 };
 
   void run();
   void control_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void dispatch(const Instruction& in, uint64_t index);
   void sync(uint8_t mask);
+  void interrupt_host(const Instruction& in);
+  void write_resume(const uint8_t* data, const sc_core::sc_time& delay);
   Footprint footprint(const Instruction& in, uint64_t index) const;
   /// The act_lane_* registers with the lane count resolved (0: min(mxu.rows, mxu.cols)).
   ActivateLanes activate_lanes() const {
@@ -115,7 +127,9 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   std::vector<uint8_t> ibuf_;
   uint32_t program_length_ = 0;
   Status status_ = kIdle;
-  sc_core::sc_event start_event_, completion_event_;
+  sc_core::sc_event start_event_, completion_event_, resume_event_;
+  uint32_t host_op_ = 0;          // HOST_OP: the Interrupt_Host waited at
+  uint64_t host_interrupts_ = 0;  // Interrupt_Hosts executed
   std::array<std::deque<InFlight>, kNumUnits> in_flight_;
   std::array<uint64_t, kNumUnits> dispatched_{}, completed_{};
   RequantParams requant_;

@@ -162,3 +162,15 @@ foreach(trace resnet50 conv_small)
   set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT ONEDNN_MAX_CPU_ISA=AVX2)
   set_property(TEST ${name} APPEND PROPERTY LABELS networks)
 endforeach()
+
+# Host fallback (Interrupt_Host, manifest/host_op.h): LayerNorm and Softmax computed by the host
+# CPU between MXU layers, on both configs, and the reference's regression check of its golden data.
+foreach(config small tpu_v1)
+  network_test(host_ops_small ${config})
+endforeach()
+if(TPU_HAVE_PYTHON)
+  add_test(NAME reference_regression.host_ops_small
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/tpu_ref.py check
+                   ${PROJECT_SOURCE_DIR}/traces/host_ops_small/workload.yaml)
+  set_tests_properties(reference_regression.host_ops_small PROPERTIES LABELS "networks;scripts" TIMEOUT 120)
+endif()

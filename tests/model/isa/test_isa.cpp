@@ -152,7 +152,15 @@ Instruction vector(uint32_t ub, uint32_t src, uint32_t rows, VectorOp op, Activa
   return in;
 }
 
-constexpr int kNumOpcodes = 12;    // 0x00 .. 0x0B (isa.h)
+Instruction interrupt_host(uint32_t id) {
+  Instruction in = make(Opcode::InterruptHost);
+  in.host_op = id;
+  return in;
+}
+
+constexpr int kOpcodeSpace = 15;  // opcodes are below 0x0F (isa.h)
+// The defined opcodes: 0x00 .. 0x0B and Interrupt_Host 0x0E (0x0C and 0x0D are reserved).
+const std::vector<int> kOpcodes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x0E};
 constexpr int kNumRegisters = 24;  // 0 .. 23 (isa.h)
 
 // ---------------------------------------------------------------------------------------------
@@ -269,6 +277,9 @@ std::vector<Golden> golden() {
       {vector(0x100, 0x80, 49, VectorOp::Add, ActivationFunction::Identity),
        {0x0B, 0x00, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x31, 0x00, 0x00, 0x00},
        "vector ub=0x100 src=0x80 rows=49 op=add fn=identity"},
+      // Interrupt_Host: [2..3] host_op little endian (0xBEEF -> EF BE), the rest 0.
+      {interrupt_host(0xBEEF), {0x0E, 0, 0xEF, 0xBE, 0, 0, 0, 0, 0, 0, 0, 0}, "interrupt_host id=48879"},
+      {interrupt_host(0), {0x0E, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "interrupt_host id=0"},
   };
 }
 
@@ -281,7 +292,7 @@ TEST(IsaEncoding, MatrixMultiplyByteImage) {
 }
 
 TEST(IsaEncoding, HandComputedImagesOfEveryOpcode) {
-  bool seen[kNumOpcodes] = {};
+  bool seen[kOpcodeSpace] = {};
   bool seen_reg[kNumRegisters] = {};
   for (const Golden& g : golden()) {
     SCOPED_TRACE(g.text);
@@ -294,7 +305,7 @@ TEST(IsaEncoding, HandComputedImagesOfEveryOpcode) {
     ASSERT_EQ(a.size(), 1u);
     EXPECT_EQ(a[0], g.in);
   }
-  for (int op = 0; op < kNumOpcodes; ++op) EXPECT_TRUE(seen[op]) << "opcode " << op << " not covered";
+  for (int op : kOpcodes) EXPECT_TRUE(seen[op]) << "opcode " << op << " not covered";
   for (int reg : {0, 1, 2, 3, 4, 7, 9, 11, 12, 14, 15, 18, 19, 20})
     EXPECT_TRUE(seen_reg[reg]) << "register " << reg << " not covered";
 }
@@ -487,6 +498,7 @@ class Generator {
         break;
       }
       case Opcode::Sync: in.unit_mask = static_cast<uint8_t>(field(1, 15)); break;
+      case Opcode::InterruptHost: in.host_op = static_cast<uint32_t>(field(0, 0xFFFF)); break;
       case Opcode::Nop:
       case Opcode::Halt: break;
     }
@@ -512,7 +524,7 @@ TEST(IsaRoundTrip, EncodeDecodeRandom) {
   Generator gen(20240611);
   bool seen_reg[kNumRegisters] = {};
   int negative = 0;
-  for (int op = 0; op < kNumOpcodes; ++op)
+  for (int op : kOpcodes)
     for (int i = 0; i < kRandomPerOpcode; ++i) {
       const Instruction in = gen(static_cast<Opcode>(op));
       if (in.op == Opcode::SetConfig) {
@@ -531,7 +543,7 @@ TEST(IsaRoundTrip, EncodeDecodeRandom) {
 
 TEST(IsaRoundTrip, AssembleDisassembleRandom) {
   Generator gen(7);
-  for (int op = 0; op < kNumOpcodes; ++op)
+  for (int op : kOpcodes)
     for (int i = 0; i < kRandomPerOpcode; ++i) {
       const Instruction in = gen(static_cast<Opcode>(op));
       const std::string text = disassemble(in);
@@ -547,7 +559,8 @@ TEST(IsaRoundTrip, WholeProgramRandom) {
   std::mt19937 pick(3);
   std::vector<Instruction> prog;
   for (int i = 0; i < 5000; ++i)
-    prog.push_back(gen(static_cast<Opcode>(std::uniform_int_distribution<int>(0, kNumOpcodes - 1)(pick))));
+    prog.push_back(
+        gen(static_cast<Opcode>(kOpcodes[std::uniform_int_distribution<size_t>(0, kOpcodes.size() - 1)(pick)])));
   const std::vector<uint8_t> image = encode_program(prog);
   ASSERT_EQ(image.size(), prog.size() * kInstructionBytes);
   EXPECT_EQ(decode_program(image), prog);
@@ -1055,7 +1068,8 @@ TEST(IsaMisc, Mnemonics) {
                             "convolve",
                             "pool",
                             "vector"};
-  for (int op = 0; op < kNumOpcodes; ++op) EXPECT_STREQ(mnemonic(static_cast<Opcode>(op)), expected[op]);
+  for (int op = 0; op <= 0x0B; ++op) EXPECT_STREQ(mnemonic(static_cast<Opcode>(op)), expected[op]);
+  EXPECT_STREQ(mnemonic(Opcode::InterruptHost), "interrupt_host");
 }
 
 TEST(IsaMisc, EqualityComparesEveryField) {
@@ -1089,6 +1103,41 @@ TEST(IsaMisc, EqualityComparesEveryField) {
     EXPECT_TRUE(other != base) << "edit " << k;
   }
   EXPECT_TRUE(Instruction{} == base);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interrupt_Host (0x0E): its bad fields in every form.
+
+TEST(IsaInterruptHost, DecoderRejectsFlagsAndReservedBytes) {
+  EXPECT_TRUE(ContainsAll(decode_error(image({0x0E, 0x01, 0x01, 0x00})), {"interrupt_host", "unused flag bits"}));
+  for (uint8_t byte = 4; byte < kInstructionBytes; ++byte) {
+    Bytes b = image({0x0E, 0x00, 0x01, 0x00});
+    b[byte] = 0x01;
+    EXPECT_TRUE(ContainsAll(decode_error(b), {"interrupt_host", "reserved byte " + std::to_string(byte)})) << int(byte);
+  }
+}
+
+TEST(IsaInterruptHost, EncoderRejectsWideIdAndForeignFields) {
+  EXPECT_TRUE(ContainsAll(encode_error(interrupt_host(0x10000)), {"interrupt_host", "'host_op'", "16 bits"}));
+  Instruction in = interrupt_host(1);
+  in.rows = 3;
+  EXPECT_TRUE(ContainsAll(encode_error(in), {"interrupt_host", "'rows'", "not used"}));
+  Instruction halt = make(Opcode::Halt);
+  halt.host_op = 2;
+  EXPECT_TRUE(ContainsAll(encode_error(halt), {"halt", "'host_op'", "not used"}));
+}
+
+TEST(IsaInterruptHost, AssemblerRejectsBadOperands) {
+  EXPECT_TRUE(ContainsAll(asm_error("interrupt_host"), {"interrupt_host", "missing operand 'id'"}));
+  EXPECT_TRUE(ContainsAll(asm_error("interrupt_host id=65536"), {"operand 'id'", "16 bits"}));
+  EXPECT_TRUE(ContainsAll(asm_error("interrupt_host id=1 rows=2"), {"unknown operand 'rows'"}));
+  EXPECT_TRUE(ContainsAll(asm_error("halt id=1"), {"halt", "unknown operand 'id'"}));
+  EXPECT_EQ(assemble("INTERRUPT_HOST ID=0x10")[0], interrupt_host(16));
+}
+
+TEST(IsaInterruptHost, RunsInTheSequencer) {
+  Unit u;
+  EXPECT_FALSE(unit_of(Opcode::InterruptHost, &u));
 }
 
 }  // namespace

@@ -37,11 +37,13 @@ std::map<uint64_t, std::string> read_filter(const std::string& name) {
 
 TEST(GtkwaveFilters, OpcodesAreTheMnemonics) {
   const auto m = read_filter("opcode.txt");
-  EXPECT_EQ(m.size(), 13u);  // 12 opcodes and 0xff
+  EXPECT_EQ(m.size(), 14u);  // 13 opcodes (0x00 .. 0x0B, 0x0E) and 0xff
   for (int op = 0; op <= int(Opcode::Vector); ++op) {
     ASSERT_TRUE(m.count(op)) << "opcode " << op;
     EXPECT_EQ(m.at(op), mnemonic(Opcode(op)));
   }
+  ASSERT_TRUE(m.count(int(Opcode::InterruptHost)));
+  EXPECT_EQ(m.at(int(Opcode::InterruptHost)), mnemonic(Opcode::InterruptHost));
   EXPECT_EQ(m.at(0xff), "-");
 }
 
@@ -71,9 +73,10 @@ TEST(GtkwaveFilters, StatesCoverEveryState) {
   EXPECT_EQ(unit.at(FunctionalUnit::kBusy), "busy");
   EXPECT_EQ(unit.at(FunctionalUnit::kStall), "stall");
   const auto seq = read_filter("sequencer_state.txt");
-  EXPECT_EQ(seq.size(), 5u);  // kStIdle .. kStHalted (private to the sequencer: 0 .. 4)
+  EXPECT_EQ(seq.size(), 6u);  // kStIdle .. kStHostWait (private to the sequencer: 0 .. 5)
   EXPECT_EQ(seq.at(0), "idle");
   EXPECT_EQ(seq.at(4), "halted");
+  EXPECT_EQ(seq.at(5), "host_wait");
   const auto reason = read_filter("mxu_idle_reason.txt");
   EXPECT_EQ(reason.size(), 4u);
   EXPECT_EQ(reason.at(int(MxuIdleReason::NonMatrix)), "non_matrix");
