@@ -112,7 +112,7 @@ nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time perio
 /// Energy and power (model/energy/) from the counters in j["tpu"]: j["energy"] with its totals and
 /// power per window (also to opt.power_csv / opt.power_vcd), and each layer's energy.
 void add_energy(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, sc_core::sc_time window,
-                const RunOptions& opt, const RunResult& r, uint64_t late, nlohmann::json& j) {
+                const RunOptions& opt, const RunResult& r, const nlohmann::json& late, nlohmann::json& j) {
   sc_core::sc_time from, to;
   chip.sequencer.run_span(&from, &to);
   const std::vector<DramChannelCounts> background = dram_background(chip, from, to);
@@ -122,14 +122,14 @@ void add_energy(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, sc_c
                   j["tpu"]["dram"]["bytes_read"].get<uint64_t>() + j["tpu"]["dram"]["bytes_written"].get<uint64_t>());
   const auto windows = power_windows(cfg, chip, sc_core::sc_time_stamp());
   j["energy"]["power"] = power_json(windows, window.to_seconds());
-  j["energy"]["power"]["late_charges"] = late;
+  for (const auto& [key, n] : late.items()) j["energy"]["power"][key] = n;
   if (!opt.power_csv.empty()) write_power_csv(opt.power_csv, windows);
   if (!opt.power_vcd.empty()) write_power_vcd(opt.power_vcd, windows);
   if (j.contains("layers")) add_layer_energy(energy, j["layers"]);
 }
 
 void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, const Host& host,
-                     sc_core::sc_time window, const RunOptions& opt, uint64_t late, RunResult& r) {
+                     sc_core::sc_time window, const RunOptions& opt, const nlohmann::json& late, RunResult& r) {
   const sc_core::sc_time period = cfg.clock_period();
   r.run_cycles = chip.sequencer.run_cycles();
   r.run_seconds = (period * double(r.run_cycles)).to_seconds();
@@ -219,7 +219,9 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   if (vcd) vcd->commit();
   collect(host.memory.data());
 
-  collect_results(cfg, info, chip, host, window, opt, power ? power->late() : 0, r);
+  const nlohmann::json late = {{"late_charges", power ? power->late_charges() : 0},
+                               {"late_dram_commands", power ? power->late_dram_commands() : 0}};
+  collect_results(cfg, info, chip, host, window, opt, late, r);
 }
 
 /// Fills r.wall.lower (t0 to t1) and r.wall.finish (what followed t1 beyond elaboration and sc_start).

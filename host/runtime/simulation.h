@@ -65,8 +65,8 @@ struct RunResult {
 };
 
 /// Stats also get "energy" (energy/energy.h: energy_json(), with "power": power_json() of the
-/// metered windows of opt.window_ns (energy/power.h: power_windows()) and "late_charges", the
-/// counts the VCD's power trace missed (0 without a VCD)), written per window to opt.power_csv /
+/// metered windows of opt.window_ns (energy/power.h: power_windows()) and "late_charges",
+/// "late_dram_commands", what the VCD's power trace missed (PowerTrace; 0 without a VCD)), written per window to opt.power_csv /
 /// opt.power_vcd if set. The DRAM's background energy uses the channels' bank-open cycles over the
 /// run (dram_background()). With a VCD the power per window is also in it (PowerTrace: power.*,
 /// at each window's end).

@@ -157,10 +157,11 @@ void PowerTrace::sample() {
     next_trigger(sc_core::sc_time::from_value(uint64_t(k + 1) * w - now));
 }
 
-uint64_t PowerTrace::late() const {
-  uint64_t n = chip_.meter.late();
-  if (const auto* jedec = dynamic_cast<const DramController*>(chip_.dram.get())) n += jedec->late_commands();
-  return n;
+uint64_t PowerTrace::late_charges() const { return chip_.meter.late(); }
+
+uint64_t PowerTrace::late_dram_commands() const {
+  const auto* jedec = dynamic_cast<const DramController*>(chip_.dram.get());
+  return jedec ? jedec->late_commands() : 0;
 }
 
 void PowerTrace::finish() {

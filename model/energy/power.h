@@ -69,8 +69,10 @@ class PowerTrace : public sc_core::sc_module {
   /// Writes the power of the window holding the current time (its part so far), at the current
   /// time; call once after sc_start() returns, before VcdWriter::commit().
   void finish();
-  /// Charges and DRAM commands counted into windows the trace had already written.
-  uint64_t late() const;
+  /// What was counted into windows the trace had already written: the meter's charges
+  /// (EnergyMeter::late()) and the DRAM's commands (DramController::late_commands()).
+  uint64_t late_charges() const;
+  uint64_t late_dram_commands() const;
 
  private:
   void sample();
