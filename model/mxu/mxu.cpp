@@ -125,11 +125,8 @@ void Mxu::gather_convolve(const Dispatch& d) {
     }
     std::memset(out + q_hi * R_, 0, (Q - q_hi) * R_);
   }
-  // The data-setup unit feeds the array a row per cycle: its reads over the block's streaming
-  // cycles (those through b_transport the UB charges itself, at the access).
-  if (meter_)
-    meter_->charge_spread(MeteredAction::kUbRead, sc_core::sc_time_stamp(),
-                          sc_core::sc_time_stamp() + period_ * double(B), ub_dmi_read_ - dmi_before);
+  // Charged when read, as the UB charges the b_transport reads of --no-dmi (same windows, same VCD).
+  charge(MeteredAction::kUbRead, sc_core::sc_time_stamp(), ub_dmi_read_ - dmi_before);
 }
 
 void Mxu::shifter() {
