@@ -113,16 +113,17 @@ nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time perio
 /// Energy and power (model/energy/) from the counters in j["tpu"]: j["energy"] with its totals and
 /// power per window (also to opt.power_csv / opt.power_vcd), and each layer's energy.
 void add_energy(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, sc_core::sc_time window,
-                const RunOptions& opt, const RunResult& r, nlohmann::json& j) {
-  const EnergyBreakdown energy = compute_energy(cfg, j["tpu"], r.run_seconds);
+                const RunOptions& opt, const RunResult& r, const nlohmann::json& late, nlohmann::json& j) {
+  sc_core::sc_time from, to;
+  chip.sequencer.run_span(&from, &to);
+  const std::vector<DramChannelCounts> background = dram_background(chip, from, to);
+  const EnergyBreakdown energy = compute_energy(cfg, j["tpu"], r.run_seconds, &background);
   j["energy"] =
       energy_json(energy, info.samples, r.tops, r.lowered.useful_macs,
                   j["tpu"]["dram"]["bytes_read"].get<uint64_t>() + j["tpu"]["dram"]["bytes_written"].get<uint64_t>());
-  const double end = sc_core::sc_time_stamp().to_seconds();
-  const auto windows =
-      power_windows(energy, window_activity(chip, cfg.clock_period().to_seconds(), window.to_seconds(), end),
-                    window.to_seconds(), end);
+  const auto windows = power_windows(cfg, chip, sc_core::sc_time_stamp());
   j["energy"]["power"] = power_json(windows, window.to_seconds());
+  for (const auto& [key, n] : late.items()) j["energy"]["power"][key] = n;
   if (!opt.power_csv.empty()) write_power_csv(opt.power_csv, windows);
   if (!opt.power_vcd.empty()) write_power_vcd(opt.power_vcd, windows);
   if (j.contains("layers")) add_layer_energy(energy, j["layers"]);
@@ -175,7 +176,7 @@ void add_host_stats(Tpu& chip, const Host& host, const RunResult& r, sc_core::sc
 }
 
 void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, const Host& host,
-                     sc_core::sc_time window, const RunOptions& opt, RunResult& r) {
+                     sc_core::sc_time window, const RunOptions& opt, const nlohmann::json& late, RunResult& r) {
   const sc_core::sc_time period = cfg.clock_period();
   r.run_cycles = chip.sequencer.run_cycles();
   r.run_seconds = (period * double(r.run_cycles)).to_seconds();
@@ -216,7 +217,7 @@ void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip,
   if (!r.lowered.layers.empty()) j["layers"] = layer_stats(chip, r, period, peak_macs_per_cycle);
   add_host_stats(chip, host, r, period, j);
   j["tpu"] = chip.report();
-  add_energy(cfg, info, chip, window, opt, r, j);
+  add_energy(cfg, info, chip, window, opt, r, late, j);
   r.stats = j;
 }
 
@@ -229,7 +230,6 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
 
   Tpu chip("tpu", cfg, window);
-  chip.mxu.record_blocks(true);  // its block log gives power per window (energy/power.h)
   chip.unified_buffer.grant_dmi(opt.dmi);
   chip.accumulators.grant_dmi(opt.dmi);
   Host host("host", r.lowered);
@@ -239,6 +239,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
 
   std::unique_ptr<VcdWriter> vcd;
   std::unique_ptr<BandwidthTrace> bw;
+  std::unique_ptr<PowerTrace> power;
   if (!opt.vcd_path.empty()) {
     std::vector<const BandwidthCounter*> counters = {&chip.host_interface.to_device().counter(),
                                                      &chip.host_interface.to_host().counter()};
@@ -247,6 +248,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
     chip.trace(*vcd);
     host.trace(*vcd, "host");
     bw.reset(new BandwidthTrace("bandwidth_trace", counters, window, *vcd));
+    power.reset(new PowerTrace("power_trace", cfg, chip, *vcd));
   }
 
   // sc_stop() from the host ends the run; its info message is noise here.
@@ -263,10 +265,13 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
     raise_as("tpu/sim", msg.str());
   }
   chip.dram->catch_up(sc_core::sc_time_stamp());  // the counters (and the VCD) cover the whole run
+  if (power) power->finish();
   if (vcd) vcd->commit();
   collect(host.memory.data());
 
-  collect_results(cfg, info, chip, host, window, opt, r);
+  const nlohmann::json late = {{"late_charges", power ? power->late_charges() : 0},
+                               {"late_dram_commands", power ? power->late_dram_commands() : 0}};
+  collect_results(cfg, info, chip, host, window, opt, late, r);
 }
 
 /// Fills r.wall.lower (t0 to t1) and r.wall.finish (what followed t1 beyond elaboration and sc_start).

@@ -65,7 +65,11 @@ struct RunResult {
 };
 
 /// Stats also get "energy" (energy/energy.h: energy_json(), with "power": power_json() of the
-/// windows of opt.window_ns), written per window to opt.power_csv / opt.power_vcd if set.
+/// metered windows of opt.window_ns (energy/power.h: power_windows()) and "late_charges",
+/// "late_dram_commands", what the VCD's power trace missed (PowerTrace; 0 without a VCD)),
+/// written per window to opt.power_csv / opt.power_vcd if set. The DRAM's background energy uses
+/// the channels' bank-open cycles over the run (dram_background()). With a VCD the power per
+/// window is also in it (PowerTrace: power.*, at each window's end).
 /// Elaborates the chip and host, runs to Halt and collects results. SystemC allows one
 /// elaboration per process, so call it once per process. Errors from the model, a deadlock
 /// (the simulation ran out of events before Halt: the message gives the sequencer's and the

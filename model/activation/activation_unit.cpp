@@ -60,6 +60,7 @@ uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
             B * R, delay, who, enables, R);
   rows_ += B;
+  charge(MeteredAction::kActivationRow, sc_core::sc_time_stamp(), B);
   return B;
 }
 
@@ -110,6 +111,7 @@ uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
             B * C, delay, who);
   pool_rows_ += B;
+  charge(MeteredAction::kActivationRow, sc_core::sc_time_stamp(), B);
   return std::max(rows_read, B);
 }
 
@@ -157,6 +159,7 @@ uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
             B * C, delay, who);
   vector_rows_ += B;
+  charge(MeteredAction::kActivationRow, sc_core::sc_time_stamp(), B);
   return B;
 }
 

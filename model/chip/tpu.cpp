@@ -4,7 +4,7 @@ namespace tpu {
 
 Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time window,
          const MxuDatapathFactory& make_datapath)
-    : sc_module(name), interrupt("interrupt"), cfg_(cfg),
+    : sc_module(name), interrupt("interrupt"), cfg_(cfg), meter(window),
       unified_buffer("unified_buffer", cfg_.ub_rows(), cfg_.mxu.rows),
       accumulators("accumulators", cfg_.accumulators.rows, uint64_t(cfg_.mxu.cols) * 4),
       dram(make_dram("dram", cfg_.dram, window)), host_interface("host_interface", cfg_, window),
@@ -35,6 +35,12 @@ Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time w
   sequencer.mxu_idle_reason.bind(mxu_idle_reason_);
   mxu.idle_reason.bind(mxu_idle_reason_);
   sequencer.interrupt.bind(interrupt);
+
+  // Energy: every block charges its actions to the meter.
+  unified_buffer.set_meter(&meter, MeteredAction::kUbRead, MeteredAction::kUbWrite);
+  accumulators.set_meter(&meter, MeteredAction::kAccRead, MeteredAction::kAccWrite);
+  sequencer.set_meter(&meter);
+  for (FunctionalUnit* u : units) u->set_meter(&meter);
 }
 
 nlohmann::json Tpu::report() const {

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "dram/dram.h"
 #include "dram/dram_controller.h"
+#include "energy/energy_meter.h"
 #include "host_interface/host_interface.h"
 #include "memory/memory_target.h"
 #include "mxu/mxu.h"
@@ -55,6 +56,9 @@ class Tpu : public sc_core::sc_module {
   const ArchConfig cfg_;
 
  public:
+  /// What the blocks did per window of `window` (every block charges its actions here): the
+  /// counts per-window energy is computed from (energy/power.h).
+  EnergyMeter meter;
   MemoryTarget unified_buffer;         ///< ub_rows() x mxu.rows bytes (TPU paper, Sec. 2: 24 MiB)
   MemoryTarget accumulators;           ///< accumulators.rows x mxu.cols x int32 (Sec. 2: 4 MiB)
   std::unique_ptr<WeightMemory> dram;  ///< weight memory: dram.model picks the JEDEC or the bandwidth model

@@ -34,6 +34,8 @@ class WeightMemory : public sc_core::sc_module {
   const std::vector<BandwidthCounter>& channel_counters() const { return counters_; }
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t bytes_written() const { return bytes_written_; }
+  /// The configuration the model was built from.
+  const DramConfig& config() const { return cfg_; }
   /// Every counter of the model as JSON ({model, bytes_read, bytes_written, reads, writes,
   /// peak_bandwidth_bytes_per_s, channels: [...]} plus the model's own).
   virtual nlohmann::json report() const;

@@ -157,7 +157,7 @@ void DramChannel::set_bank(uint32_t b, uint32_t row, uint64_t t) {
   // A request's outcome is what it found when first examined; the served queue's visible requests
   // have seen the state that ends now (examining them lazily, here, saves a scan per decision).
   examine_visible(drain_.draining() ? 1 : 0, b, t);
-  bank_.set_open_row(b, row);
+  bank_.set_open_row(b, row, t);
   update_head(0, b);
   update_head(1, b);
 }
@@ -392,7 +392,7 @@ void DramChannel::execute() {
     default: break;
   }
   checker_.issue(cmd, loc, t);
-  ++stats_.commands[int(cmd)];
+  stats_.count_command(cmd, t);
   if (observer_) observer_(t, cmd, DramLocation(loc));  // a copy: the observer may enqueue (and move slots)
 }
 
@@ -489,10 +489,10 @@ bool DramChannel::stream_open_next_bank(HitStream& s, size_t i,
       examine(e);
       ++s.next_examined;
     }
-    bank_.set_open_row(s.next_bank, cmd == DramCommand::ACT ? s.next_row : kClosed);
+    bank_.set_open_row(s.next_bank, cmd == DramCommand::ACT ? s.next_row : kClosed, at);
     stream_record_last_rd(s);
     checker_.issue(cmd, oldest.req.loc, at);
-    ++stats_.commands[int(cmd)];
+    stats_.count_command(cmd, at);
     s.last_command = int64_t(at);
     plan_valid_ = false;
     if (observer_) observer_(at, cmd, DramLocation(oldest.req.loc));

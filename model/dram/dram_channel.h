@@ -113,6 +113,13 @@ class DramChannel {
   void observe_commands(std::function<void(uint64_t, DramCommand, const DramLocation&)> f);
   /// The counters so far (queue occupancy integrated up to now()).
   const DramChannelStats& stats() const;
+  /// Counts commands per window of simulated time from now on (DramChannelStats::set_windows).
+  void count_windows(uint64_t tck_units, uint64_t window_units) { stats_.set_windows(tck_units, window_units); }
+  /// Marks the windows before k as read: a command later counted into one is a late command
+  /// (DramChannelStats::late_commands).
+  void seal_windows(int64_t k) { stats_.sealed_windows = std::max(stats_.sealed_windows, k); }
+  /// The banks' state and each rank's bank-open time (DramBankState::open_cycles).
+  const DramBankState& banks() const { return bank_; }
   /// Checks the queues' bookkeeping (for tests): every slot either free or in exactly one bank
   /// list, lists in age order with unique enqueue numbers below the next one, sizes and per-bank
   /// and per-rank counts matching the lists, each list's examined prefix examined, each bank's
@@ -161,7 +168,7 @@ class DramChannel {
   /// command and data-bus counters, its time queued, the queued counts (a bank or rank left
   /// without requests may end a refresh's postponement).
   void count_column(int qi, const DramRequest& req, DramCommand cmd, uint64_t t) {
-    ++stats_.commands[int(cmd)];
+    stats_.count_command(cmd, t);
     stats_.busy_data_cycles += half_burst_;
     occupancy_issued_ += t - req.arrival;
     --queues_[qi].size;

@@ -23,8 +23,31 @@ struct DramChannelStats {
   std::vector<uint64_t> read_latency_histogram;  ///< [i] = reads with latency in [8i, 8i+8) tCK; last bin open
   uint64_t queue_occupancy_integral = 0;         ///< sum over cycles of queued requests
   uint64_t busy_data_cycles = 0;                 ///< cycles the data bus carried data
+  uint64_t tck_units_ = 0, window_units_ = 0;    ///< set_windows()
+  int64_t sealed_windows = 0;                    ///< windows before this one were read (the power trace)
+  uint64_t late_commands = 0;                    ///< commands counted into a window already read
+
+  /// Commands by window of simulated time (set_windows(); empty until then): [k][cmd] = commands
+  /// issued at cycles c with k * window <= c * tCK < (k + 1) * window.
+  std::vector<std::array<uint64_t, kDramCommands>> window_commands;
 
   DramChannelStats() : read_latency_histogram(kHistogramBins, 0) {}
+  /// Counts commands per window too from now on: tCK and the window in the same time unit (the
+  /// SystemC resolution); 0 windows: not per window. (Cycles up to 2^64 / tck_units count
+  /// correctly: 5 hours of DDR3 at 1 fs.)
+  void set_windows(uint64_t tck_units, uint64_t window_units) {
+    tck_units_ = tck_units;
+    window_units_ = window_units;
+  }
+  /// Counts command `c` issued at cycle t.
+  void count_command(DramCommand c, uint64_t t) {
+    ++commands[int(c)];
+    if (window_units_ == 0) return;
+    const uint64_t k = t * tck_units_ / window_units_;
+    if (k >= window_commands.size()) window_commands.resize(k + 1, std::array<uint64_t, kDramCommands>{});
+    ++window_commands[k][int(c)];
+    if (int64_t(k) < sealed_windows) ++late_commands;
+  }
   /// Counts a completed request: reads, writes, read latency (done - arrival, tCK).
   void count_completion(const DramRequest& r) {
     const uint64_t latency = r.done - r.arrival;

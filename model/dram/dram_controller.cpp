@@ -15,6 +15,7 @@ DramController::DramController(sc_core::sc_module_name name, const DramConfig& c
   channels_.reserve(cfg.channels);
   for (uint32_t c = 0; c < cfg.channels; ++c) {
     channels_.emplace_back(cfg);
+    channels_.back().count_windows(tck_.value(), window.value());
     on_done_.emplace_back([this, c](const DramRequest& r) { on_done(c, r); });
   }
   SC_HAS_PROCESS(DramController);
@@ -237,6 +238,10 @@ nlohmann::json DramController::report() const {
     ch["mean_read_latency_ns"] = s.reads ? double(s.read_latency_sum) / s.reads * tck_.to_seconds() * 1e9 : 0.0;
     ch["read_latency_histogram_8tck"] = s.read_latency_histogram;
     ch["queue_occupancy_integral"] = s.queue_occupancy_integral;
+    nlohmann::json open = nlohmann::json::array();
+    for (uint32_t r = 0; r < channels_[c].banks().ranks(); ++r)
+      open.push_back(channels_[c].banks().open_cycles(r, 0, channels_[c].now()));
+    ch["bank_open_cycles"] = open;
   }
   j["tck_ns"] = tck_.to_seconds() * 1e9;
   j["standard"] = to_string(cfg_.standard);

@@ -28,8 +28,8 @@ namespace tpu {
 ///    data has moved (one response in flight per initiator; END_RESP releases the next).
 /// Data is read or written functionally when the request is accepted.
 /// Counters per channel: commands by type, row hits/misses/conflicts, read latency histogram,
-/// queue occupancy, bytes per window. VCD (trace()): per channel the command on the command bus
-/// (DramCommand value for the tCK it issues in, 0xff otherwise) and the queued requests, at the
+/// queue occupancy, bytes and commands per window, each rank's bank-open cycles. VCD (trace()): per channel the command
+/// on the command bus (DramCommand value for the tCK it issues in, 0xff otherwise) and the queued requests, at the
 /// cycles they happen.
 class DramController : public WeightMemory {
  public:
@@ -38,7 +38,17 @@ class DramController : public WeightMemory {
   /// The channel controllers (tests and reports).
   const DramChannel& channel(uint32_t c) const { return channels_[c]; }
   const DramAddressMap& address_map() const { return map_; }
-  /// DRAM clock period tCK.
+  /// Seals every channel's command windows before k (DramChannel::seal_windows).
+  void seal_windows(int64_t k) {
+    for (DramChannel& ch : channels_) ch.seal_windows(k);
+  }
+  /// Commands counted into a sealed window, all channels.
+  uint64_t late_commands() const {
+    uint64_t n = 0;
+    for (const DramChannel& ch : channels_) n += ch.stats().late_commands;
+    return n;
+  }
+  /// DRAM clock period tCK (at the SystemC resolution): channel cycle c starts at c x tck().
   sc_core::sc_time tck() const { return tck_; }
   nlohmann::json report() const override;
   void trace(VcdWriter& vcd, const std::string& prefix) override;

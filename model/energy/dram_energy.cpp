@@ -13,7 +13,7 @@ std::vector<DramEnergyTerm> dram_energy(const DramConfig& d, const std::vector<D
   };
   if (p.pj_per_bit > 0) {
     double rd = 0, wr = 0;
-    for (const DramChannelCounts& c : channels) rd += 8.0 * double(c.bytes_read), wr += 8.0 * double(c.bytes_written);
+    for (const DramChannelCounts& c : channels) rd += 8.0 * c.bytes_read, wr += 8.0 * c.bytes_written;
     add("read_bits", "bit", rd, p.pj_per_bit);
     add("write_bits", "bit", wr, p.pj_per_bit);
     return terms;
@@ -28,21 +28,26 @@ std::vector<DramEnergyTerm> dram_energy(const DramConfig& d, const std::vector<D
   const double window = seconds / tck;
   for (const DramChannelCounts& c : channels) {
     sum.act += c.act, sum.pre += c.pre, sum.rd += c.rd, sum.wr += c.wr, sum.ref += c.ref, sum.refpb += c.refpb;
-    // Per rank: ACTs are spread over the channel's ranks evenly (the counters are per channel).
-    const double acts_per_rank = double(c.act) / d.ranks;
-    // (A read or write means a row was open, also where no ACT was counted: the bandwidth model.)
-    const double active = d.page_policy == PagePolicy::Open ? (c.act || c.rd || c.wr ? window : 0.0)
+    if (c.rank_cycles >= 0) {  // measured by the channel
+      act_cycles += c.open_rank_cycles;
+      rank_cycles += c.rank_cycles;
+      continue;
+    }
+    // Approximated: ACTs spread over the channel's ranks evenly (the counters are per channel);
+    // a read or write means a row was open, also where no ACT was counted (the bandwidth model).
+    const double acts_per_rank = c.act / d.ranks;
+    const double active = d.page_policy == PagePolicy::Open ? (c.act > 0 || c.rd > 0 || c.wr > 0 ? window : 0.0)
                                                             : std::min(window, acts_per_rank * t.tRAS);
     act_cycles += active * d.ranks;
     rank_cycles += window * d.ranks;
   }
   const double banks = double(d.bank_groups) * d.banks_per_group;
-  add("ACT", "command", double(sum.act), pj(p.idd0 - p.idd3n, t.tRAS));
-  add("PRE", "command", double(sum.pre), pj(p.idd0 - p.idd2n, double(t.tRC) - t.tRAS));
-  add("RD", "burst", double(sum.rd), pj(p.idd4r - p.idd3n, d.burst_length / 2.0));
-  add("WR", "burst", double(sum.wr), pj(p.idd4w - p.idd3n, d.burst_length / 2.0));
-  add("REF", "command", double(sum.ref), pj(p.idd5 - p.idd3n, t.tRFC));
-  add("REFPB", "command", double(sum.refpb), pj(p.idd5 - p.idd3n, t.tRFCpb) / banks);
+  add("ACT", "command", sum.act, pj(p.idd0 - p.idd3n, t.tRAS));
+  add("PRE", "command", sum.pre, pj(p.idd0 - p.idd2n, double(t.tRC) - t.tRAS));
+  add("RD", "burst", sum.rd, pj(p.idd4r - p.idd3n, d.burst_length / 2.0));
+  add("WR", "burst", sum.wr, pj(p.idd4w - p.idd3n, d.burst_length / 2.0));
+  add("REF", "command", sum.ref, pj(p.idd5 - p.idd3n, t.tRFC));
+  add("REFPB", "command", sum.refpb, pj(p.idd5 - p.idd3n, t.tRFCpb) / banks);
   add("background_active", "rank_cycle", act_cycles, pj(p.idd3n, 1));
   add("background_precharged", "rank_cycle", rank_cycles - act_cycles, pj(p.idd2n, 1));
   return terms;

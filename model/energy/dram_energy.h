@@ -9,16 +9,21 @@
 
 namespace tpu {
 
-/// What one channel's controller issued and moved (counts, not energies). `ranks` of the channel
-/// each spend the whole window in standby (active or precharged) besides their commands.
+/// What one channel's controller issued and moved (counts, not energies; doubles: a window's
+/// share of the bandwidth model's bursts need not be whole), and how long its ranks had a bank
+/// open: open_rank_cycles of rank_cycles (summed over the channel's ranks, tCK), the JEDEC
+/// channel's bank-open counter (DramBankState::open_cycles) over the span energy is computed
+/// for; negative when not measured (then dram_energy() approximates, see there).
 struct DramChannelCounts {
-  uint64_t act = 0;                            ///< ACT commands
-  uint64_t pre = 0;                            ///< precharges: explicit PRE plus the auto-precharges of RDA and WRA
-  uint64_t rd = 0;                             ///< read bursts (RD + RDA)
-  uint64_t wr = 0;                             ///< write bursts (WR + WRA)
-  uint64_t ref = 0;                            ///< all-bank refreshes (REF)
-  uint64_t refpb = 0;                          ///< per-bank refreshes (REFPB)
-  uint64_t bytes_read = 0, bytes_written = 0;  ///< data moved (the pJ/bit model's count)
+  double act = 0;                            ///< ACT commands
+  double pre = 0;                            ///< precharges: explicit PRE plus the auto-precharges of RDA and WRA
+  double rd = 0;                             ///< read bursts (RD + RDA)
+  double wr = 0;                             ///< write bursts (WR + WRA)
+  double ref = 0;                            ///< all-bank refreshes (REF)
+  double refpb = 0;                          ///< per-bank refreshes (REFPB)
+  double bytes_read = 0, bytes_written = 0;  ///< data moved (the pJ/bit model's count)
+  double open_rank_cycles = -1;              ///< rank-cycles with >= 1 bank open (IDD3N time)
+  double rank_cycles = -1;                   ///< rank-cycles of the span (IDD3N + IDD2N time)
 };
 
 /// One line of the DRAM's energy: a DRAMPower component, its count, energy per unit and joules.
@@ -39,13 +44,14 @@ struct DramEnergyTerm {
 ///   ACT:  VDD (IDD0 - IDD3N) tRAS            PRE:  VDD (IDD0 - IDD2N) (tRC - tRAS)
 ///   RD:   VDD (IDD4R - IDD3N) BL/2           WR:   VDD (IDD4W - IDD3N) BL/2
 ///   REF:  VDD (IDD5 - IDD3N) tRFC            REFPB: VDD (IDD5 - IDD3N) tRFCpb / banks (assumption)
-///   background: VDD IDD3N per cycle with a bank open, VDD IDD2N per cycle all precharged,
-/// times the devices of a rank (bus_width_bits / device_width_bits). The channel has no counter of
-/// cycles with a bank open, so the split is approximated: with the open page policy a rank counts
-/// as active for the whole window once it has activated a row (rows stay open until a conflict or
-/// refresh; a channel with reads or writes but no ACT counted, as the bandwidth model reports,
-/// counts as active too), with the closed policy for min(window, ACTs x tRAS). I/O and
-/// termination are not counted. Raises nothing; counts of zero give zero dynamic energy.
+///   background: VDD IDD3N per rank-cycle with a bank open, VDD IDD2N per rank-cycle all precharged,
+/// times the devices of a rank (bus_width_bits / device_width_bits). The background's cycles are
+/// the channel's measured open_rank_cycles and rank_cycles when given (>= 0). Otherwise (the
+/// bandwidth-latency model, which has no banks; callers without a measurement) they are
+/// approximated over `seconds`: with the open page policy a rank counts as active for the whole
+/// span once its channel has activated a row or moved data (rows stay open until a conflict or
+/// refresh), with the closed policy for min(span, ACTs x tRAS). I/O and termination are not
+/// counted. Raises nothing; counts of zero give zero dynamic energy.
 std::vector<DramEnergyTerm> dram_energy(const DramConfig& d, const std::vector<DramChannelCounts>& channels,
                                         double seconds);
 

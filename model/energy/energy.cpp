@@ -33,74 +33,94 @@ std::vector<DramChannelCounts> dram_counts(const DramConfig& d, const nlohmann::
   const bool commands = !channels.empty() && channels[0].contains("commands");
   if (from_commands) *from_commands = commands;
   const double read = dram.value("bytes_read", 0.0), written = dram.value("bytes_written", 0.0);
+  const double burst = double(d.burst_bytes());
   for (const nlohmann::json& ch : channels) {
     DramChannelCounts c;
     if (commands) {
       const nlohmann::json& k = ch["commands"];
-      auto n = [&k](const char* name) { return k.value(name, uint64_t(0)); };
+      auto n = [&k](const char* name) { return k.value(name, 0.0); };
       c.act = n("ACT");
       c.pre = n("PRE") + n("RDA") + n("WRA");
       c.rd = n("RD") + n("RDA");
       c.wr = n("WR") + n("WRA");
       c.ref = n("REF");
       c.refpb = n("REFPB");
-      c.bytes_read = c.rd * d.burst_bytes();
-      c.bytes_written = c.wr * d.burst_bytes();
+      c.bytes_read = c.rd * burst;
+      c.bytes_written = c.wr * burst;
     } else {
       const double bytes = ch.value("bytes", 0.0);
       const double share = read + written > 0 ? read / (read + written) : 1.0;
-      c.bytes_read = uint64_t(bytes * share + 0.5);
-      c.bytes_written = uint64_t(bytes) - c.bytes_read;
-      c.rd = (c.bytes_read + d.burst_bytes() - 1) / d.burst_bytes();
-      c.wr = (c.bytes_written + d.burst_bytes() - 1) / d.burst_bytes();
+      c.bytes_read = bytes * share;
+      c.bytes_written = bytes - c.bytes_read;
+      c.rd = c.bytes_read / burst;
+      c.wr = c.bytes_written / burst;
     }
     out.push_back(c);
   }
   return out;
 }
 
-EnergyBreakdown compute_energy(const ArchConfig& cfg, const nlohmann::json& r, double seconds) {
+EnergyCounts report_counts(const ArchConfig& cfg, const nlohmann::json& r, double seconds) {
+  EnergyCounts c;
+  c.seconds = seconds;
+  c.macs = counter(r, {"mxu", "array_macs"});
+  c.tiles_switched = counter(r, {"mxu", "tiles_switched"});
+  c.tiles_fetched = counter(r, {"weight_fifo", "tiles_fetched"});
+  c.ub_bytes_read = counter(r, {"unified_buffer", "bytes_read"});
+  c.ub_bytes_written = counter(r, {"unified_buffer", "bytes_written"});
+  c.acc_bytes_read = counter(r, {"accumulators", "bytes_read"});
+  c.acc_bytes_written = counter(r, {"accumulators", "bytes_written"});
+  c.activation_rows = counter(r, {"activation_unit", "rows"}) + counter(r, {"activation_unit", "pool_rows"}) +
+                      counter(r, {"activation_unit", "vector_rows"});
+  if (!r.contains("sequencer") || !r["sequencer"].contains("instructions"))
+    raise_as(kMsgType, "counter tpu.sequencer.instructions missing from the report");
+  for (const auto& [op, n] : r.at("sequencer").at("instructions").items()) c.instructions += n.get<double>();
+  c.pcie_bytes = counter(r, {"host_interface", "pcie_to_device", "bytes"}) +
+                 counter(r, {"host_interface", "pcie_to_host", "bytes"});
+  if (!r.contains("dram")) raise_as(kMsgType, "counter tpu.dram missing from the report");
+  c.dram = dram_counts(cfg.dram, r.at("dram"), &c.dram_from_commands);
+  return c;
+}
+
+EnergyBreakdown energy_of(const ArchConfig& cfg, const EnergyCounts& c) {
   const EnergyConfig& e = cfg.energy;
   EnergyBreakdown b;
-  b.seconds = seconds;
+  b.seconds = c.seconds;
   auto add = [&b](const char* block, const char* action, const char* unit, double count, double pj_each) {
     b.actions.push_back({block, action, unit, count, pj_each, count * pj_each * 1e-12});
     b.die_dynamic_j += count * pj_each * 1e-12;
   };
   const double ub_row = cfg.mxu.rows, acc_row = double(cfg.mxu.cols) * 4;
-  add("mxu", "mac", "mac", counter(r, {"mxu", "array_macs"}), e.mac_pj);
-  add("mxu", "weight_shift", "tile", counter(r, {"mxu", "tiles_switched"}), e.weight_shift_pj_per_tile);
-  add("unified_buffer", "read", "row", counter(r, {"unified_buffer", "bytes_read"}) / ub_row, e.ub_read_pj_per_row);
-  add("unified_buffer", "write", "row", counter(r, {"unified_buffer", "bytes_written"}) / ub_row,
-      e.ub_write_pj_per_row);
-  add("accumulators", "read", "row", counter(r, {"accumulators", "bytes_read"}) / acc_row, e.acc_read_pj_per_row);
-  add("accumulators", "write", "row", counter(r, {"accumulators", "bytes_written"}) / acc_row, e.acc_write_pj_per_row);
-  add("weight_fifo", "write", "tile", counter(r, {"weight_fifo", "tiles_fetched"}), e.weight_fifo_write_pj_per_tile);
-  add("weight_fifo", "read", "tile", counter(r, {"mxu", "tiles_switched"}), e.weight_fifo_read_pj_per_tile);
-  // Activate works on accumulator rows (mxu.cols lanes), Pool and Vector on UB rows (mxu.rows).
-  const double ub_lane_rows =
-      counter(r, {"activation_unit", "pool_rows"}) + counter(r, {"activation_unit", "vector_rows"});
-  add("activation_unit", "element", "element",
-      counter(r, {"activation_unit", "rows"}) * cfg.mxu.cols + ub_lane_rows * cfg.mxu.rows,
-      e.activation_pj_per_element);
-  const nlohmann::json& ops = r.at("sequencer").at("instructions");
-  double instructions = 0;
-  for (auto it = ops.begin(); it != ops.end(); ++it) instructions += it.value().get<double>();
-  add("sequencer", "instruction", "instruction", instructions, e.instruction_pj);
-  add("host_interface", "pcie", "byte",
-      counter(r, {"host_interface", "pcie_to_device", "bytes"}) +
-          counter(r, {"host_interface", "pcie_to_host", "bytes"}),
-      e.pcie_pj_per_byte);
-  b.static_j = e.static_power_w * seconds;
-  b.actions.push_back({"static", "static", "s", seconds, e.static_power_w * 1e12, b.static_j});
+  add("mxu", "mac", "mac", c.macs, e.mac_pj);
+  add("mxu", "weight_shift", "tile", c.tiles_switched, e.weight_shift_pj_per_tile);
+  add("unified_buffer", "read", "row", c.ub_bytes_read / ub_row, e.ub_read_pj_per_row);
+  add("unified_buffer", "write", "row", c.ub_bytes_written / ub_row, e.ub_write_pj_per_row);
+  add("accumulators", "read", "row", c.acc_bytes_read / acc_row, e.acc_read_pj_per_row);
+  add("accumulators", "write", "row", c.acc_bytes_written / acc_row, e.acc_write_pj_per_row);
+  add("weight_fifo", "write", "tile", c.tiles_fetched, e.weight_fifo_write_pj_per_tile);
+  add("weight_fifo", "read", "tile", c.tiles_switched, e.weight_fifo_read_pj_per_tile);
+  add("activation_unit", "element", "element", c.activation_rows * cfg.mxu.cols, e.activation_pj_per_element);
+  add("sequencer", "instruction", "instruction", c.instructions, e.instruction_pj);
+  add("host_interface", "pcie", "byte", c.pcie_bytes, e.pcie_pj_per_byte);
+  b.static_j = e.static_power_w * c.seconds;
+  b.actions.push_back({"static", "static", "s", c.seconds, e.static_power_w * 1e12, b.static_j});
 
-  bool from_commands = true;
-  const std::vector<DramChannelCounts> counts = dram_counts(cfg.dram, r.at("dram"), &from_commands);
-  const std::vector<DramEnergyTerm> terms = dram_energy(cfg.dram, counts, seconds);
+  const std::vector<DramEnergyTerm> terms = dram_energy(cfg.dram, c.dram, c.seconds);
   for (const DramEnergyTerm& t : terms) b.actions.push_back({"dram", t.action, t.unit, t.count, t.pj_each, t.joules});
   b.dram_j = total_joules(terms);
-  b.dram_method = cfg.dram.power.pj_per_bit > 0 ? "pj_per_bit" : from_commands ? "idd" : "idd_from_bytes";
+  b.dram_method = cfg.dram.power.pj_per_bit > 0 ? "pj_per_bit" : c.dram_from_commands ? "idd" : "idd_from_bytes";
   return b;
+}
+
+EnergyBreakdown compute_energy(const ArchConfig& cfg, const nlohmann::json& r, double seconds,
+                               const std::vector<DramChannelCounts>* background) {
+  EnergyCounts c = report_counts(cfg, r, seconds);
+  if (background)
+    for (size_t i = 0; i < c.dram.size() && i < background->size(); ++i) {
+      c.dram[i].open_rank_cycles = (*background)[i].open_rank_cycles;
+      c.dram[i].rank_cycles = (*background)[i].rank_cycles;
+    }
+  return energy_of(cfg, c);
 }
 
 nlohmann::json energy_json(const EnergyBreakdown& e, uint64_t inferences, double tops, uint64_t useful_macs,

@@ -39,22 +39,44 @@ struct EnergyBreakdown {
   double total_j() const { return die_j() + dram_j; }
 };
 
-/// The counts a breakdown is computed from, read from Tpu::report()'s JSON (the names there):
-/// mxu.array_macs (MACs of every PE, useful or not), mxu.tiles_switched (tiles shifted into the
-/// array and read out of the weight FIFO), weight_fifo.tiles_fetched (tiles written into it),
-/// unified_buffer / accumulators bytes_read and bytes_written (b_transport and DMI) divided by
-/// their row bytes (mxu.rows; mxu.cols x 4), activation_unit rows x mxu.cols + (pool_rows +
-/// vector_rows) x mxu.rows elements (Activate on an R x C array with R != C moves fewer lanes
-/// per row in several instructions: counted as whole accumulator rows, an upper bound), the sum of
-/// sequencer.instructions, host_interface pcie_to_device.bytes + pcie_to_host.bytes, and per DRAM channel its commands
-/// and bursts (dram_counts()). Raises SC_REPORT_ERROR("tpu/energy") if a counter is missing from `tpu_report`.
-EnergyBreakdown compute_energy(const ArchConfig& cfg, const nlohmann::json& tpu_report, double seconds);
+/// What a span of time did (a run, or one window of it): the counts energy is priced from, in
+/// the units the blocks count (EnergyMeter's MeteredAction), plus the DRAM's per channel.
+struct EnergyCounts {
+  double seconds = 0;  ///< the span static power is charged over
+  double macs = 0, tiles_switched = 0, tiles_fetched = 0;
+  double ub_bytes_read = 0, ub_bytes_written = 0, acc_bytes_read = 0, acc_bytes_written = 0;
+  double activation_rows = 0, instructions = 0, pcie_bytes = 0;
+  std::vector<DramChannelCounts> dram;
+  bool dram_from_commands = true;  ///< false: the bandwidth model's bytes (no commands)
+};
+
+/// The breakdown of `c`, every action once (the one place energies are priced; the run's totals
+/// and each window's go through it): MACs x mac_pj, tiles switched x (weight shift + weight FIFO
+/// read), tiles fetched x weight FIFO write, UB / accumulator bytes / their row bytes (mxu.rows;
+/// mxu.cols x 4) x the row energies, activation rows x mxu.cols elements (Pool and Vector rows
+/// move mxu.rows lanes: on an R != C array an approximation, exact on square arrays), instructions, PCIe
+/// bytes, static_power_w x c.seconds, and the DRAM's terms (dram_energy() over c.seconds).
+EnergyBreakdown energy_of(const ArchConfig& cfg, const EnergyCounts& c);
+
+/// The counts of a whole run from Tpu::report()'s JSON (the names there): mxu.array_macs,
+/// mxu.tiles_switched, weight_fifo.tiles_fetched, unified_buffer / accumulators bytes_read and
+/// bytes_written (b_transport and DMI), activation_unit rows + pool_rows + vector_rows, the sum
+/// of sequencer.instructions, host_interface pcie_to_device.bytes + pcie_to_host.bytes, and per
+/// DRAM channel its commands and bursts (dram_counts()). Raises SC_REPORT_ERROR("tpu/energy")
+/// if a counter is missing from `tpu_report`.
+EnergyCounts report_counts(const ArchConfig& cfg, const nlohmann::json& tpu_report, double seconds);
+
+/// energy_of(report_counts(...)), with the DRAM ranks' cycles of `background` (per channel:
+/// DramChannelCounts::open_rank_cycles, rank_cycles; measured by power.h's
+/// dram_background()) when given, else dram_energy()'s approximation.
+EnergyBreakdown compute_energy(const ArchConfig& cfg, const nlohmann::json& tpu_report, double seconds,
+                               const std::vector<DramChannelCounts>* background = nullptr);
 
 /// Per channel counts of the weight memory's report (DramController or BandwidthLatencyDram):
 /// the JEDEC model's commands (PRE + RDA + WRA precharges; RD + RDA, WR + WRA bursts) and bursts x
 /// burst bytes; for the bandwidth model, which issues no commands, each channel's bytes split
-/// into read and written in the proportion of the totals and ACT/PRE/REF = 0 (`from_commands`
-/// set false).
+/// into read and written in the proportion of the totals, bursts = bytes / burst bytes (not
+/// rounded: the windows' sum to the run's) and ACT/PRE/REF = 0 (`from_commands` set false).
 std::vector<DramChannelCounts> dram_counts(const DramConfig& d, const nlohmann::json& dram_report,
                                            bool* from_commands = nullptr);
 

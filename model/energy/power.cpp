@@ -8,70 +8,178 @@
 #include <sstream>
 
 #include "chip/tpu.h"
+#include "dram/dram_controller.h"
 #include "util/report.h"
 
 namespace tpu {
 
-std::vector<WindowActivity> window_activity(const Tpu& chip, double period_s, double window_s, double end_s) {
-  const size_t n = size_t(std::max(1.0, std::ceil(end_s / window_s - 1e-9)));
-  std::vector<WindowActivity> a(n);
-  for (const Mxu::BlockTiming& b : chip.mxu.block_log()) {
-    // Rows enter one per cycle over [start, stream_end) cycles: spread them over the windows.
-    const double t0 = double(b.start) * period_s, t1 = double(b.stream_end) * period_s;
-    const double rows = double(b.stream_end - b.start);
-    if (t1 <= t0) continue;
-    for (size_t k = size_t(t0 / window_s); k < n && double(k) * window_s < t1; ++k) {
-      const double lo = std::max(t0, double(k) * window_s), hi = std::min(t1, double(k + 1) * window_s);
-      if (hi > lo) a[k].mxu_rows += rows * (hi - lo) / (t1 - t0);
+namespace {
+
+// The first DRAM cycle starting at or after time `units` (resolution units) for a tCK of `tck`.
+uint64_t cycle_at(uint64_t units, uint64_t tck) { return (units + tck - 1) / tck; }
+
+}  // namespace
+
+std::vector<DramChannelCounts> dram_background(const Tpu& chip, sc_core::sc_time from, sc_core::sc_time to) {
+  std::vector<DramChannelCounts> out;
+  const DramConfig& d = chip.dram->config();
+  if (const auto* jedec = dynamic_cast<const DramController*>(chip.dram.get())) {
+    const uint64_t tck = jedec->tck().value(), c0 = cycle_at(from.value(), tck), c1 = cycle_at(to.value(), tck);
+    for (uint32_t c = 0; c < d.channels; ++c) {
+      const DramBankState& banks = jedec->channel(c).banks();
+      DramChannelCounts n;
+      n.open_rank_cycles = 0;
+      n.rank_cycles = double(c1 > c0 ? c1 - c0 : 0) * banks.ranks();
+      for (uint32_t r = 0; r < banks.ranks() && c1 > c0; ++r)
+        n.open_rank_cycles += double(banks.open_cycles(r, c0, c1));
+      out.push_back(n);
     }
+    return out;
   }
-  for (size_t k = 0; k < n; ++k) {
-    for (const BandwidthCounter& c : chip.dram->channel_counters()) a[k].dram_bytes += c.window_bytes(int64_t(k));
-    a[k].pcie_bytes = chip.host_interface.to_device().counter().window_bytes(int64_t(k)) +
-                      chip.host_interface.to_host().counter().window_bytes(int64_t(k));
+  const double cycles = to > from ? (to - from).to_seconds() / d.tck_seconds() : 0.0;
+  for (const BandwidthCounter& c : chip.dram->channel_counters()) {
+    DramChannelCounts n;
+    n.rank_cycles = cycles * d.ranks;
+    n.open_rank_cycles = c.total_bytes() > 0 ? n.rank_cycles : 0.0;
+    out.push_back(n);
   }
-  return a;
+  return out;
 }
 
-std::vector<WindowPower> power_windows(const EnergyBreakdown& e, const std::vector<WindowActivity>& activity,
-                                       double window_s, double end_s) {
-  const size_t n = activity.size();
-  std::vector<WindowPower> w(n);
-  for (size_t k = 0; k < n; ++k) {
-    w[k].start_s = double(k) * window_s;
-    w[k].end_s = std::min(end_s, double(k + 1) * window_s);
-    if (w[k].end_s <= w[k].start_s) w[k].end_s = w[k].start_s + window_s;
-  }
-  WindowActivity total;
-  for (const WindowActivity& a : activity)
-    total.mxu_rows += a.mxu_rows, total.dram_bytes += a.dram_bytes, total.pcie_bytes += a.pcie_bytes;
-
-  enum Profile { kTime, kRows, kDram, kPcie };
-  for (const ActionEnergy& act : e.actions) {
-    Profile p = kRows;
-    if (act.block == "static" || (act.block == "dram" && act.action.rfind("background", 0) == 0)) p = kTime;
-    else if (act.block == "dram" || (act.block == "weight_fifo" && act.action == "write")) p = kDram;
-    else if (act.block == "host_interface") p = kPcie;
-    const double sum = p == kRows ? total.mxu_rows : p == kDram ? total.dram_bytes : p == kPcie ? total.pcie_bytes : 0;
-    if (p != kTime && sum <= 0) p = kTime;
-    for (size_t k = 0; k < n; ++k) {
-      const double len = w[k].end_s - w[k].start_s;
-      double watts;
-      if (p == kTime) {
-        watts = e.seconds > 0 ? act.joules / e.seconds : 0;
-      } else {
-        const double share = p == kRows   ? activity[k].mxu_rows
-                             : p == kDram ? activity[k].dram_bytes
-                                          : activity[k].pcie_bytes;
-        watts = act.joules * share / sum / len;
-      }
-      w[k].block_w[act.block] += watts;
-      if (act.block == "dram") w[k].dram_w += watts;
-      else if (act.block == "static") w[k].static_w += watts;
-      else w[k].die_dynamic_w += watts;
+EnergyCounts window_counts(const ArchConfig& cfg, const Tpu& chip, int64_t k) {
+  EnergyCounts c;
+  const EnergyMeter& m = chip.meter;
+  const auto n = [&m, k](MeteredAction a) { return double(m.counter(a).window(k)); };
+  c.macs = n(MeteredAction::kMac);
+  c.tiles_switched = n(MeteredAction::kWeightShift);
+  c.tiles_fetched = n(MeteredAction::kWeightFifoWrite);
+  c.ub_bytes_read = n(MeteredAction::kUbRead);
+  c.ub_bytes_written = n(MeteredAction::kUbWrite);
+  c.acc_bytes_read = n(MeteredAction::kAccRead);
+  c.acc_bytes_written = n(MeteredAction::kAccWrite);
+  c.activation_rows = n(MeteredAction::kActivationRow);
+  c.instructions = n(MeteredAction::kInstruction);
+  c.pcie_bytes = n(MeteredAction::kPcie);
+  // The window's part of the run: static power, and the span of the DRAM ranks' cycles.
+  const uint64_t w = m.window().value(), lo = uint64_t(k) * w, hi = lo + w;
+  sc_core::sc_time from, to;
+  chip.sequencer.run_span(&from, &to);
+  const uint64_t run_lo = std::max<uint64_t>(lo, from.value()), run_hi = std::min<uint64_t>(hi, to.value());
+  c.seconds = run_hi > run_lo ? sc_core::sc_time::from_value(run_hi - run_lo).to_seconds() : 0.0;
+  const sc_core::sc_time span_lo = sc_core::sc_time::from_value(run_lo);
+  c.dram = dram_background(chip, span_lo, run_hi > run_lo ? sc_core::sc_time::from_value(run_hi) : span_lo);
+  const DramConfig& d = cfg.dram;
+  if (const auto* jedec = dynamic_cast<const DramController*>(chip.dram.get())) {
+    for (uint32_t ch = 0; ch < d.channels; ++ch) {
+      const auto& wc = jedec->channel(ch).stats().window_commands;
+      if (size_t(k) >= wc.size()) continue;
+      const auto& x = wc[size_t(k)];
+      const auto cmd = [&x](DramCommand cc) { return double(x[size_t(cc)]); };
+      DramChannelCounts& o = c.dram[ch];
+      o.act = cmd(DramCommand::ACT);
+      o.pre = cmd(DramCommand::PRE) + cmd(DramCommand::RDA) + cmd(DramCommand::WRA);
+      o.rd = cmd(DramCommand::RD) + cmd(DramCommand::RDA);
+      o.wr = cmd(DramCommand::WR) + cmd(DramCommand::WRA);
+      o.ref = cmd(DramCommand::REF);
+      o.refpb = cmd(DramCommand::REFPB);
+      o.bytes_read = o.rd * double(d.burst_bytes());
+      o.bytes_written = o.wr * double(d.burst_bytes());
     }
+    return c;
+  }
+  c.dram_from_commands = false;
+  const double read = double(chip.dram->bytes_read()), written = double(chip.dram->bytes_written());
+  const double share = read + written > 0 ? read / (read + written) : 1.0;
+  for (size_t ch = 0; ch < c.dram.size(); ++ch) {
+    const double bytes = chip.dram->channel_counters()[ch].window_bytes(k);
+    DramChannelCounts& o = c.dram[ch];
+    o.bytes_read = bytes * share;
+    o.bytes_written = bytes - o.bytes_read;
+    o.rd = o.bytes_read / double(d.burst_bytes());
+    o.wr = o.bytes_written / double(d.burst_bytes());
+  }
+  return c;
+}
+
+WindowPower window_power(const EnergyBreakdown& e, double start_s, double end_s) {
+  WindowPower w;
+  w.start_s = start_s;
+  w.end_s = end_s;
+  const double len = end_s - start_s;
+  for (const ActionEnergy& a : e.actions) {
+    const double watts = len > 0 ? a.joules / len : 0.0;
+    w.block_w[a.block] += watts;
+    if (a.block == "dram") w.dram_w += watts;
+    else if (a.block == "static") w.static_w += watts;
+    else w.die_dynamic_w += watts;
   }
   return w;
+}
+
+std::vector<WindowPower> power_windows(const ArchConfig& cfg, const Tpu& chip, sc_core::sc_time end) {
+  const uint64_t w = chip.meter.window().value();
+  int64_t n = std::max<int64_t>(1, int64_t((end.value() + w - 1) / w));
+  n = std::max(n, chip.meter.windows());
+  if (const auto* jedec = dynamic_cast<const DramController*>(chip.dram.get()))
+    for (uint32_t ch = 0; ch < cfg.dram.channels; ++ch)
+      n = std::max(n, int64_t(jedec->channel(ch).stats().window_commands.size()));
+  for (const BandwidthCounter& c : chip.dram->channel_counters()) n = std::max(n, c.last_window() + 1);
+  std::vector<WindowPower> out;
+  const double end_s = end.to_seconds(), win_s = chip.meter.window().to_seconds();
+  for (int64_t k = 0; k < n; ++k) {
+    const double lo = double(k) * win_s, hi = end_s > lo && end_s < lo + win_s ? end_s : lo + win_s;
+    out.push_back(window_power(energy_of(cfg, window_counts(cfg, chip, k)), lo, hi));
+  }
+  return out;
+}
+
+PowerTrace::PowerTrace(sc_core::sc_module_name name, const ArchConfig& cfg, Tpu& chip, VcdWriter& vcd)
+    : sc_module(name), cfg_(cfg), chip_(chip), vcd_(vcd) {
+  for (const ActionEnergy& a : energy_of(cfg, EnergyCounts{}).actions)
+    if (a.block != "static" && a.block != "dram" && std::find(blocks_.begin(), blocks_.end(), a.block) == blocks_.end())
+      blocks_.push_back(a.block);
+  for (const char* n : {"die", "die_dynamic", "static", "dram", "total"})
+    vars_.push_back(vcd.declare(std::string("power.") + n + "_mw", 32));
+  for (const std::string& b : blocks_) vars_.push_back(vcd.declare("power." + b + "_mw", 32));
+  SC_HAS_PROCESS(PowerTrace);
+  SC_METHOD(sample);
+}
+
+void PowerTrace::sample() {
+  const uint64_t w = chip_.meter.window().value(), now = sc_core::sc_time_stamp().value();
+  const int64_t k = int64_t(now / w);
+  if (k > 0 && now == uint64_t(k) * w) {
+    write(k - 1);
+    chip_.meter.seal(k);
+    if (auto* jedec = dynamic_cast<DramController*>(chip_.dram.get())) jedec->seal_windows(k);
+  }
+  if (sc_core::sc_pending_activity_at_future_time() || sc_core::sc_pending_activity_at_current_time())
+    next_trigger(sc_core::sc_time::from_value(uint64_t(k + 1) * w - now));
+}
+
+uint64_t PowerTrace::late_charges() const { return chip_.meter.late(); }
+
+uint64_t PowerTrace::late_dram_commands() const {
+  const auto* jedec = dynamic_cast<const DramController*>(chip_.dram.get());
+  return jedec ? jedec->late_commands() : 0;
+}
+
+void PowerTrace::finish() {
+  const uint64_t w = chip_.meter.window().value(), now = sc_core::sc_time_stamp().value();
+  if (now % w != 0) write(int64_t(now / w));
+}
+
+void PowerTrace::write(int64_t k) {
+  const double win = chip_.meter.window().to_seconds(), lo = double(k) * win;
+  const double hi = std::min(lo + win, sc_core::sc_time_stamp().to_seconds());
+  const WindowPower p = window_power(energy_of(cfg_, window_counts(cfg_, chip_, k)), lo, hi);
+  const auto mw = [](double watts) { return uint64_t(std::max<int64_t>(0, std::llround(watts * 1e3))); };
+  const double values[] = {p.die_w(), p.die_dynamic_w, p.static_w, p.dram_w, p.total_w()};
+  for (size_t i = 0; i < 5; ++i) vcd_.set(vars_[i], mw(values[i]));
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const auto it = p.block_w.find(blocks_[i]);
+    vcd_.set(vars_[5 + i], mw(it == p.block_w.end() ? 0.0 : it->second));
+  }
 }
 
 nlohmann::json power_json(const std::vector<WindowPower>& windows, double window_s) {

@@ -16,6 +16,7 @@ sc_core::sc_time PcieDirection::transfer(const sc_core::sc_time& issue, uint64_t
   const sc_core::sc_time end = start + sc_core::sc_time(double(bytes) / cfg_.bandwidth_bytes_per_s, sc_core::SC_SEC);
   free_ = end;
   counter_.record(start, end, bytes);
+  if (meter_) meter_->charge_spread(MeteredAction::kPcie, start, end, bytes);
   return end + sc_core::sc_time(cfg_.latency_ns, sc_core::SC_NS);
 }
 
@@ -27,6 +28,12 @@ HostInterface::HostInterface(sc_core::sc_module_name name, const ArchConfig& cfg
   host_socket.register_transport_dbg(this, &HostInterface::host_transport_dbg);
   SC_HAS_PROCESS(HostInterface);
   SC_THREAD(run);
+}
+
+void HostInterface::set_meter(EnergyMeter* meter) {
+  FunctionalUnit::set_meter(meter);
+  to_device_.set_meter(meter);
+  to_host_.set_meter(meter);
 }
 
 tlm_utils::simple_initiator_socket<HostInterface>* HostInterface::route(tlm::tlm_generic_payload& trans) {

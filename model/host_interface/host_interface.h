@@ -29,11 +29,15 @@ class PcieDirection {
   /// Schedules a transfer of `bytes` issued at `issue`; returns its completion time.
   sc_core::sc_time transfer(const sc_core::sc_time& issue, uint64_t bytes);
   const BandwidthCounter& counter() const { return counter_; }
+  /// Charges the bytes of later transfers to `meter` (MeteredAction::kPcie, over each transfer's
+  /// time on the link); nullptr: none.
+  void set_meter(EnergyMeter* meter) { meter_ = meter; }
 
  private:
   PcieConfig cfg_;
   sc_core::sc_time free_;
   BandwidthCounter counter_;
+  EnergyMeter* meter_ = nullptr;
 };
 
 /// Executes Read_Host_Memory (host -> UB: `rows` UB rows from host_addr) and Write_Host_Memory
@@ -54,6 +58,8 @@ class HostInterface : public FunctionalUnit {
 
   /// `window`: bandwidth-counter window.
   HostInterface(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time window);
+  /// Also meters both PCIe directions.
+  void set_meter(EnergyMeter* meter) override;
 
   /// Host -> device and device -> host directions.
   const PcieDirection& to_device() const { return to_device_; }

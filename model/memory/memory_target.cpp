@@ -47,10 +47,13 @@ bool MemoryTarget::access(tlm::tlm_generic_payload& trans) {
   return true;
 }
 
-void MemoryTarget::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time&) {
+void MemoryTarget::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   if (!access(trans)) return;
   if (trans.is_read()) bytes_read_ += trans.get_data_length();
   if (trans.is_write()) bytes_written_ += trans.get_data_length();
+  if (meter_ && (trans.is_read() || trans.is_write()))
+    meter_->charge(trans.is_read() ? meter_read_ : meter_written_, sc_core::sc_time_stamp() + delay,
+                   trans.get_data_length());
   trans.set_dmi_allowed(true);
 }
 

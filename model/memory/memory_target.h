@@ -8,6 +8,7 @@
 #include <systemc>
 #include <tlm>
 
+#include "energy/energy_meter.h"
 #include "util/huge_pages.h"
 
 namespace tpu {
@@ -41,6 +42,13 @@ class MemoryTarget : public sc_core::sc_module {
   /// Bytes moved through b_transport (not DMI or transport_dbg: a DMI initiator counts its own).
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t bytes_written() const { return bytes_written_; }
+  /// Charges the bytes b_transport moves to `meter` from now on, as `read` and `written` (at the
+  /// access's time: now plus the annotated delay); nullptr: none.
+  void set_meter(EnergyMeter* meter, MeteredAction read, MeteredAction written) {
+    meter_ = meter;
+    meter_read_ = read;
+    meter_written_ = written;
+  }
 
  private:
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -52,6 +60,8 @@ class MemoryTarget : public sc_core::sc_module {
   ZeroedBytes data_;
   bool dmi_granted_ = true;
   uint64_t bytes_read_ = 0, bytes_written_ = 0;
+  EnergyMeter* meter_ = nullptr;  // set_meter()
+  MeteredAction meter_read_ = MeteredAction::kUbRead, meter_written_ = MeteredAction::kUbWrite;
 };
 
 /// Raises SC_REPORT_ERROR("tpu/tlm") when `trans` did not complete with TLM_OK_RESPONSE,

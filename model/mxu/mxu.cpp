@@ -92,6 +92,7 @@ void Mxu::gather_convolve(const Dispatch& d) {
   const uint64_t k = d.instr.kernel_col, stride = g.stride_w;
   uint64_t q_lo, q_hi;
   g.image_cols(k, &q_lo, &q_hi);
+  const uint64_t dmi_before = ub_dmi_read_;
   for (uint64_t i = 0; i < d.instr.rows; ++i) {
     int8_t* out = &rows_[i * Q * R_];
     uint64_t n, p;
@@ -124,6 +125,8 @@ void Mxu::gather_convolve(const Dispatch& d) {
     }
     std::memset(out + q_hi * R_, 0, (Q - q_hi) * R_);
   }
+  // Charged when read, as the UB charges the b_transport reads of --no-dmi (same windows, same VCD).
+  charge(MeteredAction::kUbRead, sc_core::sc_time_stamp(), ub_dmi_read_ - dmi_before);
 }
 
 void Mxu::shifter() {
@@ -163,6 +166,7 @@ void Mxu::run() {
       shift_allowed_at_ = sc_core::sc_time_stamp() + period_ * double(mxu_shift_free_delay_cycles(R_));
       shadow_changed_.notify(sc_core::SC_ZERO_TIME);
       ++tiles_switched_;
+      charge(MeteredAction::kWeightShift, sc_core::sc_time_stamp(), 1);
     }
     if (tiles_switched_ == 0) {
       std::ostringstream msg;
@@ -188,6 +192,9 @@ void Mxu::run() {
     ++blocks_;
     rows_streamed_ += B;
     array_macs_ += B * R_ * C_;
+    if (meter_)  // one row enters per cycle: the MACs over the block's streaming cycles
+      meter_->charge_spread(MeteredAction::kMac, sc_core::sc_time_stamp(),
+                            sc_core::sc_time_stamp() + period_ * double(B), B * R_ * C_);
   }
 }
 
@@ -204,6 +211,8 @@ void Mxu::block_done(const int32_t* sums, uint64_t rows, uint32_t cols) {
     acc = reinterpret_cast<int32_t*>(direct);
     acc_dmi_read_ += blk.accumulate ? len : 0;
     acc_dmi_written_ += len;
+    charge(MeteredAction::kAccRead, sc_core::sc_time_stamp(), blk.accumulate ? len : 0);
+    charge(MeteredAction::kAccWrite, sc_core::sc_time_stamp(), len);
   } else {
     who = std::string(name()) + ": instruction " + std::to_string(blk.index);
     old_.resize(blk.rows * C_);

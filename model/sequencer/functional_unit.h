@@ -9,6 +9,7 @@
 #include <systemc>
 
 #include "config/config.h"
+#include "energy/energy_meter.h"
 #include "sequencer/dispatch.h"
 #include "trace/stats.h"
 #include "trace/vcd_writer.h"
@@ -38,6 +39,8 @@ class FunctionalUnit : public sc_core::sc_module {
   virtual void trace(VcdWriter& vcd, const std::string& prefix) const;
   /// {instructions, cycles: {idle, busy, stall}} plus what derived units add.
   virtual nlohmann::json report() const;
+  /// Charges the unit's actions to `meter` from now on (nullptr: none, the default).
+  virtual void set_meter(EnergyMeter* meter) { meter_ = meter; }
 
  protected:
   /// Blocks until the next instruction arrives and its interlocks hold; sets opcode and state
@@ -53,6 +56,10 @@ class FunctionalUnit : public sc_core::sc_module {
   }
   /// Hook for derived units that keep their own state split (the MXU's Table 3).
   virtual void state_changed() {}
+  /// Charges `n` of action `a` at time `at` to the meter, if one is set.
+  void charge(MeteredAction a, const sc_core::sc_time& at, uint64_t n) {
+    if (meter_) meter_->charge(a, at, n);
+  }
 
   const ArchConfig& cfg_;
   const Unit unit_;
@@ -62,6 +69,7 @@ class FunctionalUnit : public sc_core::sc_module {
   Traced<int> opcode_ = kNoOpcode;  // traced
   Traced<int> state_ = kIdle;       // traced
   StateTimeAccount account_;
+  EnergyMeter* meter_ = nullptr;  // set_meter()
 };
 
 }  // namespace tpu

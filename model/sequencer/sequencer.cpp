@@ -303,6 +303,7 @@ void Sequencer::run() {
       sc_core::wait(period_ * double(cfg_.sequencer.issue_cycles));
       ++retired_;
       ++opcode_counts_[mnemonic(in.op)];
+      if (meter_) meter_->charge(MeteredAction::kInstruction, sc_core::sc_time_stamp(), 1);
       switch (in.op) {
         case Opcode::Nop: break;
         case Opcode::SetConfig:
@@ -354,6 +355,11 @@ void Sequencer::run() {
     mxu_idle_reason.write(int(MxuIdleReason::NotRunning));
     interrupt.write(true);
   }
+}
+
+void Sequencer::run_span(sc_core::sc_time* from, sc_core::sc_time* to) const {
+  *from = status_ == kIdle ? sc_core::SC_ZERO_TIME : start_time_;
+  *to = status_ == kIdle ? sc_core::SC_ZERO_TIME : status_ == kHalted ? end_time_ : sc_core::sc_time_stamp();
 }
 
 uint64_t Sequencer::run_cycles() const {

@@ -15,6 +15,7 @@
 #include <tlm>
 
 #include "config/config.h"
+#include "energy/energy_meter.h"
 #include "sequencer/dispatch.h"
 #include "trace/stats.h"
 #include "trace/vcd_writer.h"
@@ -82,6 +83,11 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   /// Cycles from START to the completion of Halt (so far, if still running).
   uint64_t run_cycles() const;
   sc_core::sc_time start_time() const { return start_time_; }
+  /// The run's time span so far: [start_time(), the Halt's completion) once halted, up to now
+  /// while running, empty before START.
+  void run_span(sc_core::sc_time* from, sc_core::sc_time* to) const;
+  /// Charges each instruction issued to `meter` (MeteredAction::kInstruction) from now on.
+  void set_meter(EnergyMeter* meter) { meter_ = meter; }
   /// What the sequencer and each unit are waiting for: for deadlock reports.
   std::string describe_state() const;
   /// Adds `<prefix>.pc` (0 at reset, the Halt's index after a run), `.opcode` and `.state` to a VCD.
@@ -148,6 +154,7 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   StateTimeAccount account_;
   std::map<std::string, uint64_t> opcode_counts_;
   sc_core::sc_time start_time_, end_time_;
+  EnergyMeter* meter_ = nullptr;  // set_meter()
 };
 
 }  // namespace tpu

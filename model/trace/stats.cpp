@@ -97,4 +97,18 @@ nlohmann::json BandwidthCounter::to_json() const {
           {"bytes_per_window", windows}};
 }
 
+WindowCounter::WindowCounter(sc_time window) : window_(std::max<uint64_t>(1, window.value())) {}
+
+void WindowCounter::add_spread(const sc_time& start, const sc_time& end, uint64_t n) {
+  const uint64_t a = start.value(), b = end.value();
+  if (b <= a || n == 0) return add(start, n);
+  uint64_t before = 0;  // events before the current window's end
+  for (uint64_t k = a / window_; before < n; ++k) {
+    const uint64_t hi = std::min(b, (k + 1) * window_);
+    const auto upto = uint64_t((unsigned __int128)n * (hi - a) / (b - a));
+    add_to(k, upto - before);
+    before = upto;
+  }
+}
+
 }  // namespace tpu

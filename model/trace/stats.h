@@ -1,6 +1,7 @@
 // Statistics shared by all modules: time spent per state, bytes per time window, clock helpers.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -73,6 +74,44 @@ class BandwidthCounter {
   uint64_t pending_bytes_ = 0;        // their bytes
   /// Adds pending_bytes_ to hist_ (a fill per window, not per transfer).
   void flush();
+};
+
+/// Counts of one kind of event per window of simulated time, as integers: window k holds the
+/// events at times [k * window, (k + 1) * window), and the windows sum to total() exactly. The
+/// energy meter (energy/energy_meter.h) keeps one per metered action. A reader that has taken the
+/// windows before k (the power trace at window boundaries) calls seal(k); an event added later
+/// into a sealed window still counts (in its window and total()) and is also counted in late(),
+/// so a trace that missed it says so.
+class WindowCounter {
+ public:
+  /// `window`: width of one window (> 0).
+  explicit WindowCounter(sc_core::sc_time window);
+  /// Adds `n` events at time `at`.
+  void add(const sc_core::sc_time& at, uint64_t n) { add_to(at.value() / window_, n); }
+  /// Adds `n` events spread evenly over [start, end) (all at start if end <= start), in whole
+  /// events: the events before time t are floor(n (t - start) / (end - start)).
+  void add_spread(const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t n);
+  /// Events in window k (0 outside the windows counted so far).
+  uint64_t window(int64_t k) const { return k >= 0 && size_t(k) < counts_.size() ? counts_[size_t(k)] : 0; }
+  /// One past the last window holding events (0 if none).
+  int64_t windows() const { return int64_t(counts_.size()); }
+  uint64_t total() const { return total_; }
+  /// Marks the windows before k as read; later events in them count as late().
+  void seal(int64_t k) { sealed_ = std::max(sealed_, k); }
+  /// Events added into windows already sealed.
+  uint64_t late() const { return late_; }
+
+ private:
+  void add_to(uint64_t k, uint64_t n) {
+    if (k >= counts_.size()) counts_.resize(k + 1, 0);
+    counts_[k] += n;
+    total_ += n;
+    if (int64_t(k) < sealed_) late_ += n;
+  }
+  uint64_t window_;  // resolution units (sc_time::value())
+  std::vector<uint64_t> counts_;
+  uint64_t total_ = 0, late_ = 0;
+  int64_t sealed_ = 0;
 };
 
 }  // namespace tpu

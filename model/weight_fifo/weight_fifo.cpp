@@ -34,6 +34,7 @@ void WeightFifo::run() {
       transport(dram_socket, tlm::TLM_READ_COMMAND, d.instr.dram_addr + i * tile_bytes, t.data.data(), tile_bytes,
                 delay, who.str());
       t.arrival = sc_core::sc_time_stamp() + delay;
+      charge(MeteredAction::kWeightFifoWrite, t.arrival, 1);  // written when its last byte arrives
       tiles_.push_back(std::move(t));
       ++tiles_fetched_;
       max_occupancy_ = std::max(max_occupancy_, occupancy());

@@ -100,7 +100,9 @@ uint64_t open_cycle(const Trace& t, size_t i) { return t.has_cycles ? t.requests
 // Fills every metric of a result from the per-request cycles and the channels' counters.
 BenchResult summarize(const DramConfig& cfg, const Trace& trace, const RunOptions& opt, const char* engine,
                       std::vector<uint64_t> issue, std::vector<uint64_t> accept, std::vector<uint64_t> done,
-                      const std::vector<const DramChannelStats*>& stats, double wall) {
+                      const std::vector<const DramChannel*>& channels, double wall) {
+  std::vector<const DramChannelStats*> stats;
+  for (const DramChannel* ch : channels) stats.push_back(&ch->stats());
   BenchResult r;
   r.engine = engine;
   r.mode = opt.mode;
@@ -142,7 +144,8 @@ BenchResult summarize(const DramConfig& cfg, const Trace& trace, const RunOption
   const uint64_t columns = r.rd() + r.wr();
   r.row_hit_rate_by_act = columns ? std::clamp(1.0 - double(r.act()) / double(columns), 0.0, 1.0) : 0.0;
   std::vector<DramChannelCounts> counts;
-  for (const DramChannelStats* s : stats) {
+  for (const DramChannel* ch : channels) {
+    const DramChannelStats* s = &ch->stats();
     DramChannelCounts c;
     const auto n = [s](DramCommand k) { return s->commands[size_t(k)]; };
     c.act = n(DramCommand::ACT);
@@ -153,6 +156,11 @@ BenchResult summarize(const DramConfig& cfg, const Trace& trace, const RunOption
     c.refpb = n(DramCommand::REFPB);
     c.bytes_read = c.rd * cfg.burst_bytes();
     c.bytes_written = c.wr * cfg.burst_bytes();
+    // Background over [0, last_done): the channel's bank-open counter, all ranks.
+    c.rank_cycles = double(r.last_done) * cfg.ranks;
+    c.open_rank_cycles = 0;
+    for (uint32_t k = 0; k < ch->banks().ranks(); ++k)
+      c.open_rank_cycles += double(ch->banks().open_cycles(k, 0, r.last_done));
     counts.push_back(c);
   }
   r.energy = dram_energy(cfg, counts, double(r.last_done) * cfg.tck_seconds());
@@ -542,9 +550,9 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
            " requests outstanding");
     now = t;
   }
-  std::vector<const DramChannelStats*> stats;
-  for (const DramChannel& dc : ch) stats.push_back(&dc.stats());
-  return summarize(cfg, trace, opt, "direct", std::move(issue), std::move(accept), std::move(done), stats,
+  std::vector<const DramChannel*> channels;
+  for (const DramChannel& dc : ch) channels.push_back(&dc);
+  return summarize(cfg, trace, opt, "direct", std::move(issue), std::move(accept), std::move(done), channels,
                    seconds_since(wall0));
 }
 
@@ -565,10 +573,10 @@ BenchResult run_tlm(const DramConfig& cfg, const Trace& trace, const RunOptions&
   if (ini.completed_ != trace.requests.size())
     fail("TLM run: the simulation ran out of events with " + std::to_string(trace.requests.size() - ini.completed_) +
          " requests outstanding");
-  std::vector<const DramChannelStats*> stats;
-  for (uint32_t c = 0; c < cfg.channels; ++c) stats.push_back(&dram.channel(c).stats());
-  return summarize(cfg, trace, opt, "tlm", std::move(ini.issue_), std::move(ini.accept_), std::move(ini.done_), stats,
-                   seconds_since(wall0));
+  std::vector<const DramChannel*> channels;
+  for (uint32_t c = 0; c < cfg.channels; ++c) channels.push_back(&dram.channel(c));
+  return summarize(cfg, trace, opt, "tlm", std::move(ini.issue_), std::move(ini.accept_), std::move(ini.done_),
+                   channels, seconds_since(wall0));
 }
 
 LatencySummary summarize_latency(const std::vector<uint64_t>& histogram, double tck_ns) {

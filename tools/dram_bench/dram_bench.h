@@ -128,8 +128,9 @@ struct BenchResult {
   double row_hit_rate_by_act = 0;
   /// Commands by DramCommand (ACT, PRE, RD, WR, RDA, WRA, REF, REFPB), summed over channels.
   std::array<uint64_t, kDramCommands> commands{};
-  /// The devices' energy over cycles 0 .. last_done from each channel's commands, the DRAMPower
-  /// way from the preset's IDD currents, or its flat pJ/bit (energy/dram_energy.h).
+  /// The devices' energy over cycles 0 .. last_done from each channel's commands and its ranks'
+  /// bank-open cycles (DramBankState::open_cycles: IDD3N vs IDD2N time), the DRAMPower way from
+  /// the preset's IDD currents, or its flat pJ/bit (energy/dram_energy.h).
   std::vector<DramEnergyTerm> energy;
   double energy_j = 0;            ///< sum of `energy`, J
   double pj_per_bit = 0;          ///< energy_j / (bytes x 8), pJ per bit moved (0 without bytes)

@@ -15,6 +15,7 @@
 #include "common/dram_test_config.h"
 #include "common/test_util.h"
 #include "dram/dram_address.h"
+#include "dram/dram_bank_state.h"
 #include "dram/dram_channel.h"
 
 namespace tpu {
@@ -1000,6 +1001,80 @@ TEST(DramChannelStreamHits, SameResultsAsTheRunAheadLoopOnEveryConfiguration) {
       EXPECT_GT(a.commands[int(DramCommand::RD)], 0u);
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bank-open time (IDD3N vs IDD2N) and commands per window
+// ---------------------------------------------------------------------------------------------
+
+// The counter by itself: two banks of rank 0 overlap (ACT b0 at 5, ACT b1 at 10, PRE b0 at 20,
+// PRE b1 at 30: open [5, 30)), rank 1 opens at 12 and stays open; spans cut the intervals.
+TEST(DramBankOpenTime, CountsCyclesWithAtLeastOneBankOpenPerRank) {
+  DramConfig c = ddr3();
+  c.ranks = 2;
+  DramBankState banks(c);
+  const uint32_t r1b0 = banks.banks_per_rank();  // rank 1, bank 0
+  banks.set_open_row(0, 7, 5);
+  banks.set_open_row(1, 3, 10);
+  banks.set_open_row(r1b0, 2, 12);
+  banks.set_open_row(0, DramBankState::kClosed, 20);
+  banks.set_open_row(1, DramBankState::kClosed, 30);
+  EXPECT_EQ(banks.open_cycles(0, 0, 100), 30u - 5);
+  EXPECT_EQ(banks.open_cycles(0, 0, 12), 12u - 5);
+  EXPECT_EQ(banks.open_cycles(0, 12, 100), 30u - 12);
+  EXPECT_EQ(banks.open_cycles(0, 30, 100), 0u);
+  EXPECT_EQ(banks.open_cycles(1, 0, 100), 100u - 12);  // still open: counts up to the span's end
+  EXPECT_EQ(banks.open_cycles(1, 50, 60), 10u);
+  banks.set_open_row(0, 9, 40);  // reopened at 40, closed at 45: a second interval
+  banks.set_open_row(0, DramBankState::kClosed, 45);
+  EXPECT_EQ(banks.open_cycles(0, 0, 100), (30u - 5) + (45 - 40));
+  EXPECT_EQ(banks.open_cycles(0, 29, 41), 1u + 1);
+}
+
+// A channel: ACT at t0 = 100 (a row miss from idle issues its ACT on arrival), RD at t0 + tRCD;
+// a conflict arriving at 200 precharges at t1 = 200 (tRAS long passed) and activates again at
+// t1 + tRP. The rank had a bank open t1 - t0 cycles, then from t1 + tRP on. With windows of 120
+// cycles the commands land in windows 0 (ACT, RD) and 1 (PRE, ACT, RD).
+TEST(DramBankOpenTime, OpenPagePolicyFromACommandSequence) {
+  const DramConfig c = ddr3();
+  const DramTiming& t = c.timing;
+  DramChannel ch(c);
+  ch.count_windows(1, 120);  // tCK = 1 unit, windows of 120 units
+  std::vector<Issued> log;
+  record(ch, log);
+  ch.run_until(100, nullptr);
+  serve(ch, request(1, at(c, 0, 0, 0, 5, 0)));
+  ch.run_until(200, nullptr);
+  serve(ch, request(2, at(c, 0, 0, 0, 6, 0)));
+  ch.run_until(300, nullptr);
+  const uint64_t t0 = 100, t1 = 200;
+  ASSERT_EQ(cycles_of(log, DramCommand::ACT), (std::vector<uint64_t>{t0, t1 + t.tRP}));
+  ASSERT_EQ(cycles_of(log, DramCommand::PRE), (std::vector<uint64_t>{t1}));
+  EXPECT_EQ(ch.banks().open_cycles(0, 0, t1), t1 - t0);
+  EXPECT_EQ(ch.banks().open_cycles(0, 0, 300), (t1 - t0) + (300 - (t1 + t.tRP)));
+  EXPECT_EQ(ch.banks().open_cycles(0, t1, t1 + t.tRP), 0u);  // precharged: IDD2N time
+  const auto& w = ch.stats().window_commands;
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0][int(DramCommand::ACT)], 1u);
+  EXPECT_EQ(w[0][int(DramCommand::RD)], 1u);
+  EXPECT_EQ(w[1][int(DramCommand::PRE)], 1u);
+  EXPECT_EQ(w[1][int(DramCommand::ACT)], 1u);
+  EXPECT_EQ(w[1][int(DramCommand::RD)], 1u);
+}
+
+// Closed page policy: the read auto-precharges (RDA at t0 + tRCD), which closes the bank in the
+// model at the RDA's cycle: tRCD cycles open.
+TEST(DramBankOpenTime, ClosedPagePolicyClosesAtTheAutoPrecharge) {
+  DramConfig c = ddr3();
+  c.page_policy = PagePolicy::Closed;
+  DramChannel ch(c);
+  std::vector<Issued> log;
+  record(ch, log);
+  ch.run_until(100, nullptr);
+  serve(ch, request(1, at(c, 0, 0, 0, 5, 0)));
+  ch.run_until(300, nullptr);
+  ASSERT_EQ(cycles_of(log, DramCommand::RDA), (std::vector<uint64_t>{100 + c.timing.tRCD}));
+  EXPECT_EQ(ch.banks().open_cycles(0, 0, 300), uint64_t(c.timing.tRCD));
 }
 
 }  // namespace

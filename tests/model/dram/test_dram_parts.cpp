@@ -143,7 +143,7 @@ TEST(DramRefresh, AllBankPrechargesOpenBanksThenRefreshesPostponesUnderLoadForce
   EXPECT_EQ(p.next_due, refi);
 
   // One owed, bank 3 open: every bank blocked (not forced), PRE to bank 3 offered.
-  banks.set_open_row(3, 42);
+  banks.set_open_row(3, 42, refi - 1);
   p = plan(r, refi, banks, k, queued_bank, queued_rank);
   ASSERT_EQ(p.blocked.size(), 8u);
   for (const auto& [b, forced] : p.blocked) EXPECT_FALSE(forced);
@@ -154,7 +154,7 @@ TEST(DramRefresh, AllBankPrechargesOpenBanksThenRefreshesPostponesUnderLoadForce
   EXPECT_EQ(p.next_due, 2 * refi);
 
   // All closed: REF to the rank's first bank.
-  banks.set_open_row(3, DramBankState::kClosed);
+  banks.set_open_row(3, DramBankState::kClosed, refi);
   p = plan(r, refi, banks, k, queued_bank, queued_rank);
   ASSERT_EQ(p.offers.size(), 1u);
   EXPECT_EQ(p.offers[0].cmd, DramCommand::REF);
@@ -191,7 +191,7 @@ TEST(DramRefresh, PerBankBlocksOnlyTheOwingBank) {
   std::vector<uint32_t> queued_bank(16, 0), queued_rank(1, 0);
   const uint64_t refipb = c.timing.tREFIpb;
   // Two due: banks 0 and 1 owe one each; bank 1 open, bank 0 closed.
-  banks.set_open_row(1, 7);
+  banks.set_open_row(1, 7, 0);
   RefreshPlan p = plan(r, 2 * refipb, banks, k, queued_bank, queued_rank);
   ASSERT_EQ(p.blocked.size(), 2u);
   EXPECT_EQ(p.blocked[0].first, 0u);
@@ -210,7 +210,7 @@ TEST(DramRefresh, PerBankBlocksOnlyTheOwingBank) {
   r.issued(DramCommand::PRE, 0, 1);
   EXPECT_TRUE(r.begun(0, 1));
   EXPECT_FALSE(r.begun(0, 0));
-  banks.set_open_row(1, DramBankState::kClosed);
+  banks.set_open_row(1, DramBankState::kClosed, 2 * refipb);
   p = plan(r, 2 * refipb, banks, k, queued_bank, queued_rank);
   ASSERT_EQ(p.blocked.size(), 2u);
   r.issued(DramCommand::REFPB, 0, 1);
@@ -332,7 +332,7 @@ TEST(DramBankState, FlatNumberingAndOpenRows) {
     EXPECT_EQ(s.flat_bank(l), b);
     EXPECT_EQ(s.open_row(b), DramBankState::kClosed);
   }
-  s.set_open_row(17, 5);
+  s.set_open_row(17, 5, 0);
   EXPECT_EQ(s.open_row(17), 5u);
   EXPECT_EQ(s.open_row(16), DramBankState::kClosed);
 }

@@ -3,6 +3,7 @@
 // energy config's errors. Expected values are derived here from the counts and the table.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -10,12 +11,16 @@
 #include <sstream>
 #include <string>
 
+#include "chip/tpu.h"
 #include "common/test_util.h"
 #include "common/vcd_reader.h"
 #include "config/config.h"
 #include "energy/dram_energy.h"
 #include "energy/energy.h"
+#include "energy/energy_meter.h"
 #include "energy/power.h"
+#include "lowering/lowering.h"
+#include "runtime/host.h"
 #include "runtime/simulation.h"
 
 namespace tpu {
@@ -123,6 +128,23 @@ TEST(DramEnergy, ShortCommandSequenceMatchesTheIddFormulas) {
   }
   EXPECT_TRUE(want.empty());
   ExpectClose(total_joules(terms), sum, "total");
+}
+
+// With the channel's bank-open counter (1500 of 2133 rank-cycles with a bank open) the background
+// is IDD3N for those cycles and IDD2N for the rest, not the whole span active.
+TEST(DramEnergy, MeasuredBankOpenCyclesSplitTheBackground) {
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
+  ASSERT_EQ(cfg.dram.power.idd3n, 45.0);
+  ASSERT_EQ(cfg.dram.power.idd2n, 40.0);
+  DramChannelCounts c;
+  c.open_rank_cycles = 1500;
+  c.rank_cycles = 2133;
+  const double tck = 2.0 / 2133e6;
+  for (const DramEnergyTerm& t : dram_energy(cfg.dram, {c}, 1.0)) {  // (the span is not used when measured)
+    if (t.action == "background_active") ExpectClose(t.joules, 1.5 * 45e-3 * 1500 * tck * 8, "IDD3N time");
+    else if (t.action == "background_precharged") ExpectClose(t.joules, 1.5 * 40e-3 * 633 * tck * 8, "IDD2N time");
+    else EXPECT_EQ(t.joules, 0.0) << t.action;
+  }
 }
 
 TEST(DramEnergy, PicojoulesPerBitCountsBytesOnly) {
@@ -250,42 +272,95 @@ TEST_F(EnergyConfigFile, NegativeDramCurrentNamesTheKey) {
   EXPECT_TRUE(test::Contains(msg, "dram.power.idd4r: must be >= 0, got -3")) << msg;
 }
 
+TEST_F(EnergyConfigFile, NonNumericEnergyNamesTheKey) {
+  const std::string text =
+      "name: x\nenergy:\n  preset: " + kRoot + "/configs/energy/horowitz_28nm.yaml\n  static_power_w: lots\n";
+  const std::string msg = LoadError(text);
+  EXPECT_TRUE(test::Contains(msg, "static_power_w")) << msg;
+}
+
 TEST_F(EnergyConfigFile, UnknownEnergyKey) {
   const std::string msg = LoadError("name: x\nenergy:\n  mac_pJ: 1\n");
   EXPECT_TRUE(test::Contains(msg, "mac_pJ")) << msg;
 }
 
-// Spreading a breakdown over windows: profile-spread actions keep their joules, time-spread ones
-// are their power in every window, and a window's power is what was spread into it.
-TEST(PowerWindows, SpreadsEachActionByItsProfile) {
-  EnergyBreakdown e;
-  e.seconds = 4e-6;
-  e.actions = {{"mxu", "mac", "mac", 0, 0, 6e-6},                         // by MXU rows
-               {"weight_fifo", "write", "tile", 0, 0, 2e-6},              // by DRAM bytes
-               {"host_interface", "pcie", "byte", 0, 0, 1e-6},            // by PCIe bytes
-               {"static", "static", "s", 0, 0, 8e-6},                     // by time: 2 W
-               {"dram", "RD", "burst", 0, 0, 4e-6},                       // by DRAM bytes
-               {"dram", "background_active", "rank_cycle", 0, 0, 4e-6}};  // by time: 1 W
-  std::vector<WindowActivity> a(4);
-  a[0] = {100, 0, 10};
-  a[1] = {200, 50, 0};
-  a[2] = {0, 150, 0};
-  a[3] = {0, 0, 30};
-  const double win = 1e-6;
-  const auto w = power_windows(e, a, win, 4e-6);
-  ASSERT_EQ(w.size(), 4u);
-  // Window 1: MXU 6 uJ x 200/300, FIFO write 2 uJ x 50/200, no PCIe; static 2 W; DRAM RD 4 uJ x
-  // 50/200 + background 1 W.
-  ExpectClose(w[1].die_dynamic_w, (6e-6 * 200 / 300 + 2e-6 * 50 / 200) / win, "die dynamic");
-  ExpectClose(w[1].static_w, 2.0, "static");
-  ExpectClose(w[1].dram_w, 4e-6 * 50 / 200 / win + 1.0, "dram");
-  ExpectClose(w[3].die_dynamic_w, 1e-6 * 30 / 40 / win, "pcie only");
-  double mxu = 0;
-  for (const auto& x : w) mxu += x.block_w.at("mxu") * win;
-  ExpectClose(mxu, 6e-6, "mxu joules kept");
-  const nlohmann::json j = power_json(w, win);
-  ExpectClose(j["peak_die_w"].get<double>(), w[1].die_w(), "peak");
-  EXPECT_EQ(j["peak_window_start_ns"].get<double>(), 1000.0);
+// Metered windows: a network run on TPU v1 (JEDEC DDR3-2133, two channels) through the chip and
+// host modules themselves, kept alive to read the meter. Each window's counts are the actions
+// charged in it; over the windows each count is the block's own counter exactly (integers), so
+// each action's window energies sum to the run's.
+TEST(PowerWindows, EachWindowIsMeteredAndTheWindowsSumToTheRun) {
+  init_time_resolution();
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
+  ASSERT_EQ(cfg.dram.model, DramModel::Jedec);
+  const Network net = load_network(kRoot + "/traces/conv_small/workload.yaml");
+  const LoweredProgram program = lower_network(net, cfg);
+  Tpu chip("tpu", cfg, sc_core::sc_time(1, sc_core::SC_US));
+  Host host("host", program);
+  host.socket.bind(chip.host_socket());
+  chip.pcie_socket().bind(host.memory.socket);
+  host.interrupt.bind(chip.interrupt);
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_core::sc_start();
+  ASSERT_TRUE(host.finished());
+  const nlohmann::json r = chip.report();
+
+  // The meter's totals are the blocks' counters; its windows sum to its totals.
+  const auto total = [&](MeteredAction a) { return chip.meter.counter(a).total(); };
+  EXPECT_EQ(total(MeteredAction::kMac), r["mxu"]["array_macs"].get<uint64_t>());
+  EXPECT_EQ(total(MeteredAction::kWeightShift), r["mxu"]["tiles_switched"].get<uint64_t>());
+  EXPECT_EQ(total(MeteredAction::kWeightFifoWrite), r["weight_fifo"]["tiles_fetched"].get<uint64_t>());
+  EXPECT_EQ(total(MeteredAction::kUbRead), r["unified_buffer"]["bytes_read"].get<uint64_t>());
+  EXPECT_EQ(total(MeteredAction::kUbWrite), r["unified_buffer"]["bytes_written"].get<uint64_t>());
+  EXPECT_EQ(total(MeteredAction::kAccRead), r["accumulators"]["bytes_read"].get<uint64_t>());
+  EXPECT_EQ(total(MeteredAction::kAccWrite), r["accumulators"]["bytes_written"].get<uint64_t>());
+  EXPECT_EQ(total(MeteredAction::kActivationRow), r["activation_unit"]["rows"].get<uint64_t>() +
+                                                      r["activation_unit"]["pool_rows"].get<uint64_t>() +
+                                                      r["activation_unit"]["vector_rows"].get<uint64_t>());
+  EXPECT_EQ(total(MeteredAction::kInstruction), program.program.size());
+  EXPECT_EQ(total(MeteredAction::kPcie), r["host_interface"]["pcie_to_device"]["bytes"].get<uint64_t>() +
+                                             r["host_interface"]["pcie_to_host"]["bytes"].get<uint64_t>());
+  for (size_t a = 0; a < kMeteredActions; ++a) {
+    const WindowCounter& c = chip.meter.counter(MeteredAction(a));
+    EXPECT_GT(c.total(), 0u) << "action " << a;  // the run did each kind of work
+    uint64_t sum = 0;
+    for (int64_t k = 0; k < c.windows(); ++k) sum += c.window(k);
+    EXPECT_EQ(sum, c.total()) << "action " << a;
+  }
+  // The DRAM channels' commands per window sum to their commands.
+  const auto& dram = dynamic_cast<const DramController&>(*chip.dram);
+  for (uint32_t ch = 0; ch < cfg.dram.channels; ++ch) {
+    std::array<uint64_t, kDramCommands> sum{};
+    for (const auto& w : dram.channel(ch).stats().window_commands)
+      for (int c = 0; c < kDramCommands; ++c) sum[c] += w[c];
+    for (int c = 0; c < kDramCommands; ++c) EXPECT_EQ(sum[c], dram.channel(ch).stats().commands[c]) << ch << " " << c;
+  }
+
+  // Per action, the windows' joules sum to the run's (the run priced from the report's counters).
+  sc_core::sc_time from, to;
+  chip.sequencer.run_span(&from, &to);
+  const double seconds = (to - from).to_seconds();
+  const std::vector<DramChannelCounts> background = dram_background(chip, from, to);
+  const EnergyBreakdown run = compute_energy(cfg, r, seconds, &background);
+  const std::vector<WindowPower> windows = power_windows(cfg, chip, sc_core::sc_time_stamp());
+  ASSERT_GE(windows.size(), size_t(std::ceil(sc_core::sc_time_stamp().to_seconds() / 1e-6 - 1e-9)));
+  std::map<std::string, double> by_action;
+  for (size_t k = 0; k < windows.size(); ++k)
+    for (const ActionEnergy& a : energy_of(cfg, window_counts(cfg, chip, int64_t(k))).actions)
+      by_action[a.block + "." + a.action] += a.joules;
+  ASSERT_EQ(by_action.size(), run.actions.size());
+  for (const ActionEnergy& a : run.actions)
+    EXPECT_NEAR(by_action[a.block + "." + a.action], a.joules, 1e-12 * std::max(a.joules, 1e-15))
+        << a.block << "." << a.action;
+  // Window power x length is the window's energy, and the windows' die energy is the run's.
+  double die_j = 0;
+  for (const WindowPower& w : windows) die_j += w.die_w() * (w.end_s - w.start_s);
+  ExpectClose(die_j, run.die_j(), "die energy over the windows");
+  // The bank-open counter: the run's open rank-cycles are within its rank-cycles, and open
+  // policy with refresh leaves some cycles precharged.
+  for (const DramChannelCounts& c : background) {
+    EXPECT_GT(c.open_rank_cycles, 0.0);
+    EXPECT_LT(c.open_rank_cycles, c.rank_cycles);
+  }
 }
 
 // A network run: its layers' energies add up to the run's, its windows' dynamic die energy adds
@@ -315,20 +390,75 @@ TEST(Energy, LayersAndWindowsOfANetworkRunAddUp) {
   ASSERT_TRUE(std::getline(f, line));
   EXPECT_TRUE(test::StartsWith(line, "start_ns,end_ns,die_w,die_dynamic_w,static_w,dram_w,total_w,"));
   size_t rows = 0;
-  double dynamic_j = 0;
+  double dynamic_j = 0, static_j = 0;
   while (std::getline(f, line)) {
     ++rows;
     std::istringstream in(line);
     std::string cell;
     std::vector<double> v;
     while (std::getline(in, cell, ',')) v.push_back(std::stod(cell));
-    EXPECT_GE(v[2] + 1e-9, cfg.energy.static_power_w);
+    EXPECT_LE(v[4], cfg.energy.static_power_w * (1 + 1e-9));  // static power only within the run
     dynamic_j += v[3] * (v[1] - v[0]) * 1e-9;
+    static_j += v[4] * (v[1] - v[0]) * 1e-9;
   }
   EXPECT_EQ(rows, e["power"]["windows"].get<size_t>());
   EXPECT_NEAR(dynamic_j, e["die_dynamic_j"].get<double>(), 1e-6 * e["die_dynamic_j"].get<double>());
+  EXPECT_NEAR(static_j, e["static_j"].get<double>(), 1e-6 * e["static_j"].get<double>());
   EXPECT_GE(e["power"]["peak_die_w"].get<double>(), e["power"]["mean_die_w"].get<double>());
   std::remove(csv.c_str());
+}
+
+// The main VCD carries the power per window (PowerTrace): at each window boundary the power.*
+// signals take the window just ended, the same milliwatts as the power CSV's row, and nothing
+// reached a window after the trace had written it.
+TEST(PowerTrace, MainVcdHoldsEachWindowsPowerAtItsEnd) {
+  init_time_resolution();
+  const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
+  const Network net = load_network(kRoot + "/traces/conv_small/workload.yaml");
+  RunOptions opt;
+  opt.vcd_path = testing::TempDir() + "/energy_main.vcd";
+  opt.power_csv = testing::TempDir() + "/energy_main.csv";
+  const RunResult r = run_simulation(cfg, net, opt);
+  EXPECT_EQ(r.stats["energy"]["power"]["late_charges"].get<uint64_t>(), 0u);
+  const test::ParsedVcd v = test::parse_vcd(opt.vcd_path);
+  ASSERT_EQ(v.timescale, "1 fs");
+  std::ifstream f(opt.power_csv);
+  std::string line;
+  ASSERT_TRUE(std::getline(f, line));
+  std::vector<std::vector<double>> rows;
+  while (std::getline(f, line)) {
+    std::istringstream in(line);
+    std::vector<double> row;
+    for (std::string cell; std::getline(in, cell, ',');) row.push_back(std::stod(cell));
+    rows.push_back(row);
+  }
+  ASSERT_GE(rows.size(), 2u);
+  // The value a wave holds at time t (the last change at or before t).
+  const auto at = [](const test::Wave& w, uint64_t t) {
+    uint64_t value = 0;
+    for (const auto& [time, bits] : w)
+      if (time <= t) value = std::stoull(bits, nullptr, 2);
+    return value;
+  };
+  const test::Wave& die = v.waves.at("power.die_mw");
+  const test::Wave& total = v.waves.at("power.total_mw");
+  const test::Wave& mxu = v.waves.at("power.mxu_mw");
+  const uint64_t window_fs = 1000000000;  // 1 us
+  size_t checked = 0;
+  for (size_t k = 0; k + 1 < rows.size(); ++k) {  // window k ends at (k + 1) us (the last is cut at the end)
+    const uint64_t end = (k + 1) * window_fs;
+    if (double(end) * 1e-6 > rows.back()[1] * 1e3) break;  // past the simulation's end
+    // CSV: start_ns, end_ns, die_w, die_dynamic_w, static_w, dram_w, total_w, <block>_w...
+    EXPECT_NEAR(double(at(die, end)), rows[k][2] * 1e3, 0.5 + 1e-6 * rows[k][2] * 1e3) << "window " << k;
+    EXPECT_NEAR(double(at(total, end)), rows[k][6] * 1e3, 0.5 + 1e-6 * rows[k][6] * 1e3) << "window " << k;
+    ++checked;
+  }
+  EXPECT_GE(checked, 1u);
+  uint64_t mxu_peak = 0;  // the MXU's power shows up in some window
+  for (const auto& [time, bits] : mxu) mxu_peak = std::max<uint64_t>(mxu_peak, std::stoull(bits, nullptr, 2));
+  EXPECT_GT(mxu_peak, 0u);
+  std::remove(opt.vcd_path.c_str());
+  std::remove(opt.power_csv.c_str());
 }
 
 // The power VCD reads back as a waveform of milliwatts per window, changes only.

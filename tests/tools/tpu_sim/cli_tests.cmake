@@ -78,7 +78,8 @@ tpu_cli_test(cli.digits_small_does_not_fit 1
   ARGS --config ${TPU_SMALL} --workload ${TPU_DIGITS})
 
 # Determinism: two runs write identical --stats and --vcd files; the VCD has a header and
-# traces the MXU's Table 3 category as tpu.mxu.table3_category (VCD scopes tpu > mxu).
+# traces the MXU's Table 3 category as tpu.mxu.table3_category (VCD scopes tpu > mxu) and the
+# power per window as power.total_mw.
 file(WRITE ${TPU_CLI_DIR}/determinism.cmake [=[
 if(NOT DEFINED BATCH)
   set(BATCH --batch 64)
@@ -117,11 +118,15 @@ set(var "\\$var [^\n]*\n")
 if(NOT header MATCHES "\\$scope module tpu \\$end\n.*\\$scope module mxu \\$end\n(${var})*\\$var wire +[0-9]+ +[^ ]+ +table3_category[ \\[]")
   message(FATAL_ERROR "trace1.vcd has no variable tpu.mxu.table3_category:\n${header}")
 endif()
+# power.total_mw: the power per window (energy/power.h: PowerTrace), in scope power.
+if(NOT header MATCHES "\\$scope module power \\$end\n(${var})*\\$var wire +32 +[^ ]+ +total_mw[ \\[]")
+  message(FATAL_ERROR "trace1.vcd has no variable power.total_mw:\n${header}")
+endif()
 file(READ ${OUT}/stats1.json stats)
 if(NOT stats MATCHES "\"mismatches\": *0[^0-9]")
   message(FATAL_ERROR "stats1.json does not report 0 golden mismatches")
 endif()
-message("stats and VCD identical over two runs; VCD header and tpu.mxu.table3_category present")
+message("stats and VCD identical over two runs; VCD header, tpu.mxu.table3_category and power.total_mw present")
 ]=])
 add_test(NAME cli.determinism
          COMMAND ${CMAKE_COMMAND} -DTPU_SIM=$<TARGET_FILE:tpu-sim> -DCONFIG=${TPU_SMALL} -DWORKLOAD=${TPU_DIGITS}

@@ -1,0 +1,74 @@
+// The energy meter: per window of simulated time, how often each block did each action whose
+// energy the energy table (EnergyConfig) prices. Blocks charge it as they act.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+#include <systemc>
+
+#include "trace/stats.h"
+
+namespace tpu {
+
+/// The die's metered actions, in the units the blocks count them (their report() counters).
+enum class MeteredAction : uint8_t {
+  kMac,              ///< MACs of every PE of the array (mxu.array_macs)
+  kWeightShift,      ///< tiles shifted into the array, read out of the weight FIFO (mxu.tiles_switched)
+  kUbRead,           ///< Unified Buffer bytes read (b_transport and DMI)
+  kUbWrite,          ///< Unified Buffer bytes written
+  kAccRead,          ///< accumulator bytes read
+  kAccWrite,         ///< accumulator bytes written
+  kWeightFifoWrite,  ///< tiles written into the weight FIFO (weight_fifo.tiles_fetched)
+  kActivationRow,    ///< rows through the activation unit (Activate, Pool, Vector)
+  kInstruction,      ///< instructions the sequencer issued
+  kPcie,             ///< PCIe bytes, both directions
+};
+constexpr size_t kMeteredActions = 10;
+
+/// One WindowCounter per MeteredAction, all with the same window (the bandwidth counters'). A
+/// block charges an action when it happens in the model: at the simulated time it happens
+/// (annotated times included), or spread over the interval it takes (the MXU's MACs over a
+/// block's streaming cycles, PCIe bytes over a transfer). Per window, the counts times the
+/// table's energies give that window's energy (energy/power.h); over all windows the counts are
+/// the blocks' run totals, exactly. Counting costs an integer division and an add.
+class EnergyMeter {
+ public:
+  /// `window`: the windows' width (> 0).
+  explicit EnergyMeter(sc_core::sc_time window)
+      : window_(window), counters_{WindowCounter(window), WindowCounter(window), WindowCounter(window),
+                                   WindowCounter(window), WindowCounter(window), WindowCounter(window),
+                                   WindowCounter(window), WindowCounter(window), WindowCounter(window),
+                                   WindowCounter(window)} {}
+  /// `n` of action `a` at time `at`.
+  void charge(MeteredAction a, const sc_core::sc_time& at, uint64_t n) { counters_[size_t(a)].add(at, n); }
+  /// `n` of action `a` spread evenly over [start, end).
+  void charge_spread(MeteredAction a, const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t n) {
+    counters_[size_t(a)].add_spread(start, end, n);
+  }
+  const WindowCounter& counter(MeteredAction a) const { return counters_[size_t(a)]; }
+  sc_core::sc_time window() const { return window_; }
+  /// One past the last window any action was charged in.
+  int64_t windows() const {
+    int64_t n = 0;
+    for (const WindowCounter& c : counters_) n = std::max(n, c.windows());
+    return n;
+  }
+  /// Marks the windows before k as read (WindowCounter::seal).
+  void seal(int64_t k) {
+    for (WindowCounter& c : counters_) c.seal(k);
+  }
+  /// Charges into sealed windows, all actions (WindowCounter::late).
+  uint64_t late() const {
+    uint64_t n = 0;
+    for (const WindowCounter& c : counters_) n += c.late();
+    return n;
+  }
+
+ private:
+  sc_core::sc_time window_;
+  std::array<WindowCounter, kMeteredActions> counters_;
+};
+
+}  // namespace tpu
