@@ -203,6 +203,31 @@ class OperatorsTest(unittest.TestCase):
                 off += 32
             self.assertEqual(rec[cat["name"]]["dram_bytes"], len(pairs) * R * R, config)
 
+    @unittest.skipUnless(TPU_SIM, "TPU_SIM not set")
+    def test_lookups_are_counted_and_charged(self):
+        import yaml
+        stats = os.path.join(self.dir, "stats_energy.json")
+        p = run_sim("tpu_v1", self.out, stats)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(stats) as f:
+            st = json.load(f)
+        with open(os.path.join(ROOT, "configs", "energy", "horowitz_28nm.yaml")) as f:
+            pj = yaml.safe_load(f)["energy"]["activation_lookup_pj"]
+        # every element of every lookup layer's output passes its table once: C lanes per UB row
+        # written (R = 256 lanes on TPU v1), one instruction's table load per Activate/Vector
+        for L in self.manifest["layers"]:
+            if L.get("activation") == "lookup":
+                rec = next(r for r in st["layers"] if r["name"] == L["name"])
+                self.assertGreater(rec["activation_unit_cycles"], 0, L["name"])
+        lookups = st["tpu"]["activation_unit"]["lookups"]
+        self.assertGreater(lookups, 0)
+        self.assertEqual(lookups % 256, 0)
+        self.assertGreaterEqual(st["tpu"]["activation_unit"]["table_loads"],
+                                sum(1 for L in self.manifest["layers"] if L.get("activation") == "lookup"))
+        a = st["energy"]["blocks"]["activation_unit"]["actions"]["lookup"]
+        self.assertEqual(a["count"], lookups)
+        self.assertAlmostEqual(a["j"], lookups * pj * 1e-12, delta=1e-9 * a["j"])
+
 
 @unittest.skipUnless(ZOO and TPU_SIM, "--zoo and TPU_SIM")
 class ZooTest(unittest.TestCase):

@@ -80,6 +80,7 @@ EnergyBreakdown compute_energy(const ArchConfig& cfg, const nlohmann::json& r, d
   const double act_rows = counter(r, {"activation_unit", "rows"}) + counter(r, {"activation_unit", "pool_rows"}) +
                           counter(r, {"activation_unit", "vector_rows"});
   add("activation_unit", "element", "element", act_rows * cfg.mxu.cols, e.activation_pj_per_element);
+  add("activation_unit", "lookup", "element", counter(r, {"activation_unit", "lookups"}), e.activation_lookup_pj);
   const nlohmann::json& ops = r.at("sequencer").at("instructions");
   double instructions = 0;
   for (auto it = ops.begin(); it != ops.end(); ++it) instructions += it.value().get<double>();
