@@ -14,7 +14,8 @@ action in Accelergy terms):
   tpu.unified_buffer:   read, write (rows of mxu.rows bytes)
   tpu.accumulators:     read, write (rows of mxu.cols int32)
   tpu.weight_fifo:      write, read (64 KiB tiles)
-  tpu.activation_unit:  element (int32 elements through Activate, Pool, Vector)
+  tpu.activation_unit:  element (int32 elements through Activate, Pool, Vector), lookup (table
+                        lookups of fn = lookup)
   tpu.sequencer:        instruction (12-byte instructions fetched and decoded)
   tpu.host_interface:   pcie (bytes either way)
   tpu.dram:             ACT, PRE (commands), RD, WR (bursts), REF, REFPB (commands),

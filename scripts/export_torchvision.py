@@ -21,11 +21,58 @@ default node names (e.g. /layer1/layer1.0/conv1/Conv) and no doc string, so the 
 give the same bytes.
 
 Models: any name in torchvision.models that builds with weights=None and num_classes (resnet18,
-resnet34, resnet50, vgg11, alexnet, ...); only some convert to the network format (no grouped
-convolutions, no Concat, ...): onnx_to_network.py lists what it cannot map.
+resnet34, resnet50, vgg11, alexnet, mobilenet_v2, googlenet, densenet121, ...);
+onnx_to_network.py lists what it cannot map. googlenet and inception_v3 are built with
+aux_logits=False and init_weights=True (their eval-mode graph has no auxiliary heads).
+
+Small inputs of VGG and AlexNet: their AdaptiveAvgPool2d((7, 7)) / ((6, 6)) cannot be exported
+when the feature map is not a multiple of the pool's output (e.g. 2x2 at --input-size 64). The
+pool is then folded into the classifier's first Linear, which is the same function: each pool
+output (i, j) is the mean of its bin of input pixels [floor(i s / o), ceil((i + 1) s / o)) (PyTorch's
+adaptive pooling), a linear map A, so Linear(W) after the pool is Linear(W A) on the feature map
+itself, and the model is exported with nn.Identity as its avgpool. At 224 nothing changes (the
+feature map already has the pool's size, 7x7 or 6x6).
 """
 import argparse
 import sys
+
+
+def adaptive_bins(s, o):
+    """[o][s] matrix of PyTorch's adaptive average pooling of s pixels to o: row i averages the
+    pixels floor(i s / o) .. ceil((i + 1) s / o) - 1."""
+    import torch
+    a = torch.zeros(o, s, dtype=torch.float64)
+    for i in range(o):
+        lo, hi = (i * s) // o, -((-(i + 1) * s) // o)
+        a[i, lo:hi] = 1.0 / (hi - lo)
+    return a
+
+
+def fold_adaptive_pool(model, x):
+    """VGG/AlexNet (features, avgpool = AdaptiveAvgPool2d, classifier[Linear first]): when the
+    feature map of input x is not a multiple of the pool's output size, folds the pool into the
+    first Linear (see the module docstring) and replaces it with nn.Identity. Other models: unchanged."""
+    import torch
+    pool = getattr(model, "avgpool", None)
+    if not isinstance(pool, torch.nn.AdaptiveAvgPool2d) or not hasattr(model, "features") \
+            or not hasattr(model, "classifier"):
+        return
+    with torch.no_grad():
+        f = model.features(x)
+    _, c, h, w = f.shape
+    oh, ow = (pool.output_size, pool.output_size) if isinstance(pool.output_size, int) else pool.output_size
+    if h % oh == 0 and w % ow == 0:
+        return
+    lin = next(m for m in model.classifier if isinstance(m, torch.nn.Linear))
+    wt = lin.weight.detach().double().reshape(lin.out_features, c, oh, ow)
+    folded = torch.einsum("ocij,ia,jb->ocab", wt, adaptive_bins(h, oh), adaptive_bins(w, ow))
+    new = torch.nn.Linear(c * h * w, lin.out_features)
+    with torch.no_grad():
+        new.weight.copy_(folded.reshape(lin.out_features, c * h * w).float())
+        new.bias.copy_(lin.bias)
+    idx = next(i for i, m in enumerate(model.classifier) if m is lin)
+    model.classifier[idx] = new
+    model.avgpool = torch.nn.Identity()
 
 
 def main(argv=None):
@@ -53,13 +100,15 @@ def main(argv=None):
         print("error: --input-size must be >= 1", file=sys.stderr)
         return 1
     torch.manual_seed(args.seed)
+    kwargs = {"aux_logits": False, "init_weights": True} if args.model in ("googlenet", "inception_v3") else {}
     try:
-        model = builder(weights=None, num_classes=args.num_classes)
+        model = builder(weights=None, num_classes=args.num_classes, **kwargs)
     except TypeError as e:
         print(f"error: cannot build {args.model}(weights=None, num_classes={args.num_classes}): {e}", file=sys.stderr)
         return 1
     model.eval()
     x = torch.zeros(1, 3, args.input_size, args.input_size)
+    fold_adaptive_pool(model, x)
     mode = torch.onnx.TrainingMode.PRESERVE if args.keep_batchnorm else torch.onnx.TrainingMode.EVAL
     with torch.no_grad():
         torch.onnx.export(model, x, args.out, opset_version=args.opset, training=mode,

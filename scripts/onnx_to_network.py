@@ -22,23 +22,38 @@ Reshape to [N, C, H*W] or a BatchNormalization without a Conv before it, is then
 first node that has one); 1 any other error (the message names the node).
 
 ONNX subset (default domain; opsets 7..17 attribute forms)
-  Conv            group 1, dilations 1, any kernel/stride, explicit or auto_pad pads (asymmetric ok);
-                  kernel, stride 1..255, pads 0..255 and pad < kernel (network.h limits)
+  Conv            any group (grouped and depthwise: network.h's groups), dilations 1, any
+                  kernel/stride, explicit or auto_pad pads (asymmetric ok); kernel, stride 1..255,
+                  pads 0..255 and pad < kernel (network.h limits)
   Gemm            A an activation of rank 2, B constant, transA 0, any transB/alpha/beta, C constant
   MatMul          activation [N, K] x constant [K, M]; a following Add of a constant [M] is its bias
-  BatchNormalization  folded into the preceding Conv (the Conv's only consumer), inference form
+  BatchNormalization  folded into the preceding Conv (the Conv's only consumer), inference form; else
+                  (DenseNet's BN after a Concat) a depthwise 1x1 conv: x * k + (beta - mean * k)
   Relu, Sigmoid, Tanh, Clip(min 0, no max)   fused into the preceding Conv/Gemm/MatMul/Add/Sub/Mul
                   when that layer has no other consumer, else a separate `activate` layer
+  element-wise functions of one tensor: HardSigmoid, HardSwish, LeakyRelu, Elu, Selu, Celu, Softplus,
+                  Softsign, Mish, Erf, Exp, Gelu, Clip (any bounds: ReLU6), and chains of them with
+                  Sigmoid/Tanh, scalar Add/Sub/Mul/Div and Mul(x, f(x)) (SiLU = x * sigmoid(x), GELU's
+                  x * 0.5 * (1 + erf(x / sqrt 2))): one 256-entry table (activation: lookup), fused
+                  into the producing Conv/Gemm/Add/Mul when its output has no other reader (the
+                  producer then requantizes to the calibrated scale of the function's input), else an
+                  `activate` layer whose table is indexed by the input's int8 value itself
   MaxPool, GlobalMaxPool   (ceil_mode by extra bottom/right padding, exact: padding is ignored)
-  AveragePool, GlobalAveragePool   see "average pooling" below
-  Add, Sub, Mul   two activations of the same shape (no broadcasting); Add of a constant is folded
-                  into a preceding Conv/Gemm bias when it broadcasts per output channel; Mul/Div by a
-                  constant scalar becomes an `activate` layer
+  AveragePool, GlobalAveragePool, ReduceMean over H, W   see "average pooling" below
+  Add, Sub, Mul   two activations of the same shape, or a per-channel [N, C, 1, 1] and an [N, C, H, W]
+                  (broadcast: squeeze-excitation); Add of a constant is folded into a preceding
+                  Conv/Gemm bias when it broadcasts per output channel; Mul/Div by a constant scalar
+                  becomes an `activate` layer (or part of a lookup function after one)
+  Concat (channels), Split / Slice (a contiguous range of channels), channel shuffle (Reshape to
+                  [N, g, C/g, H, W], Transpose [0, 2, 1, 3, 4], Reshape to [N, C, H, W]): a 1x1 conv
+                  with several inputs and 0/1 weights (network.h); see "channel copies" below
+  Pad             zero padding of H and W, folded into the Conv or AveragePool that reads it
   Flatten (axis 1), Reshape to [N, features] (or to the same shape)
-  Identity, Dropout (inference: dropped), Constant; any node whose inputs are all constants is
-                  folded when it is one of Identity, Reshape, Flatten, Transpose, Add, Sub, Mul, Div,
-                  Cast, ConstantOfShape; Cast of an activation only when it changes nothing (float to
-                  float, a quantized tensor to its own type: PyTorch's quantized export)
+  Identity, Dropout (inference: dropped), Constant, Shape (of an activation: a constant; shapes are
+                  static); any node whose inputs are all constants is folded when it is one of
+                  Identity, Reshape, Flatten, Transpose, Add, Sub, Mul, Div, Cast, ConstantOfShape,
+                  Gather, Unsqueeze, Squeeze, Concat, Slice; Cast of an activation only when it changes
+                  nothing (float to float, a quantized tensor to its own type: PyTorch's quantized export)
   QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul   (see "quantized models")
   Softmax, LayerNormalization   over the channels (NCHW axis 1, or the features of an [N, F]
                   tensor that is not a flattened image): a `host_op` layer computed by the host CPU
@@ -46,7 +61,7 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
                   constant. Softmax's output has the fixed scale 1/256, zero point -128; LayerNorm's
                   is calibrated. (The ReduceMean/Pow/Sqrt form of LayerNorm and MatMul of two
                   activations are not recognized.)
-Everything else (LSTM, Concat, Pad, Resize, grouped/depthwise Conv, ...) is unsupported.
+Everything else (LSTM, Resize, MatMul of two activations, ...) is unsupported.
 The graph's first input that is not an initializer is the network input: NCHW (or [N, F]) float,
 written as NHWC (or [1, 1, F]) int8. The first graph output is the network output (warning when
 there are more); layers it does not depend on are left out (warning naming them). Layer names come
@@ -65,7 +80,8 @@ Quantization of float models (all scales per tensor; round() is half away from z
   input        x_q = clip(round(x / s_in), -128, 127); the `--batch` samples written to input.i8
                come from --input-file or standard-normal default_rng([seed, 2]) samples.
   weights      symmetric per tensor (the requantization is per layer): s_w = max |W| / 127,
-               W_q = clip(round(W / s_w), -127, 127) (BatchNormalization folded first:
+               W_q = clip(round(W / s_w), -127, 127), with s_w raised to max |bias| / (2^30 s_in)
+               when the bias would not fit int32 otherwise (warning) (BatchNormalization folded first:
                W' = W * gamma / sqrt(var + eps), b' = (b - mean) * gamma / sqrt(var + eps) + beta);
                conv [kh][kw][C][M], dense [features][M] with features in H, W, C order (ONNX
                flattens C, H, W: the rows are permuted to match).
@@ -76,6 +92,15 @@ Quantization of float models (all scales per tensor; round() is half away from z
                (tpu_ref.encode_multiplier, shared with the workload generators.)
   sigmoid/tanh the requant produces Q3.4 (M = s_acc * 16); the outputs then have the fixed
                scales of quant.h: sigmoid 1/256 with zero point -128, tanh 1/128 with zero point 0.
+  lookup       the function's input is calibrated like any tensor (s_pre = A / 127, zero point 0; a
+               standalone table takes its input tensor's (s_in, zp_in) as it is) and so is its output
+               (s_out, zero point 0); entry i of the table (int8 input q = i - 128) is
+               clip(round_away(f(s_pre * q) / s_out), -128, 127) (NaN -> 0, infinities clipped).
+  channel copies  output channel j = channel sel[j] of the inputs concatenated. Inputs of one
+               (scale, zp): weights 1, bias 0, requant 1: the output is the input bytes exactly, with
+               the same (scale, zp). Else per input k the weight round_away(127 s_k / s_max) and the
+               bias -zp_k * weight; M = s_max / 127 / s_out (s_out calibrated). The lowering skips the
+               all-zero weight tiles, so a Concat moves each channel tile once.
   add / sub    v = (a - zp_a) * sa + (b - zp_b) * sb: the operand with the larger scale gets
                sa = 2^14, the other round(2^14 * s_small / s_large) (negated for Sub);
                M = s_large / 2^14 / s_out. operand_offsets = -zero points.
@@ -267,6 +292,29 @@ class Const:
         self.qscale = qscale
 
 
+class PadView:
+    """The output of a zero Pad of H, W: folded into the Conv or AveragePool that reads it."""
+
+    def __init__(self, x, pads):
+        self.x, self.pads = x, pads
+
+
+class ShuffleView:
+    """x [N, C, H, W] reshaped to [N, g, C/g, H, W] (transposed: [N, C/g, g, H, W]): the first half
+    of a channel shuffle, which the Reshape back to 4-D turns into a channel permutation."""
+
+    def __init__(self, x, g, transposed=False):
+        self.x, self.g, self.transposed = x, g, transposed
+
+
+def float_fn(op):
+    """The element-wise float function an `activate` or `lut` op computes of its input."""
+    if op.kind == "lut":
+        return op.f
+    c, act, lut = op.fn_scale, op.act, getattr(op, "lut_f", None)
+    return lambda t: apply_act(t * c, act, lut)
+
+
 def flat_perm(shape):
     """perm for a (H, W, C) tensor flattened: our index (h*W + w)*C + c -> ONNX c*H*W + h*W + w."""
     h, w, c = shape
@@ -276,12 +324,43 @@ def flat_perm(shape):
     return (cc * h * w + hh * w + ww).reshape(-1)
 
 
+def _erf(t):
+    import scipy.special
+    return scipy.special.erf(t)
+
+
+def _softplus(t):
+    return np.logaddexp(0.0, t)
+
+
+# Element-wise functions of one tensor that become a 256-entry lookup table (activation: lookup):
+# ONNX op -> (attributes -> float64 function of a float64 array), ONNX's definitions and defaults.
+LUT_OPS = {
+    "HardSigmoid": lambda a: (lambda t: np.clip(a.get("alpha", 0.2) * t + a.get("beta", 0.5), 0.0, 1.0)),
+    "HardSwish": lambda a: (lambda t: t * np.clip(t / 6.0 + 0.5, 0.0, 1.0)),
+    "LeakyRelu": lambda a: (lambda t: np.where(t >= 0, t, a.get("alpha", 0.01) * t)),
+    "Elu": lambda a: (lambda t: np.where(t > 0, t, a.get("alpha", 1.0) * np.expm1(np.minimum(t, 0)))),
+    "Selu": lambda a: (lambda t: a.get("gamma", 1.0507009873554805) * np.where(
+        t > 0, t, a.get("alpha", 1.6732632423543772) * np.expm1(np.minimum(t, 0)))),
+    "Celu": lambda a: (lambda t: np.maximum(t, 0) + np.minimum(0, a.get("alpha", 1.0) * np.expm1(
+        np.minimum(t, 0) / a.get("alpha", 1.0)))),
+    "Softplus": lambda a: _softplus,
+    "Softsign": lambda a: (lambda t: t / (1.0 + np.abs(t))),
+    "Mish": lambda a: (lambda t: t * np.tanh(_softplus(t))),
+    "Erf": lambda a: _erf,
+    "Exp": lambda a: np.exp,
+    "Gelu": lambda a: ((lambda t: 0.5 * t * (1.0 + np.tanh(0.7978845608028654 * (t + 0.044715 * t ** 3))))
+                       if a.get("approximate", b"none") in (b"tanh", "tanh")
+                       else (lambda t: 0.5 * t * (1.0 + _erf(t / math.sqrt(2.0))))),
+}
+
 SUPPORTED = {"Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Clip",
              "MaxPool", "GlobalMaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sub", "Mul", "Div",
              "Flatten", "Reshape", "Identity", "Dropout", "Constant", "Transpose", "Cast",
              "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
-             "Softmax", "LayerNormalization"}
-CONST_ONLY = {"Transpose", "ConstantOfShape"}   # supported only on constants
+             "Softmax", "LayerNormalization",
+             "Concat", "Split", "Slice", "Pad", "Shape", "ReduceMean"} | set(LUT_OPS)
+CONST_ONLY = {"ConstantOfShape", "Gather", "Unsqueeze", "Squeeze"}   # supported only on constants
 SUPPORTED |= CONST_ONLY
 ONNX_TYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 11: np.float64}
 
@@ -298,8 +377,6 @@ def static_checks(node):
     why = []
     t = node.op_type
     if t in ("Conv", "QLinearConv"):
-        if a.get("group", 1) != 1:
-            why.append(f"group={a['group']} (grouped/depthwise convolution)")
         if any(d != 1 for d in a.get("dilations", [])):
             why.append(f"dilations={list(a['dilations'])}")
     if t in ("MaxPool", "AveragePool"):
@@ -385,6 +462,7 @@ class Graph:
         if out.base is self.input:
             raise ConvertError("the graph output is the input itself: no layers")
         self.output = out
+        self.fuse_luts()
 
     # -- helpers
     def note(self, msg):
@@ -438,6 +516,12 @@ class Graph:
     def act_in(self, node, i=0):
         """Input i of node as a Val; unsupported when it is a constant or absent."""
         v = self.get(node, i)
+        if isinstance(v, PadView):
+            raise unsupported(node, f"input '{node.input[i]}' comes from a Pad, which is folded only into a following "
+                                    "Conv or AveragePool")
+        if isinstance(v, ShuffleView):
+            raise unsupported(node, f"input '{node.input[i]}' is a 5-D channel-group view (only Reshape, Transpose "
+                                    "[0, 2, 1, 3, 4], Reshape: a channel shuffle)")
         if not isinstance(v, Val):
             raise unsupported(node, f"input '{node.input[i]}' must be an activation (computed from the input)")
         return v
@@ -465,7 +549,7 @@ class Graph:
             return
         if t in CONST_ONLY:
             raise unsupported(node, "only on constants")
-        getattr(self, "op_" + t)(node, index, a)
+        getattr(self, "op_lut" if t in LUT_OPS else "op_" + t)(node, index, a)
 
     def fold(self, node, a, ins):
         """Evaluates a node whose inputs are all constants into a new Const."""
@@ -491,10 +575,53 @@ class Graph:
             r = Const(np.full([int(d) for d in v[0].reshape(-1)], fill[0], dtype=fill.dtype))
         elif t in ("Add", "Sub", "Mul", "Div"):
             f = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}[t]
-            r = Const(f(v[0].astype(np.float64), v[1].astype(np.float64)))
+            if t == "Div" and v[0].dtype.kind in "iu" and v[1].dtype.kind in "iu":
+                r = Const(v[0] // v[1])         # integer division of shape arithmetic
+            else:
+                r = Const(f(v[0].astype(np.float64), v[1].astype(np.float64)))
+        elif t == "Gather":
+            r = Const(np.take(v[0], v[1].astype(np.int64), axis=a.get("axis", 0)))
+        elif t in ("Unsqueeze", "Squeeze"):
+            axes = list(a["axes"]) if "axes" in a else ([int(x) for x in v[1].reshape(-1)] if len(v) > 1 and
+                                                         v[1] is not None else None)
+            if t == "Unsqueeze":
+                out = v[0]
+                for ax in sorted(x % (out.ndim + len(axes)) for x in axes):
+                    out = np.expand_dims(out, ax)
+                r = Const(out)
+            else:
+                r = Const(np.squeeze(v[0], axis=tuple(axes) if axes is not None else None))
+        elif t == "Concat":
+            r = Const(np.concatenate([np.atleast_1d(x) for x in v], axis=a.get("axis", 0)))
+        elif t == "Slice":
+            r = Const(v[0][self.slices(node, a, v[0].ndim, v[1:])])
         else:
             raise unsupported(node, "constant folding of this operator")
         self.consts[node.output[0]] = r
+
+    @staticmethod
+    def slices(node, a, ndim, rest):
+        """The index tuple of a Slice node (opset >= 10 inputs starts, ends, axes, steps; or the
+        opset-1 attributes)."""
+        if rest:
+            vals = [None if x is None else [int(y) for y in np.asarray(x).reshape(-1)] for x in rest]
+            vals += [None] * (4 - len(vals))
+            starts, ends, axes, steps = vals[:4]
+        else:
+            starts, ends, axes, steps = a["starts"], a["ends"], a.get("axes"), None
+        axes = list(range(len(starts))) if axes is None else axes
+        steps = [1] * len(starts) if steps is None else steps
+        idx = [slice(None)] * ndim
+        for st, en, ax, sp in zip(starts, ends, axes, steps):
+            idx[ax % ndim] = slice(st, None if en >= (1 << 62) else en, sp)
+        return tuple(idx)
+
+    def padded_in(self, node):
+        """Input 0 of a Conv/pool node as (Val, extra pads (t, l, b, r) of a zero Pad folded into it)."""
+        v = self.get(node, 0)
+        if isinstance(v, PadView):
+            return v.x, v.pads
+        return self.act_in(node), (0, 0, 0, 0)
 
     # conv / dense
     def conv_geometry(self, node, a, x, kh, kw):
@@ -544,7 +671,7 @@ class Graph:
         units, i.e. already multiplied by the input and weight scales (default: input 2, or zeros);
         forced, the output's (scale, zero point) as qparams returns it (zero point in int8 terms),
         stored as the output Val's `forced` (default: None, calibrated)."""
-        x = self.act_in(node)
+        x, extra = self.padded_in(node)
         if x.rank != 4:
             raise unsupported(node, "input of rank 2 (after Flatten)")
         wc = wc or self.const(node, 1, "weights")
@@ -552,16 +679,19 @@ class Graph:
         if W.ndim != 4:
             raise unsupported(node, f"weights of rank {W.ndim} (2-D convolution only)")
         m, c, kh, kw = W.shape
-        if c != x.shape[2]:
-            raise ConvertError(f"Conv node '{node.name}': weights have {c} input channels, the input {x.shape[2]}")
+        g = int(a.get("group", 1))
+        if c * g != x.shape[2] or m % g:
+            raise ConvertError(f"Conv node '{node.name}': weights have {c} input channels x {g} groups, "
+                               f"the input {x.shape[2]}")
         if bias is None:
             bc = self.const(node, 2, "bias")
             bias = np.zeros(m) if bc is None else bc.value.astype(np.float64).reshape(-1)
         sh, sw, pads = self.conv_geometry(node, a, x, kh, kw)
+        pads = tuple(p + e for p, e in zip(pads, extra))
         p, q = self.check_window(node, x, kh, kw, sh, sw, pads)
         out = self.add_op("conv", node, index, [x], (p, q, m), w=np.transpose(W, (2, 3, 1, 0)).copy(),
                           b=np.broadcast_to(bias, (m,)).astype(np.float64).copy(), stride=(sh, sw), pads=pads,
-                          qscale=wc.qscale)
+                          qscale=wc.qscale, groups=g)
         if forced:
             out.forced = forced
         self.env[node.output[0]] = out
@@ -612,11 +742,18 @@ class Graph:
         x = self.act_in(node)
         scale, bias, mean, var = (self.const(node, i, w).value.astype(np.float64)
                                   for i, w in ((1, "scale"), (2, "B"), (3, "mean"), (4, "var")))
-        if not (self.fusable(x) and x.producer.kind == "conv"):
-            raise unsupported(node, "BatchNormalization must directly follow a Conv that has no other consumer "
-                                    "(it is folded into the Conv)")
-        op = x.producer
         k = scale / np.sqrt(var + a.get("epsilon", 1e-5))
+        if not (self.fusable(x) and x.producer.kind == "conv"):
+            # per-channel affine x * k + (bias - mean * k): a depthwise 1x1 conv (DenseNet's BN after Concat)
+            if x.rank != 4 or x.base is not x:
+                raise unsupported(node, "BatchNormalization of a rank-2 tensor without a Conv before it")
+            c = x.shape[2]
+            out = self.add_op("conv", node, index, [x], x.shape, w=k.reshape(1, 1, 1, c).copy(),
+                              b=(bias - mean * k).astype(np.float64), stride=(1, 1), pads=(0, 0, 0, 0),
+                              qscale=None, groups=c)
+            self.env[node.output[0]] = out
+            return
+        op = x.producer
         op.w = op.w * k
         op.b = (op.b - mean) * k + bias
         op.qscale = None
@@ -625,6 +762,9 @@ class Graph:
     def activation(self, node, index, fn):
         """Relu/Sigmoid/Tanh: fused into the producer when fusable, else an `activate` layer."""
         x = self.act_in(node)
+        if x.producer is not None and x.producer.kind == "lut" and x.base is x and x.uses == 1:
+            self.unary(node, index, lambda t: apply_act(t, fn))
+            return
         if self.fusable(x):
             x.producer.act = fn
             self.alias(node.output[0], x, 1)
@@ -632,6 +772,46 @@ class Graph:
             out = self.add_op("activate", node, index, [x], x.base.shape, fn_scale=1.0)
             out.producer.act = fn
             self.env[node.output[0]] = self.view_like(out, x)
+
+    def unary(self, node, index, f):
+        """An element-wise function f of one tensor: composed into the producing `lut`/`activate`
+        op when this node is its only consumer, else a new `lut` op (fused into a producing
+        Conv/Gemm/Add/Mul later, fuse_luts)."""
+        x = self.act_in(node)
+        op = x.producer
+        if op is not None and x.base is x and x.uses == 1 and x.forced is None and op.kind in ("lut", "activate"):
+            f0 = float_fn(op)
+            op.kind, op.f, op.act = "lut", (lambda t, f0=f0: f(f0(t))), "identity"
+            self.alias(node.output[0], x, 1)
+            return
+        out = self.add_op("lut", node, index, [x], x.base.shape, f=f)
+        self.env[node.output[0]] = self.view_like(out, x)
+
+    def fuse_luts(self):
+        """A `lut` op whose input is read by nothing else becomes the lookup activation of the
+        Conv/Gemm/Add/Mul/activate that produces its input (one layer instead of two)."""
+        readers = {}
+        for op in self.ops:
+            for i in op.inputs:
+                readers[i.base.id] = readers.get(i.base.id, 0) + 1
+        keep = []
+        for op in self.ops:
+            x = op.inputs[0] if op.kind == "lut" else None
+            p = x.producer if x is not None else None
+            if (p is None or x.base is not x or readers.get(x.id, 0) != 1 or x is self.output or x.forced is not None
+                    or op.out.forced is not None or p.act != "identity"
+                    or p.kind not in ("conv", "dense", "add", "mul", "activate")):
+                keep.append(op)
+                continue
+            p.act, p.lut_f = "lut", op.f      # p now produces op's output: op.out takes x's place
+            o = op.out
+            p.out, o.producer = o, p
+            for other in self.ops:
+                other.inputs = [o if i is x else i for i in other.inputs]
+            for v in self.vals:
+                if v.base is x:
+                    v.base = o
+        self.ops = keep
 
     def view_like(self, out, x):
         """out (fresh storage, same shape as x's storage) seen with the ONNX rank/perm of x."""
@@ -658,14 +838,108 @@ class Graph:
         if len(node.input) > 2:
             c = self.const(node, 2, "max")
             hi = None if c is None else float(c.value)
-        if lo != 0 or (hi is not None and hi < 3.4e38):
-            raise unsupported(node, f"Clip({lo}, {hi}); only Clip(min=0, no max) = Relu")
-        self.activation(node, index, "relu")
+        if lo == 0 and (hi is None or hi >= 3.4e38):
+            self.activation(node, index, "relu")
+            return
+        self.unary(node, index, lambda t: np.clip(t, -np.inf if lo is None else lo, np.inf if hi is None else hi))
+
+    def op_lut(self, node, index, a):
+        self.unary(node, index, LUT_OPS[node.op_type](a))
+
+    def op_Shape(self, node, index, a):
+        """Shape of an activation: a constant (shapes are static; the batch is the model's or 1)."""
+        x = self.act_in(node)
+        shape = np.array(x.onnx_shape(self.model_batch or 1), dtype=np.int64)
+        st, en = a.get("start", 0), a.get("end")
+        self.consts[node.output[0]] = Const(shape[st:en])
+
+    def op_Pad(self, node, index, a):
+        """A zero Pad of H, W (constant mode): folded into the Conv/AveragePool that reads it."""
+        x = self.act_in(node)
+        mode = a.get("mode", b"constant")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        pads = list(a["pads"]) if "pads" in a else [int(p) for p in self.const(node, 1, "pads").value.reshape(-1)]
+        value = a.get("value", 0.0)
+        if len(node.input) > 2 and node.input[2]:
+            value = float(self.const(node, 2, "constant_value").value.reshape(-1)[0])
+        if mode != "constant" or value != 0 or x.rank != 4 or len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)) \
+                or min(pads) < 0:
+            raise unsupported(node, f"Pad mode {mode} value {value} pads {pads} (only zero padding of H and W, "
+                                    "folded into the next Conv/AveragePool)")
+        self.env[node.output[0]] = PadView(x, (pads[2], pads[3], pads[6], pads[7]))
+
+    def channel_copy(self, node, index, ins, out_name, sel, what):
+        """An op copying channels: output channel j = channel sel[j] of the inputs concatenated
+        (a `copy` op; written as a 1x1 conv with 0/1 weights: exact at the inputs' scale)."""
+        shape = ins[0].shape[:2] + (len(sel),)
+        out = self.add_op("copy", node, index, ins, shape, sel=np.asarray(sel, np.int64), what=what,
+                          out_uses=self.uses.get(out_name, 0))
+        self.env[out_name] = out
+
+    def op_Concat(self, node, index, a):
+        xs = [self.get(node, i) for i in range(len(node.input))]
+        ax = a.get("axis", 1)
+        if not all(isinstance(v, Val) for v in xs):
+            raise unsupported(node, "Concat of activations with constants")
+        if any(v.rank != 4 or v.base is not v for v in xs) or ax not in (1, -3):
+            raise unsupported(node, f"Concat on axis {ax} (only channels of rank-4 tensors)")
+        if any(v.shape[:2] != xs[0].shape[:2] for v in xs):
+            raise ConvertError(f"Concat node '{node.name}': inputs differ in H, W")
+        total = sum(v.shape[2] for v in xs)
+        self.channel_copy(node, index, xs, node.output[0], list(range(total)), "concat")
+
+    def channel_slices(self, node, x, bounds):
+        """Checks x (rank 4) and returns bounds [(c0, c1)] clipped to its channels."""
+        if x.rank != 4 or x.base is not x:
+            raise unsupported(node, "channel split of a tensor of rank 2")
+        return [(max(0, c0), min(x.shape[2], c1)) for c0, c1 in bounds]
+
+    def op_Split(self, node, index, a):
+        x = self.act_in(node)
+        ax = a.get("axis", 0)
+        if ax not in (1, -3):
+            raise unsupported(node, f"Split on axis {ax} (only channels)")
+        if "split" in a:
+            sizes = list(a["split"])
+        elif len(node.input) > 1 and node.input[1]:
+            sizes = [int(v) for v in self.const(node, 1, "split").value.reshape(-1)]
+        else:
+            n = len(node.output)
+            sizes = [x.shape[2] // n] * n
+        c0, bounds = 0, []
+        for sz in sizes:
+            bounds.append((c0, c0 + sz))
+            c0 += sz
+        for (lo, hi), name in zip(self.channel_slices(node, x, bounds), node.output):
+            if name:
+                self.channel_copy(node, index, [x], name, list(range(lo, hi)), "split")
+
+    def op_Slice(self, node, index, a):
+        x = self.act_in(node)
+        rest = [self.const(node, i, "slice bound").value if i < len(node.input) and node.input[i] else None
+                for i in range(1, len(node.input))]
+        idx = self.slices(node, a, 4, rest)
+        if any(s != slice(None) for i, s in enumerate(idx) if i != 1) or (idx[1].step or 1) != 1:
+            raise unsupported(node, "Slice other than a contiguous range of channels")
+        sel = list(range(x.shape[2]))[idx[1]]
+        self.channel_copy(node, index, [x], node.output[0], sel, "slice")
+
+    def op_Transpose(self, node, index, a):
+        v = self.get(node, 0)
+        if isinstance(v, ShuffleView) and not v.transposed and list(a.get("perm", [])) == [0, 2, 1, 3, 4]:
+            self.env[node.output[0]] = ShuffleView(v.x, v.g, True)
+            return
+        raise unsupported(node, "Transpose of an activation (only [0, 2, 1, 3, 4] of a channel shuffle)")
 
     # pools
     def pool(self, node, index, a, kind):
-        """Max/average pool layer (kind maxpool, avgpool, globalmaxpool or globalavgpool)."""
-        x = self.act_in(node)
+        """Max/average pool layer (kind maxpool, avgpool, globalmaxpool or globalavgpool); a zero Pad
+        before an AveragePool is folded into its pads (network.h's padding counts as 0 and the divisor
+        is kh * kw: exactly the explicit zero padding)."""
+        x, padx = self.padded_in(node)
+        if any(padx) and kind != "avgpool":
+            raise unsupported(node, "a Pad before a max or global pool (network.h's max pooling ignores padding; "
+                                    "a zero Pad does not)")
         if x.rank != 4:
             raise unsupported(node, "input of rank 2")
         h, w, c = x.shape
@@ -687,8 +961,12 @@ class Graph:
                     if kind == "avgpool":
                         raise unsupported(node, "ceil_mode=1 that changes the output size")
                     pads = (t, l, b + extra[0], r + extra[1])
+        if any(padx):
+            if any(pads) and not a.get("count_include_pad", 0):
+                raise unsupported(node, "a Pad before an AveragePool with count_include_pad=0 and pads of its own")
+            pads = tuple(p + e for p, e in zip(pads, padx))
         p, q = self.check_window(node, x, kh, kw, sh, sw, pads)
-        include_pad = bool(a.get("count_include_pad", 0))
+        include_pad = bool(a.get("count_include_pad", 0)) or any(padx)
         if kind == "avgpool" and any(pads) and not include_pad:
             if not self.approximate_avgpool:
                 raise unsupported(node, "count_include_pad=0 with padding (network.h divides every window by "
@@ -708,6 +986,18 @@ class Graph:
     def op_AveragePool(self, node, index, a):
         self.pool(node, index, a, "avgpool")
 
+    def op_ReduceMean(self, node, index, a):
+        """ReduceMean over H and W (x.mean([2, 3]) of ShuffleNet, MnasNet): a global average pool;
+        keepdims=0 gives the [N, C] view of its 1x1 output."""
+        x = self.act_in(node)
+        axes = list(a["axes"]) if "axes" in a else (
+            [int(v) for v in self.const(node, 1, "axes").value.reshape(-1)] if len(node.input) > 1 else [])
+        if x.rank != 4 or sorted(ax % 4 for ax in axes) != [2, 3]:
+            raise unsupported(node, f"ReduceMean over axes {axes} (only H and W of a rank-4 tensor)")
+        self.pool(node, index, a, "globalavgpool")
+        if not a.get("keepdims", 1):
+            self.flatten_to(node, self.env[node.output[0]])
+
     def op_GlobalAveragePool(self, node, index, a):
         self.pool(node, index, a, "globalavgpool")
 
@@ -716,6 +1006,17 @@ class Graph:
         """Add/Sub/Mul/Div (kind add, sub, mul, div): of two activations an add/mul layer; an Add/Sub
         of a constant folded into the producer's bias; a Mul/Div by a scalar an `activate` layer."""
         x, y = self.get(node, 0), self.get(node, 1)
+        if isinstance(x, Val) and isinstance(y, Val) and kind == "mul" and self.self_product(node, x, y):
+            return
+        if isinstance(x, Val) and isinstance(y, Val) and x.rank == y.rank == 4 and x.shape != y.shape:
+            big, small = (x, y) if y.shape[:2] == (1, 1) else (y, x)
+            if small.shape != (1, 1, big.shape[2]) or (kind == "sub" and small is x):
+                raise unsupported(node, f"operands of shapes {x.onnx_shape('N')} and {y.onnx_shape('N')} (only "
+                                        "a per-channel [N, C, 1, 1] broadcast over [N, C, H, W])")
+            out = self.add_op("add" if kind in ("add", "sub") else "mul", node, index, [big, small], big.base.shape,
+                              negate_b=(kind == "sub"))
+            self.env[node.output[0]] = self.view_like(out, big)
+            return
         if isinstance(x, Val) and isinstance(y, Val):
             if x.shape != y.shape or x.rank != y.rank or not np.array_equal(
                     x.perm if x.perm is not None else [], y.perm if y.perm is not None else []):
@@ -730,6 +1031,14 @@ class Graph:
         if not isinstance(x, Val):
             raise unsupported(node, "first operand must be an activation for Sub/Div")
         c = y.value.astype(np.float64)
+        op = x.producer
+        if c.size == 1 and op is not None and op.kind == "lut" and x.base is x and x.uses == 1:
+            k = float(c.reshape(-1)[0])   # a scalar after a lookup: part of the function
+            g = {"add": lambda t: t + k, "sub": lambda t: t - k, "mul": lambda t: t * k, "div": lambda t: t / k}[kind]
+            f0 = op.f
+            op.f = lambda t, f0=f0, g=g: g(f0(t))
+            self.alias(node.output[0], x, 1)
+            return
         if kind in ("add", "sub"):
             c = c if kind == "add" else -c
             op = x.producer
@@ -749,6 +1058,20 @@ class Graph:
             raise unsupported(node, "multiplication by 0")
         out = self.add_op("activate", node, index, [x], x.base.shape, fn_scale=c)
         self.env[node.output[0]] = self.view_like(out, x)
+
+    def self_product(self, node, x, y):
+        """Mul(x, f(x)) (SiLU x * sigmoid(x), GELU x * 0.5 (1 + erf(x / sqrt 2)), ...) where f(x) is
+        an activate/lut op on x read only here: becomes the lut t -> t * f(t) on x. True if done."""
+        for a, b in ((x, y), (y, x)):
+            op = b.producer
+            if (op is not None and b.base is b and b.uses == 1 and b.forced is None and op.kind in ("lut", "activate")
+                    and op.inputs[0] is a and a.base is a):
+                f0 = float_fn(op)
+                op.kind, op.f, op.act = "lut", (lambda t, f0=f0: t * f0(t)), "identity"
+                a.uses -= 1              # this Mul's read of a is now inside the lut
+                self.alias(node.output[0], b, 1)
+                return True
+        return False
 
     @staticmethod
     def per_channel(c, x, m):
@@ -789,8 +1112,22 @@ class Graph:
         self.flatten_to(node, self.act_in(node))
 
     def op_Reshape(self, node, index, a):
-        x = self.act_in(node)
+        v = self.get(node, 0)
         shape = [int(s) for s in self.const(node, 1, "shape").value.reshape(-1)]
+        if isinstance(v, ShuffleView) and v.transposed and len(shape) == 4:
+            h, w, c = v.x.shape
+            if shape[2:] not in ([h, w], [0, 0]) or shape[1] not in (c, -1):
+                raise unsupported(node, f"Reshape of a channel shuffle to {shape}")
+            g, cg = v.g, c // v.g     # output channel j * g + i reads input channel i * cg + j
+            sel = [i * cg + j for j in range(cg) for i in range(g)]
+            self.channel_copy(node, index, [v.x], node.output[0], sel, "channel shuffle")
+            return
+        x = self.act_in(node)
+        if x.rank == 4 and len(shape) == 5 and x.base is x:
+            h, w, c = x.shape
+            if shape[3:] == [h, w] and shape[1] > 0 and shape[1] * (shape[2] if shape[2] > 0 else c // shape[1]) == c:
+                self.env[node.output[0]] = ShuffleView(x, shape[1])
+                return
         cur = list(x.onnx_shape(self.model_batch or 1))
         feat = x.shape[0] * x.shape[1] * x.shape[2]
         tgt = [cur[i] if s == 0 and i < len(cur) else s for i, s in enumerate(shape)]
@@ -979,11 +1316,27 @@ class Graph:
 # ----------------------------------------------------------------------------------------------
 # Float interpreter of the IR (NHWC, float64)
 
-def conv_nhwc(x, w, stride, pads):
-    """Float convolution: x (N, H, W, C), w (kh, kw, C, M), stride (sh, sw), pads (t, l, b, r)
-    -> (N, P, Q, M), zero padding, via im2col and one matrix product."""
+def conv_nhwc(x, w, stride, pads, groups=1):
+    """Float convolution: x (N, H, W, C), w (kh, kw, C/groups, M), stride (sh, sw), pads (t, l, b, r)
+    -> (N, P, Q, M), zero padding, via im2col and one matrix product (grouped: per group, or for a
+    depthwise layer a sum of kh*kw shifted products)."""
     n, h, wd, c = x.shape
-    kh, kw, _, m = w.shape
+    kh, kw, cg, m = w.shape
+    if groups > 1:
+        mg = m // groups
+        if cg == 1 and mg == 1:
+            sh, sw = stride
+            t, l, b, r = pads
+            xp = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
+            p = (h + t + b - kh) // sh + 1
+            q = (wd + l + r - kw) // sw + 1
+            acc = np.zeros((n, p, q, m))
+            for i in range(kh):
+                for j in range(kw):
+                    acc += xp[:, i:i + sh * (p - 1) + 1:sh, j:j + sw * (q - 1) + 1:sw, :] * w[i, j, 0]
+            return acc
+        return np.concatenate([conv_nhwc(x[..., g * cg:(g + 1) * cg], w[..., g * mg:(g + 1) * mg], stride, pads)
+                               for g in range(groups)], axis=3)
     sh, sw = stride
     t, l, b, r = pads
     xp = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
@@ -1021,8 +1374,11 @@ def pool_nhwc(x, op):
     return acc / (kh * kw if op.include_pad or op.glob else np.maximum(cnt, 1))
 
 
-def apply_act(y, fn):
-    """Float activation fn (relu, sigmoid, tanh; anything else is the identity) of array y."""
+def apply_act(y, fn, lut=None):
+    """Float activation fn (relu, sigmoid, tanh, lut: the function `lut`; anything else is the
+    identity) of array y."""
+    if fn == "lut":
+        return lut(y)
     if fn == "relu":
         return np.maximum(y, 0)
     if fn == "sigmoid":
@@ -1030,6 +1386,13 @@ def apply_act(y, fn):
     if fn == "tanh":
         return np.tanh(y)
     return y
+
+
+class PreActivation:
+    """Calibration key of a layer's value before its lookup activation (the table's input)."""
+
+    def __init__(self, op):
+        self.id = ("pre", op.out.id)
 
 
 def run_float(graph, x_onnx, observe=None):
@@ -1057,7 +1420,7 @@ def run_float(graph, x_onnx, observe=None):
     for k, op in enumerate(graph.ops):
         xs = [store[i.base.id] for i in op.inputs]
         if op.kind == "conv":
-            y = conv_nhwc(xs[0], op.w, op.stride, op.pads) + op.b
+            y = conv_nhwc(xs[0], op.w, op.stride, op.pads, getattr(op, "groups", 1)) + op.b
         elif op.kind == "dense":
             y = (xs[0].reshape(n, -1) @ op.w + op.b).reshape(n, 1, 1, -1)
         elif op.kind in ("maxpool", "avgpool"):
@@ -1070,9 +1433,15 @@ def run_float(graph, x_onnx, observe=None):
             y = xs[0] * op.fn_scale
         elif op.kind == "host_op":
             y = host_op_float(xs[0], op)
+        elif op.kind == "lut":
+            y = op.f(xs[0])
+        elif op.kind == "copy":
+            y = np.concatenate(xs, axis=3)[..., op.sel]
         else:
             raise AssertionError(op.kind)
-        put(op.out, apply_act(y, op.act))
+        if op.act == "lut" and observe:
+            observe(PreActivation(op), y)
+        put(op.out, apply_act(y, op.act, getattr(op, "lut_f", None)))
         for i in op.inputs:     # free tensors no longer needed
             if last_use.get(i.base.id) == k and i.base is not graph.output.base:
                 store.pop(i.base.id, None)
@@ -1190,6 +1559,8 @@ class Lowering:
     def emit(self, layer, base_id, qp, scales_comment):
         """Appends manifest layer `layer` producing the tensor base_id with params qp."""
         layer["comment"] = scales_comment
+        if layer.get("activation") == "lut":
+            layer["activation"] = "lookup"   # table written by act_requant
         self.layers.append(layer)
         self.tname[base_id] = layer["name"]
         self.qp[base_id] = qp
@@ -1222,9 +1593,11 @@ class Lowering:
                  "requant": self.requant(s_in / s_out, zp_out, name)}
         self.emit(layer, v.id, v.forced, f"requantizes to the model's scale {s_out:.6g}, zp {zp_out}")
 
-    def weights_q(self, op):
+    def weights_q(self, op, s_in=None):
         """(int8 weights, scale): the model's own int8 weights when op.qscale gives them exactly,
-        else symmetric per-tensor max |W| / 127."""
+        else symmetric per-tensor max |W| / 127, but at least max |bias| / (2^30 s_in) (given s_in):
+        a bias that would not fit int32 at the accumulator scale s_in * s_w (tiny activations, e.g.
+        deep random-weight models) coarsens the weights instead (warning)."""
         w = op.w
         if op.qscale is not None and np.allclose(w / op.qscale, np.rint(w / op.qscale), atol=1e-6) \
                 and np.abs(np.rint(w / op.qscale)).max() <= 128:
@@ -1233,6 +1606,11 @@ class Lowering:
         else:
             a = float(np.abs(w).max())
             sw = a / 127 if a > 0 else 1.0
+            b = float(np.abs(op.b).max()) if s_in else 0.0
+            if b > 0 and sw < b / (2.0 ** 30 * s_in):
+                sw = b / (2.0 ** 30 * s_in)
+                warn(f"layer '{op.name}': weight scale raised to {sw:.3g} so that the bias fits int32 "
+                     f"(input scale {s_in:.3g})")
             wq = np.clip(round_away(w / sw), -127, 127)
         return wq.astype(np.int8), sw
 
@@ -1243,10 +1621,30 @@ class Lowering:
             warn(f"layer '{op.name}': bias saturated to int32")
         return np.clip(bq, INT32_MIN, INT32_MAX).astype(np.int64)
 
-    def act_requant(self, op, acc_scale, where):
-        """requant dict and produced (scale, zp) for an accumulator of real scale acc_scale."""
+    def table(self, layer, f, s_in, zp_in, s_out, zp_out):
+        """Writes the 256-entry table of float function f for int8 inputs of (s_in, zp_in) and
+        outputs of (s_out, zp_out) as LAYER.table.i8 and names it in `layer` (activation lookup):
+        entry i (input q = i - 128) = clip(round_away(f(s_in * (q - zp_in)) / s_out) + zp_out, -128, 127),
+        with f's NaN as 0 and infinities clipped."""
+        q = np.arange(-128, 128, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            y = np.nan_to_num(np.asarray(f(s_in * (q - zp_in)), np.float64), nan=0.0, posinf=1e300, neginf=-1e300)
+        t = np.clip(round_away(y / s_out) + zp_out, -128, 127).astype(np.int8)
+        name = f"{layer['name']}.table.i8"
+        self.files[name] = t.tobytes()
+        layer["activation"], layer["table"] = "lookup", name
+
+    def act_requant(self, op, acc_scale, where, layer=None):
+        """requant dict and produced (scale, zp) for an accumulator of real scale acc_scale; a lookup
+        activation (op.act "lut") requantizes to its input's calibrated scale and writes its table
+        into `layer`."""
         if op.act in FIXED:
             return self.requant(acc_scale * 16, 0, where), FIXED[op.act]
+        if op.act == "lut":
+            s_pre = self.calib_scale(PreActivation(op))
+            s_out, zp = self.out_params(op)
+            self.table(layer, op.lut_f, s_pre, 0, s_out, zp)
+            return self.requant(acc_scale / s_pre, 0, where), (s_out, zp)
         s_out, zp = self.out_params(op)
         return self.requant(acc_scale / s_out, zp, where), (s_out, zp)
 
@@ -1279,14 +1677,14 @@ class Lowering:
         if k in ("conv", "dense"):
             if zp_in != 0 and k == "conv" and any(op.pads):
                 src, (s_in, zp_in) = self.recenter(op, x)
-            wq, sw = self.weights_q(op)
+            wq, sw = self.weights_q(op, s_in)
             bq = self.bias_q(op, op.b, s_in * sw)
             if zp_in != 0:      # x = q - zp: sum(q * w) - zp * sum(w) (no padding: exact)
                 wsum = wq.astype(np.int64).reshape(-1, wq.shape[-1]).sum(axis=0)
                 bq = bq - zp_in * wsum
                 if bq.min() < INT32_MIN or bq.max() > INT32_MAX:
                     raise ConvertError(f"layer '{op.name}': bias with the input zero point folded overflows int32")
-            rq, prod = self.act_requant(op, s_in * sw, op.name)
+            rq, prod = self.act_requant(op, s_in * sw, op.name, layer)
             layer["input"] = src
             layer["outputs"] = int(wq.shape[-1])
             if k == "conv":
@@ -1295,6 +1693,8 @@ class Lowering:
                 layer["stride"] = list(op.stride)
                 if any(op.pads):
                     layer["pad"] = list(op.pads)
+                if getattr(op, "groups", 1) > 1:
+                    layer["groups"] = int(op.groups)
             wfile, bfile = f"{op.name}.w.i8", f"{op.name}.b.i32"
             self.files[wfile] = np.ascontiguousarray(wq).tobytes()
             self.files[bfile] = bq.astype("<i4").tobytes()
@@ -1348,7 +1748,7 @@ class Lowering:
             if zp_in or zp_b:
                 layer["operand_offsets"] = [-zp_in, -zp_b]
             layer["activation"] = op.act
-            rq, prod = self.act_requant(op, acc_scale, op.name)
+            rq, prod = self.act_requant(op, acc_scale, op.name, layer)
             layer["requant"] = rq
             comment = (f"{op.onnx}; scales: a {s_in:.6g} (zp {zp_in}), b {s_b:.6g} (zp {zp_b}), "
                        f"output {prod[0]:.6g} (zp {prod[1]})")
@@ -1360,16 +1760,58 @@ class Lowering:
             if zp_in:
                 layer["operand_offset"] = -zp_in
             layer["activation"] = op.act
-            rq, prod = self.act_requant(op, s_in * abs(op.fn_scale), op.name)
+            rq, prod = self.act_requant(op, s_in * abs(op.fn_scale), op.name, layer)
             layer["requant"] = rq
             comment = (f"{op.onnx}; scales: input {s_in:.6g} (zp {zp_in}), factor {op.fn_scale:.6g}, "
                        f"output {prod[0]:.6g} (zp {prod[1]})")
         elif k == "host_op":
             layer, prod, comment = self.host_op_layer(op, layer, src, s_in, zp_in)
+        elif k == "lut":
+            layer.update({"op": "activate", "input": src, "activation": "lookup"})
+            s_out, zp = self.out_params(op)
+            layer["requant"] = self.requant(1.0, 0, op.name)          # the table's index is the input
+            self.table(layer, op.f, s_in, zp_in, s_out, zp)
+            prod = (s_out, zp)
+            comment = f"element-wise function by table; scales: input {s_in:.6g} (zp {zp_in}), output {s_out:.6g}"
+        elif k == "copy":
+            prod, comment = self.lower_copy(op, layer)
         else:
             raise AssertionError(k)
         self.emit(layer, op.out.id, prod, comment)
         self.fix_output(op, prod)
+
+    def lower_copy(self, op, layer):
+        """Concat / Split / Slice / channel shuffle: output channel j = input channel op.sel[j] of the
+        inputs concatenated, as a 1x1 conv with one weight per output. Inputs of one (scale, zp):
+        weight 1, requant 1, no bias: an exact copy keeping (scale, zp). Else weight round(127 s_k /
+        s_max) per input k, -zp_k * weight in the bias, requant to the calibrated output scale."""
+        qps = [self.qp[x.base.id] for x in op.inputs]
+        chans = np.concatenate([np.full(x.shape[2], k) for k, x in enumerate(op.inputs)])
+        C, M = len(chans), len(op.sel)
+        same = all(q == qps[0] for q in qps)
+        s_max = max(q[0] for q in qps)
+        wk = [1 if same else max(1, int(round_away(127 * q[0] / s_max))) for q in qps]
+        w = np.zeros((1, 1, C, M), np.int8)
+        bias = np.zeros(M, np.int64)
+        for j, c in enumerate(op.sel):
+            k = chans[c]
+            w[0, 0, c, j] = wk[k]
+            bias[j] = 0 if same else -qps[k][1] * wk[k]
+        if same:
+            rq, prod = self.requant(1.0, 0, op.name), qps[0]
+        else:
+            s_out = self.calib_scale(op.out)
+            rq, prod = self.requant(s_max / 127 / s_out, 0, op.name), (s_out, 0)
+        wfile, bfile = f"{op.name}.w.i8", f"{op.name}.b.i32"
+        self.files[wfile] = w.tobytes()
+        self.files[bfile] = bias.astype("<i4").tobytes()
+        layer.update({"op": "conv", "outputs": M, "kernel": [1, 1], "weights": wfile, "bias": bfile,
+                      "activation": "identity", "requant": rq})
+        layer.pop("input", None)
+        layer["inputs"] = [self.tname[x.base.id] for x in op.inputs]
+        comment = (f"{op.onnx} ({op.what}) as a 1x1 conv of 0/1 weights: " +
+                   ("exact copy" if same else f"input weights {wk}, output scale {prod[0]:.6g}"))
+        return prod, comment
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1403,9 +1845,9 @@ def yaml_scalar(v):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-LAYER_KEYS = ["name", "op", "input", "inputs", "outputs", "kernel", "stride", "pad", "global", "weights", "bias",
-              "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "activation", "requant",
-              "host_op", "params"]
+LAYER_KEYS = ["name", "op", "input", "inputs", "outputs", "kernel", "stride", "pad", "groups", "global", "weights",
+              "bias", "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "activation", "table",
+              "requant", "host_op", "params"]
 
 
 def write_manifest(path, header, top, inputs, layers, golden, output):

@@ -281,6 +281,40 @@ class Conv(unittest.TestCase):
                                  sum(f * int(w[k, m]) for k, f in enumerate(feats)))
 
 
+class GroupedAndLookup(unittest.TestCase):
+    def test_grouped_conv_against_loops(self):
+        # output m sums only the C/G channels of its group: the naive conv of each group's slices
+        rng = np.random.default_rng(11)
+        for N, H, W, C, M, G, k, stride, pad in ((1, 6, 5, 4, 6, 2, 3, (1, 1), [1, 1]),
+                                                  (2, 7, 7, 12, 12, 12, 3, (2, 2), [1, 1]),   # depthwise
+                                                  (1, 5, 6, 10, 20, 10, 3, (1, 2), [1, 0, 2, 1])):
+            x = rng.integers(-128, 128, size=(N, H, W, C)).astype(np.int8)
+            w = rng.integers(-128, 128, size=(k, k, C // G, M)).astype(np.int8)
+            cg, mg = C // G, M // G
+            want = np.concatenate([naive_conv_acc(x[..., g * cg:(g + 1) * cg], w[..., g * mg:(g + 1) * mg],
+                                                  stride, pad) for g in range(G)], axis=3)
+            with self.subTest(case=(C, M, G)):
+                np.testing.assert_array_equal(T.grouped_conv_acc(x, w, G, stride, pad), want)
+
+    def test_lookup_indexes_the_table_with_the_identity_result(self):
+        rng = np.random.default_rng(12)
+        table = rng.integers(-128, 128, 256).astype(np.int8)
+        acc = rng.integers(-5000, 5000, 200)
+        got = T.activate(acc, 7, 1 << 30, 34, -3, "lookup", table)
+        for a, g in zip(acc, got):
+            i = py_activate(int(a), 7, 1 << 30, 34, -3, "identity")
+            self.assertEqual(int(g), int(table[i + 128]))
+
+    def test_broadcast_operand(self):
+        a = np.arange(-12, 12, dtype=np.int8).reshape(1, 2, 3, 4)
+        b = np.array([1, -2, 3, -4], dtype=np.int8).reshape(1, 1, 1, 4)
+        v = T.mul_value(a, b, (1, 2))
+        for h in range(2):
+            for w in range(3):
+                for c in range(4):
+                    self.assertEqual(int(v[0, h, w, c]), (int(a[0, h, w, c]) + 1) * (int(b[0, 0, 0, c]) + 2))
+
+
 class Pools(unittest.TestCase):
     CASES = [((3, 3), (2, 2), [1, 1]), ((2, 2), (2, 2), None), ((3, 2), (1, 2), [2, 0, 0, 1]),
              ((3, 3), (1, 1), [2, 2]), ((5, 5), (3, 3), [0, 0, 4, 4])]

@@ -60,7 +60,12 @@ Ops (N = samples; tensors NHWC int8; a layer's output is its int8 activation):
              window holds none (the same as padding with -128, the int8 minimum)
     avgpool: s = sum over the window positions inside the image (padding counts as 0);
              y = activate(s, 0, requant, identity); global: kernel = H x W, stride 1, no pad
+    conv with several inputs: they are concatenated along C first; groups G: output m sums only
+             channels (m // (M/G)) * C/G .. + C/G - 1, w of shape (kh, kw, C/G, M)
     add:     v = (a + oa) * sa + (b + ob) * sb   mul: v = (a + oa) * (b + ob)
+             (b of shape (1, 1, C) is broadcast over a's H, W: squeeze-excitation)
+    lookup:  any layer with activation: lookup: y = table[identity result + 128] (256 int8
+             entries from the manifest's table file; the importer computes them)
     activate: v = (a + oa) * sa;  then y = activate(saturate_int32(v), 0, requant, fn)
 The GEMMs (conv via an im2col gather, dense) run in float64 with BLAS on the int8 values: every
 product is < 2^14 and every partial sum < 2^53 for any summation order (features < 2^39), so
@@ -84,7 +89,8 @@ INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 SPLITMIX_GAMMA = 0x9E3779B97F4A7C15
 SPLITMIX_M1 = 0xBF58476D1CE4E5B9
 SPLITMIX_M2 = 0x94D049BB133111EB
-ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh")
+ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh")   # the fixed functions
+FUNCTIONS = ACTIVATIONS + ("lookup",)                   # a manifest's: also the table of a layer
 OPS = ("conv", "dense", "maxpool", "avgpool", "add", "mul", "activate", "host_op")
 # Elements of float64 im2col/GEMM operands per chunk (2^22 = 32 MiB): bounds the memory use.
 CHUNK_ELEMENTS = 1 << 22
@@ -190,12 +196,18 @@ def round_shift(p, s):
     return (p + np.int64(1 << (s - 1))) >> np.int64(s)
 
 
-def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity"):
+def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity", table=None):
     """The activation unit on an integer array: bias, requantization and `fn` (quant.h).
 
     acc: integer array (int32 values; int64 is fine); bias: int array broadcast against acc
-    (per output channel on the last axis) or a scalar. Returns an int8 array of acc's shape.
+    (per output channel on the last axis) or a scalar. fn "lookup": the identity's int8 result y
+    selects table[y + 128] (table: 256 int8). Returns an int8 array of acc's shape.
     """
+    if fn == "lookup":
+        if table is None or len(table) != 256:
+            raise ValueError("activation lookup needs a 256-entry table")
+        y = activate(acc, bias, multiplier, shift, zero_point, "identity")
+        return np.asarray(table, dtype=np.int8)[y.astype(np.intp) + 128]
     if fn not in ACTIVATIONS:
         raise ValueError(f"unknown activation {fn!r}")
     if not 0 <= multiplier <= INT32_MAX or not 0 <= shift <= 62 or not -128 <= zero_point <= 127:
@@ -240,9 +252,9 @@ def encode_multiplier(M, min_shift=1, max_shift=62):
     return m, s
 
 
-def apply_requant(v, requant, fn):
+def apply_requant(v, requant, fn, table=None):
     """activate() with bias 0 and a Requant tuple."""
-    return activate(v, 0, requant.multiplier, requant.shift, requant.zero_point, fn)
+    return activate(v, 0, requant.multiplier, requant.shift, requant.zero_point, fn, table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,11 +334,47 @@ def conv_acc(x, w, stride=(1, 1), pad=None):
     return wrap_int32(out)
 
 
-def conv(x, w, bias, stride, pad, requant, fn="identity"):
+def grouped_conv_acc(x, w, groups, stride=(1, 1), pad=None):
+    """int32 accumulators of a grouped convolution: x int8 (N,H,W,C), w int8 (kh,kw,C/G,M), G =
+    groups -> int64 (N,P,Q,M): output m sums the input channels of its group, (m // (M/G)) * C/G
+    .. +C/G. Computed per group when there are few, else as one einsum over all groups on the
+    zero-padded window gather (float64, exact: partial sums < 2^53), image row by image row."""
+    x = np.asarray(x)
+    N, H, W, C = x.shape
+    kh, kw, cg, M = w.shape
+    G = groups
+    if cg * G != C or M % G:
+        raise ValueError(f"grouped conv: {C} input channels, weights for {cg} x {G} groups, {M} outputs")
+    mg = M // G
+    if G <= 8:
+        return np.concatenate([conv_acc(x[..., g * cg:(g + 1) * cg], w[..., g * mg:(g + 1) * mg], stride, pad)
+                               for g in range(G)], axis=3)
+    sh, sw = stride
+    t, l, b, r = normalize_pad(pad)
+    P, Q = out_size(H, kh, sh, t, b), out_size(W, kw, sw, l, r)
+    xp = np.zeros((N, H + t + b, W + l + r, C), dtype=np.float64)
+    xp[:, t:t + H, l:l + W, :] = x
+    wg = w.astype(np.float64).reshape(kh * kw, cg, G, mg)            # [k][c][g][m']
+    out = np.empty((N, P, Q, M), dtype=np.int64)
+    for n in range(N):
+        for p in range(P):
+            cols = np.empty((Q, kh, kw, C))
+            for i in range(kh):
+                for j in range(kw):
+                    cols[:, i, j, :] = xp[n, p * sh + i, j:j + (Q - 1) * sw + 1:sw, :]
+            cols = cols.reshape(Q, kh * kw, G, cg)                   # channel g*cg + c
+            out[n, p] = np.einsum("qkgc,kcgm->qgm", cols, wg).reshape(Q, M).astype(np.int64)
+    return wrap_int32(out)
+
+
+def conv(x, w, bias, stride, pad, requant, fn="identity", groups=1, table=None):
     """conv layer: activate(conv_acc(x, w), bias[m], requant, fn) -> int8 (N,P,Q,M); bias is
-    an int32 array (M,) (load_network supplies zeros when the manifest has none)."""
-    acc = conv_acc(x, w, stride, pad)
-    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn)
+    an int32 array (M,) (load_network supplies zeros when the manifest has none); x may be a list
+    of inputs, concatenated along C; groups > 1: grouped_conv_acc."""
+    if isinstance(x, (list, tuple)):
+        x = np.concatenate([np.asarray(v) for v in x], axis=3)
+    acc = conv_acc(x, w, stride, pad) if groups == 1 else grouped_conv_acc(x, w, groups, stride, pad)
+    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn, table)
 
 
 def flatten_concat(xs):
@@ -344,11 +392,11 @@ def dense_acc(xs, w):
     return gemm_acc(a, w).reshape(a.shape[0], 1, 1, w.shape[1])
 
 
-def dense(xs, w, bias, requant, fn="identity"):
+def dense(xs, w, bias, requant, fn="identity", table=None):
     """dense layer: activate(dense_acc(xs, w), bias[m], requant, fn) -> int8 (N, 1, 1, M); bias
     is an int32 array (M,) as for conv."""
     acc = dense_acc(xs, w)
-    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn)
+    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn, table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,19 +462,19 @@ def activate_value(a, scale=1, offset=0):
     return saturate_int32((np.asarray(a, dtype=np.int64) + offset) * scale)
 
 
-def add(a, b, scales, offsets, requant, fn="identity"):
-    """add layer -> int8."""
-    return apply_requant(add_value(a, b, scales, offsets), requant, fn)
+def add(a, b, scales, offsets, requant, fn="identity", table=None):
+    """add layer -> int8; b of shape (N, 1, 1, C) broadcasts over a's H and W."""
+    return apply_requant(add_value(a, b, scales, offsets), requant, fn, table)
 
 
-def mul(a, b, offsets, requant, fn="identity"):
-    """mul layer -> int8."""
-    return apply_requant(mul_value(a, b, offsets), requant, fn)
+def mul(a, b, offsets, requant, fn="identity", table=None):
+    """mul layer -> int8; b may broadcast as for add."""
+    return apply_requant(mul_value(a, b, offsets), requant, fn, table)
 
 
-def activate_op(a, scale, offset, requant, fn):
+def activate_op(a, scale, offset, requant, fn, table=None):
     """activate layer -> int8."""
-    return apply_requant(activate_value(a, scale, offset), requant, fn)
+    return apply_requant(activate_value(a, scale, offset), requant, fn, table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,7 +506,7 @@ class Network:
         """Useful MACs per sample of one layer (conv P*Q*M*kh*kw*C, dense F*M, else 0)."""
         if L["op"] == "conv":
             P, Q, M = L["out_shape"]
-            return P * Q * M * L["kernel"][0] * L["kernel"][1] * L["in_shape"][2]
+            return P * Q * M * L["kernel"][0] * L["kernel"][1] * L["in_shape"][2] // L.get("groups", 1)
         if L["op"] == "dense":
             return L["features"] * L["outputs"]
         return 0
@@ -482,13 +530,13 @@ class Network:
 
 
 LAYER_KEYS = {
-    "conv": {"outputs", "kernel", "stride", "pad", "weights", "bias", "activation", "requant"},
-    "dense": {"outputs", "weights", "bias", "activation", "requant"},
+    "conv": {"outputs", "kernel", "stride", "pad", "groups", "weights", "bias", "activation", "table", "requant"},
+    "dense": {"outputs", "weights", "bias", "activation", "table", "requant"},
     "maxpool": {"kernel", "stride", "pad"},
     "avgpool": {"kernel", "stride", "pad", "requant", "global"},
-    "add": {"operand_scales", "operand_offsets", "activation", "requant"},
-    "mul": {"operand_offsets", "activation", "requant"},
-    "activate": {"operand_scale", "operand_offset", "activation", "requant"},
+    "add": {"operand_scales", "operand_offsets", "activation", "table", "requant"},
+    "mul": {"operand_offsets", "activation", "table", "requant"},
+    "activate": {"operand_scale", "operand_offset", "activation", "table", "requant"},
     "host_op": {"host_op", "params"},
 }
 COMMON_KEYS = {"name", "op", "input", "inputs"}
@@ -744,16 +792,28 @@ def load_network(path):
         want = {"add": 2, "mul": 2}.get(op)
         if want is not None and len(refs) != 2:
             raise ManifestError(f"{w}.inputs: {op} takes 2 inputs, got {len(refs)}")
-        if op not in ("dense", "add", "mul") and len(refs) != 1:
+        if op not in ("dense", "add", "mul", "conv") and len(refs) != 1:
             raise ManifestError(f"{w}.inputs: {op} takes 1 input, got {len(refs)}")
         in_shape = net.shape_of(refs[0])
+        if op == "conv":        # several inputs: concatenated along C
+            for r in refs[1:]:
+                if net.shape_of(r)[:2] != in_shape[:2]:
+                    raise ManifestError(f"{w}.inputs: conv inputs {list(in_shape)} and "
+                                        f"{list(net.shape_of(r))} differ in H, W")
+            in_shape = in_shape[:2] + (sum(net.shape_of(r)[2] for r in refs),)
         L = dict(name=name, op=op, inputs=refs, in_shape=in_shape, activation="identity")
         if "activation" in d:
-            if d["activation"] not in ACTIVATIONS:
+            if d["activation"] not in FUNCTIONS:
                 raise ManifestError(f"{w}.activation: unknown activation {d['activation']!r}")
             L["activation"] = d["activation"]
         elif op == "activate":
             raise ManifestError(f"{w}: missing key 'activation'")
+        if L["activation"] == "lookup":
+            if "table" not in d:
+                raise ManifestError(f"{w}: missing key 'table' (activation: lookup)")
+            L["table"] = _read_data(base, d["table"], 256, np.int8, f"{w}.table")
+        elif "table" in d:
+            raise ManifestError(f"{w}.table: only with activation: lookup")
         if op not in ("maxpool", "host_op"):
             if "requant" not in d:
                 raise ManifestError(f"{w}: missing key 'requant'")
@@ -790,8 +850,11 @@ def load_network(path):
             M = C
             if op == "conv":
                 M = L["outputs"] = _outputs(d, w)
-                L["weights"] = _read_data(base, d["weights"], kernel[0] * kernel[1] * C * M,
-                                          np.int8, f"{w}.weights", cache).reshape(kernel + (C, M))
+                G = L["groups"] = _int(d.get("groups", 1), f"{w}.groups", 1)
+                if C % G or M % G:
+                    raise ManifestError(f"{w}.groups: {G} does not divide C {C} and M {M}")
+                L["weights"] = _read_data(base, d["weights"], kernel[0] * kernel[1] * (C // G) * M,
+                                          np.int8, f"{w}.weights", cache).reshape(kernel + (C // G, M))
             L["out_shape"] = (P, Q, M)
         elif op == "dense":
             M = _outputs(d, w)
@@ -807,7 +870,8 @@ def load_network(path):
             L["host_op"] = _host_op_params(d, w, in_shape[2])
         else:  # add, mul, activate
             for r in refs[1:]:
-                if net.shape_of(r) != in_shape:
+                sb = net.shape_of(r)
+                if sb != in_shape and sb != (1, 1, in_shape[2]):
                     raise ManifestError(f"{w}.inputs: shapes {list(in_shape)} and "
                                         f"{list(net.shape_of(r))} differ")
             L["out_shape"] = in_shape
@@ -852,11 +916,11 @@ def load_network(path):
 
 def run_layer(L, xs):
     """Computes one layer on its input tensors xs (list of int8 NHWC arrays)."""
-    op, rq, fn = L["op"], L.get("requant"), L["activation"]
+    op, rq, fn, tb = L["op"], L.get("requant"), L["activation"], L.get("table")
     if op == "conv":
-        return conv(xs[0], L["weights"], L["bias"], L["stride"], L["pad"], rq, fn)
+        return conv(xs, L["weights"], L["bias"], L["stride"], L["pad"], rq, fn, L.get("groups", 1), tb)
     if op == "dense":
-        return dense(xs, L["weights"], L["bias"], rq, fn)
+        return dense(xs, L["weights"], L["bias"], rq, fn, tb)
     if op == "maxpool":
         return maxpool(xs[0], L["kernel"], L["stride"], L["pad"])
     if op == "avgpool":
@@ -864,11 +928,11 @@ def run_layer(L, xs):
             return apply_requant(global_avgpool_sum(xs[0]), rq, "identity")
         return avgpool(xs[0], L["kernel"], L["stride"], L["pad"], rq)
     if op == "add":
-        return add(xs[0], xs[1], L["scales"], L["offsets"], rq, fn)
+        return add(xs[0], xs[1], L["scales"], L["offsets"], rq, fn, tb)
     if op == "mul":
-        return mul(xs[0], xs[1], L["offsets"], rq, fn)
+        return mul(xs[0], xs[1], L["offsets"], rq, fn, tb)
     if op == "activate":
-        return activate_op(xs[0], L["scales"][0], L["offsets"][0], rq, fn)
+        return activate_op(xs[0], L["scales"][0], L["offsets"][0], rq, fn, tb)
     if op == "host_op":
         return host_op(xs[0], L["host_op"])
     raise ValueError(f"unknown op {op!r}")

@@ -148,7 +148,7 @@ class ProgramEmitter {
     const uint64_t acc = alloc_.acc_double ? (acc_block_++ % 2) * alloc_.acc_buffer_rows : 0;
     const uint64_t Q = l.out_shape.w, n = samples(st.batch);
     bool first = true;
-    for (const PassSource& src : plan_.layers[size_t(st.layer)].sources) emit_passes(st, src, acc, first);
+    for (const PassSource& src : plan_.layers[size_t(st.layer)].sources) emit_passes(st, src, j, acc, first);
     set(ConfigRegister::ActBiasRow, int64_t(plan_.layers[size_t(st.layer)].bias_row + j * bias_rows_per_tile(cfg_)));
     Instruction act;
     act.op = Opcode::Activate;
@@ -156,6 +156,7 @@ class ProgramEmitter {
     act.rows = uint32_t(st.rows * Q);
     act.function = l.function;
     act.bias = true;
+    table(st.layer);
     emit_activates(act, ub(st.batch, st.layer) + st.g0 * Q, n * l.out_shape.h * l.out_shape.w, j, st.layer);
   }
 
@@ -181,8 +182,14 @@ class ProgramEmitter {
     }
   }
 
+  /// Set_Config act_table_row for layer i when its function is a lookup.
+  void table(int i) {
+    if (net_.layers[size_t(i)].function == ActivationFunction::Lookup)
+      set(ConfigRegister::ActTableRow, int64_t(plan_.layers[size_t(i)].table_row));
+  }
+
   /// The passes of one source (kernel positions x input tiles), each SWITCHing to its weight tile.
-  void emit_passes(const Stripe& st, const PassSource& src, uint64_t acc, bool& first) {
+  void emit_passes(const Stripe& st, const PassSource& src, uint64_t j, uint64_t acc, bool& first) {
     const NetworkLayer& l = net_.layers[size_t(st.layer)];
     const PlannedTensor& xt = plan_.tensor(src.tensor);
     const uint64_t Q = l.out_shape.w, in_rows = samples(st.batch) * xt.shape.h * xt.shape.w;
@@ -192,7 +199,11 @@ class ProgramEmitter {
     }
     for (uint32_t r = 0; r < src.kh; ++r)
       for (uint32_t s = 0; s < src.kw; ++s)
-        for (uint64_t k = 0; k < xt.tiles; ++k, first = false) {
+        for (uint64_t k = 0; k < xt.tiles; ++k) {
+          const PlannedLayer& pl = plan_.layers[size_t(st.layer)];
+          if (!pass_needed(pl, size_t(&src - pl.sources.data()), k, j, xt.tiles)) continue;
+          const bool first_pass = first;
+          first = false;
           const uint64_t tile_base = ub(st.batch, src.tensor) + k * in_rows;
           if (src.flat) {
             Instruction mm;
@@ -201,7 +212,7 @@ class ProgramEmitter {
             mm.acc_row = uint32_t(acc);
             mm.rows = uint32_t(st.rows * Q);
             mm.switch_weights = true;
-            mm.accumulate = !first;
+            mm.accumulate = !first_pass;
             push(mm);
             continue;
           }
@@ -215,7 +226,7 @@ class ProgramEmitter {
             cv.out_row = uint32_t(st.g0 + c0);
             cv.rows = uint32_t(std::min<uint64_t>(255, st.rows - c0));
             cv.switch_weights = c0 == 0;
-            cv.accumulate = !first;
+            cv.accumulate = !first_pass;
             push(cv);
           }
         }
@@ -257,12 +268,14 @@ class ProgramEmitter {
     push(sync(Unit::Host));
   }
 
-  /// add, mul, activate: one Vector over all rows.
+  /// add, mul, activate: one Vector over all rows; with a broadcast b ([1, 1, C] against a's H x W
+  /// x C), one per channel tile, each b row repeated for the H x W rows of its image.
   void emit_vector(size_t b, int i) {
     const NetworkLayer& l = net_.layers[size_t(i)];
     requant(l.requant);
     set(ConfigRegister::VecScaleA, l.scale_a);
     set(ConfigRegister::VecOffsetA, l.offset_a);
+    table(i);
     Instruction v;
     v.op = Opcode::Vector;
     v.ub_row = uint32_t(ub(b, i));
@@ -270,12 +283,26 @@ class ProgramEmitter {
     v.rows = uint32_t(plan_.tensor(l.inputs[0]).rows_per_sample * samples(b));
     v.function = l.function;
     v.vec_op = l.op == LayerOp::Add ? VectorOp::Add : l.op == LayerOp::Mul ? VectorOp::Multiply : VectorOp::Unary;
-    if (l.op != LayerOp::Activate) {
+    if (l.op == LayerOp::Activate) return push(v);
+    set(ConfigRegister::VecOffsetB, l.offset_b);
+    if (l.op == LayerOp::Add) set(ConfigRegister::VecScaleB, l.scale_b);
+    const PlannedTensor& xb = plan_.tensor(l.inputs[1]);
+    const uint64_t image = uint64_t(l.in_shape.h) * l.in_shape.w;
+    if (xb.shape == l.in_shape || image == 1) {
+      set(ConfigRegister::VecBRepeat, 0);
       set(ConfigRegister::VecSourceB, int64_t(ub(b, l.inputs[1])));
-      set(ConfigRegister::VecOffsetB, l.offset_b);
-      if (l.op == LayerOp::Add) set(ConfigRegister::VecScaleB, l.scale_b);
+      return push(v);
     }
-    push(v);
+    set(ConfigRegister::VecBRepeat, int64_t(image));
+    const uint64_t n = samples(b);
+    for (uint64_t k = 0; k < xb.tiles; ++k) {  // tile k: n x H x W rows of a, n rows of b
+      set(ConfigRegister::VecSourceB, int64_t(ub(b, l.inputs[1]) + k * n));
+      Instruction t = v;
+      t.ub_row = uint32_t(ub(b, i) + k * n * image);
+      t.src_row = uint32_t(ub(b, l.inputs[0]) + k * n * image);
+      t.rows = uint32_t(n * image);
+      push(t);
+    }
   }
 
   const LoweringPlan& plan_;

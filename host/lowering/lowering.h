@@ -68,10 +68,20 @@ LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch);
 ///    position (r, s) and input channel tile k (SWITCH to its weight tile, ACCUMULATE after the
 ///    first), then Activate with the bias of tile j. A 1x1, stride 1, unpadded conv uses
 ///    MatrixMultiply over consecutive rows; others Convolve (chunks of <= 255 output rows).
+///    Several inputs are concatenated along channels: each contributes its channel tiles (a
+///    Concat, Split or channel shuffle imported from ONNX is such a 1x1 conv of 0/1 weights).
+///    Passes whose R x C weight tiles are zero at every position are left out (pass_needed): a
+///    grouped conv's weights are block diagonal, so a depthwise 3x3 layer of C channels costs
+///    9 ceil(C / R) passes per stripe, each using only the diagonal of its R x R weight tile
+///    (one useful MAC per column: utilization <= 1/R).
 ///  - dense: the same with P = Q = 1; each input contributes its H x W positions x channel
 ///    tiles (a spatial input is read by Convolve with an H x W window, a flat one by
 ///    MatrixMultiply).
-///  - maxpool/avgpool: Pool per channel tile; add/mul/activate: one Vector over all rows.
+///  - maxpool/avgpool: Pool per channel tile; add/mul/activate: one Vector over all rows; an add
+///    or mul whose b is [1, 1, C] against a's H x W x C: one Vector per channel tile with
+///    Set_Config vec_b_repeat = H x W (the b row of each image repeated over its pixels).
+///  - activation lookup: the layer's 256-byte table sits after the bias rows (loaded with them),
+///    Set_Config act_table_row before its Activate or Vector.
 /// Weights: each weighted layer's tiles in the order of one stripe's SWITCHes; every stripe
 /// re-reads them (Read_Weights issued after the previous stripe, so the next tiles stream while
 /// the current stripe finishes). A Sync on the activation unit precedes each layer (RAW on the

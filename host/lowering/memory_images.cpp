@@ -20,14 +20,12 @@ void fill_layer_weights(const LoweringPlan& plan, size_t i, uint8_t* image) {
       const uint64_t C = plan.tensor(src.tensor).shape.c;
       for (uint64_t r = 0; r < src.kh; ++r)
         for (uint64_t s = 0; s < src.kw; ++s)
-          for (uint64_t k = 0; k * R < C; ++k, at += R * N) {
-            uint8_t* tile = &image[at];
-            for (uint64_t rr = 0; rr < R && k * R + rr < C; ++rr) {
-              const uint64_t c = k * R + rr;
-              const uint64_t row =
-                  l.op == LayerOp::Conv ? (r * l.kw + s) * C + c : src.feature_offset + (r * src.kw + s) * C + c;
-              l.weights.copy(row * M + j * N, std::min(N, M - j * N), reinterpret_cast<int8_t*>(&tile[rr * N]));
-            }
+          for (uint64_t k = 0; k * R < C; ++k) {
+            if (!pass_needed(p, size_t(&src - p.sources.data()), k, j, plan.tensor(src.tensor).tiles)) continue;
+            for (uint64_t rr = 0; rr < R && k * R + rr < C; ++rr)
+              weight_row(l, src, C, r * src.kw + s, k * R + rr, j * N, std::min(N, M - j * N),
+                         reinterpret_cast<int8_t*>(&image[at + rr * N]));
+            at += R * N;
           }
     }
   sc_assert(at == p.weight_base + p.weight_tiles * R * N);  // (the plan's count)
@@ -68,18 +66,33 @@ void pack_input(const LoweringPlan& plan, size_t k, uint64_t first, uint64_t n, 
 }
 
 /// The bias rows: value m of weighted layer i at row bias_row + (m / C) * bias_rows_per_tile, byte
-/// (m % C) * 4 from there (rows of R bytes: output tile j's C int32 in ceil(4C / R) rows).
+/// (m % C) * 4 from there (rows of R bytes: output tile j's C int32 in ceil(4C / R) rows); a lookup
+/// layer's table at row table_row, entry e at byte e (the rows are contiguous).
 void pack_bias(const LoweringPlan& plan, const ArchConfig& cfg, uint8_t* host) {
   const uint64_t R = plan.R, C = plan.C, per_tile = bias_rows_per_tile(cfg);
   for (size_t i = 0; i < plan.layers.size(); ++i) {
-    if (!plan.layers[i].weighted) continue;
     const NetworkLayer& l = plan.net->layers[i];
+    if (l.function == ActivationFunction::Lookup)  // its table: 256 bytes from row table_row
+      std::memcpy(&host[plan.layers[i].table_row * R], l.table.data(), l.table.size());
+    if (!plan.layers[i].weighted) continue;
     for (uint64_t m = 0; m < l.out_shape.c; ++m)
       std::memcpy(&host[(plan.layers[i].bias_row + (m / C) * per_tile) * R + (m % C) * 4], &l.bias[m], 4);
   }
 }
 
 }  // namespace
+
+void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64_t pos, uint64_t c, uint64_t m0,
+                uint64_t n, int8_t* out) {
+  const uint64_t M = l.out_shape.c;
+  if (l.op != LayerOp::Conv)  // dense: the input's rows from its feature offset, in H, W, C order
+    return l.weights.copy((src.feature_offset + pos * C + c) * M + m0, n, out);
+  const uint64_t cc = src.feature_offset + c, Cg = l.in_shape.c / l.groups, Mg = M / l.groups;
+  const uint64_t row = pos * Cg + cc % Cg;
+  // Outputs of the group that owns input channel cc, within [m0, m0 + n).
+  const uint64_t g = cc / Cg, lo = std::max(m0, g * Mg), hi = std::min(m0 + n, (g + 1) * Mg);
+  if (lo < hi) l.weights.copy(row * M + lo, hi - lo, out + (lo - m0));
+}
 
 void place_weights(const LoweringPlan& plan, const ArchConfig& cfg, LoweredProgram& out) {
   check_weight_capacity(plan.weight_image_bytes, cfg, plan.policy.who);

@@ -33,13 +33,18 @@ std::vector<PlannedTensor> plan_tensors(const Network& net, uint64_t R) {
 /// The passes of weighted layer `l`: one source for a conv; for a dense layer one per input
 /// (concatenated in order), a spatial one read through an H x W window.
 std::vector<PassSource> pass_sources(const LoweringPlan& plan, const NetworkLayer& l) {
+  std::vector<PassSource> sources;
   if (l.op == LayerOp::Conv) {
     // A 1x1, unit-stride, unpadded conv reads each output pixel's own input row.
     const bool flat = l.kh == 1 && l.kw == 1 && l.sh == 1 && l.sw == 1 && l.pad_top == 0 && l.pad_left == 0 &&
                       l.out_shape.h == l.in_shape.h && l.out_shape.w == l.in_shape.w;
-    return {{l.inputs[0], l.kh, l.kw, 0, flat}};
+    uint64_t channel = 0;  // several inputs: concatenated along channels
+    for (int t : l.inputs) {
+      sources.push_back({t, l.kh, l.kw, channel, flat});
+      channel += plan.tensor(t).shape.c;
+    }
+    return sources;
   }
-  std::vector<PassSource> sources;
   uint64_t offset = 0;
   for (int t : l.inputs) {
     const TensorShape& s = plan.tensor(t).shape;
@@ -54,6 +59,32 @@ std::vector<PassSource> pass_sources(const LoweringPlan& plan, const NetworkLaye
   return sources;
 }
 
+/// Whether input tile k of `src` and output tile j of layer `l` share a group (always without groups).
+bool groups_meet(const LoweringPlan& plan, const NetworkLayer& l, const PassSource& src, uint64_t k, uint64_t j) {
+  if (l.groups <= 1) return true;
+  const uint64_t R = plan.R, C = l.in_shape.c, M = l.out_shape.c, cg = C / l.groups, mg = M / l.groups;
+  const uint64_t c_lo = src.feature_offset + k * R;
+  const uint64_t c_hi = src.feature_offset + std::min<uint64_t>((k + 1) * R, plan.tensor(src.tensor).shape.c);
+  const uint64_t m_lo = j * plan.C, m_hi = std::min<uint64_t>((j + 1) * plan.C, M);
+  return c_lo / cg <= (m_hi - 1) / mg && m_lo / mg <= (c_hi - 1) / cg;
+}
+
+/// Whether held (not seeded) weights have a nonzero in input tile k x output tile j at any position.
+bool tile_nonzero(const LoweringPlan& plan, const NetworkLayer& l, const PassSource& src, uint64_t k, uint64_t j) {
+  if (l.weights.is_seeded()) return true;
+  const uint64_t R = plan.R, C = plan.tensor(src.tensor).shape.c, N = plan.C;
+  const uint64_t n = std::min<uint64_t>(N, l.out_shape.c - j * N);
+  std::vector<int8_t> row(n);
+  for (uint64_t pos = 0; pos < uint64_t(src.kh) * src.kw; ++pos)
+    for (uint64_t c = k * R; c < std::min(C, (k + 1) * R); ++c) {
+      std::fill(row.begin(), row.end(), 0);
+      weight_row(l, src, C, pos, c, j * N, n, row.data());
+      for (int8_t v : row)
+        if (v) return true;
+    }
+  return false;
+}
+
 /// Layer `i` of the plan: passes, tiles, windowing (checked against out_row's 16 bits).
 PlannedLayer plan_layer(const LoweringPlan& plan, size_t i) {
   const NetworkLayer& l = plan.net->layers[i];
@@ -64,10 +95,27 @@ PlannedLayer plan_layer(const LoweringPlan& plan, size_t i) {
   if (p.weighted) {
     p.sources = pass_sources(plan, l);
     for (const PassSource& src : p.sources) {
-      p.weight_tiles += uint64_t(src.kh) * src.kw * plan.tensor(src.tensor).tiles;
+      const uint64_t tiles = plan.tensor(src.tensor).tiles;
+      std::vector<char>& need = p.needed.emplace_back(p.out_tiles * tiles, 0);
+      for (uint64_t j = 0; j < p.out_tiles; ++j)
+        for (uint64_t k = 0; k < tiles; ++k) {
+          need[j * tiles + k] = groups_meet(plan, l, src, k, j) && tile_nonzero(plan, l, src, k, j);
+          p.weight_tiles += need[j * tiles + k] ? uint64_t(src.kh) * src.kw : 0;
+        }
       p.windowed = p.windowed || !src.flat;
     }
-    p.weight_tiles *= p.out_tiles;
+    // An output tile of all-zero weights still gets one pass: the Activate reads its sums.
+    for (uint64_t j = 0; j < p.out_tiles; ++j) {
+      bool any = false;
+      for (size_t s = 0; s < p.sources.size(); ++s) {
+        const uint64_t tiles = plan.tensor(p.sources[s].tensor).tiles;
+        for (uint64_t k = 0; k < tiles; ++k) any = any || p.needed[s][j * tiles + k];
+      }
+      if (!any) {
+        p.needed[0][j * plan.tensor(p.sources[0].tensor).tiles] = 1;
+        p.weight_tiles += uint64_t(p.sources[0].kh) * p.sources[0].kw;
+      }
+    }
   }
   // Convolve and Pool address output rows g = 0 .. n*P-1 with a 16-bit out_row.
   const uint64_t out_rows = uint64_t(plan.policy.batch) * l.out_shape.h;
@@ -91,6 +139,10 @@ LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const Lowe
   uint64_t weight_tiles = 0;
   for (size_t i = 0; i < net.layers.size(); ++i) {
     PlannedLayer p = plan_layer(plan, i);
+    if (net.layers[i].function == ActivationFunction::Lookup) {
+      p.table_row = plan.bias_rows;
+      plan.bias_rows += lookup_table_rows(plan.R);
+    }
     if (p.weighted) {
       p.bias_row = plan.bias_rows;
       plan.bias_rows += p.out_tiles * bias_rows_per_tile(cfg);

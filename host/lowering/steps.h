@@ -51,7 +51,7 @@ struct LoweringPolicy {
 struct PassSource {
   int tensor = 0;               ///< layer index, or -k-1 for network input k
   uint32_t kh = 1, kw = 1;      ///< positions: kernel (conv) or the input's H x W (dense)
-  uint64_t feature_offset = 0;  ///< dense: first weight row of this input
+  uint64_t feature_offset = 0;  ///< dense: first weight row of this input; conv: its first channel
   bool flat = true;             ///< each pass reads consecutive UB rows: MatrixMultiply, not Convolve
 };
 
@@ -68,11 +68,15 @@ struct PlannedTensor {
 struct PlannedLayer {
   bool weighted = false;            ///< conv or dense: MXU passes, a bias and weight tiles
   std::vector<PassSource> sources;  ///< weighted: what its passes read, in SWITCH order
-  uint64_t out_tiles = 0;           ///< weighted: output channel (N) tiles, ceil(M / C)
-  uint64_t bias_row = 0;            ///< weighted: first of out_tiles x bias_rows_per_tile() rows
-  uint64_t weight_tiles = 0;        ///< weighted: R x C tiles, out_tiles x (passes per output tile)
-  uint64_t weight_base = 0;         ///< weighted: weight-memory byte of its first tile
-  bool windowed = false;            ///< reads through Convolve or Pool windows (16-bit out_row)
+  /// weighted: needed[source][j * input tiles + k]: input tile k of the source feeds output tile j
+  /// (pass_needed); a pass whose weight tile is zero at every kernel position is left out.
+  std::vector<std::vector<char>> needed;
+  uint64_t out_tiles = 0;     ///< weighted: output channel (N) tiles, ceil(M / C)
+  uint64_t bias_row = 0;      ///< weighted: first of out_tiles x bias_rows_per_tile() rows
+  uint64_t table_row = 0;     ///< function lookup: first of lookup_table_rows(R) rows of its table
+  uint64_t weight_tiles = 0;  ///< weighted: R x C tiles, out_tiles x (passes per output tile)
+  uint64_t weight_base = 0;   ///< weighted: weight-memory byte of its first tile
+  bool windowed = false;      ///< reads through Convolve or Pool windows (16-bit out_row)
 };
 
 /// What plan_lowering derives from the network and the policy: sizes only, no addresses but the
@@ -84,7 +88,8 @@ struct LoweringPlan {
   uint64_t C = 0;                      ///< mxu.cols: channels per N tile
   std::vector<PlannedTensor> tensors;  ///< by tensor id + net.inputs.size() (tensor_index)
   std::vector<PlannedLayer> layers;    ///< as net.layers
-  uint64_t bias_rows = 0;              ///< UB rows 0 .. bias_rows-1 (and host bytes 0 .. bias_rows*R-1)
+  uint64_t bias_rows = 0;              ///< UB rows 0 .. bias_rows-1 (and host bytes 0 .. bias_rows*R-1): the
+                                       ///< bias vectors and lookup tables, loaded once
   uint64_t weight_image_bytes = 0;
   std::vector<LoweredProgram::Batch> batches;  ///< samples of each batch (addresses: layout_host)
   uint64_t useful_macs = 0;                    ///< MACs of all samples, no padding
@@ -93,6 +98,22 @@ struct LoweringPlan {
   size_t tensor_index(int t) const { return size_t(t + int(net->inputs.size())); }
   const PlannedTensor& tensor(int t) const { return tensors[tensor_index(t)]; }
 };
+
+/// Whether weighted layer p's passes over input tile k of its source `s` contribute to output tile
+/// j: not when the R x R weight tiles are zero at every kernel position: for a grouped conv, when
+/// no group owns both input channels of tile k and outputs of tile j (the weights are block
+/// diagonal), and for weights held in memory (files, not seeds) when the tiles are all zero (the
+/// 0/1 weights of a channel copy: Concat, Split, shuffle). Such tiles are neither stored, read nor
+/// multiplied. A depthwise layer thus costs kh x kw passes per tile of R channels, each using 1
+/// of every R array rows of a column (utilization 1/R).
+inline bool pass_needed(const PlannedLayer& p, size_t s, uint64_t k, uint64_t j, uint64_t in_tiles) {
+  return p.needed[s][j * in_tiles + k] != 0;
+}
+
+/// Layer `l`'s weights from channel `c` of source `src` (of C channels) at kernel position `pos`
+/// (r * kw + s) to outputs m0 .. m0+n-1, into out[0 .. n) (entries a grouped conv lacks are left).
+void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64_t pos, uint64_t c, uint64_t m0,
+                uint64_t n, int8_t* out);
 
 /// Plans `net` for `cfg` under `policy`. Errors (SC_REPORT_ERROR "tpu/lowering", starting with
 /// policy.who, naming the layer): a dense layer's spatial input larger than 256x256 pixels; more

@@ -29,7 +29,7 @@ const std::vector<std::string> kCommonKeys = {"name", "op", "input", "inputs"};
 const std::vector<std::string> kLayerKeys = {
     "name", "op", "input", "inputs",
     "outputs", "kernel", "stride", "pad", "global", "weights", "bias", "activation", "requant",
-    "operand_scales", "operand_offsets", "operand_scale", "operand_offset",
+    "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "groups", "table",
     "host_op", "params"};
 // clang-format on
 
@@ -46,15 +46,16 @@ struct OpSpec {
 const std::vector<OpSpec>& op_specs() {
   // clang-format off
   static const std::vector<OpSpec> specs = {
-      {LayerOp::Conv, "conv", {"outputs", "kernel", "stride", "pad", "weights", "bias", "activation", "requant"},
-                              {"outputs", "kernel", "weights", "requant"}, 1, 1},
-      {LayerOp::Dense, "dense", {"outputs", "weights", "bias", "activation", "requant"},
+      {LayerOp::Conv, "conv", {"outputs", "kernel", "stride", "pad", "groups", "weights", "bias", "activation",
+                               "table", "requant"},
+                              {"outputs", "kernel", "weights", "requant"}, 1, SIZE_MAX},
+      {LayerOp::Dense, "dense", {"outputs", "weights", "bias", "activation", "table", "requant"},
                                 {"outputs", "weights", "requant"}, 1, SIZE_MAX},
       {LayerOp::MaxPool, "maxpool", {"kernel", "stride", "pad"}, {"kernel"}, 1, 1},
       {LayerOp::AvgPool, "avgpool", {"kernel", "stride", "pad", "global", "requant"}, {"requant"}, 1, 1},
-      {LayerOp::Add, "add", {"operand_scales", "operand_offsets", "activation", "requant"}, {"requant"}, 2, 2},
-      {LayerOp::Mul, "mul", {"operand_offsets", "activation", "requant"}, {"requant"}, 2, 2},
-      {LayerOp::Activate, "activate", {"operand_scale", "operand_offset", "activation", "requant"},
+      {LayerOp::Add, "add", {"operand_scales", "operand_offsets", "activation", "table", "requant"}, {"requant"}, 2, 2},
+      {LayerOp::Mul, "mul", {"operand_offsets", "activation", "table", "requant"}, {"requant"}, 2, 2},
+      {LayerOp::Activate, "activate", {"operand_scale", "operand_offset", "activation", "table", "requant"},
                                       {"activation", "requant"}, 1, 1},
       {LayerOp::HostOp, "host_op", {"host_op", "params"}, {"host_op"}, 1, 1},
   };
@@ -234,6 +235,44 @@ void read_pool_window(const Map& m, NetworkLayer& l) {
   }
 }
 
+// A conv's several inputs are concatenated along C: they must share H and W; in_shape.c is the sum.
+void read_conv_inputs(const Network& net, const YamlSection& s, NetworkLayer& l) {
+  uint64_t c = 0;
+  for (int t : l.inputs) {
+    const TensorShape& x = net.shape_of(t);
+    if (x.h != l.in_shape.h || x.w != l.in_shape.w)
+      s.fail("inputs", "a conv's inputs are concatenated along channels and must have the same H x W, got " +
+                           to_string(l.in_shape) + " and " + to_string(x));
+    c += x.c;
+  }
+  if (c > kMaxElements)
+    s.fail("inputs", "the concatenated inputs have more than " + std::to_string(kMaxElements) + " channels");
+  l.in_shape.c = uint32_t(c);
+}
+
+// A conv's groups (default 1): C and M must be multiples of it.
+void read_groups(const YamlSection& s, NetworkLayer& l) {
+  if (!s.has("groups")) return;
+  s.read("groups", l.groups);
+  if (l.groups == 0 || l.in_shape.c % l.groups || l.out_shape.c % l.groups)
+    s.fail("groups", "must be >= 1 and divide the input channels " + std::to_string(l.in_shape.c) +
+                         " and the outputs " + std::to_string(l.out_shape.c) + ", got " + std::to_string(l.groups));
+}
+
+// The layer's function, and with `activation: lookup` its 256-entry table (and only then).
+void read_function(const YamlSection& s, NetworkLayer& l) {
+  std::string fn;
+  if (s.has("activation")) s.read("activation", fn);
+  if (fn == "lookup") {
+    l.function = ActivationFunction::Lookup;
+    s.require("table", "activation: lookup needs its 256-entry int8 table");
+    l.table = read_int8_data(s, "table", 256);
+    return;
+  }
+  if (s.has("table")) s.fail("table", "a table is used only with activation: lookup");
+  l.function = read_activation(s);
+}
+
 // Reads the op-specific keys of layer `l` (its inputs resolved) and infers its output shape.
 void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   const YamlSection& s = m.s;
@@ -258,16 +297,20 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   };
   const auto same_operand_shapes = [&]() {
     const TensorShape& b = net.shape_of(l.inputs[1]);
-    if (b != in)
-      s.fail("inputs", "the operands must have the same shape, got " + to_string(in) + " and " + to_string(b));
+    if (b != in && !(b.h == 1 && b.w == 1 && b.c == in.c))
+      s.fail("inputs", "the operands must have the same shape, or b [1, 1, C] with a [H, W, C] (broadcast), got " +
+                           to_string(in) + " and " + to_string(b));
     l.out_shape = in;
   };
 
   switch (l.op) {
     case LayerOp::Conv: {
       read_window(m, l);
+      read_conv_inputs(net, s, l);
       window_shape(read_outputs());
-      read_weights(checked_product(s, "weights", {l.kh, l.kw, in.c}, kMaxDataBytes, "kh x kw x C"), "[kh][kw][C][M]");
+      read_groups(s, l);
+      read_weights(checked_product(s, "weights", {l.kh, l.kw, l.in_shape.c / l.groups}, kMaxDataBytes, "kh x kw x C/g"),
+                   "[kh][kw][C/g][M]");
       break;
     }
     case LayerOp::Dense: {
@@ -314,7 +357,7 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   if (l.out_shape.elements() > kMaxElements)
     s.fail(l.op == LayerOp::Conv ? "outputs" : "op", "the output tensor " + to_string(l.out_shape) + " has more than " +
                                                          std::to_string(kMaxElements) + " elements");
-  l.function = read_activation(s);
+  read_function(s, l);
   if (s.has("requant")) l.requant = read_requant(s);
 }
 
@@ -424,7 +467,7 @@ NetworkLayer read_layer(const Network& net, const Map& m, size_t i, const std::s
 
 uint64_t NetworkLayer::macs() const {
   switch (op) {
-    case LayerOp::Conv: return out_shape.elements() * kh * kw * in_shape.c;
+    case LayerOp::Conv: return out_shape.elements() * kh * kw * (in_shape.c / groups);
     case LayerOp::Dense: return uint64_t(features) * out_shape.c;
     default: return 0;
   }

@@ -17,29 +17,33 @@
 //       op: conv | dense | maxpool | avgpool | add | mul | activate | host_op   # required
 //       input: name | inputs: [names]   # default: the previous layer (the first input for layer 0)
 //       # conv:     outputs (M >= 1), kernel [kh, kw], stride [sh, sw] (default [1, 1]),
-//       #           pad [top, left, bottom, right] or [ph, pw] (default 0), weights, bias?,
-//       #           activation?, requant
+//       #           pad [top, left, bottom, right] or [ph, pw] (default 0), groups (default 1),
+//       #           weights, bias?, activation?, requant; several inputs (same H x W) are
+//       #           concatenated along channels in the order given (Concat as a 1x1 conv)
 //       # dense:    outputs, weights, bias?, activation?, requant; several inputs are
 //       #           concatenated in the order given (LSTM [x, h]); an input with H, W > 1 is
 //       #           flattened in H, W, C order
 //       # maxpool:  kernel, stride?, pad?
 //       # avgpool:  kernel, stride?, pad?, requant (the divisor is in the multiplier) or
 //       #           global: true (kernel = the input's H x W) with requant
-//       # add:      inputs [a, b] (same shape), operand_scales [sa, sb] (default [1, 1]),
+//       # add:      inputs [a, b] (same shape, or b [1, 1, C] broadcast over a's H x W),
+//       #           operand_scales [sa, sb] (default [1, 1]),
 //       #           operand_offsets [oa, ob] (default [0, 0]), activation?, requant
-//       # mul:      inputs [a, b] (same shape), operand_offsets [oa, ob], activation?, requant
+//       # mul:      inputs [a, b] (as add), operand_offsets [oa, ob], activation?, requant
 //       # activate: input, operand_scale sa (default 1), operand_offset oa (default 0),
 //       #           activation, requant
 //       # host_op:  input, host_op (the ONNX operator name), params: computed by the host CPU
 //       #           (Interrupt_Host); keys and exact semantics in manifest/host_op.h
-//       weights: file | {random_seed: S}   # conv: [kh][kw][C][M] int8; dense: [features][M] int8
+//       weights: file | {random_seed: S}   # conv: [kh][kw][C/groups][M] int8; dense: [features][M] int8
 //       bias: file | {random_seed: S}      # int32 [M] little endian; default zeros
-//       activation: identity | relu | sigmoid | tanh   # default identity
+//       activation: identity | relu | sigmoid | tanh | lookup   # default identity
+//       table: file | {random_seed: S}     # lookup only (and required): 256 int8, entry i for input i - 128
 //       requant: {multiplier, shift, zero_point}        # as in quant.h; zero_point default 0
 //
 // Exact integer semantics (the independent reference, scripts/tpu_ref.py, implements the same):
 //   conv:    P = floor((H + top + bottom - kh) / sh) + 1, Q likewise (each must be >= 1);
-//            acc[n,p,q,m] = sum_{i<kh, j<kw, c<C} x[n, p*sh+i-top, q*sw+j-left, c] * w[i,j,c,m]
+//            x = the inputs concatenated along C; G = groups, Cg = C / G, Mg = M / G;
+//            acc[n,p,q,m] = sum_{i<kh, j<kw, c<Cg} x[n, p*sh+i-top, q*sw+j-left, (m/Mg)*Cg + c] * w[i,j,c,m]
 //            (x outside the image is 0; int32 wrap-around, as the accumulators);
 //            y = activate(acc, bias[m], requant, activation) (quant.h)
 //   dense:   the same with x flattened to [n][features] and P = Q = 1
@@ -50,7 +54,12 @@
 //            1/(kh*kw) (count_include_pad) and any rescaling
 //   add:     v = (a + oa) * sa + (b + ob) * sb;  mul: v = (a + oa) * (b + ob);
 //            activate: v = (a + oa) * sa; then y = activate(saturate_int32(v), 0, requant, fn)
-//            with v computed exactly (int64). Operand scales and offsets are int16.
+//            with v computed exactly (int64). Operand scales and offsets are int16. A b of shape
+//            [1, 1, C] is read as b[n, 0, 0, c] at every pixel of a (squeeze-excitation).
+//   lookup:  (any layer with an activation) y = table[activate(..., identity) + 128] (quant.h):
+//            the requantized int8 value indexes the layer's table. The table is the importer's:
+//            scripts/onnx_to_network.py fills entry i with
+//            clamp(round_half_away(f(s_in * (i - 128 - zp_in)) / s_out) + zp_out, -128, 127).
 //
 // Seeded data ({random_seed: S}): value i (0-based, in file order) is derived from
 // z = splitmix64(S * 0x9E3779B97F4A7C15 + (i + 1) * 0xBF58476D1CE4E5B9) (all mod 2^64), where
@@ -95,14 +104,17 @@ struct NetworkLayer {
   std::string name;
   LayerOp op = LayerOp::Conv;
   std::vector<int> inputs;                  ///< tensors read: i >= 0 is layer i, i < 0 is network input -i-1
-  TensorShape in_shape;                     ///< shape of inputs[0] (conv, pools, add, mul, activate)
+  TensorShape in_shape;                     ///< shape of inputs[0] (pools, add, mul, activate); conv: C summed
+                                            ///< over its inputs (concatenated along channels)
   TensorShape out_shape;                    ///< P x Q x M
   uint32_t features = 0;                    ///< dense: sum of the inputs' elements (concatenated)
   uint32_t kh = 1, kw = 1, sh = 1, sw = 1;  ///< conv/pool window and stride
   uint32_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-  Int8Values weights;         ///< conv [kh][kw][C][M]; dense [features][M] (seeded: generated when read)
+  uint32_t groups = 1;        ///< conv: input channel c feeds output m iff c / (C/groups) == m / (M/groups)
+  Int8Values weights;         ///< conv [kh][kw][C/groups][M]; dense [features][M] (seeded: generated when read)
   std::vector<int32_t> bias;  ///< M values (zeros when absent); conv and dense only
   ActivationFunction function = ActivationFunction::Identity;
+  std::vector<int8_t> table;           ///< function Lookup: 256 int8 entries, entry i for input i - 128
   RequantParams requant;               ///< conv, dense, avgpool, add, mul, activate
   int32_t scale_a = 1, scale_b = 1;    ///< add (both), activate (scale_a): int16
   int32_t offset_a = 0, offset_b = 0;  ///< add, mul (both), activate (offset_a): int16

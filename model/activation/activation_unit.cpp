@@ -48,9 +48,11 @@ uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
               C * 4, delay, who + " (bias vector)");
   }
   const int32_t* bias = d.instr.bias ? bias_.data() + lanes.src : nullptr;
+  const uint64_t table_cycles = load_table(d, delay, who);
   out_.resize(B * R);
   for (uint64_t b = 0; b < B; ++b)
     activate_row(&sums_[b * C + lanes.src], bias, lanes.count, d.requant, d.instr.function, &out_[b * R + lanes.dst]);
+  apply_table(d, B * R, B * lanes.count);  // bytes outside the lanes are mapped too, not written
   uint8_t* enables = nullptr;
   if (lanes.count != R) {
     enables_.assign(R, TLM_BYTE_DISABLED);
@@ -61,7 +63,25 @@ uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
             B * R, delay, who, enables, R);
   rows_ += B;
   charge(MeteredAction::kActivationRow, sc_core::sc_time_stamp(), B);
-  return B;
+  return B + table_cycles;
+}
+
+uint64_t ActivationUnit::load_table(const Dispatch& d, sc_core::sc_time& delay, const std::string& who) {
+  if (d.instr.function != ActivationFunction::Lookup) return 0;
+  const uint64_t R = cfg_.mxu.rows, rows = lookup_table_rows(R);
+  table_raw_.resize(rows * R);
+  transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.table_row) * R, table_raw_.data(), rows * R, delay,
+            who + " (lookup table)");
+  std::copy(table_raw_.begin(), table_raw_.begin() + 256, table_.begin());
+  ++table_loads_;
+  return rows;
+}
+
+void ActivationUnit::apply_table(const Dispatch& d, uint64_t n, uint64_t counted) {
+  if (d.instr.function != ActivationFunction::Lookup) return;
+  lookup_row(table_.data(), n, out_.data());
+  lookups_ += counted;
+  charge(MeteredAction::kLookup, sc_core::sc_time_stamp(), counted);
 }
 
 uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
@@ -141,26 +161,29 @@ uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
   const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
   const VectorParams& v = d.vec;
   const VectorOp op = d.instr.vec_op;
+  const uint64_t repeat = v.b_repeat <= 1 ? 1 : v.b_repeat;  // rows of a per row of b (broadcast)
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   in_.resize(B * R);
   transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.instr.src_row) * R, reinterpret_cast<uint8_t*>(in_.data()),
             in_.size(), delay, who + " (operand a)");
   if (op != VectorOp::Unary) {
-    in_b_.resize(B * R);
+    in_b_.resize(vector_b_rows(B, v.b_repeat) * R);
     transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(v.source_b) * R, reinterpret_cast<uint8_t*>(in_b_.data()),
               in_b_.size(), delay, who + " (operand b)");
   }
+  const uint64_t table_cycles = load_table(d, delay, who);
   out_.resize(B * C);
   sums_.resize(C);
   for (uint64_t b = 0; b < B; ++b) {
-    vector_lanes(&in_[b * R], op == VectorOp::Unary ? nullptr : &in_b_[b * R], C, op, v, sums_.data());
+    vector_lanes(&in_[b * R], op == VectorOp::Unary ? nullptr : &in_b_[(b / repeat) * R], C, op, v, sums_.data());
     activate_row(sums_.data(), nullptr, C, d.requant, d.instr.function, &out_[b * C]);
   }
+  apply_table(d, B * C, B * C);
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
             B * C, delay, who);
   vector_rows_ += B;
   charge(MeteredAction::kActivationRow, sc_core::sc_time_stamp(), B);
-  return B;
+  return B + table_cycles;
 }
 
 nlohmann::json ActivationUnit::report() const {
@@ -168,6 +191,8 @@ nlohmann::json ActivationUnit::report() const {
   j["rows"] = rows_;
   j["pool_rows"] = pool_rows_;
   j["vector_rows"] = vector_rows_;
+  j["table_loads"] = table_loads_;
+  j["lookups"] = lookups_;
   return j;
 }
 

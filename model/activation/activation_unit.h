@@ -1,8 +1,10 @@
 // Activation unit: bias, requantization and nonlinearity from the accumulators into the UB.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <string>
 #include <vector>
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -28,9 +30,16 @@ namespace tpu {
 /// Pool: max, or sum requantized with the act_* registers (identity), over the window registers'
 /// pool_height x pool_width window; Vector: element-wise add, multiply or unary with operand
 /// scales/offsets, then quant.h's activate() with zero bias. Both on all mxu.rows lanes of a UB row.
+/// fn = lookup (Activate, Vector): before the rows, the unit reads the instruction's 256-entry
+/// int8 table from the UB at register act_table_row into its table register, one UB row per
+/// cycle (ceil(256 / mxu.rows) rows: 1 on TPU v1, 16 on a 16x16 chip), and maps each result
+/// through it (quant.h); those cycles add to the instruction's. An assumption of this model: the
+/// paper names the activation unit's functions ("ReLU, sigmoid, tanh and so on", Sec. 2), not how.
 /// Pool timing: the unit reads each input image row it needs once into a line buffer, one UB
 /// row per cycle, and writes one output row per cycle: max(input rows read, output rows) +
-/// pipeline_cycles. Vector timing: rows + pipeline_cycles (two read ports, one operand row each).
+/// pipeline_cycles. Vector timing: rows + pipeline_cycles (two read ports, one operand row each); with
+/// register vec_b_repeat = n > 1 row i of operand b is vec_source_b + i / n (a per-channel vector
+/// broadcast over an image), read once per n rows.
 class ActivationUnit : public FunctionalUnit {
  public:
   tlm_utils::simple_initiator_socket<ActivationUnit> acc_socket;  ///< reads partial sums
@@ -50,11 +59,20 @@ class ActivationUnit : public FunctionalUnit {
   uint64_t apply_activate(const Dispatch& d);
   uint64_t apply_pool(const Dispatch& d);
   uint64_t apply_vector(const Dispatch& d);
+  /// fn = lookup: reads the 256-entry table from UB row d.table_row into the unit's table
+  /// register; returns its cycles (one per UB row, lookup_table_rows), else 0.
+  uint64_t load_table(const Dispatch& d, sc_core::sc_time& delay, const std::string& who);
+  /// fn = lookup: maps out_[0 .. n) through the loaded table (quant.h lookup_row); counts
+  /// `counted` lookups (the elements written: an Activate of fewer lanes than a UB row maps the
+  /// whole rows but writes, and counts, only its lanes).
+  void apply_table(const Dispatch& d, uint64_t n, uint64_t counted);
 
   std::vector<int32_t> sums_, bias_;
   std::vector<int8_t> out_, in_, in_b_;
   std::vector<uint8_t> enables_;  // Activate's byte enables of one UB row (partial rows)
-  uint64_t rows_ = 0, pool_rows_ = 0, vector_rows_ = 0;
+  std::vector<uint8_t> table_raw_;
+  std::array<int8_t, 256> table_{};  ///< the lookup table register (fn = lookup)
+  uint64_t rows_ = 0, pool_rows_ = 0, vector_rows_ = 0, table_loads_ = 0, lookups_ = 0;
   std::map<uint32_t, uint64_t> busy_by_tag_;
 };
 

@@ -66,7 +66,8 @@ int8_t activate(int32_t acc, int32_t bias, const RequantParams& p, ActivationFun
       return static_cast<int8_t>(out > zp ? out : zp);
     }
     case ActivationFunction::Identity:
-    default:  // codes 4-7 are not legal Activate functions (isa.h); treated as identity
+    case ActivationFunction::Lookup:  // the table index; lookup_row maps it
+    default:                          // codes 5-7 are not legal Activate functions (isa.h); treated as identity
       return static_cast<int8_t>(clamp64(r + int64_t{p.zero_point}, kInt8Min, kInt8Max));
   }
 }
@@ -101,6 +102,10 @@ void activate_row(const int32_t* acc, const int32_t* bias, uint64_t n, const Req
       for (uint64_t i = 0; i < n; ++i) out[i] = static_cast<int8_t>(clamp64(requant(i) + zp, kInt8Min, kInt8Max));
       return;
   }
+}
+
+void lookup_row(const int8_t* table, uint64_t n, int8_t* v) {
+  for (uint64_t i = 0; i < n; ++i) v[i] = table[int(v[i]) + 128];
 }
 
 const std::array<int8_t, 256>& sigmoid_table() {

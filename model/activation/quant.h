@@ -11,6 +11,11 @@
 //             + 0.5) - 128, -128, 127), i.e. output scale 1/256, zero point -128
 //   tanh:     x as for sigmoid; out = clamp(floor(128*tanh(x/16) + 0.5), -128, 127), output
 //             scale 1/128, zero point 0
+//   lookup:   i = saturate_int8(r + zero_point) (the identity's result); out = T[i + 128], where T
+//             is the instruction's 256-entry int8 table (the activation unit reads it from the UB
+//             at register act_table_row; lookup_row applies it). The table is the host's: any
+//             element-wise function of one int8 input, computed by the importer from the float
+//             function and the input and output scales (host/manifest/network.h).
 // The fixed sigmoid/tanh output scales follow TensorFlow Lite's int8 quantization spec
 // (LOGISTIC: 1/256, -128; TANH: 1/128, 0); the Q3.4 input is this model's choice. zero_point is
 // ignored by sigmoid and tanh.
@@ -43,13 +48,20 @@ inline int8_t saturate_int8(int64_t v) {
 /// (p + 2^(s-1)) >> s with an arithmetic shift (ties toward +infinity); s in 0..62.
 int64_t round_shift(int64_t p, uint32_t s);
 
-/// Applies bias, requantization and `fn` to one accumulator value; see the file comment.
+/// Applies bias, requantization and `fn` to one accumulator value; see the file comment. For
+/// fn = Lookup it returns the identity's result (the table index - 128; see lookup_row).
 int8_t activate(int32_t acc, int32_t bias, const RequantParams& p, ActivationFunction fn);
 
 /// activate() on n elements: out[i] = activate(acc[i], bias ? bias[i] : 0, p, fn). The same
 /// arithmetic with the function chosen once per row (the activation unit's inner loop).
 void activate_row(const int32_t* acc, const int32_t* bias, uint64_t n, const RequantParams& p, ActivationFunction fn,
                   int8_t* out);
+
+/// UB rows of a lookup table: 256 int8 entries in rows of `ub_row_bytes` (mxu.rows) bytes.
+inline uint64_t lookup_table_rows(uint64_t ub_row_bytes) { return (256 + ub_row_bytes - 1) / ub_row_bytes; }
+
+/// fn = Lookup's second step, in place: v[i] = table[v[i] + 128] for i < n (table: 256 int8).
+void lookup_row(const int8_t* table, uint64_t n, int8_t* v);
 
 /// 256-entry lookup tables of sigmoid and tanh on Q3.4 inputs, indexed by (x + 128).
 const std::array<int8_t, 256>& sigmoid_table();

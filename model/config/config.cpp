@@ -63,6 +63,7 @@ std::vector<std::pair<const char*, double*>> energy_fields(EnergyConfig& e) {
           {"weight_fifo_write_pj_per_tile", &e.weight_fifo_write_pj_per_tile},
           {"weight_fifo_read_pj_per_tile", &e.weight_fifo_read_pj_per_tile},
           {"activation_pj_per_element", &e.activation_pj_per_element},
+          {"activation_lookup_pj", &e.activation_lookup_pj},
           {"instruction_pj", &e.instruction_pj},
           {"pcie_pj_per_byte", &e.pcie_pj_per_byte},
           {"static_power_w", &e.static_power_w}};

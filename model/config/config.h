@@ -221,6 +221,7 @@ struct EnergyConfig {
   double weight_fifo_write_pj_per_tile = 50972.4;  ///< writing one tile into the weight FIFO
   double weight_fifo_read_pj_per_tile = 50972.4;   ///< reading one tile out of the weight FIFO
   double activation_pj_per_element = 2.00978;      ///< activation unit, per int32 element (Activate, Pool, Vector)
+  double activation_lookup_pj = 0.778;             ///< activation unit, per table lookup (fn = lookup)
   double instruction_pj = 93.333;                  ///< instruction buffer read + decode, per instruction
   double pcie_pj_per_byte = 40;                    ///< PCIe link, per byte either way
   double static_power_w = 7.5;                     ///< power drawn regardless of activity, W

@@ -72,6 +72,7 @@ EnergyCounts report_counts(const ArchConfig& cfg, const nlohmann::json& r, doubl
   c.acc_bytes_written = counter(r, {"accumulators", "bytes_written"});
   c.activation_rows = counter(r, {"activation_unit", "rows"}) + counter(r, {"activation_unit", "pool_rows"}) +
                       counter(r, {"activation_unit", "vector_rows"});
+  c.lookups = counter(r, {"activation_unit", "lookups"});
   if (!r.contains("sequencer") || !r["sequencer"].contains("instructions"))
     raise_as(kMsgType, "counter tpu.sequencer.instructions missing from the report");
   for (const auto& [op, n] : r.at("sequencer").at("instructions").items()) c.instructions += n.get<double>();
@@ -100,6 +101,7 @@ EnergyBreakdown energy_of(const ArchConfig& cfg, const EnergyCounts& c) {
   add("weight_fifo", "write", "tile", c.tiles_fetched, e.weight_fifo_write_pj_per_tile);
   add("weight_fifo", "read", "tile", c.tiles_switched, e.weight_fifo_read_pj_per_tile);
   add("activation_unit", "element", "element", c.activation_rows * cfg.mxu.cols, e.activation_pj_per_element);
+  add("activation_unit", "lookup", "element", c.lookups, e.activation_lookup_pj);
   add("sequencer", "instruction", "instruction", c.instructions, e.instruction_pj);
   add("host_interface", "pcie", "byte", c.pcie_bytes, e.pcie_pj_per_byte);
   b.static_j = e.static_power_w * c.seconds;

@@ -45,7 +45,7 @@ struct EnergyCounts {
   double seconds = 0;  ///< the span static power is charged over
   double macs = 0, tiles_switched = 0, tiles_fetched = 0;
   double ub_bytes_read = 0, ub_bytes_written = 0, acc_bytes_read = 0, acc_bytes_written = 0;
-  double activation_rows = 0, instructions = 0, pcie_bytes = 0;
+  double activation_rows = 0, lookups = 0, instructions = 0, pcie_bytes = 0;
   std::vector<DramChannelCounts> dram;
   bool dram_from_commands = true;  ///< false: the bandwidth model's bytes (no commands)
 };
@@ -53,8 +53,8 @@ struct EnergyCounts {
 /// The breakdown of `c`, every action once (the one place energies are priced; the run's totals
 /// and each window's go through it): MACs x mac_pj, tiles switched x (weight shift + weight FIFO
 /// read), tiles fetched x weight FIFO write, UB / accumulator bytes / their row bytes (mxu.rows;
-/// mxu.cols x 4) x the row energies, activation rows x mxu.cols elements (Pool and Vector rows
-/// move mxu.rows lanes: on an R != C array an approximation, exact on square arrays), instructions, PCIe
+/// mxu.cols x 4) x the row energies, activation rows x mxu.cols elements and lookups x activation_lookup_pj (Pool and
+/// Vector rows move mxu.rows lanes: on an R != C array an approximation, exact on square arrays), instructions, PCIe
 /// bytes, static_power_w x c.seconds, and the DRAM's terms (dram_energy() over c.seconds).
 EnergyBreakdown energy_of(const ArchConfig& cfg, const EnergyCounts& c);
 

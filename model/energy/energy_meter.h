@@ -24,8 +24,9 @@ enum class MeteredAction : uint8_t {
   kActivationRow,    ///< rows through the activation unit (Activate, Pool, Vector)
   kInstruction,      ///< instructions the sequencer issued
   kPcie,             ///< PCIe bytes, both directions
+  kLookup,           ///< activation-unit table lookups (fn = lookup), one per element
 };
-constexpr size_t kMeteredActions = 10;
+constexpr size_t kMeteredActions = 11;
 
 /// One WindowCounter per MeteredAction, all with the same window (the bandwidth counters'). A
 /// block charges an action when it happens in the model: at the simulated time it happens

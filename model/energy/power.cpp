@@ -58,6 +58,7 @@ EnergyCounts window_counts(const ArchConfig& cfg, const Tpu& chip, int64_t k) {
   c.acc_bytes_read = n(MeteredAction::kAccRead);
   c.acc_bytes_written = n(MeteredAction::kAccWrite);
   c.activation_rows = n(MeteredAction::kActivationRow);
+  c.lookups = n(MeteredAction::kLookup);
   c.instructions = n(MeteredAction::kInstruction);
   c.pcie_bytes = n(MeteredAction::kPcie);
   // The window's part of the run: static power, and the span of the DRAM ranks' cycles.

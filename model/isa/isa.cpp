@@ -110,16 +110,17 @@ constexpr Names kOperandNames{"operand", "ub",  "acc",   "rows",  "host",       
                               "src",     "p0",  "kr",    "ks",    "average",    "op",     "id"};
 
 // Text names of the activation functions and config registers, indexed by their value.
-constexpr const char* kFunctionNames[] = {"identity", "relu", "sigmoid", "tanh"};
+constexpr const char* kFunctionNames[] = {"identity", "relu", "sigmoid", "tanh", "lookup"};
 constexpr const char* kRegisterNames[] = {
     "act_multiplier", "act_shift",    "act_zero_point", "act_bias_row", "input_height", "input_width",
     "output_height",  "output_width", "stride_h",       "stride_w",     "pad_top",      "pad_left",
     "pool_height",    "pool_width",   "vec_source_b",   "vec_scale_a",  "vec_scale_b",  "vec_offset_a",
-    "vec_offset_b",   "tag",          "host_row_bytes", "act_lane_src", "act_lane_dst", "act_lanes"};
+    "vec_offset_b",   "tag",          "host_row_bytes", "act_lane_src", "act_lane_dst", "act_lanes",
+    "act_table_row",  "vec_b_repeat"};
 constexpr const char* kVectorOpNames[] = {"add", "multiply", "unary"};
 constexpr int kNumVectorOps = 3;
 constexpr const char* kUnitNames[kNumUnits] = {"host", "weights", "matrix", "activation"};
-constexpr int kNumFunctions = 4;
+constexpr int kNumFunctions = 5;
 static_assert(sizeof(kRegisterNames) / sizeof(kRegisterNames[0]) == kNumConfigRegisters, "register names");
 
 // Legal value range of a config register (reg must be known).
@@ -138,6 +139,8 @@ void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
       *hi = 127;
       return;
     case ConfigRegister::ActBiasRow:
+    case ConfigRegister::ActTableRow:
+    case ConfigRegister::VecBRepeat:
     case ConfigRegister::VecSourceB:
       *lo = 0;
       *hi = (int64_t{1} << 24) - 1;
@@ -264,7 +267,7 @@ void validate(const Instruction& in, const std::string& prefix, const Names& n) 
   if (u.tiles) check_nonzero(ctx, n, n.tiles, in.tiles);
   if (u.fn && static_cast<uint8_t>(in.function) >= kNumFunctions)
     fail(ctx + n.kind + " '" + n.fn + "' = " + std::to_string(static_cast<uint8_t>(in.function)) +
-         " is not an activation function (0 identity, 1 relu, 2 sigmoid, 3 tanh)");
+         " is not an activation function (0 identity, 1 relu, 2 sigmoid, 3 tanh, 4 lookup)");
   if (u.cfg) {
     if (static_cast<uint8_t>(in.reg) >= kNumConfigRegisters)
       fail(ctx + n.kind + " '" + n.reg + "' = " + std::to_string(static_cast<uint8_t>(in.reg)) +

@@ -25,7 +25,8 @@
 //                             (SWITCH: make the next weight tile active before this block)
 //   0x05  Activate            bits0-2 function (0 identity,        [2..4] ub_row u24 (destination), [5..6] acc_row u16
 //   (source),
-//                             1 relu, 2 sigmoid, 3 tanh), bit3 BIAS [7..10] rows u32 (>=1)
+//                             1 relu, 2 sigmoid, 3 tanh, 4 lookup), [7..10] rows u32 (>=1)
+//                             bit3 BIAS
 //   0x06  Set_Config          register id (see ConfigRegister)      [2..5] value u32 (int32 registers in two's
 //   complement) 0x07  Sync                unit mask: bit0 host, bit1 weights,   -
 //                             bit2 matrix, bit3 activation (!= 0)
@@ -114,7 +115,9 @@ enum class Opcode : uint8_t {
 };
 
 /// Nonlinear function applied by Activate (flags bits 0-2).
-enum class ActivationFunction : uint8_t { Identity = 0, Relu = 1, Sigmoid = 2, Tanh = 3 };
+/// Lookup: the identity's int8 result indexes a 256-entry int8 table that the activation unit reads
+/// from the UB at register act_table_row (quant.h); the per-layer table of any element-wise function.
+enum class ActivationFunction : uint8_t { Identity = 0, Relu = 1, Sigmoid = 2, Tanh = 3, Lookup = 4 };
 
 /// Activation-unit registers written by Set_Config (flags byte).
 enum class ConfigRegister : uint8_t {
@@ -151,10 +154,15 @@ enum class ConfigRegister : uint8_t {
   ActLaneSrc = 21,
   ActLaneDst = 22,
   ActLanes = 23,
+  ActTableRow = 24,  ///< UB row of the 256-entry int8 table read by Activate/Vector with fn=lookup
+                     ///< (ceil(256 / mxu.rows) rows), 0 .. 2^24-1 (reset 0)
+  VecBRepeat = 25,   ///< Vector: a rows of operand a share one row of operand b (broadcast of a
+                     ///< per-channel vector: row i reads b row vec_source_b + i / n); 0 or 1
+                     ///< (reset 0) = no broadcast; 0 .. 2^24-1
 };
 
 /// Number of config registers (ids 0 .. kNumConfigRegisters-1).
-constexpr int kNumConfigRegisters = 24;
+constexpr int kNumConfigRegisters = 26;
 
 /// Element-wise operation of Vector (flags bits 3-4).
 enum class VectorOp : uint8_t { Add = 0, Multiply = 1, Unary = 2 };

@@ -56,6 +56,7 @@ struct WindowGeometry {
 /// Vector operand registers (vec_source_b .. vec_offset_b, isa.h).
 struct VectorParams {
   uint32_t source_b = 0;               ///< UB row of operand b
+  uint32_t b_repeat = 0;               ///< rows of a per row of b (0, 1: none; register vec_b_repeat)
   int32_t scale_a = 1, scale_b = 1;    ///< int16
   int32_t offset_a = 0, offset_b = 0;  ///< int16
 };
@@ -68,6 +69,11 @@ struct ActivateLanes {
   uint32_t count = 0;  ///< lanes moved per row; 0: min(mxu.rows, mxu.cols) (every lane of a square array)
 };
 
+/// Rows of operand b a Vector of `rows` rows reads with broadcast `b_repeat` (0, 1: rows).
+inline uint64_t vector_b_rows(uint64_t rows, uint32_t b_repeat) {
+  return b_repeat <= 1 ? rows : (rows + b_repeat - 1) / b_repeat;
+}
+
 /// An instruction as the sequencer hands it to a functional unit.
 struct Dispatch {
   Instruction instr;                  ///< the decoded instruction
@@ -75,6 +81,7 @@ struct Dispatch {
   std::vector<UnitDependence> waits;  ///< accumulator interlocks to honour before executing
   RequantParams requant;              ///< Activate: activation registers at dispatch time
   uint32_t bias_row = 0;              ///< Activate with BIAS: UB row of the int32 bias vector
+  uint32_t table_row = 0;             ///< Activate/Vector with fn=lookup: UB row of the 256-entry table
   WindowGeometry window;              ///< Convolve, Pool: window registers at dispatch time
   VectorParams vec;                   ///< Vector: operand registers at dispatch time
   uint32_t tag = 0;                   ///< the tag register at dispatch time (statistics per tag)

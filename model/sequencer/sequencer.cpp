@@ -159,8 +159,9 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
       f.ub_read_lo = in.src_row, f.ub_read_hi = uint64_t(in.src_row) + in.rows;
       f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + in.rows;
       if (in.vec_op != VectorOp::Unary) {
-        ub(vec_.source_b, in.rows, "operand b");
-        f.ub_read2_lo = vec_.source_b, f.ub_read2_hi = uint64_t(vec_.source_b) + in.rows;
+        const uint64_t b_rows = vector_b_rows(in.rows, vec_.b_repeat);
+        ub(vec_.source_b, b_rows, "operand b");
+        f.ub_read2_lo = vec_.source_b, f.ub_read2_hi = uint64_t(vec_.source_b) + b_rows;
       }
       break;
     case Opcode::ReadWeights: {
@@ -175,6 +176,11 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
     }
     default: break;
   }
+  if ((in.op == Opcode::Activate || in.op == Opcode::Vector) && in.function == ActivationFunction::Lookup) {
+    const uint64_t rows = lookup_table_rows(cfg_.mxu.rows);
+    ub(table_row_, rows, "lookup table");
+    f.ub_table_lo = table_row_, f.ub_table_hi = table_row_ + rows;
+  }
   return f;
 }
 
@@ -186,6 +192,7 @@ void Sequencer::dispatch(const Instruction& in, uint64_t index) {
   d.index = index;
   d.requant = requant_;
   d.bias_row = bias_row_;
+  d.table_row = table_row_;
   d.window = window_;
   d.vec = vec_;
   d.tag = tag_;
@@ -198,9 +205,11 @@ void Sequencer::dispatch(const Instruction& in, uint64_t index) {
     for (const InFlight& y : in_flight_[v]) {
       const Footprint& g = y.fp;
       const bool raw = overlap(f.ub_read_lo, f.ub_read_hi, g.ub_write_lo, g.ub_write_hi) ||
-                       overlap(f.ub_read2_lo, f.ub_read2_hi, g.ub_write_lo, g.ub_write_hi);
+                       overlap(f.ub_read2_lo, f.ub_read2_hi, g.ub_write_lo, g.ub_write_hi) ||
+                       overlap(f.ub_table_lo, f.ub_table_hi, g.ub_write_lo, g.ub_write_hi);
       const bool war = overlap(f.ub_write_lo, f.ub_write_hi, g.ub_read_lo, g.ub_read_hi) ||
-                       overlap(f.ub_write_lo, f.ub_write_hi, g.ub_read2_lo, g.ub_read2_hi);
+                       overlap(f.ub_write_lo, f.ub_write_hi, g.ub_read2_lo, g.ub_read2_hi) ||
+                       overlap(f.ub_write_lo, f.ub_write_hi, g.ub_table_lo, g.ub_table_hi);
       const bool waw = overlap(f.ub_write_lo, f.ub_write_hi, g.ub_write_lo, g.ub_write_hi);
       if (raw || war || waw) {
         std::ostringstream m;
@@ -332,6 +341,8 @@ void Sequencer::run() {
             case ConfigRegister::ActLaneSrc: lanes_.src = uint32_t(in.value); break;
             case ConfigRegister::ActLaneDst: lanes_.dst = uint32_t(in.value); break;
             case ConfigRegister::ActLanes: lanes_.count = uint32_t(in.value); break;
+            case ConfigRegister::ActTableRow: table_row_ = uint32_t(in.value); break;
+            case ConfigRegister::VecBRepeat: vec_.b_repeat = uint32_t(in.value); break;
           }
           break;
         case Opcode::Sync: sync(in.unit_mask); break;

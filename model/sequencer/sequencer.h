@@ -99,6 +99,7 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   /// Rows an instruction touches, [lo, hi) per resource (hi == lo: none).
   struct Footprint {
     uint64_t ub_read_lo = 0, ub_read_hi = 0, ub_read2_lo = 0, ub_read2_hi = 0, ub_write_lo = 0, ub_write_hi = 0;
+    uint64_t ub_table_lo = 0, ub_table_hi = 0;  // fn=lookup's table rows
     uint64_t acc_read_lo = 0, acc_read_hi = 0, acc_write_lo = 0, acc_write_hi = 0;
   };
   struct InFlight {
@@ -140,6 +141,7 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   std::array<uint64_t, kNumUnits> dispatched_{}, completed_{};
   RequantParams requant_;
   uint32_t bias_row_ = 0;
+  uint32_t table_row_ = 0;  // register act_table_row
   WindowGeometry window_;
   VectorParams vec_;
   uint32_t tag_ = 0, host_row_bytes_ = 0;

@@ -77,6 +77,15 @@ if(TPU_HAVE_PYTHON)
   add_test(NAME scripts.digits_cnn COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_digits_cnn.py)
   set_tests_properties(scripts.digits_cnn PROPERTIES LABELS "scripts;networks" TIMEOUT 300
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
+  # The operators of issue 15 (lookup tables, grouped and depthwise conv, Concat/Split/channel
+  # shuffle, Pad folding, per-channel broadcast Mul, ReduceMean) in one tiny torch model, exported,
+  # imported and run on both configs against the reference; and torchvision's mobilenet_v3_small at 32x32
+  # (label "operators": ctest -L operators).
+  add_test(NAME scripts.operators COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_operators.py OperatorsTest)
+  add_test(NAME scripts.operators_zoo
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_operators.py --zoo ZooTest)
+  set_tests_properties(scripts.operators scripts.operators_zoo PROPERTIES LABELS "scripts;networks;operators"
+                       TIMEOUT 300 ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # The six-application table runs end to end on both configs: exit 0 or 1 (within the
   # tolerance or not) and the TPU' summary printed; 2 (an error, a golden mismatch) fails.
   add_test(NAME scripts.paper_table

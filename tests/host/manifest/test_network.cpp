@@ -406,8 +406,8 @@ TEST_F(NetworkFileTest, OperandCounts) {
   // An add reads two tensors; the default (the previous layer) is one.
   ExpectEditErrors({
       {"    inputs: [conv1, side]\n", "", ": layers[1] (sum).input: an add layer reads two tensors"},
-      {"    input: act\n", "    inputs: [act, act]\n",
-       ": layers[4] (conv2).inputs: a conv layer reads one tensor, got 2"},
+      {"  - {name: mp, op: maxpool,", "  - {name: mp, op: maxpool, inputs: [conv2, conv2],",
+       ": layers[5] (mp).inputs: a maxpool layer reads one tensor, got 2"},
       {"    input: act\n", "    input: act\n    inputs: [act]\n",
        ": layers[4] (conv2).inputs: give either input or inputs, not both"},
   });
@@ -416,9 +416,58 @@ TEST_F(NetworkFileTest, OperandCounts) {
 TEST_F(NetworkFileTest, AddShapeMismatch) {
   ExpectEditErrors({
       {"inputs: [conv1, side]", "inputs: [conv1, data]",
-       ": layers[1] (sum).inputs: the operands must have the same shape, got 5x4x4 and 9x8x3"},
+       ": layers[1] (sum).inputs: the operands must have the same shape, or b [1, 1, C] with a [H, W, C] "
+       "(broadcast), got 5x4x4 and 9x8x3"},
       {"inputs: [sum, conv1]", "inputs: [sum, data]",
        ": layers[2] (prod).inputs: the operands must have the same shape"},
+  });
+}
+
+// Issue 15's keys: groups, lookup tables, a conv's several inputs, a broadcast operand b.
+TEST_F(NetworkFileTest, GroupsTablesConcatAndBroadcastLoad) {
+  WriteData("t.i8", 256);
+  std::string text = Edit("    weights: {random_seed: 3}\n", "    weights: {random_seed: 3}\n    groups: 2\n");
+  text = Edit("    activation: relu\n", "    activation: lookup\n    table: t.i8\n", text);
+  text = Edit("    inputs: [conv1, side]\n", "    inputs: [conv1, gap1]\n", text);
+  text = Edit("  - name: sum\n",
+              "  - {name: gap1, op: avgpool, input: side, global: true, requant: {multiplier: 1, shift: 1}}\n"
+              "  - name: sum\n",
+              text);
+  text = Edit("  - {name: tail, op: maxpool, input: data, kernel: [3, 3], stride: [3, 3]}\n",
+              "  - {name: tail, op: maxpool, input: data, kernel: [3, 3], stride: [3, 3]}\n"
+              "  - {name: cat, op: conv, inputs: [conv1, sum], outputs: 8, kernel: [1, 1], groups: 4,\n"
+              "     weights: {random_seed: 5}, requant: {multiplier: 1, shift: 1}}\n",
+              text);
+  const Network n = tpu::load_network(WriteManifest(text));
+  const NetworkLayer& conv1 = n.layers[0];
+  EXPECT_EQ(conv1.function, tpu::ActivationFunction::Lookup);
+  ASSERT_EQ(conv1.table.size(), 256u);
+  EXPECT_EQ(conv1.table[5], 6);  // WriteData: byte i is i + 1
+  const NetworkLayer& conv2 = n.layers[5];
+  EXPECT_EQ(conv2.groups, 2u);
+  EXPECT_EQ(conv2.weights.size(), 2u * 3 * (4 / 2) * 6);         // [kh][kw][C/g][M]
+  EXPECT_EQ(conv2.macs(), 5u * 2 * 6 * 2 * 3 * 2);               // P Q M kh kw C/g
+  EXPECT_TRUE(n.layers[2].out_shape == (TensorShape{5, 4, 4}));  // sum: a 5x4x4 + b 1x1x4
+  const NetworkLayer& cat = n.layers.back();
+  EXPECT_EQ(cat.inputs, (std::vector<int>{0, 2}));
+  EXPECT_TRUE(cat.in_shape == (TensorShape{5, 4, 8}));  // channels of both inputs
+  EXPECT_EQ(cat.weights.size(), 8u * 2);                // [1][1][8/4][8]
+}
+
+TEST_F(NetworkFileTest, GroupsTablesAndConcatErrors) {
+  WriteData("t.i8", 256);
+  WriteData("short.i8", 255);
+  ExpectEditErrors({
+      {"    weights: {random_seed: 3}\n", "    weights: {random_seed: 3}\n    groups: 3\n",
+       ": layers[4] (conv2).groups: must be >= 1 and divide the input channels 4 and the outputs 6, got 3"},
+      {"    weights: {random_seed: 3}\n", "    weights: {random_seed: 3}\n    groups: 0\n", "(conv2).groups"},
+      {"    activation: relu\n", "    activation: lookup\n",
+       ": layers[0] (conv1).table: missing (activation: lookup needs its 256-entry int8 table)"},
+      {"    activation: relu\n", "    activation: relu\n    table: t.i8\n",
+       ": layers[0] (conv1).table: a table is used only with activation: lookup"},
+      {"    activation: relu\n", "    activation: lookup\n    table: short.i8\n", "(conv1).table"},
+      {"    input: act\n", "    inputs: [act, data]\n",
+       ": layers[4] (conv2).inputs: a conv's inputs are concatenated along channels and must have the same H x W"},
   });
 }
 

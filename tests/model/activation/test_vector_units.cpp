@@ -433,6 +433,55 @@ TEST(VectorTiming, BusyIsRowsPlusPipelinePerInstruction) {
     }
 }
 
+// fn=lookup with a broadcast operand b (vec_b_repeat): out[i][l] = T[sat8(requant((a[i][l] - 2) *
+// (b[i / 3][l] + 1))) + 128], T read from the UB at act_table_row (256 bytes = 16 rows of 16). The
+// same table through Activate. Time: each instruction rows + 16 table rows + pipeline_cycles.
+TEST(LookupFunction, VectorBroadcastAndActivateMapThroughTheTable) {
+  constexpr uint64_t kRows = 6, kRepeat = 3, A0 = 40, B0 = 80, D0 = 120, T0 = 200, E0 = 300;
+  const std::vector<int8_t> a = random_int8(kRows * kR, 501), b = random_int8(2 * kR, 502);
+  const std::vector<int8_t> table = random_int8(256, 503);
+  std::ostringstream p;
+  p << "set_config reg=vec_source_b value=" << B0 << "\n"
+    << "set_config reg=vec_b_repeat value=" << kRepeat << "\n"
+    << "set_config reg=vec_offset_a value=-2\n"
+    << "set_config reg=vec_offset_b value=1\n"
+    << "set_config reg=act_multiplier value=1073741824\n"  // x 2^30 / 2^36 = 1/64
+    << "set_config reg=act_shift value=36\n"
+    << "set_config reg=act_zero_point value=3\n"
+    << "set_config reg=act_table_row value=" << T0 << "\n"
+    << "vector ub=" << D0 << " src=" << A0 << " rows=" << kRows << " op=multiply fn=lookup\n"
+    << "read_weights dram=0 tiles=1\n"
+    << "matrix_multiply ub=" << A0 << " acc=0 rows=2 switch\n"
+    << "activate ub=" << E0 << " acc=0 rows=2 fn=lookup\n"
+    << "halt\n";
+  // The weight tile: the identity, so the accumulators hold a's first two rows.
+  std::vector<uint8_t> w(kR * kR, 0);
+  for (uint32_t i = 0; i < kR; ++i) w[i * kR + i] = 1;
+  ProgramBench bench(bench_config(), p.str(), w, {});
+  put_ub(bench, A0, a);
+  put_ub(bench, B0, b);
+  put_ub(bench, T0, table);
+  ASSERT_TRUE(bench.run());
+  RequantParams rq;
+  rq.multiplier = 1u << 30;
+  rq.shift = 36;
+  rq.zero_point = 3;
+  for (uint64_t r = 0; r < kRows; ++r)
+    for (uint32_t l = 0; l < kR; ++l) {
+      const int64_t v = (int64_t(a[r * kR + l]) - 2) * (int64_t(b[(r / kRepeat) * kR + l]) + 1);
+      const int8_t idx = activate(clamp_int32(v), 0, rq, ActivationFunction::Identity);
+      ASSERT_EQ(ub_at(bench, D0 + r, l), table[size_t(idx + 128)]) << "row " << r << " lane " << l;
+      if (r < 2) {
+        const int8_t ai = activate(a[r * kR + l], 0, rq, ActivationFunction::Identity);
+        ASSERT_EQ(ub_at(bench, E0 + r, l), table[size_t(ai + 128)]) << "activate row " << r << " lane " << l;
+      }
+    }
+  // Vector (6 + 16 + 4) + Activate (2 + 16 + 4).
+  EXPECT_EQ(busy_cycles(bench.chip->activation_unit), 26u + 22u);
+  EXPECT_EQ(bench.chip->activation_unit.report()["table_loads"].get<uint64_t>(), 2u);
+  EXPECT_EQ(bench.chip->activation_unit.report()["lookups"].get<uint64_t>(), (kRows + 2) * kR);
+}
+
 // A Vector reading what the Activate before it writes: same unit, in order, no Sync needed.
 TEST(VectorFunction, ReadsOutputOfPrecedingActivateWithoutSync) {
   constexpr uint64_t kRows = 4;

@@ -161,7 +161,7 @@ Instruction interrupt_host(uint32_t id) {
 constexpr int kOpcodeSpace = 15;  // opcodes are below 0x0F (isa.h)
 // The defined opcodes: 0x00 .. 0x0B and Interrupt_Host 0x0E (0x0C and 0x0D are reserved).
 const std::vector<int> kOpcodes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x0E};
-constexpr int kNumRegisters = 24;  // 0 .. 23 (isa.h)
+constexpr int kNumRegisters = 26;  // 0 .. 25 (isa.h)
 
 // ---------------------------------------------------------------------------------------------
 // Hand-computed byte images (from the table in isa.h, little endian).
@@ -199,6 +199,10 @@ std::vector<Golden> golden() {
       {activate(0x1, 0xFFFF, 0xFFFFFFFF, ActivationFunction::Sigmoid, false),
        {0x05, 0x02, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00},
        "activate ub=0x1 acc=0xffff rows=4294967295 fn=sigmoid"},
+      // fn=lookup (4) with BIAS (0x08): flags 0x0C.
+      {activate(0x300, 0x2, 5, ActivationFunction::Lookup, true),
+       {0x05, 0x0C, 0x00, 0x03, 0x00, 0x02, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00},
+       "activate ub=0x300 acc=0x2 rows=5 fn=lookup bias"},
       {set_config(ConfigRegister::ActMultiplier, 1518500250),  // 0x5A82799A
        {0x06, 0x00, 0x9A, 0x79, 0x82, 0x5A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
        "set_config reg=act_multiplier value=1518500250"},
@@ -242,6 +246,12 @@ std::vector<Golden> golden() {
       {set_config(ConfigRegister::HostRowBytes, 5),
        {0x06, 0x14, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
        "set_config reg=host_row_bytes value=5"},
+      {set_config(ConfigRegister::ActTableRow, 0x123456),
+       {0x06, 0x18, 0x56, 0x34, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=act_table_row value=1193046"},
+      {set_config(ConfigRegister::VecBRepeat, 49),
+       {0x06, 0x19, 0x31, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=vec_b_repeat value=49"},
       {sync(0x05), {0x07, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "sync units=host,matrix"},
       {sync(0x0A), {0x07, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "sync units=weights,activation"},
       {make(Opcode::Halt), {0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "halt"},
@@ -306,7 +316,7 @@ TEST(IsaEncoding, HandComputedImagesOfEveryOpcode) {
     EXPECT_EQ(a[0], g.in);
   }
   for (int op : kOpcodes) EXPECT_TRUE(seen[op]) << "opcode " << op << " not covered";
-  for (int reg : {0, 1, 2, 3, 4, 7, 9, 11, 12, 14, 15, 18, 19, 20})
+  for (int reg : {0, 1, 2, 3, 4, 7, 9, 11, 12, 14, 15, 18, 19, 20, 24, 25})
     EXPECT_TRUE(seen_reg[reg]) << "register " << reg << " not covered";
 }
 
@@ -483,7 +493,9 @@ class Generator {
           case ConfigRegister::PoolWidth: lo = 1, hi = 255; break;
           case ConfigRegister::PadTop:
           case ConfigRegister::PadLeft: lo = 0, hi = 255; break;
-          case ConfigRegister::VecSourceB: lo = 0, hi = (1 << 24) - 1; break;
+          case ConfigRegister::VecSourceB:
+          case ConfigRegister::ActTableRow:
+          case ConfigRegister::VecBRepeat: lo = 0, hi = (1 << 24) - 1; break;
           case ConfigRegister::VecScaleA:
           case ConfigRegister::VecScaleB:
           case ConfigRegister::VecOffsetA:
@@ -688,7 +700,7 @@ TEST(IsaDecode, RejectsBadVectorOperation) {
     const std::string msg = decode_error(image({0x0B, flags, 0, 0, 0, 0, 0, 0, 1}));
     EXPECT_TRUE(ContainsAll(msg, {"vector", "'vec_op'", "3"})) << int(flags);
   }
-  for (uint8_t fn = 4; fn < 8; ++fn)  // Vector functions are Activate's: 4..7 are illegal
+  for (uint8_t fn = 5; fn < 8; ++fn)  // Vector functions are Activate's: 5..7 are illegal
     EXPECT_TRUE(ContainsAll(decode_error(image({0x0B, static_cast<uint8_t>(0x08 | fn), 0, 0, 0, 0, 0, 0, 1})),
                             {"vector", "'function'", std::to_string(fn).c_str()}));
 }
@@ -700,17 +712,17 @@ TEST(IsaDecode, RejectsZeroRowsAndTiles) {
 }
 
 TEST(IsaDecode, RejectsBadFunction) {
-  for (uint8_t fn = 4; fn < 8; ++fn) {
+  for (uint8_t fn = 5; fn < 8; ++fn) {  // 0..4: identity, relu, sigmoid, tanh, lookup
     const std::string msg = decode_error(image({0x05, fn, 0, 0, 0, 0, 0, 1}));
     EXPECT_TRUE(ContainsAll(msg, {"activate", "'function'", std::to_string(fn).c_str()}));
   }
-  EXPECT_TRUE(ContainsAll(decode_error(image({0x05, 0x0C, 0, 0, 0, 0, 0, 1})), {"'function'"}));
+  EXPECT_TRUE(ContainsAll(decode_error(image({0x05, 0x0D, 0, 0, 0, 0, 0, 1})), {"'function'"}));  // 5 with BIAS
 }
 
 TEST(IsaDecode, RejectsBadRegister) {
-  for (int reg : {24, 25, 0x80, 0xFF})
+  for (int reg : {26, 27, 0x80, 0xFF})
     EXPECT_TRUE(ContainsAll(decode_error(image({0x06, static_cast<uint8_t>(reg)})),
-                            {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..23"}))
+                            {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..25"}))
         << reg;
   // Registers 4..20 exist (value 1 is legal for every one of them).
   for (int reg = 4; reg < kNumRegisters; ++reg)
@@ -822,8 +834,10 @@ TEST(IsaEncode, RejectsIllegalValues) {
       {read_weights(0, 0), {"'tiles'", ">= 1"}},
       {sync(0), {"'unit_mask'", "empty"}},
       {sync(0x10), {"'unit_mask'", "0x10"}},
-      {activate(0, 0, 1, static_cast<ActivationFunction>(4), false), {"'function'"}},
-      {set_config(static_cast<ConfigRegister>(24), 0), {"'reg'", "24", "not a config register (0..23)"}},
+      {activate(0, 0, 1, static_cast<ActivationFunction>(5), false), {"'function'"}},
+      {set_config(static_cast<ConfigRegister>(26), 0), {"'reg'", "26", "not a config register (0..25)"}},
+      {set_config(ConfigRegister::ActTableRow, 1 << 24), {"'value'", "0..16777215", "act_table_row"}},
+      {set_config(ConfigRegister::VecBRepeat, -1), {"'value'", "0..16777215", "vec_b_repeat"}},
       {set_config(ConfigRegister::ActMultiplier, -1), {"'value'", "-1", "0..2147483647", "act_multiplier"}},
       {set_config(ConfigRegister::ActShift, 63), {"'value'", "0..62"}},
       {set_config(ConfigRegister::ActZeroPoint, 128), {"'value'", "-128..127"}},
@@ -836,7 +850,7 @@ TEST(IsaEncode, RejectsIllegalValues) {
       {vector(0, 0, 0, VectorOp::Unary, ActivationFunction::Identity), {"vector", "'rows'", ">= 1"}},
       {vector(0, 0, 1, static_cast<VectorOp>(3), ActivationFunction::Identity),
        {"vector", "'vec_op'", "3", "not a vector operation"}},
-      {vector(0, 0, 1, VectorOp::Add, static_cast<ActivationFunction>(4)), {"vector", "'function'", "4"}},
+      {vector(0, 0, 1, VectorOp::Add, static_cast<ActivationFunction>(5)), {"vector", "'function'", "5"}},
       // The new registers' ranges.
       {set_config(ConfigRegister::InputHeight, 0), {"'value'", "= 0 ", "1..65535", "input_height"}},
       {set_config(ConfigRegister::OutputWidth, 65536), {"1..65535", "output_width"}},
