@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <utility>
 
 #include <systemc>
 
@@ -38,10 +39,7 @@ class EnergyMeter {
  public:
   /// `window`: the windows' width (> 0).
   explicit EnergyMeter(sc_core::sc_time window)
-      : window_(window), counters_{WindowCounter(window), WindowCounter(window), WindowCounter(window),
-                                   WindowCounter(window), WindowCounter(window), WindowCounter(window),
-                                   WindowCounter(window), WindowCounter(window), WindowCounter(window),
-                                   WindowCounter(window)} {}
+      : window_(window), counters_(counters(window, std::make_index_sequence<kMeteredActions>())) {}
   /// `n` of action `a` at time `at`.
   void charge(MeteredAction a, const sc_core::sc_time& at, uint64_t n) { counters_[size_t(a)].add(at, n); }
   /// `n` of action `a` spread evenly over [start, end).
@@ -68,6 +66,11 @@ class EnergyMeter {
   }
 
  private:
+  /// One counter of `window` per action (WindowCounter has no default constructor).
+  template <size_t... I>
+  static std::array<WindowCounter, kMeteredActions> counters(sc_core::sc_time window, std::index_sequence<I...>) {
+    return {{((void)I, WindowCounter(window))...}};
+  }
   sc_core::sc_time window_;
   std::array<WindowCounter, kMeteredActions> counters_;
 };
