@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include <systemc>
+#include <yaml-cpp/eventhandler.h>
 
 namespace tpu {
 
@@ -24,6 +25,20 @@ std::string format_number(double v) {
 }
 
 namespace {
+
+// Records where each document of a YAML stream starts (YAML::Parser's events, nothing else).
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
 
 // Joins key names with ", " for the "allowed keys" part of messages.
 std::string join(const std::vector<std::string>& keys) {
@@ -131,11 +146,24 @@ YAML::Node load_yaml_document(const char* msg_type, const std::string& path, con
   text << in.rdbuf();
   if (in.bad()) raise_as(msg_type, path + ": error while reading " + what);
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text.str());
-    if (docs.empty()) raise_as(msg_type, path + ": empty " + what);
-    if (docs.size() > 1)
-      raise_as(msg_type, path + ": contains " + std::to_string(docs.size()) + " YAML documents, expected one");
-    return docs.front();
+    // Not YAML::LoadAll: on a top-level token that starts no node (a ',' as the first thing in
+    // the file) yaml-cpp 0.7 reports an empty document without consuming the token, so LoadAll
+    // collects empty documents until memory runs out. Count the documents first, and stop when
+    // one starts where the previous one did.
+    std::istringstream stream(text.str());
+    YAML::Parser parser(stream);
+    DocumentStarts starts;
+    while (parser.HandleNextDocument(starts)) {
+      const size_t n = starts.marks.size();
+      if (n < 2 || starts.marks[n - 1].pos != starts.marks[n - 2].pos) continue;
+      const YAML::Mark& m = starts.marks[n - 1];
+      raise_as(msg_type, path + ": line " + std::to_string(m.line + 1) + ", column " + std::to_string(m.column + 1) +
+                             ": YAML error: unexpected '" + text.str().substr(size_t(m.pos), 1) + "'");
+    }
+    if (starts.marks.empty()) raise_as(msg_type, path + ": empty " + what);
+    if (starts.marks.size() > 1)
+      raise_as(msg_type, path + ": contains " + std::to_string(starts.marks.size()) + " YAML documents, expected one");
+    return YAML::Load(text.str());
   } catch (const YAML::Exception& e) {
     std::string msg = path + ": ";
     if (!e.mark.is_null())

@@ -250,6 +250,15 @@ TEST_F(ConfigFileTest, EmptyFileAndSeveralDocuments) {
   EXPECT_TRUE(Contains(LoadError("name: a\n---\nname: b\n"), "2 YAML documents"));
 }
 
+// Found by fuzz_network (fuzz/): a ',' where a document starts made yaml-cpp's LoadAll return
+// endless empty documents, so loading any YAML file never ended and ate all memory.
+TEST_F(ConfigFileTest, StrayCommaAtTopLevelIsAnErrorNotAHang) {
+  EXPECT_TRUE(Contains(LoadError(","), ": line 1, column 1: YAML error: unexpected ','"));
+  EXPECT_TRUE(Contains(LoadError(",a"), ": line 1, column 1: YAML error: unexpected ','"));
+  EXPECT_TRUE(Contains(LoadError("name: a\n---\n,\n"), ": line 3, column 1: YAML error: unexpected ','"));
+  EXPECT_TRUE(Contains(LoadError("name: a\n---\nname: b\n---\nname: c\n"), "3 YAML documents"));
+}
+
 // Every validation rule, through validate_config: a valid config with one field broken must be
 // rejected with a message naming the origin and that field.
 TEST(Config, ValidationRules) {
