@@ -34,7 +34,8 @@ void Host::run() {
     if (socket->transport_dbg(t) != n) SC_REPORT_ERROR("tpu/host", "weight preload into the weight memory failed");
   }
   // 2. Inputs and bias rows: the host's own memory.
-  std::memcpy(memory.data(), program_.host_image.data(), program_.host_image.size());
+  if (!program_.host_image.empty())  // memcpy from an empty vector's null data() is undefined
+    std::memcpy(memory.data(), program_.host_image.data(), program_.host_image.size());
 
   // 3. Program over PCIe, then START.
   tlm_utils::tlm_quantumkeeper qk;

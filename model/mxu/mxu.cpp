@@ -220,7 +220,7 @@ void Mxu::block_done(const int32_t* sums, uint64_t rows, uint32_t cols) {
     for (uint64_t r = 0; r < rows; ++r) add_wrapping(acc + r * C_, sums + r * cols, cols);
   } else {
     for (uint64_t r = 0; r < rows; ++r) {
-      std::memcpy(acc + r * C_, sums + r * cols, size_t(cols) * sizeof(int32_t));
+      if (cols) std::memcpy(acc + r * C_, sums + r * cols, size_t(cols) * sizeof(int32_t));  // sums may be null
       std::memset(acc + r * C_ + cols, 0, size_t(C_ - cols) * sizeof(int32_t));
     }
   }
