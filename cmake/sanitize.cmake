@@ -50,3 +50,18 @@ function(tpu_sanitize_exempt)
     endforeach()
   endif()
 endfunction()
+
+# tpu_sanitize_executables(): every executable of this directory but the fuzz targets gets
+# cmake/sanitizer_defaults.cpp (no leak checking: LeakSanitizer cannot see SystemC's coroutine
+# stacks; that file says why). Called at the end of the top CMakeLists.txt, after every target.
+function(tpu_sanitize_executables)
+  if(TPU_SANITIZE)
+    get_property(targets DIRECTORY ${PROJECT_SOURCE_DIR} PROPERTY BUILDSYSTEM_TARGETS)
+    foreach(t ${targets})
+      get_target_property(type ${t} TYPE)
+      if(type STREQUAL "EXECUTABLE" AND NOT t MATCHES "^fuzz_")
+        target_sources(${t} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/sanitizer_defaults.cpp)
+      endif()
+    endforeach()
+  endif()
+endfunction()
