@@ -5,6 +5,9 @@
 #             requires (Debian builds oneDNN with the OpenCL GPU runtime; libdnnl-dev only
 #             recommends them, and recommends are not installed here)
 #   tests:    GoogleTest; Verilator 5 for the RTL co-simulation tests (ctest -L rtl)
+#   sanitizers and fuzzing (fuzz/README.md, CI's second build): clang 14 with its runtimes
+#             (libclang-rt-14-dev: libFuzzer, ASan, UBSan), its OpenMP (libomp-14-dev, for
+#             oneDNN's CMake package under clang) and llvm-symbolizer (llvm-14) for the reports
 #   scripts:  numpy, PyYAML, scikit-learn, matplotlib (workload generators, the int8 reference,
 #             plots); ONNX, PyTorch and torchvision (ONNX import and its tests), all Debian's
 #             /usr/bin/python3 packages
@@ -17,6 +20,7 @@ packages=(
   libsystemc-dev libyaml-cpp-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev libdnnl-dev
   ocl-icd-opencl-dev
   libgtest-dev verilator
+  clang-14 libclang-rt-14-dev libomp-14-dev llvm-14
   python3 python3-numpy python3-yaml python3-sklearn python3-matplotlib
   python3-onnx python3-torch python3-torchvision
 )
