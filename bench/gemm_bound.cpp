@@ -86,14 +86,14 @@ Shapes shapes_of(const std::string& path) {
 void pass(const std::vector<Gemm>& gemms, const int8_t* a, const int8_t* b, int32_t* c) {
   const int32_t no_offset = 0;
   for (const Gemm& g : gemms) {
-    const dnnl_status_t st = dnnl_gemm_s8s8s32('N', 'N', 'F', g.m, g.n, g.k, 1.0f, a, g.k, 0, b, g.n, 0, 0.0f, c,
-                                               g.n, &no_offset);
+    const dnnl_status_t st =
+        dnnl_gemm_s8s8s32('N', 'N', 'F', g.m, g.n, g.k, 1.0f, a, g.k, 0, b, g.n, 0, 0.0f, c, g.n, &no_offset);
     if (st != dnnl_success) throw std::runtime_error("dnnl_gemm_s8s8s32 failed on layer " + g.layer);
   }
 }
 
-Timing time_passes(const std::vector<Gemm>& gemms, int threads, double min_seconds, const int8_t* a,
-                   const int8_t* b, int32_t* c) {
+Timing time_passes(const std::vector<Gemm>& gemms, int threads, double min_seconds, const int8_t* a, const int8_t* b,
+                   int32_t* c) {
   omp_set_num_threads(threads);
   pass(gemms, a, b, c);  // warm-up: oneDNN's JIT kernels, page faults on the buffers
   Timing t;
@@ -163,19 +163,22 @@ int sc_main(int argc, char** argv) {
     for (int8_t& v : b) v = int8_t(dist(rng));
 
     std::vector<Timing> timings;
-    for (int threads : {1, 2}) timings.push_back(time_passes(s.gemms, threads, min_seconds, a.data(), b.data(), c.data()));
+    for (int threads : {1, 2})
+      timings.push_back(time_passes(s.gemms, threads, min_seconds, a.data(), b.data(), c.data()));
     omp_set_num_threads(1);
 
     if (layers)
       for (const Gemm& g : s.gemms)
         std::cout << "  " << std::left << std::setw(24) << g.layer << std::setw(6) << g.op << " M " << std::setw(7)
-                  << g.m << " K " << std::setw(6) << g.k << " N " << std::setw(6) << g.n << " " << g.macs() << " MACs\n";
+                  << g.m << " K " << std::setw(6) << g.k << " N " << std::setw(6) << g.n << " " << g.macs()
+                  << " MACs\n";
     std::ostringstream line;
     line << std::fixed << "gemm-bound " << s.name << ": " << s.gemms.size() << " GEMMs, " << std::setprecision(3)
          << double(macs) * 1e-9 << " GMAC (im2col not included)";
     for (const Timing& t : timings)
       line << "; " << t.threads << (t.threads == 1 ? " thread " : " threads ") << std::setprecision(4) << t.best_s
-           << " s (" << std::setprecision(1) << double(macs) / t.best_s * 1e-9 << " GMAC/s, best of " << t.passes << ")";
+           << " s (" << std::setprecision(1) << double(macs) / t.best_s * 1e-9 << " GMAC/s, best of " << t.passes
+           << ")";
     std::cout << line.str() << "\n";
 
     if (!json_path.empty()) {
@@ -186,7 +189,8 @@ int sc_main(int argc, char** argv) {
       j["im2col_included"] = false;
       j["min_seconds"] = min_seconds;
       for (const Gemm& g : s.gemms)
-        j["gemms"].push_back({{"layer", g.layer}, {"op", g.op}, {"m", g.m}, {"k", g.k}, {"n", g.n}, {"macs", g.macs()}});
+        j["gemms"].push_back(
+            {{"layer", g.layer}, {"op", g.op}, {"m", g.m}, {"k", g.k}, {"n", g.n}, {"macs", g.macs()}});
       for (const Timing& t : timings)
         j["timings"].push_back({{"threads", t.threads},
                                 {"best_seconds", t.best_s},

@@ -929,13 +929,23 @@ NETWORKS = {
 }
 
 
+def set_output_dir(path):
+    """Makes write() put the networks under `path` (default: the repository's traces/)."""
+    global TRACES
+    TRACES = os.path.abspath(path)
+
+
 def main():
     """Command line: writes the named networks (default all) or lists them; returns 0."""
     ap = argparse.ArgumentParser(description="Generate the network workloads under traces/.")
     ap.add_argument("names", nargs="*", help=f"networks to make (default all): "
                     f"{', '.join(NETWORKS)}")
     ap.add_argument("--list", action="store_true", help="list the networks and exit")
+    ap.add_argument("--out", metavar="DIR", default=TRACES,
+                    help="write the networks under DIR instead of traces/ (DIR/<name>/, same "
+                         "bytes; the test scripts.regenerate_traces compares them with traces/)")
     args = ap.parse_args()
+    set_output_dir(args.out)
     if args.list:
         print("\n".join(NETWORKS))
         return 0

@@ -43,6 +43,7 @@ Files (raw little-endian, no headers, written with numpy tofile):
   workload.yaml  manifest: sizes, file names, activation, requant {multiplier, shift,
                  zero_point} per layer, and (digits) scales and accuracies.
 """
+import argparse
 import os
 import sys
 import warnings
@@ -53,6 +54,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tpu_ref as T  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRACES = os.path.join(ROOT, "traces")  # where the workloads go (--out)
 
 
 def encode_multiplier(M):
@@ -181,7 +183,7 @@ def make_digits():
         sys.exit(f"error: int8 accuracy {int8_all:.6f} is more than 1 point from the float "
                  f"accuracy {float_all:.6f}")
     write_workload(
-        os.path.join(ROOT, "traces", "digits"), "digits-mlp",
+        os.path.join(TRACES, "digits"), "digits-mlp",
         "scikit-learn digits (8x8), MLP 64-128-64-10 ReLU, int8 per-tensor symmetric",
         ["scikit-learn load_digits, MLPClassifier(128, 64) trained on a stratified 70/30 split "
          "(random_state=0);",
@@ -214,7 +216,7 @@ def make_random_mlp():
         print(f"random_mlp: {L['name']} {L['act']:8s} multiplier {L['m']} shift {L['s']} "
               f"zero_point {L['zp']}")
     write_workload(
-        os.path.join(ROOT, "traces", "random_mlp"), "random-mlp",
+        os.path.join(TRACES, "random_mlp"), "random-mlp",
         "seeded random int8 MLP 100-300-37-19-5 (relu, sigmoid, tanh, identity), no training",
         ["numpy default_rng(12345): uniform int8 inputs/weights, int32 biases in [-5000, 5000];",
          "requant chosen so the 99th percentile of |acc+bias| maps to ~100 (relu, identity) "
@@ -223,7 +225,13 @@ def make_random_mlp():
 
 
 def main():
-    """Generates both workloads."""
+    """Command line: generates both workloads under traces/ (or --out DIR)."""
+    global TRACES
+    ap = argparse.ArgumentParser(description="Generate the int8 MLP workloads under traces/.")
+    ap.add_argument("--out", metavar="DIR", default=TRACES,
+                    help="write DIR/digits/ and DIR/random_mlp/ instead of traces/ (same bytes; "
+                         "the test scripts.regenerate_traces compares them with traces/)")
+    TRACES = os.path.abspath(ap.parse_args().out)
     make_digits()
     make_random_mlp()
 

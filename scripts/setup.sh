@@ -4,14 +4,16 @@
 #             oneDNN (the MXU's int8 GEMM) and the OpenCL development files its CMake package
 #             requires (Debian builds oneDNN with the OpenCL GPU runtime; libdnnl-dev only
 #             recommends them, and recommends are not installed here)
-#   tests:    GoogleTest; Verilator 5 for the RTL co-simulation tests (ctest -L rtl)
+#   tests:    GoogleTest; Verilator 5 for the RTL co-simulation tests (ctest -L rtl); GTKWave,
+#             Xvfb and xauth for the waveform test (ctest -L gtkwave: the VCD opened with
+#             scripts/tpu_sim.gtkw in a headless GTKWave); clang-format for the style check
+#             (ctest -L style)
 #   sanitizers and fuzzing (fuzz/README.md, CI's second build): clang 14 with its runtimes
 #             (libclang-rt-14-dev: libFuzzer, ASan, UBSan), its OpenMP (libomp-14-dev, for
 #             oneDNN's CMake package under clang) and llvm-symbolizer (llvm-14) for the reports
 #   scripts:  numpy, PyYAML, scikit-learn, matplotlib (workload generators, the int8 reference,
 #             plots); ONNX, PyTorch and torchvision (ONNX import and its tests), all Debian's
 #             /usr/bin/python3 packages
-# GTKWave, to open the VCD traces, is optional: set WITH_GTKWAVE=1.
 # Runs apt-get as root (or through sudo). Safe to run again.
 set -euo pipefail
 
@@ -19,12 +21,13 @@ packages=(
   g++ cmake make pkg-config
   libsystemc-dev libyaml-cpp-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev libdnnl-dev
   ocl-icd-opencl-dev
-  libgtest-dev verilator
+  libgtest-dev verilator clang-format
   clang-14 libclang-rt-14-dev libomp-14-dev llvm-14
   python3 python3-numpy python3-yaml python3-sklearn python3-matplotlib
   python3-onnx python3-torch python3-torchvision
 )
-[ "${WITH_GTKWAVE:-0}" = 1 ] && packages+=(gtkwave)
+# The waveform test (cmake/requirements.cmake): GTKWave under a headless X server.
+packages+=(gtkwave xvfb xauth)
 
 missing=()
 for p in "${packages[@]}"; do

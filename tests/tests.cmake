@@ -27,3 +27,23 @@ include(${PROJECT_SOURCE_DIR}/tests/system/network_tests.cmake)
 if(TPU_HAVE_VERILATOR)
   include(${PROJECT_SOURCE_DIR}/tests/model/mxu/rtl_tests.cmake)
 endif()
+# The installed package: its tree, its pkg-config file and the examples built against it
+# (label "install").
+include(${PROJECT_SOURCE_DIR}/tests/install/install_tests.cmake)
+# The VCD opened in a headless GTKWave with scripts/tpu_sim.gtkw (label "gtkwave"), when
+# cmake/requirements.cmake found gtkwave, xvfb-run and xauth.
+if(TPU_HAVE_GTKWAVE)
+  include(${PROJECT_SOURCE_DIR}/tests/tools/tpu_sim/gtkwave_tests.cmake)
+endif()
+
+# The C++ follows .clang-format (label "style"): clang-format 14 reports any line it would change.
+if(TPU_HAVE_CLANG_FORMAT)
+  file(GLOB_RECURSE TPU_FORMATTED_SOURCES CONFIGURE_DEPENDS
+       ${PROJECT_SOURCE_DIR}/model/*.h ${PROJECT_SOURCE_DIR}/model/*.cpp ${PROJECT_SOURCE_DIR}/host/*.h
+       ${PROJECT_SOURCE_DIR}/host/*.cpp ${PROJECT_SOURCE_DIR}/tools/*.h ${PROJECT_SOURCE_DIR}/tools/*.cpp
+       ${PROJECT_SOURCE_DIR}/tests/*.h ${PROJECT_SOURCE_DIR}/tests/*.cpp ${PROJECT_SOURCE_DIR}/bench/*.cpp
+       ${PROJECT_SOURCE_DIR}/examples/*.h ${PROJECT_SOURCE_DIR}/examples/*.cpp)
+  add_test(NAME style.clang_format
+           COMMAND ${TPU_CLANG_FORMAT} --dry-run --Werror --style=file ${TPU_FORMATTED_SOURCES})
+  set_tests_properties(style.clang_format PROPERTIES LABELS style TIMEOUT 120)
+endif()

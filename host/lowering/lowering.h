@@ -1,51 +1,35 @@
-// Lowering a workload of dense layers into a TPU program, a weight-memory image and a host
-// memory image (the host driver's compiler).
+// Lowering a workload into a TPU program, a weight-memory image and a host-memory image (the
+// host driver's compiler). One lowering serves both kinds of workload: a dense MLP (workload.h)
+// is lowered as a network of dense layers (dense_network) under the dense-MLP policy, a network
+// (network.h) under the network policy; steps.h has the steps one by one.
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "config/config.h"
-#include "util/huge_pages.h"
-#include "isa/isa.h"
+#include "lowering/program.h"
+#include "lowering/steps.h"
+#include "manifest/network.h"
 #include "manifest/workload.h"
 
 namespace tpu {
 
-/// The lowered program and the memory images it expects.
-struct LoweredProgram {
-  /// One batch of samples and where its data lives in host memory.
-  struct Batch {
-    uint32_t first_sample = 0, samples = 0;
-    /// Dense MLP: k-tiles x samples rows of mxu.rows bytes. Network: its first input, packed per
-    /// channel tile (network_lowering.h).
-    uint32_t input_host_addr = 0;
-    /// Dense MLP: n-tiles x samples rows of mxu.rows bytes. Network: the output, packed per tile.
-    uint32_t output_host_addr = 0;
-  };
-  /// One layer as the report shows it; its instructions carry `tag` (Set_Config tag).
-  struct Layer {
-    std::string name, op;
-    uint32_t tag = 0;
-    uint64_t macs = 0;          ///< useful MACs over all samples
-    uint64_t weight_bytes = 0;  ///< the layer's weights (unpadded)
-    uint64_t dram_bytes = 0;    ///< weight-memory bytes read for it (padded tiles, re-reads included)
-  };
-  std::vector<Instruction> program;
-  std::vector<Layer> layers;          ///< per-layer records (network workloads; empty for dense MLPs)
-  /// Weight memory bytes from address 0 (tiles, see lower()); tens of MB written whole, so in
-  /// huge pages (HugePageAllocator).
-  std::vector<uint8_t, HugePageAllocator<uint8_t>> weight_image;
-  std::vector<uint8_t> host_image;    ///< host memory bytes from address 0 (bias rows, inputs, outputs)
-  std::vector<Batch> batches;
-  uint32_t batch = 0;                 ///< dense MLP: samples per MatrixMultiply; network: N (all samples)
-  uint64_t ub_rows_used = 0;          ///< Unified Buffer rows allocated
-  uint64_t acc_rows_used = 0;         ///< accumulator rows allocated
-  uint64_t useful_macs = 0;           ///< workload MACs over all samples (no padding)
-};
+/// The network a dense-MLP workload is: one input "input" of 1 x 1 x features per sample (its
+/// data w.inputs), layer l a dense layer reading layer l-1 (layer 0: the input), the last layer
+/// the output. Weights (held ones copied), bias and golden data as in `w`.
+Network dense_network(const Workload& w);
 
-/// Lowers `w` for the chip `cfg` with `batch` samples per MatrixMultiply (0: w.batch).
+/// The dense-MLP policy (steps.h) for `batch` samples per MatrixMultiply (0: w.batch; at most
+/// w.samples): double-buffered batches, accumulator buffers of a batch, padded host rows, every
+/// Set_Config emitted, no layer records. Errors (SC_REPORT_ERROR "tpu/lowering"): batch 0.
+LoweringPolicy dense_mlp_policy(const Workload& w, const ArchConfig& cfg, uint32_t batch);
+
+/// The network policy (steps.h): all net.samples as one batch, first-fit UB reuse, accumulator
+/// halves, packed host rows, Set_Configs only on change, a tag and a record per layer.
+LoweringPolicy network_policy(const Network& net, const ArchConfig& cfg);
+
+/// Lowers the dense MLP `w` for the chip `cfg` with `batch` samples per MatrixMultiply (0: w.batch).
 ///
 /// Layout (R = mxu.rows = mxu.cols; a "tile" of a tensor is R consecutive features):
 ///  - Weight memory: for each layer, its ceil(outputs/R) x ceil(inputs/R) weight tiles in
@@ -71,8 +55,36 @@ struct LoweredProgram {
 /// instruction buffer holds.
 LoweredProgram lower(const Workload& w, const ArchConfig& cfg, uint32_t batch);
 
-/// Gathers the outputs (samples x w.outputs() int8) from a host memory image after the run.
-std::vector<int8_t> gather_outputs(const LoweredProgram& p, const Workload& w, const ArchConfig& cfg,
-                                   const uint8_t* host_memory);
+/// Lowers `net` (all net.samples images as one batch) for the chip `cfg`.
+///
+/// Tensor layout (R = mxu.rows): an activation tensor of N images of H x W x C occupies
+/// ceil(C / R) channel tiles x N x H x W UB rows: steps.h. Host memory holds each network input
+/// and the output tile by tile, packed to the tile's real channels (Set_Config host_row_bytes).
+///
+/// Per layer (instructions tagged with the layer's index, Set_Config tag):
+///  - conv: output rows split into stripes that fit half the accumulators (double buffered:
+///    stripes alternate halves); per stripe and output channel tile j, one pass per kernel
+///    position (r, s) and input channel tile k (SWITCH to its weight tile, ACCUMULATE after the
+///    first), then Activate with the bias of tile j. A 1x1, stride 1, unpadded conv uses
+///    MatrixMultiply over consecutive rows; others Convolve (chunks of <= 255 output rows).
+///  - dense: the same with P = Q = 1; each input contributes its H x W positions x channel
+///    tiles (a spatial input is read by Convolve with an H x W window, a flat one by
+///    MatrixMultiply).
+///  - maxpool/avgpool: Pool per channel tile; add/mul/activate: one Vector over all rows.
+/// Weights: each weighted layer's tiles in the order of one stripe's SWITCHes; every stripe
+/// re-reads them (Read_Weights issued after the previous stripe, so the next tiles stream while
+/// the current stripe finishes). A Sync on the activation unit precedes each layer (RAW on the
+/// previous layers' outputs, TPU paper Sec. 2); after it, UB space of tensors no later layer
+/// reads is reused (first fit).
+///
+/// Errors (SC_REPORT_ERROR "tpu/lowering"), naming the layer: an output row (Q) wider than half
+/// the accumulators; UB, weight-memory, host-address or instruction-buffer overflow (with the
+/// need and the capacity); more than 65536 global output rows (N*P) for a layer read through
+/// Convolve or Pool windows; a dense layer's spatial input larger than 256x256 pixels.
+LoweredProgram lower_network(const Network& net, const ArchConfig& cfg);
+
+/// The output after the run, from a host memory image: samples x P x Q x M int8 (NHWC; dense
+/// MLP: samples x outputs), read where p.batches put each batch's output.
+std::vector<int8_t> gather_output(const LoweredProgram& p, const ArchConfig& cfg, const uint8_t* host_memory);
 
 }  // namespace tpu

@@ -1,5 +1,5 @@
-// Builders of the instructions the host's lowerings emit (isa.h), shared by the dense-MLP and the
-// network lowering.
+// Builders of the instructions the lowering emits (isa.h) and the checks that end a lowering
+// (steps.h).
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "config/config.h"
 #include "isa/isa.h"
-#include "lowering/lowering.h"
+#include "lowering/program.h"
 #include "util/report.h"
 
 namespace tpu {
@@ -35,7 +35,8 @@ inline void check_weight_capacity(uint64_t bytes, const ArchConfig& cfg, const s
 /// weight image was checked before it was allocated: check_weight_capacity). Raises
 /// SC_REPORT_ERROR("tpu/lowering") starting with `who`, giving the need and the capacity and
 /// ending with `hint` (what the user can change; may be empty).
-inline void finish_program(LoweredProgram& out, const ArchConfig& cfg, const std::string& who, const std::string& hint) {
+inline void finish_program(LoweredProgram& out, const ArchConfig& cfg, const std::string& who,
+                           const std::string& hint) {
   Instruction halt;
   halt.op = Opcode::Halt;
   out.program.push_back(halt);

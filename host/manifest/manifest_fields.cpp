@@ -6,7 +6,6 @@
 #include <new>
 #include <utility>
 
-
 namespace tpu {
 
 namespace {

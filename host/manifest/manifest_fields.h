@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "isa/isa.h"
 #include "activation/quant.h"
-#include "manifest/seeded_values.h"
 #include "config/yaml_section.h"
+#include "isa/isa.h"
+#include "manifest/seeded_values.h"
 
 namespace tpu {
 

@@ -5,8 +5,8 @@
 #include <map>
 #include <utility>
 
-#include "manifest/manifest_fields.h"
 #include "config/yaml_section.h"
+#include "manifest/manifest_fields.h"
 
 namespace tpu {
 
@@ -19,7 +19,7 @@ constexpr int64_t kMaxPad = 255;     // each pad
 constexpr int64_t kInt16Min = -32768, kInt16Max = 32767;
 constexpr uint64_t kMaxElements = 0xFFFFFFFFull;  // elements of one image's tensor (and features)
 
-const std::vector<std::string> kTopKeys = {"format", "name", "description", "samples",
+const std::vector<std::string> kTopKeys = {"format", "name",   "description", "samples",
                                            "inputs", "golden", "output",      "layers"};
 const std::vector<std::string> kInputKeys = {"name", "shape", "file"};
 // Keys every layer may have.
@@ -78,16 +78,11 @@ std::string to_string(const TensorShape& s) {
 // Describes a raw node for messages.
 std::string describe(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Null:
-      return "null (no value)";
-    case YAML::NodeType::Sequence:
-      return "a list of " + std::to_string(n.size());
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      break;
+    case YAML::NodeType::Null: return "null (no value)";
+    case YAML::NodeType::Sequence: return "a list of " + std::to_string(n.size());
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Undefined: return "nothing";
+    case YAML::NodeType::Scalar: break;
   }
   return n.Scalar();
 }
@@ -210,6 +205,33 @@ int resolve(const YamlSection& s, const std::string& key, const std::string& ref
   return int(it->second);
 }
 
+// A pool's window (kernel, stride, pad; or global: the input's H x W), its pads checked smaller
+// than the kernel.
+void read_pool_window(const Map& m, NetworkLayer& l) {
+  const YamlSection& s = m.s;
+  const TensorShape& in = l.in_shape;
+  if (read_bool(m, "global")) {
+    for (const char* key : {"kernel", "stride", "pad"})
+      if (s.has(key))
+        s.fail(key, "a global avgpool takes its kernel from the input (H x W, stride 1, pad 0): remove " +
+                        std::string(key) + " or global");
+    if (in.h > kMaxWindow || in.w > kMaxWindow)
+      s.fail("global", "global pooling over a " + to_string(in) + " input needs a " + std::to_string(in.h) + " x " +
+                           std::to_string(in.w) + " window, but windows are at most 255 x 255");
+    l.kh = in.h;
+    l.kw = in.w;
+  } else {
+    s.require("kernel", l.op == LayerOp::MaxPool ? "a maxpool layer needs it"
+                                                 : "an avgpool layer needs it, unless it sets global: true");
+    read_window(m, l);
+    if (l.pad_top >= l.kh || l.pad_bottom >= l.kh || l.pad_left >= l.kw || l.pad_right >= l.kw)
+      s.fail("pad", "a pool's pads must be smaller than its kernel (top, bottom < kh = " + std::to_string(l.kh) +
+                        "; left, right < kw = " + std::to_string(l.kw) + "), got [" + std::to_string(l.pad_top) + ", " +
+                        std::to_string(l.pad_left) + ", " + std::to_string(l.pad_bottom) + ", " +
+                        std::to_string(l.pad_right) + "]");
+  }
+}
+
 // Reads the op-specific keys of layer `l` (its inputs resolved) and infers its output shape.
 void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   const YamlSection& s = m.s;
@@ -259,26 +281,7 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
     }
     case LayerOp::MaxPool:
     case LayerOp::AvgPool: {
-      if (read_bool(m, "global")) {
-        for (const char* key : {"kernel", "stride", "pad"})
-          if (s.has(key))
-            s.fail(key, "a global avgpool takes its kernel from the input (H x W, stride 1, pad 0): remove " +
-                            std::string(key) + " or global");
-        if (in.h > kMaxWindow || in.w > kMaxWindow)
-          s.fail("global", "global pooling over a " + to_string(in) + " input needs a " + std::to_string(in.h) + " x " +
-                               std::to_string(in.w) + " window, but windows are at most 255 x 255");
-        l.kh = in.h;
-        l.kw = in.w;
-      } else {
-        s.require("kernel", l.op == LayerOp::MaxPool ? "a maxpool layer needs it"
-                                                     : "an avgpool layer needs it, unless it sets global: true");
-        read_window(m, l);
-        if (l.pad_top >= l.kh || l.pad_bottom >= l.kh || l.pad_left >= l.kw || l.pad_right >= l.kw)
-          s.fail("pad", "a pool's pads must be smaller than its kernel (top, bottom < kh = " + std::to_string(l.kh) +
-                            "; left, right < kw = " + std::to_string(l.kw) + "), got [" + std::to_string(l.pad_top) +
-                            ", " + std::to_string(l.pad_left) + ", " + std::to_string(l.pad_bottom) + ", " +
-                            std::to_string(l.pad_right) + "]");
-      }
+      read_pool_window(m, l);
       window_shape(in.c);
       break;
     }
@@ -309,16 +312,115 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   if (s.has("requant")) l.requant = read_requant(s);
 }
 
+// Reads the network inputs (shapes and data) into net.inputs; returns name -> tensor index (-k-1).
+std::map<std::string, int> read_inputs(const YamlSection& top, const std::string& path, const YAML::Node& root,
+                                       Network& net) {
+  std::map<std::string, int> input_index;
+  const YAML::Node raw_inputs = root["inputs"];
+  const std::vector<YamlSection> input_sections = top.sequence("inputs", kInputKeys);
+  for (size_t i = 0; i < input_sections.size(); ++i) {
+    const YamlSection& first = input_sections[i];
+    for (const char* key : {"name", "shape", "file"}) first.require(key, "every network input sets it");
+    NetworkInput in;
+    first.read("name", in.name);
+    if (const auto it = input_index.find(in.name); it != input_index.end())
+      first.fail("name", "duplicate input name " + in.name + " (also inputs[" + std::to_string(-it->second - 1) + "])");
+    const Map m{
+        YamlSection(kMsgType, path, raw_inputs[i], "inputs[" + std::to_string(i) + "] (" + in.name + ")", kInputKeys),
+        raw_inputs[i]};
+    const std::vector<int64_t> shape = read_int_list(m, "shape", {3}, "[H, W, C] of integers >= 1", 1, kMaxElements);
+    if (shape[0] > kMaxSide || shape[1] > kMaxSide)
+      m.s.fail("shape", "H and W must be <= " + std::to_string(kMaxSide) + ", got [" + std::to_string(shape[0]) + ", " +
+                            std::to_string(shape[1]) + ", " + std::to_string(shape[2]) + "]");
+    in.shape = {uint32_t(shape[0]), uint32_t(shape[1]), uint32_t(shape[2])};
+    if (in.shape.elements() > kMaxElements)
+      m.s.fail("shape",
+               "the tensor " + to_string(in.shape) + " has more than " + std::to_string(kMaxElements) + " elements");
+    in.data = read_int8_data(m.s, "file", uint64_t(net.samples) * in.shape.elements());
+    input_index[in.name] = -int(i) - 1;
+    net.inputs.push_back(std::move(in));
+  }
+  return input_index;
+}
+
+// The layers' names (checked unique and not an input's), so that references to later layers can
+// be told from unknown names; fills `layer_index` (name -> index).
+std::vector<std::string> read_layer_names(const std::vector<YamlSection>& layer_sections,
+                                          const std::map<std::string, int>& input_index,
+                                          std::map<std::string, size_t>& layer_index) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < layer_sections.size(); ++i) {
+    const YamlSection& first = layer_sections[i];
+    first.require("name", "every layer has one");
+    std::string name;
+    first.read("name", name);
+    if (input_index.count(name)) first.fail("name", "layer name " + name + " is also the name of a network input");
+    if (const auto it = layer_index.find(name); it != layer_index.end())
+      first.fail("name", "duplicate layer name " + name + " (also layers[" + std::to_string(it->second) + "])");
+    layer_index[name] = i;
+    names.push_back(name);
+  }
+  return names;
+}
+
+// Reads layer i (section `m`, named `name`): its op, keys, the tensors it reads, then read_layer_op.
+NetworkLayer read_layer(const Network& net, const Map& m, size_t i, const std::string& name,
+                        const std::map<std::string, int>& input_index,
+                        const std::map<std::string, size_t>& layer_index) {
+  const YamlSection& s = m.s;
+  NetworkLayer l;
+  l.name = name;
+
+  s.require("op", "every layer has one");
+  std::string op;
+  s.read("op", op);
+  const std::vector<OpSpec>& specs = op_specs();
+  const auto spec = std::find_if(specs.begin(), specs.end(), [&](const OpSpec& o) { return o.name == op; });
+  if (spec == specs.end()) {
+    std::vector<std::string> ops;
+    for (const OpSpec& o : specs) ops.push_back(o.name);
+    s.fail("op", "must be one of " + join(ops) + ", got " + op);
+  }
+  l.op = spec->op;
+  std::vector<std::string> allowed = kCommonKeys;
+  allowed.insert(allowed.end(), spec->keys.begin(), spec->keys.end());
+  for (const std::string& key : kLayerKeys)
+    if (s.has(key) && std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      s.fail(key, article(op) + " layer does not take " + key + "; its keys are " + join(allowed));
+  for (const std::string& key : spec->required) s.require(key, article(op) + " layer needs it");
+
+  // The tensors it reads.
+  if (s.has("input") && s.has("inputs")) s.fail("inputs", "give either input or inputs, not both");
+  const std::string key = s.has("inputs") ? "inputs" : "input";
+  if (s.has("inputs")) {
+    for (const std::string& ref : read_name_list(m, "inputs"))
+      l.inputs.push_back(resolve(s, key, ref, i, input_index, layer_index));
+  } else if (s.has("input")) {
+    std::string ref;
+    s.read("input", ref);
+    l.inputs.push_back(resolve(s, key, ref, i, input_index, layer_index));
+  } else {
+    l.inputs.push_back(i == 0 ? -1 : int(i) - 1);
+  }
+  const size_t n = l.inputs.size();
+  if (n < spec->min_inputs || n > spec->max_inputs) {
+    const std::string want = spec->min_inputs == 2 ? "two tensors (inputs: [a, b])" : "one tensor";
+    s.fail(key, article(op) + " layer reads " + want + ", got " + std::to_string(n) +
+                    (s.has(key) ? "" : " (the default: the previous layer, or the first input)"));
+  }
+  l.in_shape = net.shape_of(l.inputs[0]);
+
+  read_layer_op(net, m, l);
+  return l;
+}
+
 }  // namespace
 
 uint64_t NetworkLayer::macs() const {
   switch (op) {
-    case LayerOp::Conv:
-      return out_shape.elements() * kh * kw * in_shape.c;
-    case LayerOp::Dense:
-      return uint64_t(features) * out_shape.c;
-    default:
-      return 0;
+    case LayerOp::Conv: return out_shape.elements() * kh * kw * in_shape.c;
+    case LayerOp::Dense: return uint64_t(features) * out_shape.c;
+    default: return 0;
   }
 }
 
@@ -357,99 +459,16 @@ Network load_network(const std::string& path, const YAML::Node& root) {
   top.read("samples", net.samples);
   if (net.samples == 0) top.fail("samples", "must be >= 1");
 
-  // Network inputs.
-  std::map<std::string, int> input_index;  // name -> tensor index (-k-1)
-  const YAML::Node raw_inputs = root["inputs"];
-  const std::vector<YamlSection> input_sections = top.sequence("inputs", kInputKeys);
-  for (size_t i = 0; i < input_sections.size(); ++i) {
-    const YamlSection& first = input_sections[i];
-    for (const char* key : {"name", "shape", "file"}) first.require(key, "every network input sets it");
-    NetworkInput in;
-    first.read("name", in.name);
-    if (const auto it = input_index.find(in.name); it != input_index.end())
-      first.fail("name", "duplicate input name " + in.name + " (also inputs[" + std::to_string(-it->second - 1) + "])");
-    const Map m{
-        YamlSection(kMsgType, path, raw_inputs[i], "inputs[" + std::to_string(i) + "] (" + in.name + ")", kInputKeys),
-        raw_inputs[i]};
-    const std::vector<int64_t> shape = read_int_list(m, "shape", {3}, "[H, W, C] of integers >= 1", 1, kMaxElements);
-    if (shape[0] > kMaxSide || shape[1] > kMaxSide)
-      m.s.fail("shape", "H and W must be <= " + std::to_string(kMaxSide) + ", got [" + std::to_string(shape[0]) + ", " +
-                            std::to_string(shape[1]) + ", " + std::to_string(shape[2]) + "]");
-    in.shape = {uint32_t(shape[0]), uint32_t(shape[1]), uint32_t(shape[2])};
-    if (in.shape.elements() > kMaxElements)
-      m.s.fail("shape",
-               "the tensor " + to_string(in.shape) + " has more than " + std::to_string(kMaxElements) + " elements");
-    in.data = read_int8_data(m.s, "file", uint64_t(net.samples) * in.shape.elements());
-    input_index[in.name] = -int(i) - 1;
-    net.inputs.push_back(std::move(in));
-  }
-
-  // Layer names first, so that references to later layers can be told from unknown names.
+  const std::map<std::string, int> input_index = read_inputs(top, path, root, net);
   const YAML::Node raw_layers = root["layers"];
   const std::vector<YamlSection> layer_sections = top.sequence("layers", kLayerKeys);
   std::map<std::string, size_t> layer_index;
-  std::vector<std::string> names;
-  for (size_t i = 0; i < layer_sections.size(); ++i) {
-    const YamlSection& first = layer_sections[i];
-    first.require("name", "every layer has one");
-    std::string name;
-    first.read("name", name);
-    if (input_index.count(name)) first.fail("name", "layer name " + name + " is also the name of a network input");
-    if (const auto it = layer_index.find(name); it != layer_index.end())
-      first.fail("name", "duplicate layer name " + name + " (also layers[" + std::to_string(it->second) + "])");
-    layer_index[name] = i;
-    names.push_back(name);
-  }
-
+  const std::vector<std::string> names = read_layer_names(layer_sections, input_index, layer_index);
   for (size_t i = 0; i < layer_sections.size(); ++i) {
     const Map m{
         YamlSection(kMsgType, path, raw_layers[i], "layers[" + std::to_string(i) + "] (" + names[i] + ")", kLayerKeys),
         raw_layers[i]};
-    const YamlSection& s = m.s;
-    NetworkLayer l;
-    l.name = names[i];
-
-    s.require("op", "every layer has one");
-    std::string op;
-    s.read("op", op);
-    const std::vector<OpSpec>& specs = op_specs();
-    const auto spec = std::find_if(specs.begin(), specs.end(), [&](const OpSpec& o) { return o.name == op; });
-    if (spec == specs.end()) {
-      std::vector<std::string> ops;
-      for (const OpSpec& o : specs) ops.push_back(o.name);
-      s.fail("op", "must be one of " + join(ops) + ", got " + op);
-    }
-    l.op = spec->op;
-    std::vector<std::string> allowed = kCommonKeys;
-    allowed.insert(allowed.end(), spec->keys.begin(), spec->keys.end());
-    for (const std::string& key : kLayerKeys)
-      if (s.has(key) && std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-        s.fail(key, article(op) + " layer does not take " + key + "; its keys are " + join(allowed));
-    for (const std::string& key : spec->required) s.require(key, article(op) + " layer needs it");
-
-    // The tensors it reads.
-    if (s.has("input") && s.has("inputs")) s.fail("inputs", "give either input or inputs, not both");
-    const std::string key = s.has("inputs") ? "inputs" : "input";
-    if (s.has("inputs")) {
-      for (const std::string& ref : read_name_list(m, "inputs"))
-        l.inputs.push_back(resolve(s, key, ref, i, input_index, layer_index));
-    } else if (s.has("input")) {
-      std::string ref;
-      s.read("input", ref);
-      l.inputs.push_back(resolve(s, key, ref, i, input_index, layer_index));
-    } else {
-      l.inputs.push_back(i == 0 ? -1 : int(i) - 1);
-    }
-    const size_t n = l.inputs.size();
-    if (n < spec->min_inputs || n > spec->max_inputs) {
-      const std::string want = spec->min_inputs == 2 ? "two tensors (inputs: [a, b])" : "one tensor";
-      s.fail(key, article(op) + " layer reads " + want + ", got " + std::to_string(n) +
-                      (s.has(key) ? "" : " (the default: the previous layer, or the first input)"));
-    }
-    l.in_shape = net.shape_of(l.inputs[0]);
-
-    read_layer_op(net, m, l);
-    net.layers.push_back(std::move(l));
+    net.layers.push_back(read_layer(net, m, i, names[i], input_index, layer_index));
   }
 
   // The output and its golden data.

@@ -63,8 +63,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "isa/isa.h"
 #include "activation/quant.h"
+#include "isa/isa.h"
 #include "manifest/seeded_values.h"
 
 namespace tpu {
@@ -84,25 +84,25 @@ enum class LayerOp { Conv, Dense, MaxPool, AvgPool, Add, Mul, Activate };
 struct NetworkInput {
   std::string name;
   TensorShape shape;
-  std::vector<int8_t> data;           ///< N x H x W x C
+  std::vector<int8_t> data;  ///< N x H x W x C
 };
 
 /// One layer. Fields not used by its op keep their defaults.
 struct NetworkLayer {
   std::string name;
   LayerOp op = LayerOp::Conv;
-  std::vector<int> inputs;            ///< tensors read: i >= 0 is layer i, i < 0 is network input -i-1
-  TensorShape in_shape;               ///< shape of inputs[0] (conv, pools, add, mul, activate)
-  TensorShape out_shape;              ///< P x Q x M
-  uint32_t features = 0;              ///< dense: sum of the inputs' elements (concatenated)
-  uint32_t kh = 1, kw = 1, sh = 1, sw = 1;         ///< conv/pool window and stride
+  std::vector<int> inputs;                  ///< tensors read: i >= 0 is layer i, i < 0 is network input -i-1
+  TensorShape in_shape;                     ///< shape of inputs[0] (conv, pools, add, mul, activate)
+  TensorShape out_shape;                    ///< P x Q x M
+  uint32_t features = 0;                    ///< dense: sum of the inputs' elements (concatenated)
+  uint32_t kh = 1, kw = 1, sh = 1, sw = 1;  ///< conv/pool window and stride
   uint32_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-  Int8Values weights;                 ///< conv [kh][kw][C][M]; dense [features][M] (seeded: generated when read)
-  std::vector<int32_t> bias;          ///< M values (zeros when absent); conv and dense only
+  Int8Values weights;         ///< conv [kh][kw][C][M]; dense [features][M] (seeded: generated when read)
+  std::vector<int32_t> bias;  ///< M values (zeros when absent); conv and dense only
   ActivationFunction function = ActivationFunction::Identity;
-  RequantParams requant;              ///< conv, dense, avgpool, add, mul, activate
-  int32_t scale_a = 1, scale_b = 1;   ///< add (both), activate (scale_a): int16
-  int32_t offset_a = 0, offset_b = 0; ///< add, mul (both), activate (offset_a): int16
+  RequantParams requant;               ///< conv, dense, avgpool, add, mul, activate
+  int32_t scale_a = 1, scale_b = 1;    ///< add (both), activate (scale_a): int16
+  int32_t offset_a = 0, offset_b = 0;  ///< add, mul (both), activate (offset_a): int16
 
   /// Useful multiply-accumulates per image: conv P*Q*M*kh*kw*C, dense features*M, else 0.
   uint64_t macs() const;
@@ -113,15 +113,17 @@ struct NetworkLayer {
 /// A network workload (see the file comment for the manifest).
 struct Network {
   std::string name, description, source_file;
-  uint32_t samples = 0;               ///< N: images run as one batch
+  uint32_t samples = 0;  ///< N: images run as one batch
   std::vector<NetworkInput> inputs;
-  std::vector<NetworkLayer> layers;   ///< topological order
-  int output = -1;                    ///< index of the output layer
-  std::vector<int8_t> golden;         ///< N x output elements, or empty
+  std::vector<NetworkLayer> layers;  ///< topological order
+  int output = -1;                   ///< index of the output layer
+  std::vector<int8_t> golden;        ///< N x output elements, or empty
 
   const NetworkLayer& output_layer() const { return layers[size_t(output)]; }
   /// Shape of tensor `t` (a layer index, or -k-1 for network input k).
-  const TensorShape& shape_of(int t) const { return t >= 0 ? layers[size_t(t)].out_shape : inputs[size_t(-t - 1)].shape; }
+  const TensorShape& shape_of(int t) const {
+    return t >= 0 ? layers[size_t(t)].out_shape : inputs[size_t(-t - 1)].shape;
+  }
   /// Useful MACs of one image over all layers.
   uint64_t macs_per_sample() const;
 };

@@ -31,7 +31,7 @@ void seeded_int8_into(uint64_t seed, uint64_t first, uint64_t count, int8_t* out
     const uint64_t z = seeded_value(seed, first + k);
     uint64_t s = (z & kEvenBytes) + ((z >> 8) & kEvenBytes);  // four 16-bit sums of byte pairs
     s += s >> 16;
-    s += s >> 32;                                              // their total in the low 16 bits
+    s += s >> 32;  // their total in the low 16 bits
     out[k] = int8_t(int(uint32_t(s & 0xffff) % 255) - 127);
   }
 }

@@ -1,7 +1,7 @@
 #include "manifest/workload.h"
 
-#include "manifest/manifest_fields.h"
 #include "config/yaml_section.h"
+#include "manifest/manifest_fields.h"
 
 namespace tpu {
 
@@ -49,8 +49,8 @@ Workload load_workload(const std::string& path, const YAML::Node& root) {
   w.inputs = read_int8_data(input, "file", uint64_t(w.samples) * w.features);
 
   uint32_t prev = w.features;
-  for (const YamlSection& ls : top.sequence("layers", {"name", "inputs", "outputs", "weights", "bias", "activation",
-                                                       "requant", "scales"})) {
+  for (const YamlSection& ls :
+       top.sequence("layers", {"name", "inputs", "outputs", "weights", "bias", "activation", "requant", "scales"})) {
     DenseLayer l;
     for (const char* key : {"name", "inputs", "outputs", "weights", "activation", "requant"})
       ls.require(key, "every layer sets it");

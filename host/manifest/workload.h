@@ -8,8 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "isa/isa.h"
 #include "activation/quant.h"
+#include "isa/isa.h"
 #include "manifest/seeded_values.h"
 
 namespace tpu {
@@ -18,8 +18,8 @@ namespace tpu {
 struct DenseLayer {
   std::string name;
   uint32_t inputs = 0, outputs = 0;
-  Int8Values weights;            ///< inputs x outputs, row-major [input][output] (seeded: generated when read)
-  std::vector<int32_t> bias;     ///< outputs values (zeros when the manifest has none)
+  Int8Values weights;         ///< inputs x outputs, row-major [input][output] (seeded: generated when read)
+  std::vector<int32_t> bias;  ///< outputs values (zeros when the manifest has none)
   ActivationFunction function = ActivationFunction::Identity;
   RequantParams requant;
 };
@@ -36,12 +36,12 @@ struct DenseLayer {
 ///   matter and that would be too large to ship (no golden data). labels and golden are files.
 struct Workload {
   std::string name, description, source_file;
-  uint32_t batch = 0;                     ///< default batch size for the lowering
+  uint32_t batch = 0;  ///< default batch size for the lowering
   uint32_t samples = 0, features = 0;
-  std::vector<int8_t> inputs;             ///< samples x features
-  std::vector<uint8_t> labels;            ///< samples, or empty
-  std::vector<int8_t> golden;             ///< samples x outputs(), or empty
-  std::optional<double> float_accuracy;   ///< accuracy of the float model on these samples
+  std::vector<int8_t> inputs;            ///< samples x features
+  std::vector<uint8_t> labels;           ///< samples, or empty
+  std::vector<int8_t> golden;            ///< samples x outputs(), or empty
+  std::optional<double> float_accuracy;  ///< accuracy of the float model on these samples
   std::vector<DenseLayer> layers;
 
   uint32_t outputs() const { return layers.back().outputs; }

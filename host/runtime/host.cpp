@@ -52,8 +52,8 @@ void Host::run() {
   }
   uint32_t count = uint32_t(program_.program.size());
   delay = qk.get_local_time();
-  transport(socket, tlm::TLM_WRITE_COMMAND, kControlBase + Sequencer::kRegStart, reinterpret_cast<uint8_t*>(&count),
-            4, delay, "host: START");
+  transport(socket, tlm::TLM_WRITE_COMMAND, kControlBase + Sequencer::kRegStart, reinterpret_cast<uint8_t*>(&count), 4,
+            delay, "host: START");
   qk.set(delay);
   qk.sync();
 
@@ -62,8 +62,8 @@ void Host::run() {
   end_time_ = sc_core::sc_time_stamp();
   uint32_t status = 0;
   delay = sc_core::SC_ZERO_TIME;
-  transport(socket, tlm::TLM_READ_COMMAND, kControlBase + Sequencer::kRegStatus, reinterpret_cast<uint8_t*>(&status),
-            4, delay, "host: STATUS");
+  transport(socket, tlm::TLM_READ_COMMAND, kControlBase + Sequencer::kRegStatus, reinterpret_cast<uint8_t*>(&status), 4,
+            delay, "host: STATUS");
   sc_core::wait(delay);
   if (status != Sequencer::kHalted) SC_REPORT_ERROR("tpu/host", "interrupt without the sequencer halted");
   finished_ = true;

@@ -1,11 +1,11 @@
 // The host: a TLM-2.0 initiator that loads a lowered program onto the chip and runs it.
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
-#include "lowering/lowering.h"
+#include "lowering/program.h"
 #include "memory/memory_target.h"
 
 namespace tpu {

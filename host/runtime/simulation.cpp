@@ -13,9 +13,11 @@
 
 #include <functional>
 
-#include "runtime/host.h"
-#include "lowering/network_lowering.h"
 #include "chip/tpu.h"
+#include "energy/energy.h"
+#include "energy/power.h"
+#include "lowering/lowering.h"
+#include "runtime/host.h"
 #include "util/report.h"
 
 namespace tpu {
@@ -71,6 +73,105 @@ struct WorkloadInfo {
   uint64_t samples = 0, layers = 0;
 };
 
+/// Per-layer records of r.lowered.layers from the MXU's per-tag Table 3 and the activation
+/// unit's per-tag busy cycles (simulation.h: run_simulation).
+nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time period, double peak_macs_per_cycle) {
+  const auto by_tag = chip.mxu.table3_by_tag();
+  const auto& act_by_tag = chip.activation_unit.busy_cycles_by_tag();
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : r.lowered.layers) {
+    nlohmann::json t = nlohmann::json::object();
+    uint64_t cycles = 0;
+    const auto it = by_tag.find(l.tag);
+    for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
+      const uint64_t v = it == by_tag.end() ? 0 : it->second[size_t(c)];
+      t[Mxu::kCategoryNames[c]] = v;
+      cycles += v;
+    }
+    const double secs = (period * double(cycles)).to_seconds();
+    const auto act = act_by_tag.find(l.tag);
+    layers.push_back({{"name", l.name},
+                      {"op", l.op},
+                      {"tag", l.tag},
+                      {"macs", l.macs},
+                      {"weight_bytes", l.weight_bytes},
+                      {"dram_bytes", l.dram_bytes},
+                      {"cycles", cycles},
+                      {"activation_unit_cycles", act == act_by_tag.end() ? 0 : act->second},
+                      {"table3_cycles", t},
+                      {"tops", secs > 0 ? 2.0 * double(l.macs) / secs / 1e12 : 0.0},
+                      {"mxu_utilization", cycles ? double(l.macs) / (peak_macs_per_cycle * double(cycles)) : 0.0},
+                      {"macs_per_weight_byte",
+                       l.weight_bytes ? nlohmann::json(double(l.macs) / double(l.weight_bytes)) : nlohmann::json()}});
+  }
+  return layers;
+}
+
+/// After the run: r's cycles, times, TOPS and utilization, and r.stats (config, workload, run,
+/// per-layer records when r.lowered has them, the chip's counters).
+/// Energy and power (model/energy/) from the counters in j["tpu"]: j["energy"] with its totals and
+/// power per window (also to opt.power_csv / opt.power_vcd), and each layer's energy.
+void add_energy(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, sc_core::sc_time window,
+                const RunOptions& opt, const RunResult& r, nlohmann::json& j) {
+  const EnergyBreakdown energy = compute_energy(cfg, j["tpu"], r.run_seconds);
+  j["energy"] =
+      energy_json(energy, info.samples, r.tops, r.lowered.useful_macs,
+                  j["tpu"]["dram"]["bytes_read"].get<uint64_t>() + j["tpu"]["dram"]["bytes_written"].get<uint64_t>());
+  const double end = sc_core::sc_time_stamp().to_seconds();
+  const auto windows =
+      power_windows(energy, window_activity(chip, cfg.clock_period().to_seconds(), window.to_seconds(), end),
+                    window.to_seconds(), end);
+  j["energy"]["power"] = power_json(windows, window.to_seconds());
+  if (!opt.power_csv.empty()) write_power_csv(opt.power_csv, windows);
+  if (!opt.power_vcd.empty()) write_power_vcd(opt.power_vcd, windows);
+  if (j.contains("layers")) add_layer_energy(energy, j["layers"]);
+}
+
+void collect_results(const ArchConfig& cfg, const WorkloadInfo& info, Tpu& chip, const Host& host,
+                     sc_core::sc_time window, const RunOptions& opt, RunResult& r) {
+  const sc_core::sc_time period = cfg.clock_period();
+  r.run_cycles = chip.sequencer.run_cycles();
+  r.run_seconds = (period * double(r.run_cycles)).to_seconds();
+  r.total_seconds = host.end_time().to_seconds();
+  r.tops = r.run_seconds > 0 ? 2.0 * double(r.lowered.useful_macs) / r.run_seconds / 1e12 : 0;
+  const double peak_macs_per_cycle = double(cfg.mxu.rows) * cfg.mxu.cols;
+  r.mxu_utilization = r.run_cycles ? double(r.lowered.useful_macs) / (peak_macs_per_cycle * double(r.run_cycles)) : 0;
+  const double peak_tops = 2.0 * peak_macs_per_cycle * cfg.clock_mhz * 1e6 / 1e12;
+
+  nlohmann::json j;
+  j["config"] = {{"name", cfg.name},
+                 {"file", cfg.source_file},
+                 {"clock_mhz", cfg.clock_mhz},
+                 {"mxu", {cfg.mxu.rows, cfg.mxu.cols}},
+                 {"unified_buffer_bytes", cfg.unified_buffer.size_bytes},
+                 {"accumulator_rows", cfg.accumulators.rows},
+                 {"dram_peak_bytes_per_s", cfg.dram.channel_bandwidth_bytes_per_s() * cfg.dram.channels},
+                 {"pcie_bytes_per_s", cfg.pcie.bandwidth_bytes_per_s}};
+  j["workload"] = {{"name", info.name},
+                   {"file", info.source_file},
+                   {"samples", info.samples},
+                   {"layers", info.layers},
+                   {"batch", r.lowered.batch},
+                   {"batches", r.lowered.batches.size()},
+                   {"instructions", r.lowered.program.size()},
+                   {"useful_macs", r.lowered.useful_macs},
+                   {"ub_rows_used", r.lowered.ub_rows_used},
+                   {"acc_rows_used", r.lowered.acc_rows_used}};
+  const nlohmann::json t3 = chip.mxu.report()["table3_cycles"];
+  nlohmann::json t3pct;
+  for (auto it = t3.begin(); it != t3.end(); ++it)
+    t3pct[it.key()] = r.run_cycles ? 100.0 * it.value().get<double>() / double(r.run_cycles) : 0.0;
+  j["run"] = {
+      {"cycles", r.run_cycles}, {"seconds", r.run_seconds}, {"total_seconds_with_program_load", r.total_seconds},
+      {"tops", r.tops},         {"peak_tops", peak_tops},   {"mxu_utilization", r.mxu_utilization},
+      {"table3_percent", t3pct}};
+
+  if (!r.lowered.layers.empty()) j["layers"] = layer_stats(chip, r, period, peak_macs_per_cycle);
+  j["tpu"] = chip.report();
+  add_energy(cfg, info, chip, window, opt, r, j);
+  r.stats = j;
+}
+
 /// Runs r.lowered on the chip; fills the chip-level results and stats; `collect` reads the
 /// outputs from host memory before the host goes away.
 void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions& opt, RunResult& r,
@@ -80,6 +181,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
 
   Tpu chip("tpu", cfg, window);
+  chip.mxu.record_blocks(true);  // its block log gives power per window (energy/power.h)
   chip.unified_buffer.grant_dmi(opt.dmi);
   chip.accumulators.grant_dmi(opt.dmi);
   Host host("host", r.lowered);
@@ -114,64 +216,7 @@ void simulate(const ArchConfig& cfg, const WorkloadInfo& info, const RunOptions&
   if (vcd) vcd->commit();
   collect(host.memory.data());
 
-  const sc_core::sc_time period = cfg.clock_period();
-  r.run_cycles = chip.sequencer.run_cycles();
-  r.run_seconds = (period * double(r.run_cycles)).to_seconds();
-  r.total_seconds = host.end_time().to_seconds();
-  r.tops = r.run_seconds > 0 ? 2.0 * double(r.lowered.useful_macs) / r.run_seconds / 1e12 : 0;
-  const double peak_macs_per_cycle = double(cfg.mxu.rows) * cfg.mxu.cols;
-  r.mxu_utilization = r.run_cycles ? double(r.lowered.useful_macs) / (peak_macs_per_cycle * double(r.run_cycles)) : 0;
-  const double peak_tops = 2.0 * peak_macs_per_cycle * cfg.clock_mhz * 1e6 / 1e12;
-
-  nlohmann::json j;
-  j["config"] = {{"name", cfg.name}, {"file", cfg.source_file}, {"clock_mhz", cfg.clock_mhz},
-                 {"mxu", {cfg.mxu.rows, cfg.mxu.cols}}, {"unified_buffer_bytes", cfg.unified_buffer.size_bytes},
-                 {"accumulator_rows", cfg.accumulators.rows},
-                 {"dram_peak_bytes_per_s", cfg.dram.channel_bandwidth_bytes_per_s() * cfg.dram.channels},
-                 {"pcie_bytes_per_s", cfg.pcie.bandwidth_bytes_per_s}};
-  j["workload"] = {{"name", info.name}, {"file", info.source_file}, {"samples", info.samples},
-                   {"layers", info.layers}, {"batch", r.lowered.batch}, {"batches", r.lowered.batches.size()},
-                   {"instructions", r.lowered.program.size()}, {"useful_macs", r.lowered.useful_macs},
-                   {"ub_rows_used", r.lowered.ub_rows_used}, {"acc_rows_used", r.lowered.acc_rows_used}};
-  const nlohmann::json t3 = chip.mxu.report()["table3_cycles"];
-  nlohmann::json t3pct;
-  for (auto it = t3.begin(); it != t3.end(); ++it)
-    t3pct[it.key()] = r.run_cycles ? 100.0 * it.value().get<double>() / double(r.run_cycles) : 0.0;
-  j["run"] = {{"cycles", r.run_cycles}, {"seconds", r.run_seconds}, {"total_seconds_with_program_load", r.total_seconds},
-              {"tops", r.tops}, {"peak_tops", peak_tops},
-              {"mxu_utilization", r.mxu_utilization}, {"table3_percent", t3pct}};
-
-  if (!r.lowered.layers.empty()) {  // per-layer records from the MXU's per-tag Table 3
-    const auto by_tag = chip.mxu.table3_by_tag();
-    const auto& act_by_tag = chip.activation_unit.busy_cycles_by_tag();
-    uint64_t weight_bytes = 0;
-    nlohmann::json layers = nlohmann::json::array();
-    for (const auto& l : r.lowered.layers) {
-      nlohmann::json t = nlohmann::json::object();
-      uint64_t cycles = 0;
-      const auto it = by_tag.find(l.tag);
-      for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
-        const uint64_t v = it == by_tag.end() ? 0 : it->second[size_t(c)];
-        t[Mxu::kCategoryNames[c]] = v;
-        cycles += v;
-      }
-      const double secs = (period * double(cycles)).to_seconds();
-      const auto act = act_by_tag.find(l.tag);
-      weight_bytes += l.weight_bytes;
-      layers.push_back({{"name", l.name}, {"op", l.op}, {"tag", l.tag}, {"macs", l.macs},
-                        {"weight_bytes", l.weight_bytes}, {"dram_bytes", l.dram_bytes}, {"cycles", cycles},
-                        {"activation_unit_cycles", act == act_by_tag.end() ? 0 : act->second},
-                        {"table3_cycles", t}, {"tops", secs > 0 ? 2.0 * double(l.macs) / secs / 1e12 : 0.0},
-                        {"mxu_utilization", cycles ? double(l.macs) / (peak_macs_per_cycle * double(cycles)) : 0.0},
-                        {"macs_per_weight_byte", l.weight_bytes ? nlohmann::json(double(l.macs) / double(l.weight_bytes))
-                                                                : nlohmann::json()}});
-    }
-    j["layers"] = layers;
-    j["run"]["macs_per_weight_byte"] =
-        weight_bytes ? nlohmann::json(double(r.lowered.useful_macs) / double(weight_bytes)) : nlohmann::json();
-  }
-  j["tpu"] = chip.report();
-  r.stats = j;
+  collect_results(cfg, info, chip, host, window, opt, r);
 }
 
 /// Fills r.wall.lower (t0 to t1) and r.wall.finish (what followed t1 beyond elaboration and sc_start).
@@ -193,15 +238,15 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
   const nlohmann::json& s = r.stats;
   std::ostringstream os;
   os << std::fixed;
-  os << "config    " << cfg.name << " (" << cfg.source_file << "): " << cfg.mxu.rows << "x" << cfg.mxu.cols << " MXU at "
-     << std::setprecision(0) << cfg.clock_mhz << " MHz, " << std::setprecision(2)
+  os << "config    " << cfg.name << " (" << cfg.source_file << "): " << cfg.mxu.rows << "x" << cfg.mxu.cols
+     << " MXU at " << std::setprecision(0) << cfg.clock_mhz << " MHz, " << std::setprecision(2)
      << cfg.unified_buffer.size_bytes / 1048576.0 << " MiB UB, " << cfg.dram.channels << " DRAM channels; MXU model "
      << to_string(cfg.mxu.model) << " (" << s["tpu"]["mxu"]["arithmetic"].get<std::string>() << ")\n";
   os << std::setprecision(2) << "time      " << r.run_seconds * 1e6 << " us simulated, " << r.run_cycles
      << " cycles from START to Halt (" << r.total_seconds * 1e6 << " us with the program load)\n";
   os << std::setprecision(3) << "compute   " << r.tops << " TOPS achieved of " << s["run"]["peak_tops"].get<double>()
-     << " peak; MXU utilization " << std::setprecision(2) << 100.0 * r.mxu_utilization << "% ("
-     << r.lowered.useful_macs << " useful MACs)\n";
+     << " peak; MXU utilization " << std::setprecision(2) << 100.0 * r.mxu_utilization << "% (" << r.lowered.useful_macs
+     << " useful MACs)\n";
   os << "table 3   ";
   for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
     const char* n = Mxu::kCategoryNames[c];
@@ -216,77 +261,75 @@ std::string summary_body(const ArchConfig& cfg, const RunResult& r) {
      << " to host (program load included); " << (pd + ph) / t / 1e9 << " GB/s average over the run\n";
   os << "DRAM      " << human_bytes(dr) << " read; " << dr / t / 1e9 << " GB/s average of "
      << s["config"]["dram_peak_bytes_per_s"].get<double>() / 1e9 << " GB/s peak\n";
+  os << energy_summary_line(s["energy"]);  // model/energy/energy.h
   if (r.compared) os << "golden    " << r.mismatches << " mismatches in " << r.compared << " int8 outputs\n";
   else os << "golden    none in the workload\n";
   return os.str();
 }
 
-}  // namespace
-
-RunResult run_simulation(const ArchConfig& cfg, const Workload& w, const RunOptions& opt) {
-  RunResult r;
-  const auto t0 = std::chrono::steady_clock::now();
-  r.lowered = lower(w, cfg, opt.batch);
-  const auto t1 = std::chrono::steady_clock::now();
-  simulate(cfg, {w.name, w.source_file, w.samples, w.layers.size()}, opt, r,
-           [&](const uint8_t* host) { r.outputs = gather_outputs(r.lowered, w, cfg, host); });
-  compare_golden(r, w.golden);
-  // Operational intensity as the TPU paper's Table 1 counts it: every batch reads every weight
-  // once, so MLP0 at batch 200 does 200 MACs per weight byte.
-  uint64_t weight_bytes = 0;
-  for (const auto& l : w.layers) weight_bytes += uint64_t(l.inputs) * l.outputs;
-  r.stats["run"]["macs_per_weight_byte"] =
-      double(r.lowered.useful_macs) / double(weight_bytes * r.lowered.batches.size());
+/// A dense MLP's accuracies: top-1 of the simulated outputs against its labels (if any), and its
+/// float model's, into r.int8_accuracy and stats "accuracy".
+void set_accuracy(const Workload& w, RunResult& r) {
   if (!w.labels.empty()) {
     uint64_t correct = 0;
-    for (uint32_t s = 0; s < w.samples; ++s) correct += argmax(&r.outputs[uint64_t(s) * w.outputs()], w.outputs()) == w.labels[s];
+    for (uint32_t s = 0; s < w.samples; ++s)
+      correct += argmax(&r.outputs[uint64_t(s) * w.outputs()], w.outputs()) == w.labels[s];
     r.int8_accuracy = double(correct) / w.samples;
   }
   r.stats["accuracy"] = {{"int8", r.int8_accuracy ? nlohmann::json(*r.int8_accuracy) : nlohmann::json()},
                          {"float", w.float_accuracy ? nlohmann::json(*w.float_accuracy) : nlohmann::json()}};
-  set_phase_times(r, t0, t1);
-  return r;
 }
 
-RunResult run_simulation(const ArchConfig& cfg, const Network& net, const RunOptions& opt) {
-  if (opt.batch && opt.batch != net.samples)
-    raise_as("tpu/sim", "network " + net.name + " runs its " + std::to_string(net.samples) +
+}  // namespace
+
+RunResult run_simulation(const ArchConfig& cfg, const RunInput& in, const RunOptions& opt) {
+  if (in.net && opt.batch && opt.batch != in.net->samples)
+    raise_as("tpu/sim", "network " + in.net->name + " runs its " + std::to_string(in.net->samples) +
                             " samples as one batch; a batch of " + std::to_string(opt.batch) + " is not supported");
   RunResult r;
   const auto t0 = std::chrono::steady_clock::now();
-  r.lowered = lower_network(net, cfg);
+  Network mlp_net;
+  if (in.mlp) mlp_net = dense_network(*in.mlp);
+  const Network& net = in.mlp ? mlp_net : *in.net;
+  const LoweringPolicy policy = in.mlp ? dense_mlp_policy(*in.mlp, cfg, opt.batch) : network_policy(net, cfg);
+  r.lowered = lower_plan(plan_lowering(net, cfg, policy), cfg);
   const auto t1 = std::chrono::steady_clock::now();
   simulate(cfg, {net.name, net.source_file, net.samples, net.layers.size()}, opt, r,
-           [&](const uint8_t* host) { r.outputs = gather_network_output(r.lowered, net, cfg, host); });
+           [&](const uint8_t* host) { r.outputs = gather_output(r.lowered, cfg, host); });
   compare_golden(r, net.golden);
+  // Operational intensity as the TPU paper's Table 1 counts it: every batch reads every weight
+  // once, so MLP0 at batch 200 does 200 MACs per weight byte.
+  uint64_t weight_bytes = 0;
+  for (const auto& l : net.layers) weight_bytes += l.weight_bytes();
+  r.stats["run"]["macs_per_weight_byte"] =
+      weight_bytes ? nlohmann::json(double(r.lowered.useful_macs) / double(weight_bytes * r.lowered.batches.size()))
+                   : nlohmann::json();
+  if (in.mlp) set_accuracy(*in.mlp, r);
   set_phase_times(r, t0, t1);
   return r;
 }
 
-std::string summary(const ArchConfig& cfg, const Workload& w, const RunResult& r) {
-  std::ostringstream os;
-  os << std::fixed;
-  os << "workload  " << w.name << " (" << w.source_file << "): " << w.samples << " samples, " << w.layers.size()
-     << " layers, " << r.lowered.batches.size() << " batches of up to " << r.lowered.batch << ", "
-     << r.lowered.program.size() << " instructions\n";
-  os << summary_body(cfg, r);
-  if (r.int8_accuracy) {
-    os << "accuracy  int8 (simulated) " << std::setprecision(2) << 100.0 * *r.int8_accuracy << "%";
-    if (w.float_accuracy) os << ", float model " << 100.0 * *w.float_accuracy << "%";
-    os << " on " << w.samples << " samples\n";
-  }
-  return os.str();
-}
-
-std::string summary(const ArchConfig& cfg, const Network& net, const RunResult& r) {
+std::string summary(const ArchConfig& cfg, const RunInput& in, const RunResult& r) {
   std::ostringstream os;
   os << std::fixed << std::setprecision(1);
-  const double opb = r.stats["run"].value("macs_per_weight_byte", nlohmann::json()).is_number()
-                         ? r.stats["run"]["macs_per_weight_byte"].get<double>()
-                         : 0.0;
-  os << "workload  " << net.name << " (" << net.source_file << "): network of " << net.layers.size() << " layers, batch "
-     << net.samples << ", " << r.lowered.program.size() << " instructions, " << opb << " MACs per weight byte\n";
+  if (in.mlp) {
+    const Workload& w = *in.mlp;
+    os << "workload  " << w.name << " (" << w.source_file << "): " << w.samples << " samples, " << w.layers.size()
+       << " layers, " << r.lowered.batches.size() << " batches of up to " << r.lowered.batch << ", "
+       << r.lowered.program.size() << " instructions\n";
+  } else {
+    const Network& net = *in.net;
+    const nlohmann::json opb = r.stats["run"].value("macs_per_weight_byte", nlohmann::json());
+    os << "workload  " << net.name << " (" << net.source_file << "): network of " << net.layers.size()
+       << " layers, batch " << net.samples << ", " << r.lowered.program.size() << " instructions, "
+       << (opb.is_number() ? opb.get<double>() : 0.0) << " MACs per weight byte\n";
+  }
   os << summary_body(cfg, r);
+  if (in.mlp && r.int8_accuracy) {
+    os << "accuracy  int8 (simulated) " << std::setprecision(2) << 100.0 * *r.int8_accuracy << "%";
+    if (in.mlp->float_accuracy) os << ", float model " << 100.0 * *in.mlp->float_accuracy << "%";
+    os << " on " << in.mlp->samples << " samples\n";
+  }
   return os.str();
 }
 
@@ -296,17 +339,20 @@ std::string layer_table(const RunResult& r) {
   os << std::fixed;
   os << std::left << std::setw(22) << "layer" << std::setw(9) << "op" << std::right << std::setw(10) << "cycles"
      << std::setw(14) << "MACs" << std::setw(9) << "TOPS" << std::setw(8) << "util%" << std::setw(10) << "MAC/wB"
-     << std::setw(12) << "DRAM B" << std::setw(10) << "act.unit" << "  active/wstall/wshift/nonmat/raw/input %\n";
+     << std::setw(12) << "DRAM B" << std::setw(10) << "act.unit" << std::setw(10) << "mJ"
+     << "  active/wstall/wshift/nonmat/raw/input %\n";
   for (const auto& l : r.stats["layers"]) {
     const double cycles = l["cycles"].get<double>();
     os << std::left << std::setw(22) << l["name"].get<std::string>().substr(0, 21) << std::setw(9)
        << l["op"].get<std::string>() << std::right << std::setw(10) << l["cycles"].get<uint64_t>() << std::setw(14)
        << l["macs"].get<uint64_t>() << std::setw(9) << std::setprecision(2) << l["tops"].get<double>() << std::setw(8)
        << std::setprecision(1) << 100.0 * l["mxu_utilization"].get<double>() << std::setw(10)
-       << (l["macs_per_weight_byte"].is_null() ? std::string("-")
-                                               : std::to_string(int64_t(std::llround(l["macs_per_weight_byte"].get<double>()))))
+       << (l["macs_per_weight_byte"].is_null()
+               ? std::string("-")
+               : std::to_string(int64_t(std::llround(l["macs_per_weight_byte"].get<double>()))))
        << std::setw(12) << l["dram_bytes"].get<uint64_t>() << std::setw(10)
-       << l["activation_unit_cycles"].get<uint64_t>() << "  ";
+       << l["activation_unit_cycles"].get<uint64_t>() << std::setw(10) << std::setprecision(3)
+       << l.value("energy_j", 0.0) * 1e3 << "  ";
     bool first = true;
     for (int c = Mxu::kActive; c < Mxu::kNotRunning; ++c) {
       const double v = l["table3_cycles"][Mxu::kCategoryNames[c]].get<double>();
@@ -316,6 +362,30 @@ std::string layer_table(const RunResult& r) {
     os << "\n";
   }
   return os.str();
+}
+
+// --- A program written by hand (tpu-sim --program; user_program.h) ---
+
+RunResult run_program(const ArchConfig& cfg, const UserProgram& prog, const RunOptions& opt) {
+  RunResult r;
+  r.lowered = prog.lowered;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::vector<uint8_t>> regions;
+  simulate(cfg, {prog.name, prog.source_file, 0, 0}, opt, r, [&](const uint8_t* host) {
+    for (const ReadBack& b : prog.read_backs) regions.emplace_back(host + b.addr, host + b.addr + b.bytes);
+  });
+  for (size_t i = 0; i < regions.size(); ++i)
+    write_binary_file(prog.read_backs[i].path, regions[i].data(), regions[i].size());
+  set_phase_times(r, t0, t0);
+  return r;
+}
+
+std::string program_summary(const ArchConfig& cfg, const UserProgram& prog, const RunResult& r) {
+  std::ostringstream os;
+  os << "program   " << prog.name << " (" << prog.source_file << "): " << prog.lowered.program.size()
+     << " instructions, " << prog.lowered.host_image.size() << " bytes of host memory, "
+     << prog.lowered.weight_image.size() << " bytes of weight image, " << prog.read_backs.size() << " read-backs\n";
+  return os.str() + summary_body(cfg, r);
 }
 
 void write_json_file(const std::string& path, const nlohmann::json& j) {

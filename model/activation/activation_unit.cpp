@@ -92,8 +92,7 @@ uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
         }
       }
       int8_t* y = &out_[(i * Q + q) * C];
-      if (d.instr.average)
-        activate_row(acc, nullptr, C, d.requant, ActivationFunction::Identity, y);
+      if (d.instr.average) activate_row(acc, nullptr, C, d.requant, ActivationFunction::Identity, y);
       else
         for (uint64_t c = 0; c < C; ++c) y[c] = int8_t(acc[c]);
     }

@@ -5,9 +5,9 @@
 #include <map>
 #include <vector>
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "sequencer/functional_unit.h"
 

@@ -19,9 +19,7 @@ constexpr int64_t kInt8Min = std::numeric_limits<int8_t>::min();
 constexpr int64_t kInt8Max = std::numeric_limits<int8_t>::max();
 
 // Clamps v to [lo, hi]; the conditional moves compile to cmov/min/max, not branches.
-constexpr int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
-  return v < lo ? lo : (v > hi ? hi : v);
-}
+constexpr int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 // floor(q / 2^s) for 0 <= s <= 63 without right-shifting a negative value (implementation-
 // defined in C++17): for q < 0, ~q = -q - 1 >= 0 and floor(q / 2^s) = ~floor(~q / 2^s).
@@ -40,9 +38,7 @@ std::array<int8_t, 256> build_table(F f) {
 }
 
 // Table index of a requantized value: the Q3.4 input saturate_int8(r), offset by 128.
-inline std::size_t table_index(int64_t r) {
-  return static_cast<std::size_t>(clamp64(r, kInt8Min, kInt8Max) + 128);
-}
+inline std::size_t table_index(int64_t r) { return static_cast<std::size_t>(clamp64(r, kInt8Min, kInt8Max) + 128); }
 
 }  // namespace
 
@@ -60,10 +56,8 @@ int8_t activate(int32_t acc, int32_t bias, const RequantParams& p, ActivationFun
   const int64_t prod = v * static_cast<int64_t>(p.multiplier);
   const int64_t r = round_shift(prod, p.shift);
   switch (fn) {
-    case ActivationFunction::Sigmoid:
-      return sigmoid_table()[table_index(r)];
-    case ActivationFunction::Tanh:
-      return tanh_table()[table_index(r)];
+    case ActivationFunction::Sigmoid: return sigmoid_table()[table_index(r)];
+    case ActivationFunction::Tanh: return tanh_table()[table_index(r)];
     case ActivationFunction::Relu: {
       // |r| < 2^62, so r + zero_point cannot overflow; zero_point is in -128..127, so the
       // maximum is an int8 value.

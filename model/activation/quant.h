@@ -36,7 +36,9 @@ inline int32_t saturate_int32(int64_t v) {
 }
 
 /// Clamps to [-128, 127].
-inline int8_t saturate_int8(int64_t v) { return static_cast<int8_t>(v < INT8_MIN ? INT8_MIN : (v > INT8_MAX ? INT8_MAX : v)); }
+inline int8_t saturate_int8(int64_t v) {
+  return static_cast<int8_t>(v < INT8_MIN ? INT8_MIN : (v > INT8_MAX ? INT8_MAX : v));
+}
 
 /// (p + 2^(s-1)) >> s with an arithmetic shift (ties toward +infinity); s in 0..62.
 int64_t round_shift(int64_t p, uint32_t s);

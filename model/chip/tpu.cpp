@@ -7,14 +7,12 @@ Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time w
     : sc_module(name), interrupt("interrupt"), cfg_(cfg),
       unified_buffer("unified_buffer", cfg_.ub_rows(), cfg_.mxu.rows),
       accumulators("accumulators", cfg_.accumulators.rows, uint64_t(cfg_.mxu.cols) * 4),
-      dram(make_dram("dram", cfg_.dram, window)),
-      host_interface("host_interface", cfg_, window),
-      sequencer("sequencer", cfg_),
-      weight_fifo("weight_fifo", cfg_),
-      mxu("mxu", cfg_, make_datapath),
+      dram(make_dram("dram", cfg_.dram, window)), host_interface("host_interface", cfg_, window),
+      sequencer("sequencer", cfg_), weight_fifo("weight_fifo", cfg_), mxu("mxu", cfg_, make_datapath),
       activation_unit("activation_unit", cfg_),
-      queues_("queue", kNumUnits,
-              [&](const char* n, size_t) { return new sc_core::sc_fifo<Dispatch>(n, int(cfg_.sequencer.queue_depth)); }),
+      queues_(
+          "queue", kNumUnits,
+          [&](const char* n, size_t) { return new sc_core::sc_fifo<Dispatch>(n, int(cfg_.sequencer.queue_depth)); }),
       mxu_idle_reason_("mxu_idle_reason") {
   // Data paths (TLM-2.0).
   host_interface.dram_socket.bind(dram->socket);

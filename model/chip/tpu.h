@@ -4,11 +4,11 @@
 #include <memory>
 #include <string>
 
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
 #include <nlohmann/json.hpp>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "activation/activation_unit.h"
 #include "config/config.h"
@@ -55,8 +55,8 @@ class Tpu : public sc_core::sc_module {
   const ArchConfig cfg_;
 
  public:
-  MemoryTarget unified_buffer;  ///< ub_rows() x mxu.rows bytes (TPU paper, Sec. 2: 24 MiB)
-  MemoryTarget accumulators;    ///< accumulators.rows x mxu.cols x int32 (Sec. 2: 4 MiB)
+  MemoryTarget unified_buffer;         ///< ub_rows() x mxu.rows bytes (TPU paper, Sec. 2: 24 MiB)
+  MemoryTarget accumulators;           ///< accumulators.rows x mxu.cols x int32 (Sec. 2: 4 MiB)
   std::unique_ptr<WeightMemory> dram;  ///< weight memory: dram.model picks the JEDEC or the bandwidth model
   HostInterface host_interface;
   Sequencer sequencer;

@@ -101,8 +101,8 @@ struct ActivationConfig {
 
 /// Instruction sequencer (TPU paper, Sec. 2: CISC, 4-stage overlapped pipeline).
 struct SequencerConfig {
-  uint32_t issue_cycles = 1;                 ///< cycles to decode and dispatch one instruction.
-  uint32_t queue_depth = 8;                  ///< instructions each functional unit may queue.
+  uint32_t issue_cycles = 1;                   ///< cycles to decode and dispatch one instruction.
+  uint32_t queue_depth = 8;                    ///< instructions each functional unit may queue.
   uint64_t instruction_buffer_bytes = 786432;  ///< instruction buffer in bytes (64 Ki instructions).
 };
 
@@ -138,6 +138,23 @@ struct DramTiming {
   uint32_t tREFIpb = 0;   ///< interval between per-bank REFs of a rank (HBM2)
 };
 
+/// Energy of the weight memory's devices (dram.power). Either the DRAMPower way from the JEDEC
+/// IDD currents of one device (K. Chandrasekar et al., DRAMPower; see energy/dram_energy.h), or,
+/// when pj_per_bit > 0, a flat energy per bit moved (for stacks whose IDD tables are not public).
+/// Every number is per device; devices per rank = bus_width_bits / device_width_bits.
+/// Defaults: configs/dram/ddr3_2133.yaml (Micron 4Gb DDR3 datasheet); sources per preset file.
+struct DramPowerConfig {
+  double vdd = 1.5;                ///< supply voltage, V
+  double idd0 = 75;                ///< one-bank ACTIVATE-PRECHARGE current, mA
+  double idd2n = 40;               ///< precharge standby current, mA
+  double idd3n = 45;               ///< active standby current, mA
+  double idd4r = 150;              ///< burst read current, mA
+  double idd4w = 155;              ///< burst write current, mA
+  double idd5 = 230;               ///< burst refresh current (IDD5B), mA
+  uint32_t device_width_bits = 8;  ///< data pins per device (x8)
+  double pj_per_bit = 0;           ///< > 0: flat pJ per bit read or written instead of the IDD model
+};
+
 /// Weight memory (TPU paper, Table 2: 8 GiB DDR3, 34 GB/s). Two models behind one TLM target:
 ///  - "jedec": a controller per channel with banks, rows, JEDEC timing, refresh, FR-FCFS
 ///    scheduling and an address mapping (DramController);
@@ -146,32 +163,33 @@ struct DramTiming {
 ///    formula tests).
 /// The defaults are TPU v1's two channels of DDR3-2133 (configs/dram/ddr3_2133.yaml).
 struct DramConfig {
-  DramModel model = DramModel::Jedec;            ///< jedec or bandwidth_latency
-  DramStandard standard = DramStandard::DDR3;    ///< which constraint table applies
-  uint32_t channels = 2;              ///< independent channels
-  uint32_t ranks = 1;                 ///< ranks per channel
-  uint32_t bank_groups = 1;           ///< bank groups per rank (1 for DDR3)
-  uint32_t banks_per_group = 8;       ///< banks per bank group
-  uint32_t rows = 65536;              ///< rows per bank
-  uint32_t columns = 1024;            ///< columns per row, each bus_width_bits wide
-  uint32_t bus_width_bits = 64;       ///< data bus width per channel in bits
-  uint32_t burst_length = 8;          ///< beats per burst (a burst moves bus_width/8 x BL bytes)
-  double data_rate_mts = 2133.0;      ///< transfers per second per pin, in MT/s
+  DramModel model = DramModel::Jedec;          ///< jedec or bandwidth_latency
+  DramStandard standard = DramStandard::DDR3;  ///< which constraint table applies
+  uint32_t channels = 2;                       ///< independent channels
+  uint32_t ranks = 1;                          ///< ranks per channel
+  uint32_t bank_groups = 1;                    ///< bank groups per rank (1 for DDR3)
+  uint32_t banks_per_group = 8;                ///< banks per bank group
+  uint32_t rows = 65536;                       ///< rows per bank
+  uint32_t columns = 1024;                     ///< columns per row, each bus_width_bits wide
+  uint32_t bus_width_bits = 64;                ///< data bus width per channel in bits
+  uint32_t burst_length = 8;                   ///< beats per burst (a burst moves bus_width/8 x BL bytes)
+  double data_rate_mts = 2133.0;               ///< transfers per second per pin, in MT/s
   DramTiming timing;
   /// Address bit fields from most to least significant, ':'-separated, each once: row, rank,
   /// bank_group, bank, column (burst index within the row), channel. Below them sit the byte
   /// offset bits of one burst.
   std::string address_mapping = "row:rank:bank_group:bank:column:channel";
-  PagePolicy page_policy = PagePolicy::Open;          ///< open (rows stay open) or closed (auto-precharge)
-  RefreshPolicy refresh = RefreshPolicy::AllBank;     ///< all_bank or per_bank (needs tRFCpb, tREFIpb)
-  uint32_t read_queue_depth = 32;     ///< read requests (bursts) the controller holds per channel
-  uint32_t write_queue_depth = 32;    ///< write requests (bursts) it holds per channel
-  uint32_t write_high_watermark = 24; ///< start draining writes at this many queued writes
-  uint32_t write_low_watermark = 8;   ///< stop draining at this many
-  uint32_t max_row_hits = 16;         ///< row hits that may bypass the oldest request (starvation bound)
-  double latency_ns = 50.0;           ///< bandwidth_latency model: fixed access latency
-  uint32_t interleave_bytes = 256;    ///< bandwidth_latency model: channel interleaving in bytes
-  uint64_t capacity_bytes = 8ull << 30;  ///< addressable bytes; derived from the geometry for jedec
+  PagePolicy page_policy = PagePolicy::Open;       ///< open (rows stay open) or closed (auto-precharge)
+  RefreshPolicy refresh = RefreshPolicy::AllBank;  ///< all_bank or per_bank (needs tRFCpb, tREFIpb)
+  uint32_t read_queue_depth = 32;                  ///< read requests (bursts) the controller holds per channel
+  uint32_t write_queue_depth = 32;                 ///< write requests (bursts) it holds per channel
+  uint32_t write_high_watermark = 24;              ///< start draining writes at this many queued writes
+  uint32_t write_low_watermark = 8;                ///< stop draining at this many
+  uint32_t max_row_hits = 16;                      ///< row hits that may bypass the oldest request (starvation bound)
+  double latency_ns = 50.0;                        ///< bandwidth_latency model: fixed access latency
+  uint32_t interleave_bytes = 256;                 ///< bandwidth_latency model: channel interleaving in bytes
+  uint64_t capacity_bytes = 8ull << 30;            ///< addressable bytes; derived from the geometry for jedec
+  DramPowerConfig power;                           ///< device currents or pJ/bit (energy model only; no timing effect)
 
   /// Peak bandwidth of one channel in bytes/s: data_rate_mts * 1e6 * bus_width_bits / 8.
   double channel_bandwidth_bytes_per_s() const { return data_rate_mts * 1e6 * bus_width_bits / 8.0; }
@@ -185,11 +203,32 @@ struct DramConfig {
   }
 };
 
+/// Energy per action of the chip's blocks (energy: section, loaded from a preset in
+/// configs/energy/; every number there names its source and technology node). Units: pJ per
+/// action, W for static power. The defaults are configs/energy/horowitz_28nm.yaml's values:
+/// Horowitz, ISSCC 2014, 45 nm 0.9 V figures scaled to 28 nm by x 28/45 (E = C V^2, C in
+/// proportion to the feature size at constant voltage).
+struct EnergyConfig {
+  double node_nm = 28;                             ///< technology node the table is for (informational)
+  double mac_pj = 0.18667;                         ///< int8 multiply + 32-bit accumulate, per MAC
+  double weight_shift_pj_per_tile = 1309991.5;     ///< shifting one tile into the array's shadow weights
+  double ub_read_pj_per_row = 1991.1;              ///< Unified Buffer read, per mxu.rows-byte row
+  double ub_write_pj_per_row = 1991.1;             ///< Unified Buffer write, per row
+  double acc_read_pj_per_row = 1592.9;             ///< accumulator read, per row of mxu.cols int32
+  double acc_write_pj_per_row = 1592.9;            ///< accumulator write, per row
+  double weight_fifo_write_pj_per_tile = 50972.4;  ///< writing one tile into the weight FIFO
+  double weight_fifo_read_pj_per_tile = 50972.4;   ///< reading one tile out of the weight FIFO
+  double activation_pj_per_element = 2.00978;      ///< activation unit, per int32 element (Activate, Pool, Vector)
+  double instruction_pj = 93.333;                  ///< instruction buffer read + decode, per instruction
+  double pcie_pj_per_byte = 40;                    ///< PCIe link, per byte either way
+  double static_power_w = 7.5;                     ///< power drawn regardless of activity, W
+};
+
 /// The whole chip. Defaults are the TPU v1 numbers; configs/tpu_v1.yaml states them with sources.
 struct ArchConfig {
-  std::string name = "tpu_v1";   ///< free-form name shown in reports.
-  std::string source_file;       ///< path the config was loaded from ("" for defaults).
-  double clock_mhz = 700.0;      ///< core clock in MHz (TPU paper, Table 2).
+  std::string name = "tpu_v1";  ///< free-form name shown in reports.
+  std::string source_file;      ///< path the config was loaded from ("" for defaults).
+  double clock_mhz = 700.0;     ///< core clock in MHz (TPU paper, Table 2).
   MxuConfig mxu;
   WeightFifoConfig weight_fifo;
   UnifiedBufferConfig unified_buffer;
@@ -198,6 +237,7 @@ struct ArchConfig {
   SequencerConfig sequencer;
   PcieConfig pcie;
   DramConfig dram;
+  EnergyConfig energy;
 
   /// Core clock period. Needs the femtosecond time resolution (see init_time_resolution()).
   sc_core::sc_time clock_period() const { return sc_core::sc_time(1.0 / (clock_mhz * 1e6), sc_core::SC_SEC); }

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <yaml-cpp/eventhandler.h>
 #include <systemc>
 #include <yaml-cpp/eventhandler.h>
 
@@ -172,8 +173,8 @@ YAML::Node load_yaml_document(const char* msg_type, const std::string& path, con
   }
 }
 
-YamlSection::YamlSection(const char* msg_type, const std::string& file, const YAML::Node& node,
-                         const std::string& path, std::vector<std::string> allowed)
+YamlSection::YamlSection(const char* msg_type, const std::string& file, const YAML::Node& node, const std::string& path,
+                         std::vector<std::string> allowed)
     : msg_type_(msg_type), file_(file), path_(path), allowed_(std::move(allowed)) {
   if (!node.IsDefined()) return;  // absent section: every key keeps its default
   if (!node.IsMap()) fail_at(where(), "must be a map with keys " + join(allowed_) + ", got " + describe(node));

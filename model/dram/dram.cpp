@@ -21,7 +21,7 @@ WeightMemory::WeightMemory(sc_core::sc_module_name name, const DramConfig& cfg, 
 }
 
 tlm::tlm_sync_enum WeightMemory::nb_transport_fw(int, tlm::tlm_generic_payload& trans, tlm::tlm_phase&,
-                                              sc_core::sc_time&) {
+                                                 sc_core::sc_time&) {
   trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
   return tlm::TLM_COMPLETED;
 }
@@ -53,7 +53,8 @@ bool WeightMemory::copy(tlm::tlm_generic_payload& trans, bool count) {
       std::memcpy(page(a / kPageBytes, true) + off, data + done, n);
     } else if (trans.is_read()) {
       const uint8_t* p = page(a / kPageBytes, false);
-      if (p) std::memcpy(data + done, p + off, n); else std::memset(data + done, 0, n);
+      if (p) std::memcpy(data + done, p + off, n);
+      else std::memset(data + done, 0, n);
     }
     done += n;
   }

@@ -8,15 +8,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <nlohmann/json.hpp>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "config/config.h"
-#include "util/huge_pages.h"
 #include "trace/stats.h"
 #include "trace/vcd_writer.h"
+#include "util/huge_pages.h"
 
 namespace tpu {
 

@@ -4,258 +4,22 @@
 
 namespace tpu {
 
-const char* command_name(DramCommand c) {
-  static const char* const kNames[kDramCommands] = {"ACT", "PRE", "RD", "WR", "RDA", "WRA", "REF", "REFPB"};
-  return kNames[int(c)];
-}
-
-// ---------------------------------------------------------------------------------------------
-// DramTimingChecker
-// ---------------------------------------------------------------------------------------------
-
-DramTimingChecker::Class DramTimingChecker::class_of(DramCommand c) {
-  switch (c) {
-    case DramCommand::ACT: return kAct;
-    case DramCommand::PRE: return kPre;
-    case DramCommand::RD:
-    case DramCommand::RDA: return kRd;
-    case DramCommand::WR:
-    case DramCommand::WRA: return kWr;
-    case DramCommand::REF: return kRef;
-    case DramCommand::REFPB: return kRefPb;
-  }
-  return kAct;
-}
-
-void DramTimingChecker::add_rule(Class prev, Class next, Scope scope, int64_t delay) {
-  for (Rule& r : rules_[prev])
-    if (r.next == next && r.scope == scope) {
-      r.delay = std::max(r.delay, delay);
-      return;
-    }
-  rules_[prev].push_back(Rule{next, scope, delay});
-}
-
-DramTimingChecker::DramTimingChecker(const DramConfig& cfg)
-    : ranks_(std::max(1u, cfg.ranks)),
-      groups_per_rank_(std::max(1u, cfg.bank_groups)),
-      banks_per_group_(std::max(1u, cfg.banks_per_group)),
-      cl_(cfg.timing.CL),
-      cwl_(cfg.timing.CWL),
-      half_burst_(std::max(1u, cfg.burst_length / 2)),
-      trtrs_(cfg.timing.tRTRS),
-      tfaw_(cfg.timing.tFAW) {
-  const DramTiming& t = cfg.timing;
-  // DDR3 has one bank group: every bank of a rank shares the same-group (_L) constraints.
-  const bool groups = cfg.standard == DramStandard::HBM2;
-  const size_t banks = size_t(ranks_) * groups_per_rank_ * banks_per_group_;
-  bound_bank_.assign(banks * kClasses, kNever);
-  bound_group_.assign(size_t(ranks_) * groups_per_rank_ * kClasses, kNever);
-  bound_rank_.assign(size_t(ranks_) * kClasses, kNever);
-  bound_channel_.fill(kNever);
-  faw_.assign(ranks_, {kNever, kNever, kNever, kNever});
-  faw_next_.assign(ranks_, 0);
-
-  // Adds a _S/_L pair: same bank group _L, rest of the rank _S (DDR3: the rank is one group).
-  const auto pair = [&](Class prev, Class next, int64_t s, int64_t l) {
-    if (groups) {
-      add_rule(prev, next, kGroup, l);
-      add_rule(prev, next, kRank, s);
-    } else {
-      add_rule(prev, next, kRank, l);
-    }
-  };
-  const int64_t hb = half_burst_;
-  add_rule(kAct, kAct, kBank, t.tRC);
-  pair(kAct, kAct, t.tRRD_S, t.tRRD_L);
-  add_rule(kAct, kRd, kBank, t.tRCD);
-  add_rule(kAct, kWr, kBank, t.tRCD);
-  add_rule(kAct, kPre, kBank, t.tRAS);
-  add_rule(kPre, kAct, kBank, t.tRP);
-  add_rule(kRd, kPre, kBank, t.tRTP);
-  add_rule(kWr, kPre, kBank, int64_t(t.CWL) + hb + t.tWR);
-  for (Class c : {kRd, kWr}) pair(c, c, std::max<int64_t>(t.tCCD_S, hb), std::max<int64_t>(t.tCCD_L, hb));
-  add_rule(kRd, kWr, kChannel, int64_t(t.CL) + hb + t.tRTRS - int64_t(t.CWL));
-  pair(kWr, kRd, int64_t(t.CWL) + hb + t.tWTR_S, int64_t(t.CWL) + hb + t.tWTR_L);
-  for (Class a : {kRd, kWr})
-    for (Class b : {kRd, kWr}) add_rule(a, b, kOtherRank, hb + t.tRTRS);
-  add_rule(kPre, kRef, kRank, t.tRP);
-  add_rule(kPre, kRefPb, kBank, t.tRP);
-  for (int c = 0; c < kClasses; ++c) add_rule(kRef, Class(c), kRank, t.tRFC);
-  if (t.tRFCpb > 0) {
-    add_rule(kRefPb, kAct, kBank, t.tRFCpb);
-    add_rule(kRefPb, kRefPb, kBank, t.tRFCpb);
-    add_rule(kRefPb, kRef, kRank, t.tRFCpb);
-  }
-  for (int prev = 0; prev < kClasses; ++prev)
-    for (const Rule& r : rules_[prev]) scoped_rules_[prev][r.scope].push_back(r);
-}
-
-int64_t DramTimingChecker::rank_floor(Class c, uint32_t rank, int64_t now) const {
-  int64_t t = std::max(std::max(now, bound_rank_[size_t(rank) * kClasses + c]), bound_channel_[c]);
-  if (c == kAct) t = std::max(t, faw_[rank][faw_next_[rank]] + tfaw_);
-  if ((c == kRd || c == kWr) && bus_end_ != kNever) {
-    const bool write = c == kWr;
-    const int64_t gap = (write != bus_write_ || rank != bus_rank_) ? trtrs_ : 0;
-    t = std::max(t, bus_end_ + gap - (write ? cwl_ : cl_));
-  }
-  return t;
-}
-
-uint64_t DramTimingChecker::earliest(DramCommand cmd, const DramLocation& loc, uint64_t now) const {
-  const uint32_t group = loc.rank * groups_per_rank_ + loc.bank_group;
-  const uint32_t bank = group * banks_per_group_ + loc.bank;
-  int64_t t = earliest_class(class_of(cmd), loc.rank, group, bank, int64_t(now));
-  if (t == last_command_) ++t;  // one command per cycle on the command bus
-  return uint64_t(t);
-}
-
-void DramTimingChecker::record(Class c, uint32_t rank, uint32_t group, uint32_t bank, int64_t cycle) {
-  // Scope by scope (the table's rows sorted by scope: no branch on each row's scope).
-  const auto raise = [cycle](int64_t* bound, const std::vector<Rule>& rules) {
-    for (const Rule& r : rules) bound[r.next] = std::max(bound[r.next], cycle + r.delay);
-  };
-  const auto& rules = scoped_rules_[c];
-  raise(&bound_bank_[size_t(bank) * kClasses], rules[kBank]);
-  raise(&bound_group_[size_t(group) * kClasses], rules[kGroup]);
-  raise(&bound_rank_[size_t(rank) * kClasses], rules[kRank]);
-  raise(bound_channel_.data(), rules[kChannel]);
-  if (!rules[kOtherRank].empty())
-    for (uint32_t o = 0; o < ranks_; ++o)
-      if (o != rank) raise(&bound_rank_[size_t(o) * kClasses], rules[kOtherRank]);
-}
-
-void DramTimingChecker::issue(DramCommand cmd, const DramLocation& loc, uint64_t cycle) {
-  const uint32_t group = loc.rank * groups_per_rank_ + loc.bank_group;
-  const uint32_t bank = group * banks_per_group_ + loc.bank;
-  const int64_t t = int64_t(cycle);
-  const Class c = class_of(cmd);
-  record(c, loc.rank, group, bank, t);
-  last_command_ = t;
-  if (c == kAct) {
-    uint8_t& slot = faw_next_[loc.rank];
-    faw_[loc.rank][slot] = t;
-    slot = uint8_t((slot + 1) & 3);
-  } else if (c == kRd || c == kWr) {
-    const bool write = c == kWr;
-    bus_end_ = std::max(bus_end_, t + (write ? cwl_ : cl_) + half_burst_);
-    bus_write_ = write;
-    bus_rank_ = loc.rank;
-  }
-  if (cmd == DramCommand::RDA || cmd == DramCommand::WRA)  // auto-precharge at the earliest legal PRE
-    record(kPre, loc.rank, group, bank, earliest_class(kPre, loc.rank, group, bank, t));
-}
-
 // ---------------------------------------------------------------------------------------------
 // DramChannel
 // ---------------------------------------------------------------------------------------------
 
 DramChannel::DramChannel(const DramConfig& cfg)
-    : cfg_(cfg),
-      checker_(cfg),
-      ranks_(std::max(1u, cfg.ranks)),
-      groups_per_rank_(std::max(1u, cfg.bank_groups)),
-      banks_per_group_(std::max(1u, cfg.banks_per_group)),
-      banks_per_rank_(groups_per_rank_ * banks_per_group_),
-      banks_(ranks_ * banks_per_rank_),
-      half_burst_(std::max(1u, cfg.burst_length / 2)),
-      closed_page_(cfg.page_policy == PagePolicy::Closed) {
-  if (cfg.refresh == RefreshPolicy::PerBank && cfg.timing.tREFIpb > 0 && cfg.timing.tRFCpb > 0) {
-    refresh_ = kPerBank;
-    refi_ = cfg.timing.tREFIpb;
-  } else if (cfg.timing.tREFI > 0) {
-    refresh_ = kAllBank;
-    refi_ = cfg.timing.tREFI;
-  } else {
-    refresh_ = kNoRefresh;
-    refi_ = 0;
-  }
-  open_row_.assign(banks_, kClosed);
-  bank_loc_.resize(banks_);
-  for (uint32_t b = 0; b < banks_; ++b) {
-    DramLocation& l = bank_loc_[b];
-    l.rank = b / banks_per_rank_;
-    l.bank_group = (b % banks_per_rank_) / std::max(1u, cfg.banks_per_group);
-    l.bank = b % std::max(1u, cfg.banks_per_group);
-    l.flat_bank = b;
-  }
-  for (int qi = 0; qi < 2; ++qi) {
-    Queue& q = queues_[qi];
-    q.depth = qi ? cfg.write_queue_depth : cfg.read_queue_depth;
-    q.cap = std::max<size_t>(1, q.depth);
-    q.slots.resize(q.cap);
-    for (size_t s = q.cap; s-- > 0;) q.free.push_back(uint32_t(s));
-    q.lists.assign(size_t(banks_) * q.cap, 0);
-    q.len.assign(banks_, 0);
-    q.examined.assign(banks_, 0);
-    q.head.assign(banks_, Head{});
-    q.future.reserve(q.depth);
-  }
+    : cfg_(cfg), checker_(cfg), bank_(cfg), frfcfs_(cfg.max_row_hits), drain_(cfg), page_(cfg.page_policy),
+      refresh_(cfg, bank_), ranks_(bank_.ranks()), groups_per_rank_(bank_.groups_per_rank()),
+      banks_per_group_(bank_.banks_per_group()), banks_per_rank_(bank_.banks_per_rank()), banks_(bank_.banks()),
+      half_burst_(std::max(1u, cfg.burst_length / 2)) {
+  for (int qi = 0; qi < 2; ++qi) queues_[qi].init(qi ? cfg.write_queue_depth : cfg.read_queue_depth, banks_);
   queued_bank_.assign(banks_, 0);
   queued_rank_.assign(ranks_, 0);
-  refs_.assign(refresh_ == kPerBank ? banks_ : ranks_, 0);
-  refs_rank_.assign(ranks_, 0);
-  refreshing_.assign(refresh_ == kPerBank ? banks_ : ranks_, 0);
-  dues_.assign(ranks_, 0);
-  due_next_.resize(ranks_);
-  // Ranks are staggered: rank r's first refresh falls due at refi - r * refi / ranks.
-  for (uint32_t r = 0; r < ranks_; ++r) due_next_[r] = refi_ - r * refi_ / ranks_;
-  due_min_ = *std::min_element(due_next_.begin(), due_next_.end());
-  bank_dues_.assign(banks_, 0);
   inflight_.reserve(size_t(cfg.read_queue_depth) + cfg.write_queue_depth);
-  stats_.read_latency_histogram.assign(kHistogramBins, 0);
   block_stamp_.assign(banks_, 0);
   block_.assign(banks_, 0);
   bank_t_.assign(banks_, 0);
-}
-
-void DramChannel::update_head(int qi, uint32_t b) {
-  using K = DramTimingChecker;
-  Queue& q = queues_[qi];
-  Head& h = q.head[b];
-  // Every field assigned once, from locals (not from a Head{} temporary: block copies of parts
-  // just stored stall store-to-load forwarding).
-  const uint32_t n = q.len[b];
-  const uint32_t* list = q.list(b);
-  const Entry* o = n ? &q.slots[list[0]] : nullptr;
-  const uint32_t open = open_row_[b];
-  uint32_t hit = 0;
-  uint64_t hit_arrival = UINT64_MAX, hit_seq = 0;
-  for (uint32_t k = 0; k < n; ++k) {
-    const Entry& e = q.slots[list[k]];
-    if (e.req.loc.row == open) {
-      hit = k;
-      hit_arrival = e.req.arrival;
-      hit_seq = e.seq;
-      break;
-    }
-  }
-  const uint64_t arrival = o ? o->req.arrival : UINT64_MAX, seq = o ? o->seq : 0;
-  const uint32_t row = o ? o->req.loc.row : 0, bypassed = o ? o->bypassed : 0;
-  h.arrival = arrival;
-  h.seq = seq;
-  h.row = row;
-  h.bypassed = bypassed;
-  h.hit = hit;
-  h.ready = hit_arrival == UINT64_MAX ? arrival : std::max(arrival, hit_arrival);
-  // FR-FCFS within the bank (once everything here has arrived): a closed bank opens the oldest
-  // request's row; an open one serves its oldest hit, unless none is queued or the oldest request
-  // conflicts and max_row_hits hits have bypassed it: then it is precharged.
-  Want want = kWantPre;
-  if (!o) {
-    want = kWantNothing;
-  } else if (open == kClosed) {
-    want = kWantAct;
-  } else if (hit_arrival != UINT64_MAX && !(row != open && bypassed >= cfg_.max_row_hits)) {
-    want = kWantColumn;
-  }
-  const bool column = want == kWantColumn;
-  h.want = want;
-  h.cls = uint8_t(column ? (qi ? K::kWr : K::kRd) : want == kWantPre ? K::kPre : K::kAct);
-  h.priority = column ? 1 : 2;
-  h.index = column ? hit : 0;
-  h.want_arrival = column ? hit_arrival : arrival;
-  h.want_seq = column ? hit_seq : seq;
 }
 
 void DramChannel::fill_entry(Entry& e, const DramRequest& r) {
@@ -269,7 +33,7 @@ void DramChannel::fill_entry(Entry& e, const DramRequest& r) {
   e.req.loc.bank = r.loc.bank;
   e.req.loc.row = r.loc.row;
   e.req.loc.column = r.loc.column;
-  e.req.loc.flat_bank = flat_bank(r.loc);
+  e.req.loc.flat_bank = bank_.flat_bank(r.loc);
   e.req.arrival = std::max(r.arrival, now_);
   e.seq = next_seq_++;
 }
@@ -277,7 +41,7 @@ void DramChannel::fill_entry(Entry& e, const DramRequest& r) {
 DramChannel::Entry& DramChannel::place(const DramRequest& r, uint32_t* bank, uint32_t* index) {
   const int qi = r.write ? 1 : 0;
   Queue& q = queues_[qi];
-  if (q.free.empty()) grow(qi);
+  if (q.free.empty()) q.grow(banks_);  // over-commit, not loss
   const uint32_t slot = q.free.back();
   q.free.pop_back();
   Entry& e = q.slots[slot];
@@ -307,19 +71,9 @@ void DramChannel::enqueue(const DramRequest& r) {
   const Entry& e = place(r, &b, &k);
   update_head(qi, b);
   Queue& q = queues_[qi];
-  if (e.req.arrival > now_) q.future.insert(std::upper_bound(q.future.begin(), q.future.end(), e.req.arrival), e.req.arrival);
+  if (e.req.arrival > now_)
+    q.future.insert(std::upper_bound(q.future.begin(), q.future.end(), e.req.arrival), e.req.arrival);
   if (plan_valid_ && !(e.req.arrival == now_ && absorb(qi, b, k))) plan_valid_ = false;
-}
-
-void DramChannel::grow(int qi) {
-  Queue& q = queues_[qi];
-  const size_t cap = q.cap * 2;
-  std::vector<uint32_t> lists(size_t(banks_) * cap, 0);
-  for (uint32_t b = 0; b < banks_; ++b) std::copy(q.list(b), q.list(b) + q.len[b], lists.data() + size_t(b) * cap);
-  q.lists.swap(lists);
-  q.slots.resize(cap);
-  for (size_t s = cap; s-- > q.cap;) q.free.push_back(uint32_t(s));
-  q.cap = cap;
 }
 
 bool DramChannel::absorb(int qi, uint32_t b, uint32_t k) {
@@ -327,70 +81,51 @@ bool DramChannel::absorb(int qi, uint32_t b, uint32_t k) {
   // arriving now adds at most its own candidate, unless it changes the mode, a refresh's
   // postponement, or (a first hit) withdraws the PRE planned for an older conflict.
   if (k + 1 != queues_[qi].len[b] || (plan_.kind == Plan::kEvent && plan_.t <= now_)) return false;
-  if (refresh_ != kNoRefresh) {  // an owed refresh stays as it was: postponed (requests were pending)
-    count_dues(now_);
-    const uint32_t r = bank_loc_[b].rank;
-    const uint64_t owed = refresh_ == kAllBank ? dues_[r] - refs_rank_[r] : bank_dues_[b] - refs_[b];
-    const uint32_t pending_before = (refresh_ == kAllBank ? queued_rank_[r] : queued_bank_[b]) - 1;
-    const bool started = refreshing_[refresh_ == kAllBank ? r : b];
-    if (owed > 0 && (pending_before == 0 || owed >= kMaxPostponed || started)) return false;
+  if (refresh_.mode() != DramRefresh::kNone) {  // an owed refresh stays as it was: postponed
+    refresh_.count_dues(now_);
+    const uint32_t r = bank_.location(b).rank;
+    if (!refresh_.unchanged_by_enqueue(r, b, queued_rank_[r] - 1, queued_bank_[b] - 1)) return false;
   }
-  size_t arrived[2];
-  for (int i = 0; i < 2; ++i) {
-    const std::vector<uint64_t>& f = queues_[i].future;
-    size_t later = 0;
-    while (later < f.size() && f[f.size() - 1 - later] > now_) ++later;
-    arrived[i] = queues_[i].size - later;
-  }
-  const size_t nr = arrived[0], nw = arrived[1];
-  const size_t high = cfg_.write_high_watermark;
-  const size_t low = std::min<size_t>(cfg_.write_low_watermark, high ? high - 1 : 0);
-  const bool drain = draining_ ? !(nw == 0 || (nw <= low && nr > 0)) : (nw > 0 && (nw >= high || nr == 0));
+  const bool drain = drain_.next_mode(queues_[0].arrived_by(now_), queues_[1].arrived_by(now_));
   if (drain != plan_.draining) return false;
   if (qi != (drain ? 1 : 0)) return true;  // the other queue: not scheduled now
 
   const Queue& q = queues_[qi];
   const Head& h = q.head[b];
   const Entry& e = q.slots[q.list(b)[k]];
-  const uint32_t open = open_row_[b];
+  const uint32_t open = bank_.open_row(b);
   Plan cand;
   cand.draining = drain;
   if (open == kClosed) {
     if (k > 0) return true;  // the bank's oldest request already asks for the ACT
-    offer(cand, checker_.earliest(DramCommand::ACT, e.req.loc, now_), 2, e.req.arrival, e.seq, DramCommand::ACT, qi,
-          b, 0);
+    offer(cand, checker_.earliest(DramCommand::ACT, e.req.loc, now_), DramFrFcfs::kOther, e.req.arrival, e.seq,
+          DramCommand::ACT, qi, b, 0);
   } else if (e.req.loc.row == open) {
-    if (h.hit != k) return true;                                  // an older hit is the bank's candidate
-    if (k > 0 && h.bypassed >= cfg_.max_row_hits) return true;    // hits wait for the starved request
-    if (k > 0 && plan_.kind == Plan::kCommand && plan_.cmd == DramCommand::PRE && plan_.queue == qi &&
-        plan_.bank == b)
+    if (h.hit != k) return true;  // an older hit is the bank's candidate
+    // The bank's rule with this request as its oldest hit: hits wait for a starved oldest request.
+    if (frfcfs_.bank_want(true, open, h.row, h.bypassed, true) != kWantColumn) return true;
+    if (k > 0 && plan_.kind == Plan::kCommand && plan_.cmd == DramCommand::PRE && plan_.queue == qi && plan_.bank == b)
       return false;  // the planned PRE is no longer allowed
     const DramCommand column = qi ? DramCommand::WR : DramCommand::RD;
-    offer(cand, checker_.earliest(column, e.req.loc, now_), 1, e.req.arrival, e.seq, column, qi, b, k);
+    offer(cand, checker_.earliest(column, e.req.loc, now_), DramFrFcfs::kHit, e.req.arrival, e.seq, column, qi, b, k);
   } else {
     if (k > 0) return true;  // younger than the bank's oldest: no new candidate
-    offer(cand, checker_.earliest(DramCommand::PRE, e.req.loc, now_), 2, e.req.arrival, e.seq, DramCommand::PRE, qi,
-          b, 0);
+    offer(cand, checker_.earliest(DramCommand::PRE, e.req.loc, now_), DramFrFcfs::kOther, e.req.arrival, e.seq,
+          DramCommand::PRE, qi, b, 0);
   }
-  if (plan_.kind == Plan::kCommand || cand.t < plan_.t) {  // (or before the planned event, if any)
+  if (plan_.kind == Plan::kCommand || cand.t < plan_.t) {           // (or before the planned event, if any)
     if (plan_.kind != Plan::kCommand) plan_.kind = Plan::kNothing;  // then it replaces the event
     offer(plan_, cand.t, cand.priority, cand.age_arrival, cand.age_seq, cand.cmd, cand.queue, cand.bank, cand.index);
   }
   return true;
 }
 
-void DramChannel::settle_arrivals() {
-  for (Queue& q : queues_) {
-    size_t n = 0;
-    while (n < q.future.size() && q.future[n] <= now_) ++n;
-    if (n) q.future.erase(q.future.begin(), q.future.begin() + std::ptrdiff_t(n));
-  }
-}
-
-void DramChannel::examine(const Entry& e) const {
+void DramChannel::examine(Entry& e) {
   if (e.examined) return;
   e.examined = true;
-  const uint32_t open = open_row_[e.req.loc.flat_bank];
+  const uint32_t open = bank_.open_row(e.req.loc.flat_bank);
+  // (One branch per outcome, counted in place: deciding and then counting by the outcome costs a
+  // second data-dependent branch in this loop.)
   if (open == e.req.loc.row) {
     e.outcome = RowOutcome::Hit;
     ++stats_.row_hits;
@@ -403,14 +138,14 @@ void DramChannel::examine(const Entry& e) const {
   }
 }
 
-void DramChannel::examine_visible(int qi, uint32_t b, uint64_t cur) const {
-  const Queue& q = queues_[qi];
+void DramChannel::examine_visible(int qi, uint32_t b, uint64_t cur) {
+  Queue& q = queues_[qi];
   const uint32_t b0 = b == kNone ? 0 : b, b1 = b == kNone ? banks_ : b + 1;
   for (uint32_t i = b0; i < b1; ++i) {
     const uint32_t* list = q.list(i);
     uint32_t k = q.examined[i];  // the entries before it are examined already
     for (const uint32_t n = q.len[i]; k < n; ++k) {
-      const Entry& e = q.slots[list[k]];
+      Entry& e = q.slots[list[k]];
       if (e.req.arrival > cur) break;
       examine(e);
     }
@@ -421,39 +156,17 @@ void DramChannel::examine_visible(int qi, uint32_t b, uint64_t cur) const {
 void DramChannel::set_bank(uint32_t b, uint32_t row, uint64_t t) {
   // A request's outcome is what it found when first examined; the served queue's visible requests
   // have seen the state that ends now (examining them lazily, here, saves a scan per decision).
-  examine_visible(draining_ ? 1 : 0, b, t);
-  open_row_[b] = row;
+  examine_visible(drain_.draining() ? 1 : 0, b, t);
+  bank_.set_open_row(b, row);
   update_head(0, b);
   update_head(1, b);
 }
 
-void DramChannel::count_dues(uint64_t cur) const {
-  if (cur < due_min_) return;  // nothing falls due yet (the common case)
-  for (uint32_t r = 0; r < ranks_; ++r)
-    while (cur >= due_next_[r]) {
-      // The k-th REFPB of a rank (k >= 1) goes to its bank (k - 1) mod banks_per_rank.
-      if (refresh_ == kPerBank) ++bank_dues_[r * banks_per_rank_ + dues_[r] % banks_per_rank_];
-      ++dues_[r];
-      ++dues_total_;
-      due_next_[r] += refi_;
-      refresh_idle_ = false;
-    }
-  due_min_ = *std::min_element(due_next_.begin(), due_next_.end());
-}
-
 inline void DramChannel::offer(Plan& best, uint64_t t, uint8_t priority, uint64_t arrival, uint64_t seq,
                                DramCommand cmd, int queue, uint32_t bank, uint32_t index) {
-  if (best.kind == Plan::kCommand) {
-    if (t != best.t) {
-      if (t > best.t) return;
-    } else if (priority != best.priority) {
-      if (priority > best.priority) return;
-    } else if (arrival != best.age_arrival) {
-      if (arrival > best.age_arrival) return;
-    } else if (seq >= best.age_seq) {
-      return;
-    }
-  }
+  if (best.kind == Plan::kCommand &&
+      !DramFrFcfs::goes_before(t, priority, arrival, seq, best.t, best.priority, best.age_arrival, best.age_seq))
+    return;
   best.kind = Plan::kCommand;
   best.t = t;
   best.priority = priority;
@@ -466,64 +179,33 @@ inline void DramChannel::offer(Plan& best, uint64_t t, uint8_t priority, uint64_
 }
 
 const DramLocation& DramChannel::location(const Plan& p) const {
-  return p.queue < 0 ? bank_loc_[p.bank] : queues_[p.queue].slots[queues_[p.queue].list(p.bank)[p.index]].req.loc;
+  return p.queue < 0 ? bank_.location(p.bank) : queues_[p.queue].slots[queues_[p.queue].list(p.bank)[p.index]].req.loc;
 }
 
-uint64_t DramChannel::plan_refresh(uint64_t cur, Plan& best) const {
-  count_dues(cur);
-  // No refresh owed, or all of them postponed as at the last plan: nothing to block or offer.
-  if (dues_total_ == refs_total_ || refresh_idle_) return due_min_;
-  for (uint32_t r = 0; r < ranks_; ++r) {
-    const uint64_t owed_rank = dues_[r] - refs_rank_[r];
-    if (owed_rank == 0) continue;
-    const uint32_t b0 = r * banks_per_rank_, b1 = b0 + banks_per_rank_;
-    if (refresh_ == kAllBank) {
-      max_owed_ = std::max(max_owed_, uint32_t(owed_rank));
-      const bool forced = owed_rank >= kMaxPostponed;
-      if (rank_refresh_postponed(r, owed_rank)) continue;
-      bool closed = true;
-      for (uint32_t b = b0; b < b1; ++b) {
-        block_stamp_[b] = epoch_;
-        block_[b] = forced ? 2 : 1;
-        any_block_ = true;
-        if (open_row_[b] != kClosed) {
-          closed = false;
-          offer(best, checker_.earliest(DramCommand::PRE, bank_loc_[b], cur), 0, 0, b, DramCommand::PRE, -1, b, 0);
-        }
-      }
-      if (closed)
-        offer(best, checker_.earliest(DramCommand::REF, bank_loc_[b0], cur), 0, 0, b0, DramCommand::REF, -1, b0, 0);
-    } else {
-      for (uint32_t b = b0; b < b1; ++b) {
-        const uint64_t owed = bank_dues_[b] - refs_[b];
-        if (owed == 0) continue;
-        max_owed_ = std::max(max_owed_, uint32_t(owed));
-        const bool forced = owed >= kMaxPostponed;
-        if (!forced && !refreshing_[b] && queued_bank_[b] > 0) continue;  // postponed, unless begun
-        block_stamp_[b] = epoch_;
-        block_[b] = forced ? 2 : 1;
-        any_block_ = true;
-        const DramCommand c = open_row_[b] != kClosed ? DramCommand::PRE : DramCommand::REFPB;
-        offer(best, checker_.earliest(c, bank_loc_[b], cur), 0, 0, b, c, -1, b, 0);
-      }
-    }
-  }
-  refresh_idle_ = !any_block_;
-  return due_min_;  // (count_dues() keeps it the earliest of due_next_)
+uint64_t DramChannel::plan_refresh(uint64_t cur, Plan& best) {
+  const auto block = [this](uint32_t b, bool forced) {
+    block_stamp_[b] = epoch_;
+    block_[b] = forced ? 2 : 1;
+    any_block_ = true;
+  };
+  const auto offer_refresh = [&best](uint64_t t, DramCommand cmd, uint32_t b) {
+    offer(best, t, DramFrFcfs::kRefresh, 0, b, cmd, -1, b, 0);
+  };
+  return refresh_.plan(cur, bank_, checker_, queued_bank_, queued_rank_, block, offer_refresh);
 }
 
 DramChannel::Want DramChannel::head_want(const Head& h, uint32_t b, uint64_t cur) const {
   Want want = h.want;
-  if (h.ready > cur) {                                         // not all of it has arrived:
-    if (h.arrival > cur || h.row == open_row_[b]) return kWantNothing;  // nothing (the oldest a hit:
-    want = kWantPre;                                           // impossible); its oldest hit not yet
+  if (h.ready > cur) {                                                       // not all of it has arrived:
+    if (h.arrival > cur || h.row == bank_.open_row(b)) return kWantNothing;  // nothing (the oldest a hit:
+    want = kWantPre;                                                         // impossible); its oldest hit not yet
   }
   if (any_block_ && block_stamp_[b] == epoch_ && (block_[b] == 2 || want != kWantColumn))
     return kWantNothing;  // a refresh owed: no ACT/PRE; forced: nothing
   return want;
 }
 
-void DramChannel::offer_heads(int qi, uint64_t cur, Plan& best) const {
+void DramChannel::offer_heads(int qi, uint64_t cur, Plan& best) {
   // Pass 1: each bank's earliest-issue cycle (UINT64_MAX: no candidate) as earliest() has it,
   // from a floor per rank (rank and channel bounds, tFAW, data bus) raised by its group's bounds,
   // then by the bank's own bound and the command bus.
@@ -531,9 +213,9 @@ void DramChannel::offer_heads(int qi, uint64_t cur, Plan& best) const {
   const Queue& q = queues_[qi];
   const K::Class col = qi ? K::kWr : K::kRd;
   const K::Class want_class[4] = {K::kAct, K::kAct, K::kPre, col};
-  const int64_t last_command = checker_.last_command_;
-  const int64_t* bank_bound = checker_.bound_bank_.data();
-  const int64_t* group_bound = checker_.bound_group_.data();
+  const int64_t last_command = checker_.last_command();
+  const int64_t* bank_bound = checker_.bank_bounds(0);
+  const int64_t* group_bound = checker_.group_bounds(0);
   const Head* heads = q.head.data();
   const bool slow = any_block_;  // a refresh blocks some bank: every bank goes through head_want()
   uint64_t* bank_t = bank_t_.data();
@@ -582,10 +264,10 @@ void DramChannel::offer_heads(int qi, uint64_t cur, Plan& best) const {
     const Head& h = q.head[b];
     const Want want = head_want(h, b, cur);
     const bool all = h.ready <= cur;  // else the PRE for its oldest
-    const uint32_t priority = all ? h.priority : 2;
+    const uint32_t priority = all ? h.priority : uint32_t(DramFrFcfs::kOther);
     const uint64_t arrival = all ? h.want_arrival : h.arrival, seq = all ? h.want_seq : h.seq;
-    if (win == kNone || priority < win_priority ||
-        (priority == win_priority && (arrival < win_arrival || (arrival == win_arrival && seq < win_seq)))) {
+    if (win == kNone || DramFrFcfs::goes_before(first, uint8_t(priority), arrival, seq, first, uint8_t(win_priority),
+                                                win_arrival, win_seq)) {
       win = b;
       win_priority = priority;
       win_index = all ? h.index : 0;
@@ -597,7 +279,7 @@ void DramChannel::offer_heads(int qi, uint64_t cur, Plan& best) const {
   offer(best, first, uint8_t(win_priority), win_arrival, win_seq, want_cmd[win_want], qi, win, win_index);
 }
 
-void DramChannel::plan(uint64_t cur) const {
+void DramChannel::plan(uint64_t cur) {
   // Built in place, from "nothing planned" (offer() and the code below read no other field then).
   // Not from a copy: block copies just after their parts were stored stall store-to-load forwarding.
   Plan& best = plan_;
@@ -605,7 +287,7 @@ void DramChannel::plan(uint64_t cur) const {
   best.t = UINT64_MAX;
   ++epoch_;
   any_block_ = false;
-  uint64_t event = refresh_ != kNoRefresh ? plan_refresh(cur, best) : UINT64_MAX;
+  uint64_t event = refresh_.mode() != DramRefresh::kNone ? plan_refresh(cur, best) : UINT64_MAX;
 
   // Requests that have arrived by `cur`; a later arrival is an event (it may change the choice).
   size_t arrived[2];
@@ -616,19 +298,11 @@ void DramChannel::plan(uint64_t cur) const {
     if (k < f.size()) event = std::min(event, f[k]);
     arrived[qi] = queues_[qi].size - (f.size() - k);
   }
-  // Mode: serve reads, or drain writes between the watermarks.
-  const size_t nr = arrived[0], nw = arrived[1];
-  const size_t high = cfg_.write_high_watermark;
-  const size_t low = std::min<size_t>(cfg_.write_low_watermark, high ? high - 1 : 0);
-  // The mode is provisional until a command issues under it (execute() commits it): a plan may
-  // be made before every request of this cycle has been queued.
-  const bool was = draining_;
-  bool drain = draining_;
-  if (drain) {
-    if (nw == 0 || (nw <= low && nr > 0)) drain = false;
-  } else if (nw > 0 && (nw >= high || nr == 0)) {
-    drain = true;
-  }
+  // Mode: serve reads, or drain writes between the watermarks. The mode is provisional until a
+  // command issues under it (execute() commits it): a plan may be made before every request of
+  // this cycle has been queued.
+  const bool was = drain_.draining();
+  const bool drain = drain_.next_mode(arrived[0], arrived[1]);
   best.draining = drain;
   // Leaving a queue: what arrived before this cycle has been examined (at earlier decisions).
   if (was != drain && cur > 0) examine_visible(was ? 1 : 0, kNone, cur - 1);
@@ -645,33 +319,29 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
   Queue& q = queues_[qi];
   uint32_t* list = q.list(b);
   const uint32_t slot = list[index];
-  const Entry& e = q.slots[slot];
+  Entry& e = q.slots[slot];
   const DramLocation l = e.req.loc;
   examine(e);
   // A younger hit bypasses the older requests of its bank that wait for another row.
   for (uint32_t j = 0; j < index; ++j) {
     Entry& o = q.slots[list[j]];
-    if (o.req.loc.row != l.row) ++o.bypassed;
+    if (DramFrFcfs::bypasses(l.row, o.req.loc.row)) ++o.bypassed;
   }
-  bool precharge = false;
-  if (closed_page_) {  // auto-precharge unless another arrived request hits the same row
-    precharge = true;
-    for (int k = 0; k < 2 && precharge; ++k) {
+  const bool precharge = page_.auto_precharge([&] {  // another arrived request hits the same row
+    for (int k = 0; k < 2; ++k) {
       const Queue& other = queues_[k];
       const uint32_t* ol = other.list(b);
       for (uint32_t j = 0, n = other.len[b]; j < n; ++j) {
         const Entry& o = other.slots[ol[j]];
         if (o.req.arrival > t) break;
-        if ((k != qi || ol[j] != slot) && o.req.loc.row == l.row) {
-          precharge = false;
-          break;
-        }
+        if ((k != qi || ol[j] != slot) && o.req.loc.row == l.row) return true;
       }
     }
-  }
+    return false;
+  });
   const bool write = qi == 1;
-  const DramCommand cmd = write ? (precharge ? DramCommand::WRA : DramCommand::WR)
-                                : (precharge ? DramCommand::RDA : DramCommand::RD);
+  const DramCommand cmd =
+      write ? (precharge ? DramCommand::WRA : DramCommand::WR) : (precharge ? DramCommand::RDA : DramCommand::RD);
   checker_.issue(cmd, l, t);
   count_column(qi, e.req, cmd, t);
   const uint64_t done = t + (write ? cfg_.timing.CWL : cfg_.timing.CL) + half_burst_;
@@ -679,10 +349,8 @@ void DramChannel::issue_column(int qi, uint32_t b, uint32_t index, uint64_t t) {
   --q.len[b];
   if (index < q.examined[b]) --q.examined[b];
   q.free.push_back(slot);
-  if (precharge)
-    set_bank(b, kClosed, t);  // updates both heads
-  else
-    update_head(qi, b);
+  if (precharge) set_bank(b, kClosed, t);  // updates both heads
+  else update_head(qi, b);
   add_inflight(e.req, done, e.outcome);  // (its slot is free, not yet reused)
   if (observer_) observer_(t, cmd, l);
 }
@@ -714,30 +382,13 @@ void DramChannel::execute() {
   const uint32_t b = plan_.bank;
   const DramLocation& loc = location(plan_);  // (its request stays queued until issue_column())
   plan_valid_ = false;
-  draining_ = plan_.draining;
-  if (queue < 0) refresh_idle_ = false;  // a refresh command: its rank's or bank's state changes
+  drain_.commit(plan_.draining);
+  if (queue < 0) refresh_.issued(cmd, loc.rank, b);  // a refresh command: PRE, REF or REFPB
   switch (cmd) {
     case DramCommand::RD:
-    case DramCommand::WR:
-      issue_column(queue, b, plan_.index, t);
-      return;
+    case DramCommand::WR: issue_column(queue, b, plan_.index, t); return;
     case DramCommand::ACT: set_bank(b, loc.row, t); break;
-    case DramCommand::PRE:
-      set_bank(b, kClosed, t);
-      if (queue < 0) refreshing_[refresh_ == kPerBank ? b : loc.rank] = 1;  // a refresh's PRE
-      break;
-    case DramCommand::REF:
-      ++refs_[loc.rank];
-      ++refs_rank_[loc.rank];
-      ++refs_total_;
-      refreshing_[loc.rank] = 0;
-      break;
-    case DramCommand::REFPB:
-      ++refs_[b];
-      ++refs_rank_[loc.rank];
-      ++refs_total_;
-      refreshing_[b] = 0;
-      break;
+    case DramCommand::PRE: set_bank(b, kClosed, t); break;
     default: break;
   }
   checker_.issue(cmd, loc, t);
@@ -751,27 +402,19 @@ void DramChannel::run_until(uint64_t until, const std::function<void(const DramR
     if (!plan_valid_) plan(cur);
     if (plan_.kind == Plan::kNothing || plan_.t >= until) break;
     cur = plan_.t;
-    if (plan_.kind == Plan::kEvent)
-      plan_valid_ = false;
-    else
-      execute();
+    if (plan_.kind == Plan::kEvent) plan_valid_ = false;
+    else execute();
   }
   if (until > now_) now_ = until;
-  if (!queues_[0].future.empty() || !queues_[1].future.empty()) settle_arrivals();
+  if (!queues_[0].future.empty() || !queues_[1].future.empty())
+    for (Queue& q : queues_) q.settle_arrivals(now_);
   deliver(now_, on_done);  // on_done may enqueue (arrival >= now())
 }
 
 void DramChannel::deliver(uint64_t until, const std::function<void(const DramRequest&)>& on_done) {
   while (inflight_head_ < inflight_.size() && inflight_[inflight_head_].done <= until) {
     const DramRequest r = inflight_[inflight_head_++];
-    const uint64_t latency = r.done - r.arrival;
-    if (r.write) {
-      ++stats_.writes;
-    } else {
-      ++stats_.reads;
-      stats_.read_latency_sum += latency;
-      ++stats_.read_latency_histogram[std::min<uint64_t>(latency / 8, kHistogramBins - 1)];
-    }
+    stats_.count_completion(r);
     if (on_done) on_done(r);
   }
   if (inflight_head_ > 64 && inflight_head_ * 2 > inflight_.size()) {  // compact the consumed prefix
@@ -780,21 +423,11 @@ void DramChannel::deliver(uint64_t until, const std::function<void(const DramReq
   }
 }
 
-bool DramChannel::refresh_quiet() const {
-  if (refresh_ == kNoRefresh || dues_total_ == refs_total_) return true;
-  if (refresh_ != kAllBank) return false;
-  for (uint32_t r = 0; r < ranks_; ++r) {
-    const uint64_t owed = dues_[r] - refs_rank_[r];
-    if (owed > 0 && !rank_refresh_postponed(r, owed)) return false;
-  }
-  return true;
-}
-
-void DramChannel::plan_hit(const Entry& head, uint32_t b, uint64_t t) const {
+void DramChannel::plan_hit(const Entry& head, uint32_t b, uint64_t t) {
   plan_.kind = Plan::kCommand;
   plan_.t = t;
   plan_.cmd = DramCommand::RD;
-  plan_.priority = 1;
+  plan_.priority = DramFrFcfs::kHit;
   plan_.age_arrival = head.req.arrival;
   plan_.age_seq = head.seq;
   plan_.queue = 0;
@@ -804,196 +437,197 @@ void DramChannel::plan_hit(const Entry& head, uint32_t b, uint64_t t) const {
   plan_valid_ = true;
 }
 
-size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
-                                const std::function<void(const DramRequest&)>& on_enqueued) {
-  Queue& q = queues_[0];
-  if (n == 0 || closed_page_ || q.size < 2 || q.size != q.depth) return 0;
+bool DramChannel::stream_can_start() {
+  const Queue& q = queues_[0];
+  if (page_.closed() || q.size < 2 || q.size != q.depth) return false;
   if (!plan_valid_) plan(now_);  // as next_event() would
   const uint32_t b0 = plan_.bank;
   if (plan_.kind != Plan::kCommand || plan_.cmd != DramCommand::RD || plan_.queue != 0 || plan_.index != 0 ||
-      plan_.draining || draining_ || open_row_[b0] == kClosed || q.size != q.len[b0] || queues_[1].size != 0 ||
-      !q.future.empty() || !queues_[1].future.empty() || !refresh_quiet())
-    return 0;
-  const uint32_t m = q.len[b0];  // the queue's length while it streams (>= 2)
-  for (uint32_t k = 0; k < m; ++k)
-    if (q.slots[q.list(b0)[k]].req.loc.row != open_row_[b0]) return 0;
+      plan_.draining || drain_.draining() || bank_.open_row(b0) == kClosed || q.size != q.len[b0] ||
+      queues_[1].size != 0 || !q.future.empty() || !queues_[1].future.empty() || !refresh_.quiet(queued_rank_))
+    return false;
+  for (uint32_t k = 0; k < q.len[b0]; ++k)
+    if (q.at(b0, k).req.loc.row != bank_.open_row(b0)) return false;
+  return true;
+}
 
-  // Step i issues the RD of the oldest request, step i's: the entry queued at the start in slot
-  // L[i] for i < m, else the refill placed at step i - m (refills are kept in a ring of m and
-  // written into their slots, L[i mod m] as enqueue() would reuse them, when streaming stops).
-  // The queue's size and counters follow each step, for pending() and the observers.
-  stream_slots_.assign(q.list(b0), q.list(b0) + m);
-  stream_refills_.resize(m);
-  const auto request_of_step = [&](size_t i) -> const Entry& {
-    return i < m ? q.slots[stream_slots_[i]] : stream_refills_[(i - m) % m];
-  };
-  // The queue holds steps i .. i + m - 1: `left` of them to `bank`, whose open row they hit, then
-  // (a row change: the train has moved on to `next_bank`, of the same rank and bank group, for
-  // `next_row`, not open there) the rest to next_bank. FR-FCFS then issues bank's hits, with
-  // next_bank's PRE and ACT in the cycles between them (a hit wins a tie), then next_bank's hits:
-  // its first RD is no earlier than bank's next one (same group and rank bounds, plus its tRCD),
-  // and bank's requests are older.
-  uint32_t bank = b0, row = open_row_[b0], left = m;
-  uint32_t next_bank = kNone, next_row = 0;
-  uint32_t examined = q.examined[b0];  // bank's examined prefix
-  uint32_t next_examined = 0;          // next_bank's requests examined (by its PRE or ACT): a prefix
-  const uint32_t rank = bank_loc_[b0].rank, group = bank_loc_[b0].bank_group;
-  const uint64_t latency = cfg_.timing.CL + half_burst_;
-  const uint64_t refresh_due = refresh_ == kNoRefresh ? UINT64_MAX : due_min_;  // nothing owed changes before
-  uint64_t t = plan_.t;                 // bank's next RD
-  int64_t last_command = checker_.last_command_;
-  // RD-to-RD distance within a bank: its first RD is timed and recorded by the checker; from then
-  // on nothing else constrains that bank's next RD (next_bank's PRE and ACT do not, and use other
-  // cycles), so each RD's earliest is the previous one's plus the same distance, and the checker
-  // records only the last one (its bounds are maxima: the same state). Recorded before any other
-  // command, which must find the command bus as it was.
-  uint64_t distance = 0, last_rd = 0;
-  bool first_rd = true, rd_unrecorded = false;
-  const auto record_last_rd = [&] {
-    if (rd_unrecorded) checker_.issue(DramCommand::RD, bank_loc_[bank], last_rd);
-    rd_unrecorded = false;
-  };
-  // The queue's lists after `issued` steps (and as many refills): steps issued .. issued + m - 1.
-  const auto settle = [&](size_t issued) {
-    uint32_t* list = q.list(bank);
-    uint32_t* next_list = next_bank != kNone ? q.list(next_bank) : nullptr;
-    for (uint32_t j = 0; j < m; ++j) {
-      const size_t step = issued + j;
-      const uint32_t slot = stream_slots_[step % m];
-      if (step >= m) q.slots[slot] = stream_refills_[(step - m) % m];
-      if (j < left) list[j] = slot;
-      else next_list[j - left] = slot;
+bool DramChannel::stream_takes(const HitStream& s, const DramRequest& next, uint32_t nb) const {
+  if (next.write) return false;
+  const bool switching = s.left == 0;  // bank is done: next_bank's hits come next
+  const uint32_t eb = switching ? s.next_bank : s.bank, erow = switching ? s.next_row : s.row;
+  const uint32_t enb = switching ? kNone : s.next_bank;
+  if (nb == eb) return next.loc.row == erow && enb == kNone;
+  if (nb == enb) return next.loc.row == s.next_row;
+  return enb == kNone && bank_.location(nb).rank == s.rank && bank_.location(nb).bank_group == s.group &&
+         bank_.open_row(nb) != next.loc.row;
+}
+
+void DramChannel::stream_record_last_rd(HitStream& s) {
+  if (s.rd_unrecorded) checker_.issue(DramCommand::RD, bank_.location(s.bank), s.last_rd);
+  s.rd_unrecorded = false;
+}
+
+bool DramChannel::stream_open_next_bank(HitStream& s, size_t i,
+                                        const std::function<void(const DramRequest&)>& on_done) {
+  while (s.next_bank != kNone && bank_.open_row(s.next_bank) != s.next_row) {
+    const Entry& oldest = stream_entry(s, i + s.left);
+    const Want want = frfcfs_.bank_want(true, bank_.open_row(s.next_bank), s.next_row, oldest.bypassed, false);
+    const DramCommand cmd = want == kWantAct ? DramCommand::ACT : DramCommand::PRE;
+    const uint64_t at = checker_.earliest(cmd, oldest.req.loc, uint64_t(s.last_command + 1));
+    if (s.left > 0) {
+      const Entry& hit = stream_entry(s, i);  // bank's oldest: its RD is planned at t
+      if (!DramFrFcfs::goes_before(at, DramFrFcfs::kOther, oldest.req.arrival, oldest.seq, s.t, DramFrFcfs::kHit,
+                                   hit.req.arrival, hit.seq))
+        return true;
     }
-    q.len[bank] = left;
-    q.examined[bank] = std::min(examined, left);
-    update_head(0, bank);
-    if (next_list) {
-      q.len[next_bank] = m - left;
-      q.examined[next_bank] = next_examined;
-      update_head(0, next_bank);
+    if (at >= s.refresh_due) return false;  // a refresh falls due first: the full plan
+    deliver(at, on_done);
+    // execute(): set_bank() examines next_bank's requests queued by then against the old state.
+    for (size_t k = i + s.left + s.next_examined; k < i + s.m; ++k) {
+      Entry& e = stream_entry(s, k);
+      if (e.req.arrival > at) break;
+      examine(e);
+      ++s.next_examined;
     }
-  };
-  // Stops streaming after `taken` requests: the lists settled, the plan rebuilt where next_bank
-  // competes (else bank's RD at t, as plan() would find it).
-  const auto stop = [&](size_t taken, bool replan) {
-    if (taken == 0) return size_t(0);  // (nothing issued: state untouched)
-    record_last_rd();
-    settle(taken);
-    if (replan || next_bank != kNone || t >= refresh_due) {
-      plan_valid_ = false;
-    } else {
-      plan_hit(q.slots[q.list(bank)[0]], bank, t);
-    }
-    return taken;
-  };
+    bank_.set_open_row(s.next_bank, cmd == DramCommand::ACT ? s.next_row : kClosed);
+    stream_record_last_rd(s);
+    checker_.issue(cmd, oldest.req.loc, at);
+    ++stats_.commands[int(cmd)];
+    s.last_command = int64_t(at);
+    plan_valid_ = false;
+    if (observer_) observer_(at, cmd, DramLocation(oldest.req.loc));
+    now_ = at + 1;
+    deliver(now_, on_done);
+  }
+  return true;
+}
+
+void DramChannel::stream_switch_bank(HitStream& s) {
+  Queue& q = queues_[0];
+  stream_record_last_rd(s);
+  q.len[s.bank] = 0;
+  q.examined[s.bank] = 0;
+  update_head(0, s.bank);
+  s.bank = s.next_bank;
+  s.row = s.next_row;
+  s.left = s.m;
+  s.next_bank = kNone;
+  s.examined = s.next_examined;
+  s.next_examined = 0;
+  s.t = checker_.earliest(DramCommand::RD, bank_.location(s.bank), uint64_t(s.last_command));
+  s.first_rd = true;
+}
+
+void DramChannel::stream_step(HitStream& s, size_t i, const DramRequest& next, uint32_t nb,
+                              const std::function<void(const DramRequest&)>& on_done,
+                              const std::function<void(const DramRequest&)>& on_enqueued) {
+  // execute() of the planned RD: issue_column(0, bank, 0, t) for the oldest request, a hit.
+  // run_until() stops at each completion before t + 1 (next_event()), then runs to t + 1.
+  const uint64_t t = s.t;
+  deliver(t, on_done);
+  plan_valid_ = false;
+  Entry& e = stream_entry(s, i);
+  examine(e);
+  if (s.first_rd) {
+    stream_record_last_rd(s);
+    checker_.issue(DramCommand::RD, e.req.loc, t);
+    s.distance = checker_.earliest(DramCommand::RD, e.req.loc, t) - t;
+  } else {
+    s.rd_unrecorded = true;
+    s.last_rd = t;
+  }
+  s.first_rd = false;
+  s.last_command = int64_t(t);
+  count_column(0, e.req, DramCommand::RD, t);
+  if (s.examined > 0) --s.examined;
+  --s.left;
+  add_inflight(e.req, t + s.latency, e.outcome);
+  if (observer_) observer_(t, DramCommand::RD, DramLocation(e.req.loc));
+  now_ = t + 1;
+  deliver(now_, on_done);
+  // place(next): behind the queued requests, arriving now, in the slot the RD freed.
+  Entry& f = stream_refills_[i % s.m];
+  fill_entry(f, next);
+  if (nb == s.bank) {
+    ++s.left;  // (no row change queued; bank's examined prefix stays below the new last entry)
+  } else if (s.next_bank == kNone) {
+    s.next_bank = nb;  // a row change: the first request of next_bank
+    s.next_row = next.loc.row;
+    s.next_examined = 0;
+  }
+  ++queues_[0].size;
+  ++queued_bank_[nb];
+  ++queued_rank_[s.rank];
+  if (on_enqueued) on_enqueued(f.req);
+  s.t += s.distance;
+}
+
+size_t DramChannel::stream_stop(HitStream& s, size_t taken, bool replan) {
+  if (taken == 0) return 0;  // (nothing issued: state untouched)
+  stream_record_last_rd(s);
+  // The queue's lists after `taken` steps (and as many refills): steps taken .. taken + m - 1.
+  Queue& q = queues_[0];
+  uint32_t* list = q.list(s.bank);
+  uint32_t* next_list = s.next_bank != kNone ? q.list(s.next_bank) : nullptr;
+  for (uint32_t j = 0; j < s.m; ++j) {
+    const size_t step = taken + j;
+    const uint32_t slot = stream_slots_[step % s.m];
+    if (step >= s.m) q.slots[slot] = stream_refills_[(step - s.m) % s.m];
+    if (j < s.left) list[j] = slot;
+    else next_list[j - s.left] = slot;
+  }
+  q.len[s.bank] = s.left;
+  q.examined[s.bank] = std::min(s.examined, s.left);
+  update_head(0, s.bank);
+  if (next_list) {
+    q.len[s.next_bank] = s.m - s.left;
+    q.examined[s.next_bank] = s.next_examined;
+    update_head(0, s.next_bank);
+  }
+  // The plan rebuilt where next_bank competes (else bank's RD at t, as plan() would find it).
+  if (replan || s.next_bank != kNone || s.t >= s.refresh_due) {
+    plan_valid_ = false;
+  } else {
+    plan_hit(q.at(s.bank, 0), s.bank, s.t);
+  }
+  return taken;
+}
+
+size_t DramChannel::stream_hits(const DramRequest* r, size_t n, const std::function<void(const DramRequest&)>& on_done,
+                                const std::function<void(const DramRequest&)>& on_enqueued) {
+  if (n == 0 || !stream_can_start()) return 0;
+  Queue& q = queues_[0];
+  const uint32_t b0 = plan_.bank;
+  HitStream s;
+  s.m = q.len[b0];  // the queue's length while it streams (>= 2)
+  s.bank = b0;
+  s.row = bank_.open_row(b0);
+  s.left = s.m;
+  s.examined = q.examined[b0];
+  s.rank = bank_.location(b0).rank;
+  s.group = bank_.location(b0).bank_group;
+  s.latency = cfg_.timing.CL + half_burst_;
+  s.refresh_due = refresh_.next_due();  // nothing owed changes before
+  s.t = plan_.t;
+  s.last_command = checker_.last_command();
+  stream_slots_.assign(q.list(b0), q.list(b0) + s.m);
+  stream_refills_.resize(s.m);
 
   size_t i = 0;
   while (i < n) {
-    // Request i refills the queue after the next RD: a read to bank's row while no row change is
-    // queued, or to next_bank's row (a bank of this rank and group whose row is not open, and that
-    // nothing else waits for). Checked before anything issues: the caller would enqueue a write,
-    // or another burst, without running the channel first.
+    // Checked before anything issues: the caller would enqueue a write, or another burst,
+    // without running the channel first.
     const DramRequest& next = r[i];
-    if (next.write) break;
-    const uint32_t nb = flat_bank(next.loc);
-    {
-      const bool switching = left == 0;  // bank is done: next_bank's hits come next
-      const uint32_t eb = switching ? next_bank : bank, erow = switching ? next_row : row;
-      const uint32_t enb = switching ? kNone : next_bank;
-      if (nb == eb) {
-        if (next.loc.row != erow || enb != kNone) break;
-      } else if (nb == enb) {
-        if (next.loc.row != next_row) break;
-      } else if (enb != kNone || bank_loc_[nb].rank != rank || bank_loc_[nb].bank_group != group ||
-                 open_row_[nb] == next.loc.row) {
-        break;
-      }
-    }
-    // next_bank's PRE and ACT, each at its earliest cycle if that comes before bank's next RD (all
-    // of them once bank has none left). FR-FCFS plans them at each decision, after a command or
-    // when next_bank's first request is queued: the earliest cycle after the last command.
-    while (next_bank != kNone && open_row_[next_bank] != next_row) {
-      const Entry& oldest = request_of_step(i + left);
-      const DramCommand cmd = open_row_[next_bank] == kClosed ? DramCommand::ACT : DramCommand::PRE;
-      const uint64_t at = checker_.earliest(cmd, oldest.req.loc, uint64_t(last_command + 1));
-      if (left > 0 && at >= t) break;
-      if (at >= refresh_due) return stop(i, true);  // a refresh falls due first: the full plan
-      deliver(at, on_done);
-      // execute(): set_bank() examines next_bank's requests queued by then against the old state.
-      for (size_t s = i + left + next_examined; s < i + m; ++s) {
-        const Entry& e = request_of_step(s);
-        if (e.req.arrival > at) break;
-        examine(e);
-        ++next_examined;
-      }
-      open_row_[next_bank] = cmd == DramCommand::ACT ? next_row : kClosed;
-      record_last_rd();
-      checker_.issue(cmd, oldest.req.loc, at);
-      ++stats_.commands[int(cmd)];
-      last_command = int64_t(at);
-      plan_valid_ = false;
-      if (observer_) observer_(at, cmd, DramLocation(oldest.req.loc));
-      now_ = at + 1;
-      deliver(now_, on_done);
-    }
-    if (left == 0) {  // next_bank's row is open: its hits stream now
-      record_last_rd();
-      q.len[bank] = 0;
-      q.examined[bank] = 0;
-      update_head(0, bank);
-      bank = next_bank;
-      row = next_row;
-      left = m;
-      next_bank = kNone;
-      examined = next_examined;
-      next_examined = 0;
-      t = checker_.earliest(DramCommand::RD, bank_loc_[bank], uint64_t(last_command));
-      first_rd = true;
-    }
-    if (t >= refresh_due) return stop(i, true);  // a refresh falls due first: the full plan
-    if (t < now_ || next.arrival > t + 1) break;
-
-    // execute() of the planned RD: issue_column(0, bank, 0, t) for the oldest request, a hit.
-    // run_until() stops at each completion before t + 1 (next_event()), then runs to t + 1.
-    deliver(t, on_done);
-    plan_valid_ = false;
-    const Entry& e = request_of_step(i);
-    examine(e);
-    if (first_rd) {
-      record_last_rd();
-      checker_.issue(DramCommand::RD, e.req.loc, t);
-      distance = checker_.earliest(DramCommand::RD, e.req.loc, t) - t;
-    } else {
-      rd_unrecorded = true;
-      last_rd = t;
-    }
-    first_rd = false;
-    last_command = int64_t(t);
-    count_column(0, e.req, DramCommand::RD, t);
-    if (examined > 0) --examined;
-    --left;
-    add_inflight(e.req, t + latency, e.outcome);
-    if (observer_) observer_(t, DramCommand::RD, DramLocation(e.req.loc));
-    now_ = t + 1;
-    deliver(now_, on_done);
-    // place(next): behind the queued requests, arriving now, in the slot the RD freed.
-    Entry& f = stream_refills_[i % m];
-    fill_entry(f, next);
-    if (nb == bank) {
-      ++left;  // (no row change queued; bank's examined prefix stays below the new last entry)
-    } else if (next_bank == kNone) {
-      next_bank = nb;  // a row change: the first request of next_bank
-      next_row = next.loc.row;
-      next_examined = 0;
-    }
-    ++q.size;
-    ++queued_bank_[nb];
-    ++queued_rank_[rank];
-    if (on_enqueued) on_enqueued(f.req);
+    const uint32_t nb = bank_.flat_bank(next.loc);
+    if (!stream_takes(s, next, nb)) break;
+    if (!stream_open_next_bank(s, i, on_done)) return stream_stop(s, i, true);
+    if (s.left == 0) stream_switch_bank(s);                    // next_bank's row is open: its hits stream now
+    if (s.t >= s.refresh_due) return stream_stop(s, i, true);  // a refresh falls due first: the full plan
+    if (s.t < now_ || next.arrival > s.t + 1) break;
+    stream_step(s, i, next, nb, on_done, on_enqueued);
     ++i;
-    t += distance;
   }
-  return stop(i, false);
+  return stream_stop(s, i, false);
 }
 
 std::string DramChannel::check_queues() {
@@ -1032,12 +666,12 @@ std::string DramChannel::check_queues() {
       const Head u = q.head[b];
       q.head[b] = h;
       // (An empty bank's head only needs to say so: its other fields are never read.)
-      const bool stale = q.len[b] == 0 ? h.want != kWantNothing || h.arrival != UINT64_MAX
-                                       : h.arrival != u.arrival || h.seq != u.seq || h.ready != u.ready ||
-                                             h.row != u.row || h.bypassed != u.bypassed || h.hit != u.hit ||
-                                             h.want != u.want || h.cls != u.cls || h.priority != u.priority ||
-                                             h.index != u.index || h.want_arrival != u.want_arrival ||
-                                             h.want_seq != u.want_seq;
+      const bool stale = q.len[b] == 0
+                             ? h.want != kWantNothing || h.arrival != UINT64_MAX
+                             : h.arrival != u.arrival || h.seq != u.seq || h.ready != u.ready || h.row != u.row ||
+                                   h.bypassed != u.bypassed || h.hit != u.hit || h.want != u.want || h.cls != u.cls ||
+                                   h.priority != u.priority || h.index != u.index || h.want_arrival != u.want_arrival ||
+                                   h.want_seq != u.want_seq;
       if (stale) return which + ": bank " + std::to_string(b) + "'s head is stale";
     }
   }

@@ -73,7 +73,8 @@ void DramController::enqueue_bursts(uint64_t txn, const tlm::tlm_generic_payload
     const auto& done = on_done_[c];
     if (ch.now() < arrival) ch.run_until(arrival, done);
     std::function<void(const DramRequest&)> traced;
-    if (vcd_) traced = [this, c](const DramRequest& r) { trace_at(depth_var_[c], int(channels_[c].pending()), r.arrival); };
+    if (vcd_)
+      traced = [this, c](const DramRequest& r) { trace_at(depth_var_[c], int(channels_[c].pending()), r.arrival); };
     for (size_t i = 0; i < bursts.size();) {
       // LT reads: while the channel streams row hits it takes the bursts itself (same results).
       if (run_ahead && !trans.is_write()) {
@@ -133,7 +134,8 @@ bool DramController::try_accept(tlm::tlm_generic_payload& trans, int socket_id) 
   const uint32_t depth = trans.is_write() ? cfg_.write_queue_depth : cfg_.read_queue_depth;
   for (uint32_t c = 0; c < channels_.size(); ++c) {
     if (need[c] > depth) {
-      SC_REPORT_ERROR("tpu/dram", "an approximately-timed request needs more bursts in one channel than its queue holds");
+      SC_REPORT_ERROR("tpu/dram",
+                      "an approximately-timed request needs more bursts in one channel than its queue holds");
     }
     if (need[c] > channels_[c].room(trans.is_write())) return false;
   }
@@ -191,7 +193,7 @@ void DramController::advance() {
   // Freed queue slots admit held-back requests, in order.
   while (!blocked_.empty() && try_accept(*blocked_.front().first, blocked_.front().second)) blocked_.pop_front();
   uint64_t next = UINT64_MAX;
-  for (const auto& ch : channels_)
+  for (auto& ch : channels_)
     if (ch.pending()) next = std::min(next, std::max(ch.next_event(), now + 1));
   if (next != UINT64_MAX) wake_.notify(tck_ * double(next) - sc_core::sc_time_stamp());
 }
@@ -203,8 +205,8 @@ void DramController::trace(VcdWriter& vcd, const std::string& prefix) {
     command_var_.push_back(vcd.declare(ch + ".command", 32, kNoCommand));
     depth_var_.push_back(vcd.declare(ch + ".queued", 32, 0));
     channels_[c].observe_commands([this, c](uint64_t cycle, DramCommand cmd, const DramLocation&) {
-      trace_at(command_var_[c], int(cmd), cycle);            // a one-tCK pulse per command,
-      trace_at(command_var_[c], kNoCommand, cycle + 1);      // so repeats stay visible
+      trace_at(command_var_[c], int(cmd), cycle);        // a one-tCK pulse per command,
+      trace_at(command_var_[c], kNoCommand, cycle + 1);  // so repeats stay visible
       trace_at(depth_var_[c], int(channels_[c].pending()), cycle);
     });
   }

@@ -47,8 +47,8 @@ class DramController : public WeightMemory {
   struct Transaction {
     tlm::tlm_generic_payload* trans = nullptr;
     int socket_id = 0;
-    uint32_t remaining = 0;    // bursts not yet done
-    uint64_t last_done = 0;    // latest done cycle
+    uint32_t remaining = 0;  // bursts not yet done
+    uint64_t last_done = 0;  // latest done cycle
   };
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
   tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
@@ -69,7 +69,7 @@ class DramController : public WeightMemory {
   sc_core::sc_time tck_;
   uint64_t next_txn_ = 1;
   std::map<uint64_t, Transaction> txns_;
-  uint64_t last_txn_id_ = 0;                       // on_done()'s last lookup (ids start at 1)
+  uint64_t last_txn_id_ = 0;  // on_done()'s last lookup (ids start at 1)
   std::map<uint64_t, Transaction>::iterator last_txn_;
   /// Erases a transaction (and on_done()'s cached lookup).
   void forget(std::map<uint64_t, Transaction>::iterator it) {
@@ -77,19 +77,21 @@ class DramController : public WeightMemory {
     txns_.erase(it);
   }
   std::vector<std::function<void(const DramRequest&)>> on_done_;  // per channel: calls on_done(c, .)
-  std::vector<std::vector<DramRequest>> bursts_;  // enqueue_bursts(): a request's bursts per channel
+  std::vector<std::vector<DramRequest>> bursts_;                  // enqueue_bursts(): a request's bursts per channel
   tlm_utils::peq_with_cb_and_phase<DramController> peq_;
-  std::deque<std::pair<tlm::tlm_generic_payload*, int>> blocked_;  // BEGIN_REQs awaiting room
+  std::deque<std::pair<tlm::tlm_generic_payload*, int>> blocked_;   // BEGIN_REQs awaiting room
   std::map<int, std::deque<tlm::tlm_generic_payload*>> responses_;  // per initiator, ready
   std::map<int, bool> response_busy_;                               // BEGIN_RESP awaiting END_RESP
   std::map<const tlm::tlm_generic_payload*, int> socket_of_;        // initiator of each open request
   sc_core::sc_event wake_;
-  VcdWriter* vcd_ = nullptr;                                           // tracing if set
-  std::vector<VcdWriter::Var> command_var_, depth_var_;                // per channel
+  VcdWriter* vcd_ = nullptr;                             // tracing if set
+  std::vector<VcdWriter::Var> command_var_, depth_var_;  // per channel
   /// Records a traced value at DRAM cycle `cycle` (VcdWriter::set_at: the channels run ahead),
   /// at cycle x tCK in time resolution units (an integer product: tck_ * double(cycle) would be
   /// the same below 2^53 units, 2.5 hours at 1 fs, but rounds a double in memory each time).
-  void trace_at(VcdWriter::Var var, int value, uint64_t cycle) { vcd_->set_at(var, uint64_t(value), tck_.value() * cycle); }
+  void trace_at(VcdWriter::Var var, int value, uint64_t cycle) {
+    vcd_->set_at(var, uint64_t(value), tck_.value() * cycle);
+  }
 };
 
 }  // namespace tpu

@@ -68,8 +68,8 @@ void HostInterface::run() {
     const uint64_t R = cfg_.mxu.rows, rows = d.instr.rows;
     const uint64_t row_bytes = d.host_row_bytes ? d.host_row_bytes : R;  // bytes per row on PCIe
     const uint64_t bytes = rows * row_bytes, ub_addr = uint64_t(d.instr.ub_row) * R;
-    const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index) + " (" +
-                            disassemble(d.instr) + ")";
+    const std::string who =
+        std::string(name()) + ": instruction " + std::to_string(d.index) + " (" + disassemble(d.instr) + ")";
     buffer_.resize(bytes);
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     // Rows packed on the PCIe side move to and from whole UB rows through rows_, a chunk of

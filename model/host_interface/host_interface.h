@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <vector>
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <systemc>
+#include <tlm>
 
 #include "sequencer/functional_unit.h"
 
@@ -45,11 +45,11 @@ class PcieDirection {
 /// get TLM_ADDRESS_ERROR_RESPONSE.
 class HostInterface : public FunctionalUnit {
  public:
-  tlm_utils::simple_target_socket<HostInterface> host_socket;      ///< from the host CPU
-  tlm_utils::simple_initiator_socket<HostInterface> dram_socket;   ///< host writes to weight memory
-  tlm_utils::simple_initiator_socket<HostInterface> control_socket;///< to the sequencer
-  tlm_utils::simple_initiator_socket<HostInterface> pcie_socket;   ///< DMA into host memory
-  tlm_utils::simple_initiator_socket<HostInterface> ub_socket;     ///< DMA into the UB
+  tlm_utils::simple_target_socket<HostInterface> host_socket;        ///< from the host CPU
+  tlm_utils::simple_initiator_socket<HostInterface> dram_socket;     ///< host writes to weight memory
+  tlm_utils::simple_initiator_socket<HostInterface> control_socket;  ///< to the sequencer
+  tlm_utils::simple_initiator_socket<HostInterface> pcie_socket;     ///< DMA into host memory
+  tlm_utils::simple_initiator_socket<HostInterface> ub_socket;       ///< DMA into the UB
 
   /// `window`: bandwidth-counter window.
   HostInterface(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time window);

@@ -52,12 +52,12 @@ uint64_t get_le(const uint8_t* in, std::size_t pos, std::size_t n) {
 struct Uses {
   bool ub = false, acc = false, rows = false, host = false, dram = false, tiles = false;
   bool src = false, out_row = false, kernel = false;  // Pool/Vector source, Convolve/Pool output row, Convolve kernel
-  bool mm_flags = false;  // accumulate, switch_weights
-  bool act = false;       // function, bias
-  bool fn = false;        // function (Activate, Vector)
+  bool mm_flags = false;                              // accumulate, switch_weights
+  bool act = false;                                   // function, bias
+  bool fn = false;                                    // function (Activate, Vector)
   bool average = false, vec_op = false;
-  bool cfg = false;       // reg, value
-  bool mask = false;      // unit_mask
+  bool cfg = false;   // reg, value
+  bool mask = false;  // unit_mask
   unsigned rows_bits = 32;
 };
 
@@ -97,22 +97,19 @@ struct Names {
   const char *accumulate, *switch_weights, *bias;
   const char *src, *out_row, *kernel_row, *kernel_col, *average, *vec_op;
 };
-constexpr Names kFieldNames{"field",     "ub_row", "acc_row",  "rows",  "host_addr",
-                            "dram_addr", "tiles",  "function", "reg",   "value",
-                            "unit_mask", "accumulate", "switch_weights", "bias",
-                            "src_row",   "out_row", "kernel_row", "kernel_col", "average", "vec_op"};
-constexpr Names kOperandNames{"operand", "ub",  "acc",   "rows",       "host",   "dram", "tiles",
-                              "fn",      "reg", "value", "units",      "accumulate", "switch",
-                              "bias",    "src", "p0",    "kr",         "ks",     "average", "op"};
+constexpr Names kFieldNames{"field",    "ub_row",  "acc_row",    "rows",       "host_addr",  "dram_addr",      "tiles",
+                            "function", "reg",     "value",      "unit_mask",  "accumulate", "switch_weights", "bias",
+                            "src_row",  "out_row", "kernel_row", "kernel_col", "average",    "vec_op"};
+constexpr Names kOperandNames{"operand", "ub",  "acc",   "rows",  "host",       "dram",   "tiles",
+                              "fn",      "reg", "value", "units", "accumulate", "switch", "bias",
+                              "src",     "p0",  "kr",    "ks",    "average",    "op"};
 
 // Text names of the activation functions and config registers, indexed by their value.
 constexpr const char* kFunctionNames[] = {"identity", "relu", "sigmoid", "tanh"};
 constexpr const char* kRegisterNames[] = {
-    "act_multiplier", "act_shift",   "act_zero_point", "act_bias_row", "input_height",
-    "input_width",    "output_height", "output_width", "stride_h",     "stride_w",
-    "pad_top",        "pad_left",    "pool_height",    "pool_width",   "vec_source_b",
-    "vec_scale_a",    "vec_scale_b", "vec_offset_a",   "vec_offset_b", "tag",
-    "host_row_bytes"};
+    "act_multiplier", "act_shift",   "act_zero_point", "act_bias_row", "input_height", "input_width", "output_height",
+    "output_width",   "stride_h",    "stride_w",       "pad_top",      "pad_left",     "pool_height", "pool_width",
+    "vec_source_b",   "vec_scale_a", "vec_scale_b",    "vec_offset_a", "vec_offset_b", "tag",         "host_row_bytes"};
 constexpr const char* kVectorOpNames[] = {"add", "multiply", "unary"};
 constexpr int kNumVectorOps = 3;
 constexpr const char* kUnitNames[kNumUnits] = {"host", "weights", "matrix", "activation"};
@@ -122,27 +119,57 @@ static_assert(sizeof(kRegisterNames) / sizeof(kRegisterNames[0]) == kNumConfigRe
 // Legal value range of a config register (reg must be known).
 void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
   switch (reg) {
-    case ConfigRegister::ActMultiplier: *lo = 0; *hi = (int64_t{1} << 31) - 1; return;
-    case ConfigRegister::ActShift: *lo = 0; *hi = 62; return;
-    case ConfigRegister::ActZeroPoint: *lo = -128; *hi = 127; return;
+    case ConfigRegister::ActMultiplier:
+      *lo = 0;
+      *hi = (int64_t{1} << 31) - 1;
+      return;
+    case ConfigRegister::ActShift:
+      *lo = 0;
+      *hi = 62;
+      return;
+    case ConfigRegister::ActZeroPoint:
+      *lo = -128;
+      *hi = 127;
+      return;
     case ConfigRegister::ActBiasRow:
-    case ConfigRegister::VecSourceB: *lo = 0; *hi = (int64_t{1} << 24) - 1; return;
+    case ConfigRegister::VecSourceB:
+      *lo = 0;
+      *hi = (int64_t{1} << 24) - 1;
+      return;
     case ConfigRegister::InputHeight:
     case ConfigRegister::InputWidth:
     case ConfigRegister::OutputHeight:
-    case ConfigRegister::OutputWidth: *lo = 1; *hi = 65535; return;
+    case ConfigRegister::OutputWidth:
+      *lo = 1;
+      *hi = 65535;
+      return;
     case ConfigRegister::StrideH:
     case ConfigRegister::StrideW:
     case ConfigRegister::PoolHeight:
-    case ConfigRegister::PoolWidth: *lo = 1; *hi = 255; return;
+    case ConfigRegister::PoolWidth:
+      *lo = 1;
+      *hi = 255;
+      return;
     case ConfigRegister::PadTop:
-    case ConfigRegister::PadLeft: *lo = 0; *hi = 255; return;
+    case ConfigRegister::PadLeft:
+      *lo = 0;
+      *hi = 255;
+      return;
     case ConfigRegister::VecScaleA:
     case ConfigRegister::VecScaleB:
     case ConfigRegister::VecOffsetA:
-    case ConfigRegister::VecOffsetB: *lo = -32768; *hi = 32767; return;
-    case ConfigRegister::Tag: *lo = 0; *hi = (int64_t{1} << 31) - 1; return;
-    case ConfigRegister::HostRowBytes: *lo = 0; *hi = 65535; return;
+    case ConfigRegister::VecOffsetB:
+      *lo = -32768;
+      *hi = 32767;
+      return;
+    case ConfigRegister::Tag:
+      *lo = 0;
+      *hi = (int64_t{1} << 31) - 1;
+      return;
+    case ConfigRegister::HostRowBytes:
+      *lo = 0;
+      *hi = 65535;
+      return;
   }
   *lo = *hi = 0;
 }
@@ -152,8 +179,8 @@ void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
                                     ConfigRegister reg) {
   int64_t lo, hi;
   register_range(reg, &lo, &hi);
-  fail(ctx + n.kind + " '" + n.value + "' = " + shown + " is out of range " + std::to_string(lo) +
-       ".." + std::to_string(hi) + " for " + kRegisterNames[static_cast<int>(reg)]);
+  fail(ctx + n.kind + " '" + n.value + "' = " + shown + " is out of range " + std::to_string(lo) + ".." +
+       std::to_string(hi) + " for " + kRegisterNames[static_cast<int>(reg)]);
 }
 
 // Checks a Set_Config value (given as int64) against its register's range.
@@ -164,11 +191,10 @@ void check_value(const std::string& ctx, const Names& n, ConfigRegister reg, int
 }
 
 // Checks that a used field `v` fits in `bits` bits.
-void check_bits(const std::string& ctx, const Names& n, const char* name, uint64_t v,
-                unsigned bits) {
+void check_bits(const std::string& ctx, const Names& n, const char* name, uint64_t v, unsigned bits) {
   if (bits < 64 && (v >> bits) != 0)
-    fail(ctx + n.kind + " '" + name + "' = " + std::to_string(v) + " does not fit in " +
-         std::to_string(bits) + " bits");
+    fail(ctx + n.kind + " '" + name + "' = " + std::to_string(v) + " does not fit in " + std::to_string(bits) +
+         " bits");
 }
 
 // Checks that a used count field is at least 1.
@@ -177,17 +203,14 @@ void check_nonzero(const std::string& ctx, const Names& n, const char* name, uin
 }
 
 // Checks that a field not used by the opcode holds its default (zero) value.
-void check_unused(const std::string& ctx, const Names& n, bool used, const char* name,
-                  uint64_t v) {
+void check_unused(const std::string& ctx, const Names& n, bool used, const char* name, uint64_t v) {
   if (!used && v != 0)
-    fail(ctx + n.kind + " '" + name + "' = " + std::to_string(v) +
-         " is not used by this opcode and must be 0");
+    fail(ctx + n.kind + " '" + name + "' = " + std::to_string(v) + " is not used by this opcode and must be 0");
 }
 
 // Checks every encoding rule of `in`; messages start with "<prefix>: <mnemonic>: ".
 void validate(const Instruction& in, const std::string& prefix, const Names& n) {
-  if (!is_known(in.op))
-    fail(prefix + ": unknown opcode " + hex(static_cast<uint8_t>(in.op)));
+  if (!is_known(in.op)) fail(prefix + ": unknown opcode " + hex(static_cast<uint8_t>(in.op)));
   const std::string ctx = prefix + ": " + mnemonic(in.op) + ": ";
   const Uses u = uses_of(in.op);
 
@@ -240,14 +263,12 @@ void validate(const Instruction& in, const std::string& prefix, const Names& n) 
   if (u.mask) {
     if (in.unit_mask == 0) fail(ctx + n.kind + " '" + n.units + "' is empty (no unit selected)");
     if (in.unit_mask & ~0x0Fu)
-      fail(ctx + n.kind + " '" + n.units + "' = " + hex(in.unit_mask) +
-           " has bits other than 0-3 set");
+      fail(ctx + n.kind + " '" + n.units + "' = " + hex(in.unit_mask) + " has bits other than 0-3 set");
   }
 }
 
 // Validates `in` and writes its 12-byte encoding to `out`.
-void encode_checked(const Instruction& in, uint8_t* out, const std::string& prefix,
-                    const Names& n) {
+void encode_checked(const Instruction& in, uint8_t* out, const std::string& prefix, const Names& n) {
   validate(in, prefix, n);
   for (std::size_t i = 0; i < kInstructionBytes; ++i) out[i] = 0;
   out[0] = static_cast<uint8_t>(in.op);
@@ -266,8 +287,7 @@ void encode_checked(const Instruction& in, uint8_t* out, const std::string& pref
     case Opcode::Activate:
       if (in.op == Opcode::MatrixMultiply)
         out[1] = static_cast<uint8_t>((in.accumulate ? 0x01 : 0) | (in.switch_weights ? 0x02 : 0));
-      else
-        out[1] = static_cast<uint8_t>(static_cast<uint8_t>(in.function) | (in.bias ? 0x08 : 0));
+      else out[1] = static_cast<uint8_t>(static_cast<uint8_t>(in.function) | (in.bias ? 0x08 : 0));
       put_le(out, 2, in.ub_row, 3);
       put_le(out, 5, in.acc_row, 2);
       put_le(out, 7, in.rows, 4);
@@ -319,23 +339,34 @@ std::vector<OperandSpec> operands_of(Opcode op) {
   using K = OperandKind;
   switch (op) {
     case Opcode::ReadHostMemory:
-    case Opcode::WriteHostMemory:
-      return {{"ub", K::Number, 24}, {"host", K::Number, 32}, {"rows", K::Number, 24}};
+    case Opcode::WriteHostMemory: return {{"ub", K::Number, 24}, {"host", K::Number, 32}, {"rows", K::Number, 24}};
     case Opcode::ReadWeights: return {{"dram", K::Number, 48}, {"tiles", K::Number, 32}};
     case Opcode::MatrixMultiply:
-      return {{"ub", K::Number, 24},  {"acc", K::Number, 16},        {"rows", K::Number, 32},
-              {"switch", K::Flag, 0}, {"accumulate", K::Flag, 0}};
+      return {{"ub", K::Number, 24},
+              {"acc", K::Number, 16},
+              {"rows", K::Number, 32},
+              {"switch", K::Flag, 0},
+              {"accumulate", K::Flag, 0}};
     case Opcode::Activate:
-      return {{"ub", K::Number, 24},     {"acc", K::Number, 16}, {"rows", K::Number, 32},
-              {"fn", K::Function, 0},    {"bias", K::Flag, 0}};
+      return {{"ub", K::Number, 24},
+              {"acc", K::Number, 16},
+              {"rows", K::Number, 32},
+              {"fn", K::Function, 0},
+              {"bias", K::Flag, 0}};
     case Opcode::Convolve:
-      return {{"ub", K::Number, 24}, {"acc", K::Number, 16},   {"kr", K::Number, 8},       {"ks", K::Number, 8},
+      return {{"ub", K::Number, 24}, {"acc", K::Number, 16}, {"kr", K::Number, 8},   {"ks", K::Number, 8},
               {"p0", K::Number, 16}, {"rows", K::Number, 8}, {"switch", K::Flag, 0}, {"accumulate", K::Flag, 0}};
     case Opcode::Pool:
-      return {{"ub", K::Number, 24}, {"src", K::Number, 24}, {"p0", K::Number, 16}, {"rows", K::Number, 16},
+      return {{"ub", K::Number, 24},
+              {"src", K::Number, 24},
+              {"p0", K::Number, 16},
+              {"rows", K::Number, 16},
               {"average", K::Flag, 0}};
     case Opcode::Vector:
-      return {{"ub", K::Number, 24}, {"src", K::Number, 24}, {"rows", K::Number, 32}, {"op", K::VecOp, 0},
+      return {{"ub", K::Number, 24},
+              {"src", K::Number, 24},
+              {"rows", K::Number, 32},
+              {"op", K::VecOp, 0},
               {"fn", K::Function, 0}};
     case Opcode::SetConfig: return {{"reg", K::Register, 0}, {"value", K::Number, 32}};
     case Opcode::Sync: return {{"units", K::Units, 0}};
@@ -374,16 +405,14 @@ ParseStatus parse_unsigned(const std::string& s, uint64_t* v) {
 }
 
 // Parses a numeric operand that must fit in `bits` bits (no sign allowed).
-uint64_t parse_field(const std::string& ctx, const std::string& key, const std::string& text,
-                     unsigned bits) {
+uint64_t parse_field(const std::string& ctx, const std::string& key, const std::string& text, unsigned bits) {
   uint64_t v = 0;
   const ParseStatus st = parse_unsigned(text, &v);
   if (st == ParseStatus::Bad)
     fail(ctx + "operand '" + key + "' = '" + text + "' is not a number (decimal or 0x hex" +
          (text.size() > 0 && text[0] == '-' ? "; negative values are not allowed here)" : ")"));
   if (st == ParseStatus::Overflow || (bits < 64 && (v >> bits) != 0))
-    fail(ctx + "operand '" + key + "' = " + text + " does not fit in " + std::to_string(bits) +
-         " bits");
+    fail(ctx + "operand '" + key + "' = " + text + " does not fit in " + std::to_string(bits) + " bits");
   return v;
 }
 
@@ -394,16 +423,14 @@ int32_t parse_config_value(const std::string& ctx, ConfigRegister reg, const std
   const std::string regname = kRegisterNames[static_cast<int>(reg)];
   int64_t lo, hi;
   register_range(reg, &lo, &hi);
-  if (negative && lo >= 0)
-    fail(ctx + "operand 'value' = " + text + ": " + regname + " takes no negative values");
+  if (negative && lo >= 0) fail(ctx + "operand 'value' = " + text + ": " + regname + " takes no negative values");
   uint64_t mag = 0;
   const ParseStatus st = parse_unsigned(digits, &mag);
   const bool is_hex = digits.size() > 1 && (digits[1] == 'x' || digits[1] == 'X');
   if (st == ParseStatus::Bad || (negative && is_hex))
     fail(ctx + "operand 'value' = '" + text + "' is not a number (decimal or 0x hex; " +
          "negative decimal for signed registers)");
-  if (st == ParseStatus::Overflow || mag > (uint64_t{1} << 32))
-    value_range_error(ctx, kOperandNames, text, reg);
+  if (st == ParseStatus::Overflow || mag > (uint64_t{1} << 32)) value_range_error(ctx, kOperandNames, text, reg);
   const int64_t v = negative ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
   check_value(ctx, kOperandNames, reg, v);
   return static_cast<int32_t>(v);
@@ -415,9 +442,7 @@ uint8_t parse_units(const std::string& ctx, const std::string& text) {
   std::size_t start = 0;
   while (true) {
     const std::size_t comma = text.find(',', start);
-    const std::string name = lower(text.substr(start, comma == std::string::npos
-                                                          ? std::string::npos
-                                                          : comma - start));
+    const std::string name = lower(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     int unit = -1;
     for (int u = 0; u < kNumUnits; ++u)
       if (name == kUnitNames[u]) unit = u;
@@ -461,8 +486,7 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
     const OperandSpec* spec = nullptr;
     for (const OperandSpec& s : specs)
       if (key == s.key) spec = &s;
-    if (spec == nullptr)
-      fail(ctx + "unknown operand '" + (key.empty() ? tok : key) + "'");
+    if (spec == nullptr) fail(ctx + "unknown operand '" + (key.empty() ? tok : key) + "'");
     if (given.count(key)) fail(ctx + "duplicate operand '" + key + "'");
     if (spec->kind == OperandKind::Flag) {
       if (eq != std::string::npos) fail(ctx + "flag '" + key + "' takes no value");
@@ -474,8 +498,7 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
     }
   }
   for (const OperandSpec& s : specs)
-    if (s.kind != OperandKind::Flag && !given.count(s.key))
-      fail(ctx + "missing operand '" + s.key + "'");
+    if (s.kind != OperandKind::Flag && !given.count(s.key)) fail(ctx + "missing operand '" + s.key + "'");
 
   // Register first: the value's range depends on it.
   if (given.count("reg")) {
@@ -506,8 +529,7 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
       }
       case OperandKind::Function: {
         const int f = lookup(kFunctionNames, kNumFunctions, text);
-        if (f < 0)
-          fail(ctx + "operand 'fn' = '" + text + "' is not one of identity, relu, sigmoid, tanh");
+        if (f < 0) fail(ctx + "operand 'fn' = '" + text + "' is not one of identity, relu, sigmoid, tanh");
         in.function = static_cast<ActivationFunction>(f);
         break;
       }
@@ -540,12 +562,11 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
 }  // namespace
 
 bool Instruction::operator==(const Instruction& o) const {
-  return op == o.op && ub_row == o.ub_row && acc_row == o.acc_row && rows == o.rows &&
-         host_addr == o.host_addr && dram_addr == o.dram_addr && tiles == o.tiles &&
-         accumulate == o.accumulate && switch_weights == o.switch_weights && bias == o.bias &&
-         function == o.function && reg == o.reg && value == o.value && unit_mask == o.unit_mask &&
-         src_row == o.src_row && out_row == o.out_row && kernel_row == o.kernel_row &&
-         kernel_col == o.kernel_col && average == o.average && vec_op == o.vec_op;
+  return op == o.op && ub_row == o.ub_row && acc_row == o.acc_row && rows == o.rows && host_addr == o.host_addr &&
+         dram_addr == o.dram_addr && tiles == o.tiles && accumulate == o.accumulate &&
+         switch_weights == o.switch_weights && bias == o.bias && function == o.function && reg == o.reg &&
+         value == o.value && unit_mask == o.unit_mask && src_row == o.src_row && out_row == o.out_row &&
+         kernel_row == o.kernel_row && kernel_col == o.kernel_col && average == o.average && vec_op == o.vec_op;
 }
 
 bool unit_of(Opcode op, Unit* unit) {
@@ -585,9 +606,7 @@ const char* mnemonic(Opcode op) {
   return "unknown";
 }
 
-void encode(const Instruction& in, uint8_t out[kInstructionBytes]) {
-  encode_checked(in, out, "encode", kFieldNames);
-}
+void encode(const Instruction& in, uint8_t out[kInstructionBytes]) { encode_checked(in, out, "encode", kFieldNames); }
 
 Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where) {
   if (in[0] >= kNumOpcodes) fail(where + ": unknown opcode " + hex(in[0]));
@@ -603,22 +622,38 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
     case Opcode::ReadHostMemory:
     case Opcode::WriteHostMemory:
     case Opcode::ReadWeights: first_reserved = 12; break;
-    case Opcode::MatrixMultiply: first_reserved = 11; flag_bits = 0x03; break;
-    case Opcode::Activate: first_reserved = 11; flag_bits = 0x0F; break;
-    case Opcode::Convolve: first_reserved = 12; flag_bits = 0x03; break;
-    case Opcode::Pool: first_reserved = 12; flag_bits = 0x01; break;
-    case Opcode::Vector: first_reserved = 12; flag_bits = 0x1F; break;
-    case Opcode::SetConfig: first_reserved = 6; flag_bits = 0xFF; break;  // register id
+    case Opcode::MatrixMultiply:
+      first_reserved = 11;
+      flag_bits = 0x03;
+      break;
+    case Opcode::Activate:
+      first_reserved = 11;
+      flag_bits = 0x0F;
+      break;
+    case Opcode::Convolve:
+      first_reserved = 12;
+      flag_bits = 0x03;
+      break;
+    case Opcode::Pool:
+      first_reserved = 12;
+      flag_bits = 0x01;
+      break;
+    case Opcode::Vector:
+      first_reserved = 12;
+      flag_bits = 0x1F;
+      break;
+    case Opcode::SetConfig:
+      first_reserved = 6;
+      flag_bits = 0xFF;
+      break;                                     // register id
     case Opcode::Sync: flag_bits = 0xFF; break;  // unit mask, checked by validate()
     case Opcode::Nop:
     case Opcode::Halt: break;
   }
   if (flags & ~flag_bits)
-    fail(ctx + "unused flag bits " + hex(flags & ~flag_bits) + " are set (flags byte = " +
-         hex(flags) + ")");
+    fail(ctx + "unused flag bits " + hex(flags & ~flag_bits) + " are set (flags byte = " + hex(flags) + ")");
   for (std::size_t i = first_reserved; i < kInstructionBytes; ++i)
-    if (in[i] != 0)
-      fail(ctx + "reserved byte " + std::to_string(i) + " = " + hex(in[i]) + " must be 0");
+    if (in[i] != 0) fail(ctx + "reserved byte " + std::to_string(i) + " = " + hex(in[i]) + " must be 0");
 
   switch (d.op) {
     case Opcode::ReadHostMemory:
@@ -691,21 +726,21 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
 std::vector<uint8_t> encode_program(const std::vector<Instruction>& program) {
   std::vector<uint8_t> image(program.size() * kInstructionBytes);
   for (std::size_t i = 0; i < program.size(); ++i)
-    encode_checked(program[i], image.data() + i * kInstructionBytes,
-                   "encode_program: instruction " + std::to_string(i), kFieldNames);
+    encode_checked(program[i], image.data() + i * kInstructionBytes, "encode_program: instruction " + std::to_string(i),
+                   kFieldNames);
   return image;
 }
 
 std::vector<Instruction> decode_program(const std::vector<uint8_t>& image) {
   if (image.size() % kInstructionBytes != 0)
-    fail("decode_program: image size " + std::to_string(image.size()) +
-         " bytes is not a multiple of " + std::to_string(kInstructionBytes));
+    fail("decode_program: image size " + std::to_string(image.size()) + " bytes is not a multiple of " +
+         std::to_string(kInstructionBytes));
   std::vector<Instruction> program;
   program.reserve(image.size() / kInstructionBytes);
   for (std::size_t i = 0; i * kInstructionBytes < image.size(); ++i)
-    program.push_back(decode(image.data() + i * kInstructionBytes,
-                             "instruction " + std::to_string(i) + " (byte offset " +
-                                 std::to_string(i * kInstructionBytes) + ")"));
+    program.push_back(
+        decode(image.data() + i * kInstructionBytes,
+               "instruction " + std::to_string(i) + " (byte offset " + std::to_string(i * kInstructionBytes) + ")"));
   return program;
 }
 
@@ -715,12 +750,9 @@ std::string disassemble(const Instruction& in) {
   switch (in.op) {
     case Opcode::ReadHostMemory:
     case Opcode::WriteHostMemory:
-      s += " ub=" + hex(in.ub_row) + " host=" + hex(in.host_addr) +
-           " rows=" + std::to_string(in.rows);
+      s += " ub=" + hex(in.ub_row) + " host=" + hex(in.host_addr) + " rows=" + std::to_string(in.rows);
       break;
-    case Opcode::ReadWeights:
-      s += " dram=" + hex(in.dram_addr) + " tiles=" + std::to_string(in.tiles);
-      break;
+    case Opcode::ReadWeights: s += " dram=" + hex(in.dram_addr) + " tiles=" + std::to_string(in.tiles); break;
     case Opcode::MatrixMultiply:
     case Opcode::Activate:
       s += " ub=" + hex(in.ub_row) + " acc=" + hex(in.acc_row) + " rows=" + std::to_string(in.rows);
@@ -750,8 +782,7 @@ std::string disassemble(const Instruction& in) {
            " fn=" + kFunctionNames[static_cast<int>(in.function)];
       break;
     case Opcode::SetConfig:
-      s += std::string(" reg=") + kRegisterNames[static_cast<int>(in.reg)] +
-           " value=" + std::to_string(in.value);
+      s += std::string(" reg=") + kRegisterNames[static_cast<int>(in.reg)] + " value=" + std::to_string(in.value);
       break;
     case Opcode::Sync: {
       s += " units=";

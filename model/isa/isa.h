@@ -16,18 +16,24 @@
 //                                                                  [9..11] rows u24 (>=1): host -> UB (host_row_bytes
 //                                                                  of each row, register host_row_bytes)
 //   0x02  Write_Host_Memory   0                                    same fields: UB -> host
-//   0x03  Read_Weights        0                                    [2..7] dram_addr u48 (bytes), [8..11] tiles u32 (>=1):
-//                                                                  consecutive rows*cols-byte tiles into the weight FIFO
-//   0x04  MatrixMultiply      bit0 ACCUMULATE, bit1 SWITCH         [2..4] ub_row u24, [5..6] acc_row u16, [7..10] rows u32 (>=1)
+//   0x03  Read_Weights        0                                    [2..7] dram_addr u48 (bytes), [8..11] tiles u32
+//   (>=1):
+//                                                                  consecutive rows*cols-byte tiles into the weight
+//                                                                  FIFO
+//   0x04  MatrixMultiply      bit0 ACCUMULATE, bit1 SWITCH         [2..4] ub_row u24, [5..6] acc_row u16, [7..10] rows
+//   u32 (>=1)
 //                             (SWITCH: make the next weight tile active before this block)
-//   0x05  Activate            bits0-2 function (0 identity,        [2..4] ub_row u24 (destination), [5..6] acc_row u16 (source),
+//   0x05  Activate            bits0-2 function (0 identity,        [2..4] ub_row u24 (destination), [5..6] acc_row u16
+//   (source),
 //                             1 relu, 2 sigmoid, 3 tanh), bit3 BIAS [7..10] rows u32 (>=1)
-//   0x06  Set_Config          register id (see ConfigRegister)      [2..5] value u32 (int32 registers in two's complement)
-//   0x07  Sync                unit mask: bit0 host, bit1 weights,   -
+//   0x06  Set_Config          register id (see ConfigRegister)      [2..5] value u32 (int32 registers in two's
+//   complement) 0x07  Sync                unit mask: bit0 host, bit1 weights,   -
 //                             bit2 matrix, bit3 activation (!= 0)
 //   0x08  Halt                0                                    -
-//   0x09  Convolve            bit0 ACCUMULATE, bit1 SWITCH         [2..4] ub_row u24, [5..6] acc_row u16, [7] kernel_row u8,
-//                                                                  [8] kernel_col u8, [9..10] out_row u16, [11] rows u8 (>=1)
+//   0x09  Convolve            bit0 ACCUMULATE, bit1 SWITCH         [2..4] ub_row u24, [5..6] acc_row u16, [7]
+//   kernel_row u8,
+//                                                                  [8] kernel_col u8, [9..10] out_row u16, [11] rows u8
+//                                                                  (>=1)
 //   0x0A  Pool                bit0 AVERAGE (else max)              [2..4] ub_row u24 (destination), [5..7] src_row u24,
 //                                                                  [8..9] out_row u16, [10..11] rows u16 (>=1)
 //   0x0B  Vector              bits0-2 function, bits3-4 operation  [2..4] ub_row u24 (destination), [5..7] src_row u24
@@ -141,25 +147,25 @@ constexpr int kNumUnits = 4;
 /// One decoded instruction. Only the fields of its opcode are meaningful; the rest are 0.
 struct Instruction {
   Opcode op = Opcode::Nop;
-  uint32_t ub_row = 0;        ///< UB row (Read/Write_Host_Memory, MatrixMultiply, Activate, Convolve, Pool, Vector)
-  uint32_t acc_row = 0;       ///< accumulator row (MatrixMultiply, Activate, Convolve)
-  uint32_t rows = 0;          ///< rows moved or processed (>= 1 where used; output image rows for Convolve/Pool)
-  uint32_t src_row = 0;       ///< source UB row (Pool, Vector operand a)
-  uint32_t out_row = 0;       ///< first global output row (Convolve, Pool)
-  uint32_t kernel_row = 0;    ///< kernel position (Convolve)
+  uint32_t ub_row = 0;      ///< UB row (Read/Write_Host_Memory, MatrixMultiply, Activate, Convolve, Pool, Vector)
+  uint32_t acc_row = 0;     ///< accumulator row (MatrixMultiply, Activate, Convolve)
+  uint32_t rows = 0;        ///< rows moved or processed (>= 1 where used; output image rows for Convolve/Pool)
+  uint32_t src_row = 0;     ///< source UB row (Pool, Vector operand a)
+  uint32_t out_row = 0;     ///< first global output row (Convolve, Pool)
+  uint32_t kernel_row = 0;  ///< kernel position (Convolve)
   uint32_t kernel_col = 0;
-  bool average = false;       ///< Pool: average instead of max
+  bool average = false;             ///< Pool: average instead of max
   VectorOp vec_op = VectorOp::Add;  ///< Vector
-  uint32_t host_addr = 0;     ///< host byte address (Read/Write_Host_Memory)
-  uint64_t dram_addr = 0;     ///< weight memory byte address (Read_Weights), < 2^48
-  uint32_t tiles = 0;         ///< weight tiles (Read_Weights), >= 1
-  bool accumulate = false;    ///< MatrixMultiply/Convolve: add into the accumulators instead of overwriting
-  bool switch_weights = false;///< MatrixMultiply/Convolve: switch to the next weight tile first
-  bool bias = false;          ///< Activate: add the int32 bias vector at register ActBiasRow
+  uint32_t host_addr = 0;           ///< host byte address (Read/Write_Host_Memory)
+  uint64_t dram_addr = 0;           ///< weight memory byte address (Read_Weights), < 2^48
+  uint32_t tiles = 0;               ///< weight tiles (Read_Weights), >= 1
+  bool accumulate = false;          ///< MatrixMultiply/Convolve: add into the accumulators instead of overwriting
+  bool switch_weights = false;      ///< MatrixMultiply/Convolve: switch to the next weight tile first
+  bool bias = false;                ///< Activate: add the int32 bias vector at register ActBiasRow
   ActivationFunction function = ActivationFunction::Identity;  ///< Activate, Vector
-  ConfigRegister reg = ConfigRegister::ActMultiplier;           ///< Set_Config
-  int32_t value = 0;          ///< Set_Config value
-  uint8_t unit_mask = 0;      ///< Sync: bit (1 << Unit)
+  ConfigRegister reg = ConfigRegister::ActMultiplier;          ///< Set_Config
+  int32_t value = 0;                                           ///< Set_Config value
+  uint8_t unit_mask = 0;                                       ///< Sync: bit (1 << Unit)
 
   bool operator==(const Instruction& o) const;
   bool operator!=(const Instruction& o) const { return !(*this == o); }

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "util/huge_pages.h"
 

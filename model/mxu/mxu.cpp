@@ -14,7 +14,8 @@ namespace {
 // loop: 5% of a ResNet-50 run; vectorized per CPU by TPU_VECTOR_CLONES).
 TPU_VECTOR_CLONES
 void add_wrapping(int32_t* __restrict a, const int32_t* __restrict p, uint64_t n) {
-  for (uint64_t c = 0; c < n; ++c) a[c] = static_cast<int32_t>(static_cast<uint32_t>(a[c]) + static_cast<uint32_t>(p[c]));
+  for (uint64_t c = 0; c < n; ++c)
+    a[c] = static_cast<int32_t>(static_cast<uint32_t>(a[c]) + static_cast<uint32_t>(p[c]));
 }
 }  // namespace
 
@@ -50,7 +51,7 @@ void Mxu::update_category() {
     c = reason == int(MxuIdleReason::RawStall)     ? kRawStall
         : reason == int(MxuIdleReason::InputStall) ? kInputStall
         : reason == int(MxuIdleReason::NotRunning) ? kNotRunning
-                                                    : kNonMatrix;
+                                                   : kNonMatrix;
   }
   // Table 3 per tag: close the interval that ends now.
   const sc_core::sc_time now = sc_core::sc_time_stamp();

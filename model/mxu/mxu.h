@@ -4,18 +4,18 @@
 #include <cstdint>
 #include <vector>
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include <array>
 #include <deque>
 #include <map>
 #include <memory>
 
-#include "sequencer/functional_unit.h"
 #include "memory/memory_target.h"
 #include "mxu/mxu_datapath.h"
+#include "sequencer/functional_unit.h"
 
 namespace tpu {
 
@@ -133,16 +133,16 @@ class Mxu : public FunctionalUnit, public MxuSink {
 
   const uint32_t R_, C_;
   std::unique_ptr<MxuDatapath> datapath_;
-  Traced<bool> shadow_ready_ = false;        // the chain registers hold a fully shifted-in tile
-  Traced<bool> shifting_ = false;            // the shifter holds a tile (waiting to shift or shifting)
+  Traced<bool> shadow_ready_ = false;  // the chain registers hold a fully shifted-in tile
+  Traced<bool> shifting_ = false;      // the shifter holds a tile (waiting to shift or shifting)
   bool waiting_for_weights_ = false;
-  sc_core::sc_time shift_allowed_at_;        // last switch + R - 1 cycles
+  sc_core::sc_time shift_allowed_at_;  // last switch + R - 1 cycles
   sc_core::sc_event shadow_changed_;
   std::deque<InArray> in_array_;
-  std::vector<int8_t> rows_;                 // scratch: activation rows
-  std::vector<int32_t> old_;                 // scratch: accumulator rows
+  std::vector<int8_t> rows_;  // scratch: activation rows
+  std::vector<int32_t> old_;  // scratch: accumulator rows
   StateTimeAccount table3_;
-  Traced<int> category_ = kNotRunning;       // traced
+  Traced<int> category_ = kNotRunning;  // traced
   bool record_ = false;
   std::vector<BlockTiming> log_;
   uint64_t blocks_ = 0, rows_streamed_ = 0, array_macs_ = 0, tiles_switched_ = 0;
@@ -152,10 +152,10 @@ class Mxu : public FunctionalUnit, public MxuSink {
   std::array<sc_core::sc_time, kNotRunning> pending_{};
   sc_core::sc_time tag_since_;
   bool held_ = false;
-  std::vector<int8_t> line_;                 // scratch: one input image row (Convolve)
-  DmiCache acc_dmi_;                         // direct access to the accumulators
+  std::vector<int8_t> line_;  // scratch: one input image row (Convolve)
+  DmiCache acc_dmi_;          // direct access to the accumulators
   uint64_t acc_dmi_read_ = 0, acc_dmi_written_ = 0;
-  DmiCache ub_dmi_;                          // direct access to the Unified Buffer (Convolve's data setup)
+  DmiCache ub_dmi_;  // direct access to the Unified Buffer (Convolve's data setup)
   uint64_t ub_dmi_read_ = 0;
 };
 

@@ -120,35 +120,22 @@ class MxuCycleArray : public sc_core::sc_module {
   static constexpr unsigned kRows = R;  ///< PE rows: activation elements per row, tile rows.
   static constexpr unsigned kCols = C;  ///< PE columns: sums per row, tile columns.
 
-  sc_core::sc_in<bool> clk;       ///< Clock; everything is sampled at its rising edge.
-  sc_core::sc_in<bool> rst_n;     ///< Synchronous active-low reset: clears every register.
-  sc_core::sc_in<bool> w_shift;   ///< Shift w_row into the weight chains this cycle.
-  sc_core::sc_in<bool> a_valid;   ///< An activation row enters this cycle.
-  sc_core::sc_in<bool> a_switch;  ///< With a_valid: first row of a block using the new tile.
-  sc_core::sc_in<sc_dt::sc_bv<8 * C>> w_row;  ///< Weight row, C x int8 (element c = [8c+7:8c]).
-  sc_core::sc_in<sc_dt::sc_bv<8 * R>> a_row;  ///< Activations, R x int8 (element r = [8r+7:8r]).
-  sc_core::sc_out<bool> p_valid;              ///< A row of sums leaves this cycle.
+  sc_core::sc_in<bool> clk;                     ///< Clock; everything is sampled at its rising edge.
+  sc_core::sc_in<bool> rst_n;                   ///< Synchronous active-low reset: clears every register.
+  sc_core::sc_in<bool> w_shift;                 ///< Shift w_row into the weight chains this cycle.
+  sc_core::sc_in<bool> a_valid;                 ///< An activation row enters this cycle.
+  sc_core::sc_in<bool> a_switch;                ///< With a_valid: first row of a block using the new tile.
+  sc_core::sc_in<sc_dt::sc_bv<8 * C>> w_row;    ///< Weight row, C x int8 (element c = [8c+7:8c]).
+  sc_core::sc_in<sc_dt::sc_bv<8 * R>> a_row;    ///< Activations, R x int8 (element r = [8r+7:8r]).
+  sc_core::sc_out<bool> p_valid;                ///< A row of sums leaves this cycle.
   sc_core::sc_out<sc_dt::sc_bv<32 * C>> p_row;  ///< Sums, C x int32 (element c = [32c+31:32c]).
 
   SC_HAS_PROCESS(MxuCycleArray);
 
   explicit MxuCycleArray(sc_core::sc_module_name name)
-      : sc_core::sc_module(name),
-        clk("clk"),
-        rst_n("rst_n"),
-        w_shift("w_shift"),
-        a_valid("a_valid"),
-        a_switch("a_switch"),
-        w_row("w_row"),
-        a_row("a_row"),
-        p_valid("p_valid"),
-        p_row("p_row"),
-        a_in_(R),
-        w_in_(C),
-        col_shift_(C),
-        col_val_(C),
-        p_out_(C),
-        zero_sums_(C, 0u) {
+      : sc_core::sc_module(name), clk("clk"), rst_n("rst_n"), w_shift("w_shift"), a_valid("a_valid"),
+        a_switch("a_switch"), w_row("w_row"), a_row("a_row"), p_valid("p_valid"), p_row("p_row"), a_in_(R), w_in_(C),
+        col_shift_(C), col_val_(C), p_out_(C), zero_sums_(C, 0u) {
     for (Regs& s : regs_) s.allocate();
     SC_METHOD(on_clock);
     sensitive << clk.pos();
@@ -186,16 +173,16 @@ class MxuCycleArray : public sc_core::sc_module {
   static constexpr size_t deskew_base(unsigned c) { return size_t(c) * (C - 1) - size_t(c) * (c - 1) / 2; }
 
   struct Regs {
-    std::vector<int8_t> act;         // PE activation register value
-    std::vector<uint8_t> act_flags;  // PE activation register kValid | kSwitch
-    std::vector<uint32_t> psum;      // PE partial-sum register (int32 bits)
-    std::vector<int8_t> chain;       // PE chain weight
-    std::vector<int8_t> active;      // PE active weight
-    std::vector<int8_t> skew_val;    // input skew values
-    std::vector<uint8_t> skew_flags; // input skew kValid | kSwitch
-    std::vector<int8_t> wskew_val;   // weight skew values
+    std::vector<int8_t> act;           // PE activation register value
+    std::vector<uint8_t> act_flags;    // PE activation register kValid | kSwitch
+    std::vector<uint32_t> psum;        // PE partial-sum register (int32 bits)
+    std::vector<int8_t> chain;         // PE chain weight
+    std::vector<int8_t> active;        // PE active weight
+    std::vector<int8_t> skew_val;      // input skew values
+    std::vector<uint8_t> skew_flags;   // input skew kValid | kSwitch
+    std::vector<int8_t> wskew_val;     // weight skew values
     std::vector<uint8_t> wskew_shift;  // weight skew shift flags
-    std::vector<uint32_t> deskew;    // output deskew sums
+    std::vector<uint32_t> deskew;      // output deskew sums
 
     void allocate() {
       act.assign(kPes, 0);
@@ -254,11 +241,10 @@ class MxuCycleArray : public sc_core::sc_module {
   // One PE row for one cycle (C PEs), on the incoming activations / flags, the sums and chain
   // weights from the row above, and the row's own chain and active weights. Branch-free so that
   // the compiler vectorizes it; the buffers never overlap (current vs next state, scratch).
-  static void pe_row(const int8_t* __restrict a_in, const uint8_t* __restrict f_in,
-                     const uint32_t* __restrict sum_in, const int8_t* __restrict chain_in,
-                     const uint8_t* __restrict shift, const int8_t* __restrict chain,
-                     const int8_t* __restrict active, uint32_t* __restrict sum_out,
-                     int8_t* __restrict active_out, int8_t* __restrict chain_out) {
+  static void pe_row(const int8_t* __restrict a_in, const uint8_t* __restrict f_in, const uint32_t* __restrict sum_in,
+                     const int8_t* __restrict chain_in, const uint8_t* __restrict shift, const int8_t* __restrict chain,
+                     const int8_t* __restrict active, uint32_t* __restrict sum_out, int8_t* __restrict active_out,
+                     int8_t* __restrict chain_out) {
     for (unsigned c = 0; c < C; ++c) {
       // switch ? chain : active;  shift ? chain_in : chain  (as masks).
       const int8_t sw_mask = int8_t(-int8_t((f_in[c] >> 1) & 1));  // kSwitch == 2

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include "mxu/mxu_pins.h"
 
@@ -35,7 +35,6 @@ bool dnnl_int8_exact() {
   return has(dnnl_cpu_isa_avx512_core_vnni) || has(dnnl_cpu_isa_avx2_vnni);
 }
 }  // namespace
-
 
 AnalyticDatapath::AnalyticDatapath(sc_core::sc_module_name name, const ArchConfig& cfg, MxuSink& sink)
     : sc_module(name), R_(cfg.mxu.rows), C_(cfg.mxu.cols), period_(cfg.clock_period()),
@@ -80,8 +79,8 @@ void AnalyticDatapath::stream(const int8_t* x, uint64_t rows, bool switch_weight
   if (n > 0) {
     if (use_dnnl_) {  // beta = 0: C is written, not read
       const int32_t no_offset = 0;
-      const dnnl_status_t st = dnnl_gemm_s8s8s32('N', 'N', 'F', dnnl_dim_t(rows), N, K, 1.0f, x, R_, 0,
-                                                 active_.data(), C_, 0, 0.0f, sums, N, &no_offset);
+      const dnnl_status_t st = dnnl_gemm_s8s8s32('N', 'N', 'F', dnnl_dim_t(rows), N, K, 1.0f, x, R_, 0, active_.data(),
+                                                 C_, 0, 0.0f, sums, N, &no_offset);
       if (st != dnnl_success) SC_REPORT_ERROR("tpu/mxu", "oneDNN dnnl_gemm_s8s8s32 failed");
     } else {
       std::fill(sums, sums + n, 0);

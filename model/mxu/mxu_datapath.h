@@ -64,19 +64,19 @@ class AnalyticDatapath : public sc_core::sc_module, public MxuDatapath {
   const sc_core::sc_time period_;
   const uint64_t shift_cycles_;
   MxuSink& sink_;
-  std::vector<int8_t> active_, shadow_;        // weight tiles, R x C
-  uint32_t active_rows_ = 0, active_cols_ = 0; // live extent of each tile (1 + last nonzero row/column)
+  std::vector<int8_t> active_, shadow_;         // weight tiles, R x C
+  uint32_t active_rows_ = 0, active_cols_ = 0;  // live extent of each tile (1 + last nonzero row/column)
   uint32_t shadow_rows_ = 0, shadow_cols_ = 0;
   /// Sums of a block still in the array: rows x cols (cols: the live columns of its tile).
   struct Sums {
-    std::vector<int32_t> values;               // capacity kept when recycled
+    std::vector<int32_t> values;  // capacity kept when recycled
     uint64_t rows = 0;
     uint32_t cols = 0;
   };
-  std::deque<Sums> in_array_;                  // blocks still in the array, oldest first
-  std::vector<std::vector<int32_t>> spare_;    // buffers of delivered blocks, for reuse
-  sc_core::sc_event_queue leave_;              // one notification per block leaving the array
-  const bool use_dnnl_;                        // oneDNN's GEMM is exact on this CPU
+  std::deque<Sums> in_array_;                // blocks still in the array, oldest first
+  std::vector<std::vector<int32_t>> spare_;  // buffers of delivered blocks, for reuse
+  sc_core::sc_event_queue leave_;            // one notification per block leaving the array
+  const bool use_dnnl_;                      // oneDNN's GEMM is exact on this CPU
 };
 
 /// The datapath `cfg.mxu.model` names: Analytic; Cycle (the PE-by-PE SystemC array,

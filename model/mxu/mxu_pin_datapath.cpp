@@ -30,8 +30,9 @@ std::unique_ptr<MxuDatapath> make_mxu_datapath(const ArchConfig& cfg, MxuSink& s
 
 #ifndef TPU_HAVE_VERILATOR
 std::unique_ptr<MxuDatapath> make_rtl_datapath(const ArchConfig&, MxuSink&) {
-  raise_as("tpu/mxu", "mxu.model rtl needs the Verilated array, and this build found no Verilator "
-                      "(install it with scripts/setup.sh and configure again)");
+  raise_as("tpu/mxu",
+           "mxu.model rtl needs the Verilated array, and this build found no Verilator "
+           "(install it with scripts/setup.sh and configure again)");
 }
 #endif
 

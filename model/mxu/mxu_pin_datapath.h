@@ -28,9 +28,9 @@ template <class Array, unsigned R, unsigned C>
 class PinDatapath : public sc_core::sc_module, public MxuDatapath {
  public:
   PinDatapath(sc_core::sc_module_name name, const ArchConfig& cfg, MxuSink& sink)
-      : sc_module(name), period_(cfg.clock_period()), half_(period_ / 2.0), sink_(sink), clk_("clk"),
-        rst_n_("rst_n"), p_valid_("p_valid"), w_shift_("w_shift"), a_valid_("a_valid"), a_switch_("a_switch"),
-        w_row_("w_row"), a_row_("a_row"), p_row_("p_row"), array_("array") {
+      : sc_module(name), period_(cfg.clock_period()), half_(period_ / 2.0), sink_(sink), clk_("clk"), rst_n_("rst_n"),
+        p_valid_("p_valid"), w_shift_("w_shift"), a_valid_("a_valid"), a_switch_("a_switch"), w_row_("w_row"),
+        a_row_("a_row"), p_row_("p_row"), array_("array") {
     array_.clk(clk_);
     array_.rst_n(rst_n_);
     array_.w_shift(w_shift_);
@@ -162,8 +162,8 @@ class PinDatapath : public sc_core::sc_module, public MxuDatapath {
   int busy_ = 0, pending_deassert_ = 0;
   bool reset_done_ = false, streaming_ = false, shifting_ = false;
   sc_core::sc_event_queue deassert_;  // one notification per ended transfer
-  std::deque<uint64_t> expected_;  // rows of the blocks whose sums are still to come
-  std::vector<int32_t> sums_;      // the oldest block's sums collected so far
+  std::deque<uint64_t> expected_;     // rows of the blocks whose sums are still to come
+  std::vector<int32_t> sums_;         // the oldest block's sums collected so far
   sc_core::sc_event activity_;
 };
 

@@ -12,8 +12,8 @@
 
 #include <systemc>
 
-#include "isa/isa.h"
 #include "activation/quant.h"
+#include "isa/isa.h"
 
 namespace tpu {
 
@@ -25,11 +25,11 @@ struct UnitDependence {
 
 /// Convolve/Pool window geometry (Set_Config registers input_height .. pool_width, isa.h).
 struct WindowGeometry {
-  uint32_t in_h = 1, in_w = 1;        ///< input image H x W (UB rows per image: H*W)
-  uint32_t out_h = 1, out_w = 1;      ///< output image P x Q
-  uint32_t stride_h = 1, stride_w = 1;///< input rows/columns between neighbouring output pixels
-  uint32_t pad_top = 0, pad_left = 0; ///< zero rows above / columns left of the image
-  uint32_t pool_h = 1, pool_w = 1;    ///< Pool window
+  uint32_t in_h = 1, in_w = 1;          ///< input image H x W (UB rows per image: H*W)
+  uint32_t out_h = 1, out_w = 1;        ///< output image P x Q
+  uint32_t stride_h = 1, stride_w = 1;  ///< input rows/columns between neighbouring output pixels
+  uint32_t pad_top = 0, pad_left = 0;   ///< zero rows above / columns left of the image
+  uint32_t pool_h = 1, pool_w = 1;      ///< Pool window
   /// Global output row g (over the stacked images) is output row *p of image *n.
   void split_output_row(uint64_t g, uint64_t* n, uint64_t* p) const { *n = g / out_h, *p = g % out_h; }
   /// Input row read by window row k of output row p: p*stride_h + k - pad_top (outside [0, H) is padding).
@@ -55,22 +55,22 @@ struct WindowGeometry {
 
 /// Vector operand registers (vec_source_b .. vec_offset_b, isa.h).
 struct VectorParams {
-  uint32_t source_b = 0;              ///< UB row of operand b
-  int32_t scale_a = 1, scale_b = 1;   ///< int16
-  int32_t offset_a = 0, offset_b = 0; ///< int16
+  uint32_t source_b = 0;               ///< UB row of operand b
+  int32_t scale_a = 1, scale_b = 1;    ///< int16
+  int32_t offset_a = 0, offset_b = 0;  ///< int16
 };
 
 /// An instruction as the sequencer hands it to a functional unit.
 struct Dispatch {
-  Instruction instr;                   ///< the decoded instruction
-  uint64_t index = 0;                  ///< position in the program (0-based), for messages
-  std::vector<UnitDependence> waits;   ///< accumulator interlocks to honour before executing
-  RequantParams requant;               ///< Activate: activation registers at dispatch time
-  uint32_t bias_row = 0;               ///< Activate with BIAS: UB row of the int32 bias vector
-  WindowGeometry window;               ///< Convolve, Pool: window registers at dispatch time
-  VectorParams vec;                    ///< Vector: operand registers at dispatch time
-  uint32_t tag = 0;                    ///< the tag register at dispatch time (statistics per tag)
-  uint32_t host_row_bytes = 0;         ///< Read/Write_Host_Memory: bytes per UB row (0 = whole row)
+  Instruction instr;                  ///< the decoded instruction
+  uint64_t index = 0;                 ///< position in the program (0-based), for messages
+  std::vector<UnitDependence> waits;  ///< accumulator interlocks to honour before executing
+  RequantParams requant;              ///< Activate: activation registers at dispatch time
+  uint32_t bias_row = 0;              ///< Activate with BIAS: UB row of the int32 bias vector
+  WindowGeometry window;              ///< Convolve, Pool: window registers at dispatch time
+  VectorParams vec;                   ///< Vector: operand registers at dispatch time
+  uint32_t tag = 0;                   ///< the tag register at dispatch time (statistics per tag)
+  uint32_t host_row_bytes = 0;        ///< Read/Write_Host_Memory: bytes per UB row (0 = whole row)
 };
 
 /// Printing support required by sc_fifo<Dispatch>.

@@ -3,8 +3,8 @@
 namespace tpu {
 
 FunctionalUnit::FunctionalUnit(sc_core::sc_module_name name, Unit unit, const ArchConfig& cfg)
-    : sc_module(name), instr_in("instr_in"), seq("seq"), cfg_(cfg), unit_(unit),
-      period_(cfg.clock_period()), account_({"idle", "busy", "stall"}) {}
+    : sc_module(name), instr_in("instr_in"), seq("seq"), cfg_(cfg), unit_(unit), period_(cfg.clock_period()),
+      account_({"idle", "busy", "stall"}) {}
 
 Dispatch FunctionalUnit::next() {
   set_state(kIdle);

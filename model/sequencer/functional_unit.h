@@ -46,7 +46,11 @@ class FunctionalUnit : public sc_core::sc_module {
   /// Reports completion of the current instruction to the sequencer; state becomes idle.
   void finish();
   /// Switches the busy/idle/stall state.
-  void set_state(State s) { state_ = s; account_.enter(s); state_changed(); }
+  void set_state(State s) {
+    state_ = s;
+    account_.enter(s);
+    state_changed();
+  }
   /// Hook for derived units that keep their own state split (the MXU's Table 3).
   virtual void state_changed() {}
 
@@ -54,7 +58,7 @@ class FunctionalUnit : public sc_core::sc_module {
   const Unit unit_;
   const sc_core::sc_time period_;
   uint64_t instructions_ = 0;
-  uint32_t tag_ = 0;         // tag of the instruction held or last held (Set_Config tag)
+  uint32_t tag_ = 0;                // tag of the instruction held or last held (Set_Config tag)
   Traced<int> opcode_ = kNoOpcode;  // traced
   Traced<int> state_ = kIdle;       // traced
   StateTimeAccount account_;

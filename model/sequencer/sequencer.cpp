@@ -162,8 +162,7 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
       }
       break;
     }
-    default:
-      break;
+    default: break;
   }
   return f;
 }
@@ -195,8 +194,10 @@ void Sequencer::dispatch(const Instruction& in, uint64_t index) {
         std::ostringstream m;
         m << (raw ? "reads" : "writes") << " UB rows that instruction " << y.index << " (" << disassemble(y.instr)
           << ") on the " << unit_name(Unit(v)) << " unit still " << (raw || waw ? "writes" : "reads") << " ("
-          << (raw ? "RAW" : war ? "WAR" : "WAW") << " hazard): the program needs a Sync units=" << unit_name(Unit(v))
-          << " between them (TPU paper, Sec. 2)";
+          << (raw   ? "RAW"
+              : war ? "WAR"
+                    : "WAW")
+          << " hazard): the program needs a Sync units=" << unit_name(Unit(v)) << " between them (TPU paper, Sec. 2)";
         fail(index, in, m.str());
       }
       if (overlap(f.acc_read_lo, f.acc_read_hi, g.acc_write_lo, g.acc_write_hi) ||
@@ -263,8 +264,7 @@ void Sequencer::run() {
       ++retired_;
       ++opcode_counts_[mnemonic(in.op)];
       switch (in.op) {
-        case Opcode::Nop:
-          break;
+        case Opcode::Nop: break;
         case Opcode::SetConfig:
           switch (in.reg) {
             case ConfigRegister::ActMultiplier: requant_.multiplier = uint32_t(in.value); break;
@@ -290,15 +290,12 @@ void Sequencer::run() {
             case ConfigRegister::HostRowBytes: host_row_bytes_ = uint32_t(in.value); break;
           }
           break;
-        case Opcode::Sync:
-          sync(in.unit_mask);
-          break;
+        case Opcode::Sync: sync(in.unit_mask); break;
         case Opcode::Halt:
           sync(0x0f);
           halted = true;
           break;
-        default:
-          dispatch(in, index);
+        default: dispatch(in, index);
       }
     }
     if (!halted) {
@@ -308,7 +305,6 @@ void Sequencer::run() {
     }
     end_time_ = sc_core::sc_time_stamp();
     status_ = kHalted;
-    pc_ = -1;
     opcode_ = 0xff;
     set_state(kStHalted);
     mxu_idle_reason.write(int(MxuIdleReason::NotRunning));
@@ -326,12 +322,13 @@ std::string Sequencer::describe_state() const {
   std::ostringstream os;
   static const char* const states[] = {"idle", "issuing", "waiting in Sync", "blocked on a full unit queue", "halted"};
   os << "sequencer " << states[state_];
-  if (pc_ >= 0) os << " at instruction " << pc_;
+  if (status_ == kRunning) os << " at instruction " << pc_;
   os << "; in flight:";
   for (int u = 0; u < kNumUnits; ++u) {
     os << " " << unit_name(Unit(u)) << "=" << in_flight_[u].size();
     if (!in_flight_[u].empty())
-      os << " (oldest: instruction " << in_flight_[u].front().index << " " << disassemble(in_flight_[u].front().instr) << ")";
+      os << " (oldest: instruction " << in_flight_[u].front().index << " " << disassemble(in_flight_[u].front().instr)
+         << ")";
   }
   return os.str();
 }

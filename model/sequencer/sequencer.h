@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <tlm_utils/simple_target_socket.h>
 #include <nlohmann/json.hpp>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "config/config.h"
 #include "sequencer/dispatch.h"
@@ -58,8 +58,8 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
 
   tlm_utils::simple_target_socket<Sequencer> control_socket;
   sc_core::sc_vector<sc_core::sc_port<sc_core::sc_fifo_out_if<Dispatch>>> unit_out;  ///< by Unit
-  sc_core::sc_out<int> mxu_idle_reason;  ///< MxuIdleReason
-  sc_core::sc_out<bool> interrupt;       ///< raised at Halt
+  sc_core::sc_out<int> mxu_idle_reason;                                              ///< MxuIdleReason
+  sc_core::sc_out<bool> interrupt;                                                   ///< raised at Halt
 
   Sequencer(sc_core::sc_module_name name, const ArchConfig& cfg);
 
@@ -73,7 +73,7 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   sc_core::sc_time start_time() const { return start_time_; }
   /// What the sequencer and each unit are waiting for: for deadlock reports.
   std::string describe_state() const;
-  /// Adds `<prefix>.pc`, `.opcode` and `.state` to a VCD.
+  /// Adds `<prefix>.pc` (0 at reset, the Halt's index after a run), `.opcode` and `.state` to a VCD.
   void trace(VcdWriter& vcd, const std::string& prefix) const;
   /// {instructions: {mnemonic: n}, cycles: {dispatch, sync_wait, queue_full, ...}, run_cycles}.
   nlohmann::json report() const;
@@ -98,7 +98,10 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   void sync(uint8_t mask);
   Footprint footprint(const Instruction& in, uint64_t index) const;
   [[noreturn]] void fail(uint64_t index, const Instruction& in, const std::string& what) const;
-  void set_state(State s) { state_ = s; account_.enter(s); }
+  void set_state(State s) {
+    state_ = s;
+    account_.enter(s);
+  }
 
   const ArchConfig& cfg_;
   const sc_core::sc_time period_;
@@ -114,7 +117,10 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   VectorParams vec_;
   uint32_t tag_ = 0, host_row_bytes_ = 0;
   uint64_t retired_ = 0;
-  Traced<int> pc_ = -1;          // traced: index of the instruction being issued
+  // Traced: the program counter, the index of the instruction being issued. Like a hardware PC
+  // it resets to 0 (the first instruction START fetches) and holds the Halt's index after the
+  // run; it used to be -1 outside a run, which a 32-bit waveform showed as 4294967295.
+  Traced<int> pc_ = 0;
   Traced<int> opcode_ = 0xff;    // traced
   Traced<int> state_ = kStIdle;  // traced
   StateTimeAccount account_;

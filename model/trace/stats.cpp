@@ -8,9 +8,7 @@ namespace tpu {
 using sc_core::sc_time;
 using sc_core::sc_time_stamp;
 
-uint64_t to_cycles(const sc_time& t, const sc_time& period) {
-  return static_cast<uint64_t>(std::llround(t / period));
-}
+uint64_t to_cycles(const sc_time& t, const sc_time& period) { return static_cast<uint64_t>(std::llround(t / period)); }
 
 void wait_clock_edge(const sc_time& period) {
   const sc_time now = sc_time_stamp();
@@ -43,8 +41,7 @@ nlohmann::json StateTimeAccount::to_json(const sc_time& period) const {
 }
 
 BandwidthCounter::BandwidthCounter(std::string name, sc_time window)
-    : name_(std::move(name)), window_(window),
-      hist_(boost::histogram::make_weighted_histogram(Axis(0, 1))) {}
+    : name_(std::move(name)), window_(window), hist_(boost::histogram::make_weighted_histogram(Axis(0, 1))) {}
 
 void BandwidthCounter::record(const sc_time& start, const sc_time& end, uint64_t bytes) {
   total_bytes_ += bytes;

@@ -59,8 +59,8 @@ class BandwidthCounter {
   nlohmann::json to_json() const;
 
  private:
-  using Axis = boost::histogram::axis::integer<int64_t, boost::histogram::use_default,
-                                               boost::histogram::axis::option::growth_t>;
+  using Axis =
+      boost::histogram::axis::integer<int64_t, boost::histogram::use_default, boost::histogram::axis::option::growth_t>;
   using Histogram = decltype(boost::histogram::make_weighted_histogram(std::declval<Axis>()));
   std::string name_;
   sc_core::sc_time window_;
@@ -68,9 +68,9 @@ class BandwidthCounter {
   uint64_t total_bytes_ = 0;
   uint64_t transfers_ = 0;
   int64_t last_window_ = -1;
-  int64_t pending_window_ = -1;  // the window of the latest one-window transfers not yet in hist_
+  int64_t pending_window_ = -1;       // the window of the latest one-window transfers not yet in hist_
   uint64_t pending_lo_ = UINT64_MAX;  // its first time unit (UINT64_MAX: none yet)
-  uint64_t pending_bytes_ = 0;   // their bytes
+  uint64_t pending_bytes_ = 0;        // their bytes
   /// Adds pending_bytes_ to hist_ (a fill per window, not per transfer).
   void flush();
 };

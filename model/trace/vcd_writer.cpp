@@ -60,11 +60,13 @@ VcdWriter::~VcdWriter() {
 }
 
 VcdWriter::Var VcdWriter::declare(const std::string& name, unsigned width, uint64_t initial) {
-  if (started_ || closed_) raise_as("tpu/output", path_ + ": VCD variable '" + name + "' declared after the header was written");
+  if (started_ || closed_)
+    raise_as("tpu/output", path_ + ": VCD variable '" + name + "' declared after the header was written");
   if (width < 1) raise_as("tpu/output", path_ + ": VCD variable '" + name + "' has width 0");
   for (const std::string& c : components(name))
     if (c.empty() || c.find_first_of(" \t\n") != std::string::npos)
-      raise_as("tpu/output", path_ + ": bad VCD variable name '" + name + "' (dotted path, no empty components or spaces)");
+      raise_as("tpu/output",
+               path_ + ": bad VCD variable name '" + name + "' (dotted path, no empty components or spaces)");
   for (const std::string& n : names_)
     if (n == name) raise_as("tpu/output", path_ + ": VCD variable '" + name + "' declared twice");
   names_.push_back(name);
@@ -82,7 +84,8 @@ VcdWriter::Var VcdWriter::declare(const std::string& name, unsigned width, uint6
 }
 
 void VcdWriter::set_initial_bits(Var var, const std::string& bits) {
-  if (bits.size() != widths_[var]) raise_as("tpu/output", path_ + ": VCD variable '" + names_[var] + "' set with the wrong number of digits");
+  if (bits.size() != widths_[var])
+    raise_as("tpu/output", path_ + ": VCD variable '" + names_[var] + "' set with the wrong number of digits");
   wide_value_[var] = wide_written_[var] = bits;
 }
 
@@ -136,7 +139,8 @@ void VcdWriter::advance_to(uint64_t now) {
 }
 
 void VcdWriter::list_scheduled(Var var) {
-  if (widths_[var] > 64) raise_as("tpu/output", path_ + ": VCD variable '" + names_[var] + "' is wider than 64 bits (set_at)");
+  if (widths_[var] > 64)
+    raise_as("tpu/output", path_ + ": VCD variable '" + names_[var] + "' is wider than 64 bits (set_at)");
   scheduled_[var].listed = true;
   scheduled_vars_.insert(std::upper_bound(scheduled_vars_.begin(), scheduled_vars_.end(), var), var);
 }
@@ -157,7 +161,8 @@ void VcdWriter::set(Var var, uint64_t value) {
 
 void VcdWriter::set_bits(Var var, const std::string& bits) {
   if (closed_) return;
-  if (bits.size() != widths_[var]) raise_as("tpu/output", path_ + ": VCD variable '" + names_[var] + "' set with the wrong number of digits");
+  if (bits.size() != widths_[var])
+    raise_as("tpu/output", path_ + ": VCD variable '" + names_[var] + "' set with the wrong number of digits");
   touch(var);
   wide_value_[var] = bits;
 }
@@ -256,7 +261,7 @@ void VcdWriter::append(const std::string& text) {
 }
 
 void VcdWriter::flush_step() {
-  if (!started_) {  // the header, then every variable's value at the end of time 0 (the first
+  if (!started_) {   // the header, then every variable's value at the end of time 0 (the first
     write_header();  // step is always time 0: set() flushes before it records a later change)
     write_time(0);
     append("$dumpvars\n");

@@ -151,27 +151,27 @@ class VcdWriter {
   std::vector<std::string> names_;
   std::vector<unsigned> widths_;
   std::vector<std::string> ids_;
-  std::vector<uint64_t> value_, written_;   // current value; value last written (<= 64 bits)
+  std::vector<uint64_t> value_, written_;               // current value; value last written (<= 64 bits)
   std::vector<std::string> wide_value_, wide_written_;  // the same as digits (wider variables)
-  std::vector<uint8_t> dirty_;              // set() in the pending step
+  std::vector<uint8_t> dirty_;                          // set() in the pending step
   std::vector<Var> dirty_list_;
-  uint64_t pending_time_ = 0;               // time step being collected (resolution units)
-  struct Scheduled {                        // a set_at() change
+  uint64_t pending_time_ = 0;  // time step being collected (resolution units)
+  struct Scheduled {           // a set_at() change
     uint64_t at, value;
   };
-  struct Queue {                            // one variable's set_at() changes, in time order
+  struct Queue {  // one variable's set_at() changes, in time order
     std::vector<Scheduled> changes;
-    size_t head = 0;                        // first not yet applied
-    uint64_t last = 0;                      // time of the last change queued
-    uint64_t mask = ~uint64_t(0);           // the variable's width in bits, as a mask
-    bool listed = false;                    // in scheduled_vars_ (has had a set_at() change)
+    size_t head = 0;               // first not yet applied
+    uint64_t last = 0;             // time of the last change queued
+    uint64_t mask = ~uint64_t(0);  // the variable's width in bits, as a mask
+    bool listed = false;           // in scheduled_vars_ (has had a set_at() change)
   };
-  std::vector<Queue> scheduled_;            // by variable (empty for set() variables)
-  std::vector<Var> scheduled_vars_;         // variables with set_at() changes, declaration order
-  size_t scheduled_pending_ = 0;            // changes queued and not applied
-  uint64_t last_stamp_ = 0;                 // last "#t" written
+  std::vector<Queue> scheduled_;     // by variable (empty for set() variables)
+  std::vector<Var> scheduled_vars_;  // variables with set_at() changes, declaration order
+  size_t scheduled_pending_ = 0;     // changes queued and not applied
+  uint64_t last_stamp_ = 0;          // last "#t" written
   uint64_t changes_written_ = 0;
-  std::vector<char> out_;                   // output not yet handed to the file: out_[0, used_)
+  std::vector<char> out_;  // output not yet handed to the file: out_[0, used_)
   size_t used_ = 0;
 };
 

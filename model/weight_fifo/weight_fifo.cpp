@@ -31,8 +31,8 @@ void WeightFifo::run() {
       sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
       std::ostringstream who;
       who << name() << ": instruction " << d.index << " (" << disassemble(d.instr) << "), tile " << i;
-      transport(dram_socket, tlm::TLM_READ_COMMAND, d.instr.dram_addr + i * tile_bytes, t.data.data(),
-                tile_bytes, delay, who.str());
+      transport(dram_socket, tlm::TLM_READ_COMMAND, d.instr.dram_addr + i * tile_bytes, t.data.data(), tile_bytes,
+                delay, who.str());
       t.arrival = sc_core::sc_time_stamp() + delay;
       tiles_.push_back(std::move(t));
       ++tiles_fetched_;
@@ -54,7 +54,10 @@ void WeightFifo::pop(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
     return;
   }
   // Synchronise the caller's local time, then wait for a tile to be requested and to arrive.
-  if (delay > sc_core::SC_ZERO_TIME) { sc_core::wait(delay); delay = sc_core::SC_ZERO_TIME; }
+  if (delay > sc_core::SC_ZERO_TIME) {
+    sc_core::wait(delay);
+    delay = sc_core::SC_ZERO_TIME;
+  }
   while (tiles_.empty()) sc_core::wait(pushed_);
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   if (tiles_.front().arrival > now) sc_core::wait(tiles_.front().arrival - now);

@@ -8,11 +8,11 @@
 
 #include <systemc>
 
+#include "chip/tpu.h"
 #include "config/config.h"
-#include "runtime/host.h"
 #include "isa/isa.h"
 #include "lowering/lowering.h"
-#include "chip/tpu.h"
+#include "runtime/host.h"
 
 namespace tpu::test {
 

@@ -8,13 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "chip/tpu.h"
 #include "config/config.h"
-#include "runtime/host.h"
 #include "lowering/lowering.h"
 #include "manifest/network.h"
-#include "lowering/network_lowering.h"
-#include "chip/tpu.h"
 #include "manifest/workload.h"
+#include "runtime/host.h"
 
 namespace tpu::test {
 
@@ -53,8 +52,8 @@ struct ModelRun {
 /// outputs bit for bit,
 /// every block's start / stream end / done cycle, run cycles and the Table 3 split.
 /// `expect_equal_outputs` false: the outputs must differ (a broken model must be caught).
-inline void compare_models(const std::vector<ModelSpec>& models, const std::string& config,
-                           const std::string& workload, uint32_t batch, bool expect_equal_outputs = true) {
+inline void compare_models(const std::vector<ModelSpec>& models, const std::string& config, const std::string& workload,
+                           uint32_t batch, bool expect_equal_outputs = true) {
   init_time_resolution();
   const std::string root = TPU_TLM_SOURCE_DIR;
   const ArchConfig cfg = load_config(root + "/configs/" + config);
@@ -70,10 +69,7 @@ inline void compare_models(const std::vector<ModelSpec>& models, const std::stri
     w = load_workload(path);
     program = lower(w, cfg, batch);
   }
-  auto gather = [&](const ModelRun& r) {
-    return is_network ? gather_network_output(program, net, cfg, r.host->memory.data())
-                      : gather_outputs(program, w, cfg, r.host->memory.data());
-  };
+  auto gather = [&](const ModelRun& r) { return gather_output(program, cfg, r.host->memory.data()); };
   const std::vector<int8_t>& golden = is_network ? net.golden : w.golden;
   // The chips live as long as the process and are never destroyed: after a simulation SystemC
   // (and Verilator's context, torn down among the static objects) must not see them go.

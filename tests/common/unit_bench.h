@@ -16,10 +16,10 @@
 #include <utility>
 #include <vector>
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <systemc>
+#include <tlm>
 
 #include "isa/isa.h"
 #include "sequencer/dispatch.h"
@@ -196,8 +196,8 @@ class RecordingTarget : public sc_core::sc_module {
     if (copy(t)) delay += extra_delay;
   }
   unsigned transport_dbg(tlm::tlm_generic_payload& t) {
-    log.push_back({sc_core::sc_time_stamp(), t.get_command(), t.get_address(), t.get_data_length(),
-                   sc_core::SC_ZERO_TIME, true});
+    log.push_back(
+        {sc_core::sc_time_stamp(), t.get_command(), t.get_address(), t.get_data_length(), sc_core::SC_ZERO_TIME, true});
     return copy(t) ? t.get_data_length() : 0;
   }
 

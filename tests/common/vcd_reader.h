@@ -19,10 +19,10 @@ using Wave = std::vector<std::pair<uint64_t, std::string>>;
 
 /// A VCD file read back (parse_vcd).
 struct ParsedVcd {
-  std::map<std::string, Wave> waves;                   // by dotted name (a leading "SystemC." dropped)
+  std::map<std::string, Wave> waves;  // by dotted name (a leading "SystemC." dropped)
   std::map<std::string, unsigned> widths;
-  std::vector<uint64_t> stamps;                        // every "#t", in file order
-  size_t value_lines = 0;                              // value changes after $dumpvars's block
+  std::vector<uint64_t> stamps;  // every "#t", in file order
+  size_t value_lines = 0;        // value changes after $dumpvars's block
   std::string timescale;
 };
 
@@ -63,7 +63,8 @@ inline ParsedVcd parse_vcd(const std::string& path) {
     } else if (tok == "$var") {
       std::string type, width, id, name;
       f >> type >> width >> id >> name;
-      while (f >> tok && tok != "$end") {}
+      while (f >> tok && tok != "$end") {
+      }
       std::string full;
       for (const std::string& s : scope) full += s + ".";
       full += name;
@@ -79,7 +80,8 @@ inline ParsedVcd parse_vcd(const std::string& path) {
       in_dumpvars = false;
     } else if (tok[0] == '$') {  // $date, $version, $comment, $enddefinitions: skip to $end
       if (tok != "$enddefinitions") {
-        while (f >> tok && tok != "$end") {}
+        while (f >> tok && tok != "$end") {
+        }
       } else {
         f >> tok;
       }

@@ -13,9 +13,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "dram/dram_address.h"
 #include "dram/dram_controller.h"
@@ -141,6 +141,27 @@ BenchResult summarize(const DramConfig& cfg, const Trace& trace, const RunOption
   r.row_hit_rate = outcomes ? double(r.row_hits) / double(outcomes) : 0.0;
   const uint64_t columns = r.rd() + r.wr();
   r.row_hit_rate_by_act = columns ? std::clamp(1.0 - double(r.act()) / double(columns), 0.0, 1.0) : 0.0;
+  std::vector<DramChannelCounts> counts;
+  for (const DramChannelStats* s : stats) {
+    DramChannelCounts c;
+    const auto n = [s](DramCommand k) { return s->commands[size_t(k)]; };
+    c.act = n(DramCommand::ACT);
+    c.pre = n(DramCommand::PRE) + n(DramCommand::RDA) + n(DramCommand::WRA);
+    c.rd = n(DramCommand::RD) + n(DramCommand::RDA);
+    c.wr = n(DramCommand::WR) + n(DramCommand::WRA);
+    c.ref = n(DramCommand::REF);
+    c.refpb = n(DramCommand::REFPB);
+    c.bytes_read = c.rd * cfg.burst_bytes();
+    c.bytes_written = c.wr * cfg.burst_bytes();
+    counts.push_back(c);
+  }
+  r.energy = dram_energy(cfg, counts, double(r.last_done) * cfg.tck_seconds());
+  r.energy_j = total_joules(r.energy);
+  double dynamic = r.energy_j;
+  for (const DramEnergyTerm& t : r.energy)
+    if (t.action.rfind("background", 0) == 0) dynamic -= t.joules;
+  r.pj_per_bit = r.bytes ? r.energy_j * 1e12 / (8.0 * double(r.bytes)) : 0.0;
+  r.dynamic_pj_per_bit = r.bytes ? dynamic * 1e12 / (8.0 * double(r.bytes)) : 0.0;
   r.wall_seconds = wall;
   r.requests_per_wall_second = wall > 0 ? double(r.requests) / wall : 0.0;
   r.issue_cycle = std::move(issue);
@@ -333,8 +354,8 @@ Trace parse_trace(std::istream& in, const std::string& origin) {
   t.origin = origin;
   std::string text;
   uint32_t line = 0;
-  int format = -1;            // 1: with cycles, 0: without; -1: no request yet
-  uint32_t format_line = 0;   // first request line, which set the format
+  int format = -1;           // 1: with cycles, 0: without; -1: no request yet
+  uint32_t format_line = 0;  // first request line, which set the format
   uint64_t last_cycle = 0;
   while (std::getline(in, text)) {
     ++line;
@@ -346,9 +367,10 @@ Trace parse_trace(std::istream& in, const std::string& origin) {
     if (w.empty()) continue;
     std::string shown;
     for (const std::string& s : w) shown += (shown.empty() ? "" : " ") + s;
-    auto bad = [&](const std::string& why) { fail(origin + ":" + std::to_string(line) + ": " + why + ": '" + shown + "'"); };
-    if (w.size() < 2 || w.size() > 3)
-      bad("expected '0xADDRESS READ|WRITE CYCLE' or '0xADDRESS R|W'");
+    auto bad = [&](const std::string& why) {
+      fail(origin + ":" + std::to_string(line) + ": " + why + ": '" + shown + "'");
+    };
+    if (w.size() < 2 || w.size() > 3) bad("expected '0xADDRESS READ|WRITE CYCLE' or '0xADDRESS R|W'");
     BenchRequest r;
     r.line = line;
     if (!parse_hex_address(w[0], &r.address)) bad("the address must be hexadecimal with a 0x prefix (at most 64 bits)");
@@ -416,8 +438,8 @@ Trace generate_pattern(const PatternOptions& opt, const DramConfig& cfg) {
   Trace t;
   t.has_cycles = false;
   std::ostringstream origin;
-  origin << pattern_name(opt.pattern) << " pattern, " << opt.requests << " requests, footprint " << blocks * kRequestBytes
-         << " bytes";
+  origin << pattern_name(opt.pattern) << " pattern, " << opt.requests << " requests, footprint "
+         << blocks * kRequestBytes << " bytes";
   if (opt.pattern != Pattern::Sequential) origin << ", seed " << opt.seed;
   if (opt.pattern == Pattern::RandomRW) origin << ", write fraction " << opt.write_fraction;
   t.origin = origin.str();
@@ -447,7 +469,7 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
   for (uint32_t c = 0; c < cfg.channels; ++c) ch.emplace_back(cfg);
 
   std::vector<uint64_t> issue(n, 0), accept(n, 0), done(n, 0);
-  std::vector<uint32_t> remaining(n, 0);  // bursts not yet done
+  std::vector<uint32_t> remaining(n, 0);          // bursts not yet done
   size_t next = 0, completed = 0, in_flight = 0;  // in flight: issued, not completed (front end included)
   std::deque<size_t> front;                       // issued, waiting for room in the controller
   // Every channel's completions: a request is done with its last burst.
@@ -513,7 +535,7 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
     if (completed == n) break;
     uint64_t t = UINT64_MAX;
     if (opt.mode == Mode::Open && next < n) t = open_cycle(trace, next);
-    for (const DramChannel& dc : ch)
+    for (DramChannel& dc : ch)
       if (dc.pending()) t = std::min(t, std::max(dc.next_event(), now + 1));
     if (t == UINT64_MAX)
       fail("the channels stalled at cycle " + std::to_string(now) + " with " + std::to_string(n - completed) +
@@ -522,7 +544,8 @@ BenchResult run_direct(const DramConfig& cfg, const Trace& trace, const RunOptio
   }
   std::vector<const DramChannelStats*> stats;
   for (const DramChannel& dc : ch) stats.push_back(&dc.stats());
-  return summarize(cfg, trace, opt, "direct", std::move(issue), std::move(accept), std::move(done), stats, seconds_since(wall0));
+  return summarize(cfg, trace, opt, "direct", std::move(issue), std::move(accept), std::move(done), stats,
+                   seconds_since(wall0));
 }
 
 BenchResult run_tlm(const DramConfig& cfg, const Trace& trace, const RunOptions& opt) {
@@ -544,7 +567,8 @@ BenchResult run_tlm(const DramConfig& cfg, const Trace& trace, const RunOptions&
          " requests outstanding");
   std::vector<const DramChannelStats*> stats;
   for (uint32_t c = 0; c < cfg.channels; ++c) stats.push_back(&dram.channel(c).stats());
-  return summarize(cfg, trace, opt, "tlm", std::move(ini.issue_), std::move(ini.accept_), std::move(ini.done_), stats, seconds_since(wall0));
+  return summarize(cfg, trace, opt, "tlm", std::move(ini.issue_), std::move(ini.accept_), std::move(ini.done_), stats,
+                   seconds_since(wall0));
 }
 
 LatencySummary summarize_latency(const std::vector<uint64_t>& histogram, double tck_ns) {
@@ -597,8 +621,11 @@ nlohmann::json to_json(const BenchResult& r) {
   j["bandwidth_gbs"] = r.bandwidth_gbs;
   j["peak_bandwidth_gbs"] = r.peak_gbs;
   j["percent_of_peak"] = r.percent_of_peak;
-  j["read_latency_ns"] = {{"mean", r.read_latency.mean}, {"p50", r.read_latency.p50}, {"p90", r.read_latency.p90},
-                          {"p99", r.read_latency.p99}, {"max", r.read_latency.max}};
+  j["read_latency_ns"] = {{"mean", r.read_latency.mean},
+                          {"p50", r.read_latency.p50},
+                          {"p90", r.read_latency.p90},
+                          {"p99", r.read_latency.p99},
+                          {"max", r.read_latency.max}};
   j["controller_read_latency_mean_ns"] = r.controller_read_latency_ns;
   j["row_hits"] = r.row_hits;
   j["row_misses"] = r.row_misses;
@@ -609,6 +636,15 @@ nlohmann::json to_json(const BenchResult& r) {
   nlohmann::json raw;
   for (int k = 0; k < kDramCommands; ++k) raw[command_name(DramCommand(k))] = r.commands[k];
   j["commands_raw"] = raw;
+  nlohmann::json terms = nlohmann::json::object();
+  for (const DramEnergyTerm& t : r.energy)
+    terms[t.action] = {{"count", t.count}, {"unit", t.unit}, {"pj_each", t.pj_each}, {"j", t.joules}};
+  const double seconds = double(r.last_done) * r.tck_ns * 1e-9;
+  j["energy"] = {{"total_j", r.energy_j},
+                 {"pj_per_bit", r.pj_per_bit},
+                 {"dynamic_pj_per_bit", r.dynamic_pj_per_bit},
+                 {"power_w", seconds > 0 ? r.energy_j / seconds : 0.0},
+                 {"terms", terms}};
   j["wall_seconds"] = r.wall_seconds;
   j["requests_per_wall_second"] = r.requests_per_wall_second;
   return j;
@@ -633,11 +669,15 @@ std::string format_text(const BenchResult& r) {
     << r.read_latency.p90 << ", p99 " << r.read_latency.p99 << ", max " << r.read_latency.max
     << " ns (from issue; in the controller: mean " << r.controller_read_latency_ns << " ns)\n";
   o << "row buffer    hit rate " << std::setprecision(2) << 100.0 * r.row_hit_rate << "% (hits " << r.row_hits
-    << ", misses " << r.row_misses << ", conflicts " << r.row_conflicts << "); by commands 1 - ACT/(RD+WR) = "
-    << 100.0 * r.row_hit_rate_by_act << "%\n";
+    << ", misses " << r.row_misses << ", conflicts " << r.row_conflicts
+    << "); by commands 1 - ACT/(RD+WR) = " << 100.0 * r.row_hit_rate_by_act << "%\n";
   o << "commands      ACT " << r.act() << ", PRE " << r.pre() << " (RDA " << r.commands[size_t(DramCommand::RDA)]
     << ", WRA " << r.commands[size_t(DramCommand::WRA)] << "), RD " << r.rd() << ", WR " << r.wr() << ", REF "
     << r.ref() << " (REFPB " << r.commands[size_t(DramCommand::REFPB)] << ")\n";
+  const double seconds = double(r.last_done) * r.tck_ns * 1e-9;
+  o << "energy        " << std::setprecision(3) << r.energy_j * 1e6 << " uJ, " << std::setprecision(1)
+    << (seconds > 0 ? r.energy_j / seconds : 0.0) << " W; " << std::setprecision(2) << r.pj_per_bit << " pJ/bit ("
+    << r.dynamic_pj_per_bit << " without standby)\n";
   o << "wall          " << std::setprecision(3) << r.wall_seconds << " s, " << std::setprecision(0)
     << r.requests_per_wall_second << " requests/s\n";
   return o.str();

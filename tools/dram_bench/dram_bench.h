@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "energy/dram_energy.h"
+
 #include "config/config.h"
 #include "dram/dram_channel.h"
 
@@ -28,8 +30,8 @@ constexpr uint64_t kRequestBytes = 64;
 struct BenchRequest {
   uint64_t address = 0;  ///< byte address, a multiple of kRequestBytes
   bool write = false;
-  uint64_t cycle = 0;    ///< open-loop issue cycle in tCK (traces with cycles; else the index)
-  uint32_t line = 0;     ///< 1-based line in the trace file (0: generated)
+  uint64_t cycle = 0;  ///< open-loop issue cycle in tCK (traces with cycles; else the index)
+  uint32_t line = 0;   ///< 1-based line in the trace file (0: generated)
 };
 
 /// A request stream.
@@ -38,7 +40,7 @@ struct Trace {
   /// True when every request carries an issue cycle (format `0xADDR READ|WRITE CYCLE`); the
   /// cycles are then non-decreasing. False: no cycles (`0xADDR R|W`, or a generated pattern).
   bool has_cycles = false;
-  std::string origin;    ///< file name or pattern description, used in messages and reports
+  std::string origin;  ///< file name or pattern description, used in messages and reports
 };
 
 /// Parses a trace from `in`; `origin` names it in errors. Each line is one of
@@ -102,23 +104,23 @@ struct LatencySummary {
 /// it includes time spent in the front-end queue while the controller's queue was full.
 /// Row-buffer outcomes and commands are counted per burst, summed over channels.
 struct BenchResult {
-  std::string engine;            ///< "direct" or "tlm"
+  std::string engine;  ///< "direct" or "tlm"
   Mode mode = Mode::Closed;
-  uint32_t outstanding = 0;      ///< Closed mode's limit (0 in open mode)
-  std::string standard;          ///< "DDR3" / "HBM2"
+  uint32_t outstanding = 0;  ///< Closed mode's limit (0 in open mode)
+  std::string standard;      ///< "DDR3" / "HBM2"
   uint32_t channels = 0;
-  double tck_ns = 0;             ///< DRAM clock period
+  double tck_ns = 0;  ///< DRAM clock period
   uint64_t requests = 0, reads = 0, writes = 0;
-  uint64_t bytes = 0;            ///< requests * 64
-  uint64_t first_issue = 0;      ///< cycle of the first issue
-  uint64_t last_done = 0;        ///< cycle the last request completed
-  double bandwidth_gbs = 0;      ///< bytes / ((last_done - first_issue) * tCK)
-  double peak_gbs = 0;           ///< channels * data_rate * bus width / 8
-  double percent_of_peak = 0;    ///< 100 * bandwidth_gbs / peak_gbs
-  LatencySummary read_latency;   ///< issue to completion, ns; percentiles by nearest rank
+  uint64_t bytes = 0;                     ///< requests * 64
+  uint64_t first_issue = 0;               ///< cycle of the first issue
+  uint64_t last_done = 0;                 ///< cycle the last request completed
+  double bandwidth_gbs = 0;               ///< bytes / ((last_done - first_issue) * tCK)
+  double peak_gbs = 0;                    ///< channels * data_rate * bus width / 8
+  double percent_of_peak = 0;             ///< 100 * bandwidth_gbs / peak_gbs
+  LatencySummary read_latency;            ///< issue to completion, ns; percentiles by nearest rank
   double controller_read_latency_ns = 0;  ///< mean of (done - arrival at the channel), ns
   uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;
-  double row_hit_rate = 0;       ///< hits / (hits + misses + conflicts); 0 when none
+  double row_hit_rate = 0;  ///< hits / (hits + misses + conflicts); 0 when none
   /// Cross-check from the commands: 1 - ACT / (RD + WR + RDA + WRA), the share of column
   /// commands that needed no ACT of their own (DramChannel classifies a request's outcome when
   /// the scheduler first examines it, so requests queued behind one ACT to a closed bank all
@@ -126,7 +128,13 @@ struct BenchResult {
   double row_hit_rate_by_act = 0;
   /// Commands by DramCommand (ACT, PRE, RD, WR, RDA, WRA, REF, REFPB), summed over channels.
   std::array<uint64_t, kDramCommands> commands{};
-  double wall_seconds = 0;       ///< host time of the engine run
+  /// The devices' energy over cycles 0 .. last_done from each channel's commands, the DRAMPower
+  /// way from the preset's IDD currents, or its flat pJ/bit (energy/dram_energy.h).
+  std::vector<DramEnergyTerm> energy;
+  double energy_j = 0;            ///< sum of `energy`, J
+  double pj_per_bit = 0;          ///< energy_j / (bytes x 8), pJ per bit moved (0 without bytes)
+  double dynamic_pj_per_bit = 0;  ///< the same without the background (standby) terms
+  double wall_seconds = 0;        ///< host time of the engine run
   double requests_per_wall_second = 0;
   /// Per request, in stream order: issue cycle, cycle its bursts entered the channels (END_REQ
   /// in the TLM engine) and completion cycle (tCK).
@@ -168,7 +176,8 @@ BenchResult run_tlm(const DramConfig& cfg, const Trace& trace, const RunOptions&
 /// elapsed_ns, bandwidth_gbs, peak_bandwidth_gbs, percent_of_peak, read_latency_ns {mean, p50,
 /// p90, p99, max}, controller_read_latency_mean_ns, row_hits, row_misses, row_conflicts,
 /// row_hit_rate, row_hit_rate_by_act, commands {ACT, PRE, RD, WR, REF} (combined as in BenchResult), commands_raw
-/// {ACT, PRE, RD, WR, RDA, WRA, REF, REFPB}, wall_seconds, requests_per_wall_second.
+/// {ACT, PRE, RD, WR, RDA, WRA, REF, REFPB}, energy {total_j, pj_per_bit, dynamic_pj_per_bit,
+/// power_w, terms {name: {count, unit, pj_each, j}}}, wall_seconds, requests_per_wall_second.
 nlohmann::json to_json(const BenchResult& r);
 
 /// The result as a human-readable report (several lines, each ending in '\n').

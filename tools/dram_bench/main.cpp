@@ -64,37 +64,36 @@ int sc_main(int argc, char** argv) {
       "include RDA/WRA, REF includes REFPB) and simulated requests per wall-clock second.\n\n"
       "Usage: dram-bench --config FILE (--trace FILE | --pattern NAME [--requests N ...]) [options]\n\n"
       "Options");
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("config,c", po::value(&config_path)->value_name("FILE"),
-       "required: a config YAML (e.g. configs/dram/ddr3_1600.yaml, configs/dram/ddr3_2133.yaml, "
-       "configs/dram/hbm2.yaml, or a whole-chip config such as configs/tpu_v1.yaml); only its dram "
-       "section is used, and it must be the jedec model")
-      ("trace,t", po::value(&trace_path)->value_name("FILE"), "request trace (format below)")
-      ("pattern,p", po::value(&pattern)->value_name("NAME"),
-       "generated stream instead of a trace: sequential (reads of consecutive 64-byte blocks from "
-       "address 0), random (reads of uniformly random 64-byte blocks), random_rw (random, each a "
-       "write with probability --write-fraction)")
-      ("requests,n", po::value(&requests_text)->value_name("N"), "--pattern: number of requests, >= 1 (default 100000)")
-      ("write-fraction", po::value(&write_fraction_text)->value_name("F"),
-       "--pattern random_rw: probability of a write, 0 .. 1 (default 0.5)")
-      ("seed", po::value(&seed_text)->value_name("S"), "--pattern random, random_rw: generator seed (default 1)")
-      ("footprint", po::value(&footprint_text)->value_name("BYTES"),
-       "--pattern: address range [0, BYTES) in bytes, 64 .. capacity (default: the whole capacity); "
-       "sequential wraps around at it")
-      ("mode,m", po::value(&mode)->value_name("open|closed"),
-       "open: issue each request at its trace cycle (back to back, one per cycle, for traces without "
-       "cycles and patterns); requests wait in an unbounded front-end queue while the controller's "
-       "queue is full.  closed: at most --outstanding requests in flight, the next issued in the cycle "
-       "one completes (trace cycles are ignored).  Default: closed")
-      ("outstanding,o", po::value(&outstanding_text)->value_name("N"),
-       "--mode closed: requests in flight, >= 1 (default 64; 1 measures unloaded latency)")
-      ("tlm", po::bool_switch(&tlm),
-       "run the stream through the SystemC DramController with the four-phase TLM-2.0 base protocol "
-       "(BEGIN_REQ, END_REQ, BEGIN_RESP, END_RESP) instead of driving the channels directly; the same "
-       "metrics, slower. The controller stores written data (2 MiB pages), so write-heavy random "
-       "streams over a large footprint use much host memory")
-      ("json", po::bool_switch(&json), "print the report as exactly one JSON object");
+  desc.add_options()("help,h", "print this help and exit")(
+      "config,c", po::value(&config_path)->value_name("FILE"),
+      "required: a config YAML (e.g. configs/dram/ddr3_1600.yaml, configs/dram/ddr3_2133.yaml, "
+      "configs/dram/hbm2.yaml, or a whole-chip config such as configs/tpu_v1.yaml); only its dram "
+      "section is used, and it must be the jedec model")("trace,t", po::value(&trace_path)->value_name("FILE"),
+                                                         "request trace (format below)")(
+      "pattern,p", po::value(&pattern)->value_name("NAME"),
+      "generated stream instead of a trace: sequential (reads of consecutive 64-byte blocks from "
+      "address 0), random (reads of uniformly random 64-byte blocks), random_rw (random, each a "
+      "write with probability --write-fraction)")("requests,n", po::value(&requests_text)->value_name("N"),
+                                                  "--pattern: number of requests, >= 1 (default 100000)")(
+      "write-fraction", po::value(&write_fraction_text)->value_name("F"),
+      "--pattern random_rw: probability of a write, 0 .. 1 (default 0.5)")(
+      "seed", po::value(&seed_text)->value_name("S"), "--pattern random, random_rw: generator seed (default 1)")(
+      "footprint", po::value(&footprint_text)->value_name("BYTES"),
+      "--pattern: address range [0, BYTES) in bytes, 64 .. capacity (default: the whole capacity); "
+      "sequential wraps around at it")(
+      "mode,m", po::value(&mode)->value_name("open|closed"),
+      "open: issue each request at its trace cycle (back to back, one per cycle, for traces without "
+      "cycles and patterns); requests wait in an unbounded front-end queue while the controller's "
+      "queue is full.  closed: at most --outstanding requests in flight, the next issued in the cycle "
+      "one completes (trace cycles are ignored).  Default: closed")(
+      "outstanding,o", po::value(&outstanding_text)->value_name("N"),
+      "--mode closed: requests in flight, >= 1 (default 64; 1 measures unloaded latency)")(
+      "tlm", po::bool_switch(&tlm),
+      "run the stream through the SystemC DramController with the four-phase TLM-2.0 base protocol "
+      "(BEGIN_REQ, END_REQ, BEGIN_RESP, END_RESP) instead of driving the channels directly; the same "
+      "metrics, slower. The controller stores written data (2 MiB pages), so write-heavy random "
+      "streams over a large footprint use much host memory")("json", po::bool_switch(&json),
+                                                             "print the report as exactly one JSON object");
 
   const char* const epilog =
       "\nTrace format: one request per line, either\n"
@@ -133,7 +132,8 @@ int sc_main(int argc, char** argv) {
       if (gen.requests == 0) throw po::error("--requests must be at least 1");
       gen.seed = parse_count(seed_text, "seed");
       gen.write_fraction = parse_real(write_fraction_text, "write-fraction");
-      if (!(gen.write_fraction >= 0 && gen.write_fraction <= 1)) throw po::error("--write-fraction must be between 0 and 1");
+      if (!(gen.write_fraction >= 0 && gen.write_fraction <= 1))
+        throw po::error("--write-fraction must be between 0 and 1");
       if (vm.count("write-fraction") && gen.pattern != tpu::bench::Pattern::RandomRW)
         throw po::error("--write-fraction applies to --pattern random_rw only");
       if (vm.count("seed") && gen.pattern == tpu::bench::Pattern::Sequential)
@@ -150,7 +150,8 @@ int sc_main(int argc, char** argv) {
       run.mode = tpu::bench::Mode::Closed;
       if (vm.count("outstanding")) {
         const uint64_t n = parse_count(outstanding_text, "outstanding");
-        if (n < 1 || n > UINT32_MAX) throw po::error("--outstanding must be between 1 and " + std::to_string(UINT32_MAX));
+        if (n < 1 || n > UINT32_MAX)
+          throw po::error("--outstanding must be between 1 and " + std::to_string(UINT32_MAX));
         run.outstanding = uint32_t(n);
       }
     } else {

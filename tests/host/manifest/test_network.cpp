@@ -12,8 +12,8 @@
 
 #include "common/test_util.h"
 #include "config/config.h"
+#include "lowering/lowering.h"
 #include "manifest/network.h"
-#include "lowering/network_lowering.h"
 #include "manifest/workload.h"
 
 namespace {
@@ -563,7 +563,8 @@ TEST_F(NetworkFileTest, LoweringRejectsWhatTheChipCannotRun) {
   };
   // A dense layer reads a spatial input through Convolve, whose kernel position is 8 bits.
   const std::string wide = lowering_error(
-      "  - {name: fc, op: dense, input: x, outputs: 2, weights: {random_seed: 2}, requant: {multiplier: 1, shift: 1}}\n",
+      "  - {name: fc, op: dense, input: x, outputs: 2, weights: {random_seed: 2}, requant: {multiplier: 1, shift: "
+      "1}}\n",
       "[257, 1, 1]", 1, cfg);
   EXPECT_TRUE(Contains(wide, "layer fc: input")) << wide;
   EXPECT_TRUE(Contains(wide, "a dense layer reads at most 256x256")) << wide;
@@ -576,9 +577,11 @@ TEST_F(NetworkFileTest, LoweringRejectsWhatTheChipCannotRun) {
   tpu::ArchConfig small_dram = cfg;
   small_dram.dram.capacity_bytes = 32768;
   const std::string weights = lowering_error(
-      "  - {name: fc, op: dense, input: x, outputs: 256, weights: {random_seed: 2}, requant: {multiplier: 1, shift: 1}}\n",
+      "  - {name: fc, op: dense, input: x, outputs: 256, weights: {random_seed: 2}, requant: {multiplier: 1, shift: "
+      "1}}\n",
       "[1, 1, 256]", 1, small_dram);
-  EXPECT_TRUE(Contains(weights, "the weights need 65536 bytes of weight memory, dram.capacity_bytes is 32768")) << weights;
+  EXPECT_TRUE(Contains(weights, "the weights need 65536 bytes of weight memory, dram.capacity_bytes is 32768"))
+      << weights;
 }
 
 }  // namespace

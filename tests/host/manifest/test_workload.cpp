@@ -124,8 +124,7 @@ TEST(Workload, RandomMlpMatchesItsManifest) {
   const std::string dir = kSourceDir + "/traces/random_mlp";
   const Workload w = tpu::load_workload(dir + "/workload.yaml");
   EXPECT_EQ(w.name, "random-mlp");
-  EXPECT_EQ(w.description,
-            "seeded random int8 MLP 100-300-37-19-5 (relu, sigmoid, tanh, identity), no training");
+  EXPECT_EQ(w.description, "seeded random int8 MLP 100-300-37-19-5 (relu, sigmoid, tanh, identity), no training");
   EXPECT_EQ(w.batch, 64u);
   EXPECT_EQ(w.samples, 150u);
   EXPECT_EQ(w.features, 100u);
@@ -148,27 +147,27 @@ TEST(Workload, RandomMlpMatchesItsManifest) {
 
 // A valid two-layer manifest: 3 samples of 4 features -> 5 (relu, no bias) -> 2 (identity).
 const char* const kTinyManifest =
-    "name: tiny\n"                                                              // line 1
-    "batch: 2\n"                                                                // line 2
-    "input:\n"                                                                  // line 3
-    "  file: in.i8\n"                                                           // line 4
-    "  samples: 3\n"                                                            // line 5
-    "  features: 4\n"                                                           // line 6
-    "golden: golden.i8\n"                                                       // line 7
-    "layers:\n"                                                                 // line 8
-    "  - name: l0\n"                                                            // line 9
-    "    inputs: 4\n"                                                           // line 10
-    "    outputs: 5\n"                                                          // line 11
-    "    weights: l0.w.i8\n"                                                    // line 12
-    "    activation: relu\n"                                                    // line 13
-    "    requant: {multiplier: 1073741824, shift: 30, zero_point: 0}\n"         // line 14
-    "  - name: l1\n"                                                            // line 15
-    "    inputs: 5\n"                                                           // line 16
-    "    outputs: 2\n"                                                          // line 17
-    "    weights: l1.w.i8\n"                                                    // line 18
-    "    bias: l1.b.i32\n"                                                      // line 19
-    "    activation: identity\n"                                                // line 20
-    "    requant: {multiplier: 1073741824, shift: 30}\n";                       // line 21
+    "name: tiny\n"                                                       // line 1
+    "batch: 2\n"                                                         // line 2
+    "input:\n"                                                           // line 3
+    "  file: in.i8\n"                                                    // line 4
+    "  samples: 3\n"                                                     // line 5
+    "  features: 4\n"                                                    // line 6
+    "golden: golden.i8\n"                                                // line 7
+    "layers:\n"                                                          // line 8
+    "  - name: l0\n"                                                     // line 9
+    "    inputs: 4\n"                                                    // line 10
+    "    outputs: 5\n"                                                   // line 11
+    "    weights: l0.w.i8\n"                                             // line 12
+    "    activation: relu\n"                                             // line 13
+    "    requant: {multiplier: 1073741824, shift: 30, zero_point: 0}\n"  // line 14
+    "  - name: l1\n"                                                     // line 15
+    "    inputs: 5\n"                                                    // line 16
+    "    outputs: 2\n"                                                   // line 17
+    "    weights: l1.w.i8\n"                                             // line 18
+    "    bias: l1.b.i32\n"                                               // line 19
+    "    activation: identity\n"                                         // line 20
+    "    requant: {multiplier: 1073741824, shift: 30}\n";                // line 21
 
 class WorkloadFileTest : public tpu::test::ManifestDirTest {
  protected:
@@ -279,18 +278,17 @@ TEST_F(WorkloadFileTest, UnknownActivation) {
 
 TEST_F(WorkloadFileTest, MultiplierBelow2To31) {
   // 2^31 - 1 is the largest multiplier; 2^31 is rejected.
-  EXPECT_NO_THROW(tpu::load_workload(WriteManifest(Edit("multiplier: 1073741824, shift: 30, zero_point: 0",
-                                                        "multiplier: 2147483647, shift: 30, zero_point: 0"))));
-  const std::string msg = LoadError(Edit("multiplier: 1073741824, shift: 30, zero_point: 0",
-                                         "multiplier: 2147483648, shift: 30, zero_point: 0"));
+  EXPECT_NO_THROW(tpu::load_workload(WriteManifest(
+      Edit("multiplier: 1073741824, shift: 30, zero_point: 0", "multiplier: 2147483647, shift: 30, zero_point: 0"))));
+  const std::string msg = LoadError(
+      Edit("multiplier: 1073741824, shift: 30, zero_point: 0", "multiplier: 2147483648, shift: 30, zero_point: 0"));
   EXPECT_TRUE(Contains(msg, ": layers[0].requant.multiplier: must be between 0 and 2147483647, got 2147483648"));
 }
 
 TEST_F(WorkloadFileTest, ShiftAtMost62) {
-  EXPECT_NO_THROW(tpu::load_workload(WriteManifest(Edit("{multiplier: 1073741824, shift: 30}",
-                                                        "{multiplier: 1073741824, shift: 62}"))));
-  const std::string msg =
-      LoadError(Edit("{multiplier: 1073741824, shift: 30}", "{multiplier: 1073741824, shift: 63}"));
+  EXPECT_NO_THROW(tpu::load_workload(
+      WriteManifest(Edit("{multiplier: 1073741824, shift: 30}", "{multiplier: 1073741824, shift: 62}"))));
+  const std::string msg = LoadError(Edit("{multiplier: 1073741824, shift: 30}", "{multiplier: 1073741824, shift: 63}"));
   EXPECT_TRUE(Contains(msg, ": layers[1].requant.shift: must be between 0 and 62, got 63"));
 }
 
@@ -393,12 +391,12 @@ uint64_t ExpectedProgramSize(const Layout& s, uint64_t batches) {
   const uint64_t L = s.tiles.size() - 1;
   uint64_t n = 3;  // bias rows, first input, first layer's weights
   for (uint64_t b = 0; b < batches; ++b) {
-    n += 1;                          // Sync host
-    if (b + 1 < batches) n += 1;     // next batch's input
+    n += 1;                       // Sync host
+    if (b + 1 < batches) n += 1;  // next batch's input
     for (uint64_t l = 0; l < L; ++l) {
-      if (l > 0) n += 1;             // Sync activation
-      n += 3;                        // Set_Config multiplier, shift, zero point
-      n += s.tiles[l + 1] * (s.tiles[l] + 2);  // per output tile: MMs, Set_Config bias row, Activate
+      if (l > 0) n += 1;                         // Sync activation
+      n += 3;                                    // Set_Config multiplier, shift, zero point
+      n += s.tiles[l + 1] * (s.tiles[l] + 2);    // per output tile: MMs, Set_Config bias row, Activate
       if (l + 1 < L || b + 1 < batches) n += 1;  // Read_Weights of what comes next
     }
     n += 2;  // Sync activation, Write_Host_Memory
@@ -498,7 +496,8 @@ TEST(Lowering, RandomWorkloadOnSmallConfig) {
   // Layer 1 (50 -> 23), tile (j = 1, k = 0), row 2, column 7: output 23 does not exist: padding.
   EXPECT_EQ(p.weight_image[layer1_base + (1 * 4 + 0) * 256 + 2 * 16 + 7], 0);
   // ... while column 6 of the same row is W[2][22] of layer 1.
-  EXPECT_EQ(int8_t(p.weight_image[layer1_base + (1 * 4 + 0) * 256 + 2 * 16 + 6]), w.layers[1].weights.values()[2 * 23 + 22]);
+  EXPECT_EQ(int8_t(p.weight_image[layer1_base + (1 * 4 + 0) * 256 + 2 * 16 + 6]),
+            w.layers[1].weights.values()[2 * 23 + 22]);
   // Last layer (23 -> 7): a single output tile, k = 1, row 6 = W[22][n].
   const uint64_t layer2_base = (12 + 8) * 256;
   const std::vector<int8_t> w2 = w.layers[2].weights.values();
@@ -523,14 +522,14 @@ TEST(Lowering, RandomWorkloadOnSmallConfig) {
   // Input of sample 40 (batch 1, s = 8), feature 33 (k-tile 2, lane 1).
   EXPECT_EQ(int8_t(p.host_image[p.batches[1].input_host_addr + (2 * 32 + 8) * 16 + 1]), w.inputs[40 * 37 + 33]);
 
-  // gather_outputs reads output n of sample s of a batch at out + ((n / R) * samples + s) * R + n % R.
+  // gather_output reads output n of sample s of a batch at out + ((n / R) * samples + s) * R + n % R.
   std::vector<uint8_t> host(p.host_image.size(), 0x55);
   auto value = [](uint64_t sample, uint64_t n) { return int8_t(int(sample * 7 + n * 3) % 200 - 100); };
   for (const auto& b : p.batches)
     for (uint64_t smp = 0; smp < b.samples; ++smp)
       for (uint64_t n = 0; n < 7; ++n)
         host[b.output_host_addr + ((n / 16) * b.samples + smp) * 16 + n % 16] = uint8_t(value(b.first_sample + smp, n));
-  const std::vector<int8_t> out = tpu::gather_outputs(p, w, cfg, host.data());
+  const std::vector<int8_t> out = tpu::gather_output(p, cfg, host.data());
   ASSERT_EQ(out.size(), size_t(samples) * 7);
   for (uint64_t smp = 0; smp < samples; ++smp)
     for (uint64_t n = 0; n < 7; ++n) ASSERT_EQ(out[smp * 7 + n], value(smp, n)) << "sample " << smp << " n " << n;
@@ -542,6 +541,8 @@ TEST(Lowering, GatherOutputsOverSeveralOutputTiles) {
   Workload w = RandomWorkload({5, 20}, 5, 3, 7);
   LoweredProgram p;
   p.batches = {{0, 3, 0, 100}, {3, 2, 0, 1000}};
+  p.output_shape = {1, 1, 20};
+  p.padded_host_rows = true;  // a dense MLP's: rows of R bytes
   std::vector<uint8_t> host(2000, 0);
   // Sample 4 = batch 1, s = 1, output 17 = tile 1, lane 1: 1000 + (1 * 2 + 1) * 16 + 1 = 1049.
   host[1049] = 0x81;
@@ -550,7 +551,7 @@ TEST(Lowering, GatherOutputsOverSeveralOutputTiles) {
   host[147] = 0x7f;
   // Sample 1, output 16 (tile 1, lane 0): 100 + (1 * 3 + 1) * 16 = 164.
   host[164] = 0xfe;
-  const std::vector<int8_t> out = tpu::gather_outputs(p, w, cfg, host.data());
+  const std::vector<int8_t> out = tpu::gather_output(p, cfg, host.data());
   ASSERT_EQ(out.size(), 100u);
   for (size_t i = 0; i < out.size(); ++i) {
     int8_t expected = 0;

@@ -76,10 +76,7 @@ int8_t reference(int64_t acc, int64_t bias, uint32_t multiplier, uint32_t shift,
 
 struct ActBench {
   explicit ActBench(const ArchConfig& c)
-      : cfg(c),
-        unit("activation_unit", cfg),
-        acc("accumulators", kAccRows, kC * 4),
-        ub("ub", kUbRows, kR),
+      : cfg(c), unit("activation_unit", cfg), acc("accumulators", kAccRows, kC * 4), ub("ub", kUbRows, kR),
         seq("seq", unit) {
     unit.acc_socket.bind(acc.socket);
     unit.ub_socket.bind(ub.socket);
@@ -174,7 +171,8 @@ TEST_P(ActivateFunction, MatchesReferenceElementwise) {
     for (uint64_t l = 0; l < kC; ++l) {
       const int64_t a = acc[r * kC + l], bb = c.bias ? bias[l] : 0;
       const int8_t want = reference(a, bb, c.multiplier, c.shift, c.zero_point, c.fn);
-      ASSERT_EQ(int(b.ub_at(kUb0 + r, l)), int(want)) << "row " << r << " lane " << l << ": acc " << a << ", bias " << bb;
+      ASSERT_EQ(int(b.ub_at(kUb0 + r, l)), int(want))
+          << "row " << r << " lane " << l << ": acc " << a << ", bias " << bb;
       distinct.insert(want);
       low += want == -128;
       high += want == 127;
@@ -293,7 +291,8 @@ TEST(ActivateHand, SigmoidAndTanhAtHandComputedPoints) {
   run_to_end();
   EXPECT_EQ(b.ub_row(50),
             (std::vector<int>{0, 4, -4, 31, -31, 59, -59, 109, -109, 123, -123, 127, -128, 127, -128, 127}));
-  EXPECT_EQ(b.ub_row(51), (std::vector<int>{0, 8, -8, 59, -59, 97, -97, 126, -126, 127, -128, 127, -128, 127, -128, 127}));
+  EXPECT_EQ(b.ub_row(51),
+            (std::vector<int>{0, 8, -8, 59, -59, 97, -97, 126, -126, 127, -128, 127, -128, 127, -128, 127}));
 }
 
 // ---- Timing --------------------------------------------------------------------------------
@@ -331,8 +330,8 @@ TEST(ActivateErrors, AccumulatorRowsBeyondTheAccumulators) {
   ActBench b(act_config());
   b.seq.dispatch_at(0, activate("activate ub=0 acc=60 rows=8 fn=identity", 2, 1u << 30, 30, 0));
   const std::string msg = ErrorOf("tpu/tlm", [] { run_to_end(); });
-  EXPECT_TRUE(ContainsAll(msg, {"activation_unit: instruction 2", "read of 512 bytes at address 0xf00",
-                                "TLM_ADDRESS_ERROR_RESPONSE"}))
+  EXPECT_TRUE(ContainsAll(
+      msg, {"activation_unit: instruction 2", "read of 512 bytes at address 0xf00", "TLM_ADDRESS_ERROR_RESPONSE"}))
       << msg;
 }
 
@@ -351,8 +350,8 @@ TEST(ActivateErrors, DestinationBeyondTheUnifiedBuffer) {
   ActBench b(act_config());
   b.seq.dispatch_at(0, activate("activate ub=250 acc=0 rows=8 fn=identity", 6, 1u << 30, 30, 0));
   const std::string msg = ErrorOf("tpu/tlm", [] { run_to_end(); });
-  EXPECT_TRUE(ContainsAll(msg, {"activation_unit: instruction 6", "write of 128 bytes at address 0xfa0",
-                                "TLM_ADDRESS_ERROR_RESPONSE"}))
+  EXPECT_TRUE(ContainsAll(
+      msg, {"activation_unit: instruction 6", "write of 128 bytes at address 0xfa0", "TLM_ADDRESS_ERROR_RESPONSE"}))
       << msg;
 }
 

@@ -70,29 +70,23 @@ i128 ref_clamp(i128 v, i128 lo, i128 hi) {
 // Sigmoid/tanh table entry for the Q3.4 input x in -128..127, in long double.
 int ref_sigmoid(int x) {
   const long double s = 1.0L / (1.0L + std::exp(-static_cast<long double>(x) / 16.0L));
-  return static_cast<int>(
-      ref_clamp(static_cast<i128>(std::floor(256.0L * s + 0.5L)) - 128, -128, 127));
+  return static_cast<int>(ref_clamp(static_cast<i128>(std::floor(256.0L * s + 0.5L)) - 128, -128, 127));
 }
 int ref_tanh(int x) {
   const long double t = std::tanh(static_cast<long double>(x) / 16.0L);
   return static_cast<int>(ref_clamp(static_cast<i128>(std::floor(128.0L * t + 0.5L)), -128, 127));
 }
 
-int ref_activate(int32_t acc, int32_t bias, uint32_t multiplier, uint32_t shift, int32_t zp,
-                 ActivationFunction fn) {
+int ref_activate(int32_t acc, int32_t bias, uint32_t multiplier, uint32_t shift, int32_t zp, ActivationFunction fn) {
   const i128 v = ref_clamp(i128{acc} + i128{bias}, kI32Min, kI32Max);
   const i128 r = ref_round_shift(v * i128{multiplier}, shift);
   const int x = static_cast<int>(ref_clamp(r, -128, 127));
   const i128 q = ref_clamp(r + zp, -128, 127);
   switch (fn) {
-    case ActivationFunction::Identity:
-      return static_cast<int>(q);
-    case ActivationFunction::Relu:
-      return static_cast<int>(q > zp ? q : i128{zp});
-    case ActivationFunction::Sigmoid:
-      return ref_sigmoid(x);
-    case ActivationFunction::Tanh:
-      return ref_tanh(x);
+    case ActivationFunction::Identity: return static_cast<int>(q);
+    case ActivationFunction::Relu: return static_cast<int>(q > zp ? q : i128{zp});
+    case ActivationFunction::Sigmoid: return ref_sigmoid(x);
+    case ActivationFunction::Tanh: return ref_tanh(x);
   }
   return 1000;  // unreachable
 }
@@ -150,8 +144,8 @@ TEST(Quant, RoundShiftTiesTowardPlusInfinity) {
 }
 
 TEST(Quant, RoundShiftZeroIsIdentity) {
-  for (int64_t p : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{12345}, int64_t{-98765},
-                    kTwo62 - 1, -(kTwo62 - 1), kI64Max, kI64Min}) {
+  for (int64_t p : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{12345}, int64_t{-98765}, kTwo62 - 1, -(kTwo62 - 1),
+                    kI64Max, kI64Min}) {
     EXPECT_EQ(round_shift(p, 0), p);
   }
 }
@@ -282,14 +276,12 @@ TEST(Quant, ActivateBias) {
   EXPECT_EQ(activate(static_cast<int32_t>(kI32Max), 10, kUnit, id), 127);
   EXPECT_EQ(activate(static_cast<int32_t>(kI32Max), 10, params(1, 24), id), 127);
   EXPECT_EQ(activate(static_cast<int32_t>(kI32Min), -10, kUnit, id), -128);
-  EXPECT_EQ(activate(static_cast<int32_t>(kI32Min), static_cast<int32_t>(kI32Min), kUnit, id),
-            -128);
+  EXPECT_EQ(activate(static_cast<int32_t>(kI32Min), static_cast<int32_t>(kI32Min), kUnit, id), -128);
   // Saturation (not just a wide sum): with shift 32, (2^31 - 1) / 2^32 rounds to 0 but the
   // unclamped 2^31 + 9 would round to 1; -2^31 / 2^32 = -0.5 rounds to 0, -2^31 - 10 to -1.
   EXPECT_EQ(activate(static_cast<int32_t>(kI32Max), 10, params(1, 32), id), 0);
   EXPECT_EQ(activate(static_cast<int32_t>(kI32Min), -10, params(1, 32), id), 0);
-  EXPECT_EQ(activate(static_cast<int32_t>(kI32Max), 10, params(1, 32), ActivationFunction::Relu),
-            0);
+  EXPECT_EQ(activate(static_cast<int32_t>(kI32Max), 10, params(1, 32), ActivationFunction::Relu), 0);
   // Without overflow the bias is exact at the boundary.
   EXPECT_EQ(activate(static_cast<int32_t>(kI32Max - 10), 10, params(1, 32), id), 0);
   EXPECT_EQ(activate(static_cast<int32_t>(kI32Max - 10), 11, params(1, 32), id), 0);
@@ -343,8 +335,7 @@ TEST(Quant, TablesMatchLongDoubleReference) {
     const long double tv = 128.0L * std::tanh(static_cast<long double>(x) / 16.0L);
     for (long double v : {sv, tv}) {
       const long double frac = v - std::floor(v);
-      EXPECT_GT(std::fabs(frac - 0.5L), 1e-9L)
-          << "near-tie at x=" << x << " v=" << static_cast<double>(v);
+      EXPECT_GT(std::fabs(frac - 0.5L), 1e-9L) << "near-tie at x=" << x << " v=" << static_cast<double>(v);
     }
   }
 }
@@ -376,9 +367,7 @@ TEST(Quant, ActivateSigmoidTanhUseSaturatedIndex) {
 
 TEST(Quant, ActivateMatchesReferenceRandom) {
   std::mt19937_64 rng(0x7e57c0de2024ull);
-  auto uniform = [&rng](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
+  auto uniform = [&rng](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
   // A signed value of random magnitude 2^k, k in 0..31, so small and large values both occur.
   auto random_i32 = [&]() -> int32_t {
     const int64_t r = uniform(0, 40);
@@ -387,17 +376,16 @@ TEST(Quant, ActivateMatchesReferenceRandom) {
     const int64_t k = uniform(0, 31);
     return static_cast<int32_t>(uniform(-(int64_t{1} << k), (int64_t{1} << k) - 1));
   };
-  const ActivationFunction fns[] = {ActivationFunction::Identity, ActivationFunction::Relu,
-                                    ActivationFunction::Sigmoid, ActivationFunction::Tanh};
+  const ActivationFunction fns[] = {ActivationFunction::Identity, ActivationFunction::Relu, ActivationFunction::Sigmoid,
+                                    ActivationFunction::Tanh};
   constexpr int kIterations = 100000;
   int mismatches = 0, ties = 0, unsaturated = 0, relu_clamped = 0, table_interior = 0;
   for (int i = 0; i < kIterations; ++i) {
     const int32_t acc = random_i32();
     const int32_t bias = uniform(0, 3) == 0 ? 0 : random_i32();
     const int64_t mk = uniform(0, 31);
-    const uint32_t multiplier = uniform(0, 40) == 0
-                                    ? 0x7fffffffu
-                                    : static_cast<uint32_t>(uniform(0, (int64_t{1} << mk) - 1));
+    const uint32_t multiplier =
+        uniform(0, 40) == 0 ? 0x7fffffffu : static_cast<uint32_t>(uniform(0, (int64_t{1} << mk) - 1));
     const uint32_t shift = static_cast<uint32_t>(uniform(0, 62));
     const int32_t zp = static_cast<int32_t>(uniform(-128, 127));
     const ActivationFunction fn = fns[uniform(0, 3)];
@@ -405,9 +393,8 @@ TEST(Quant, ActivateMatchesReferenceRandom) {
     const int expected = ref_activate(acc, bias, multiplier, shift, zp, fn);
     const int got = activate(acc, bias, params(multiplier, shift, zp), fn);
     if (got != expected && ++mismatches <= 10) {
-      ADD_FAILURE() << "acc=" << acc << " bias=" << bias << " multiplier=" << multiplier
-                    << " shift=" << shift << " zp=" << zp << " fn=" << static_cast<int>(fn)
-                    << ": got " << got << ", expected " << expected;
+      ADD_FAILURE() << "acc=" << acc << " bias=" << bias << " multiplier=" << multiplier << " shift=" << shift
+                    << " zp=" << zp << " fn=" << static_cast<int>(fn) << ": got " << got << ", expected " << expected;
     }
 
     // Coverage bookkeeping, so the random cases are known to reach the interesting regions.
@@ -418,9 +405,7 @@ TEST(Quant, ActivateMatchesReferenceRandom) {
     const i128 r = ref_round_shift(prod, shift);
     if (fn == ActivationFunction::Identity && r + zp > -128 && r + zp < 127) ++unsaturated;
     if (fn == ActivationFunction::Relu && r < 0 && r + zp > -128) ++relu_clamped;
-    if ((fn == ActivationFunction::Sigmoid || fn == ActivationFunction::Tanh) && r > -128 &&
-        r < 127)
-      ++table_interior;
+    if ((fn == ActivationFunction::Sigmoid || fn == ActivationFunction::Tanh) && r > -128 && r < 127) ++table_interior;
   }
   EXPECT_EQ(mismatches, 0);
   EXPECT_GT(ties, 500);
@@ -428,8 +413,8 @@ TEST(Quant, ActivateMatchesReferenceRandom) {
   EXPECT_GT(relu_clamped, 1000);
   EXPECT_GT(table_interior, 2000);
   std::ostringstream os;
-  os << "ties=" << ties << " identity-unsaturated=" << unsaturated
-     << " relu-clamped=" << relu_clamped << " table-interior=" << table_interior;
+  os << "ties=" << ties << " identity-unsaturated=" << unsaturated << " relu-clamped=" << relu_clamped
+     << " table-interior=" << table_interior;
   RecordProperty("coverage", os.str());
   std::cout << "[          ] coverage: " << os.str() << "\n";
 }
@@ -438,12 +423,13 @@ TEST(Quant, ActivateMatchesReferenceRandom) {
 // with and without bias, on random values including the int32 extremes and large multipliers.
 TEST(Quant, ActivateRowEqualsActivate) {
   std::mt19937_64 rng(77);
-  std::uniform_int_distribution<int32_t> any32(std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+  std::uniform_int_distribution<int32_t> any32(std::numeric_limits<int32_t>::min(),
+                                               std::numeric_limits<int32_t>::max());
   std::uniform_int_distribution<int32_t> small(-70000, 70000);
   const tpu::ActivationFunction fns[] = {tpu::ActivationFunction::Identity, tpu::ActivationFunction::Relu,
                                          tpu::ActivationFunction::Sigmoid, tpu::ActivationFunction::Tanh};
-  const tpu::RequantParams params[] = {{1u << 30, 30, 0}, {1518500250u, 40, -7}, {2147483647u, 62, 127},
-                                       {1u, 0, -128}, {1073741824u, 20, 5}};
+  const tpu::RequantParams params[] = {
+      {1u << 30, 30, 0}, {1518500250u, 40, -7}, {2147483647u, 62, 127}, {1u, 0, -128}, {1073741824u, 20, 5}};
   const uint64_t n = 257;
   std::vector<int32_t> acc(n), bias(n);
   std::vector<int8_t> row(n);

@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "common/harness.h"
 #include "activation/quant.h"
+#include "common/harness.h"
 
 namespace tpu::test {
 namespace {
 
-constexpr uint32_t kR = 16;  // bench_config: 16 x 16 MXU: a UB row is 16 int8, an accumulator row 16 int32
+constexpr uint32_t kR = 16;    // bench_config: 16 x 16 MXU: a UB row is 16 int8, an accumulator row 16 int32
 constexpr uint64_t kPipe = 4;  // bench_config: activation.pipeline_cycles
 
 // Random int8 values over the full range.
@@ -40,9 +40,7 @@ void put_ub(ProgramBench& b, uint64_t row, const std::vector<int8_t>& data) {
   std::memcpy(b.chip->unified_buffer.data() + row * kR, data.data(), data.size());
 }
 
-int32_t clamp_int32(int64_t v) {
-  return int32_t(std::min<int64_t>(INT32_MAX, std::max<int64_t>(INT32_MIN, v)));
-}
+int32_t clamp_int32(int64_t v) { return int32_t(std::min<int64_t>(INT32_MAX, std::max<int64_t>(INT32_MIN, v))); }
 
 uint64_t busy_cycles(const FunctionalUnit& u) { return u.report()["cycles"]["busy"].get<uint64_t>(); }
 
@@ -54,7 +52,7 @@ uint64_t busy_cycles(const FunctionalUnit& u) { return u.report()["cycles"]["bus
 struct ConvCase {
   const char* name;
   uint32_t N, H, W, KH, KW, sh, sw, pt, pl;  // padding pt/pl on both sides: P, Q below
-  uint32_t out_row, rows;                   // the global output rows computed
+  uint32_t out_row, rows;                    // the global output rows computed
 };
 void PrintTo(const ConvCase& c, std::ostream* os) { *os << c.name; }
 
@@ -140,20 +138,19 @@ TEST_P(ConvolveFunction, MatchesDirectConvolution) {
   EXPECT_EQ(bench.chip->mxu.cycles(Mxu::kActive), B * c.KH * c.KW);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Convolve, ConvolveFunction,
-    ::testing::Values(
-        // P = (5 + 2 - 3) / 2 + 1 = 3, Q = (6 + 4 - 2) / 2 + 1 = 5. Output rows 1..4: image 0
-        // rows 1, 2 and image 1 rows 0, 1 (starts mid image 0, spans into image 1).
-        ConvCase{"Stride2PadTop1PadLeft2SpanningImages", 2, 5, 6, 3, 2, 2, 2, 1, 2, 1, 4},
-        // Same geometry, all N * P = 6 output rows.
-        ConvCase{"Stride2PadTop1PadLeft2AllRows", 2, 5, 6, 3, 2, 2, 2, 1, 2, 0, 6},
-        // Only image 1 (output rows 3..5).
-        ConvCase{"Stride2PadTop1PadLeft2SecondImage", 2, 5, 6, 3, 2, 2, 2, 1, 2, 3, 3},
-        // Different strides per axis, kernel 2 x 3: P = (4 - 2) / 1 + 1 = 3,
-        // Q = (5 + 2 - 3) / 3 + 1 = 2; output rows 2..4 span images 0 and 1.
-        ConvCase{"StrideH1StrideW3Kernel2x3", 2, 4, 5, 2, 3, 1, 3, 0, 1, 2, 3}),
-    [](const ::testing::TestParamInfo<ConvCase>& i) { return std::string(i.param.name); });
+INSTANTIATE_TEST_SUITE_P(Convolve, ConvolveFunction,
+                         ::testing::Values(
+                             // P = (5 + 2 - 3) / 2 + 1 = 3, Q = (6 + 4 - 2) / 2 + 1 = 5. Output rows 1..4: image 0
+                             // rows 1, 2 and image 1 rows 0, 1 (starts mid image 0, spans into image 1).
+                             ConvCase{"Stride2PadTop1PadLeft2SpanningImages", 2, 5, 6, 3, 2, 2, 2, 1, 2, 1, 4},
+                             // Same geometry, all N * P = 6 output rows.
+                             ConvCase{"Stride2PadTop1PadLeft2AllRows", 2, 5, 6, 3, 2, 2, 2, 1, 2, 0, 6},
+                             // Only image 1 (output rows 3..5).
+                             ConvCase{"Stride2PadTop1PadLeft2SecondImage", 2, 5, 6, 3, 2, 2, 2, 1, 2, 3, 3},
+                             // Different strides per axis, kernel 2 x 3: P = (4 - 2) / 1 + 1 = 3,
+                             // Q = (5 + 2 - 3) / 3 + 1 = 2; output rows 2..4 span images 0 and 1.
+                             ConvCase{"StrideH1StrideW3Kernel2x3", 2, 4, 5, 2, 3, 1, 3, 0, 1, 2, 3}),
+                         [](const ::testing::TestParamInfo<ConvCase>& i) { return std::string(i.param.name); });
 
 // The array time of a Convolve: B = rows * Q rows stream in B cycles, consecutive blocks on the
 // same tile back to back, sums in the accumulators R + C - 1 cycles after the stream ends.
@@ -228,8 +225,8 @@ TEST_P(PoolFunction, MatchesWindowLoopsAndTiming) {
     << "set_config reg=act_multiplier value=" << c.multiplier << "\n"
     << "set_config reg=act_shift value=" << c.shift << "\n"
     << "set_config reg=act_zero_point value=" << c.zero_point << "\n"
-    << "pool ub=" << dst << " src=" << src << " p0=" << c.out_row << " rows=" << c.rows
-    << (c.average ? " average" : "") << "\n"
+    << "pool ub=" << dst << " src=" << src << " p0=" << c.out_row << " rows=" << c.rows << (c.average ? " average" : "")
+    << "\n"
     << "halt\n";
   ProgramBench bench(bench_config(), p.str(), {}, {});
   put_ub(bench, 0, junk);
@@ -357,8 +354,8 @@ TEST_P(VectorFunction, MatchesElementLoopsAndTiming) {
       (v32 != v ? saturated : exact)++;
       const int8_t want = activate(v32, 0, rq, c.function);
       seen[size_t(want + 128)] = 1;
-      ASSERT_EQ(ub_at(bench, D0 + r, l), want) << "row " << r << " lane " << l << ": a " << int(a[r * kR + l])
-                                               << ", b " << int(b[r * kR + l]) << ", v " << v;
+      ASSERT_EQ(ub_at(bench, D0 + r, l), want) << "row " << r << " lane " << l << ": a " << int(a[r * kR + l]) << ", b "
+                                               << int(b[r * kR + l]) << ", v " << v;
     }
   for (uint32_t l = 0; l < kR; ++l) {
     EXPECT_EQ(ub_at(bench, D0 - 1, l), 0x55);
@@ -401,8 +398,8 @@ INSTANTIATE_TEST_SUITE_P(
                 1, 24, 5, true},
         // -32768 * (a - 32768) - 32768 * (b - 32768) = 32768 * (65536 - a - b) exceeds 2^31 - 1
         // when a + b <= 0 and fits when a + b >= 1 (the int16 minimum for every register).
-        VecCase{"AddOverflowsInt16Extremes", "add", "tanh", ActivationFunction::Tanh, -32768, -32768, -32768, -32768,
-                1, 24, 0, true}),
+        VecCase{"AddOverflowsInt16Extremes", "add", "tanh", ActivationFunction::Tanh, -32768, -32768, -32768, -32768, 1,
+                24, 0, true}),
     [](const ::testing::TestParamInfo<VecCase>& i) { return std::string(i.param.name); });
 
 // Two Vectors on the activation unit: busy = (5 + 4) + (9 + 4) = 22; the registers are captured
@@ -485,7 +482,8 @@ TEST(HostRowBytes, PacksRowsAndZeroFills) {
   // UB rows 10..16: 5 packed bytes each, then zeros.
   for (uint32_t r = 0; r < kIn; ++r)
     for (uint32_t l = 0; l < kR; ++l)
-      EXPECT_EQ(uint8_t(ub_at(bench, 10 + r, l)), l < kN ? host[r * kN + l] : 0) << "UB row " << 10 + r << " byte " << l;
+      EXPECT_EQ(uint8_t(ub_at(bench, 10 + r, l)), l < kN ? host[r * kN + l] : 0)
+          << "UB row " << 10 + r << " byte " << l;
   EXPECT_EQ(uint8_t(ub_at(bench, 17, 0)), 0u);  // untouched (UB starts zero)
   // Host bytes 100..114: the first 5 bytes of UB rows 30..32; 115.. untouched.
   const uint8_t* mem = bench.host->memory.data();
@@ -532,7 +530,8 @@ TEST(HostRowBytes, LongTransfersMoveInChunksAndZeroFillEveryRow) {
   EXPECT_EQ(mem[kHostOut + kRows * kN], 0x77);
   for (uint32_t r = 0; r < kRows; ++r)
     for (uint32_t l = 0; l < kR; ++l)
-      ASSERT_EQ(uint8_t(ub_at(bench, 400 + r, l)), l < kN ? host[r * kN + l] : 0) << "UB row " << 400 + r << " byte " << l;
+      ASSERT_EQ(uint8_t(ub_at(bench, 400 + r, l)), l < kN ? host[r * kN + l] : 0)
+          << "UB row " << 400 + r << " byte " << l;
 }
 
 }  // namespace

@@ -86,10 +86,27 @@ TEST(Config, TpuV1StatesEveryKey) {
   // The weight memory comes from a preset file, which writes out every DRAM key.
   ASSERT_EQ(root["dram"]["preset"].as<std::string>(), "dram/ddr3_2133.yaml");
   const YAML::Node dram = YAML::LoadFile(kSourceDir + "/configs/dram/ddr3_2133.yaml")["dram"];
-  for (const char* key : {"model", "standard", "channels", "ranks", "bank_groups", "banks_per_group", "rows",
-                          "columns", "bus_width_bits", "burst_length", "data_rate_mts", "address_mapping",
-                          "page_policy", "refresh", "read_queue_depth", "write_queue_depth", "write_high_watermark",
-                          "write_low_watermark", "max_row_hits", "latency_ns", "interleave_bytes"})
+  for (const char* key : {"model",
+                          "standard",
+                          "channels",
+                          "ranks",
+                          "bank_groups",
+                          "banks_per_group",
+                          "rows",
+                          "columns",
+                          "bus_width_bits",
+                          "burst_length",
+                          "data_rate_mts",
+                          "address_mapping",
+                          "page_policy",
+                          "refresh",
+                          "read_queue_depth",
+                          "write_queue_depth",
+                          "write_high_watermark",
+                          "write_low_watermark",
+                          "max_row_hits",
+                          "latency_ns",
+                          "interleave_bytes"})
     EXPECT_TRUE(dram[key].IsScalar()) << "dram." << key;
   for (const char* key : {"CL", "CWL", "tRCD", "tRP", "tRAS", "tRC", "tRRD_S", "tRRD_L", "tFAW", "tWR", "tWTR_S",
                           "tWTR_L", "tRTP", "tCCD_S", "tCCD_L", "tRTRS", "tRFC", "tREFI"})
@@ -110,9 +127,7 @@ TEST(Config, SmallLoads) {
   EXPECT_EQ(cfg.dram.channels, 2u);
 }
 
-TEST(Config, DefaultsAreValid) {
-  EXPECT_NO_THROW(tpu::validate_config(ArchConfig{}, "defaults"));
-}
+TEST(Config, DefaultsAreValid) { EXPECT_NO_THROW(tpu::validate_config(ArchConfig{}, "defaults")); }
 
 TEST(Config, ClockPeriodIsFemtosecondAccurate) {
   tpu::init_time_resolution();
@@ -145,9 +160,10 @@ TEST_F(ConfigFileTest, PartialConfigKeepsDefaults) {
 }
 
 TEST_F(ConfigFileTest, AcceptsLargeAndHexIntegers) {
-  const ArchConfig cfg = tpu::load_config(
-      Write("big.yaml", "name: big\nunified_buffer: {size_bytes: 0x1800000}\n"
-                        "dram: {model: bandwidth_latency, capacity_bytes: 281474976710656, latency_ns: 4.5e1}\n"));
+  const ArchConfig cfg =
+      tpu::load_config(Write("big.yaml",
+                             "name: big\nunified_buffer: {size_bytes: 0x1800000}\n"
+                             "dram: {model: bandwidth_latency, capacity_bytes: 281474976710656, latency_ns: 4.5e1}\n"));
   EXPECT_EQ(cfg.unified_buffer.size_bytes, 25165824u);
   EXPECT_EQ(cfg.dram.capacity_bytes, uint64_t(1) << 48);
   EXPECT_EQ(cfg.dram.latency_ns, 45.0);
@@ -168,31 +184,39 @@ TEST_F(ConfigFileTest, UnknownNestedKey) {
 TEST_F(ConfigFileTest, StringForInteger) {
   EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: sixteen}\n"), ": mxu.rows: must be a non-negative integer"));
   // A quoted number is a string.
-  EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: \"256\"}\n"), ": mxu.rows: must be a non-negative integer (decimal or 0x hex), got \"256\""));
-  EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: 12abc}\n"), "mxu.rows: must be a non-negative integer (decimal or 0x hex), got 12abc"));
+  EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: \"256\"}\n"),
+                       ": mxu.rows: must be a non-negative integer (decimal or 0x hex), got \"256\""));
+  EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: 12abc}\n"),
+                       "mxu.rows: must be a non-negative integer (decimal or 0x hex), got 12abc"));
 }
 
 TEST_F(ConfigFileTest, NegativeInteger) {
-  EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: -3}\n"), ": mxu.rows: must be a non-negative integer (decimal or 0x hex), got -3"));
+  EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: -3}\n"),
+                       ": mxu.rows: must be a non-negative integer (decimal or 0x hex), got -3"));
 }
 
 TEST_F(ConfigFileTest, FractionalInteger) {
-  EXPECT_TRUE(Contains(LoadError("name: x\naccumulators: {rows: 1.5}\n"), ": accumulators.rows: must be a non-negative integer (decimal or 0x hex), got 1.5"));
+  EXPECT_TRUE(Contains(LoadError("name: x\naccumulators: {rows: 1.5}\n"),
+                       ": accumulators.rows: must be a non-negative integer (decimal or 0x hex), got 1.5"));
 }
 
 TEST_F(ConfigFileTest, IntegerOutOfRange) {
-  EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: 4294967296}\n"), ": mxu.rows: out of range (maximum 4294967295)"));
-  EXPECT_TRUE(Contains(LoadError("name: x\ndram: {capacity_bytes: 18446744073709551616}\n"), ": dram.capacity_bytes: out of range"));
+  EXPECT_TRUE(
+      Contains(LoadError("name: x\nmxu: {rows: 4294967296}\n"), ": mxu.rows: out of range (maximum 4294967295)"));
+  EXPECT_TRUE(Contains(LoadError("name: x\ndram: {capacity_bytes: 18446744073709551616}\n"),
+                       ": dram.capacity_bytes: out of range"));
 }
 
 TEST_F(ConfigFileTest, BadDouble) {
   EXPECT_TRUE(Contains(LoadError("name: x\nclock_mhz: fast\n"), ": clock_mhz: must be a finite number, got fast"));
   EXPECT_TRUE(Contains(LoadError("name: x\nclock_mhz: .inf\n"), ": clock_mhz: must be a finite number, got .inf"));
-  EXPECT_TRUE(Contains(LoadError("name: x\npcie: {latency_ns: 1e999}\n"), ": pcie.latency_ns: must be a finite number"));
+  EXPECT_TRUE(
+      Contains(LoadError("name: x\npcie: {latency_ns: 1e999}\n"), ": pcie.latency_ns: must be a finite number"));
 }
 
 TEST_F(ConfigFileTest, MapWhereScalarExpected) {
-  EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: {a: 1}}\n"), ": mxu.rows: must be a non-negative integer (decimal or 0x hex), got a map"));
+  EXPECT_TRUE(Contains(LoadError("name: x\nmxu: {rows: {a: 1}}\n"),
+                       ": mxu.rows: must be a non-negative integer (decimal or 0x hex), got a map"));
   EXPECT_TRUE(Contains(LoadError("name: [a, b]\n"), ": name: must be a non-empty string, got a sequence"));
 }
 
@@ -219,8 +243,9 @@ TEST_F(ConfigFileTest, NonSquareArray) {
 }
 
 TEST_F(ConfigFileTest, UbSizeNotAMultipleOfRows) {
-  EXPECT_TRUE(Contains(LoadError("name: x\nunified_buffer: {size_bytes: 1000}\n"),
-                       ": unified_buffer.size_bytes: must be a nonzero multiple of mxu.rows (256 bytes per row), got 1000"));
+  EXPECT_TRUE(
+      Contains(LoadError("name: x\nunified_buffer: {size_bytes: 1000}\n"),
+               ": unified_buffer.size_bytes: must be a nonzero multiple of mxu.rows (256 bytes per row), got 1000"));
 }
 
 TEST_F(ConfigFileTest, InterleaveNotAPowerOfTwo) {

@@ -12,50 +12,15 @@
 #include <utility>
 #include <vector>
 
+#include "common/dram_test_config.h"
+#include "common/test_util.h"
 #include "dram/dram_address.h"
 #include "dram/dram_channel.h"
-#include "common/test_util.h"
 
 namespace tpu {
 namespace {
 
-// DDR3-1600K (11-11-11), one 64-bit channel, one rank of 8 banks.
-DramConfig ddr3() {
-  DramConfig c;
-  c.model = DramModel::Jedec;
-  c.standard = DramStandard::DDR3;
-  c.channels = 1;
-  c.ranks = 1;
-  c.bank_groups = 1;
-  c.banks_per_group = 8;
-  c.rows = 65536;
-  c.columns = 1024;
-  c.bus_width_bits = 64;
-  c.burst_length = 8;
-  c.data_rate_mts = 1600;
-  DramTiming& t = c.timing;
-  t.CL = 11;
-  t.CWL = 8;
-  t.tRCD = 11;
-  t.tRP = 11;
-  t.tRAS = 28;
-  t.tRC = 39;
-  t.tRRD_S = t.tRRD_L = 5;
-  t.tFAW = 24;
-  t.tWR = 12;
-  t.tWTR_S = t.tWTR_L = 6;
-  t.tRTP = 6;
-  t.tCCD_S = t.tCCD_L = 4;
-  t.tRTRS = 1;
-  t.tRFC = 208;
-  t.tREFI = 6240;
-  t.tRFCpb = 0;
-  t.tREFIpb = 0;
-  c.address_mapping = "row:rank:bank_group:bank:column:channel";
-  c.page_policy = PagePolicy::Open;
-  c.refresh = RefreshPolicy::AllBank;
-  return c;
-}
+using test::ddr3;
 
 // HBM2-like channel: 4 bank groups x 4 banks, BL4 on 128 bits.
 DramConfig hbm2() {
@@ -280,7 +245,7 @@ TEST(DramTimingChecker, Hbm2WriteToReadTWTRShortAcrossGroupsLongWithin) {
   k.issue(DramCommand::ACT, at(c, 0, 0, 1), 10);
   k.issue(DramCommand::ACT, at(c, 0, 1, 0), 20);
   k.issue(DramCommand::WR, at(c, 0, 0, 0), 40);
-  const uint64_t end = 40 + t.CWL + c.burst_length / 2;  // end of the write data
+  const uint64_t end = 40 + t.CWL + c.burst_length / 2;                        // end of the write data
   EXPECT_EQ(k.earliest(DramCommand::RD, at(c, 0, 0, 1), 40), end + t.tWTR_L);  // 54
   EXPECT_EQ(k.earliest(DramCommand::RD, at(c, 0, 1, 0), 40), end + t.tWTR_S);  // 52
 }
@@ -332,12 +297,12 @@ TEST(DramTimingChecker, RankToRankTurnaround) {
   k.issue(DramCommand::ACT, r1, 1);
   k.issue(DramCommand::ACT, r0b1, t.tRRD_L);
   k.issue(DramCommand::RD, r0, 20);
-  EXPECT_EQ(k.earliest(DramCommand::RD, r0b1, 20), 20u + t.tCCD_L);                     // same rank: 24
+  EXPECT_EQ(k.earliest(DramCommand::RD, r0b1, 20), 20u + t.tCCD_L);                    // same rank: 24
   EXPECT_EQ(k.earliest(DramCommand::RD, r1, 20), 20u + c.burst_length / 2 + t.tRTRS);  // other rank: 25
   // WR then RD on the other rank: BL/2 + tRTRS (no tWTR across ranks), above the data bus's own
   // bound WR + CWL + BL/2 + tRTRS - CL.
   k.issue(DramCommand::WR, r0, 60);
-  EXPECT_EQ(k.earliest(DramCommand::RD, r1, 60), 60u + c.burst_length / 2 + t.tRTRS);  // 65
+  EXPECT_EQ(k.earliest(DramCommand::RD, r1, 60), 60u + c.burst_length / 2 + t.tRTRS);             // 65
   EXPECT_EQ(k.earliest(DramCommand::RD, r0b1, 60), 60u + t.CWL + c.burst_length / 2 + t.tWTR_L);  // same rank
 }
 
@@ -501,7 +466,7 @@ TEST(DramChannelRefresh, Hbm2PerBankRefreshRotatesAtTREFIpb) {
   const std::vector<Issued> refs = only(log, {DramCommand::REFPB});
   ASSERT_EQ(refs.size(), 40u);
   for (uint64_t k = 1; k <= 40; ++k) {
-    EXPECT_EQ(refs[k - 1].cycle, k * refipb);                          // due every tREFIpb
+    EXPECT_EQ(refs[k - 1].cycle, k * refipb);                         // due every tREFIpb
     EXPECT_EQ(refs[k - 1].loc.flat_bank, uint32_t((k - 1) % banks));  // round-robin over the banks
   }
 }
@@ -645,8 +610,8 @@ TEST(DramChannelScheduler, WriteDrainBetweenWatermarks) {
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(cols[i].cmd, want[i]) << "column command " << i;
   const uint64_t rd3 = t.tRCD + 2 * t.tCCD_L;
   EXPECT_EQ(cols[2].cycle, rd3);
-  EXPECT_EQ(cols[3].cycle, rd3 + t.CL + hb + t.tRTRS - t.CWL);  // read-to-write turnaround
-  EXPECT_EQ(cols[6].cycle, cols[5].cycle + t.CWL + hb + t.tWTR_L);  // write-to-read turnaround
+  EXPECT_EQ(cols[3].cycle, rd3 + t.CL + hb + t.tRTRS - t.CWL);              // read-to-write turnaround
+  EXPECT_EQ(cols[6].cycle, cols[5].cycle + t.CWL + hb + t.tWTR_L);          // write-to-read turnaround
   EXPECT_EQ(cols[11].cycle, cols[10].cycle + t.CL + hb + t.tRTRS - t.CWL);  // last write once reads ran out
 }
 
@@ -780,12 +745,21 @@ void check_command_stream(const DramConfig& c) {
     ASSERT_EQ(k.earliest(cmd, l, t), t) << "command " << i << " " << command_name(cmd) << " too early";
     const uint32_t b = l.flat_bank;
     switch (cmd) {
-      case DramCommand::ACT: ASSERT_EQ(open[b], -1); open[b] = l.row; break;
-      case DramCommand::PRE: ASSERT_NE(open[b], -1); open[b] = -1; break;
+      case DramCommand::ACT:
+        ASSERT_EQ(open[b], -1);
+        open[b] = l.row;
+        break;
+      case DramCommand::PRE:
+        ASSERT_NE(open[b], -1);
+        open[b] = -1;
+        break;
       case DramCommand::RD:
       case DramCommand::WR: ASSERT_EQ(open[b], int64_t(l.row)); break;
       case DramCommand::RDA:
-      case DramCommand::WRA: ASSERT_EQ(open[b], int64_t(l.row)); open[b] = -1; break;
+      case DramCommand::WRA:
+        ASSERT_EQ(open[b], int64_t(l.row));
+        open[b] = -1;
+        break;
       case DramCommand::REF:
         for (uint32_t j = 0; j < per_rank; ++j) ASSERT_EQ(open[l.rank * per_rank + j], -1);
         break;
@@ -860,7 +834,6 @@ TEST(DramChannelDeterminism, QueryingNextEventDoesNotChangeTheSchedule) {
   EXPECT_GT(done[0].size(), 300u);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // stream_hits(): the run-ahead loop of a loosely-timed reader (wait for room in the read queue,
 // enqueue the next burst) taken by the channel itself while it streams row hits. It must give
@@ -871,12 +844,13 @@ TEST(DramChannelDeterminism, QueryingNextEventDoesNotChangeTheSchedule) {
 // Everything observable of a run: completions, commands with the pending count a VCD traces at
 // each, enqueues with theirs, and the final counters and state.
 struct RunAheadTrace {
-  std::vector<std::tuple<uint64_t, uint64_t, int>> done;                  // id, done, outcome
-  std::vector<std::tuple<uint64_t, int, uint32_t, uint32_t, uint32_t, size_t>> commands;  // cycle, cmd, bank, row, column, pending
-  std::vector<std::pair<uint64_t, size_t>> enqueued;                      // arrival, pending
+  std::vector<std::tuple<uint64_t, uint64_t, int>> done;  // id, done, outcome
+  std::vector<std::tuple<uint64_t, int, uint32_t, uint32_t, uint32_t, size_t>>
+      commands;                                       // cycle, cmd, bank, row, column, pending
+  std::vector<std::pair<uint64_t, size_t>> enqueued;  // arrival, pending
   DramChannelStats stats;
   uint64_t now = 0, max_owed = 0;
-  size_t streamed = 0;                                                    // requests stream_hits() took
+  size_t streamed = 0;  // requests stream_hits() took
 };
 
 // Runs `trains` (each: its bursts and its arrival cycle) through a channel of `c` as
@@ -944,7 +918,8 @@ TEST(DramChannelStreamHits, TakesMostOfASequentialReadTrain) {
 std::vector<std::pair<std::vector<DramRequest>, uint64_t>> random_trains(const DramConfig& c, uint64_t seed, int n) {
   const DramAddressMap map(c);
   const uint64_t burst = c.burst_bytes();
-  const uint64_t capacity = uint64_t(c.ranks) * c.bank_groups * c.banks_per_group * c.rows * c.columns * (c.bus_width_bits / 8);
+  const uint64_t capacity =
+      uint64_t(c.ranks) * c.bank_groups * c.banks_per_group * c.rows * c.columns * (c.bus_width_bits / 8);
   std::mt19937_64 rng(seed);
   std::vector<std::pair<std::vector<DramRequest>, uint64_t>> trains;
   uint64_t id = 0, arrival = 0;
@@ -953,7 +928,8 @@ std::vector<std::pair<std::vector<DramRequest>, uint64_t>> random_trains(const D
     const uint64_t len = 1 + rng() % 1500, first = rng() % (capacity / burst - len);
     arrival = rng() % 4 == 0 ? arrival / 2 : arrival + rng() % 20000;
     std::vector<DramRequest> bursts;
-    for (uint64_t b = first; b < first + len; ++b) bursts.push_back(request(id++, map.locate(b * burst), write, arrival));
+    for (uint64_t b = first; b < first + len; ++b)
+      bursts.push_back(request(id++, map.locate(b * burst), write, arrival));
     trains.emplace_back(std::move(bursts), arrival);
   }
   return trains;

@@ -9,6 +9,7 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "common/test_util.h"
 #include "config/config.h"
 #include "dram/dram_controller.h"
 
@@ -132,20 +133,28 @@ INSTANTIATE_TEST_SUITE_P(Mappings, DramControllerData,
                                            "row:column:rank:bank:bank_group:channel"),
                          [](const ::testing::TestParamInfo<std::string>& i) {
                            std::string n = i.param;
-                           for (char& c : n) if (c == ':') c = '_';
+                           for (char& c : n)
+                             if (c == ':') c = '_';
                            return n;
                          });
 
-// A four-phase initiator with a payload pool: issues reads at given times, records when each
-// BEGIN_RESP arrives, and counts END_REQs that came later than the BEGIN_REQ (back-pressure).
+// A four-phase initiator with a payload pool: issues requests (reads, or writes with `command`)
+// at given times, records when each BEGIN_RESP arrives and with which response status, and
+// counts END_REQs that came later than the BEGIN_REQ (back-pressure). Request i moves the bytes
+// data[i * length, (i + 1) * length).
 struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
   tlm_utils::simple_initiator_socket<AtInitiator> socket;
   std::vector<uint64_t> addresses;
   std::vector<sc_core::sc_time> responses;
+  std::vector<tlm::tlm_response_status> statuses;  // per response, in order
   uint64_t delayed_end_req = 0;
   std::deque<tlm::tlm_generic_payload*> pool;
   std::vector<uint8_t> data = std::vector<uint8_t>(64);
   uint32_t length = 64;  // bytes per request
+  tlm::tlm_command command = tlm::TLM_READ_COMMAND;
+  uint8_t* byte_enable = nullptr;  // set on every request if not null
+  uint32_t byte_enable_length = 0;
+  bool expect_ok = true;  // EXPECT an OK response to every request
   sc_core::sc_event end_req;
   bool waiting_end_req = false;
 
@@ -154,17 +163,24 @@ struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
     socket.register_nb_transport_bw(this, &AtInitiator::nb_transport_bw);
     SC_THREAD(run);
   }
+  ~AtInitiator() override {
+    for (auto* t : pool) delete t;
+  }
   void free(tlm::tlm_generic_payload* t) override { pool.push_back(t); }
   void run() {
-    for (uint64_t a : addresses) {
+    if (data.size() < addresses.size() * length) data.resize(addresses.size() * length);
+    for (size_t i = 0; i < addresses.size(); ++i) {
       tlm::tlm_generic_payload* t;
-      if (pool.empty()) t = new tlm::tlm_generic_payload(this); else t = pool.front(), pool.pop_front();
+      if (pool.empty()) t = new tlm::tlm_generic_payload(this);
+      else t = pool.front(), pool.pop_front();
       t->acquire();
-      t->set_command(tlm::TLM_READ_COMMAND);
-      t->set_address(a);
-      t->set_data_ptr(data.data());
+      t->set_command(command);
+      t->set_address(addresses[i]);
+      t->set_data_ptr(data.data() + i * length);
       t->set_data_length(length);
       t->set_streaming_width(length);
+      t->set_byte_enable_ptr(byte_enable);
+      t->set_byte_enable_length(byte_enable_length);
       tlm::tlm_phase phase = tlm::BEGIN_REQ;
       sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
       waiting_end_req = true;
@@ -180,12 +196,15 @@ struct AtInitiator : sc_core::sc_module, tlm::tlm_mm_interface {
       return tlm::TLM_ACCEPTED;
     }
     EXPECT_EQ(phase, tlm::BEGIN_RESP);
-    EXPECT_TRUE(t.is_response_ok());
+    if (expect_ok) {
+      EXPECT_TRUE(t.is_response_ok()) << t.get_response_string();
+    }
     if (waiting_end_req) {  // BEGIN_RESP implies END_REQ (TLM-2.0 base protocol)
       waiting_end_req = false;
       end_req.notify(sc_core::SC_ZERO_TIME);
     }
     responses.push_back(sc_core::sc_time_stamp());
+    statuses.push_back(t.get_response_status());
     t.release();
     phase = tlm::END_RESP;
     return tlm::TLM_COMPLETED;
@@ -231,6 +250,179 @@ TEST(DramControllerAt, BackPressureWhenTheQueueIsFull) {
   EXPECT_GT(ini.delayed_end_req, 0u);
   EXPECT_GE(std::llround(ini.responses.back() / dram.tck()), int64_t(64 * cfg.burst_length / 2));
   EXPECT_EQ(dram.channel(0).stats().reads, 64u);
+}
+
+// The approximately-timed write path: one write from idle (no reads queued, so the write queue
+// is served at once) takes ACT, then WR tRCD later, its data done CWL + BL/2 after the WR.
+TEST(DramControllerAt, SingleWriteLatencyMatchesTheFormula) {
+  const DramConfig cfg = preset("ddr3_1600");
+  Rig<AtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
+  ini.command = tlm::TLM_WRITE_COMMAND;
+  ini.addresses = {0};
+  sc_core::sc_start();
+  ASSERT_EQ(ini.responses.size(), 1u);
+  const uint32_t expect = cfg.timing.tRCD + cfg.timing.CWL + cfg.burst_length / 2;
+  EXPECT_EQ(std::llround(ini.responses[0] / dram.tck()), expect);
+  EXPECT_EQ(dram.channel(0).stats().writes, 1u);
+  EXPECT_EQ(dram.channel(0).stats().reads, 0u);
+}
+
+// More writes than the write queue holds, each with its own random bytes: END_REQ is held back,
+// every write completes (the data bus bounds the time below: BL/2 tCK per burst), and the memory
+// then holds exactly the bytes written (read back untimed, compared with the test's own copy).
+TEST(DramControllerAt, WritesUnderBackPressureStoreTheirData) {
+  DramConfig cfg = preset("ddr3_1600");
+  cfg.write_queue_depth = 4;
+  cfg.write_high_watermark = 3;
+  cfg.write_low_watermark = 1;
+  Rig<AtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
+  ini.command = tlm::TLM_WRITE_COMMAND;
+  const uint64_t n = 48;
+  for (uint64_t i = 0; i < n; ++i) ini.addresses.push_back(i * 64 + (i % 3) * 8192 * 8);  // rows vary
+  ini.data.resize(n * 64);
+  std::mt19937 rng(11);
+  for (auto& b : ini.data) b = uint8_t(rng());
+  const std::vector<uint8_t> written = ini.data;
+  sc_core::sc_start();
+  ASSERT_EQ(ini.responses.size(), n);
+  EXPECT_GT(ini.delayed_end_req, 0u);
+  EXPECT_GE(std::llround(ini.responses.back() / dram.tck()), int64_t(n * cfg.burst_length / 2));
+  EXPECT_EQ(dram.channel(0).stats().writes, n);
+  EXPECT_EQ(dram.bytes_written(), n * 64);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::vector<uint8_t> back(64, 0xAA);
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_address(ini.addresses[i]);
+    t.set_data_ptr(back.data());
+    t.set_data_length(64);
+    t.set_streaming_width(64);
+    ASSERT_EQ(ini.socket->transport_dbg(t), 64u);
+    for (int k = 0; k < 64; ++k) ASSERT_EQ(back[k], written[i * 64 + k]) << "write " << i << " byte " << k;
+  }
+}
+
+// TLM error responses of the approximately-timed path: a request beyond the capacity (starting
+// past it, or straddling its end) gets TLM_ADDRESS_ERROR_RESPONSE, one with byte enables
+// TLM_BYTE_ENABLE_ERROR_RESPONSE; each is answered at once (time 0) and moves no burst.
+TEST(DramControllerAt, AddressBeyondCapacityIsAnAddressError) {
+  const DramConfig cfg = preset("ddr3_1600");
+  Rig<AtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
+  ini.expect_ok = false;
+  ini.addresses = {cfg.capacity_bytes, cfg.capacity_bytes - 32, cfg.capacity_bytes + 4096};
+  sc_core::sc_start();
+  ASSERT_EQ(ini.statuses.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(ini.statuses[i], tlm::TLM_ADDRESS_ERROR_RESPONSE) << "request " << i;
+    EXPECT_EQ(ini.responses[i], sc_core::SC_ZERO_TIME);
+  }
+  EXPECT_EQ(dram.channel(0).stats().reads, 0u);
+  EXPECT_EQ(dram.bytes_read(), 0u);
+}
+
+TEST(DramControllerAt, ByteEnablesAreAByteEnableError) {
+  const DramConfig cfg = preset("ddr3_1600");
+  Rig<AtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
+  std::vector<uint8_t> enables(64, 0xff);
+  ini.expect_ok = false;
+  ini.command = tlm::TLM_WRITE_COMMAND;
+  ini.byte_enable = enables.data();
+  ini.byte_enable_length = 64;
+  ini.addresses = {0, 64};
+  sc_core::sc_start();
+  ASSERT_EQ(ini.statuses.size(), 2u);
+  for (const auto s : ini.statuses) EXPECT_EQ(s, tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+  EXPECT_EQ(dram.channel(0).stats().writes, 0u);
+  EXPECT_EQ(dram.bytes_written(), 0u);
+}
+
+// The loosely-timed path answers the same errors: beyond capacity, byte enables, and a streaming
+// width below the length; none of them counts as an access. A legal access stays OK.
+TEST(DramControllerLt, ErrorResponses) {
+  const DramConfig cfg = preset("ddr3_1600");
+  Rig<LtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  uint8_t buf[64] = {};
+  uint8_t enables[64];
+  std::memset(enables, 0xff, sizeof enables);
+  auto status = [&](uint64_t addr, unsigned width, uint8_t* be) {
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_WRITE_COMMAND);
+    t.set_address(addr);
+    t.set_data_ptr(buf);
+    t.set_data_length(64);
+    t.set_streaming_width(width);
+    t.set_byte_enable_ptr(be);
+    t.set_byte_enable_length(be ? 64 : 0);
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    ini.socket->b_transport(t, d);
+    return t.get_response_status();
+  };
+  EXPECT_EQ(status(cfg.capacity_bytes, 64, nullptr), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(status(cfg.capacity_bytes - 63, 64, nullptr), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(status(0, 64, enables), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+  EXPECT_EQ(status(0, 32, nullptr), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+  EXPECT_EQ(dram.bytes_written(), 0u);
+  EXPECT_EQ(dram.channel(0).stats().writes, 0u);
+  EXPECT_EQ(status(cfg.capacity_bytes - 64, 64, nullptr), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(dram.bytes_written(), 64u);
+}
+
+// The base protocol's initiator sends only BEGIN_REQ and END_RESP: any other phase is an error
+// naming the phases allowed.
+TEST(DramControllerAt, UnexpectedPhaseIsAnError) {
+  const DramConfig cfg = preset("ddr3_1600");
+  Rig<LtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  uint8_t buf[64] = {};
+  for (const tlm::tlm_phase bad : {tlm::tlm_phase(tlm::END_REQ), tlm::tlm_phase(tlm::BEGIN_RESP)}) {
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_address(0);
+    t.set_data_ptr(buf);
+    t.set_data_length(64);
+    t.set_streaming_width(64);
+    tlm::tlm_phase phase = bad;
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    const std::string msg = test::ErrorOf("tpu/dram", [&] { ini.socket->nb_transport_fw(t, phase, delay); });
+    EXPECT_TRUE(test::Contains(msg, "unexpected phase")) << "phase " << bad;
+    EXPECT_TRUE(test::Contains(msg, "BEGIN_REQ and END_RESP")) << "phase " << bad;
+  }
+  EXPECT_EQ(dram.channel(0).stats().reads, 0u);
+}
+
+// An approximately-timed request is accepted whole or not at all, so one that needs more bursts
+// in a channel than that channel's queue holds could never be accepted: an error, not a hang.
+// A read of 5 bursts against a read queue of 4 (one channel).
+TEST(DramControllerAt, MoreBurstsThanTheQueueHoldsIsAnError) {
+  DramConfig cfg = preset("ddr3_1600");
+  cfg.read_queue_depth = 4;
+  Rig<AtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
+  ini.length = 5 * 64;
+  ini.addresses = {0};
+  const std::string msg = test::ErrorOf("tpu/dram", [] { sc_core::sc_start(); });
+  EXPECT_TRUE(test::Contains(msg, "more bursts in one channel than its queue holds"));
+  EXPECT_EQ(dram.channel(0).stats().reads, 0u);
+}
+
+// The same request with exactly as many bursts as the queue holds is accepted and completes.
+TEST(DramControllerAt, AsManyBurstsAsTheQueueHoldsIsAccepted) {
+  DramConfig cfg = preset("ddr3_1600");
+  cfg.read_queue_depth = 4;
+  Rig<AtInitiator> rig(cfg);
+  auto& [dram, ini] = rig;
+  ini.length = 4 * 64;
+  ini.addresses = {0};
+  sc_core::sc_start();
+  ASSERT_EQ(ini.responses.size(), 1u);
+  EXPECT_EQ(dram.channel(0).stats().reads, 4u);
 }
 
 }  // namespace

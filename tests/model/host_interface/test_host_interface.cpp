@@ -38,9 +38,9 @@ namespace {
 // delay = done - now plus whatever the target adds; a DMA instruction starts on a clock edge after
 // its dispatch (functional_unit.h) and completes at done, when its data lands.
 // Here bandwidth = 2e9 bytes/s = kBw = 2 bytes/ns, latency kLat = 100 ns, clock 1 GHz.
-constexpr uint64_t kR = 16;          // UB row bytes (16 x 16 MXU)
-constexpr double kBw = 2.0;          // bytes per ns
-constexpr double kLat = 100.0;       // ns
+constexpr uint64_t kR = 16;              // UB row bytes (16 x 16 MXU)
+constexpr double kBw = 2.0;              // bytes per ns
+constexpr double kLat = 100.0;           // ns
 constexpr uint64_t kCapacity = 1 << 20;  // weight memory bytes
 constexpr uint64_t kHostBytes = 4096;    // host memory bytes
 
@@ -58,14 +58,9 @@ uint8_t host_byte(uint64_t a) { return uint8_t(a * 37 + 11); }
 
 struct HostBench {
   explicit HostBench(const ArchConfig& c)
-      : cfg(c),
-        hi("host_interface", cfg, sc_core::sc_time(1, sc_core::SC_US)),
-        dram("dram", kCapacity),
-        control("control", uint64_t(1) << 32),
-        host_memory("host_memory", 1, kHostBytes),
-        ub("ub", cfg.ub_rows(), kR),
-        seq("seq", hi),
-        host("host") {
+      : cfg(c), hi("host_interface", cfg, sc_core::sc_time(1, sc_core::SC_US)), dram("dram", kCapacity),
+        control("control", uint64_t(1) << 32), host_memory("host_memory", 1, kHostBytes), ub("ub", cfg.ub_rows(), kR),
+        seq("seq", hi), host("host") {
     host.socket.bind(hi.host_socket);
     hi.dram_socket.bind(dram.socket);
     hi.control_socket.bind(control.socket);
@@ -114,7 +109,8 @@ TEST(HostInterface, AddressMapRoutesHostAccesses) {
     ok.push_back(s.access(tlm::TLM_WRITE_COMMAND, 0x40, w.data(), 8));
     ok.push_back(s.access(tlm::TLM_WRITE_COMMAND, kCapacity - 4, x.data(), 4));  // last bytes of the region
     ok.push_back(s.access(tlm::TLM_WRITE_COMMAND, kControlBase + Sequencer::kRegStart, st.data(), 4));
-    ok.push_back(s.access(tlm::TLM_WRITE_COMMAND, kControlBase + Sequencer::kInstructionBufferOffset + 24, in.data(), 12));
+    ok.push_back(
+        s.access(tlm::TLM_WRITE_COMMAND, kControlBase + Sequencer::kInstructionBufferOffset + 24, in.data(), 12));
     ok.push_back(s.access(tlm::TLM_READ_COMMAND, kControlBase + Sequencer::kRegRetired, retired_back.data(), 8));
     ok.push_back(s.access(tlm::TLM_READ_COMMAND, 0x40, dram_back.data(), 8));
     for (uint64_t a : unmapped) {

@@ -10,8 +10,8 @@
 
 #include <systemc>
 
-#include "isa/isa.h"
 #include "common/test_util.h"
+#include "isa/isa.h"
 
 namespace tpu {
 namespace {
@@ -579,7 +579,10 @@ TEST(IsaDecode, MessageStartsWithWhere) {
 }
 
 TEST(IsaDecode, RejectsUnusedFlagBits) {
-  struct Case { Bytes b; const char* bits; };
+  struct Case {
+    Bytes b;
+    const char* bits;
+  };
   const Case cases[] = {
       {image({0x00, 0x01}), "0x1"},
       {image({0x01, 0x80, 0, 0, 0, 0, 0, 0, 0, 1}), "0x80"},
@@ -590,12 +593,12 @@ TEST(IsaDecode, RejectsUnusedFlagBits) {
       {image({0x05, 0x10, 0, 0, 0, 0, 0, 1}), "0x10"},
       {image({0x05, 0xF0, 0, 0, 0, 0, 0, 1}), "0xf0"},
       {image({0x08, 0x40}), "0x40"},
-      {image({0x09, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x4"},     // Convolve: bits 0-1 only
+      {image({0x09, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x4"},  // Convolve: bits 0-1 only
       {image({0x09, 0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x80"},
-      {image({0x0A, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x2"},        // Pool: bit 0 only
+      {image({0x0A, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x2"},  // Pool: bit 0 only
       {image({0x0A, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0xfe"},
-      {image({0x0B, 0x20, 0, 0, 0, 0, 0, 0, 1}), "0x20"},             // Vector: bits 0-4 only
-      {image({0x0B, 0x2B, 0, 0, 0, 0, 0, 0, 1}), "0x20"},             // bit 5 with op multiply, fn tanh
+      {image({0x0B, 0x20, 0, 0, 0, 0, 0, 0, 1}), "0x20"},  // Vector: bits 0-4 only
+      {image({0x0B, 0x2B, 0, 0, 0, 0, 0, 0, 1}), "0x20"},  // bit 5 with op multiply, fn tanh
       {image({0x0B, 0xFF, 0, 0, 0, 0, 0, 0, 1}), "0xe0"},
   };
   for (const Case& c : cases) {
@@ -671,7 +674,7 @@ TEST(IsaDecode, RejectsBadVectorOperation) {
   }
   for (uint8_t fn = 4; fn < 8; ++fn)  // Vector functions are Activate's: 4..7 are illegal
     EXPECT_TRUE(ContainsAll(decode_error(image({0x0B, static_cast<uint8_t>(0x08 | fn), 0, 0, 0, 0, 0, 0, 1})),
-                         {"vector", "'function'", std::to_string(fn).c_str()}));
+                            {"vector", "'function'", std::to_string(fn).c_str()}));
 }
 
 TEST(IsaDecode, RejectsZeroRowsAndTiles) {
@@ -691,7 +694,7 @@ TEST(IsaDecode, RejectsBadFunction) {
 TEST(IsaDecode, RejectsBadRegister) {
   for (int reg : {21, 22, 0x80, 0xFF})
     EXPECT_TRUE(ContainsAll(decode_error(image({0x06, static_cast<uint8_t>(reg)})),
-                         {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..20"}))
+                            {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..20"}))
         << reg;
   // Registers 4..20 exist (value 1 is legal for every one of them).
   for (int reg = 4; reg < kNumRegisters; ++reg)
@@ -705,17 +708,20 @@ TEST(IsaDecode, RejectsBadSyncMask) {
 }
 
 TEST(IsaDecode, RejectsOutOfRangeRegisterValues) {
-  struct Case { Bytes b; const char* shown; };
+  struct Case {
+    Bytes b;
+    const char* shown;
+  };
   const Case cases[] = {
       {image({0x06, 0x00, 0x00, 0x00, 0x00, 0x80}), "2147483648"},  // multiplier 2^31
       {image({0x06, 0x00, 0xFF, 0xFF, 0xFF, 0xFF}), "4294967295"},
-      {image({0x06, 0x01, 63}), "63"},                               // shift
+      {image({0x06, 0x01, 63}), "63"},  // shift
       {image({0x06, 0x01, 0x00, 0x01}), "256"},
-      {image({0x06, 0x02, 128}), "128"},                             // zero point
+      {image({0x06, 0x02, 128}), "128"},  // zero point
       {image({0x06, 0x02, 0x7F, 0xFF, 0xFF, 0xFF}), "-129"},
       {image({0x06, 0x02, 0x00, 0x00, 0x00, 0x80}), "-2147483648"},
-      {image({0x06, 0x03, 0x00, 0x00, 0x00, 0x01}), "16777216"},     // bias row 2^24
-      {image({0x06, 0x04, 0}), "0"},                                 // input_height 1..65535
+      {image({0x06, 0x03, 0x00, 0x00, 0x00, 0x01}), "16777216"},  // bias row 2^24
+      {image({0x06, 0x04, 0}), "0"},                              // input_height 1..65535
       {image({0x06, 0x04, 0x00, 0x00, 0x01}), "65536"},
       {image({0x06, 0x07, 0x00, 0x00, 0x00, 0x80}), "2147483648"},   // output_width, unsigned
       {image({0x06, 0x08, 0x00, 0x01}), "256"},                      // stride_h 1..255
@@ -729,7 +735,7 @@ TEST(IsaDecode, RejectsOutOfRangeRegisterValues) {
       {image({0x06, 0x12, 0x00, 0x00, 0x00, 0x80}), "-2147483648"},  // vec_offset_b
       {image({0x06, 0x13, 0xFF, 0xFF, 0xFF, 0xFF}), "4294967295"},   // tag: -1 is out of range
       {image({0x06, 0x13, 0x00, 0x00, 0x00, 0x80}), "2147483648"},
-      {image({0x06, 0x14, 0x00, 0x00, 0x01}), "65536"},              // host_row_bytes 0..65535
+      {image({0x06, 0x14, 0x00, 0x00, 0x01}), "65536"},  // host_row_bytes 0..65535
   };
   for (const Case& c : cases)
     EXPECT_TRUE(ContainsAll(decode_error(c.b), {"set_config", "'value'", c.shown, "out of range"}));
@@ -758,8 +764,8 @@ TEST(IsaDecode, ProgramRejectsPartialInstruction) {
 TEST(IsaDecode, ProgramNamesFailingInstruction) {
   std::vector<uint8_t> img = encode_program({make(Opcode::Nop), make(Opcode::Nop), make(Opcode::Halt)});
   img[24 + 5] = 1;
-  EXPECT_TRUE(StartsWith(isa_error([&] { decode_program(img); }),
-                          "instruction 2 (byte offset 24): halt: reserved byte 5"));
+  EXPECT_TRUE(
+      StartsWith(isa_error([&] { decode_program(img); }), "instruction 2 (byte offset 24): halt: reserved byte 5"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -829,12 +835,11 @@ TEST(IsaEncode, RejectsIllegalValues) {
       {set_config(ConfigRegister::HostRowBytes, 65536), {"0..65535", "host_row_bytes"}},
   });
   // Their limits encode.
-  for (const Instruction& ok :
-       {set_config(ConfigRegister::InputHeight, 1), set_config(ConfigRegister::StrideH, 255),
-        set_config(ConfigRegister::PadTop, 0), set_config(ConfigRegister::VecScaleA, -32768),
-        set_config(ConfigRegister::VecOffsetA, 32767), set_config(ConfigRegister::Tag, 0),
-        set_config(ConfigRegister::HostRowBytes, 65535), convolve(0, 0, 0, 0, 0, 255, false, false),
-        pool(0, 0, 0, 65535, false)})
+  for (const Instruction& ok : {set_config(ConfigRegister::InputHeight, 1), set_config(ConfigRegister::StrideH, 255),
+                                set_config(ConfigRegister::PadTop, 0), set_config(ConfigRegister::VecScaleA, -32768),
+                                set_config(ConfigRegister::VecOffsetA, 32767), set_config(ConfigRegister::Tag, 0),
+                                set_config(ConfigRegister::HostRowBytes, 65535),
+                                convolve(0, 0, 0, 0, 0, 255, false, false), pool(0, 0, 0, 65535, false)})
     EXPECT_NO_THROW(enc(ok)) << disassemble(ok);
 }
 
@@ -863,7 +868,8 @@ TEST(IsaEncode, RejectsNonzeroUnusedFields) {
       {with(act, [](Instruction& i) { i.src_row = 2; }), {"activate", "'src_row'", "not used"}},
       {with(conv, [](Instruction& i) { i.average = true; }), {"convolve", "'average'", "not used"}},
       {with(conv, [](Instruction& i) { i.src_row = 4; }), {"convolve", "'src_row'", "not used"}},
-      {with(conv, [](Instruction& i) { i.function = ActivationFunction::Relu; }), {"convolve", "'function'", "not used"}},
+      {with(conv, [](Instruction& i) { i.function = ActivationFunction::Relu; }),
+       {"convolve", "'function'", "not used"}},
       {with(pl, [](Instruction& i) { i.acc_row = 1; }), {"pool", "'acc_row'", "not used"}},
       {with(pl, [](Instruction& i) { i.kernel_col = 1; }), {"pool", "'kernel_col'", "not used"}},
       {with(pl, [](Instruction& i) { i.accumulate = true; }), {"pool", "'accumulate'", "not used"}},
@@ -874,8 +880,7 @@ TEST(IsaEncode, RejectsNonzeroUnusedFields) {
 }
 
 TEST(IsaEncode, ProgramNamesFailingInstruction) {
-  const std::string msg =
-      isa_error([] { encode_program({make(Opcode::Nop), read_weights(0, 0)}); });
+  const std::string msg = isa_error([] { encode_program({make(Opcode::Nop), read_weights(0, 0)}); });
   EXPECT_TRUE(StartsWith(msg, "encode_program: instruction 1: read_weights: "));
   EXPECT_TRUE(ContainsAll(msg, {"'tiles'"}));
 }
@@ -1035,10 +1040,18 @@ TEST(IsaMisc, UnitOf) {
 }
 
 TEST(IsaMisc, Mnemonics) {
-  const char* expected[] = {"nop",             "read_host_memory", "write_host_memory",
-                            "read_weights",    "matrix_multiply",  "activate",
-                            "set_config",      "sync",             "halt",
-                            "convolve",        "pool",             "vector"};
+  const char* expected[] = {"nop",
+                            "read_host_memory",
+                            "write_host_memory",
+                            "read_weights",
+                            "matrix_multiply",
+                            "activate",
+                            "set_config",
+                            "sync",
+                            "halt",
+                            "convolve",
+                            "pool",
+                            "vector"};
   for (int op = 0; op < kNumOpcodes; ++op) EXPECT_STREQ(mnemonic(static_cast<Opcode>(op)), expected[op]);
 }
 

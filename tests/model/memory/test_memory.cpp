@@ -6,11 +6,11 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "common/test_util.h"
 #include "dram/dram.h"
 #include "host_interface/host_interface.h"
 #include "memory/memory_target.h"
 #include "trace/stats.h"
-#include "common/test_util.h"
 
 namespace tpu {
 namespace {
@@ -112,7 +112,8 @@ TEST(BandwidthLatencyDram, StoresSparselyAndChecksCapacity) {
 // Zeroed arrays: small ones from calloc, from 2 MiB mapped at a 2 MiB boundary; zero everywhere,
 // writable to the last byte.
 TEST(ZeroedBytes, ZeroAndWritableWholeAtEverySize) {
-  for (const uint64_t n : {uint64_t(1), uint64_t(100), (uint64_t(2) << 20) - 1, uint64_t(2) << 20, (uint64_t(5) << 20) + 3}) {
+  for (const uint64_t n :
+       {uint64_t(1), uint64_t(100), (uint64_t(2) << 20) - 1, uint64_t(2) << 20, (uint64_t(5) << 20) + 3}) {
     ZeroedBytes z(n);
     ASSERT_NE(z.get(), nullptr);
     if (n >= (uint64_t(2) << 20)) {
@@ -168,7 +169,7 @@ TEST(BandwidthCounter, SumsOneWindowTransfersInAnyOrder) {
   const sc_core::sc_time us(1, sc_core::SC_US);
   BandwidthCounter c("x", us);
   c.record(us * 3.1, us * 3.2, 64);
-  c.record(us * 2.1, us * 2.2, 64);   // an earlier window after a later one
+  c.record(us * 2.1, us * 2.2, 64);  // an earlier window after a later one
   c.record(us * 3.5, us * 3.6, 64);
   c.record(us * 0, us * 1, 64);       // [0, 1 us): ends on the edge, window 0 only
   c.record(us * 1, us * 1, 8);        // zero length at 1 us: window 1

@@ -33,8 +33,8 @@ TEST(MxuRtlModels, BrokenCarryRtlIsCaught) {
   const MxuDatapathFactory broken = [](const ArchConfig& cfg, MxuSink& sink) -> std::unique_ptr<MxuDatapath> {
     return std::make_unique<PinDatapath<Vmxu_array16_broken, 16, 16>>("datapath", cfg, sink);
   };
-  compare_models({MxuModel::Analytic, ModelSpec("rtl_broken_carry", MxuModel::Rtl, broken)}, "small.yaml",
-                 "random_mlp", 16, /*expect_equal_outputs=*/false);
+  compare_models({MxuModel::Analytic, ModelSpec("rtl_broken_carry", MxuModel::Rtl, broken)}, "small.yaml", "random_mlp",
+                 16, /*expect_equal_outputs=*/false);
 }
 
 }  // namespace

@@ -33,10 +33,10 @@
 
 #include "Vmxu_array16.h"
 #include "Vmxu_array16_broken.h"
+#include "common/mxu_stimulus.h"
 #include "config/config.h"
 #include "mxu/mxu_cycle_array.h"
 #include "mxu/mxu_pins.h"
-#include "common/mxu_stimulus.h"
 
 namespace {
 
@@ -117,8 +117,7 @@ struct Seen {
 
 /// Output signals of one array and what a monitor saw on them, one entry per cycle.
 struct Probe {
-  explicit Probe(const std::string& name)
-      : p_valid((name + "_p_valid").c_str()), p_row((name + "_p_row").c_str()) {}
+  explicit Probe(const std::string& name) : p_valid((name + "_p_valid").c_str()), p_row((name + "_p_row").c_str()) {}
   sc_core::sc_signal<bool> p_valid;
   sc_core::sc_signal<sc_dt::sc_bv<32 * C>> p_row;
   std::vector<Seen> seen;
@@ -148,8 +147,7 @@ struct Bench : sc_core::sc_module {
   SC_HAS_PROCESS(Bench);
   /// `with_model`: also the cycle-accurate SystemC array. The VCD file: `vcd_file`, else
   /// $TPU_RTL_VCD, else none.
-  Bench(sc_core::sc_module_name name, std::vector<CycleIn> sched, bool with_model = false,
-        std::string vcd_file = "")
+  Bench(sc_core::sc_module_name name, std::vector<CycleIn> sched, bool with_model = false, std::string vcd_file = "")
       : sc_core::sc_module(name), schedule(std::move(sched)), vcd_path(std::move(vcd_file)) {
     sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     if (vcd_path.empty())
@@ -210,8 +208,7 @@ std::string row_text(const PRow& p) {
 
 /// p_valid exactly in the expected cycles with the expected sums, and p_row 0 elsewhere (rows
 /// entering with a_valid low are zeros: see model/mxu/rtl/mxu_array.sv).
-void check_against_expected(const std::vector<Seen>& seen, const std::map<uint64_t, PRow>& expected,
-                            const char* who) {
+void check_against_expected(const std::vector<Seen>& seen, const std::map<uint64_t, PRow>& expected, const char* who) {
   size_t valid_rows = 0;
   int failures = 0;
   for (uint64_t k = 0; k < seen.size() && failures < 10; ++k) {
@@ -225,8 +222,8 @@ void check_against_expected(const std::vector<Seen>& seen, const std::map<uint64
     ++valid_rows;
     if (!seen[k].valid || seen[k].p != e->second) ++failures;
     EXPECT_TRUE(seen[k].valid) << who << ": p_valid missing in cycle " << k;
-    EXPECT_EQ(seen[k].p, e->second) << who << ": sums in cycle " << k << "\n  got      "
-                                    << row_text(seen[k].p) << "\n  expected " << row_text(e->second);
+    EXPECT_EQ(seen[k].p, e->second) << who << ": sums in cycle " << k << "\n  got      " << row_text(seen[k].p)
+                                    << "\n  expected " << row_text(e->second);
   }
   ASSERT_EQ(failures, 0) << who << ": (stopped after 10 failing cycles)";
   EXPECT_EQ(valid_rows, expected.size()) << who << ": the run is too short for every expected row";
@@ -409,8 +406,7 @@ TEST(MxuRtlPins, MatchesCycleAccurateSystemCModel) {
   EXPECT_GT(switches, 50u);
   EXPECT_GT(shifts, 50u);
   EXPECT_GT(resets, 2u);
-  std::printf("%zu rows, %u switches, about %u tile shifts, %u resets\n", s.expected.size(), switches, shifts,
-              resets);
+  std::printf("%zu rows, %u switches, about %u tile shifts, %u resets\n", s.expected.size(), switches, shifts, resets);
   Bench<Vmxu_array16> bench("bench", s.cycles, true);
   bench.run(run_length(s));
   const auto& a = bench.rtl_out.seen;

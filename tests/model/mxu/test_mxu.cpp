@@ -26,6 +26,10 @@ struct Problem {
     W.resize(size_t(K) * N);
     for (auto& x : X) x = int8_t(v(rng));
     for (auto& w : W) w = int8_t(v(rng));
+    lay_out();
+  }
+  // host and weights from X and W (again after a test changes them).
+  void lay_out() {
     host.assign(size_t(Kt) * B * R, 0);  // k-tile-major UB rows
     for (uint32_t b = 0; b < B; ++b)
       for (uint32_t kk = 0; kk < K; ++kk) host[(size_t(kk / R) * B + b) * R + kk % R] = uint8_t(X[size_t(b) * K + kk]);
@@ -42,8 +46,8 @@ struct Problem {
       << "sync units=host\n";
     for (uint32_t j = 0; j < Nt; ++j)
       for (uint32_t k = 0; k < Kt; ++k)
-        p << "matrix_multiply ub=" << k * B << " acc=" << j * B << " rows=" << B << " switch" << (k ? " accumulate" : "")
-          << "\n";
+        p << "matrix_multiply ub=" << k * B << " acc=" << j * B << " rows=" << B << " switch"
+          << (k ? " accumulate" : "") << "\n";
     p << "halt\n";
     return p.str();
   }
@@ -108,6 +112,44 @@ TEST(MxuFunction, OverwriteReplacesAndAccumulateAdds) {
       EXPECT_EQ(bench.acc_row(b)[n], 2 * p.expected(b, n));
       EXPECT_EQ(bench.acc_row(4 + b)[n], p.expected(b, n));
     }
+}
+
+// The accumulators are 32-bit and wrap around (mxu.h): the same block accumulated A times onto
+// one set of rows holds A x P mod 2^32 (as int32), P from the naive loop. Row 0 x column 0 is
+// 16 x (-128 x -128) = 262144 per block, so A = 9000 passes 2^31 (at A = 8192) and wraps to a
+// negative number; row 1 x column 0 (127 x -128) wraps the other way. The test checks that it
+// did make some values wrap.
+TEST(MxuFunction, AccumulatorsWrapAroundUnderRepeatedAccumulation) {
+  ArchConfig cfg = bench_config(16);
+  Problem p(16, 4, 16, 16, 23);
+  for (uint32_t k = 0; k < 16; ++k) {
+    p.X[0 * 16 + k] = -128;
+    p.X[1 * 16 + k] = 127;
+    p.W[k * 16 + 0] = -128;
+    p.W[k * 16 + 1] = 127;
+  }
+  p.lay_out();
+  const int64_t A = 9000;
+  std::ostringstream prog;
+  prog << "read_host_memory ub=0 host=0 rows=4\nread_weights dram=0 tiles=1\nsync units=host\n"
+       << "matrix_multiply ub=0 acc=0 rows=4 switch\n";
+  for (int64_t i = 1; i < A; ++i) prog << "matrix_multiply ub=0 acc=0 rows=4 accumulate\n";
+  prog << "halt\n";
+  ProgramBench bench(cfg, prog.str(), p.weights, p.host);
+  ASSERT_TRUE(bench.run());
+  int wrapped = 0;
+  for (uint32_t b = 0; b < 4; ++b)
+    for (uint32_t n = 0; n < 16; ++n) {
+      const int64_t exact = A * int64_t(p.expected(b, n));
+      const int32_t mod = int32_t(uint32_t(uint64_t(exact) & 0xffffffffu));
+      wrapped += exact != mod;
+      EXPECT_EQ(bench.acc_row(b)[n], mod) << "row " << b << " column " << n << ", exact sum " << exact;
+    }
+  EXPECT_EQ(int64_t(p.expected(0, 0)), 262144);
+  EXPECT_EQ(bench.acc_row(0)[0], int32_t(uint32_t(uint64_t(A * 262144) & 0xffffffffu)));
+  EXPECT_LT(bench.acc_row(0)[0], 0);  // 2359296000 wrapped past 2^31 - 1
+  EXPECT_GT(bench.acc_row(1)[0], 0);  // -2340864000 wrapped past -2^31
+  EXPECT_GE(wrapped, 4);
 }
 
 // ---- Timing ----------------------------------------------------------------------------------

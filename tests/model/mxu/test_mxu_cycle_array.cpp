@@ -15,8 +15,8 @@
 
 #include <systemc>
 
-#include "mxu/mxu_cycle_array.h"
 #include "common/mxu_stimulus.h"
+#include "mxu/mxu_cycle_array.h"
 
 namespace tpu::test {
 namespace {
@@ -148,8 +148,8 @@ void expect_outputs(const std::vector<Output>& got, const std::vector<Output>& w
     const bool same = got[i].cycle == want[i].cycle && got[i].p == want[i].p;
     if (!same) ++failures;
     EXPECT_EQ(got[i].cycle, want[i].cycle) << "output " << i;
-    EXPECT_TRUE(got[i].p == want[i].p) << "output " << i << " in cycle " << got[i].cycle << "\n  got:  "
-                                       << show(got[i].p) << "\n  want: " << show(want[i].p);
+    EXPECT_TRUE(got[i].p == want[i].p) << "output " << i << " in cycle " << got[i].cycle
+                                       << "\n  got:  " << show(got[i].p) << "\n  want: " << show(want[i].p);
   }
 }
 
@@ -409,8 +409,7 @@ TEST(MxuCycleArrayTiming, NextShiftOneCycleEarlyCorrupts) {
   ASSERT_EQ(run.got.size(), run.correct.size());
   for (size_t i = 0; i < na; ++i)
     EXPECT_GT(wrong_columns(run.got[i], run.correct[i]), 0u) << "block A row " << i << " should have wrong sums";
-  for (size_t i = na; i < run.got.size(); ++i)
-    EXPECT_EQ(run.got[i].p, run.correct[i].p) << "block B row " << i - na;
+  for (size_t i = na; i < run.got.size(); ++i) EXPECT_EQ(run.got[i].p, run.correct[i].p) << "block B row " << i - na;
   expect_outputs(run.got, run.early);
 }
 

@@ -7,9 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <iterator>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,8 +20,8 @@
 namespace tpu::test {
 namespace {
 
-constexpr uint32_t kR = 16;          // bench_config: 16 x 16 MXU, UB row = 16 bytes
-constexpr uint32_t kB = 4;           // rows per MatrixMultiply in these programs
+constexpr uint32_t kR = 16;  // bench_config: 16 x 16 MXU, UB row = 16 bytes
+constexpr uint32_t kB = 4;   // rows per MatrixMultiply in these programs
 constexpr size_t kTileBytes = kR * kR;
 constexpr size_t kHostBytes = 1024;  // host image: inputs at 0, bias at 256, outputs at 512
 
@@ -207,8 +207,8 @@ TEST(SequencerFunctional, SetConfigIsCapturedAtDispatch) {
       "sync units=host\n"
       "read_weights dram=0 tiles=1\n"
       "matrix_multiply ub=0 acc=0 rows=4 switch\n"  // stalls for its tile
-      "activate ub=128 acc=0 rows=4 fn=identity\n"   // default registers: x1
-      "set_config reg=act_shift value=31\n"          // x0.5 from here on
+      "activate ub=128 acc=0 rows=4 fn=identity\n"  // default registers: x1
+      "set_config reg=act_shift value=31\n"         // x0.5 from here on
       "activate ub=132 acc=0 rows=4 fn=identity\n"
       "sync units=activation\n"
       "write_host_memory ub=128 host=512 rows=8\n"
@@ -268,7 +268,7 @@ TEST(SequencerInterlock, MatrixMultiplyWaitsForActivateReadingItsRows) {
       "read_weights dram=0 tiles=2\n"
       "sync units=host\n"
       "matrix_multiply ub=0 acc=0 rows=4 switch\n"  // X*W1 into acc 0..3
-      "activate ub=128 acc=0 rows=4 fn=identity\n"   // reads acc 0..3 after the above completes
+      "activate ub=128 acc=0 rows=4 fn=identity\n"  // reads acc 0..3 after the above completes
       "matrix_multiply ub=0 acc=0 rows=4 switch\n"  // X*W2 over acc 0..3: must wait
       "sync units=activation\n"
       "write_host_memory ub=128 host=512 rows=4\n"
@@ -602,8 +602,8 @@ INSTANTIATE_TEST_SUITE_P(
                    "read_weights dram=0 tiles=1\nmatrix_multiply ub=4090 acc=0 rows=8 switch\nhalt\n", 1,
                    "Unified Buffer", "[4090, 4098)", false},
         BoundsCase{"MatrixMultiplyAccRows",
-                   "read_weights dram=0 tiles=1\nmatrix_multiply ub=0 acc=1020 rows=8 switch\nhalt\n", 1,
-                   "accumulator", "[1020, 1028)", false},
+                   "read_weights dram=0 tiles=1\nmatrix_multiply ub=0 acc=1020 rows=8 switch\nhalt\n", 1, "accumulator",
+                   "[1020, 1028)", false},
         BoundsCase{"ActivateAccRows", "nop\nactivate ub=0 acc=1023 rows=2 fn=relu\nhalt\n", 1, "accumulator",
                    "[1023, 1025)", false},
         BoundsCase{"ActivateUbRows", "activate ub=4095 acc=0 rows=2 fn=identity\nhalt\n", 0, "Unified Buffer",
@@ -617,8 +617,8 @@ INSTANTIATE_TEST_SUITE_P(
         BoundsCase{"WriteHostMemoryUbRows", "nop\nnop\nwrite_host_memory ub=4000 host=0 rows=97\nhalt\n", 2,
                    "Unified Buffer", "[4000, 4097)", false},
         // Two 256-byte tiles from 1 MiB - 256 end at 1 MiB + 256.
-        BoundsCase{"ReadWeightsBeyondCapacity", "read_weights dram=0xfff00 tiles=2\nhalt\n", 0,
-                   "dram.capacity_bytes", "1048576", true},
+        BoundsCase{"ReadWeightsBeyondCapacity", "read_weights dram=0xfff00 tiles=2\nhalt\n", 0, "dram.capacity_bytes",
+                   "1048576", true},
         // --- Convolve, Pool, Vector, host_row_bytes ---
         // Images of H x W = 10 x 10 = 100 UB rows, P = 5 output rows each: output rows 3..6 span
         // images 0 and 1, so the input is UB [4000, 4000 + 2 * 100).
@@ -648,11 +648,11 @@ INSTANTIATE_TEST_SUITE_P(
                    "set_config reg=output_height value=2\npool ub=0 src=4080 p0=0 rows=4 average\nhalt\n",
                    3, "input image", "[4080, 4098)", false},
         BoundsCase{"VectorOperandBUbRows",
-                   "set_config reg=vec_source_b value=4093\nvector ub=0 src=8 rows=4 op=add fn=identity\nhalt\n",
-                   1, "operand b UB rows", "[4093, 4097)", false},
+                   "set_config reg=vec_source_b value=4093\nvector ub=0 src=8 rows=4 op=add fn=identity\nhalt\n", 1,
+                   "operand b UB rows", "[4093, 4097)", false},
         BoundsCase{"VectorMultiplyOperandBUbRows",
-                   "set_config reg=vec_source_b value=4095\nvector ub=0 src=8 rows=2 op=multiply fn=tanh\nhalt\n",
-                   1, "operand b UB rows", "[4095, 4097)", false},
+                   "set_config reg=vec_source_b value=4095\nvector ub=0 src=8 rows=2 op=multiply fn=tanh\nhalt\n", 1,
+                   "operand b UB rows", "[4095, 4097)", false},
         BoundsCase{"VectorOperandAUbRows", "vector ub=0 src=4094 rows=3 op=unary fn=relu\nhalt\n", 0,
                    "operand a UB rows", "[4094, 4097)", false},
         BoundsCase{"VectorDestinationUbRows", "vector ub=4000 src=0 rows=97 op=unary fn=relu\nhalt\n", 0,
@@ -691,9 +691,9 @@ TEST(SequencerBoundsEdge, NewInstructionsExactFitsRunToHalt) {
       "read_weights dram=0 tiles=1\n"
       "convolve ub=3896 acc=1016 kr=0 ks=0 p0=3 rows=4 switch\n"  // UB [3896, 4096), acc [1016, 1024)
       "sync units=matrix\n"
-      "pool ub=4088 src=0 p0=3 rows=4\n"                          // UB [0, 200) -> [4088, 4096)
+      "pool ub=4088 src=0 p0=3 rows=4\n"  // UB [0, 200) -> [4088, 4096)
       "set_config reg=vec_source_b value=4092\n"
-      "vector ub=0 src=4092 rows=4 op=add fn=identity\n"          // a, b [4092, 4096)
+      "vector ub=0 src=4092 rows=4 op=add fn=identity\n"  // a, b [4092, 4096)
       "vector ub=4095 src=0 rows=1 op=unary fn=identity\n"
       "sync units=activation\n"
       "set_config reg=host_row_bytes value=16\n"
@@ -716,8 +716,7 @@ TEST(SequencerErrors, ProgramWithoutHalt) {
 }
 
 TEST(SequencerErrors, MatrixMultiplyBeforeAnySwitch) {
-  ProgramBench bench(bench_config(), "read_weights dram=0 tiles=1\nmatrix_multiply ub=0 acc=0 rows=4\nhalt\n", {},
-                     {});
+  ProgramBench bench(bench_config(), "read_weights dram=0 tiles=1\nmatrix_multiply ub=0 acc=0 rows=4\nhalt\n", {}, {});
   const std::string msg = run_error(bench, "tpu/mxu");
   EXPECT_TRUE(Contains(msg, "instruction 1 ("));
   EXPECT_TRUE(Contains(msg, "SWITCH"));
@@ -870,12 +869,12 @@ TEST(SequencerTable3, CategoriesSumToRunCycles) {
       "set_config reg=act_bias_row value=64\n"
       "read_host_memory ub=0 host=0 rows=8\n"
       "read_host_memory ub=64 host=256 rows=4\n"
-      "sync units=host\n"                                      // input stall
+      "sync units=host\n"  // input stall
       "read_weights dram=0 tiles=3\n"
       "matrix_multiply ub=0 acc=0 rows=4 switch\n"             // weight stall, then shift
       "matrix_multiply ub=4 acc=0 rows=4 switch accumulate\n"  // shift
       "activate ub=128 acc=0 rows=4 fn=relu bias\n"
-      "sync units=activation\n"                                // RAW stall
+      "sync units=activation\n"  // RAW stall
       "matrix_multiply ub=128 acc=8 rows=4 switch\n"
       "set_config reg=act_shift value=34\n"
       "activate ub=136 acc=8 rows=4 fn=identity\n"

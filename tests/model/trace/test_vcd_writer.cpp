@@ -25,8 +25,8 @@ namespace {
 
 using test::Contains;
 using test::ErrorOf;
-using test::ParsedVcd;
 using test::parse_vcd;
+using test::ParsedVcd;
 using test::strip_zeros;
 using test::Wave;
 
@@ -74,7 +74,7 @@ struct Stimulus : sc_core::sc_module {
     wait(2 * ns);
     set_flag(false);  // a glitch within a step: no change
     set_flag(true);
-    set_count(3);     // the same value: no change
+    set_count(3);  // the same value: no change
     sc_dt::sc_bv<70> v;
     v[69] = 1;
     v[3] = 1;
@@ -195,7 +195,7 @@ TEST_F(VcdWriterTest, SetAtChangesLandInTheirTimeSteps) {
       w.set_at(a, 9, ns(12));
       w.set_at(a, 9, ns(13));  // no change
       wait(5, sc_core::SC_NS);
-      w.set(b, 7);             // the same step as a's first change
+      w.set(b, 7);  // the same step as a's first change
       wait(2, sc_core::SC_NS);
       w.set(b, 8);             // between a's changes
       w.set_at(c, 5, ns(1));   // in the past: joins the current step (7 ns)
@@ -230,7 +230,8 @@ TEST_F(VcdWriterTest, ManySetAtChangesAllWrittenInOrder) {
       for (int k = 0; k < kSteps; ++k) {
         const uint64_t now = sc_core::sc_time_stamp().value();
         for (int j = 1; j <= kPerStep; ++j)
-          w.set_at(v, uint64_t(k) * kPerStep + uint64_t(j), now + uint64_t(j) * sc_core::sc_time(1, sc_core::SC_PS).value());
+          w.set_at(v, uint64_t(k) * kPerStep + uint64_t(j),
+                   now + uint64_t(j) * sc_core::sc_time(1, sc_core::SC_PS).value());
         wait(1, sc_core::SC_NS);
       }
     }
@@ -282,15 +283,18 @@ TEST_F(VcdWriterTest, FileIsCompleteOrAbsent) {
 TEST_F(VcdWriterTest, BadDeclarationsAreErrors) {
   VcdWriter w((dir_ / "bad.vcd").string());
   w.declare("tpu.mxu.state", 32);
-  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.mxu.state", 32); }), "'tpu.mxu.state' declared twice"));
+  EXPECT_TRUE(
+      Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.mxu.state", 32); }), "'tpu.mxu.state' declared twice"));
   EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu..x", 1); }), "bad VCD variable name 'tpu..x'"));
   EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.a b", 1); }), "bad VCD variable name"));
   EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.zero", 0); }), "'tpu.zero' has width 0"));
   const VcdWriter::Var wide = w.declare("tpu.wide", 70);
   sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_NS));
-  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.set_bits(wide, "101"); }), "'tpu.wide' set with the wrong number of digits"));
+  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.set_bits(wide, "101"); }),
+                       "'tpu.wide' set with the wrong number of digits"));
   w.set(0, 1);  // the first change after time 0 writes the header
-  EXPECT_TRUE(Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.late", 1); }), "'tpu.late' declared after the header"));
+  EXPECT_TRUE(
+      Contains(ErrorOf("tpu/output", [&] { w.declare("tpu.late", 1); }), "'tpu.late' declared after the header"));
 }
 
 }  // namespace

@@ -56,13 +56,8 @@ ArchConfig fifo_config(uint32_t depth_tiles = 4) {
 // a FakeSequencer and a stand-in MXU (`mxu`) whose body the test sets.
 struct FifoBench {
   explicit FifoBench(const ArchConfig& c)
-      : cfg(c),
-        dram("dram", cfg.dram, sc_core::sc_time(1, sc_core::SC_US)),
-        fifo("weight_fifo", cfg),
-        seq("seq", fifo),
-        loader("loader"),
-        mxu("mxu"),
-        image(kCapacity) {
+      : cfg(c), dram("dram", cfg.dram, sc_core::sc_time(1, sc_core::SC_US)), fifo("weight_fifo", cfg), seq("seq", fifo),
+        loader("loader"), mxu("mxu"), image(kCapacity) {
     fifo.dram_socket.bind(dram.socket);
     loader.socket.bind(dram.socket);
     mxu.socket.bind(fifo.mxu_socket);

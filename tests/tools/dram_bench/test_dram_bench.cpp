@@ -8,10 +8,10 @@
 
 #include <systemc>
 
+#include "common/test_util.h"
 #include "config/config.h"
 #include "dram/dram_address.h"
 #include "dram_bench/dram_bench.h"
-#include "common/test_util.h"
 
 namespace tpu::bench {
 namespace {
@@ -321,7 +321,8 @@ void expect_same(const BenchResult& a, const BenchResult& b) {
   size_t differ = 0;
   for (size_t i = 0; i < a.done_cycle.size(); ++i)
     if (a.done_cycle[i] != b.done_cycle[i] && differ++ < 5)
-      ADD_FAILURE() << "request " << i << ": done " << a.done_cycle[i] << " (direct) vs " << b.done_cycle[i] << " (tlm)";
+      ADD_FAILURE() << "request " << i << ": done " << a.done_cycle[i] << " (direct) vs " << b.done_cycle[i]
+                    << " (tlm)";
   EXPECT_EQ(differ, 0u);
   EXPECT_EQ(a.commands, b.commands);
   EXPECT_EQ(a.row_hits, b.row_hits);

@@ -20,7 +20,8 @@ set(TPU_RANDOM ${PROJECT_SOURCE_DIR}/traces/random_mlp/workload.yaml)
 
 # --help: exit 0 and every option listed.
 tpu_cli_test(cli.help 0
-  EXPECT "--config" "--workload" "--batch" "--stats" "--vcd" "--window-ns" "--dump-program" "--layers" "--quiet"
+  EXPECT "--config" "--workload" "--batch" "--stats" "--vcd" "--power-csv" "--power-vcd" "--window-ns"
+         "--dump-program" "--layers" "--quiet" "--program" "--host-image" "--weight-image" "--read-back"
          "Exit status"
   ARGS --help)
 
@@ -34,6 +35,12 @@ tpu_cli_test(cli.batch_negative 2 EXPECT "--batch must be between 1 and" ARGS --
 tpu_cli_test(cli.batch_zero 2 EXPECT "--batch must be between 1 and" ARGS --batch 0)
 # A bare word (a config path without --config) is a mistake, not something to ignore.
 tpu_cli_test(cli.positional_argument 2 EXPECT "too many positional options" ARGS ${TPU_SMALL})
+
+# Power per window: an unwritable file is an error naming it; the summary has the energy line.
+tpu_cli_test(cli.power_csv_unwritable 1 EXPECT "no_such_dir/p\\.csv: cannot write the power CSV"
+  ARGS --config ${TPU_V1} --workload ${TPU_DIGITS} --power-csv ${TPU_CLI_DIR}/no_such_dir/p.csv)
+tpu_cli_test(cli.energy_line 0 EXPECT "energy    [0-9.]+ [mun]?J \\([0-9.]+ [mun]?J per inference\\); die [0-9.]+ W average"
+  ARGS --config ${TPU_V1} --workload ${TPU_DIGITS})
 
 # Errors in files: exit 1 with a message naming the file (and the key).
 tpu_cli_test(cli.missing_config 1
@@ -67,9 +74,12 @@ tpu_cli_test(cli.digits_small_does_not_fit 1
 # Determinism: two runs write identical --stats and --vcd files; the VCD has a header and
 # traces the MXU's Table 3 category as tpu.mxu.table3_category (VCD scopes tpu > mxu).
 file(WRITE ${TPU_CLI_DIR}/determinism.cmake [=[
+if(NOT DEFINED BATCH)
+  set(BATCH --batch 64)
+endif()
 foreach(run 1 2)
   file(REMOVE ${OUT}/stats${run}.json ${OUT}/trace${run}.vcd)
-  execute_process(COMMAND ${TPU_SIM} --config ${CONFIG} --workload ${WORKLOAD} --batch 64 --quiet
+  execute_process(COMMAND ${TPU_SIM} --config ${CONFIG} --workload ${WORKLOAD} ${BATCH} --quiet
                           --stats ${OUT}/stats${run}.json --vcd ${OUT}/trace${run}.vcd
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
@@ -111,6 +121,34 @@ add_test(NAME cli.determinism
          COMMAND ${CMAKE_COMMAND} -DTPU_SIM=$<TARGET_FILE:tpu-sim> -DCONFIG=${TPU_SMALL} -DWORKLOAD=${TPU_DIGITS}
                  -DOUT=${TPU_CLI_DIR} -P ${TPU_CLI_DIR}/determinism.cmake)
 set_tests_properties(cli.determinism PROPERTIES LABELS cli TIMEOUT 10 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+
+# The same determinism with the PE-by-PE SystemC array (mxu.model: cycle) and the Verilated RTL
+# (mxu.model: rtl, when Verilator was found) behind the MXU, on copies of small.yaml made here,
+# and for a large network (ResNet-50 on TPU v1, whose DRAM traffic fills its VCD).
+file(READ ${TPU_SMALL} _small)
+set(_models cycle)
+if(TPU_HAVE_VERILATOR)
+  list(APPEND _models rtl)
+endif()
+foreach(_model IN LISTS _models)
+  string(REPLACE "\nmxu:\n" "\nmxu:\n  model: ${_model}\n" _config "${_small}")
+  if(_config STREQUAL _small)
+    message(FATAL_ERROR "tests/tools/tpu_sim/cli_tests.cmake: no 'mxu:' section in ${TPU_SMALL}")
+  endif()
+  file(WRITE ${TPU_CLI_DIR}/small_${_model}.yaml "${_config}")
+  file(MAKE_DIRECTORY ${TPU_CLI_DIR}/determinism_${_model})
+  add_test(NAME cli.determinism.${_model}
+           COMMAND ${CMAKE_COMMAND} -DTPU_SIM=$<TARGET_FILE:tpu-sim> -DCONFIG=${TPU_CLI_DIR}/small_${_model}.yaml
+                   -DWORKLOAD=${TPU_DIGITS} -DOUT=${TPU_CLI_DIR}/determinism_${_model} -P ${TPU_CLI_DIR}/determinism.cmake)
+  set_tests_properties(cli.determinism.${_model} PROPERTIES LABELS cli TIMEOUT 300 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+endforeach()
+file(MAKE_DIRECTORY ${TPU_CLI_DIR}/determinism_resnet50)
+add_test(NAME cli.determinism.resnet50
+         COMMAND ${CMAKE_COMMAND} -DTPU_SIM=$<TARGET_FILE:tpu-sim> -DCONFIG=${TPU_V1}
+                 -DWORKLOAD=${PROJECT_SOURCE_DIR}/traces/resnet50/workload.yaml -DBATCH=
+                 -DOUT=${TPU_CLI_DIR}/determinism_resnet50 -P ${TPU_CLI_DIR}/determinism.cmake)
+set_tests_properties(cli.determinism.resnet50 PROPERTIES LABELS "cli;networks" TIMEOUT 600
+                     ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
 
 # DMI off (--no-dmi): the MXU moves accumulator rows and Convolve's input lines by b_transport
 # instead; outputs, counters and VCD must be the same, except that no byte went by DMI
@@ -206,3 +244,6 @@ file(REMOVE ${bad}/golden.head ${bad}/golden.byte ${bad}/golden.tail)
 tpu_cli_test(cli.golden_mismatch 3
   EXPECT "golden +1 mismatches in 17970 int8 outputs" "tpu-sim: 1 of 17970 outputs differ from the golden data"
   ARGS --config ${TPU_SMALL} --workload ${bad}/workload.yaml --batch 64)
+
+# tpu-sim --program: programs written by hand, their images, read-backs and errors.
+include(${CMAKE_CURRENT_LIST_DIR}/program_tests.cmake)

@@ -1,0 +1,277 @@
+// emit_program (steps.h): the instructions of a planned, allocated lowering.
+#include <algorithm>
+#include <map>
+
+#include "lowering/program_builder.h"
+#include "lowering/steps.h"
+
+namespace tpu {
+
+namespace {
+
+const char* op_name(LayerOp op) {
+  switch (op) {
+    case LayerOp::Conv: return "conv";
+    case LayerOp::Dense: return "dense";
+    case LayerOp::MaxPool: return "maxpool";
+    case LayerOp::AvgPool: return "avgpool";
+    case LayerOp::Add: return "add";
+    case LayerOp::Mul: return "mul";
+    case LayerOp::Activate: return "activate";
+  }
+  return "?";
+}
+
+/// Emits the program of one lowering (steps.h), batch by batch and layer by layer.
+class ProgramEmitter {
+ public:
+  ProgramEmitter(const LoweringPlan& plan, const Allocation& alloc, const HostLayout& host, const ArchConfig& cfg,
+                 LoweredProgram& out)
+      : plan_(plan), alloc_(alloc), host_(host), cfg_(cfg), out_(out), net_(*plan.net) {}
+
+  /// Prologue (bias rows, the first batch's inputs, the first weights), then every batch.
+  void run() {
+    if (plan_.policy.layer_records)
+      for (size_t i = 0; i < net_.layers.size(); ++i) {
+        const NetworkLayer& l = net_.layers[i];
+        out_.layers.push_back({l.name, op_name(l.op), uint32_t(i), l.macs() * net_.samples, l.weight_bytes(), 0});
+      }
+    if (!plan_.policy.padded_host_rows) set(ConfigRegister::HostRowBytes, 0);
+    if (plan_.bias_rows) push(host_transfer(Opcode::ReadHostMemory, 0, 0, plan_.bias_rows));
+    read_inputs(0);
+    read_next_weights();
+    for (size_t b = 0; b < plan_.batches.size(); ++b) emit_batch(b);
+  }
+
+ private:
+  void push(const Instruction& in) { out_.program.push_back(in); }
+
+  /// Set_Config of `reg`, skipped when it would not change the register (config_on_change).
+  void set(ConfigRegister reg, int64_t value) {
+    if (plan_.policy.config_on_change) {
+      auto it = regs_.find(reg);
+      if (it != regs_.end() && it->second == value) return;
+      regs_[reg] = value;
+    }
+    push(set_config(reg, int32_t(value)));
+  }
+
+  void requant(const RequantParams& q) {
+    set(ConfigRegister::ActMultiplier, q.multiplier);
+    set(ConfigRegister::ActShift, q.shift);
+    set(ConfigRegister::ActZeroPoint, q.zero_point);
+  }
+
+  /// The window registers: H x W input, P x Q output, strides, top/left padding.
+  void window(const TensorShape& in, uint32_t p, uint32_t q, uint32_t sh, uint32_t sw, uint32_t pad_top,
+              uint32_t pad_left) {
+    set(ConfigRegister::InputHeight, in.h);
+    set(ConfigRegister::InputWidth, in.w);
+    set(ConfigRegister::OutputHeight, p);
+    set(ConfigRegister::OutputWidth, q);
+    set(ConfigRegister::StrideH, sh);
+    set(ConfigRegister::StrideW, sw);
+    set(ConfigRegister::PadTop, pad_top);
+    set(ConfigRegister::PadLeft, pad_left);
+  }
+
+  /// Samples of batch `b`.
+  uint64_t samples(size_t b) const { return plan_.batches[b].samples; }
+  /// UB row of tensor `id` in batch `b`.
+  uint64_t ub(size_t b, int id) const { return alloc_.base(b, plan_.tensor_index(id)); }
+
+  /// Moves tensor `id` of batch `b` between the UB and host address `addr`: one transfer with
+  /// padded host rows, else one per tile with its host_row_bytes.
+  void transfer(Opcode op, int id, size_t b, uint64_t addr) {
+    const PlannedTensor& t = plan_.tensor(id);
+    const uint64_t R = plan_.R, pixels = samples(b) * t.shape.h * t.shape.w;
+    if (plan_.policy.padded_host_rows) return push(host_transfer(op, ub(b, id), addr, t.tiles * pixels));
+    for (uint64_t tile = 0; tile < t.tiles; ++tile) {
+      const uint64_t rb = std::min<uint64_t>(R, t.shape.c - tile * R);
+      set(ConfigRegister::HostRowBytes, rb == R ? 0 : int64_t(rb));
+      push(host_transfer(op, ub(b, id) + tile * pixels, addr, pixels));
+      addr += pixels * rb;
+    }
+  }
+
+  void read_inputs(size_t b) {
+    for (size_t k = 0; k < net_.inputs.size(); ++k)
+      transfer(Opcode::ReadHostMemory, -int(k) - 1, b, host_.input_addr[b][k]);
+  }
+
+  /// Read_Weights of the next stripe's layer (one stripe ahead of the MXU).
+  void read_next_weights() {
+    if (next_weights_ >= alloc_.stripes.size()) return;
+    const int i = alloc_.stripes[next_weights_++].layer;
+    const PlannedLayer& p = plan_.layers[size_t(i)];
+    push(read_weights(p.weight_base, p.weight_tiles));
+    if (plan_.policy.layer_records) out_.layers[size_t(i)].dram_bytes += p.weight_tiles * plan_.R * plan_.R;
+  }
+
+  /// Sync host (inputs arrived), the next batch's inputs, the layers, the output to the host.
+  void emit_batch(size_t b) {
+    push(sync(Unit::Host));
+    if (b + 1 < plan_.batches.size()) read_inputs(b + 1);
+    for (int i = 0; i < int(net_.layers.size()); ++i) {
+      if (i > 0) push(sync(Unit::Activation));  // RAW on earlier layers' outputs (and their UB rows reused)
+      if (plan_.policy.layer_records) set(ConfigRegister::Tag, i);
+      emit_layer(b, i);
+    }
+    push(sync(Unit::Activation));
+    transfer(Opcode::WriteHostMemory, net_.output, b, host_.output_addr[b]);
+  }
+
+  void emit_layer(size_t b, int i) {
+    const NetworkLayer& l = net_.layers[size_t(i)];
+    if (plan_.layers[size_t(i)].weighted) {
+      requant(l.requant);
+      if (plan_.policy.batch_accumulators) acc_block_ = 0;  // each layer starts in the first buffer
+      for (; next_stripe_ < alloc_.stripes.size() && alloc_.stripes[next_stripe_].batch == b &&
+             alloc_.stripes[next_stripe_].layer == i;
+           ++next_stripe_) {
+        for (uint64_t j = 0; j < plan_.layers[size_t(i)].out_tiles; ++j) emit_block(alloc_.stripes[next_stripe_], j);
+        read_next_weights();
+      }
+    } else if (l.op == LayerOp::MaxPool || l.op == LayerOp::AvgPool) {
+      emit_pool(b, i);
+    } else {
+      emit_vector(b, i);
+    }
+  }
+
+  /// Output tile j of a stripe: every pass into one accumulator buffer, then Activate with the bias.
+  void emit_block(const Stripe& st, uint64_t j) {
+    const NetworkLayer& l = net_.layers[size_t(st.layer)];
+    const uint64_t acc = alloc_.acc_double ? (acc_block_++ % 2) * alloc_.acc_buffer_rows : 0;
+    const uint64_t Q = l.out_shape.w, n = samples(st.batch);
+    bool first = true;
+    for (const PassSource& src : plan_.layers[size_t(st.layer)].sources) emit_passes(st, src, acc, first);
+    set(ConfigRegister::ActBiasRow, int64_t(plan_.layers[size_t(st.layer)].bias_row + j * bias_rows_per_tile(cfg_)));
+    Instruction act;
+    act.op = Opcode::Activate;
+    act.ub_row = uint32_t(ub(st.batch, st.layer) + j * n * l.out_shape.h * l.out_shape.w + st.g0 * Q);
+    act.acc_row = uint32_t(acc);
+    act.rows = uint32_t(st.rows * Q);
+    act.function = l.function;
+    act.bias = true;
+    push(act);
+  }
+
+  /// The passes of one source (kernel positions x input tiles), each SWITCHing to its weight tile.
+  void emit_passes(const Stripe& st, const PassSource& src, uint64_t acc, bool& first) {
+    const NetworkLayer& l = net_.layers[size_t(st.layer)];
+    const PlannedTensor& xt = plan_.tensor(src.tensor);
+    const uint64_t Q = l.out_shape.w, in_rows = samples(st.batch) * xt.shape.h * xt.shape.w;
+    if (!src.flat) {
+      if (l.op == LayerOp::Conv) window(xt.shape, l.out_shape.h, l.out_shape.w, l.sh, l.sw, l.pad_top, l.pad_left);
+      else window(xt.shape, 1, 1, 1, 1, 0, 0);  // dense on a spatial input: an H x W window, one pixel out
+    }
+    for (uint32_t r = 0; r < src.kh; ++r)
+      for (uint32_t s = 0; s < src.kw; ++s)
+        for (uint64_t k = 0; k < xt.tiles; ++k, first = false) {
+          const uint64_t tile_base = ub(st.batch, src.tensor) + k * in_rows;
+          if (src.flat) {
+            Instruction mm;
+            mm.op = Opcode::MatrixMultiply;
+            mm.ub_row = uint32_t(tile_base + st.g0 * Q);
+            mm.acc_row = uint32_t(acc);
+            mm.rows = uint32_t(st.rows * Q);
+            mm.switch_weights = true;
+            mm.accumulate = !first;
+            push(mm);
+            continue;
+          }
+          for (uint64_t c0 = 0; c0 < st.rows; c0 += 255) {  // Convolve's rows field is 8 bits
+            Instruction cv;
+            cv.op = Opcode::Convolve;
+            cv.ub_row = uint32_t(tile_base);
+            cv.acc_row = uint32_t(acc + c0 * Q);
+            cv.kernel_row = r;
+            cv.kernel_col = s;
+            cv.out_row = uint32_t(st.g0 + c0);
+            cv.rows = uint32_t(std::min<uint64_t>(255, st.rows - c0));
+            cv.switch_weights = c0 == 0;
+            cv.accumulate = !first;
+            push(cv);
+          }
+        }
+  }
+
+  /// Pool per channel tile, in chunks of 65535 output rows.
+  void emit_pool(size_t b, int i) {
+    const NetworkLayer& l = net_.layers[size_t(i)];
+    const PlannedTensor& xt = plan_.tensor(l.inputs[0]);
+    const TensorShape& os = l.out_shape;
+    const uint64_t n = samples(b), in_image = uint64_t(xt.shape.h) * xt.shape.w, total = n * os.h;
+    window(xt.shape, os.h, os.w, l.sh, l.sw, l.pad_top, l.pad_left);
+    set(ConfigRegister::PoolHeight, l.kh);
+    set(ConfigRegister::PoolWidth, l.kw);
+    if (l.op == LayerOp::AvgPool) requant(l.requant);
+    for (uint64_t k = 0; k < xt.tiles; ++k)
+      for (uint64_t g0 = 0; g0 < total; g0 += 65535) {
+        Instruction pl;
+        pl.op = Opcode::Pool;
+        pl.ub_row = uint32_t(ub(b, i) + k * n * os.h * os.w + g0 * os.w);
+        pl.src_row = uint32_t(ub(b, l.inputs[0]) + k * n * in_image);
+        pl.out_row = uint32_t(g0);
+        pl.rows = uint32_t(std::min<uint64_t>(65535, total - g0));
+        pl.average = l.op == LayerOp::AvgPool;
+        push(pl);
+      }
+  }
+
+  /// add, mul, activate: one Vector over all rows.
+  void emit_vector(size_t b, int i) {
+    const NetworkLayer& l = net_.layers[size_t(i)];
+    requant(l.requant);
+    set(ConfigRegister::VecScaleA, l.scale_a);
+    set(ConfigRegister::VecOffsetA, l.offset_a);
+    Instruction v;
+    v.op = Opcode::Vector;
+    v.ub_row = uint32_t(ub(b, i));
+    v.src_row = uint32_t(ub(b, l.inputs[0]));
+    v.rows = uint32_t(plan_.tensor(l.inputs[0]).rows_per_sample * samples(b));
+    v.function = l.function;
+    v.vec_op = l.op == LayerOp::Add ? VectorOp::Add : l.op == LayerOp::Mul ? VectorOp::Multiply : VectorOp::Unary;
+    if (l.op != LayerOp::Activate) {
+      set(ConfigRegister::VecSourceB, int64_t(ub(b, l.inputs[1])));
+      set(ConfigRegister::VecOffsetB, l.offset_b);
+      if (l.op == LayerOp::Add) set(ConfigRegister::VecScaleB, l.scale_b);
+    }
+    push(v);
+  }
+
+  const LoweringPlan& plan_;
+  const Allocation& alloc_;
+  const HostLayout& host_;
+  const ArchConfig& cfg_;
+  LoweredProgram& out_;
+  const Network& net_;
+  std::map<ConfigRegister, int64_t> regs_;  // values written (config_on_change)
+  size_t next_stripe_ = 0;                  // the next stripe to compute
+  size_t next_weights_ = 0;                 // the next stripe whose weights to read
+  uint64_t acc_block_ = 0;                  // output blocks so far (accumulator buffer parity)
+};
+
+}  // namespace
+
+void emit_program(const LoweringPlan& plan, const Allocation& alloc, const HostLayout& host, const ArchConfig& cfg,
+                  LoweredProgram& out) {
+  ProgramEmitter(plan, alloc, host, cfg, out).run();
+  finish_program(out, cfg, plan.policy.who, plan.policy.hint);
+}
+
+LoweredProgram lower_plan(const LoweringPlan& plan, const ArchConfig& cfg) {
+  LoweredProgram out;
+  out.batch = plan.policy.batch;
+  out.useful_macs = plan.useful_macs;
+  const Allocation alloc = allocate(plan, cfg);
+  out.ub_rows_used = alloc.ub_rows_used;
+  out.acc_rows_used = alloc.acc_rows_used;
+  place_weights(plan, cfg, out);
+  const HostLayout host = layout_host(plan, cfg, out);
+  emit_program(plan, alloc, host, cfg, out);
+  return out;
+}
+
+}  // namespace tpu

@@ -1,0 +1,108 @@
+// plan_lowering (steps.h): tensors, layers' passes, bias rows, the weight-memory layout, batches.
+#include <algorithm>
+#include <limits>
+
+#include "lowering/program_builder.h"
+#include "lowering/steps.h"
+
+namespace tpu {
+
+namespace {
+
+bool is_weighted(const NetworkLayer& l) { return l.op == LayerOp::Conv || l.op == LayerOp::Dense; }
+
+/// Tensors of `net` in tensor_index order, with their tiles and last readers.
+std::vector<PlannedTensor> plan_tensors(const Network& net, uint64_t R) {
+  const size_t K = net.inputs.size();
+  std::vector<PlannedTensor> tensors(K + net.layers.size());
+  for (size_t k = 0; k < K; ++k) tensors[K - 1 - k] = {net.inputs[k].name, net.inputs[k].shape};
+  for (size_t i = 0; i < net.layers.size(); ++i) tensors[K + i] = {net.layers[i].name, net.layers[i].out_shape};
+  for (PlannedTensor& t : tensors) {
+    t.tiles = ceil_div(t.shape.c, R);
+    t.rows_per_sample = t.tiles * t.shape.h * t.shape.w;
+  }
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    for (int t : net.layers[i].inputs) {
+      int& last = tensors[size_t(t + int(K))].last_use;
+      last = std::max(last, int(i));
+    }
+  tensors[size_t(net.output + int(K))].last_use = std::numeric_limits<int>::max();
+  return tensors;
+}
+
+/// The passes of weighted layer `l`: one source for a conv; for a dense layer one per input
+/// (concatenated in order), a spatial one read through an H x W window.
+std::vector<PassSource> pass_sources(const LoweringPlan& plan, const NetworkLayer& l) {
+  if (l.op == LayerOp::Conv) {
+    // A 1x1, unit-stride, unpadded conv reads each output pixel's own input row.
+    const bool flat = l.kh == 1 && l.kw == 1 && l.sh == 1 && l.sw == 1 && l.pad_top == 0 && l.pad_left == 0 &&
+                      l.out_shape.h == l.in_shape.h && l.out_shape.w == l.in_shape.w;
+    return {{l.inputs[0], l.kh, l.kw, 0, flat}};
+  }
+  std::vector<PassSource> sources;
+  uint64_t offset = 0;
+  for (int t : l.inputs) {
+    const TensorShape& s = plan.tensor(t).shape;
+    // A spatial input is read by Convolve with an H x W window: kernel_row/col are 8 bits.
+    if (s.h > 256 || s.w > 256)
+      raise_as(kLoweringMsgType, plan.policy.who + ", layer " + l.name + ": input " + plan.tensor(t).name + " is " +
+                                     std::to_string(s.h) + "x" + std::to_string(s.w) +
+                                     " pixels; a dense layer reads at most 256x256 (Convolve's 8-bit kernel position)");
+    sources.push_back({t, s.h, s.w, offset, s.h == 1 && s.w == 1});
+    offset += s.elements();
+  }
+  return sources;
+}
+
+/// Layer `i` of the plan: passes, tiles, windowing (checked against out_row's 16 bits).
+PlannedLayer plan_layer(const LoweringPlan& plan, size_t i) {
+  const NetworkLayer& l = plan.net->layers[i];
+  PlannedLayer p;
+  p.out_tiles = ceil_div(l.out_shape.c, plan.R);
+  p.weighted = is_weighted(l);
+  p.windowed = l.op == LayerOp::MaxPool || l.op == LayerOp::AvgPool;
+  if (p.weighted) {
+    p.sources = pass_sources(plan, l);
+    for (const PassSource& src : p.sources) {
+      p.weight_tiles += uint64_t(src.kh) * src.kw * plan.tensor(src.tensor).tiles;
+      p.windowed = p.windowed || !src.flat;
+    }
+    p.weight_tiles *= p.out_tiles;
+  }
+  // Convolve and Pool address output rows g = 0 .. n*P-1 with a 16-bit out_row.
+  const uint64_t out_rows = uint64_t(plan.policy.batch) * l.out_shape.h;
+  if (p.windowed && out_rows > 65536)
+    raise_as(kLoweringMsgType, plan.policy.who + ", layer " + l.name + ": " + std::to_string(out_rows) +
+                                   " output rows (N x P) exceed the 65536 that Convolve's and Pool's 16-bit out_row "
+                                   "can address; run fewer samples");
+  return p;
+}
+
+}  // namespace
+
+LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const LoweringPolicy& policy) {
+  LoweringPlan plan;
+  plan.net = &net;
+  plan.policy = policy;
+  plan.R = cfg.mxu.rows;
+  plan.tensors = plan_tensors(net, plan.R);
+  // Bias rows and weight tiles of the weighted layers, in layer order.
+  uint64_t weight_tiles = 0;
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    PlannedLayer p = plan_layer(plan, i);
+    if (p.weighted) {
+      p.bias_row = plan.bias_rows;
+      plan.bias_rows += p.out_tiles * bias_rows_per_tile(cfg);
+      p.weight_base = weight_tiles * plan.R * plan.R;
+      weight_tiles += p.weight_tiles;
+    }
+    plan.layers.push_back(std::move(p));
+  }
+  plan.weight_image_bytes = weight_tiles * plan.R * plan.R;
+  for (uint64_t first = 0; first < net.samples; first += policy.batch)
+    plan.batches.push_back({uint32_t(first), uint32_t(std::min<uint64_t>(policy.batch, net.samples - first)), 0, 0});
+  plan.useful_macs = net.macs_per_sample() * net.samples;
+  return plan;
+}
+
+}  // namespace tpu

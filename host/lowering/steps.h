@@ -1,0 +1,152 @@
+// The steps of the lowering (lowering.h), each callable on its own: plan_lowering (tiles, bias
+// rows, weight-memory layout, batches), allocate (Unified Buffer rows and accumulators),
+// place_weights (the weight-memory image), layout_host (the host-memory image) and emit_program
+// (the instructions). lower() and lower_network() run them in this order; a dense MLP is lowered
+// as a network of dense layers (dense_network), so both kinds share every step and differ only
+// in their LoweringPolicy.
+//
+// R = mxu.rows = mxu.cols throughout; a "tile" of a tensor is R consecutive channels. A tensor
+// of n samples of H x W x C occupies ceil(C / R) tiles x n x H x W UB rows: tile k of pixel
+// (s, h, w) is row base + k*n*H*W + (s*H + h)*W + w.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "lowering/program.h"
+#include "manifest/network.h"
+
+namespace tpu {
+
+/// How a workload is laid out and scheduled; a dense MLP's policy and a network's differ only here.
+struct LoweringPolicy {
+  std::string who;     ///< how errors name the run ("network X on config Y")
+  std::string hint;    ///< ends the instruction-buffer overflow error (what the user can change), may be ""
+  uint32_t batch = 0;  ///< samples per batch, >= 1 (the last batch may hold fewer)
+  /// Unified Buffer. true: two sets of every tensor, batch i in set i % 2, so the next batch's
+  /// inputs load while this one computes (dense MLP). false: one set, tensors placed first fit
+  /// when their layer starts, the rows of tensors no later layer reads reused (network).
+  bool double_buffered_batches = false;
+  /// Accumulators. true: one or two buffers of `batch` rows; the output tiles of each layer
+  /// alternate between them from the layer's first (dense MLP; a batch must fit one buffer).
+  /// false: two halves, alternating per output block over the whole program; a layer's output
+  /// rows go in stripes that fit a half (network).
+  bool batch_accumulators = false;
+  /// Host rows of inputs and outputs are R bytes (zero padded) and a tensor moves in one transfer
+  /// (dense MLP); else each tile moves on its own, rows packed to the tile's real channels
+  /// (Set_Config host_row_bytes).
+  bool padded_host_rows = false;
+  bool layer_records = false;    ///< Set_Config tag per layer and LoweredProgram::layers filled
+  bool config_on_change = true;  ///< emit a Set_Config only when it changes the register
+};
+
+/// One input of a weighted layer as the MXU sees it: kh x kw positions x the tensor's channel
+/// tiles, each pass one weight tile.
+struct PassSource {
+  int tensor = 0;               ///< layer index, or -k-1 for network input k
+  uint32_t kh = 1, kw = 1;      ///< positions: kernel (conv) or the input's H x W (dense)
+  uint64_t feature_offset = 0;  ///< dense: first weight row of this input
+  bool flat = true;             ///< each pass reads consecutive UB rows: MatrixMultiply, not Convolve
+};
+
+/// A tensor of the plan: a network input or a layer's output.
+struct PlannedTensor {
+  std::string name;
+  TensorShape shape;
+  uint64_t tiles = 0;            ///< channel tiles, ceil(C / R)
+  uint64_t rows_per_sample = 0;  ///< UB rows per sample: tiles x H x W
+  int last_use = -1;             ///< last layer reading it (INT_MAX: the network's output)
+};
+
+/// A layer of the plan.
+struct PlannedLayer {
+  bool weighted = false;            ///< conv or dense: MXU passes, a bias and weight tiles
+  std::vector<PassSource> sources;  ///< weighted: what its passes read, in SWITCH order
+  uint64_t out_tiles = 0;           ///< output channel tiles, ceil(M / R)
+  uint64_t bias_row = 0;            ///< weighted: first of out_tiles x bias_rows_per_tile() rows
+  uint64_t weight_tiles = 0;        ///< weighted: R x R tiles, out_tiles x (passes per output tile)
+  uint64_t weight_base = 0;         ///< weighted: weight-memory byte of its first tile
+  bool windowed = false;            ///< reads through Convolve or Pool windows (16-bit out_row)
+};
+
+/// What plan_lowering derives from the network and the policy: sizes only, no addresses but the
+/// bias rows' and the weight memory's (both fixed by the layer order).
+struct LoweringPlan {
+  const Network* net = nullptr;  ///< the network planned (must outlive the plan)
+  LoweringPolicy policy;
+  uint64_t R = 0;                      ///< mxu.rows
+  std::vector<PlannedTensor> tensors;  ///< by tensor id + net.inputs.size() (tensor_index)
+  std::vector<PlannedLayer> layers;    ///< as net.layers
+  uint64_t bias_rows = 0;              ///< UB rows 0 .. bias_rows-1 (and host bytes 0 .. bias_rows*R-1)
+  uint64_t weight_image_bytes = 0;
+  std::vector<LoweredProgram::Batch> batches;  ///< samples of each batch (addresses: layout_host)
+  uint64_t useful_macs = 0;                    ///< MACs of all samples, no padding
+
+  /// Index in `tensors` of tensor id `t` (a layer index, or -k-1 for network input k).
+  size_t tensor_index(int t) const { return size_t(t + int(net->inputs.size())); }
+  const PlannedTensor& tensor(int t) const { return tensors[tensor_index(t)]; }
+};
+
+/// Plans `net` for `cfg` under `policy`. Errors (SC_REPORT_ERROR "tpu/lowering", starting with
+/// policy.who, naming the layer): a dense layer's spatial input larger than 256x256 pixels; more
+/// than 65536 output rows (batch x P) in a layer read through Convolve or Pool windows.
+LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const LoweringPolicy& policy);
+
+/// Rows of output a weighted layer computes into one accumulator buffer: global output rows
+/// (sample x P) g0 .. g0+rows-1 of one batch, each Q accumulator rows.
+struct Stripe {
+  size_t batch = 0;
+  int layer = 0;
+  uint64_t g0 = 0, rows = 0;
+};
+
+/// Where tensors live in the Unified Buffer and how the accumulators are used.
+struct Allocation {
+  /// [set][tensor_index]: first UB row (one set, or two with double_buffered_batches).
+  std::vector<std::vector<uint64_t>> ub_base;
+  uint64_t ub_rows_used = 0;     ///< rows up to the highest one allocated
+  uint64_t acc_buffer_rows = 0;  ///< accumulator rows of one buffer (the second starts there)
+  bool acc_double = false;       ///< two accumulator buffers (else one at row 0)
+  uint64_t acc_rows_used = 0;
+  std::vector<Stripe> stripes;  ///< every weighted layer's stripes, in program order
+
+  /// UB row of tensor index `ti` for batch `b`.
+  uint64_t base(size_t b, size_t ti) const { return ub_base[b % ub_base.size()][ti]; }
+};
+
+/// Allocates UB rows and accumulators. Errors (SC_REPORT_ERROR "tpu/lowering", naming the layer
+/// where there is one, giving the need and the capacity): with batch_accumulators, a batch larger
+/// than the accumulators; otherwise an output row (Q) wider than half the accumulators; bias rows
+/// alone or the tensors over the UB (double-buffered: with the largest batch that fits; first
+/// fit: naming the tensor, its shape and the largest free block).
+Allocation allocate(const LoweringPlan& plan, const ArchConfig& cfg);
+
+/// Writes the weight image: each weighted layer's tiles from plan.layers[i].weight_base, per
+/// output tile j the passes' tiles in SWITCH order (source, kernel row, kernel column, input
+/// tile), each R x R int8 row-major [input channel][output channel], zero padded. Errors: an
+/// image larger than dram.capacity_bytes (check_weight_capacity).
+void place_weights(const LoweringPlan& plan, const ArchConfig& cfg, LoweredProgram& out);
+
+/// Host addresses of each batch's inputs ([batch][input k]) and output.
+struct HostLayout {
+  std::vector<std::vector<uint64_t>> input_addr;
+  std::vector<uint64_t> output_addr;
+};
+
+/// Writes the host image: the bias rows (int32 LE, bias_rows_per_tile() rows per output tile),
+/// then per batch each input and room for the output, tile after tile (rows of R bytes or
+/// packed: LoweringPolicy::padded_host_rows); sets out.batches. Errors: more than the 4 GiB of
+/// host addresses Read/Write_Host_Memory reach.
+HostLayout layout_host(const LoweringPlan& plan, const ArchConfig& cfg, LoweredProgram& out);
+
+/// Appends the program (lowering.h describes it), Halt included, to out.program; fills
+/// out.layers with layer_records. Errors: more instructions than the instruction buffer holds.
+void emit_program(const LoweringPlan& plan, const Allocation& alloc, const HostLayout& host, const ArchConfig& cfg,
+                  LoweredProgram& out);
+
+/// Runs allocate, place_weights, layout_host and emit_program on `plan`: the whole lowering.
+LoweredProgram lower_plan(const LoweringPlan& plan, const ArchConfig& cfg);
+
+}  // namespace tpu
