@@ -1,5 +1,6 @@
 // Shared by the libFuzzer targets in fuzz/ (fuzz/README.md): SystemC's entry point, a scratch
-// directory for loaders that take a path, and the rule for what counts as a finding.
+// directory of links to data files for the manifests (parsed from memory, named as if they lay in
+// it), and the rule for what counts as a finding.
 //
 // A target calls the parser on the input and catches sc_core::sc_report, the model's way of
 // rejecting bad input with a message naming the file, key or line. Anything else (another
@@ -12,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -23,6 +23,11 @@ namespace tpu_fuzz {
 [[noreturn]] inline void finding(const std::string& why) {
   std::fprintf(stderr, "fuzz finding: %s\n", why.c_str());
   std::abort();
+}
+
+/// The input as text.
+inline std::string text(const uint8_t* data, size_t size) {
+  return std::string(reinterpret_cast<const char*>(data), size);
 }
 
 /// Runs `f`; a sc_report with a message is the expected rejection of bad input, and an empty
@@ -37,7 +42,8 @@ void expect_named_error(F f) {
 }
 
 /// A directory of its own for this process, removed at exit. `links` are (name, target) pairs of
-/// symbolic links to create in it, so that a manifest written there finds data files or presets.
+/// symbolic links to create in it, so that a manifest named as if it lay there finds data files
+/// or presets.
 class ScratchDir {
  public:
   explicit ScratchDir(const std::vector<std::pair<std::string, std::filesystem::path>>& links = {}) {
@@ -60,21 +66,16 @@ class ScratchDir {
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
 
-  /// Writes `size` bytes to `name` in the directory and returns its path.
-  std::string write(const std::string& name, const uint8_t* data, size_t size) const {
-    const std::filesystem::path p = dir_ / name;
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(data), std::streamsize(size));
-    f.close();
-    if (!f) finding("cannot write " + p.string());
-    return p.string();
-  }
+  /// The path of `name` in the directory (which need not exist): a manifest parsed from memory
+  /// under this name finds its data files and presets in the directory, as a file there would.
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   /// Links to every regular file of `source_dir` (relative to the source tree), named as there.
   static std::vector<std::pair<std::string, std::filesystem::path>> files_of(const std::string& source_dir) {
     std::vector<std::pair<std::string, std::filesystem::path>> out;
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(TPU_TLM_SOURCE_DIR) / source_dir, ec))
+    for (const auto& e :
+         std::filesystem::directory_iterator(std::filesystem::path(TPU_TLM_SOURCE_DIR) / source_dir, ec))
       if (e.is_regular_file() && e.path().extension() != ".yaml")
         out.emplace_back(e.path().filename().string(), e.path());
     return out;

@@ -1,14 +1,17 @@
 // libFuzzer target: the architecture config reader (model/config/config.h load_config, with its
-// strict YAML reader model/config/yaml_section.h). The input is written as config.yaml into a
-// scratch directory holding a link dram -> configs/dram, so `preset: dram/NAME.yaml` resolves as
-// it does for the shipped configs.
+// strict YAML reader model/config/yaml_section.h). The input is parsed from memory as config.yaml
+// of a scratch directory holding links dram -> configs/dram and energy -> configs/energy, so
+// `preset: dram/NAME.yaml` and `preset: energy/NAME.yaml` resolve as they do for the shipped
+// configs.
 #include "fuzz_common.h"
 
 #include "config/config.h"
+#include "config/yaml_section.h"
 
 namespace {
 const tpu_fuzz::ScratchDir& scratch() {
-  static const tpu_fuzz::ScratchDir dir({{"dram", std::filesystem::path(TPU_TLM_SOURCE_DIR) / "configs" / "dram"}});
+  const std::filesystem::path configs = std::filesystem::path(TPU_TLM_SOURCE_DIR) / "configs";
+  static const tpu_fuzz::ScratchDir dir({{"dram", configs / "dram"}, {"energy", configs / "energy"}});
   return dir;
 }
 }  // namespace
@@ -20,9 +23,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string path = scratch().write("config.yaml", data, size);
+  const std::string path = scratch().path("config.yaml");
   tpu_fuzz::expect_named_error([&] {
-    const tpu::ArchConfig cfg = tpu::load_config(path);
+    const YAML::Node root = tpu::parse_yaml_document("tpu/config", tpu_fuzz::text(data, size), path, "config file");
+    const tpu::ArchConfig cfg = tpu::load_config(path, root);
     tpu::validate_config(cfg, path);  // what load_config accepted must stay valid
   });
   return 0;

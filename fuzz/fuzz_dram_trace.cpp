@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const tpu::bench::Trace t = tpu::bench::parse_trace(in, "fuzz.trace");
     if (t.requests.empty()) tpu_fuzz::finding("an accepted trace without requests");
     for (size_t i = 0; i < t.requests.size(); ++i) {
-      if (t.requests[i].address % tpu::bench::kRequestBytes != 0) tpu_fuzz::finding("a request address not 64-byte aligned");
+      if (t.requests[i].address % tpu::bench::kRequestBytes != 0)
+        tpu_fuzz::finding("a request address not 64-byte aligned");
       if (i && t.requests[i].cycle < t.requests[i - 1].cycle) tpu_fuzz::finding("cycles decrease");
     }
   });

@@ -1,8 +1,9 @@
 // libFuzzer target: the network manifest reader (host/manifest/network.h load_network). The input
-// is written as workload.yaml into a scratch directory that links the data files of the small
-// shipped networks (traces/conv_small, traces/lstm_small, traces/conv_one).
+// is parsed from memory as workload.yaml of a scratch directory that links the data files of the
+// small shipped networks (traces/conv_small, traces/lstm_small, traces/conv_one).
 #include "fuzz_common.h"
 
+#include "config/yaml_section.h"
 #include "manifest/network.h"
 
 namespace {
@@ -24,7 +25,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string path = scratch().write("workload.yaml", data, size);
-  tpu_fuzz::expect_named_error([&] { (void)tpu::load_network(path); });
+  const std::string path = scratch().path("workload.yaml");
+  tpu_fuzz::expect_named_error([&] {
+    const YAML::Node root =
+        tpu::parse_yaml_document("tpu/workload", tpu_fuzz::text(data, size), path, "workload manifest");
+    (void)tpu::load_network(path, root);
+  });
   return 0;
 }

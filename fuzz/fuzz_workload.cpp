@@ -1,8 +1,10 @@
 // libFuzzer target: the dense-MLP workload manifest reader (host/manifest/workload.h
-// load_workload). The input is written as workload.yaml into a scratch directory that links the
-// data files of traces/digits and traces/random_mlp, so manifests naming them load their data.
+// load_workload). The input is parsed from memory as workload.yaml of a scratch directory that
+// links the data files of traces/digits and traces/random_mlp, so manifests naming them load
+// their data.
 #include "fuzz_common.h"
 
+#include "config/yaml_section.h"
 #include "manifest/workload.h"
 
 namespace {
@@ -23,7 +25,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string path = scratch().write("workload.yaml", data, size);
-  tpu_fuzz::expect_named_error([&] { (void)tpu::load_workload(path); });
+  const std::string path = scratch().path("workload.yaml");
+  tpu_fuzz::expect_named_error([&] {
+    const YAML::Node root =
+        tpu::parse_yaml_document("tpu/workload", tpu_fuzz::text(data, size), path, "workload manifest");
+    (void)tpu::load_workload(path, root);
+  });
   return 0;
 }
