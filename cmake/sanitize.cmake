@@ -65,3 +65,20 @@ function(tpu_sanitize_executables)
     endforeach()
   endif()
 endfunction()
+
+# tpu_sanitize_test_timeouts(): ASan + UBSan make the programs 2-3x slower (the network runs of
+# ctest -L networks took 85-119 s of their 120 s on the shared 2-core machine), so the TIMEOUT of
+# every test added with add_test in this directory is tripled in a sanitizer build. Timeouts
+# stop hangs; they are not a speed requirement. Called at the end of the top CMakeLists.txt.
+function(tpu_sanitize_test_timeouts)
+  if(TPU_SANITIZE)
+    get_property(tests DIRECTORY ${PROJECT_SOURCE_DIR} PROPERTY TESTS)
+    foreach(t ${tests})
+      get_test_property(${t} TIMEOUT timeout)
+      if(timeout AND NOT t MATCHES "^fuzz\\.")
+        math(EXPR timeout "${timeout} * 3")
+        set_tests_properties(${t} PROPERTIES TIMEOUT ${timeout})
+      endif()
+    endforeach()
+  endif()
+endfunction()
