@@ -8,6 +8,9 @@
 #             Xvfb and xauth for the waveform test (ctest -L gtkwave: the VCD opened with
 #             scripts/tpu_sim.gtkw in a headless GTKWave); clang-format for the style check
 #             (ctest -L style)
+#   sanitizers and fuzzing (fuzz/README.md, CI's second build): clang 14 with its runtimes
+#             (libclang-rt-14-dev: libFuzzer, ASan, UBSan), its OpenMP (libomp-14-dev, for
+#             oneDNN's CMake package under clang) and llvm-symbolizer (llvm-14) for the reports
 #   scripts:  numpy, PyYAML, scikit-learn, matplotlib (workload generators, the int8 reference,
 #             plots); ONNX, PyTorch and torchvision (ONNX import and its tests); Dask and
 #             dask.distributed (tpu-sweep and its tests, ctest -L sweep), all Debian's
@@ -20,6 +23,7 @@ packages=(
   libsystemc-dev libyaml-cpp-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev libdnnl-dev
   ocl-icd-opencl-dev
   libgtest-dev verilator clang-format
+  clang-14 libclang-rt-14-dev libomp-14-dev llvm-14
   python3 python3-numpy python3-yaml python3-sklearn python3-matplotlib
   python3-onnx python3-torch python3-torchvision python3-dask python3-distributed
 )

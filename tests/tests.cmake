@@ -20,6 +20,9 @@ endforeach()
 include(${PROJECT_SOURCE_DIR}/tests/common/cli_test.cmake)
 include(${PROJECT_SOURCE_DIR}/tests/tools/tpu_sim/cli_tests.cmake)
 include(${PROJECT_SOURCE_DIR}/tests/tools/dram_bench/dram_bench_cli.cmake)
+# Bad files through tpu-sim and dram-bench: a named error, exit 1 or 2, no output file left
+# (label "badinput").
+include(${PROJECT_SOURCE_DIR}/tests/tools/badinput/badinput.cmake)
 # Networks against their golden outputs, the int8 reference and the ONNX import (labels
 # "networks", "scripts").
 include(${PROJECT_SOURCE_DIR}/tests/system/network_tests.cmake)

@@ -235,7 +235,10 @@ void read_document(const std::string& file, const YAML::Node& root, ArchConfig& 
 }  // namespace
 
 ArchConfig load_config(const std::string& path) {
-  const YAML::Node root = load_yaml_document(kMsgType, path, "config file");
+  return load_config(path, load_yaml_document(kMsgType, path, "config file"));
+}
+
+ArchConfig load_config(const std::string& path, const YAML::Node& root) {
   ArchConfig cfg;
   read_document(path, root, cfg);
   cfg.source_file = path;

@@ -6,6 +6,10 @@
 
 #include <systemc>
 
+namespace YAML {
+class Node;
+}  // namespace YAML
+
 namespace tpu {
 
 /// One value of a configuration choice and its name in YAML files, reports and JSON.
@@ -255,6 +259,10 @@ struct ArchConfig {
 /// SC_REPORT_ERROR (message type "tpu/config") whose text names the file and the key path
 /// (e.g. "configs/x.yaml: mxu.rows: must be a positive integer, got -3").
 ArchConfig load_config(const std::string& path);
+/// The same for the config at `path` already parsed into `root` (load_yaml_document, or
+/// parse_yaml_document for text in memory); `path` names it in messages and its folder is where
+/// `preset:` files are found.
+ArchConfig load_config(const std::string& path, const YAML::Node& root);
 
 /// Checks cross-field constraints of a config (also called by load_config); raises
 /// SC_REPORT_ERROR("tpu/config") naming `origin` and the offending key.

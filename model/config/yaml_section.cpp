@@ -26,19 +26,43 @@ std::string format_number(double v) {
 
 namespace {
 
-// Records where each document of a YAML stream starts (YAML::Parser's events, nothing else).
+// Records where each document of a YAML stream starts and where each non-plain scalar (quoted or
+// block) starts (YAML::Parser's events, nothing else).
 struct DocumentStarts : YAML::EventHandler {
-  std::vector<YAML::Mark> marks;
+  std::vector<YAML::Mark> marks, non_plain_scalars;
   void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, const std::string&) override {
+    if (tag == "!") non_plain_scalars.push_back(mark);
+  }
   void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
   void OnSequenceEnd() override {}
   void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
   void OnMapEnd() override {}
 };
+
+// True if the quoted scalar starting at `pos` of `text` (at its quote, after any tag or anchor)
+// ends with its closing quote. yaml-cpp 0.7 does not check this: an unterminated quote takes the
+// rest of the file as the string, silently dropping every key after it.
+bool quote_closed(const std::string& text, size_t pos) {
+  while (pos < text.size() && text[pos] != '"' && text[pos] != '\'' && text[pos] != '|' && text[pos] != '>') ++pos;
+  if (pos >= text.size() || text[pos] == '|' || text[pos] == '>') return true;  // a block scalar
+  const char quote = text[pos];
+  for (size_t i = pos + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;  // an escaped character, \" included
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside a single-quoted string
+      } else {
+        return true;
+      }
+    }
+  }
+  return false;
+}
 
 // Joins key names with ", " for the "allowed keys" part of messages.
 std::string join(const std::vector<std::string>& keys) {
@@ -145,27 +169,37 @@ YAML::Node load_yaml_document(const char* msg_type, const std::string& path, con
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) raise_as(msg_type, path + ": error while reading " + what);
+  return parse_yaml_document(msg_type, text.str(), path, what);
+}
+
+YAML::Node parse_yaml_document(const char* msg_type, const std::string& text, const std::string& origin,
+                               const std::string& what) {
   try {
     // Not YAML::LoadAll: on a top-level token that starts no node (a ',' as the first thing in
     // the file) yaml-cpp 0.7 reports an empty document without consuming the token, so LoadAll
     // collects empty documents until memory runs out. Count the documents first, and stop when
     // one starts where the previous one did.
-    std::istringstream stream(text.str());
+    std::istringstream stream(text);
     YAML::Parser parser(stream);
     DocumentStarts starts;
     while (parser.HandleNextDocument(starts)) {
       const size_t n = starts.marks.size();
       if (n < 2 || starts.marks[n - 1].pos != starts.marks[n - 2].pos) continue;
       const YAML::Mark& m = starts.marks[n - 1];
-      raise_as(msg_type, path + ": line " + std::to_string(m.line + 1) + ", column " + std::to_string(m.column + 1) +
-                             ": YAML error: unexpected '" + text.str().substr(size_t(m.pos), 1) + "'");
+      raise_as(msg_type, origin + ": line " + std::to_string(m.line + 1) + ", column " + std::to_string(m.column + 1) +
+                             ": YAML error: unexpected '" + text.substr(size_t(m.pos), 1) + "'");
     }
-    if (starts.marks.empty()) raise_as(msg_type, path + ": empty " + what);
+    for (const YAML::Mark& m : starts.non_plain_scalars)
+      if (!quote_closed(text, size_t(m.pos)))
+        raise_as(msg_type, origin + ": line " + std::to_string(m.line + 1) + ", column " +
+                               std::to_string(m.column + 1) + ": YAML error: the quoted string is not closed");
+    if (starts.marks.empty()) raise_as(msg_type, origin + ": empty " + what);
     if (starts.marks.size() > 1)
-      raise_as(msg_type, path + ": contains " + std::to_string(starts.marks.size()) + " YAML documents, expected one");
-    return YAML::Load(text.str());
+      raise_as(msg_type,
+               origin + ": contains " + std::to_string(starts.marks.size()) + " YAML documents, expected one");
+    return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    std::string msg = path + ": ";
+    std::string msg = origin + ": ";
     if (!e.mark.is_null())
       msg += "line " + std::to_string(e.mark.line + 1) + ", column " + std::to_string(e.mark.column + 1) + ": ";
     raise_as(msg_type, msg + "YAML error: " + e.msg);

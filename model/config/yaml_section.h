@@ -20,6 +20,11 @@ std::string format_number(double v);
 /// a directory, empty file, several documents, YAML syntax with line and column) are raised
 /// with `msg_type`; `what` names the kind of file in messages ("config file").
 YAML::Node load_yaml_document(const char* msg_type, const std::string& path, const std::string& what);
+/// The same for YAML text held in memory (a config or manifest made by a program, a test's
+/// input): parses `text` as exactly one YAML document; `origin` names it in messages where a
+/// file's path would ("<generated>: line 3, column 1: YAML error: ..."). Errors as above.
+YAML::Node parse_yaml_document(const char* msg_type, const std::string& text, const std::string& origin,
+                               const std::string& what);
 
 /// One YAML map (the top level, a section such as "mxu", or an element of a list of maps):
 /// checks that it is a map whose keys are unique strings from `allowed`, and reads values with

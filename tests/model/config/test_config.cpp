@@ -10,6 +10,7 @@
 
 #include "common/test_util.h"
 #include "config/config.h"
+#include "config/yaml_section.h"
 
 namespace {
 
@@ -283,6 +284,45 @@ TEST_F(ConfigFileTest, StrayCommaAtTopLevelIsAnErrorNotAHang) {
   EXPECT_TRUE(Contains(LoadError(",a"), ": line 1, column 1: YAML error: unexpected ','"));
   EXPECT_TRUE(Contains(LoadError("name: a\n---\n,\n"), ": line 3, column 1: YAML error: unexpected ','"));
   EXPECT_TRUE(Contains(LoadError("name: a\n---\nname: b\n---\nname: c\n"), "3 YAML documents"));
+}
+
+// Found by the badinput test (tests/tools/badinput/): yaml-cpp 0.7 takes an unterminated quoted
+// string to the end of the file, so every key after it was silently dropped (name: "abc followed
+// by mxu.rows: 16 loaded a 256x256 chip named "abc mxu: rows: 16").
+TEST_F(ConfigFileTest, UnterminatedQuoteIsAnErrorNotTheRestOfTheFile) {
+  EXPECT_TRUE(Contains(LoadError("name: \"abc\nmxu:\n  rows: 16\n"),
+                       ": line 1, column 7: YAML error: the quoted string is not closed"));
+  EXPECT_TRUE(Contains(LoadError("name: x\nmxu:\n  model: 'cycle\n  rows: 16\n"),
+                       ": line 3, column 10: YAML error: the quoted string is not closed"));
+  EXPECT_TRUE(
+      Contains(LoadError("name: x\n\"mxu\n"), ": line 2, column 1: YAML error: the quoted string is not closed"));
+  // Closed strings with escaped quotes, doubled single quotes and quote characters in block
+  // scalars and comments are fine.
+  EXPECT_EQ(tpu::load_config(Write("e.yaml", "name: \"a\\\"b\"\n")).name, "a\"b");
+  EXPECT_EQ(tpu::load_config(Write("s.yaml", "name: 'it''s'\n")).name, "it's");
+  EXPECT_EQ(tpu::load_config(Write("b.yaml", "name: |\n  it's \"here\n# don't\n")).name, "it's \"here\n");
+  EXPECT_EQ(tpu::load_config(Write("q.yaml", "name: \"a'b\"  # it's\n")).name, "a'b");
+}
+
+// A config held in memory (parse_yaml_document + load_config(path, root)) loads as the same
+// text in a file does, and its errors name the origin given.
+TEST_F(ConfigFileTest, ParsedFromMemoryLikeAFile) {
+  const std::string text = "name: mem\nmxu:\n  rows: 32\n  cols: 32\n";
+  const ArchConfig from_file = tpu::load_config(Write("m.yaml", text));
+  const ArchConfig from_memory =
+      tpu::load_config("generated.yaml", tpu::parse_yaml_document("tpu/config", text, "generated.yaml", "config"));
+  EXPECT_EQ(from_memory.name, "mem");
+  EXPECT_EQ(from_memory.mxu.rows, from_file.mxu.rows);
+  EXPECT_EQ(from_memory.source_file, "generated.yaml");
+  EXPECT_EQ(ErrorOf([] { tpu::parse_yaml_document("tpu/config", "a: [1\n", "<generated>", "config"); }),
+            "<generated>: line 2, column 1: YAML error: end of sequence flow not found");
+  EXPECT_EQ(ErrorOf([] { tpu::parse_yaml_document("tpu/config", "", "<generated>", "config"); }),
+            "<generated>: empty config");
+  EXPECT_TRUE(Contains(ErrorOf([] {
+                         const std::string t = "name: x\nmxu: {rows: -3}\n";
+                         tpu::load_config("gen.yaml", tpu::parse_yaml_document("tpu/config", t, "gen.yaml", "config"));
+                       }),
+                       "gen.yaml: mxu.rows:"));
 }
 
 // Every validation rule, through validate_config: a valid config with one field broken must be
