@@ -162,6 +162,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tpu_ref as T  # noqa: E402
+from onnx_to_network import yaml_float as yfloat  # noqa: E402  (floats YAML reads back exactly)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRACES = os.path.join(ROOT, "traces")
@@ -208,18 +209,6 @@ def add_scale(x):
 # --------------------------------------------------------------------------------------------
 # YAML emission
 # --------------------------------------------------------------------------------------------
-
-def yfloat(v):
-    """A finite float as YAML 1.1 reads it back exactly: the shortest round-trip digits, with a
-    '.' in the mantissa and a signed exponent (PyYAML's float pattern needs both)."""
-    r = repr(float(v))
-    m, _, e = r.partition("e")
-    if "." not in m:
-        m += ".0"
-    if e and e[0] not in "+-":
-        e = "+" + e
-    return m + ("e" + e if e else "")
-
 
 def yval(v):
     """A YAML flow value."""
