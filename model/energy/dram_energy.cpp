@@ -4,6 +4,20 @@
 
 namespace tpu {
 
+DramChannelCounts counts_of_commands(const std::array<uint64_t, kDramCommands>& commands, uint64_t burst_bytes) {
+  const auto n = [&commands](DramCommand k) { return double(commands[size_t(k)]); };
+  DramChannelCounts c;
+  c.act = n(DramCommand::ACT);
+  c.pre = n(DramCommand::PRE) + n(DramCommand::RDA) + n(DramCommand::WRA);
+  c.rd = n(DramCommand::RD) + n(DramCommand::RDA);
+  c.wr = n(DramCommand::WR) + n(DramCommand::WRA);
+  c.ref = n(DramCommand::REF);
+  c.refpb = n(DramCommand::REFPB);
+  c.bytes_read = c.rd * double(burst_bytes);
+  c.bytes_written = c.wr * double(burst_bytes);
+  return c;
+}
+
 std::vector<DramEnergyTerm> dram_energy(const DramConfig& d, const std::vector<DramChannelCounts>& channels,
                                         double seconds) {
   std::vector<DramEnergyTerm> terms;

@@ -1,11 +1,13 @@
 // DRAM energy from command counts, the way DRAMPower computes it from JEDEC IDD currents.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "dram/dram_command.h"
 
 namespace tpu {
 
@@ -25,6 +27,11 @@ struct DramChannelCounts {
   double open_rank_cycles = -1;              ///< rank-cycles with >= 1 bank open (IDD3N time)
   double rank_cycles = -1;                   ///< rank-cycles of the span (IDD3N + IDD2N time)
 };
+
+/// The counts of one channel's issued commands (indexed by DramCommand): ACT; precharges PRE +
+/// RDA + WRA; read bursts RD + RDA and write bursts WR + WRA (each `burst_bytes` of data); REF;
+/// REFPB. Background cycles are left unmeasured (-1).
+DramChannelCounts counts_of_commands(const std::array<uint64_t, kDramCommands>& commands, uint64_t burst_bytes);
 
 /// One line of the DRAM's energy: a DRAMPower component, its count, energy per unit and joules.
 struct DramEnergyTerm {

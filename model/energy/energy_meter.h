@@ -46,7 +46,9 @@ class EnergyMeter {
   void charge_spread(MeteredAction a, const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t n) {
     counters_[size_t(a)].add_spread(start, end, n);
   }
+  /// The counter of action `a` (counts per window, in the action's unit).
   const WindowCounter& counter(MeteredAction a) const { return counters_[size_t(a)]; }
+  /// The windows' width.
   sc_core::sc_time window() const { return window_; }
   /// One past the last window any action was charged in.
   int64_t windows() const {

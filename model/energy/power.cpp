@@ -74,17 +74,11 @@ EnergyCounts window_counts(const ArchConfig& cfg, const Tpu& chip, int64_t k) {
     for (uint32_t ch = 0; ch < d.channels; ++ch) {
       const auto& wc = jedec->channel(ch).stats().window_commands;
       if (size_t(k) >= wc.size()) continue;
-      const auto& x = wc[size_t(k)];
-      const auto cmd = [&x](DramCommand cc) { return double(x[size_t(cc)]); };
       DramChannelCounts& o = c.dram[ch];
-      o.act = cmd(DramCommand::ACT);
-      o.pre = cmd(DramCommand::PRE) + cmd(DramCommand::RDA) + cmd(DramCommand::WRA);
-      o.rd = cmd(DramCommand::RD) + cmd(DramCommand::RDA);
-      o.wr = cmd(DramCommand::WR) + cmd(DramCommand::WRA);
-      o.ref = cmd(DramCommand::REF);
-      o.refpb = cmd(DramCommand::REFPB);
-      o.bytes_read = o.rd * double(d.burst_bytes());
-      o.bytes_written = o.wr * double(d.burst_bytes());
+      DramChannelCounts cmds = counts_of_commands(wc[size_t(k)], d.burst_bytes());
+      cmds.open_rank_cycles = o.open_rank_cycles;  // the background measured above
+      cmds.rank_cycles = o.rank_cycles;
+      o = cmds;
     }
     return c;
   }

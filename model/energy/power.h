@@ -75,6 +75,8 @@ class PowerTrace : public sc_core::sc_module {
   uint64_t late_dram_commands() const;
 
  private:
+  /// The sampling process: at each window boundary while the model has future activity, writes
+  /// the window that ended.
   void sample();
   /// Sets the signals to window k's power (its span cut at the current time).
   void write(int64_t k);

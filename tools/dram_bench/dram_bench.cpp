@@ -145,17 +145,7 @@ BenchResult summarize(const DramConfig& cfg, const Trace& trace, const RunOption
   r.row_hit_rate_by_act = columns ? std::clamp(1.0 - double(r.act()) / double(columns), 0.0, 1.0) : 0.0;
   std::vector<DramChannelCounts> counts;
   for (const DramChannel* ch : channels) {
-    const DramChannelStats* s = &ch->stats();
-    DramChannelCounts c;
-    const auto n = [s](DramCommand k) { return s->commands[size_t(k)]; };
-    c.act = n(DramCommand::ACT);
-    c.pre = n(DramCommand::PRE) + n(DramCommand::RDA) + n(DramCommand::WRA);
-    c.rd = n(DramCommand::RD) + n(DramCommand::RDA);
-    c.wr = n(DramCommand::WR) + n(DramCommand::WRA);
-    c.ref = n(DramCommand::REF);
-    c.refpb = n(DramCommand::REFPB);
-    c.bytes_read = c.rd * cfg.burst_bytes();
-    c.bytes_written = c.wr * cfg.burst_bytes();
+    DramChannelCounts c = counts_of_commands(ch->stats().commands, cfg.burst_bytes());
     // Background over [0, last_done): the channel's bank-open counter, all ranks.
     c.rank_cycles = double(r.last_done) * cfg.ranks;
     c.open_rank_cycles = 0;
