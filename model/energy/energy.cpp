@@ -37,16 +37,10 @@ std::vector<DramChannelCounts> dram_counts(const DramConfig& d, const nlohmann::
   for (const nlohmann::json& ch : channels) {
     DramChannelCounts c;
     if (commands) {
-      const nlohmann::json& k = ch["commands"];
-      auto n = [&k](const char* name) { return k.value(name, 0.0); };
-      c.act = n("ACT");
-      c.pre = n("PRE") + n("RDA") + n("WRA");
-      c.rd = n("RD") + n("RDA");
-      c.wr = n("WR") + n("WRA");
-      c.ref = n("REF");
-      c.refpb = n("REFPB");
-      c.bytes_read = c.rd * burst;
-      c.bytes_written = c.wr * burst;
+      std::array<uint64_t, kDramCommands> issued{};
+      for (int k = 0; k < kDramCommands; ++k)
+        issued[size_t(k)] = ch["commands"].value(command_name(DramCommand(k)), uint64_t(0));
+      c = counts_of_commands(issued, d.burst_bytes());
     } else {
       const double bytes = ch.value("bytes", 0.0);
       const double share = read + written > 0 ? read / (read + written) : 1.0;
