@@ -4,7 +4,7 @@
 #   include(${PROJECT_SOURCE_DIR}/cmake/install.cmake)
 #
 # Installs, under CMAKE_INSTALL_PREFIX:
-#   lib/libtpu_model.a (and lib/libmxu_rtl16.a, the Verilated MXU array, when Verilator was found)
+#   lib/libtpu_model.a (and lib/libmxu_rtl*.a, the Verilated MXU arrays, when Verilator was found)
 #   include/tpu_tlm/<block>/*.h      the model's headers; include them as "chip/tpu.h"
 #   lib/cmake/tpu_tlm/               tpu_tlmConfig.cmake, its version file and targets:
 #                                    find_package(tpu_tlm) gives the target tpu_tlm::tpu_model
@@ -20,13 +20,15 @@ set_target_properties(tpu_model PROPERTIES EXPORT_NAME tpu_model)
 target_include_directories(tpu_model INTERFACE $<INSTALL_INTERFACE:${TPU_INSTALL_INCLUDE}>)
 set(tpu_install_targets tpu_model)
 if(TPU_HAVE_VERILATOR)
-  # The Verilated array's include directories are in the build tree; consumers of the installed
-  # static tpu_model need only its archive (no header of the model includes Verilated code).
-  get_target_property(_tpu_rtl_includes mxu_rtl16 INTERFACE_INCLUDE_DIRECTORIES)
-  if(_tpu_rtl_includes)
-    set_target_properties(mxu_rtl16 PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "$<BUILD_INTERFACE:${_tpu_rtl_includes}>")
-  endif()
-  list(APPEND tpu_install_targets mxu_rtl16)
+  # The Verilated arrays' include directories are in the build tree; consumers of the installed
+  # static tpu_model need only their archives (no header of the model includes Verilated code).
+  foreach(lib IN LISTS TPU_RTL_MODEL_LIBS)
+    get_target_property(_tpu_rtl_includes ${lib} INTERFACE_INCLUDE_DIRECTORIES)
+    if(_tpu_rtl_includes)
+      set_target_properties(${lib} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "$<BUILD_INTERFACE:${_tpu_rtl_includes}>")
+    endif()
+  endforeach()
+  list(APPEND tpu_install_targets ${TPU_RTL_MODEL_LIBS})
 endif()
 
 install(TARGETS ${tpu_install_targets} EXPORT tpu_tlmTargets
@@ -46,7 +48,8 @@ install(FILES ${PROJECT_BINARY_DIR}/tpu_tlmConfig.cmake ${PROJECT_BINARY_DIR}/tp
 # pkg-config: tpu_model is static, so Libs lists what it links privately too (the Verilated
 # array, oneDNN, which has no .pc on Debian, and OpenMP).
 if(TPU_HAVE_VERILATOR)
-  set(TPU_PC_RTL_LIB " -lmxu_rtl16")
+  list(TRANSFORM TPU_RTL_MODEL_LIBS PREPEND " -l" OUTPUT_VARIABLE _tpu_pc_rtl)
+  string(JOIN "" TPU_PC_RTL_LIB ${_tpu_pc_rtl})
 else()
   set(TPU_PC_RTL_LIB "")
 endif()

@@ -1,4 +1,4 @@
-// The three MXU models on whole workloads (a 16x16 chip): the analytic dataflow, the PE-by-PE
+// The three MXU models on whole workloads (16x16 and 16x32 chips): the analytic dataflow, the PE-by-PE
 // SystemC array and the Verilated RTL give identical outputs, identical cycles for every
 // MatrixMultiply and Convolve block, run time and Table 3 split; an RTL build with a PE that drops a carry
 // is caught. Built and labelled "rtl" only when Verilator is installed (model/mxu/rtl/rtl.cmake).
@@ -25,6 +25,16 @@ TEST(MxuRtlModels, BatchOfOneRtlAgreesWithAnalytic) {
 // work) under the three models.
 TEST(MxuRtlModels, ConvolutionNetworkAnalyticCycleAndRtlAgree) {
   compare_models({MxuModel::Analytic, MxuModel::Cycle, MxuModel::Rtl}, "small.yaml", "conv_small", 0);
+}
+
+// A non-square 16x32 chip (16 PE rows, 32 columns: latency R + C - 1 = 47, Activate's lane
+// registers at work) under the three models, on a dense and a convolution network.
+TEST(MxuRtlModels, NonSquareDigitsAnalyticCycleAndRtlAgree) {
+  compare_models({MxuModel::Analytic, MxuModel::Cycle, MxuModel::Rtl}, "small_16x32.yaml", "digits", 64);
+}
+
+TEST(MxuRtlModels, NonSquareConvolutionAnalyticCycleAndRtlAgree) {
+  compare_models({MxuModel::Analytic, MxuModel::Cycle, MxuModel::Rtl}, "small_16x32.yaml", "conv_small", 0);
 }
 
 // MXU_BROKEN_CARRY: PE(8, 8) drops the carry from bit 15 to 16; the outputs must differ. The
