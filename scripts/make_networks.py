@@ -558,18 +558,22 @@ class CellEmitter:
         self.B, self.H, self.wspecs, self.group = B, H, wspecs, group
 
     def gate(self, name, role, act, xs, rec):
+        """Dense layer on xs + [rec] with activation act (rec is never None here)."""
         ws, bs = self.wspecs[role] if self.wspecs else (None, None)
         return self.B.dense(name, list(xs) + [rec], self.H, act=act, w=ws, b=bs,
                             group=None if self.group is None else (self.group, role))
 
     def mul(self, name, role, a, b):
+        """(a + 128) * b >> 8: a is the sigmoid gate (real (a + 128) / 256)."""
         return self.B.mul(name, a, b, (128, 0), requant=pow2_requant(CELL_MUL_RQ))
 
     def add(self, name, role, a, b, act="identity", subtract=False):
+        """c = (4 fc + ig) / 4 in Q2.5 (the LSTM cell's only add)."""
         assert act == "identity" and not subtract, "the LSTM cell only adds fc + ig"
         return self.B.add(name, a, b, scales=CELL_ADD[0], requant=pow2_requant(CELL_ADD[1]))
 
     def tanh(self, name, role, a):
+        """tanh(c): Q2.5 -> the activation unit's Q3.4 input (M = 2^-1)."""
         return self.B.activate(name, a, "tanh", requant=pow2_requant(CELL_TANH_RQ))
 
 

@@ -61,7 +61,8 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
                   constant. Softmax's output has the fixed scale 1/256, zero point -128; LayerNorm's
                   is calibrated. (The ReduceMean/Pow/Sqrt form of LayerNorm and MatMul of two
                   activations are not recognized.)
-Everything else (LSTM, Resize, MatMul of two activations, ...) is unsupported.
+  LSTM, GRU       see "recurrent networks" below
+Everything else (Resize, MatMul of two activations, ...) is unsupported.
 The graph's first input that is not an initializer is the network input: NCHW (or [N, F]) float,
 written as NHWC (or [1, 1, F]) int8. The first graph output is the network output (warning when
 there are more); layers it does not depend on are left out (warning naming them). Layer names come
@@ -135,6 +136,36 @@ quantized models (QDQ and QLinear forms)
   dequantized weights with bias B * s_x * s_w and the output fixed to (y_scale, y_zero_point);
   their integer results match the ONNX operator up to the rounding of ties (network.h rounds half
   up, ONNX half to even) and the re-centering above. Per-axis activation scales are unsupported.
+
+recurrent networks (LSTM, GRU; scripts/rnn_cells.py says which layers a time step becomes)
+  A rank-3 graph input is a sequence: its time axis is the layout of the first LSTM/GRU reading it
+  (through Transposes [1, 0, 2]). The manifest gets one input NAME_t<t> [1, 1, I] per time step
+  (file NAME_t<t>.i8, one scale for all steps); --input-file and --calibration-file hold [N, T, I]
+  batch-first float arrays whatever the model's layout. Each LSTM/GRU node is unrolled over its
+  steps per direction (forward, reverse, bidirectional; layout 0 or 1): per step one dense layer
+  per gate on [x_t, h_t-1] with the gate's rows of W and R and the bias Wb + Rb, fused
+  sigmoid/tanh, then the cell's mul/add layers. GRU: both linear_before_reset values (1: x W_n +
+  Wb_n and h R_n + Rb_n are separate dense layers, r * (h R_n + Rb_n) a mul, the sum an add with
+  tanh). Layers are named NODE_t<t>_<role> (NODE_rev_t<t>_... for the reverse direction).
+  initial_h/initial_c: absent or all zero (what they multiply is left out at the first step), a
+  constant the same for every sample (fed as an input NODE_initial_h[_rev] of its own calibrated
+  scale), or another LSTM/GRU's Y_h/Y_c. Y, Y_h, Y_c are used as the graph uses them; on sequences
+  the importer handles Squeeze/Gather of a time or direction axis, Transpose keeping the features
+  last, Reshape merging the directions into the features, Shape, and per time step MatMul, Gemm,
+  Add/Sub/Mul/Div, Relu/Sigmoid/Tanh/Clip and the element-wise functions (layers NAME_t<t>; a MatMul
+  of a bidirectional output reads both directions' h as one dense layer of two inputs). A
+  sequence graph output is gathered into one layer (a 1x1 conv with 0/1 weights, per sample in
+  ONNX order: step-major), at most 4096 features. Unsupported (exit 2, listed by node before
+  anything is looked at): activations other than the default, clip, input_forget, other
+  directions/layouts; then peepholes (P), sequence_lens shorter than the sequence, and a constant
+  initial state that differs between samples.
+  Quantization: every tensor of a cell has one scale for all time steps (calibrated over all of
+  them: the key of Val.calib_key), so the gate weights quantize identically at every step after
+  the first and the steps share one weight and bias file. A gate's inputs have their own scales:
+  one accumulator scale S = max_k s_k max |W_k| / 127, W_k,q = round_away(W_k s_k / S), bias b / S
+  minus zp_k sum(W_k,q). The cell's sigmoid and tanh are 256-entry lookup tables between calibrated
+  scales (the gate's pre-activation and output, the cell state and tanh(c)), not quant.h's fixed Q3.4
+  sigmoid/tanh, whose 1/16 input steps are too coarse for cell states of magnitude 0.1..1.
 
 The float model used for calibration and for the agreement numbers is this file's own numpy
 (float64) interpreter of the parsed graph (onnxruntime is not installed); QuantizeLinear pairs are
@@ -534,12 +565,14 @@ class OnnxCellEmitter:
         return rows
 
     def dense(self, name, role, act, ins, rows, bias):
+        """A dense op of the cell (sigmoid/tanh as a lookup table), weight files shared by the steps."""
         fn = CELL_FUNCTIONS.get(act)
         return self.g.cell_op(self.node, "dense", name, ins, self.H, self.key, role, "lut" if fn else act,
                               w=np.vstack(rows), b=np.asarray(bias, np.float64).copy(), qscale=None,
                               share=self.key + (role,), lut_f=fn)
 
     def gate(self, name, role, act, xs, rec):
+        """act(x W + rec R + Wb + Rb) of the gate `role`."""
         W, R, wb, rb = self.w[role]
         ins, rows = list(xs), self.x_rows(xs, W)
         if rec is not None:
@@ -548,20 +581,24 @@ class OnnxCellEmitter:
         return self.dense(name, role, act, ins, rows, wb + rb)
 
     def linear(self, name, role, ins):
+        """GRU's x W_n + Wb_n (role xn) or h R_n + Rb_n (role hn)."""
         W, R, wb, rb = self.w["n"]
         if role == "xn":
             return self.dense(name, role, "identity", list(ins), self.x_rows(ins, W), wb)
         return self.dense(name, role, "identity", list(ins), [R], rb)
 
     def mul(self, name, role, a, b):
+        """a * b."""
         return self.g.cell_op(self.node, "mul", name, [a, b], self.H, self.key, role, "identity")
 
     def add(self, name, role, a, b, act="identity", subtract=False):
+        """act(a + b) or act(a - b)."""
         fn = CELL_FUNCTIONS.get(act)
         return self.g.cell_op(self.node, "add", name, [a, b], self.H, self.key, role, "lut" if fn else act,
                               negate_b=subtract, lut_f=fn)
 
     def tanh(self, name, role, a):
+        """tanh(a) by a table indexed by the int8 value of a."""
         return self.g.cell_op(self.node, "lut", name, [a], self.H, self.key, role, "identity", f=np.tanh)
 
 
@@ -633,15 +670,18 @@ class RecurrentOps:
             self.env[name] = s
 
     def seq_Identity(self, node, a, ins):
+        """Identity/Dropout of a sequence: the same SeqVal."""
         self.env[node.output[0]] = ins[0]
 
     seq_Dropout = seq_Identity
 
     def seq_Shape(self, node, a, ins):
+        """Shape of a sequence: a constant (the batch is the model's or 1)."""
         shape = np.array(ins[0].onnx_shape(self.model_batch or 1), dtype=np.int64)
         self.consts[node.output[0]] = Const(shape[a.get("start", 0):a.get("end")])
 
     def seq_Squeeze(self, node, a, ins):
+        """Squeeze of time/direction axes of size 1."""
         s = ins[0]
         shape = s.onnx_shape(self.model_batch or 1)
         if "axes" in a:
@@ -657,6 +697,7 @@ class RecurrentOps:
         self.seq_result(node.output[0], s.steps, [x for k, x in enumerate(s.axes) if k not in drop], node)
 
     def seq_Transpose(self, node, a, ins):
+        """Transpose of a sequence's axes (the features stay last)."""
         s = ins[0]
         perm = list(a.get("perm", reversed(range(len(s.axes)))))
         axes = [s.axes[p] for p in perm]
@@ -665,6 +706,7 @@ class RecurrentOps:
         self.env[node.output[0]] = SeqVal(s.steps, axes)
 
     def seq_Reshape(self, node, a, ins):
+        """Reshape of a sequence: the same shape, or the directions merged into the features."""
         s = ins[0]
         cur = list(s.onnx_shape(self.model_batch or 1))
         tgt = [cur[i] if v == 0 and i < len(cur) else int(v)
@@ -681,6 +723,7 @@ class RecurrentOps:
                                 "direction axis into the features)")
 
     def seq_Gather(self, node, a, ins):
+        """Gather of one time step or direction (a scalar index drops the axis)."""
         s = ins[0]
         idx = self.const(node, 1, "indices").value
         k = a.get("axis", 0) % len(s.axes)
