@@ -11,7 +11,8 @@ What is checked:
     time-major, nn.LSTM batch_first, bidirectional nn.GRU, which exports linear_before_reset=1) and
     against this file's own numpy rendering of ONNX's LSTM/GRU equations (onnx.helper models: GRU
     linear_before_reset=0 in reverse, LSTM layout=1 with constant initial states and the Y_c output,
-    bidirectional LSTM feeding a MatMul) to 1e-6 relative;
+    bidirectional LSTM feeding a MatMul, an encoder LSTM's Y_h/Y_c starting a decoder whose last
+    step (Squeeze, Gather) feeds a MatMul) to 1e-6 relative;
   * the manifest: one input per time step (and per constant initial state) with its file, the gate
     layers' count from the cell's structure, gate weight files shared by the time steps after the
     first, golden.i8 = tpu_ref's output and, with TPU_SIM, tpu-sim's golden check (0 mismatches);
@@ -325,6 +326,36 @@ class TestHelperModels(Base):
         head = [L for L in m["layers"] if L["name"].startswith("head")]
         self.assertEqual(len(head), T)
         self.assertEqual(head[0]["inputs"], ["my_lstm_t0_h", "my_lstm_rev_t0_h"])
+
+    def test_last_step_and_encoder_decoder_states(self):
+        """An encoder LSTM's Y_h, Y_c start a decoder LSTM on the same input; the decoder's Y is
+        Squeezed, its last step Gathered and fed to a MatMul: the network output [N, 3]."""
+        T, N, I, H = 4, 3, 3, 5
+        enc, we = rnn_model("LSTM", T, N, I, H, seed=11)
+        dec, wd = rnn_model("LSTM", T, N, I, H, seed=12)
+        wout = np.random.default_rng(13).uniform(-0.5, 0.5, (H, 3)).astype(np.float32).astype(np.float64)
+        e = helper.make_node("LSTM", ["x", "eW", "eR", "eB"], ["eY", "eh", "ec"], name="encoder", hidden_size=H)
+        d = helper.make_node("LSTM", ["x", "dW", "dR", "dB", "", "eh", "ec"], ["dY"], name="decoder", hidden_size=H)
+        nodes = [e, d, helper.make_node("Squeeze", ["dY", "one"], ["ys"], name="squeeze"),
+                 helper.make_node("Gather", ["ys", "last"], ["yl"], name="last_step", axis=0),
+                 helper.make_node("MatMul", ["yl", "Wout"], ["out"], name="head")]
+        inits = [init("e" + k, v) for k, v in we.items()] + [init("d" + k, v) for k, v in wd.items()] + \
+            [init("Wout", wout), numpy_helper.from_array(np.array([1], np.int64), "one"),
+             numpy_helper.from_array(np.array(-1, np.int64), "last")]
+        g = helper.make_graph(nodes, "ed", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [T, N, I])],
+                              [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], inits)
+        model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+
+        def ref(x):
+            xt = x.transpose(1, 0, 2)
+            _, h, c = onnx_rnn("LSTM", xt, we["W"], we["R"], we["B"])
+            Y, _, _ = onnx_rnn("LSTM", xt, wd["W"], wd["R"], wd["B"], h, c)
+            return Y[-1, 0] @ wout
+        x = np.random.default_rng(14).standard_normal((N, T, I))
+        out, r, m = self.check_against_numpy(model, None, "ed", x, ref)
+        self.assertEqual(m["output"], "head")
+        first = [L for L in m["layers"] if L["name"] == "decoder_t0_i"][0]
+        self.assertEqual(first["inputs"], ["x_t0", "encoder_t3_h"])
 
     def test_same_bytes(self):
         model, _ = rnn_model("GRU", 3, 2, 3, 4, lbr=1)
