@@ -523,9 +523,9 @@ def sequence_time_axis(g, name):
     while todo:
         cur, flip = todo.pop(0)
         for n in readers.get(cur, []):
-            if n.op_type == "Shape" or (n.name, flip) in seen:
+            if n.op_type == "Shape" or (id(n), flip) in seen:
                 continue
-            seen.add((n.name, flip))
+            seen.add((id(n), flip))
             a = attrs_of(n)
             if n.op_type in ("LSTM", "GRU") and n.input[0] == cur:
                 return int(a.get("layout", 0)) ^ flip
