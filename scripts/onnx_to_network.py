@@ -474,8 +474,8 @@ class Feed:
     take(x, n) -> float64 (n, 1, 1, F), from the batch-first float sequence input x [n, T, I]: one
     time step of the input, or a constant initial state (the same for every sample)."""
 
-    def __init__(self, val, name, take):
-        self.val, self.name, self.take = val, name, take
+    def __init__(self, val, name, take, constant=None):
+        self.val, self.name, self.take, self.constant = val, name, take, constant
 
 
 SEQ_SHAPE_OPS = {"Squeeze", "Transpose", "Reshape", "Gather", "Shape", "Identity", "Dropout"}
@@ -632,7 +632,7 @@ class RecurrentOps:
         """A Val fed with the constant vector `vec` for every sample (a nonzero initial state)."""
         v = self.new_val((1, 1, vec.size), 2, uses=2)
         self.feeds.append(Feed(v, self.unique(sanitize(name)),
-                               lambda x, n, vec=vec: np.broadcast_to(vec, (n, 1, 1, vec.size)).copy()))
+                               lambda x, n, vec=vec: np.broadcast_to(vec, (n, 1, 1, vec.size)).copy(), vec))
         return v
 
     def cell_op(self, node, kind, name, ins, H, key, role, act, **params):
@@ -753,7 +753,7 @@ class RecurrentOps:
             for name, x in zip(node.input, ins):
                 if isinstance(x, SeqVal):
                     self.env[name] = x.steps[t][0] if len(x.steps[t]) == 1 else SeqVal([x.steps[t]], ("N", "F"))
-            self.step_suffix = f"_t{t}"
+            self.step_suffix = f"_t{t}" if "T" in ref.axes else ""
             before = len(self.ops)
             handler(node, index, a)
             for op in self.ops[before:]:
@@ -2543,11 +2543,12 @@ def feed_inputs(graph, low, x):
 
 def feed_note(graph, low):
     """The manifest header's words on the constant initial states fed as inputs (or '')."""
-    states = [f for f in graph.feeds if f.val.calib_key != ("input",)]
+    states = [f for f in graph.feeds if f.constant is not None]
     if not states:
         return "initial states zero (left out)"
     return "constant initial states fed as inputs: " + ", ".join(
-        f"{f.name} (scale {low.qp[f.val.id][0]:.6g})" for f in states)
+        f"{f.name} (" + ("zero: GRU's r * Rb_n" if not f.constant.any() else f"scale {low.qp[f.val.id][0]:.6g}") + ")"
+        for f in states)
 
 
 def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, input_file=None, name=None,
