@@ -162,6 +162,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tpu_ref as T  # noqa: E402
+import rnn_cells  # noqa: E402
 from onnx_to_network import yaml_float as yfloat  # noqa: E402  (floats YAML reads back exactly)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -540,23 +541,47 @@ def net_layer(net, name):
 # LSTM cell (shared by lstm, lstm_small, apps/lstm0, apps/lstm1)
 # --------------------------------------------------------------------------------------------
 
-GATES = (("i", "sigmoid"), ("f", "sigmoid"), ("g", "tanh"), ("o", "sigmoid"))
+GATES = rnn_cells.LSTM_GATES
+
+# The cell's fixed-point formats (module docstring): requant and operand offsets per layer role.
+CELL_MUL_RQ = 8         # fc, ig, h: M = 2^-8, operands (sigmoid + 128) * x
+CELL_ADD = ((4, 1), 2)  # c = (4 fc + ig) / 4: scales [4, 1], M = 2^-2 -> Q2.5
+CELL_TANH_RQ = 1        # tc: Q2.5 -> the table's Q3.4 input, M = 2^-1
+
+
+class CellEmitter:
+    """rnn_cells emitter on a Builder: gate dense layers with weights from `wspecs` (gate ->
+    (weights spec, bias spec), None: new seeds) and requants shared by `group`, element-wise
+    layers with the fixed-point requants above."""
+
+    def __init__(self, B, H, wspecs, group):
+        self.B, self.H, self.wspecs, self.group = B, H, wspecs, group
+
+    def gate(self, name, role, act, xs, rec):
+        """Dense layer on xs + [rec] with activation act (rec is never None here)."""
+        ws, bs = self.wspecs[role] if self.wspecs else (None, None)
+        return self.B.dense(name, list(xs) + [rec], self.H, act=act, w=ws, b=bs,
+                            group=None if self.group is None else (self.group, role))
+
+    def mul(self, name, role, a, b):
+        """(a + 128) * b >> 8: a is the sigmoid gate (real (a + 128) / 256)."""
+        return self.B.mul(name, a, b, (128, 0), requant=pow2_requant(CELL_MUL_RQ))
+
+    def add(self, name, role, a, b, act="identity", subtract=False):
+        """c = (4 fc + ig) / 4 in Q2.5 (the LSTM cell's only add)."""
+        assert act == "identity" and not subtract, "the LSTM cell only adds fc + ig"
+        return self.B.add(name, a, b, scales=CELL_ADD[0], requant=pow2_requant(CELL_ADD[1]))
+
+    def tanh(self, name, role, a):
+        """tanh(c): Q2.5 -> the activation unit's Q3.4 input (M = 2^-1)."""
+        return self.B.activate(name, a, "tanh", requant=pow2_requant(CELL_TANH_RQ))
 
 
 def lstm_cell(B, prefix, xs, h_prev, c_prev, H, wspecs, group=None):
-    """One LSTM cell step; xs: input tensor names (concatenated with h_prev). wspecs: gate ->
-    (weights spec, bias spec). Returns (h, c). Fixed-point formats: see the module docstring."""
-    g = {}
-    for gate, act in GATES:
-        ws, bs = wspecs[gate] if wspecs else (None, None)
-        g[gate] = B.dense(f"{prefix}_{gate}", list(xs) + [h_prev], H, act=act, w=ws, b=bs,
-                          group=None if group is None else (group, gate))
-    fc = B.mul(f"{prefix}_fc", g["f"], c_prev, (128, 0), requant=pow2_requant(8))
-    ig = B.mul(f"{prefix}_ig", g["i"], g["g"], (128, 0), requant=pow2_requant(8))
-    c = B.add(f"{prefix}_c", fc, ig, scales=(4, 1), requant=pow2_requant(2))
-    tc = B.activate(f"{prefix}_tc", c, "tanh", requant=pow2_requant(1))
-    h = B.mul(f"{prefix}_h", g["o"], tc, (128, 0), requant=pow2_requant(8))
-    return h, c
+    """One LSTM cell step (rnn_cells.lstm_cell on a Builder); xs: input tensor names (concatenated
+    with h_prev). wspecs: gate -> (weights spec, bias spec). Returns (h, c). Fixed-point formats:
+    see the module docstring."""
+    return rnn_cells.lstm_cell(CellEmitter(B, H, wspecs, group), prefix, xs, h_prev, c_prev)
 
 
 def lstm_stack(B, H, cells, residual_from=None):

@@ -61,7 +61,8 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
                   constant. Softmax's output has the fixed scale 1/256, zero point -128; LayerNorm's
                   is calibrated. (The ReduceMean/Pow/Sqrt form of LayerNorm and MatMul of two
                   activations are not recognized.)
-Everything else (LSTM, Resize, MatMul of two activations, ...) is unsupported.
+  LSTM, GRU       see "recurrent networks" below
+Everything else (Resize, MatMul of two activations, ...) is unsupported.
 The graph's first input that is not an initializer is the network input: NCHW (or [N, F]) float,
 written as NHWC (or [1, 1, F]) int8. The first graph output is the network output (warning when
 there are more); layers it does not depend on are left out (warning naming them). Layer names come
@@ -136,6 +137,36 @@ quantized models (QDQ and QLinear forms)
   their integer results match the ONNX operator up to the rounding of ties (network.h rounds half
   up, ONNX half to even) and the re-centering above. Per-axis activation scales are unsupported.
 
+recurrent networks (LSTM, GRU; scripts/rnn_cells.py says which layers a time step becomes)
+  A rank-3 graph input is a sequence: its time axis is the layout of the first LSTM/GRU reading it
+  (through Transposes [1, 0, 2]). The manifest gets one input NAME_t<t> [1, 1, I] per time step
+  (file NAME_t<t>.i8, one scale for all steps); --input-file and --calibration-file hold [N, T, I]
+  batch-first float arrays whatever the model's layout. Each LSTM/GRU node is unrolled over its
+  steps per direction (forward, reverse, bidirectional; layout 0 or 1): per step one dense layer
+  per gate on [x_t, h_t-1] with the gate's rows of W and R and the bias Wb + Rb, fused
+  sigmoid/tanh, then the cell's mul/add layers. GRU: both linear_before_reset values (1: x W_n +
+  Wb_n and h R_n + Rb_n are separate dense layers, r * (h R_n + Rb_n) a mul, the sum an add with
+  tanh). Layers are named NODE_t<t>_<role> (NODE_rev_t<t>_... for the reverse direction).
+  initial_h/initial_c: absent or all zero (what they multiply is left out at the first step), a
+  constant the same for every sample (fed as an input NODE_initial_h[_rev] of its own calibrated
+  scale), or another LSTM/GRU's Y_h/Y_c. Y, Y_h, Y_c are used as the graph uses them; on sequences
+  the importer handles Squeeze/Gather of a time or direction axis, Transpose keeping the features
+  last, Reshape merging the directions into the features, Shape, and per time step MatMul, Gemm,
+  Add/Sub/Mul/Div, Relu/Sigmoid/Tanh/Clip and the element-wise functions (layers NAME_t<t>; a MatMul
+  of a bidirectional output reads both directions' h as one dense layer of two inputs). A
+  sequence graph output is gathered into one layer (a 1x1 conv with 0/1 weights, per sample in
+  ONNX order: step-major), at most 4096 features. Unsupported (exit 2, listed by node before
+  anything is looked at): activations other than the default, clip, input_forget, other
+  directions/layouts; then peepholes (P), sequence_lens shorter than the sequence, and a constant
+  initial state that differs between samples.
+  Quantization: every tensor of a cell has one scale for all time steps (calibrated over all of
+  them: the key of Val.calib_key), so the gate weights quantize identically at every step after
+  the first and the steps share one weight and bias file. A gate's inputs have their own scales:
+  one accumulator scale S = max_k s_k max |W_k| / 127, W_k,q = round_away(W_k s_k / S), bias b / S
+  minus zp_k sum(W_k,q). The cell's sigmoid and tanh are 256-entry lookup tables between calibrated
+  scales (the gate's pre-activation and output, the cell state and tanh(c)), not quant.h's fixed Q3.4
+  sigmoid/tanh, whose 1/16 input steps are too coarse for cell states of magnitude 0.1..1.
+
 The float model used for calibration and for the agreement numbers is this file's own numpy
 (float64) interpreter of the parsed graph (onnxruntime is not installed); QuantizeLinear pairs are
 applied there as fake quantization (round half to even, as ONNX). scripts/test_onnx_import.py
@@ -154,6 +185,10 @@ SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 OPERAND_SCALE_BITS = 14          # add/sub: the larger operand scale maps to 2^14
 CALIB_CHUNK = 8                 # samples per float forward pass
+
+sys.path.insert(0, SCRIPTS)
+import rnn_cells  # noqa: E402  (the LSTM/GRU cells as layers, shared with make_networks.py)
+sys.path.pop(0)
 
 
 class ConvertError(Exception):
@@ -267,8 +302,16 @@ class Val:
         self.uses = uses                # ONNX consumers over all names aliasing this Val
         self.forced = None              # (scale, zero_point) from QuantizeLinear / QLinear*
         self.qdtype = None              # ONNX type of the quantized tensor: "uint8" or "int8"
+        self.calib_key = None           # calibration key shared by the time steps of a recurrent tensor
+        self.onnx_dims = None           # ONNX shape (None: the batch) of a gathered sequence output
 
     def onnx_shape(self, n):
+        """The ONNX shape with batch n: (n, C, H, W) or (n, features) (a sequence output: its own)."""
+        if self.onnx_dims is not None:
+            return tuple(n if d is None else d for d in self.onnx_dims)
+        return self.plain_onnx_shape(n)
+
+    def plain_onnx_shape(self, n):
         """The ONNX shape with batch n: (n, C, H, W) or (n, features)."""
         h, w, c = self.shape
         return (n, c, h, w) if self.rank == 4 else (n, h * w * c)
@@ -360,8 +403,8 @@ SUPPORTED = {"Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Sigmoid", 
              "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
              "Softmax", "LayerNormalization",
              "Concat", "Split", "Slice", "Pad", "Shape", "ReduceMean"} | set(LUT_OPS)
-CONST_ONLY = {"ConstantOfShape", "Gather", "Unsqueeze", "Squeeze"}   # supported only on constants
-SUPPORTED |= CONST_ONLY
+CONST_ONLY = {"ConstantOfShape", "Gather", "Unsqueeze", "Squeeze", "Expand"}   # supported only on constants
+SUPPORTED |= CONST_ONLY | {"LSTM", "GRU"}
 ONNX_TYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 11: np.float64}
 
 
@@ -394,10 +437,465 @@ def static_checks(node):
         why.append("training mode")
     if t == "Dropout" and len(node.output) > 1 and node.output[1]:
         why.append("the mask output")
+    if t in ("LSTM", "GRU"):
+        why += recurrent_checks(t, a)
     return why
 
 
-class Graph:
+# ----------------------------------------------------------------------------------------------
+# Recurrent networks: sequences, LSTM and GRU (unrolled over time by scripts/rnn_cells.py)
+
+class SeqVal:
+    """A tensor of a recurrent network held as several Vals of shape (1, 1, F): `axes` names its
+    ONNX axes in order from T (time), D (direction of an LSTM/GRU output), N (batch) and F
+    (features, always last); steps[t] is the list of Vals at time step t (a single entry when there
+    is no T axis): one per direction when there is a D axis, else pieces whose features are
+    concatenated in order (a bidirectional output reshaped to [T, N, 2H])."""
+
+    def __init__(self, steps, axes):
+        self.steps, self.axes = steps, tuple(axes)
+
+    def onnx_shape(self, n):
+        """The ONNX shape with batch n."""
+        parts = self.steps[0]
+        f = parts[0].shape[2] if "D" in self.axes else sum(p.shape[2] for p in parts)
+        dims = {"T": len(self.steps), "D": len(parts), "N": n, "F": f}
+        return tuple(dims[a] for a in self.axes)
+
+    def single(self):
+        """The one Val this tensor is when it has neither T nor D axis and one piece, else None."""
+        if self.axes == ("N", "F") and len(self.steps) == 1 and len(self.steps[0]) == 1:
+            return self.steps[0][0]
+        return None
+
+
+class Feed:
+    """A manifest input other than a plain network input: `val` (1, 1, F), its manifest `name`, and
+    take(x, n) -> float64 (n, 1, 1, F), from the batch-first float sequence input x [n, T, I]: one
+    time step of the input, or a constant initial state (the same for every sample)."""
+
+    def __init__(self, val, name, take, constant=None):
+        self.val, self.name, self.take, self.constant = val, name, take, constant
+
+
+SEQ_SHAPE_OPS = {"Squeeze", "Transpose", "Reshape", "Gather", "Shape", "Identity", "Dropout"}
+SEQ_STEP_OPS = {"MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Clip"} | set(LUT_OPS)
+MAX_SEQUENCE_OUTPUT = 4096      # features of a sequence output gathered into one layer (copy weights F^2)
+
+
+def direction_of(a):
+    """The direction attribute of an LSTM/GRU node as a str."""
+    d = a.get("direction", b"forward")
+    return d.decode() if isinstance(d, bytes) else d
+
+
+def recurrent_checks(t, a):
+    """Attribute problems of an LSTM/GRU node (static_checks): activations other than the
+    default, clip, input_forget, unknown direction or layout."""
+    why = []
+    d = direction_of(a)
+    if d not in ("forward", "reverse", "bidirectional"):
+        why.append(f"direction={d}")
+    default = (["Sigmoid", "Tanh", "Tanh"] if t == "LSTM" else ["Sigmoid", "Tanh"]) * (2 if d == "bidirectional" else 1)
+    acts = [x.decode() if isinstance(x, bytes) else x for x in a.get("activations", [])]
+    if acts and [x.lower() for x in acts] != [x.lower() for x in default]:
+        why.append(f"activations={acts} (only the default {default})")
+    if "clip" in a:
+        why.append(f"clip={a['clip']}")
+    if a.get("input_forget", 0):
+        why.append(f"input_forget={a['input_forget']}")
+    if a.get("layout", 0) not in (0, 1):
+        why.append(f"layout={a['layout']}")
+    if "hidden_size" not in a:
+        why.append("no hidden_size")
+    return why
+
+
+def sequence_time_axis(g, name):
+    """The time axis (0 or 1) of the rank-3 graph input `name`: the layout of the first LSTM/GRU
+    that reads it through the graph (Shape readers ignored), flipped by each Transpose [1, 0, 2]
+    on the way; None when no LSTM/GRU reads it."""
+    readers = {}
+    for n in g.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    todo, seen = [(name, 0)], set()
+    while todo:
+        cur, flip = todo.pop(0)
+        for n in readers.get(cur, []):
+            if n.op_type == "Shape" or (id(n), flip) in seen:
+                continue
+            seen.add((id(n), flip))
+            a = attrs_of(n)
+            if n.op_type in ("LSTM", "GRU") and n.input[0] == cur:
+                return int(a.get("layout", 0)) ^ flip
+            swap = int(n.op_type == "Transpose" and list(a.get("perm", [])) == [1, 0, 2])
+            todo += [(o, flip ^ swap) for o in n.output if o]
+    return None
+
+
+def _sigmoid(t):
+    return 1.0 / (1.0 + np.exp(-t))
+
+
+CELL_FUNCTIONS = {"sigmoid": _sigmoid, "tanh": np.tanh}
+
+
+class OnnxCellEmitter:
+    """The importer's emitter for scripts/rnn_cells.py: float IR ops for one direction of an
+    LSTM/GRU node. weights: role -> (W [I, H], R [H, H], Wb [H], Rb [H]) as x @ W (ONNX's W, R
+    rows transposed); every op's output has calibration key key + (role,), shared by the time
+    steps, and its dense layers share weight files between steps (Lowering.weight_files).
+    The cell's sigmoid and tanh are lookup tables between calibrated scales (activation: lookup),
+    not the activation unit's fixed Q3.4 sigmoid/tanh: a Q3.4 input resolves a cell state or
+    pre-activation of typical magnitude 0.1..1 into only 2..16 steps of 1/16 (the first
+    version of this importer, which used them, had 14% relative error on a 2-layer LSTM of
+    hidden 16 with PyTorch's initial weights)."""
+
+    def __init__(self, graph, node, weights, key, hidden):
+        self.g, self.node, self.w, self.key, self.H = graph, node, weights, key, hidden
+
+    def x_rows(self, xs, W):
+        """W's rows split by the features of the input pieces xs."""
+        rows, k = [], 0
+        for x in xs:
+            f = x.shape[2]
+            rows.append(W[k:k + f])
+            k += f
+        return rows
+
+    def dense(self, name, role, act, ins, rows, bias):
+        """A dense op of the cell (sigmoid/tanh as a lookup table), weight files shared by the steps."""
+        fn = CELL_FUNCTIONS.get(act)
+        return self.g.cell_op(self.node, "dense", name, ins, self.H, self.key, role, "lut" if fn else act,
+                              w=np.vstack(rows), b=np.asarray(bias, np.float64).copy(), qscale=None,
+                              share=self.key + (role,), lut_f=fn)
+
+    def gate(self, name, role, act, xs, rec):
+        """act(x W + rec R + Wb + Rb) of the gate `role`."""
+        W, R, wb, rb = self.w[role]
+        ins, rows = list(xs), self.x_rows(xs, W)
+        if rec is not None:
+            ins.append(rec)
+            rows.append(R)
+        return self.dense(name, role, act, ins, rows, wb + rb)
+
+    def linear(self, name, role, ins):
+        """GRU's x W_n + Wb_n (role xn) or h R_n + Rb_n (role hn)."""
+        W, R, wb, rb = self.w["n"]
+        if role == "xn":
+            return self.dense(name, role, "identity", list(ins), self.x_rows(ins, W), wb)
+        return self.dense(name, role, "identity", list(ins), [R], rb)
+
+    def mul(self, name, role, a, b):
+        """a * b."""
+        return self.g.cell_op(self.node, "mul", name, [a, b], self.H, self.key, role, "identity")
+
+    def add(self, name, role, a, b, act="identity", subtract=False):
+        """act(a + b) or act(a - b)."""
+        fn = CELL_FUNCTIONS.get(act)
+        return self.g.cell_op(self.node, "add", name, [a, b], self.H, self.key, role, "lut" if fn else act,
+                              negate_b=subtract, lut_f=fn)
+
+    def tanh(self, name, role, a):
+        """tanh(a) by a table indexed by the int8 value of a."""
+        return self.g.cell_op(self.node, "lut", name, [a], self.H, self.key, role, "identity", f=np.tanh)
+
+
+class RecurrentOps:
+    """Graph's part for recurrent networks: a rank-3 graph input becomes one network input per time
+    step (Feed), LSTM and GRU nodes are unrolled over time (scripts/rnn_cells.py), nodes on
+    sequences are applied per time step, and a sequence graph output is gathered into one layer."""
+
+    def sequence_input(self, g, inp, dims):
+        """The SeqVal of the rank-3 graph input `inp` with ONNX dims: one Val and Feed per step."""
+        ax = sequence_time_axis(g, inp.name)
+        if ax is None:
+            raise ConvertError(f"input '{inp.name}' has shape {dims}: a rank-3 input must be a sequence read by an "
+                               "LSTM or GRU node")
+        T, I = dims[ax], dims[2]
+        if not T or not I:
+            raise ConvertError(f"input '{inp.name}' has shape {dims}; need the time steps (axis {ax}) and features "
+                               "known")
+        self.model_batch = dims[1 - ax]
+        self.seq_tail = (T, I)
+        steps = []
+        for t in range(T):
+            v = self.new_val((1, 1, I), 2, uses=self.uses.get(inp.name, 0))
+            v.calib_key = ("input",)
+            self.feeds.append(Feed(v, self.unique(f"{sanitize(inp.name)}_t{t}"),
+                                   lambda x, n, t=t: x[:, t].reshape(n, 1, 1, -1)))
+            steps.append([v])
+        return SeqVal(steps, ("T", "N", "F") if ax == 0 else ("N", "T", "F"))
+
+    def state_feed(self, name, vec):
+        """A Val fed with the constant vector `vec` for every sample (a nonzero initial state)."""
+        v = self.new_val((1, 1, vec.size), 2, uses=2)
+        self.feeds.append(Feed(v, self.unique(sanitize(name)),
+                               lambda x, n, vec=vec: np.broadcast_to(vec, (n, 1, 1, vec.size)).copy(), vec))
+        return v
+
+    def cell_op(self, node, kind, name, ins, H, key, role, act, **params):
+        """An op of an unrolled cell: output (1, 1, H) with calibration key key + (role,); its uses
+        are set to 2 so that no later node is fused into it (the recurrence reads it too)."""
+        out = self.new_val((1, 1, H), 2, uses=2)
+        op = Op(kind, self.unique(sanitize(name)), ins, out, **params)
+        op.act = act
+        op.onnx = f"{node.op_type} '{node.name}' ({role})"
+        out.producer = op
+        out.calib_key = key + (role,)
+        self.ops.append(op)
+        return out
+
+    def convert_sequence(self, node, index, a, ins):
+        """A node on a sequence (or an LSTM/GRU)."""
+        t = node.op_type
+        if t in ("LSTM", "GRU"):
+            self.op_recurrent(node, index, a)
+        elif t in SEQ_SHAPE_OPS:
+            getattr(self, "seq_" + t)(node, a, ins)
+        elif t in SEQ_STEP_OPS:
+            self.seq_map(node, index, a, ins)
+        else:
+            raise unsupported(node, "on a sequence (an LSTM/GRU input or output); per time step only "
+                                    + ", ".join(sorted(SEQ_STEP_OPS - set(LUT_OPS))) + " and element-wise functions")
+
+    def seq_result(self, name, steps, axes, node):
+        """Binds ONNX tensor `name` to SeqVal(steps, axes), or to its Val when it is a plain [N, F]."""
+        s = SeqVal(steps, axes)
+        v = s.single()
+        if v is not None:
+            self.alias(name, v, 1)
+        else:           # [N, F] of several pieces: what a MatMul/Gemm reads as one dense layer
+            self.env[name] = s
+
+    def seq_Identity(self, node, a, ins):
+        """Identity/Dropout of a sequence: the same SeqVal."""
+        self.env[node.output[0]] = ins[0]
+
+    seq_Dropout = seq_Identity
+
+    def seq_Shape(self, node, a, ins):
+        """Shape of a sequence: a constant (the batch is the model's or 1)."""
+        shape = np.array(ins[0].onnx_shape(self.model_batch or 1), dtype=np.int64)
+        self.consts[node.output[0]] = Const(shape[a.get("start", 0):a.get("end")])
+
+    def seq_Squeeze(self, node, a, ins):
+        """Squeeze of time/direction axes of size 1."""
+        s = ins[0]
+        shape = s.onnx_shape(self.model_batch or 1)
+        if "axes" in a:
+            axes = list(a["axes"])
+        elif len(node.input) > 1 and node.input[1]:
+            axes = [int(v) for v in self.const(node, 1, "axes").value.reshape(-1)]
+        else:
+            axes = [k for k, x in enumerate(s.axes) if x in ("T", "D") and shape[k] == 1]
+        drop = {x % len(s.axes) for x in axes}
+        if any(s.axes[k] not in ("T", "D") or shape[k] != 1 for k in drop):
+            raise unsupported(node, f"Squeeze of axes {axes} of a sequence {list(s.axes)} (only a time or direction "
+                                    "axis of size 1)")
+        self.seq_result(node.output[0], s.steps, [x for k, x in enumerate(s.axes) if k not in drop], node)
+
+    def seq_Transpose(self, node, a, ins):
+        """Transpose of a sequence's axes (the features stay last)."""
+        s = ins[0]
+        perm = list(a.get("perm", reversed(range(len(s.axes)))))
+        axes = [s.axes[p] for p in perm]
+        if sorted(perm) != list(range(len(s.axes))) or axes[-1] != "F":
+            raise unsupported(node, f"Transpose {perm} of a sequence {list(s.axes)} (the features must stay last)")
+        self.env[node.output[0]] = SeqVal(s.steps, axes)
+
+    def seq_Reshape(self, node, a, ins):
+        """Reshape of a sequence: the same shape, or the directions merged into the features."""
+        s = ins[0]
+        cur = list(s.onnx_shape(self.model_batch or 1))
+        tgt = [cur[i] if v == 0 and i < len(cur) else int(v)
+               for i, v in enumerate(self.const(node, 1, "shape").value.reshape(-1))]
+        if tgt == cur:
+            self.env[node.output[0]] = s
+            return
+        if len(s.axes) >= 3 and s.axes[-2] == "D":     # merge the directions into the features
+            want = cur[:-2] + [cur[-2] * cur[-1]]
+            if len(tgt) == len(want) and all(t in (w, -1) for t, w in zip(tgt, want)) and tgt.count(-1) <= 1:
+                self.seq_result(node.output[0], s.steps, s.axes[:-2] + ("F",), node)
+                return
+        raise unsupported(node, f"Reshape of a sequence {list(s.axes)} {cur} to {tgt} (only merging the "
+                                "direction axis into the features)")
+
+    def seq_Gather(self, node, a, ins):
+        """Gather of one time step or direction (a scalar index drops the axis)."""
+        s = ins[0]
+        idx = self.const(node, 1, "indices").value
+        k = a.get("axis", 0) % len(s.axes)
+        ax = s.axes[k]
+        if ax not in ("T", "D") or idx.size != 1 or idx.ndim > 1:
+            raise unsupported(node, f"Gather on axis {k} ({ax}) of a sequence with indices of shape {list(idx.shape)} "
+                                    "(only one time step or direction)")
+        size = len(s.steps) if ax == "T" else len(s.steps[0])
+        i = int(idx.reshape(-1)[0]) % size
+        steps = [s.steps[i]] if ax == "T" else [[p[i]] for p in s.steps]
+        axes = [x for j, x in enumerate(s.axes) if j != k] if idx.ndim == 0 else s.axes
+        self.seq_result(node.output[0], steps, axes, node)
+
+    def seq_map(self, node, index, a, ins):
+        """A node applied to each time step of its sequence inputs (same axes, one piece per step):
+        layers NAME_t0, NAME_t1, ...; the steps' outputs share a calibration key and weight files."""
+        seqs = [x for x in ins if isinstance(x, SeqVal)]
+        ref = seqs[0]
+        pieces_ok = node.op_type in ("MatMul", "Gemm")     # a dense layer on the pieces
+        if "D" in ref.axes or any(len(p) != 1 and not pieces_ok for s in seqs for p in s.steps) or \
+                any(s.axes != ref.axes or len(s.steps) != len(ref.steps) for s in seqs):
+            raise unsupported(node, "per time step only on sequences of one piece per step with the same axes "
+                                    "(Squeeze or Transpose/Reshape an LSTM/GRU output's direction axis first)")
+        handler = getattr(self, "op_lut" if node.op_type in LUT_OPS else "op_" + node.op_type)
+        outs = []
+        for t in range(len(ref.steps)):
+            for name, x in zip(node.input, ins):
+                if isinstance(x, SeqVal):
+                    self.env[name] = x.steps[t][0] if len(x.steps[t]) == 1 else SeqVal([x.steps[t]], ("N", "F"))
+            self.step_suffix = f"_t{t}" if "T" in ref.axes else ""
+            before = len(self.ops)
+            handler(node, index, a)
+            for op in self.ops[before:]:
+                op.out.calib_key = ("seq", node.output[0])
+                op.share = ("seq", node.output[0])
+            outs.append([self.env[node.output[0]]])
+        self.step_suffix = ""
+        for name, x in zip(node.input, ins):
+            if isinstance(x, SeqVal):
+                self.env[name] = x
+        self.env[node.output[0]] = SeqVal(outs, ref.axes)
+
+    def initial_state(self, node, i, what, dirs, H, layout, base):
+        """Input i of an LSTM/GRU (initial_h/initial_c) per direction: None (absent or all zero: the
+        cell leaves it out), a Feed of a constant (the same for every sample), or the pieces of
+        another LSTM/GRU's Y_h/Y_c."""
+        v = self.get(node, i, what)
+        if v is None:
+            return [None] * dirs
+        if isinstance(v, Const):
+            arr = v.value.astype(np.float64)
+            arr = arr.transpose(1, 0, 2) if layout == 1 and arr.ndim == 3 else arr
+            if arr.ndim != 3 or arr.shape[0] != dirs or arr.shape[2] != H:
+                raise ConvertError(f"{node.op_type} node '{node.name}': {what} has shape {list(v.value.shape)}, "
+                                   f"need {dirs} directions x batch x {H}")
+            if not arr.any():
+                return [None] * dirs
+            if not np.all(arr == arr[:, :1]):
+                raise unsupported(node, f"{what} differs between batch elements (a constant initial state must "
+                                        "be the same for every sample)")
+            return [self.state_feed(f"{base}_{what}{'_rev' if d else ''}", arr[d, 0]) for d in range(dirs)]
+        want = ("D", "N", "F") if layout == 0 else ("N", "D", "F")
+        if isinstance(v, SeqVal) and v.axes == want and len(v.steps[0]) == dirs and \
+                all(p.shape[2] == H for p in v.steps[0]):
+            return list(v.steps[0])
+        raise unsupported(node, f"{what} must be a constant or another LSTM/GRU's Y_h/Y_c of {dirs} direction(s)")
+
+    def recurrent_weights(self, node, ng, dirs, I, H):
+        """(W [D, ng H, I], R [D, ng H, H], B [D, 2 ng H]) of an LSTM/GRU node, checked."""
+        W = self.const(node, 1, "W").value.astype(np.float64)
+        R = self.const(node, 2, "R").value.astype(np.float64)
+        bc = self.const(node, 3, "B")
+        B = np.zeros((dirs, 2 * ng * H)) if bc is None else bc.value.astype(np.float64)
+        for what, arr, want in (("W", W, (dirs, ng * H, I)), ("R", R, (dirs, ng * H, H)), ("B", B, (dirs, 2 * ng * H))):
+            if tuple(arr.shape) != want:
+                raise ConvertError(f"{node.op_type} node '{node.name}': {what} has shape {list(arr.shape)}, need "
+                                   f"{list(want)}")
+        return W, R, B
+
+    def op_recurrent(self, node, index, a):
+        """An LSTM/GRU node unrolled over its time steps (rnn_cells), per direction; outputs Y, Y_h,
+        Y_c as SeqVals."""
+        kind = node.op_type
+        x = self.get(node, 0)
+        layout = int(a.get("layout", 0))
+        want = ("T", "N", "F") if layout == 0 else ("N", "T", "F")
+        if not isinstance(x, SeqVal) or x.axes != want:
+            got = list(x.axes) if isinstance(x, SeqVal) else "not a sequence from the graph input"
+            raise unsupported(node, f"input X with axes {got} (layout={layout} needs {list(want)})")
+        H = int(a["hidden_size"])
+        rev = {"forward": [False], "reverse": [True], "bidirectional": [False, True]}[direction_of(a)]
+        dirs, T = len(rev), len(x.steps)
+        ng = 4 if kind == "LSTM" else 3
+        I = sum(p.shape[2] for p in x.steps[0])
+        W, R, B = self.recurrent_weights(node, ng, dirs, I, H)
+        lens = self.get(node, 4, "sequence_lens")
+        if lens is not None and not (isinstance(lens, Const) and np.all(lens.value == T)):
+            raise unsupported(node, "sequence_lens other than every sequence at its full length")
+        if kind == "LSTM":
+            p = self.get(node, 7, "P")
+            if p is not None and (not isinstance(p, Const) or p.value.any()):
+                raise unsupported(node, "peepholes (input P)")
+        base = layer_name_of(node, index)
+        h0 = self.initial_state(node, 5, "initial_h", dirs, H, layout, base)
+        c0 = self.initial_state(node, 6, "initial_c", dirs, H, layout, base) if kind == "LSTM" else [None] * dirs
+        roles = ("i", "o", "f", "g") if kind == "LSTM" else ("z", "r", "n")
+        lbr = int(a.get("linear_before_reset", 0))
+        Y = [[None] * dirs for _ in range(T)]
+        Yh, Yc = [], []
+        for d, backward in enumerate(rev):
+            w = {role: (W[d, k * H:(k + 1) * H].T, R[d, k * H:(k + 1) * H].T, B[d, k * H:(k + 1) * H],
+                        B[d, (ng + k) * H:(ng + k + 1) * H]) for k, role in enumerate(roles)}
+            E = OnnxCellEmitter(self, node, w, (node.output[0] or base, d), H)
+            h, c = h0[d], c0[d]
+            if kind == "GRU" and lbr and h is None and w["n"][3].any():   # r * Rb_n is not zero
+                h = self.state_feed(f"{base}_initial_h{'_rev' if backward else ''}", np.zeros(H))
+            prefix = base + ("_rev" if backward else "")
+            for t in (reversed(range(T)) if backward else range(T)):
+                if kind == "LSTM":
+                    h, c = rnn_cells.lstm_cell(E, f"{prefix}_t{t}", x.steps[t], h, c)
+                else:
+                    h = rnn_cells.gru_cell(E, f"{prefix}_t{t}", x.steps[t], h, lbr)
+                Y[t][d] = h
+            Yh.append(h)
+            Yc.append(c)
+        state_axes = ("D", "N", "F") if layout == 0 else ("N", "D", "F")
+        outs = [(Y, ("T", "D", "N", "F") if layout == 0 else ("N", "T", "D", "F")), ([Yh], state_axes),
+                ([Yc], state_axes)]
+        for name, (steps, axes) in zip(node.output, outs):
+            if name:
+                self.env[name] = SeqVal(steps, axes)
+
+    def dense_pieces(self, node, index, pieces, W, bias):
+        """A dense layer on several (1, 1, F) pieces with their features concatenated."""
+        k, m = W.shape
+        f = sum(p.shape[2] for p in pieces)
+        if k != f:
+            raise ConvertError(f"{node.op_type} node '{node.name}': weights have {k} rows, the input {f} features")
+        bias = np.asarray(bias, np.float64).reshape(-1)
+        if bias.size not in (1, m):
+            raise unsupported(node, f"bias of {bias.size} values for {m} outputs")
+        out = self.add_op("dense", node, index, list(pieces), (1, 1, m), rank=2, w=W.astype(np.float64).copy(),
+                          b=np.broadcast_to(bias, (m,)).copy(), qscale=None)
+        self.env[node.output[0]] = out
+
+    def sequence_output(self, s):
+        """The graph output that is a SeqVal as one Val: its single piece, or a `copy` layer
+        gathering every step and direction (per sample in ONNX order) into one tensor."""
+        v = s.single()
+        if v is not None:
+            return v
+        order = [x for x in s.axes if x in ("T", "D")]
+        pieces = [s.steps[t][d] for t in range(len(s.steps)) for d in range(len(s.steps[0]))] \
+            if order[:1] != ["D"] else [s.steps[t][d] for d in range(len(s.steps[0])) for t in range(len(s.steps))]
+        if len(pieces) == 1:    # e.g. Y_h of one direction: per sample the same data
+            return pieces[0]
+        total = sum(p.shape[2] for p in pieces)
+        if total > MAX_SEQUENCE_OUTPUT:
+            raise ConvertError(f"graph output '{self.output_name}' is a sequence of {total} features per sample; "
+                               f"gathering more than {MAX_SEQUENCE_OUTPUT} into one layer is not supported (make the "
+                               "output the last step or Y_h)", 2)
+        out = self.new_val((1, 1, total), 3, uses=1)
+        out.onnx_dims = s.onnx_shape(None)
+        op = Op("copy", self.unique(sanitize(self.output_name) + "_gather"), pieces, out,
+                sel=np.arange(total, dtype=np.int64), what="the sequence output's steps gathered")
+        op.onnx = f"graph output '{self.output_name}'"
+        out.producer = op
+        self.ops.append(op)
+        return out
+
+
+class Graph(RecurrentOps):
     """Parses the ONNX graph into the float IR (see the module docstring)."""
 
     def __init__(self, model, approximate_avgpool=False):
@@ -429,13 +927,16 @@ class Graph:
         self.input_name = inputs[0].name
         dims = [d.dim_value if d.HasField("dim_value") else None for d in inputs[0].type.tensor_type.shape.dim]
         self.model_batch = dims[0] if dims else None
+        self.feeds, self.seq_tail, self.step_suffix = [], None, ""    # recurrent networks (RecurrentOps)
         if len(dims) == 4 and all(d for d in dims[1:]):
             shape, rank = (dims[2], dims[3], dims[1]), 4
         elif len(dims) == 2 and dims[1]:
             shape, rank = (1, 1, dims[1]), 2
+        elif len(dims) == 3:
+            shape, rank = None, 3
         else:
             raise ConvertError(f"input '{self.input_name}' has shape {dims}; need [N, C, H, W] or [N, F] "
-                               "with known C, H, W / F")
+                               "with known C, H, W / F, or a sequence [T, N, F] / [N, T, F] read by an LSTM/GRU")
         if inputs[0].type.tensor_type.elem_type not in (1, 10, 11):
             raise ConvertError(f"input '{self.input_name}' is not a float tensor")
         if len(g.output) > 1:
@@ -451,12 +952,19 @@ class Graph:
             self.uses[o.name] = self.uses.get(o.name, 0) + 1
 
         self.vals, self.ops, self.env = [], [], {}
-        self.input = self.new_val(shape, rank, uses=self.uses.get(self.input_name, 0))
-        self.env[self.input_name] = self.input
         self.names = set()
+        if rank == 3:
+            seq = self.sequence_input(g, inputs[0], dims)
+            self.input = seq.steps[0][0]
+            self.env[self.input_name] = seq
+        else:
+            self.input = self.new_val(shape, rank, uses=self.uses.get(self.input_name, 0))
+            self.env[self.input_name] = self.input
         for i, node in enumerate(g.node):
             self.convert(node, i)
         out = self.env.get(self.output_name)
+        if isinstance(out, SeqVal):
+            out = self.sequence_output(out)
         if not isinstance(out, Val):
             raise ConvertError(f"graph output '{self.output_name}' is not computed from the input")
         if out.base is self.input:
@@ -484,7 +992,7 @@ class Graph:
         """Appends an Op of `kind` for ONNX node `node` (name from the node, made unique) on the
         input Vals; returns its new output Val of `shape`."""
         out = self.new_val(shape, rank, uses=self.uses.get(node.output[0], 0) if out_uses is None else out_uses)
-        op = Op(kind, self.unique(layer_name_of(node, index)), inputs, out, **params)
+        op = Op(kind, self.unique(layer_name_of(node, index) + self.step_suffix), inputs, out, **params)
         op.onnx = f"{node.op_type} '{node.name}'"
         out.producer = op
         self.ops.append(op)
@@ -547,6 +1055,9 @@ class Graph:
                 t not in ("QuantizeLinear", "DequantizeLinear"):
             self.fold(node, a, ins)
             return
+        if t in ("LSTM", "GRU") or any(isinstance(x, SeqVal) for x in ins):
+            self.convert_sequence(node, index, a, ins)
+            return
         if t in CONST_ONLY:
             raise unsupported(node, "only on constants")
         getattr(self, "op_lut" if t in LUT_OPS else "op_" + t)(node, index, a)
@@ -591,6 +1102,9 @@ class Graph:
                 r = Const(out)
             else:
                 r = Const(np.squeeze(v[0], axis=tuple(axes) if axes is not None else None))
+        elif t == "Expand":
+            shape = np.broadcast_shapes(v[0].shape, tuple(int(d) for d in v[1].reshape(-1)))
+            r = Const(np.broadcast_to(v[0], shape).copy())
         elif t == "Concat":
             r = Const(np.concatenate([np.atleast_1d(x) for x in v], axis=a.get("axis", 0)))
         elif t == "Slice":
@@ -698,7 +1212,11 @@ class Graph:
 
     def dense(self, node, index, x, W, bias, qscale, forced=None):
         """Adds a dense layer on the rank-2 Val x: weights W [features][M] in ONNX row order (permuted
-        here to H, W, C), bias (scalar or [M]), qscale as Const.qscale, forced output params."""
+        here to H, W, C), bias (scalar or [M]), qscale as Const.qscale, forced output params. x may be
+        a SeqVal [N, F] of several pieces (features concatenated): one dense layer on all of them."""
+        if isinstance(x, SeqVal):
+            self.dense_pieces(node, index, x.steps[0], W, bias)
+            return
         if x.rank != 2:
             raise unsupported(node, "input of rank 4 (needs Flatten/Reshape to [N, features] first)")
         k, m = W.shape
@@ -716,8 +1234,13 @@ class Graph:
             out.forced = forced
         self.env[node.output[0]] = out
 
+    def dense_in(self, node):
+        """Input 0 of a Gemm/MatMul: a Val, or a SeqVal [N, F] of several pieces (RecurrentOps)."""
+        v = self.get(node, 0)
+        return v if isinstance(v, SeqVal) and v.axes == ("N", "F") else self.act_in(node)
+
     def op_Gemm(self, node, index, a):
-        x = self.act_in(node)
+        x = self.dense_in(node)
         bc = self.const(node, 1, "B")
         W = bc.value.astype(np.float64)
         if W.ndim != 2:
@@ -732,7 +1255,7 @@ class Graph:
         self.dense(node, index, x, alpha * W, bias, bc.qscale if alpha == 1.0 else None)
 
     def op_MatMul(self, node, index, a):
-        x = self.act_in(node)
+        x = self.dense_in(node)
         bc = self.const(node, 1, "B")
         if bc.value.ndim != 2:
             raise unsupported(node, f"B of rank {bc.value.ndim}")
@@ -1388,11 +1911,17 @@ def apply_act(y, fn, lut=None):
     return y
 
 
+def calib_key(v):
+    """The key of a Val's calibrated range: its id, or the key its time steps share."""
+    k = getattr(v, "calib_key", None)
+    return v.id if k is None else k
+
+
 class PreActivation:
     """Calibration key of a layer's value before its lookup activation (the table's input)."""
 
     def __init__(self, op):
-        self.id = ("pre", op.out.id)
+        self.id = ("pre", calib_key(op.out))
 
 
 def run_float(graph, x_onnx, observe=None):
@@ -1402,7 +1931,8 @@ def run_float(graph, x_onnx, observe=None):
     inp = graph.input
     h, w, c = inp.shape
     x = np.asarray(x_onnx, np.float64)
-    x = x.reshape(n, c, h, w).transpose(0, 2, 3, 1) if inp.rank == 4 else x.reshape(n, h, w, c)
+    if not graph.feeds:
+        x = x.reshape(n, c, h, w).transpose(0, 2, 3, 1) if inp.rank == 4 else x.reshape(n, h, w, c)
     store = {}
 
     def put(v, arr):
@@ -1412,7 +1942,11 @@ def run_float(graph, x_onnx, observe=None):
         if observe:
             observe(v, arr)
 
-    put(inp, x)
+    if graph.feeds:     # a sequence: x is [n, T, I] batch-first; the steps and constant states
+        for f in graph.feeds:
+            put(f.val, f.take(x, n))
+    else:
+        put(inp, x)
     last_use = {}
     for k, op in enumerate(graph.ops):
         for i in op.inputs:
@@ -1422,7 +1956,7 @@ def run_float(graph, x_onnx, observe=None):
         if op.kind == "conv":
             y = conv_nhwc(xs[0], op.w, op.stride, op.pads, getattr(op, "groups", 1)) + op.b
         elif op.kind == "dense":
-            y = (xs[0].reshape(n, -1) @ op.w + op.b).reshape(n, 1, 1, -1)
+            y = (np.concatenate([a.reshape(n, -1) for a in xs], axis=1) @ op.w + op.b).reshape(n, 1, 1, -1)
         elif op.kind in ("maxpool", "avgpool"):
             y = pool_nhwc(xs[0], op)
         elif op.kind == "add":
@@ -1481,7 +2015,7 @@ def calibrate(graph, data, percentile):
     def observe(v, arr):
         a = np.abs(arr)
         r = float(a.max()) if percentile >= 100 else float(np.percentile(a, percentile))
-        amax[v.id] = max(amax.get(v.id, 0.0), r)
+        amax[calib_key(v)] = max(amax.get(calib_key(v), 0.0), r)
 
     for i in range(0, len(data), CALIB_CHUNK):
         run_float(graph, data[i:i + CALIB_CHUNK], observe)
@@ -1510,6 +2044,11 @@ class Lowering:
         self.input_name = sanitize(graph.input_name)
         self.tname[inp.id] = self.input_name
         self.qp[inp.id] = inp.forced or (self.calib_scale(inp), 0)
+        self.shared = {}    # (share group, extension, bytes) -> file name (recurrent layers' time steps)
+        for f in graph.feeds:
+            self.tname[f.val.id] = f.name
+            self.qp[f.val.id] = (self.calib_scale(f.val), 0)
+            self.names.add(f.name)
         needed, todo = set(), [graph.output.base.producer]
         while todo:                     # layers the output depends on
             op = todo.pop()
@@ -1529,7 +2068,7 @@ class Lowering:
 
     def calib_scale(self, v):
         """Symmetric int8 scale of Val v from its calibrated range (A / 127; 1 / 127 for A = 0)."""
-        a = self.amax.get(v.id, 0.0)
+        a = self.amax.get(calib_key(v), 0.0)
         # 10 significant digits: immune to last-bit differences of the BLAS summation order
         a = float(f"{a:.10g}")
         return a / 127.0 if a > 0 else 1.0 / 127.0
@@ -1674,7 +2213,9 @@ class Lowering:
         s_in, zp_in = self.qp[x.base.id]
         k = op.kind
         layer = {"name": op.name, "op": k}
-        if k in ("conv", "dense"):
+        if k == "dense" and len(op.inputs) > 1:
+            layer, prod, comment = self.lower_dense_parts(op, layer)
+        elif k in ("conv", "dense"):
             if zp_in != 0 and k == "conv" and any(op.pads):
                 src, (s_in, zp_in) = self.recenter(op, x)
             wq, sw = self.weights_q(op, s_in)
@@ -1695,10 +2236,8 @@ class Lowering:
                     layer["pad"] = list(op.pads)
                 if getattr(op, "groups", 1) > 1:
                     layer["groups"] = int(op.groups)
-            wfile, bfile = f"{op.name}.w.i8", f"{op.name}.b.i32"
-            self.files[wfile] = np.ascontiguousarray(wq).tobytes()
-            self.files[bfile] = bq.astype("<i4").tobytes()
-            layer["weights"], layer["bias"] = wfile, bfile
+            layer["weights"], layer["bias"] = self.weight_files(op, np.ascontiguousarray(wq).tobytes(),
+                                                                bq.astype("<i4").tobytes())
             layer["activation"] = op.act
             layer["requant"] = rq
             comment = (f"{op.onnx}; scales: input {s_in:.6g} (zp {zp_in}), weight {sw:.6g}, "
@@ -1779,6 +2318,51 @@ class Lowering:
             raise AssertionError(k)
         self.emit(layer, op.out.id, prod, comment)
         self.fix_output(op, prod)
+
+    def weight_files(self, op, wbytes, bbytes):
+        """The file names of a layer's weights and bias: LAYER.w.i8 and LAYER.b.i32 (recorded in
+        self.files), or the files of an earlier layer of the same share group (the time steps of one
+        recurrent layer or of a node applied per step) when the bytes are the same."""
+        share = getattr(op, "share", None)
+        names = []
+        for ext, data in ((".w.i8", wbytes), (".b.i32", bbytes)):
+            fname = self.shared.get((share, ext, data)) if share is not None else None
+            if fname is None:
+                fname = f"{op.name}{ext}"
+                self.files[fname] = data
+                if share is not None:
+                    self.shared[(share, ext, data)] = fname
+            names.append(fname)
+        return names
+
+    def lower_dense_parts(self, op, layer):
+        """A dense op on several inputs (an LSTM/GRU gate on [x_t, h_t-1]), features concatenated,
+        input k with its own (s_k, zp_k) and weight rows W_k: one accumulator scale
+        S = max_k s_k max |W_k| / 127 and W_k,q = round_away(W_k s_k / S) (|W_k,q| <= 127), so that
+        every product has the real scale S; bias b / S minus zp_k sum(W_k,q). Returns (layer,
+        output params, comment)."""
+        qps = [self.qp[x.base.id] for x in op.inputs]
+        if any(x.perm is not None for x in op.inputs):
+            raise ConvertError(f"layer '{op.name}': several inputs of which one is a flattened image")
+        bounds = np.cumsum([0] + [int(np.prod(x.shape)) for x in op.inputs])
+        parts = [op.w[bounds[k]:bounds[k + 1]] for k in range(len(op.inputs))]
+        S = max(q[0] * float(np.abs(w).max()) for q, w in zip(qps, parts)) / 127
+        S = S if S > 0 else max(q[0] for q in qps) / 127
+        wq = np.concatenate([np.clip(round_away(w * q[0] / S), -127, 127) for q, w in zip(qps, parts)]).astype(np.int8)
+        bq = self.bias_q(op, op.b, S)
+        for k, (s_k, zp_k) in enumerate(qps):
+            bq = bq - zp_k * wq[bounds[k]:bounds[k + 1]].astype(np.int64).sum(axis=0)
+        if bq.min() < INT32_MIN or bq.max() > INT32_MAX:
+            raise ConvertError(f"layer '{op.name}': bias with the inputs' zero points folded overflows int32")
+        rq, prod = self.act_requant(op, S, op.name, layer)
+        layer["inputs"] = [self.tname[x.base.id] for x in op.inputs]
+        layer["outputs"] = int(wq.shape[1])
+        layer["weights"], layer["bias"] = self.weight_files(op, wq.tobytes(), bq.astype("<i4").tobytes())
+        layer["activation"] = op.act
+        layer["requant"] = rq
+        ins = ", ".join(f"{s:.6g} (zp {z})" for s, z in qps)
+        comment = f"{op.onnx}; scales: inputs {ins}, accumulator {S:.6g}, output {prod[0]:.6g} (zp {prod[1]})"
+        return layer, prod, comment
 
     def lower_copy(self, op, layer):
         """Concat / Split / Slice / channel shuffle: output channel j = input channel op.sel[j] of the
@@ -1945,6 +2529,28 @@ def read_array(path, what, shape_tail):
     return a.astype(np.float64)
 
 
+def feed_inputs(graph, low, x):
+    """The int8 files of a sequence network's inputs ({file name: bytes}, NAME.i8 per Feed:
+    round_away(x / s) clipped) and {feed name: int8 array} from the batch-first float input x."""
+    files, arrays = {}, {}
+    for f in graph.feeds:
+        s, zp = low.qp[f.val.id]
+        q = np.clip(round_away(f.take(x, len(x)) / s) + zp, -128, 127).astype(np.int8)
+        files[f"{f.name}.i8"] = q.tobytes()
+        arrays[f.name] = q
+    return files, arrays
+
+
+def feed_note(graph, low):
+    """The manifest header's words on the constant initial states fed as inputs (or '')."""
+    states = [f for f in graph.feeds if f.constant is not None]
+    if not states:
+        return "initial states zero (left out)"
+    return "constant initial states fed as inputs: " + ", ".join(
+        f"{f.name} (" + ("zero: GRU's r * Rb_n" if not f.constant.any() else f"scale {low.qp[f.val.id][0]:.6g}") + ")"
+        for f in states)
+
+
 def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, input_file=None, name=None,
             seed=0, percentile=100.0, approximate_avgpool=False, verbose=True):
     """Converts; returns a dict with the graph, quantization and agreement (for tests)."""
@@ -1959,6 +2565,8 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
     inp = graph.input
     h, w, c = inp.shape
     tail = (c, h, w) if inp.rank == 4 else (h * w * c,)
+    if graph.feeds:
+        tail = graph.seq_tail       # sequences: [N, T, I] batch-first, whatever the model's layout
     if batch < 1:
         raise ConvertError("--batch must be >= 1")
     if calibration_file:
@@ -1983,17 +2591,25 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
     t2b = time.time()
     low = Lowering(graph, amax)
     s_in, zp_in = low.qp[inp.id]
-    x_nhwc = x.transpose(0, 2, 3, 1) if inp.rank == 4 else x.reshape(batch, 1, 1, -1)
-    xq = np.clip(np.rint(x_nhwc / s_in) + zp_in if inp.forced else round_away(x_nhwc / s_in), -128, 127)
-    xq = xq.astype(np.int8)
+    if graph.feeds:
+        feed_files, xq = feed_inputs(graph, low, x)
+    else:
+        x_nhwc = x.transpose(0, 2, 3, 1) if inp.rank == 4 else x.reshape(batch, 1, 1, -1)
+        xq = np.clip(np.rint(x_nhwc / s_in) + zp_in if inp.forced else round_away(x_nhwc / s_in), -128, 127)
+        xq = xq.astype(np.int8)
 
     mname = name or os.path.splitext(os.path.basename(model_path))[0]
     os.makedirs(outdir, exist_ok=True)
     for fname, data in low.files.items():
         with open(os.path.join(outdir, fname), "wb") as f:
             f.write(data)
-    with open(os.path.join(outdir, "input.i8"), "wb") as f:
-        f.write(xq.tobytes())
+    if graph.feeds:
+        for fname, data in feed_files.items():
+            with open(os.path.join(outdir, fname), "wb") as f:
+                f.write(data)
+    else:
+        with open(os.path.join(outdir, "input.i8"), "wb") as f:
+            f.write(xq.tobytes())
     s_out, zp_out = low.output_qp
     src = "--calibration-file " + os.path.basename(calibration_file) if calibration_file else \
         f"{calibration} standard-normal samples (numpy default_rng([{seed}, 1]))"
@@ -2009,9 +2625,15 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
         f"output '{low.output_layer}': real = {s_out:.9g} * (q - ({zp_out})), NHWC order "
         f"(ONNX output '{graph.output_name}' {list(graph.output.onnx_shape(batch))})",
     ] + [f"approximation: {n}" for n in graph.notes]
+    if graph.feeds:
+        header[3] = (f"input '{graph.input_name}': ONNX {list(graph.env[graph.input_name].onnx_shape(batch))} "
+                     f"float -> one [1, 1, {graph.seq_tail[1]}] int8 input per time step, scale {s_in:.9g}, zero "
+                     f"point 0; samples: {inputs_src} as [N, T, I]; " + feed_note(graph, low))
     top = {"name": mname, "samples": batch,
            "description": f"{mname} imported from ONNX, int8 per-tensor symmetric (scripts/onnx_to_network.py)"}
     inputs = [{"name": low.input_name, "shape": [h, w, c], "file": "input.i8"}]
+    if graph.feeds:
+        inputs = [{"name": f.name, "shape": list(f.val.shape), "file": f"{f.name}.i8"} for f in graph.feeds]
     ypath = os.path.join(outdir, "workload.yaml")
     write_manifest(ypath, header, top, inputs, low.layers, None, low.output_layer)
     t3 = time.time()

@@ -22,7 +22,7 @@ What is checked:
     are used; the int8 output matches ONNX's integer QLinearConv semantics (within 1 on ties);
     a PyTorch eager-mode quantized model (fbgemm) exported to ONNX: int8 output within 1 step of
     PyTorch's own quantized execution;
-  * unsupported operators (Softmax, LSTM, dilated Conv, ...) exit 2, all listed, nothing written;
+  * unsupported operators and attributes (LSTM's clip, dilated Conv, ...) exit 2, all listed, nothing written;
     AveragePool count_include_pad=0 with padding needs --approximate-avgpool;
   * the same command writes the same bytes.
 """
@@ -549,7 +549,7 @@ class TestHelperModels(Base):
             helper.make_node("Flatten", ["cg"], ["f"], name="flat"),
             helper.make_node("Softmax", ["f"], ["s"], name="the_softmax"),
             helper.make_node("Unsqueeze", ["s", "ax"], ["u"], name="unsq"),
-            helper.make_node("LSTM", ["u", "lw", "lr"], ["y"], name="my_lstm", hidden_size=3),
+            helper.make_node("LSTM", ["u", "lw", "lr"], ["y"], name="my_lstm", hidden_size=3, clip=1.0),
         ]
         inits = {"w": w, "wg": wg, "ax": np.array([0], np.int64),
                  "lw": np.zeros((1, 12, 64), np.float32), "lr": np.zeros((1, 12, 3), np.float32)}
@@ -559,7 +559,7 @@ class TestHelperModels(Base):
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         # (Unsqueeze is folded on constants; on an activation it is reported once shapes are known;
         # Softmax over the channels runs on the host)
-        for s in ("LSTM node 'my_lstm'", "Conv node 'conv_dilated': dilations=[2, 2]"):
+        for s in ("LSTM node 'my_lstm': clip=1.0", "Conv node 'conv_dilated': dilations=[2, 2]"):
             self.assertIn(s, p.stderr)
         self.assertNotIn("conv_ok", p.stderr)
         self.assertFalse(os.path.exists(out))

@@ -66,6 +66,11 @@ if(TPU_HAVE_PYTHON)
   add_test(NAME scripts.onnx_import COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py)
   set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks" TIMEOUT 600
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
+  # ONNX LSTM/GRU import: tiny torch and onnx.helper recurrent models against PyTorch and a numpy
+  # rendering of ONNX's equations, imported and run on the simulator against the reference.
+  add_test(NAME scripts.onnx_rnn COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_rnn.py)
+  set_tests_properties(scripts.onnx_rnn PROPERTIES LABELS "scripts;networks" TIMEOUT 600
+                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # Every shipped network, layer by layer: MXU active cycles and the activation unit's busy
   # cycles against the dataflow formulas, Table 3 categories summing to the run; the README's
   # claim on MLP0/MLP1/LSTM0 against the paper's TOPS.
