@@ -62,7 +62,7 @@ tpu_cli_test(cli.program_activate_lanes_beyond_the_row 1
 
 # Lane groups (isa.md "Lane groups") that do not divide the 16-byte UB row, a first group past the
 # row's groups, and Activate lanes wider than the group: the sequencer names the register.
-file(WRITE ${TPU_PROG_DIR}/groups_divide.s "set_config reg=act_group_bytes value=5\nactivate ub=0 acc=0 rows=1\nhalt\n")
+file(WRITE ${TPU_PROG_DIR}/groups_divide.s "set_config reg=act_group_bytes value=5\nactivate ub=0 acc=0 rows=1 fn=identity\nhalt\n")
 tpu_cli_test(cli.program_lane_group_must_divide_the_row 1
   EXPECT "instruction 1 \\(activate .*act_group_bytes = 5 \\(first lane group 0\\): a lane group must divide the 16-byte UB row"
   ARGS --config ${TPU_SMALL} --program ${TPU_PROG_DIR}/groups_divide.s)
@@ -72,7 +72,7 @@ tpu_cli_test(cli.program_first_lane_group_past_the_row 1
   EXPECT "instruction 3 \\(matrix_multiply .*mxu_group_bytes = 4 \\(first lane group 4\\).*below the 4 groups of a row"
   ARGS --config ${TPU_SMALL} --program ${TPU_PROG_DIR}/groups_first.s)
 file(WRITE ${TPU_PROG_DIR}/groups_lanes.s
-     "set_config reg=act_group_bytes value=4\nset_config reg=act_lane_dst value=2\nset_config reg=act_lanes value=3\nactivate ub=0 acc=0 rows=1\nhalt\n")
+     "set_config reg=act_group_bytes value=4\nset_config reg=act_lane_dst value=2\nset_config reg=act_lanes value=3\nactivate ub=0 acc=0 rows=1 fn=identity\nhalt\n")
 tpu_cli_test(cli.program_activate_lanes_beyond_the_group 1
   EXPECT "act_lane_dst = 2, 3 lanes exceed the 16-lane accumulator row or the 4-byte lane group \\(act_group_bytes\\)"
   ARGS --config ${TPU_SMALL} --program ${TPU_PROG_DIR}/groups_lanes.s)
