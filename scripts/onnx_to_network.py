@@ -2059,12 +2059,34 @@ class Lowering:
         if self.dropped:
             warn(f"{len(self.dropped)} layers do not feed the output '{graph.output_name}' and are left out: "
                  + ", ".join(self.dropped))
+        self.share_concat_scales(graph)
         for op in graph.ops:
             if id(op) in needed:
                 self.lower(op)
         out = graph.output.base
         self.output_layer = self.tname[out.id]
         self.output_qp = self.qp[out.id]
+
+    def share_concat_scales(self, graph):
+        """Copy-free Concat (issue 15): when every input of a Concat is the output of a Conv/Gemm read
+        by that Concat alone, each of them requantizes straight to the Concat's calibrated scale (zero
+        point 0), as TFLite's Concatenation shares one quantization over its inputs; the Concat is
+        then an exact copy, which the lowering places in the Unified Buffer instead of copying
+        (host/lowering/concat.cpp). Branches of a smaller range lose some resolution (the scale of the
+        widest one); other Concats keep per-input scales and the weighted copy (lower_copy)."""
+        readers = {}
+        for op in graph.ops:
+            for i in op.inputs:
+                readers[i.base.id] = readers.get(i.base.id, 0) + 1
+        for op in graph.ops:
+            if op.kind != "copy" or getattr(op, "what", "") != "concat" or len(op.inputs) < 2:
+                continue
+            xs = op.inputs
+            if all(x.base is x and x is not graph.output and readers.get(x.id, 0) == 1 and x.forced is None and
+                   x.producer is not None and x.producer.kind in ("conv", "dense") and x.producer.act not in FIXED
+                   for x in xs) and len({x.id for x in xs}) == len(xs):
+                for x in xs:
+                    x.forced = (self.calib_scale(op.out), 0)
 
     def calib_scale(self, v):
         """Symmetric int8 scale of Val v from its calibrated range (A / 127; 1 / 127 for A = 0)."""

@@ -17,6 +17,11 @@ floor((H + pads - k) / stride) + 1):
   column tile (the lowering double-buffers the accumulators in halves); a pool max(input pixels,
   output pixels) * B * ceil(C / cols) rows, one Pool per channel tile; a Vector (add, mul,
   standalone activate) B * pixels * ceil(C / cols) rows in one instruction. No slack.
+  Packed tensors (docs/isa.md "Lane groups"): a tensor of C <= R / 2 channels lives in lane groups
+  of G = the smallest divisor of R >= C, R / G pixels a UB row; then a pool reads ceil(B * H * W /
+  (R / G)) UB rows (one Pool: max(those, output pixels) + P) and a Vector streams ceil(B * pixels /
+  (R / G)) rows (+ P). None of the networks here has a broadcast Vector (whose operands stay one
+  pixel a row).
 - the six Table 3 categories sum to the layer's cycles, and the layers' cycles to the run's.
 
 A 2x slowdown of Convolve/MatrixMultiply, Activate, Pool or Vector changes one of these. The
@@ -83,6 +88,14 @@ def layer_shapes(manifest):
     return out
 
 
+def pixels_per_row(c, R):
+    """Pixels a UB row holds of a tensor of c channels: R / G when packed (G the smallest divisor of
+    R >= c, c <= R / 2), else 1 (host/lowering/layout.cpp's rule)."""
+    if 2 * c > R:
+        return 1
+    return R // next(g for g in range(c, R + 1) if R % g == 0)
+
+
 def expected(L, xs, y, B, cfg):
     """(array_active, activation_unit_cycles) of layer L, from the formulas in the docstring."""
     R, C = cfg["mxu"]["rows"], cfg["mxu"]["cols"]
@@ -97,8 +110,13 @@ def expected(L, xs, y, B, cfg):
     if op == "dense":
         row_tiles = sum(ceil_div(h * w * c, R) if h * w == 1 else h * w * ceil_div(c, R) for h, w, c in xs)
         return B * row_tiles * col_tiles, B * col_tiles + P * col_tiles * ceil_div(B, half)
+    per_row = pixels_per_row(xs[0][2], R)
     if op in ("maxpool", "avgpool"):
+        if per_row > 1:  # packed input: the UB rows read; one output pixel a cycle
+            return 0, max(ceil_div(B * xs[0][0] * xs[0][1], per_row), B * pixels) + P
         return 0, B * max(xs[0][0] * xs[0][1], pixels) * col_tiles + P * col_tiles
+    if per_row > 1:  # a, b and the output packed alike: whole packed rows
+        return 0, ceil_div(B * pixels, per_row) + P
     return 0, B * pixels * col_tiles + P
 
 

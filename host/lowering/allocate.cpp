@@ -80,14 +80,15 @@ void allocate_double_buffered(const LoweringPlan& plan, const ArchConfig& cfg, A
 /// Base row of tensor `id` from `ub`; raises naming the tensor (and `layer`, if >= 0) when it does not fit.
 uint64_t place_tensor(const LoweringPlan& plan, const ArchConfig& cfg, RowAllocator& ub, int id, int layer) {
   const PlannedTensor& t = plan.tensor(id);
-  const uint64_t N = plan.policy.batch, rows = t.rows_per_sample * N;
+  const uint64_t N = plan.policy.batch, rows = t.rows(N, plan.R);
   const uint64_t base = ub.alloc(rows);
   if (base == std::numeric_limits<uint64_t>::max()) {
     std::ostringstream m;
     m << "tensor " << t.name << " (" << t.shape.h << "x" << t.shape.w << "x" << t.shape.c << " x " << N
-      << " images) needs " << rows << " Unified Buffer rows; the largest free block is " << ub.largest_free()
-      << " of the chip's " << cfg.ub_rows() << " rows (bias vectors use " << plan.bias_rows
-      << "); the network does not fit with batch " << N;
+      << " images) needs " << rows << " Unified Buffer rows";
+    if (t.group) m << " (packed: " << plan.R / t.group << " pixels of " << t.group << " bytes a row)";
+    m << "; the largest free block is " << ub.largest_free() << " of the chip's " << cfg.ub_rows()
+      << " rows (bias vectors use " << plan.bias_rows << "); the network does not fit with batch " << N;
     fail(plan, layer, m.str());
   }
   return base;
@@ -108,8 +109,11 @@ void allocate_first_fit(const LoweringPlan& plan, const ArchConfig& cfg, Allocat
   for (int i = 0; i < int(net.layers.size()); ++i) {
     for (size_t ti = 0; i > 0 && ti < plan.tensors.size(); ++ti)
       if (live[ti] && plan.tensors[ti].last_use < i)
-        ub.release(base[ti], plan.tensors[ti].rows_per_sample * plan.policy.batch), live[ti] = false;
-    place(i, i);
+        ub.release(base[ti], plan.tensors[ti].rows(plan.policy.batch, plan.R)), live[ti] = false;
+    const int into = plan.tensor(i).placed_in;  // copy-free Concat: rows of the concat's tensor
+    const int own = into >= 0 ? into : i;
+    if (!live[plan.tensor_index(own)]) place(own, i);  // a placed concat: at its first producer
+    base[plan.tensor_index(i)] = base[plan.tensor_index(own)];
   }
   a.ub_rows_used = ub.peak();
 }

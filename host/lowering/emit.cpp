@@ -35,7 +35,8 @@ class ProgramEmitter {
     if (plan_.policy.layer_records)
       for (size_t i = 0; i < net_.layers.size(); ++i) {
         const NetworkLayer& l = net_.layers[i];
-        out_.layers.push_back({l.name, op_name(l.op), uint32_t(i), l.macs() * net_.samples, l.weight_bytes(), 0});
+        out_.layers.push_back({l.name, op_name(l.op), uint32_t(i), plan_.layers[i].placed ? 0 : l.macs() * net_.samples,
+                               plan_.layers[i].placed ? 0 : l.weight_bytes(), 0});
       }
     if (!plan_.policy.padded_host_rows) set(ConfigRegister::HostRowBytes, 0);
     if (plan_.bias_rows) push(host_transfer(Opcode::ReadHostMemory, 0, 0, plan_.bias_rows));
@@ -55,6 +56,28 @@ class ProgramEmitter {
       regs_[reg] = value;
     }
     push(set_config(reg, int32_t(value)));
+  }
+
+  /// Set_Config of a lane-group or lane register (isa.h: reset 0) only when it changes it, so a
+  /// program without packed tensors has none of them.
+  void set_group(ConfigRegister reg, int64_t value) {
+    auto it = groups_.find(reg);
+    if ((it == groups_.end() ? 0 : it->second) == value) return;
+    groups_[reg] = value;
+    if (plan_.policy.config_on_change) regs_[reg] = value;  // what set() compares with
+    push(set_config(reg, int32_t(value)));
+  }
+
+  /// Set_Config of a lane register as the policy says (set), remembered for set_group.
+  void set_lane(ConfigRegister reg, int64_t value) {
+    set(reg, value);
+    groups_[reg] = value;
+  }
+
+  /// Row and first lane group of pixel `k` of packed tensor `t` from base row `base` (group 0).
+  void packed_at(const PlannedTensor& t, uint64_t base, uint64_t k, uint64_t* row, uint64_t* first) const {
+    const uint64_t P = plan_.R / t.group;
+    *row = base + k / P, *first = k % P;
   }
 
   void requant(const RequantParams& q) {
@@ -87,6 +110,11 @@ class ProgramEmitter {
     const PlannedTensor& t = plan_.tensor(id);
     const uint64_t R = plan_.R, pixels = samples(b) * t.shape.h * t.shape.w;
     if (plan_.policy.padded_host_rows) return push(host_transfer(op, ub(b, id), addr, t.tiles * pixels));
+    set_group(ConfigRegister::HostGroupBytes, int64_t(t.group));
+    if (t.group) {  // one transfer of `pixels` pixels into their lane groups
+      set(ConfigRegister::HostRowBytes, t.shape.c == t.group ? 0 : int64_t(t.shape.c));
+      return push(host_transfer(op, ub(b, id), addr, pixels));
+    }
     for (uint64_t tile = 0; tile < t.tiles; ++tile) {
       const uint64_t rb = std::min<uint64_t>(R, t.shape.c - tile * R);
       set(ConfigRegister::HostRowBytes, rb == R ? 0 : int64_t(rb));
@@ -124,6 +152,7 @@ class ProgramEmitter {
 
   void emit_layer(size_t b, int i) {
     const NetworkLayer& l = net_.layers[size_t(i)];
+    if (plan_.layers[size_t(i)].placed) return;  // a Concat its producers wrote in place
     if (plan_.layers[size_t(i)].weighted) {
       requant(l.requant);
       if (plan_.policy.batch_accumulators) acc_block_ = 0;  // each layer starts in the first buffer
@@ -157,7 +186,61 @@ class ProgramEmitter {
     act.function = l.function;
     act.bias = true;
     table(st.layer);
+    const PlannedTensor& out = plan_.tensor(st.layer);
+    if (out.placed_in >= 0) return emit_placed_activates(act, st, j);
+    if (out.group) return emit_packed_activate(act, out, ub(st.batch, st.layer), st.g0 * Q, j);
+    set_group(ConfigRegister::ActGroupBytes, 0);
+    set_group(ConfigRegister::ActFirstGroup, 0);
     emit_activates(act, ub(st.batch, st.layer) + st.g0 * Q, n * l.out_shape.h * l.out_shape.w, j, st.layer);
+  }
+
+  /// Activate `act` of output tile j into packed tensor `out` (base row `base`), its first pixel
+  /// `k0`: channels j*C .. into bytes j*C .. of each pixel's lane group (at most G - j*C lanes).
+  void emit_packed_activate(Instruction act, const PlannedTensor& out, uint64_t base, uint64_t k0, uint64_t j) {
+    const uint64_t C = plan_.C, lanes = std::min<uint64_t>(C, out.group - j * C);
+    uint64_t row, first;
+    packed_at(out, base, k0, &row, &first);
+    set_group(ConfigRegister::ActGroupBytes, int64_t(out.group));
+    set_group(ConfigRegister::ActFirstGroup, int64_t(first));
+    set_group(ConfigRegister::ActLaneSrc, 0);
+    set_group(ConfigRegister::ActLaneDst, int64_t(j * C));
+    set_group(ConfigRegister::ActLanes, int64_t(lanes));
+    act.ub_row = uint32_t(row);
+    push(act);
+  }
+
+  /// Copy-free Concat: Activate `act` of output tile j of the stripe's layer (M channels) into the
+  /// concat tensor it is placed in, at its channel offset: channels off + j*C .. off + min((j+1)*C,
+  /// M) - 1, only those lanes (the neighbours' channels in the same rows stay): in the lane group of
+  /// a packed concat, else one Activate per UB tile they fall in.
+  void emit_placed_activates(Instruction act, const Stripe& st, uint64_t j) {
+    const PlannedTensor& t = plan_.tensor(st.layer);
+    const PlannedTensor& cat = plan_.tensor(t.placed_in);
+    const uint64_t R = plan_.R, C = plan_.C, Q = cat.shape.w, k0 = st.g0 * Q, base = ub(st.batch, t.placed_in);
+    const uint64_t lo0 = t.channel_offset + j * C, end = t.channel_offset + std::min<uint64_t>((j + 1) * C, t.shape.c);
+    if (cat.group) {
+      uint64_t row, first;
+      packed_at(cat, base, k0, &row, &first);
+      set_group(ConfigRegister::ActGroupBytes, int64_t(cat.group));
+      set_group(ConfigRegister::ActFirstGroup, int64_t(first));
+      set_lane(ConfigRegister::ActLaneSrc, 0);
+      set_lane(ConfigRegister::ActLaneDst, int64_t(lo0));
+      set_lane(ConfigRegister::ActLanes, int64_t(end - lo0));
+      act.ub_row = uint32_t(row);
+      return push(act);
+    }
+    set_group(ConfigRegister::ActGroupBytes, 0);
+    set_group(ConfigRegister::ActFirstGroup, 0);
+    const uint64_t pixels = samples(st.batch) * cat.shape.h * cat.shape.w;
+    for (uint64_t lo = lo0; lo < end;) {
+      const uint64_t tile = lo / R, hi = std::min(end, (tile + 1) * R);
+      set_lane(ConfigRegister::ActLaneSrc, int64_t(lo - lo0));
+      set_lane(ConfigRegister::ActLaneDst, int64_t(lo - tile * R));
+      set_lane(ConfigRegister::ActLanes, int64_t(hi - lo));
+      act.ub_row = uint32_t(base + tile * pixels + k0);
+      push(act);
+      lo = hi;
+    }
   }
 
   /// Activate `act` of output tile j into tensor `layer`, whose tile 0 holds this stripe from UB
@@ -167,15 +250,17 @@ class ProgramEmitter {
   void emit_activates(Instruction act, uint64_t row0, uint64_t pixels, uint64_t j, int layer) {
     const uint64_t R = plan_.R, C = plan_.C;
     if (R == C) {
+      for (ConfigRegister r : {ConfigRegister::ActLaneSrc, ConfigRegister::ActLaneDst, ConfigRegister::ActLanes})
+        set_group(r, 0);  // whole rows (after a packed Activate's lanes)
       act.ub_row = uint32_t(row0 + j * pixels);
       return push(act);
     }
     const uint64_t end = std::min((j + 1) * C, plan_.tensor(layer).tiles * R);
     for (uint64_t lo = j * C; lo < end;) {
       const uint64_t t = lo / R, hi = std::min(end, (t + 1) * R);
-      set(ConfigRegister::ActLaneSrc, int64_t(lo - j * C));
-      set(ConfigRegister::ActLaneDst, int64_t(lo - t * R));
-      set(ConfigRegister::ActLanes, int64_t(hi - lo));
+      set_lane(ConfigRegister::ActLaneSrc, int64_t(lo - j * C));
+      set_lane(ConfigRegister::ActLaneDst, int64_t(lo - t * R));
+      set_lane(ConfigRegister::ActLanes, int64_t(hi - lo));
       act.ub_row = uint32_t(row0 + t * pixels);
       push(act);
       lo = hi;
@@ -205,10 +290,14 @@ class ProgramEmitter {
           const bool first_pass = first;
           first = false;
           const uint64_t tile_base = ub(st.batch, src.tensor) + k * in_rows;
+          uint64_t row = tile_base + st.g0 * Q, group0 = 0;  // a flat pass's first row and lane group
+          if (xt.group && src.flat) packed_at(xt, tile_base, st.g0 * Q, &row, &group0);
+          set_group(ConfigRegister::MxuGroupBytes, int64_t(xt.group));
+          set_group(ConfigRegister::MxuFirstGroup, int64_t(group0));
           if (src.flat) {
             Instruction mm;
             mm.op = Opcode::MatrixMultiply;
-            mm.ub_row = uint32_t(tile_base + st.g0 * Q);
+            mm.ub_row = uint32_t(row);
             mm.acc_row = uint32_t(acc);
             mm.rows = uint32_t(st.rows * Q);
             mm.switch_weights = true;
@@ -242,11 +331,17 @@ class ProgramEmitter {
     set(ConfigRegister::PoolHeight, l.kh);
     set(ConfigRegister::PoolWidth, l.kw);
     if (l.op == LayerOp::AvgPool) requant(l.requant);
+    const PlannedTensor& yt = plan_.tensor(i);
+    set_group(ConfigRegister::PoolSrcGroupBytes, int64_t(xt.group));
+    set_group(ConfigRegister::ActGroupBytes, int64_t(yt.group));
     for (uint64_t k = 0; k < xt.tiles; ++k)
       for (uint64_t g0 = 0; g0 < total; g0 += 65535) {
         Instruction pl;
         pl.op = Opcode::Pool;
-        pl.ub_row = uint32_t(ub(b, i) + k * n * os.h * os.w + g0 * os.w);
+        uint64_t row = ub(b, i) + k * n * os.h * os.w + g0 * os.w, first = 0;
+        if (yt.group) packed_at(yt, ub(b, i), g0 * os.w, &row, &first);
+        set_group(ConfigRegister::ActFirstGroup, int64_t(first));
+        pl.ub_row = uint32_t(row);
         pl.src_row = uint32_t(ub(b, l.inputs[0]) + k * n * in_image);
         pl.out_row = uint32_t(g0);
         pl.rows = uint32_t(std::min<uint64_t>(65535, total - g0));
@@ -280,7 +375,7 @@ class ProgramEmitter {
     v.op = Opcode::Vector;
     v.ub_row = uint32_t(ub(b, i));
     v.src_row = uint32_t(ub(b, l.inputs[0]));
-    v.rows = uint32_t(plan_.tensor(l.inputs[0]).rows_per_sample * samples(b));
+    v.rows = uint32_t(plan_.tensor(l.inputs[0]).rows(samples(b), plan_.R));  // a, b, out share a layout
     v.function = l.function;
     v.vec_op = l.op == LayerOp::Add ? VectorOp::Add : l.op == LayerOp::Mul ? VectorOp::Multiply : VectorOp::Unary;
     if (l.op == LayerOp::Activate) return push(v);
@@ -311,11 +406,12 @@ class ProgramEmitter {
   const ArchConfig& cfg_;
   LoweredProgram& out_;
   const Network& net_;
-  std::map<ConfigRegister, int64_t> regs_;  // values written (config_on_change)
-  size_t next_stripe_ = 0;                  // the next stripe to compute
-  size_t next_weights_ = 0;                 // the next stripe whose weights to read
-  uint64_t acc_block_ = 0;                  // output blocks so far (accumulator buffer parity)
-  size_t next_host_op_ = 0;                 // the next entry of out_.host_ops
+  std::map<ConfigRegister, int64_t> regs_;    // values written (config_on_change)
+  std::map<ConfigRegister, int64_t> groups_;  // lane-group and lane registers written (reset 0)
+  size_t next_stripe_ = 0;                    // the next stripe to compute
+  size_t next_weights_ = 0;                   // the next stripe whose weights to read
+  uint64_t acc_block_ = 0;                    // output blocks so far (accumulator buffer parity)
+  size_t next_host_op_ = 0;                   // the next entry of out_.host_ops
 };
 
 }  // namespace

@@ -135,9 +135,15 @@ LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const Lowe
   plan.R = cfg.mxu.rows;
   plan.C = cfg.mxu.cols;
   plan.tensors = plan_tensors(net, plan.R);
+  choose_layouts(plan);
   // Bias rows and weight tiles of the weighted layers, in layer order.
-  uint64_t weight_tiles = 0;
+  uint64_t weight_tiles = 0, placed_macs = 0;
   for (size_t i = 0; i < net.layers.size(); ++i) {
+    if (placed_concat(plan, i)) {  // no passes, weights or bias: its producers write its tensor
+      plan.layers.emplace_back().placed = true;
+      placed_macs += net.layers[i].macs() * net.samples;  // a copy, no longer multiplied
+      continue;
+    }
     PlannedLayer p = plan_layer(plan, i);
     if (net.layers[i].function == ActivationFunction::Lookup) {
       p.table_row = plan.bias_rows;
@@ -154,7 +160,7 @@ LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const Lowe
   plan.weight_image_bytes = weight_tiles * plan.R * plan.C;
   for (uint64_t first = 0; first < net.samples; first += policy.batch)
     plan.batches.push_back({uint32_t(first), uint32_t(std::min<uint64_t>(policy.batch, net.samples - first)), 0, 0});
-  plan.useful_macs = net.macs_per_sample() * net.samples;
+  plan.useful_macs = net.macs_per_sample() * net.samples - placed_macs;
   return plan;
 }
 

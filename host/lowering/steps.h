@@ -60,8 +60,22 @@ struct PlannedTensor {
   std::string name;
   TensorShape shape;
   uint64_t tiles = 0;            ///< channel tiles, ceil(C / R)
-  uint64_t rows_per_sample = 0;  ///< UB rows per sample: tiles x H x W
+  uint64_t rows_per_sample = 0;  ///< UB rows per sample: tiles x H x W (unpacked)
   int last_use = -1;             ///< last layer reading it (INT_MAX: the network's output)
+  /// Packed layout (choose_layouts): bytes of a pixel's lane group G, P = R / G pixels per UB row,
+  /// pixel k (over the batch's samples) in group k % P of row base + k / P; 0: one pixel per row.
+  uint64_t group = 0;
+  /// Copy-free Concat (placed_concat): the concat layer whose tensor holds this one's channels from
+  /// channel_offset on (its producer's Activates write there; it has no rows of its own), or -1.
+  int placed_in = -1;
+  uint64_t channel_offset = 0;
+
+  /// UB rows of `samples` samples on an R-byte UB row: tiles x H x W x samples, or packed
+  /// ceil(samples x H x W / P).
+  uint64_t rows(uint64_t samples, uint64_t R) const {
+    const uint64_t pixels = samples * shape.h * shape.w, per_row = group ? R / group : 1;
+    return group ? (pixels + per_row - 1) / per_row : rows_per_sample * samples;
+  }
 };
 
 /// A layer of the plan.
@@ -77,6 +91,7 @@ struct PlannedLayer {
   uint64_t weight_tiles = 0;  ///< weighted: R x C tiles, out_tiles x (passes per output tile)
   uint64_t weight_base = 0;   ///< weighted: weight-memory byte of its first tile
   bool windowed = false;      ///< reads through Convolve or Pool windows (16-bit out_row)
+  bool placed = false;        ///< a Concat its producers wrote in place (placed_concat): no instructions
 };
 
 /// What plan_lowering derives from the network and the policy: sizes only, no addresses but the
@@ -114,6 +129,25 @@ inline bool pass_needed(const PlannedLayer& p, size_t s, uint64_t k, uint64_t j,
 /// (r * kw + s) to outputs m0 .. m0+n-1, into out[0 .. n) (entries a grouped conv lacks are left).
 void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64_t pos, uint64_t c, uint64_t m0,
                 uint64_t n, int8_t* out);
+
+/// Chooses each tensor's UB layout (PlannedTensor::group): a tensor of C <= R/2 channels (one
+/// tile) and more than one pixel a batch is packed, G = the smallest divisor of R that is >= C,
+/// P = R / G pixels a row (a 224 x 224 x 3 image on a 512-wide array: G 4, 128 pixels a row,
+/// 392 rows instead of 50,176). Packing is left out for a dense MLP's policy (padded host rows)
+/// and for a broadcast Vector's operands and output (row i of b meets rows of one image); the
+/// inputs and output of a Vector (lane-wise over whole rows) share one layout: all packed with
+/// the same G, or none. Every reader and writer honours the layout through the lane-group
+/// registers (isa.h), so results are the same bit for bit; only UB rows (and the row-bound
+/// Vector and Pool reads) shrink.
+void choose_layouts(LoweringPlan& plan);
+
+/// Copy-free Concat (issue 15): whether layer `i` is a Concat the importer wrote as a channel copy
+/// (a 1x1 conv of several inputs with weight[c][m] = (c == m), zero bias, identity and a
+/// requantization mapping every int8 to itself) whose every input is a conv or dense layer read
+/// by it alone. Then each input tensor is marked placed_in = i at its channel offset: its
+/// producer's Activates write its channels straight into the concat's tensor (lane registers,
+/// byte enables) and layer i emits nothing. Not for a dense MLP's policy.
+bool placed_concat(LoweringPlan& plan, size_t i);
 
 /// Plans `net` for `cfg` under `policy`. Errors (SC_REPORT_ERROR "tpu/lowering", starting with
 /// policy.who, naming the layer): a dense layer's spatial input larger than 256x256 pixels; more

@@ -49,18 +49,29 @@ uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
   }
   const int32_t* bias = d.instr.bias ? bias_.data() + lanes.src : nullptr;
   const uint64_t table_cycles = load_table(d, delay, who);
-  out_.resize(B * R);
+  const LaneGroups& lg = d.act_out;  // packed: pixel b in a lane group of row lg.row(b)
+  const uint64_t rows = lg.rows(B, R);
+  out_.resize(rows * R);
   for (uint64_t b = 0; b < B; ++b)
-    activate_row(&sums_[b * C + lanes.src], bias, lanes.count, d.requant, d.instr.function, &out_[b * R + lanes.dst]);
-  apply_table(d, B * R, B * lanes.count);  // bytes outside the lanes are mapped too, not written
+    activate_row(&sums_[b * C + lanes.src], bias, lanes.count, d.requant, d.instr.function,
+                 &out_[lg.row(b, R) * R + lg.byte(b, R) + lanes.dst]);
+  apply_table(d, rows * R, B * lanes.count);  // bytes outside the lanes are mapped too, not written
   uint8_t* enables = nullptr;
-  if (lanes.count != R) {
+  uint64_t enable_length = R;  // one row's pattern, repeated; packed: the whole transfer's
+  if (!lg.unpacked(R)) {
+    enable_length = rows * R;
+    enables_.assign(enable_length, TLM_BYTE_DISABLED);
+    for (uint64_t b = 0; b < B; ++b)
+      std::fill_n(enables_.begin() + int64_t(lg.row(b, R) * R + lg.byte(b, R) + lanes.dst), lanes.count,
+                  TLM_BYTE_ENABLED);
+    enables = enables_.data();
+  } else if (lanes.count != R) {
     enables_.assign(R, TLM_BYTE_DISABLED);
     std::fill_n(enables_.begin() + lanes.dst, lanes.count, TLM_BYTE_ENABLED);
     enables = enables_.data();
   }
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
-            B * R, delay, who, enables, R);
+            rows * R, delay, who, enables, enable_length);
   rows_ += B;
   charge(MeteredAction::kActivationRow, sc_core::sc_time_stamp(), B);
   return B + table_cycles;
@@ -86,50 +97,64 @@ void ActivationUnit::apply_table(const Dispatch& d, uint64_t n, uint64_t counted
 
 uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
   const WindowGeometry& g = d.window;
-  const uint64_t R = cfg_.mxu.rows, C = R, Q = g.out_w, image = uint64_t(g.in_h) * g.in_w;
+  const LaneGroups &in_g = d.pool_in, &out_g = d.act_out;  // packed: pixels in lane groups (dispatch.h)
+  const uint64_t R = cfg_.mxu.rows, Q = g.out_w, image = uint64_t(g.in_h) * g.in_w;
+  const uint64_t Ci = in_g.width(R), Co = out_g.width(R), lanes = std::min(Ci, Co);  // lanes pooled
   const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
-  uint64_t first, last;
-  g.input_rows(d.instr.src_row, d.instr.out_row, d.instr.rows, &first, &last);
-  in_.resize((last - first) * R);
+  uint64_t first, last;  // input pixels, then their UB rows
+  g.input_rows(0, d.instr.out_row, d.instr.rows, &first, &last);
+  const uint64_t row0 = in_g.row(first, R);
+  last = in_g.rows(last, R);
+  in_.resize((last - row0) * R);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  transport(ub_socket, tlm::TLM_READ_COMMAND, first * R, reinterpret_cast<uint8_t*>(in_.data()), in_.size(), delay,
-            who + " (input)");
-  const uint64_t B = uint64_t(d.instr.rows) * Q;
-  out_.resize(B * C);
-  sums_.resize(C);  // the window's max or sum per lane
+  transport(ub_socket, tlm::TLM_READ_COMMAND, (d.instr.src_row + row0) * R, reinterpret_cast<uint8_t*>(in_.data()),
+            in_.size(), delay, who + " (input)");
+  const uint64_t B = uint64_t(d.instr.rows) * Q, out_rows = out_g.rows(B, R);
+  out_.assign(out_rows * R, 0);
+  sums_.resize(lanes);  // the window's max or sum per lane
   int32_t* acc = sums_.data();
-  uint64_t rows_read = 0;
-  int64_t last_h = -1, last_n = -1;
+  uint64_t rows_read = 0, read_end = 0;  // UB rows entered into the line buffer, and the end of the last
   for (uint64_t i = 0; i < d.instr.rows; ++i) {
     uint64_t n, p;
     g.split_output_row(uint64_t(d.instr.out_row) + i, &n, &p);
-    const uint64_t img = n * image - (first - d.instr.src_row);  // image n's first row within in_
     const int64_t h0 = g.input_row(p, 0);
-    // Input image rows entering the line buffer for this output row.
-    for (int64_t h = std::max<int64_t>(h0, 0); h < std::min<int64_t>(h0 + g.pool_h, g.in_h); ++h)
-      if (int64_t(n) != last_n || h > last_h) rows_read += g.in_w, last_h = h, last_n = int64_t(n);
+    // Input image rows entering the line buffer for this output row: the UB rows they occupy, once.
+    for (int64_t h = std::max<int64_t>(h0, 0); h < std::min<int64_t>(h0 + g.pool_h, g.in_h); ++h) {
+      const uint64_t px = n * image + uint64_t(h) * g.in_w, lo = in_g.row(px, R), hi = in_g.rows(px + g.in_w, R);
+      rows_read += hi - std::min(hi, std::max(lo, read_end));
+      read_end = std::max(read_end, hi);
+    }
     for (uint64_t q = 0; q < Q; ++q) {
       const int64_t w0 = g.input_col(q, 0);
-      std::fill(acc, acc + C, d.instr.average ? 0 : -128);
+      std::fill(acc, acc + lanes, d.instr.average ? 0 : -128);
       for (int64_t h = h0; h < h0 + int64_t(g.pool_h); ++h) {
         if (h < 0 || h >= int64_t(g.in_h)) continue;
         for (int64_t w = w0; w < w0 + int64_t(g.pool_w); ++w) {
           if (w < 0 || w >= int64_t(g.in_w)) continue;
-          const int8_t* x = &in_[(img + uint64_t(h) * g.in_w + uint64_t(w)) * R];
+          const uint64_t px = n * image + uint64_t(h) * g.in_w + uint64_t(w);
+          const int8_t* x = &in_[(in_g.row(px, R) - row0) * R + in_g.byte(px, R)];
           if (d.instr.average)
-            for (uint64_t c = 0; c < C; ++c) acc[c] += x[c];
+            for (uint64_t c = 0; c < lanes; ++c) acc[c] += x[c];
           else
-            for (uint64_t c = 0; c < C; ++c) acc[c] = std::max<int32_t>(acc[c], x[c]);
+            for (uint64_t c = 0; c < lanes; ++c) acc[c] = std::max<int32_t>(acc[c], x[c]);
         }
       }
-      int8_t* y = &out_[(i * Q + q) * C];
-      if (d.instr.average) activate_row(acc, nullptr, C, d.requant, ActivationFunction::Identity, y);
+      const uint64_t k = i * Q + q;
+      int8_t* y = &out_[out_g.row(k, R) * R + out_g.byte(k, R)];
+      if (d.instr.average) activate_row(acc, nullptr, lanes, d.requant, ActivationFunction::Identity, y);
       else
-        for (uint64_t c = 0; c < C; ++c) y[c] = int8_t(acc[c]);
+        for (uint64_t c = 0; c < lanes; ++c) y[c] = int8_t(acc[c]);
     }
   }
+  uint8_t* enables = nullptr;  // packed output: only its pixels' lane groups are written
+  if (!out_g.unpacked(R)) {
+    enables_.assign(out_rows * R, TLM_BYTE_DISABLED);
+    for (uint64_t k = 0; k < B; ++k)
+      std::fill_n(enables_.begin() + int64_t(out_g.row(k, R) * R + out_g.byte(k, R)), Co, TLM_BYTE_ENABLED);
+    enables = enables_.data();
+  }
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
-            B * C, delay, who);
+            out_rows * R, delay, who, enables, enables ? out_rows * R : 0);
   pool_rows_ += B;
   charge(MeteredAction::kActivationRow, sc_core::sc_time_stamp(), B);
   return std::max(rows_read, B);

@@ -40,6 +40,15 @@ namespace tpu {
 /// pipeline_cycles. Vector timing: rows + pipeline_cycles (two read ports, one operand row each); with
 /// register vec_b_repeat = n > 1 row i of operand b is vec_source_b + i / n (a per-channel vector
 /// broadcast over an image), read once per n rows.
+///
+/// Packed layouts (LaneGroups, dispatch.h; registers act_group_bytes, act_first_group,
+/// pool_src_group_bytes): Activate writes pixel b's lanes into its lane group of row
+/// ub_row + (first + b) / P with byte enables (the row's other groups kept); Pool reads its input's
+/// pixels from their lane groups (the line buffer holds the UB rows an image row occupies, each
+/// read once: fewer rows when packed) and writes each output pixel's group with byte enables; it
+/// pools min(input G, output G) lanes. Timing is per pixel as above (one accumulator row or one
+/// output pixel per cycle). Vector ignores the layout: it is lane-wise, so rows of a packed tensor
+/// are valid operands when a, b and the output share the layout (the lowering sees to it).
 class ActivationUnit : public FunctionalUnit {
  public:
   tlm_utils::simple_initiator_socket<ActivationUnit> acc_socket;  ///< reads partial sums

@@ -73,8 +73,8 @@ void HostInterface::run() {
   for (;;) {
     const Dispatch d = next();
     const sc_core::sc_time busy_from = sc_core::sc_time_stamp();
-    const uint64_t R = cfg_.mxu.rows, rows = d.instr.rows;
-    const uint64_t row_bytes = d.host_row_bytes ? d.host_row_bytes : R;  // bytes per row on PCIe
+    const uint64_t R = cfg_.mxu.rows, rows = d.instr.rows;  // rows: pixels when host_group_bytes packs
+    const uint64_t row_bytes = d.host_row_bytes ? d.host_row_bytes : d.host.width(R);  // bytes per row on PCIe
     const uint64_t bytes = rows * row_bytes, ub_addr = uint64_t(d.instr.ub_row) * R;
     const std::string who =
         std::string(name()) + ": instruction " + std::to_string(d.index) + " (" + disassemble(d.instr) + ")";
@@ -87,7 +87,9 @@ void HostInterface::run() {
     const bool packed = row_bytes != R;
     const uint64_t chunk_rows = std::min<uint64_t>(rows, kChunkRows);
     if (packed) rows_.assign(chunk_rows * R, 0);
-    if (d.instr.op == Opcode::ReadHostMemory) {
+    if (!d.host.unpacked(R)) {  // lane groups: P pixels a UB row
+      move_lane_groups(d, row_bytes, delay, who);
+    } else if (d.instr.op == Opcode::ReadHostMemory) {
       transport(pcie_socket, tlm::TLM_READ_COMMAND, d.instr.host_addr, buffer_.data(), bytes, delay, who);
       sc_core::wait(to_device_.transfer(sc_core::sc_time_stamp(), bytes) - sc_core::sc_time_stamp());
       if (!packed) {
@@ -117,6 +119,28 @@ void HostInterface::run() {
     busy_by_tag_[d.tag] += to_cycles(sc_core::sc_time_stamp() - busy_from, period_);
     finish();
   }
+}
+
+void HostInterface::move_lane_groups(const Dispatch& d, uint64_t row_bytes, sc_core::sc_time& delay,
+                                     const std::string& who) {
+  const uint64_t R = cfg_.mxu.rows, pixels = d.instr.rows, bytes = pixels * row_bytes;
+  const uint64_t ub_addr = uint64_t(d.instr.ub_row) * R, ub_bytes = d.host.rows(pixels, R) * R;
+  rows_.assign(ub_bytes, 0);  // whole rows: a packed tensor owns its rows, the unused groups are zero
+  if (d.instr.op == Opcode::ReadHostMemory) {
+    transport(pcie_socket, tlm::TLM_READ_COMMAND, d.instr.host_addr, buffer_.data(), bytes, delay, who);
+    sc_core::wait(to_device_.transfer(sc_core::sc_time_stamp(), bytes) - sc_core::sc_time_stamp());
+    for (uint64_t k = 0; k < pixels; ++k)
+      std::memcpy(&rows_[d.host.row(k, R) * R + d.host.byte(k, R)], &buffer_[k * row_bytes], row_bytes);
+    transport(ub_socket, tlm::TLM_WRITE_COMMAND, ub_addr, rows_.data(), ub_bytes, delay, who);
+    dma_bytes_to_device_ += bytes;
+    return;
+  }
+  transport(ub_socket, tlm::TLM_READ_COMMAND, ub_addr, rows_.data(), ub_bytes, delay, who);
+  for (uint64_t k = 0; k < pixels; ++k)
+    std::memcpy(&buffer_[k * row_bytes], &rows_[d.host.row(k, R) * R + d.host.byte(k, R)], row_bytes);
+  sc_core::wait(to_host_.transfer(sc_core::sc_time_stamp(), bytes) - sc_core::sc_time_stamp());
+  transport(pcie_socket, tlm::TLM_WRITE_COMMAND, d.instr.host_addr, buffer_.data(), bytes, delay, who);
+  dma_bytes_to_host_ += bytes;
 }
 
 nlohmann::json HostInterface::report() const {

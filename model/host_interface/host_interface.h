@@ -48,6 +48,10 @@ class PcieDirection {
 /// (`host_socket`) to the weight memory or the sequencer, adding the link's time to the
 /// annotated delay (b_transport) or no time (transport_dbg). Host addresses outside the map
 /// get TLM_ADDRESS_ERROR_RESPONSE.
+/// Packed layouts (register host_group_bytes = G < mxu.rows; LaneGroups in dispatch.h): `rows`
+/// counts pixels of host_row_bytes (0: G) bytes each; pixel k goes to (comes from) lane group k % P
+/// of UB row ub_row + k / P, P = mxu.rows / G. A read writes the whole rows it touches, zero
+/// filled outside the pixels (a packed tensor owns its rows). Same link time: the PCIe bytes.
 class HostInterface : public FunctionalUnit {
  public:
   tlm_utils::simple_target_socket<HostInterface> host_socket;        ///< from the host CPU
@@ -81,6 +85,8 @@ class HostInterface : public FunctionalUnit {
   PcieDirection to_device_, to_host_;
   /// UB rows moved per transaction when host_row_bytes packs them (64 KiB on a 256-wide MXU).
   static constexpr uint64_t kChunkRows = 256;
+  /// Read/Write_Host_Memory of a packed layout (d.host): PCIe bytes to or from the pixels' lane groups.
+  void move_lane_groups(const Dispatch& d, uint64_t row_bytes, sc_core::sc_time& delay, const std::string& who);
   std::vector<uint8_t> buffer_, rows_;  // PCIe bytes; a chunk of whole UB rows when host_row_bytes packs them
   uint64_t dma_bytes_to_device_ = 0, dma_bytes_to_host_ = 0;
   std::map<uint32_t, uint64_t> busy_by_tag_;

@@ -111,12 +111,16 @@ constexpr Names kOperandNames{"operand", "ub",  "acc",   "rows",  "host",       
 
 // Text names of the activation functions and config registers, indexed by their value.
 constexpr const char* kFunctionNames[] = {"identity", "relu", "sigmoid", "tanh", "lookup"};
+constexpr const char* kReserved = "";  // ids 26-29: no register (is_config_register)
 constexpr const char* kRegisterNames[] = {
-    "act_multiplier", "act_shift",    "act_zero_point", "act_bias_row", "input_height", "input_width",
-    "output_height",  "output_width", "stride_h",       "stride_w",     "pad_top",      "pad_left",
-    "pool_height",    "pool_width",   "vec_source_b",   "vec_scale_a",  "vec_scale_b",  "vec_offset_a",
-    "vec_offset_b",   "tag",          "host_row_bytes", "act_lane_src", "act_lane_dst", "act_lanes",
-    "act_table_row",  "vec_b_repeat"};
+    "act_multiplier",  "act_shift",       "act_zero_point",  "act_bias_row",    "input_height",
+    "input_width",     "output_height",   "output_width",    "stride_h",        "stride_w",
+    "pad_top",         "pad_left",        "pool_height",     "pool_width",      "vec_source_b",
+    "vec_scale_a",     "vec_scale_b",     "vec_offset_a",    "vec_offset_b",    "tag",
+    "host_row_bytes",  "act_lane_src",    "act_lane_dst",    "act_lanes",       "act_table_row",
+    "vec_b_repeat",    kReserved,         kReserved,         kReserved,         kReserved,
+    "mxu_group_bytes", "mxu_first_group", "act_group_bytes", "act_first_group", "pool_src_group_bytes",
+    "host_group_bytes"};
 constexpr const char* kVectorOpNames[] = {"add", "multiply", "unary"};
 constexpr int kNumVectorOps = 3;
 constexpr const char* kUnitNames[kNumUnits] = {"host", "weights", "matrix", "activation"};
@@ -179,6 +183,12 @@ void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
     case ConfigRegister::ActLaneSrc:
     case ConfigRegister::ActLaneDst:
     case ConfigRegister::ActLanes:
+    case ConfigRegister::MxuGroupBytes:
+    case ConfigRegister::MxuFirstGroup:
+    case ConfigRegister::ActGroupBytes:
+    case ConfigRegister::ActFirstGroup:
+    case ConfigRegister::PoolSrcGroupBytes:
+    case ConfigRegister::HostGroupBytes:
       *lo = 0;
       *hi = 65535;
       return;
@@ -269,9 +279,9 @@ void validate(const Instruction& in, const std::string& prefix, const Names& n) 
     fail(ctx + n.kind + " '" + n.fn + "' = " + std::to_string(static_cast<uint8_t>(in.function)) +
          " is not an activation function (0 identity, 1 relu, 2 sigmoid, 3 tanh, 4 lookup)");
   if (u.cfg) {
-    if (static_cast<uint8_t>(in.reg) >= kNumConfigRegisters)
+    if (!is_config_register(static_cast<uint8_t>(in.reg)))
       fail(ctx + n.kind + " '" + n.reg + "' = " + std::to_string(static_cast<uint8_t>(in.reg)) +
-           " is not a config register (0.." + std::to_string(kNumConfigRegisters - 1) + ")");
+           " is not a config register (0.." + std::to_string(kNumConfigRegisters - 1) + ", 26-29 reserved)");
     check_value(ctx, n, in.reg, in.value);
   }
   if (u.mask) {
@@ -521,7 +531,8 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
     const int r = lookup(kRegisterNames, kNumConfigRegisters, given["reg"]);
     if (r < 0) {
       std::string all;
-      for (int i = 0; i < kNumConfigRegisters; ++i) all += std::string(i ? ", " : "") + kRegisterNames[i];
+      for (int i = 0; i < kNumConfigRegisters; ++i)
+        if (is_config_register(i)) all += std::string(i ? ", " : "") + kRegisterNames[i];
       fail(ctx + "operand 'reg' = '" + given["reg"] + "' is not one of " + all);
     }
     in.reg = static_cast<ConfigRegister>(r);
@@ -728,7 +739,7 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
       const uint32_t raw = static_cast<uint32_t>(get_le(in, 2, 4));
       d.value = static_cast<int32_t>(raw);
       // Range-check here so that a raw value >= 2^31 is shown unsigned for unsigned registers.
-      if (flags < kNumConfigRegisters) {
+      if (is_config_register(flags)) {
         int64_t lo, hi;
         register_range(d.reg, &lo, &hi);
         check_value(ctx, kFieldNames, d.reg, lo < 0 ? int64_t{d.value} : int64_t{raw});

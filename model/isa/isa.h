@@ -159,10 +159,25 @@ enum class ConfigRegister : uint8_t {
   VecBRepeat = 25,   ///< Vector: a rows of operand a share one row of operand b (broadcast of a
                      ///< per-channel vector: row i reads b row vec_source_b + i / n); 0 or 1
                      ///< (reset 0) = no broadcast; 0 .. 2^24-1
+  // 26-29: reserved (not config registers in this decoder).
+  /// Packed tensor layouts (docs/isa.md, "Lane groups"): a UB row holds P = mxu.rows / G pixels of
+  /// a tensor of at most G channels, pixel k of an instruction in lane group (first + k) % P of row
+  /// ub_row + (first + k) / P, bytes at group x G. G = 0 (reset) or mxu.rows: one pixel per row. At
+  /// dispatch G divides mxu.rows and first < P (else an error). 0 .. 65535 each.
+  MxuGroupBytes = 30,      ///< G of the rows MatrixMultiply and Convolve read (the data-setup lane shifter)
+  MxuFirstGroup = 31,      ///< lane group of ub_row holding MatrixMultiply's first row, Convolve's pixel 0
+  ActGroupBytes = 32,      ///< G of the rows Activate and Pool write (byte-enabled lane groups)
+  ActFirstGroup = 33,      ///< lane group of ub_row that Activate's / Pool's first output goes to
+  PoolSrcGroupBytes = 34,  ///< G of the rows Pool reads (its pixel 0 in group 0 of src_row)
+  HostGroupBytes = 35,     ///< G of the rows Read/Write_Host_Memory move: `rows` counts pixels of
+                           ///< host_row_bytes (<= G) each, pixel 0 in group 0 of ub_row
 };
 
-/// Number of config registers (ids 0 .. kNumConfigRegisters-1).
-constexpr int kNumConfigRegisters = 26;
+/// Number of config register ids (0 .. kNumConfigRegisters-1; is_config_register says which exist).
+constexpr int kNumConfigRegisters = 36;
+
+/// Whether `id` names a config register (26-29 are reserved).
+constexpr bool is_config_register(int id) { return id >= 0 && id < kNumConfigRegisters && (id < 26 || id > 29); }
 
 /// Element-wise operation of Vector (flags bits 3-4).
 enum class VectorOp : uint8_t { Add = 0, Multiply = 1, Unary = 2 };

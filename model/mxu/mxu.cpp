@@ -82,6 +82,53 @@ std::map<uint32_t, Mxu::Table3Cycles> Mxu::table3_by_tag() const {
   return out;
 }
 
+const int8_t* Mxu::read_ub(uint64_t addr, uint64_t len, const Dispatch& d) {
+  const int8_t* p = reinterpret_cast<const int8_t*>(ub_dmi_.pointer(ub_socket, addr, len));
+  if (p) {
+    ub_dmi_read_ += len;
+    return p;
+  }
+  line_.resize(len);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  transport(ub_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(line_.data()), len, delay,
+            std::string(name()) + ": instruction " + std::to_string(d.index) + " (data setup)");
+  return line_.data();
+}
+
+void Mxu::gather_packed_line(const Dispatch& d, uint64_t n, int64_t h, int8_t* out) {
+  const WindowGeometry& g = d.window;
+  const LaneGroups& lg = d.mxu_in;
+  const uint64_t Q = g.out_w, G = lg.width(R_), k = d.instr.kernel_col;
+  const uint64_t px0 = n * uint64_t(g.in_h) * g.in_w + uint64_t(h) * g.in_w;  // the line's first pixel
+  const uint64_t row0 = lg.row(px0, R_), rows = lg.rows(px0 + g.in_w, R_) - row0;
+  const int8_t* line = read_ub((uint64_t(d.instr.ub_row) + row0) * R_, rows * R_, d);
+  std::memset(out, 0, Q * R_);
+  uint64_t q_lo, q_hi;
+  g.image_cols(k, &q_lo, &q_hi);
+  for (uint64_t q = q_lo; q < q_hi; ++q) {
+    const uint64_t px = px0 + uint64_t(g.input_col(q, k));
+    std::memcpy(out + q * R_, line + (lg.row(px, R_) - row0) * R_ + lg.byte(px, R_), G);
+  }
+}
+
+void Mxu::gather_rows(const Dispatch& d, uint64_t B) {
+  rows_.resize(B * R_);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  const std::string who = std::string(name()) + ": instruction " + std::to_string(d.index);
+  const LaneGroups& lg = d.mxu_in;
+  if (lg.unpacked(R_)) {
+    transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.instr.ub_row) * R_, reinterpret_cast<uint8_t*>(rows_.data()),
+              B * R_, delay, who);
+    return;
+  }
+  const uint64_t G = lg.width(R_);
+  line_.resize(lg.rows(B, R_) * R_);
+  transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.instr.ub_row) * R_, reinterpret_cast<uint8_t*>(line_.data()),
+            line_.size(), delay, who);
+  std::fill(rows_.begin(), rows_.end(), 0);
+  for (uint64_t b = 0; b < B; ++b) std::memcpy(&rows_[b * R_], &line_[lg.row(b, R_) * R_ + lg.byte(b, R_)], G);
+}
+
 void Mxu::gather_convolve(const Dispatch& d) {
   const WindowGeometry& g = d.window;
   const uint64_t Q = g.out_w, B = uint64_t(d.instr.rows) * Q, image = uint64_t(g.in_h) * g.in_w;
@@ -102,19 +149,14 @@ void Mxu::gather_convolve(const Dispatch& d) {
       std::memset(out, 0, Q * R_);
       continue;
     }
+    if (!d.mxu_in.unpacked(R_)) {  // a packed input: the lane shifter
+      gather_packed_line(d, n, h, out);
+      continue;
+    }
     // One input image row feeds this output row; read it once (the data-setup line buffer), in
     // place by DMI, else copied through b_transport.
     const uint64_t addr = (uint64_t(d.instr.ub_row) + n * image + uint64_t(h) * g.in_w) * R_;
-    const int8_t* line = reinterpret_cast<const int8_t*>(ub_dmi_.pointer(ub_socket, addr, line_bytes));
-    if (line) {
-      ub_dmi_read_ += line_bytes;
-    } else {
-      line_.resize(line_bytes);
-      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-      transport(ub_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(line_.data()), line_bytes, delay,
-                std::string(name()) + ": instruction " + std::to_string(d.index) + " (data setup)");
-      line = line_.data();
-    }
+    const int8_t* line = read_ub(addr, line_bytes, d);
     std::memset(out, 0, q_lo * R_);
     if (q_lo < q_hi) {
       if (stride == 1) {
@@ -179,11 +221,7 @@ void Mxu::run() {
       B *= d.window.out_w;
       gather_convolve(d);
     } else {
-      rows_.resize(B * R_);
-      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-      transport(ub_socket, tlm::TLM_READ_COMMAND, uint64_t(d.instr.ub_row) * R_,
-                reinterpret_cast<uint8_t*>(rows_.data()), B * R_, delay,
-                std::string(name()) + ": instruction " + std::to_string(d.index));
+      gather_rows(d, B);
     }
     const uint64_t start = to_cycles(sc_core::sc_time_stamp(), period_);
     in_array_.push_back({d.index, d.instr.acc_row, B, d.instr.accumulate, log_.size()});

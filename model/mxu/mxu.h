@@ -57,6 +57,13 @@ namespace tpu {
 /// position (strides and zero padding from the window registers) instead of consecutive rows.
 /// The array, its timing and the accumulators treat the block exactly as a MatrixMultiply's.
 ///
+/// Packed inputs (register mxu_group_bytes = G < R, isa.h; LaneGroups in dispatch.h): a UB row
+/// holds P = R / G pixels. The data-setup path reads the rows holding the block's pixels and its
+/// lane shifter moves each pixel's G-byte lane group to lanes 0 .. G-1 of the array's input row
+/// (lanes G .. R-1 zero). The array still takes one pixel per cycle, so the timing above is
+/// unchanged; the UB reads fewer rows (P pixels a row). The shifter is an assumption of this
+/// model (the paper's data setup reads whole 256-byte UB rows).
+///
 /// Table 3 per tag: the same split is kept per value of the tag register (e.g. per layer): busy
 /// and stall cycles go to the tag of the instruction held; idle cycles go to the tag of the next
 /// instruction the MXU receives (the work that was waiting), and idle cycles after the last one
@@ -126,6 +133,14 @@ class Mxu : public FunctionalUnit, public MxuSink {
   void invalidate_ub_dmi(sc_dt::uint64 start, sc_dt::uint64 end) { ub_dmi_.invalidate(start, end); }
   /// Data setup of Convolve: fills rows_ with the block's B x R input rows (zeros for padding).
   void gather_convolve(const Dispatch& d);
+  /// Data setup of a MatrixMultiply: fills rows_ with its B x R input rows (packed: unshifted).
+  void gather_rows(const Dispatch& d, uint64_t B);
+  /// UB bytes [addr, addr + len), in place by DMI (counted in ub_dmi_read_) or copied into line_
+  /// through b_transport; valid until the next call.
+  const int8_t* read_ub(uint64_t addr, uint64_t len, const Dispatch& d);
+  /// Convolve's output row `i` of a packed input (d.mxu_in): input image row h of image n into
+  /// out (Q x R), each output column's pixel lane group at lanes 0 .. G-1, the rest zero.
+  void gather_packed_line(const Dispatch& d, uint64_t n, int64_t h, int8_t* out);
   void update_category();
   void state_changed() override { update_category(); }
   /// MxuSink: writes a block's sums into the accumulators and completes its instruction.

@@ -69,6 +69,29 @@ struct ActivateLanes {
   uint32_t count = 0;  ///< lanes moved per row; 0: min(mxu.rows, mxu.cols) (every lane of a square array)
 };
 
+/// A packed tensor layout in the Unified Buffer (registers mxu_group_bytes .. host_group_bytes,
+/// isa.h; docs/isa.md "Lane groups"): each UB row of R bytes holds P = R / G pixels, pixel k of an
+/// instruction in lane group (first + k) % P of row base + (first + k) / P, at byte group x G. The
+/// hardware behind it: a lane shifter (byte rotator by a multiple of G) at the UB read port of the
+/// data-setup path, the pool unit's line buffer and the host DMA, and byte enables on the writes.
+/// An assumption of this model (TPU v1's paper stores one vector per UB row and says no more).
+struct LaneGroups {
+  uint32_t group = 0;  ///< G, bytes of a pixel's lane group; 0: R (one pixel per row)
+  uint32_t first = 0;  ///< lane group of the base row holding pixel 0
+  /// G in bytes for UB rows of R bytes.
+  uint64_t width(uint64_t R) const { return group ? group : R; }
+  /// P, pixels per UB row.
+  uint64_t per_row(uint64_t R) const { return R / width(R); }
+  /// Row of pixel k, relative to the base row.
+  uint64_t row(uint64_t k, uint64_t R) const { return (first + k) / per_row(R); }
+  /// Byte of pixel k's lane group within its row.
+  uint64_t byte(uint64_t k, uint64_t R) const { return ((first + k) % per_row(R)) * width(R); }
+  /// UB rows that pixels 0 .. n-1 touch (0 for n = 0).
+  uint64_t rows(uint64_t n, uint64_t R) const { return n ? row(n - 1, R) + 1 : 0; }
+  /// Whether this is the one-pixel-per-row layout.
+  bool unpacked(uint64_t R) const { return width(R) == R; }
+};
+
 /// Rows of operand b a Vector of `rows` rows reads with broadcast `b_repeat` (0, 1: rows).
 inline uint64_t vector_b_rows(uint64_t rows, uint32_t b_repeat) {
   return b_repeat <= 1 ? rows : (rows + b_repeat - 1) / b_repeat;
@@ -87,6 +110,10 @@ struct Dispatch {
   uint32_t tag = 0;                   ///< the tag register at dispatch time (statistics per tag)
   uint32_t host_row_bytes = 0;        ///< Read/Write_Host_Memory: bytes per UB row (0 = whole row)
   ActivateLanes lanes;                ///< Activate: lane registers at dispatch time
+  LaneGroups mxu_in;                  ///< MatrixMultiply, Convolve: the input's layout (mxu_*_group*)
+  LaneGroups act_out;                 ///< Activate, Pool: the output's layout (act_*_group*)
+  LaneGroups pool_in;                 ///< Pool: the input's layout (pool_src_group_bytes, first 0)
+  LaneGroups host;                    ///< Read/Write_Host_Memory: the UB side's layout (first 0)
 };
 
 /// Printing support required by sc_fifo<Dispatch>.

@@ -75,6 +75,16 @@ void Sequencer::fail(uint64_t index, const Instruction& in, const std::string& w
   throw std::logic_error("unreachable");  // SC_REPORT_ERROR throws with SystemC's default actions
 }
 
+void Sequencer::check_groups(uint64_t index, const Instruction& in, const LaneGroups& g, const char* what) const {
+  const uint64_t R = cfg_.mxu.rows, G = g.width(R);
+  if (G > R || R % G != 0 || g.first >= g.per_row(R)) {
+    std::ostringstream m;
+    m << what << " = " << g.group << " (first lane group " << g.first << "): a lane group must divide the " << R
+      << "-byte UB row and the first group be below the " << (G > R || R % G ? 0 : R / G) << " groups of a row";
+    fail(index, in, m.str());
+  }
+}
+
 Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index) const {
   Footprint f;
   const uint64_t ub_rows = cfg_.ub_rows(), acc_rows = cfg_.accumulators.rows;
@@ -94,37 +104,47 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
   };
   switch (in.op) {
     case Opcode::ReadHostMemory:
-    case Opcode::WriteHostMemory:
-      if (host_row_bytes_ > cfg_.mxu.rows) {
+    case Opcode::WriteHostMemory: {
+      check_groups(index, in, host_groups_, "host_group_bytes");
+      const uint64_t G = host_groups_.width(cfg_.mxu.rows), rows = host_groups_.rows(in.rows, cfg_.mxu.rows);
+      if (host_row_bytes_ > G) {
         std::ostringstream m;
-        m << "host_row_bytes = " << host_row_bytes_ << " exceeds the " << cfg_.mxu.rows << "-byte UB row";
+        m << "host_row_bytes = " << host_row_bytes_ << " exceeds the " << G << "-byte "
+          << (host_groups_.unpacked(cfg_.mxu.rows) ? "UB row" : "lane group (host_group_bytes)");
         fail(index, in, m.str());
       }
       if (in.op == Opcode::WriteHostMemory) {
-        ub(in.ub_row, in.rows, "source");
-        f.ub_read_lo = in.ub_row, f.ub_read_hi = uint64_t(in.ub_row) + in.rows;
+        ub(in.ub_row, rows, "source");
+        f.ub_read_lo = in.ub_row, f.ub_read_hi = uint64_t(in.ub_row) + rows;
         break;
       }
-      ub(in.ub_row, in.rows, "destination");
-      f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + in.rows;
+      ub(in.ub_row, rows, "destination");
+      f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + rows;
       break;
-    case Opcode::MatrixMultiply:
-      ub(in.ub_row, in.rows, "input");
+    }
+    case Opcode::MatrixMultiply: {
+      check_groups(index, in, mxu_in_, "mxu_group_bytes");
+      const uint64_t rows = mxu_in_.rows(in.rows, cfg_.mxu.rows);
+      ub(in.ub_row, rows, "input");
       acc(in.acc_row, in.rows);
-      f.ub_read_lo = in.ub_row, f.ub_read_hi = uint64_t(in.ub_row) + in.rows;
+      f.ub_read_lo = in.ub_row, f.ub_read_hi = uint64_t(in.ub_row) + rows;
       f.acc_write_lo = in.acc_row, f.acc_write_hi = uint64_t(in.acc_row) + in.rows;
       break;
+    }
     case Opcode::Activate: {
+      check_groups(index, in, act_out_, "act_group_bytes");
       const ActivateLanes l = activate_lanes();
-      if (uint64_t(l.src) + l.count > cfg_.mxu.cols || uint64_t(l.dst) + l.count > cfg_.mxu.rows) {
+      const uint64_t G = act_out_.width(cfg_.mxu.rows), rows = act_out_.rows(in.rows, cfg_.mxu.rows);
+      if (uint64_t(l.src) + l.count > cfg_.mxu.cols || uint64_t(l.dst) + l.count > G) {
         std::ostringstream m;
         m << "lanes act_lane_src = " << l.src << ", act_lane_dst = " << l.dst << ", " << l.count << " lanes exceed the "
-          << cfg_.mxu.cols << "-lane accumulator row or the " << cfg_.mxu.rows << "-byte UB row";
+          << cfg_.mxu.cols << "-lane accumulator row or the " << G << "-byte "
+          << (act_out_.unpacked(cfg_.mxu.rows) ? "UB row" : "lane group (act_group_bytes)");
         fail(index, in, m.str());
       }
-      ub(in.ub_row, in.rows, "destination");
+      ub(in.ub_row, rows, "destination");
       acc(in.acc_row, in.rows);
-      f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + in.rows;
+      f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + rows;
       f.acc_read_lo = in.acc_row, f.acc_read_hi = uint64_t(in.acc_row) + in.rows;
       if (in.bias) {
         const uint64_t bias_rows = (uint64_t(cfg_.mxu.cols) * 4 + cfg_.mxu.rows - 1) / cfg_.mxu.rows;
@@ -134,9 +154,11 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
       break;
     }
     case Opcode::Convolve: {
+      check_groups(index, in, mxu_in_, "mxu_group_bytes");
       const uint64_t q = window_.out_w, b = uint64_t(in.rows) * q;
-      uint64_t first, last;
-      window_.input_rows(in.ub_row, in.out_row, in.rows, &first, &last);
+      uint64_t first, last;  // pixels, then UB rows
+      window_.input_rows(0, in.out_row, in.rows, &first, &last);
+      pixel_rows(in.ub_row, mxu_in_, first, last, &first, &last);
       ub(first, last - first, "input image");
       acc(in.acc_row, b);
       f.ub_read_lo = first, f.ub_read_hi = last;
@@ -144,9 +166,12 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
       break;
     }
     case Opcode::Pool: {
-      const uint64_t b = uint64_t(in.rows) * window_.out_w;
-      uint64_t first, last;
-      window_.input_rows(in.src_row, in.out_row, in.rows, &first, &last);
+      check_groups(index, in, pool_in_, "pool_src_group_bytes");
+      check_groups(index, in, act_out_, "act_group_bytes");
+      const uint64_t b = act_out_.rows(uint64_t(in.rows) * window_.out_w, cfg_.mxu.rows);
+      uint64_t first, last;  // pixels, then UB rows
+      window_.input_rows(0, in.out_row, in.rows, &first, &last);
+      pixel_rows(in.src_row, pool_in_, first, last, &first, &last);
       ub(first, last - first, "input image");
       ub(in.ub_row, b, "destination");
       f.ub_read_lo = first, f.ub_read_hi = last;
@@ -198,6 +223,10 @@ void Sequencer::dispatch(const Instruction& in, uint64_t index) {
   d.tag = tag_;
   d.host_row_bytes = host_row_bytes_;
   d.lanes = activate_lanes();
+  d.mxu_in = mxu_in_;
+  d.act_out = act_out_;
+  d.pool_in = pool_in_;
+  d.host = host_groups_;
   const Footprint f = footprint(in, index);
   std::array<uint64_t, kNumUnits> wait_count{};
   for (int v = 0; v < kNumUnits; ++v) {
@@ -343,6 +372,12 @@ void Sequencer::run() {
             case ConfigRegister::ActLanes: lanes_.count = uint32_t(in.value); break;
             case ConfigRegister::ActTableRow: table_row_ = uint32_t(in.value); break;
             case ConfigRegister::VecBRepeat: vec_.b_repeat = uint32_t(in.value); break;
+            case ConfigRegister::MxuGroupBytes: mxu_in_.group = uint32_t(in.value); break;
+            case ConfigRegister::MxuFirstGroup: mxu_in_.first = uint32_t(in.value); break;
+            case ConfigRegister::ActGroupBytes: act_out_.group = uint32_t(in.value); break;
+            case ConfigRegister::ActFirstGroup: act_out_.first = uint32_t(in.value); break;
+            case ConfigRegister::PoolSrcGroupBytes: pool_in_.group = uint32_t(in.value); break;
+            case ConfigRegister::HostGroupBytes: host_groups_.group = uint32_t(in.value); break;
           }
           break;
         case Opcode::Sync: sync(in.unit_mask); break;

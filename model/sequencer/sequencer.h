@@ -123,6 +123,12 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
     if (l.count == 0) l.count = std::min(cfg_.mxu.rows, cfg_.mxu.cols);
     return l;
   }
+  /// Checks a packed layout at dispatch: G divides mxu.rows and first < P; raises naming `what`.
+  void check_groups(uint64_t index, const Instruction& in, const LaneGroups& g, const char* what) const;
+  /// UB rows [*lo, *hi) that pixels [p0, p1) of a tensor at `base` in layout `g` touch (p0 < p1).
+  void pixel_rows(uint64_t base, const LaneGroups& g, uint64_t p0, uint64_t p1, uint64_t* lo, uint64_t* hi) const {
+    *lo = base + g.row(p0, cfg_.mxu.rows), *hi = base + g.rows(p1, cfg_.mxu.rows);
+  }
   [[noreturn]] void fail(uint64_t index, const Instruction& in, const std::string& what) const;
   void set_state(State s) {
     state_ = s;
@@ -145,7 +151,8 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   WindowGeometry window_;
   VectorParams vec_;
   uint32_t tag_ = 0, host_row_bytes_ = 0;
-  ActivateLanes lanes_;  // the act_lane_* registers as written (count 0: min(R, C))
+  ActivateLanes lanes_;                                  // the act_lane_* registers as written (count 0: min(R, C))
+  LaneGroups mxu_in_, act_out_, pool_in_, host_groups_;  // registers mxu_group_bytes .. host_group_bytes
   uint64_t retired_ = 0;
   // Traced: the program counter, the index of the instruction being issued. Like a hardware PC
   // it resets to 0 (the first instruction START fetches) and holds the Halt's index after the

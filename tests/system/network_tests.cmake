@@ -37,6 +37,21 @@ foreach(app lstm0 lstm1 cnn0 cnn1)
   network_test(apps/${app} tpu_v1 TIMEOUT 120)
 endforeach()
 
+# Other array shapes (docs/array_shapes.md): what did not fit before packed layouts (ResNet-50's
+# 224x224x3 input, CNN1's 192-channel stem on 512- and 1024-wide arrays) and the small networks'
+# every operator on packed tensors, square and non-square. cnn1 on 1024x1024 (29 s, 1.5 GB) is
+# left to scripts/array_shapes.py.
+foreach(config tpu_v1_512x512 tpu_v1_1024x1024 tpu_v1_512x128)
+  network_test(resnet50 ${config} TIMEOUT 120)
+endforeach()
+foreach(config tpu_v1_512x512 tpu_v1_512x128)
+  network_test(apps/cnn1 ${config} TIMEOUT 120)
+endforeach()
+foreach(trace conv_one conv_small host_ops_small)
+  network_test(${trace} tpu_v1_128x128)
+  network_test(${trace} tpu_v1_512x128)
+endforeach()
+
 # A network that does not fit: a clear error naming the tensor, the need and the capacity.
 tpu_cli_test(network.resnet50_on_small_does_not_fit 1
   EXPECT "tpu-sim: error: network resnet50-v1.5 on config small_16x16" "Unified Buffer rows"

@@ -260,3 +260,127 @@ TEST(LoweringSteps, AllocationErrorsNameTheTensor) {
 }
 
 }  // namespace
+
+namespace {
+
+// Layouts (choose_layouts, steps.h): on the 16-byte rows of configs/small.yaml a tensor of C <= 8
+// channels packs with G = the smallest divisor of 16 >= C, P = 16 / G pixels a row; wider ones
+// keep one pixel a row. x is 10 x 10 = 100 pixels: ceil(100 / P) rows.
+TEST(LoweringSteps, LayoutsPackNarrowTensors) {
+  const ArchConfig cfg = SmallConfig();
+  const struct {
+    uint32_t c;
+    uint64_t group, rows;
+  } cases[] = {{1, 1, 7}, {2, 2, 13}, {3, 4, 25}, {4, 4, 25}, {5, 8, 50}, {8, 8, 50}, {9, 0, 100}, {16, 0, 100}};
+  for (const auto& k : cases) {
+    const Network net = Chain({10, 10, k.c}, {LayerOp::MaxPool});
+    const LoweringPlan plan = plan_lowering(net, cfg, network_policy(net, cfg));
+    EXPECT_EQ(plan.tensor(-1).group, k.group) << k.c << " channels";
+    EXPECT_EQ(plan.tensor(-1).rows(1, plan.R), k.rows) << k.c << " channels";
+    EXPECT_EQ(plan.tensor(0).group, k.group) << k.c << " channels (the pool's output)";
+  }
+  // A dense MLP's policy (whole host rows) packs nothing.
+  const Workload w = Mlp({4, 3}, 8, 8);
+  const Network mlp = dense_network(w);
+  const LoweringPlan p = plan_lowering(mlp, cfg, dense_mlp_policy(w, cfg, 0));
+  for (const PlannedTensor& t : p.tensors) EXPECT_EQ(t.group, 0u) << t.name;
+}
+
+// A Vector's inputs and output share one layout; a broadcast Vector's stay one pixel a row (row i
+// of b meets the rows of one image), and so does every tensor sharing a layout with them.
+TEST(LoweringSteps, VectorOperandsShareALayout) {
+  const ArchConfig cfg = SmallConfig();
+  Network net = Chain({4, 4, 8}, {LayerOp::MaxPool, LayerOp::Add, LayerOp::MaxPool, LayerOp::Mul});
+  net.layers[1].inputs = {-1, 0};  // l1 = x + l0
+  net.inputs.push_back({"s", {1, 1, 8}, std::vector<int8_t>(8)});
+  net.layers[3].inputs = {2, -2};  // l3 = l2 * s, s broadcast over l2's 4 x 4
+  const LoweringPlan plan = plan_lowering(net, cfg, network_policy(net, cfg));
+  for (int t : {-1, 0, 1}) EXPECT_EQ(plan.tensor(t).group, 8u) << plan.tensor(t).name;
+  for (int t : {2, 3, -2}) EXPECT_EQ(plan.tensor(t).group, 0u) << plan.tensor(t).name;
+}
+
+// A packed tensor that still does not fit: the error names it, its rows and its packing.
+TEST(LoweringSteps, PackedAllocationErrorNamesTheTensor) {
+  const ArchConfig cfg = SmallConfig();
+  const Network net = Chain({200, 200, 3}, {LayerOp::MaxPool});  // 40,000 pixels, 4 a row
+  const LoweringPlan plan = plan_lowering(net, cfg, network_policy(net, cfg));
+  const std::string m = ErrorOf("tpu/lowering", [&] { allocate(plan, cfg); });
+  EXPECT_TRUE(Contains(m,
+                       "tensor x (200x200x3 x 1 images) needs 10000 Unified Buffer rows (packed: 4 pixels of 4 "
+                       "bytes a row); the largest free block is 4096"))
+      << m;
+}
+
+}  // namespace
+
+namespace {
+
+// x (4 x 4 x 16) -> a = conv (3 channels), b = conv (5 channels) -> cat = [a, b] as the importer
+// writes an exact Concat (1x1 conv, weight[c][m] = (c == m), zero bias, identity requant) -> pool.
+Network ConcatNet() {
+  Network net = Chain({4, 4, 16}, {LayerOp::Conv, LayerOp::Conv, LayerOp::Conv, LayerOp::MaxPool});
+  auto conv = [&](size_t i, uint32_t m, std::vector<int> in, uint32_t c) {
+    NetworkLayer& l = net.layers[i];
+    l.inputs = std::move(in);
+    l.in_shape.c = c;
+    l.out_shape.c = m;
+    l.weights = Int8Values(std::vector<int8_t>(size_t(c) * m, 1));
+    l.bias.assign(m, 0);
+  };
+  conv(0, 3, {-1}, 16);
+  conv(1, 5, {-1}, 16);
+  conv(2, 8, {0, 1}, 8);
+  std::vector<int8_t> eye(64, 0);
+  for (int c = 0; c < 8; ++c) eye[size_t(c) * 8 + size_t(c)] = 1;
+  net.layers[2].weights = Int8Values(eye);
+  net.layers[3].inputs = {2};
+  net.layers[3].in_shape = net.layers[3].out_shape = {4, 4, 8};
+  return net;
+}
+
+// Copy-free Concat (placed_concat): the producers' tensors live in the concat's rows at channel
+// offsets 0 and 3; the concat has no passes, weights or bias, and its MACs are not counted.
+TEST(LoweringSteps, ExactConcatIsPlacedByItsProducers) {
+  const ArchConfig cfg = SmallConfig();
+  const Network net = ConcatNet();
+  const LoweringPlan plan = plan_lowering(net, cfg, network_policy(net, cfg));
+  EXPECT_TRUE(plan.layers[2].placed);
+  EXPECT_FALSE(plan.layers[2].weighted);
+  EXPECT_EQ(plan.layers[2].weight_tiles, 0u);
+  EXPECT_EQ(plan.tensor(0).placed_in, 2);
+  EXPECT_EQ(plan.tensor(0).channel_offset, 0u);
+  EXPECT_EQ(plan.tensor(1).placed_in, 2);
+  EXPECT_EQ(plan.tensor(1).channel_offset, 3u);
+  EXPECT_EQ(plan.bias_rows, 2u * 4);  // a and b only, ceil(4 C / R) = 4 rows each on small.yaml
+  EXPECT_EQ(plan.useful_macs, (net.layers[0].macs() + net.layers[1].macs()) * net.samples);
+  const Allocation a = allocate(plan, cfg);
+  EXPECT_EQ(a.base(0, plan.tensor_index(0)), a.base(0, plan.tensor_index(2)));
+  EXPECT_EQ(a.base(0, plan.tensor_index(1)), a.base(0, plan.tensor_index(2)));
+  const LoweredProgram p = lower_plan(plan, cfg);
+  int tag = -1, producer_activates = 0;  // the concat's layer (tag 2) emits no pass and no Activate
+  for (const Instruction& in : p.program) {
+    if (in.op == Opcode::SetConfig && in.reg == ConfigRegister::Tag) tag = in.value;
+    const bool work = in.op == Opcode::MatrixMultiply || in.op == Opcode::Convolve || in.op == Opcode::Activate;
+    EXPECT_FALSE(tag == 2 && work) << disassemble(in);
+    producer_activates += (tag == 0 || tag == 1) && in.op == Opcode::Activate;
+  }
+  EXPECT_EQ(producer_activates, 2);
+}
+
+// Not placed: a nonzero bias (not an exact copy), a producer read by another layer too.
+TEST(LoweringSteps, InexactOrSharedConcatIsCopied) {
+  const ArchConfig cfg = SmallConfig();
+  Network biased = ConcatNet();
+  biased.layers[2].bias[4] = 1;
+  EXPECT_FALSE(plan_lowering(biased, cfg, network_policy(biased, cfg)).layers[2].placed);
+  Network shared = ConcatNet();
+  shared.layers[3].op = LayerOp::Add;  // reads a as well
+  shared.layers[3].inputs = {2, 2};
+  shared.layers.push_back(shared.layers[0]);
+  shared.layers.back().name = "l4";
+  shared.layers.back().inputs = {0};
+  shared.output = 4;
+  EXPECT_FALSE(plan_lowering(shared, cfg, network_policy(shared, cfg)).layers[2].placed);
+}
+
+}  // namespace

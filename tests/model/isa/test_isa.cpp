@@ -161,7 +161,8 @@ Instruction interrupt_host(uint32_t id) {
 constexpr int kOpcodeSpace = 15;  // opcodes are below 0x0F (isa.h)
 // The defined opcodes: 0x00 .. 0x0B and Interrupt_Host 0x0E (0x0C and 0x0D are reserved).
 const std::vector<int> kOpcodes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x0E};
-constexpr int kNumRegisters = 26;  // 0 .. 25 (isa.h)
+constexpr int kNumRegisters = 36;  // 0 .. 35, 26-29 reserved (isa.h)
+constexpr bool reserved(int r) { return r >= 26 && r <= 29; }
 
 // ---------------------------------------------------------------------------------------------
 // Hand-computed byte images (from the table in isa.h, little endian).
@@ -252,6 +253,25 @@ std::vector<Golden> golden() {
       {set_config(ConfigRegister::VecBRepeat, 49),
        {0x06, 0x19, 0x31, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
        "set_config reg=vec_b_repeat value=49"},
+      // The lane-group registers 30..35 (0x1E..0x23).
+      {set_config(ConfigRegister::MxuGroupBytes, 4),
+       {0x06, 0x1E, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=mxu_group_bytes value=4"},
+      {set_config(ConfigRegister::MxuFirstGroup, 0x1234),
+       {0x06, 0x1F, 0x34, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=mxu_first_group value=4660"},
+      {set_config(ConfigRegister::ActGroupBytes, 64),
+       {0x06, 0x20, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=act_group_bytes value=64"},
+      {set_config(ConfigRegister::ActFirstGroup, 3),
+       {0x06, 0x21, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=act_first_group value=3"},
+      {set_config(ConfigRegister::PoolSrcGroupBytes, 128),
+       {0x06, 0x22, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=pool_src_group_bytes value=128"},
+      {set_config(ConfigRegister::HostGroupBytes, 65535),
+       {0x06, 0x23, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=host_group_bytes value=65535"},
       {sync(0x05), {0x07, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "sync units=host,matrix"},
       {sync(0x0A), {0x07, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "sync units=weights,activation"},
       {make(Opcode::Halt), {0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "halt"},
@@ -316,7 +336,7 @@ TEST(IsaEncoding, HandComputedImagesOfEveryOpcode) {
     EXPECT_EQ(a[0], g.in);
   }
   for (int op : kOpcodes) EXPECT_TRUE(seen[op]) << "opcode " << op << " not covered";
-  for (int reg : {0, 1, 2, 3, 4, 7, 9, 11, 12, 14, 15, 18, 19, 20, 24, 25})
+  for (int reg : {0, 1, 2, 3, 4, 7, 9, 11, 12, 14, 15, 18, 19, 20, 24, 25, 30, 31, 32, 33, 34, 35})
     EXPECT_TRUE(seen_reg[reg]) << "register " << reg << " not covered";
 }
 
@@ -476,7 +496,8 @@ class Generator {
         in.function = static_cast<ActivationFunction>(field(0, 3));
         break;
       case Opcode::SetConfig: {
-        in.reg = static_cast<ConfigRegister>(field(0, kNumRegisters - 1));
+        do in.reg = static_cast<ConfigRegister>(field(0, kNumRegisters - 1));
+        while (reserved(static_cast<int>(in.reg)));
         int64_t lo = 0, hi = 0;  // the ranges of isa.h's ConfigRegister table
         switch (in.reg) {
           case ConfigRegister::ActMultiplier: lo = 0, hi = 0x7FFFFFFF; break;
@@ -504,7 +525,13 @@ class Generator {
           case ConfigRegister::HostRowBytes:
           case ConfigRegister::ActLaneSrc:
           case ConfigRegister::ActLaneDst:
-          case ConfigRegister::ActLanes: lo = 0, hi = 65535; break;
+          case ConfigRegister::ActLanes:
+          case ConfigRegister::MxuGroupBytes:
+          case ConfigRegister::MxuFirstGroup:
+          case ConfigRegister::ActGroupBytes:
+          case ConfigRegister::ActFirstGroup:
+          case ConfigRegister::PoolSrcGroupBytes:
+          case ConfigRegister::HostGroupBytes: lo = 0, hi = 65535; break;
         }
         in.value = static_cast<int32_t>(lo + static_cast<int64_t>(field(0, static_cast<uint64_t>(hi - lo))));
         break;
@@ -549,7 +576,8 @@ TEST(IsaRoundTrip, EncodeDecodeRandom) {
       ASSERT_EQ(out, in) << disassemble(in);
       ASSERT_EQ(enc(out), b);
     }
-  for (int r = 0; r < kNumRegisters; ++r) EXPECT_TRUE(seen_reg[r]) << "register " << r << " never generated";
+  for (int r = 0; r < kNumRegisters; ++r)
+    if (!reserved(r)) EXPECT_TRUE(seen_reg[r]) << "register " << r << " never generated";
   EXPECT_GT(negative, 0) << "signed registers should get negative values";
 }
 
@@ -720,13 +748,15 @@ TEST(IsaDecode, RejectsBadFunction) {
 }
 
 TEST(IsaDecode, RejectsBadRegister) {
-  for (int reg : {26, 27, 0x80, 0xFF})
-    EXPECT_TRUE(ContainsAll(decode_error(image({0x06, static_cast<uint8_t>(reg)})),
-                            {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..25"}))
+  for (int reg : {26, 27, 28, 29, 36, 0x80, 0xFF})
+    EXPECT_TRUE(ContainsAll(
+        decode_error(image({0x06, static_cast<uint8_t>(reg)})),
+        {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..35", "26-29 reserved"}))
         << reg;
-  // Registers 4..20 exist (value 1 is legal for every one of them).
+  // Registers 4..25 and 30..35 exist (value 1 is legal for every one of them).
   for (int reg = 4; reg < kNumRegisters; ++reg)
-    EXPECT_EQ(static_cast<int>(decode(image({0x06, static_cast<uint8_t>(reg), 1}).data()).reg), reg);
+    if (!reserved(reg))
+      EXPECT_EQ(static_cast<int>(decode(image({0x06, static_cast<uint8_t>(reg), 1}).data()).reg), reg);
 }
 
 TEST(IsaDecode, RejectsBadSyncMask) {
@@ -835,7 +865,9 @@ TEST(IsaEncode, RejectsIllegalValues) {
       {sync(0), {"'unit_mask'", "empty"}},
       {sync(0x10), {"'unit_mask'", "0x10"}},
       {activate(0, 0, 1, static_cast<ActivationFunction>(5), false), {"'function'"}},
-      {set_config(static_cast<ConfigRegister>(26), 0), {"'reg'", "26", "not a config register (0..25)"}},
+      {set_config(static_cast<ConfigRegister>(26), 0), {"'reg'", "26", "not a config register (0..35, 26-29"}},
+      {set_config(static_cast<ConfigRegister>(36), 0), {"'reg'", "36", "not a config register (0..35, 26-29"}},
+      {set_config(ConfigRegister::MxuGroupBytes, 65536), {"'value'", "0..65535", "mxu_group_bytes"}},
       {set_config(ConfigRegister::ActTableRow, 1 << 24), {"'value'", "0..16777215", "act_table_row"}},
       {set_config(ConfigRegister::VecBRepeat, -1), {"'value'", "0..16777215", "vec_b_repeat"}},
       {set_config(ConfigRegister::ActMultiplier, -1), {"'value'", "-1", "0..2147483647", "act_multiplier"}},

@@ -60,6 +60,23 @@ tpu_cli_test(cli.program_activate_lanes_beyond_the_row 1
   EXPECT "instruction 2 \\(activate ub=0x0 acc=0x0 rows=1.*act_lane_src = 12, act_lane_dst = 0, 5 lanes exceed the 16-lane accumulator row or the 16-byte UB row"
   ARGS --config ${TPU_SMALL} --program ${TPU_PROG_DIR}/lanes.s)
 
+# Lane groups (isa.md "Lane groups") that do not divide the 16-byte UB row, a first group past the
+# row's groups, and Activate lanes wider than the group: the sequencer names the register.
+file(WRITE ${TPU_PROG_DIR}/groups_divide.s "set_config reg=act_group_bytes value=5\nactivate ub=0 acc=0 rows=1 fn=identity\nhalt\n")
+tpu_cli_test(cli.program_lane_group_must_divide_the_row 1
+  EXPECT "instruction 1 \\(activate .*act_group_bytes = 5 \\(first lane group 0\\): a lane group must divide the 16-byte UB row"
+  ARGS --config ${TPU_SMALL} --program ${TPU_PROG_DIR}/groups_divide.s)
+file(WRITE ${TPU_PROG_DIR}/groups_first.s
+     "set_config reg=mxu_group_bytes value=4\nset_config reg=mxu_first_group value=4\nread_weights dram=0 tiles=1\nmatrix_multiply ub=0 acc=0 rows=1 switch\nhalt\n")
+tpu_cli_test(cli.program_first_lane_group_past_the_row 1
+  EXPECT "instruction 3 \\(matrix_multiply .*mxu_group_bytes = 4 \\(first lane group 4\\).*below the 4 groups of a row"
+  ARGS --config ${TPU_SMALL} --program ${TPU_PROG_DIR}/groups_first.s)
+file(WRITE ${TPU_PROG_DIR}/groups_lanes.s
+     "set_config reg=act_group_bytes value=4\nset_config reg=act_lane_dst value=2\nset_config reg=act_lanes value=3\nactivate ub=0 acc=0 rows=1 fn=identity\nhalt\n")
+tpu_cli_test(cli.program_activate_lanes_beyond_the_group 1
+  EXPECT "act_lane_dst = 2, 3 lanes exceed the 16-lane accumulator row or the 4-byte lane group \\(act_group_bytes\\)"
+  ARGS --config ${TPU_SMALL} --program ${TPU_PROG_DIR}/groups_lanes.s)
+
 # Bad command lines: exit 2.
 tpu_cli_test(cli.program_bad_read_back 2 EXPECT "--read-back '0x80:64': expected ADDR:BYTES:FILE"
   ARGS --program ${TPU_PROG_DIR}/halt.s --read-back 0x80:64)
