@@ -100,19 +100,29 @@ apps/      the TPU paper's applications (Jouppi et al., ISCA 2017, Table 1;
           adds x_{l+1} = h_l + x_l on cells 3-6 (Wu et al. 2016 start residuals at layer 3) = 4:
           34 vector. Every weight is used once per sample: 64 ops/B exactly.
   lstm1/  Table 1: 37 FC, 19 Vector, 56 layers, 34M weights, 96 ops/B, batch 96; Sec. 7: LSTM1
-          uses a 600x600 weight matrix. One time step of 3 stacked LSTM cells with H = 600 (12
-          gate FCs [x, h] 1200 -> 600, i.e. two 600x600 matrices each; 15 vector), then a
-          residual feed-forward stack of 12 pairs 600 -> 1736 (ReLU) -> 600 (24 FC) with a
-          residual add after every 3rd pair (4 vector), then a 600x600 output FC: 37 FC, 19
-          vector, 56 layers; 12 x 720,000 + 24 x 1,041,600 + 360,000 = 33,998,400 weights
-          (34M, -0.005%); 96 ops/B exactly. 1736 was solved for to reach 34M.
+          uses 600x600 weight matrices; Table 3: useful MACs 6.3% of peak on 10.5% array-active
+          cycles, i.e. 60% of the array's MACs do useful work - what 600-wide operands give on
+          the 256-wide array (600 -> 768 both ways: 61.0%); the earlier 600 -> 1736 -> 600
+          stand-in used 71% and broke that fact. So every matrix is 600x600 and every operand
+          600 wide: one time step of 3 stacked LSTM cells with H = 600 (12 gate FCs [x, h] 1200
+          -> 600, two 600x600 matrices each, the sources tiled separately; 15 vector), then 25
+          FC 600-wide layers fc1..fc25, each on the concatenation of the last (up to) three
+          600-wide outputs (fc1 on one, fc2 on two, fc3..fc25 on three: 72 matrices; ReLU, fc25
+          identity) with a residual add y + previous output after fc6, fc12, fc18 and fc24 (4
+          vector): 37 FC, 19 vector, 56 layers; 96 x 360,000 = 34,560,000 weights (34M,
+          +1.6%); 96 ops/B exactly; useful share 61.0% (check_app).
   cnn0/   Table 1: 16 Conv, 8M weights, 2888 ops/B, batch 8. 2888 / 8 = 361 = 19 x 19: each
           weight is used 361 times per image, i.e. every layer runs at 19x19 with stride 1 and
-          'same' padding - a Go board (our inference: the paper does not name CNN0). Input
-          19x19x48 (the 48 feature planes of AlphaGo's policy net), conv 5x5 48 -> 256 pad 2,
-          13 x conv 3x3 256 -> 256 pad 1, conv 1x1 256 -> 256, conv 1x1 256 -> 1 (policy
-          logits, identity); ReLU elsewhere. 307,200 + 13 x 589,824 + 65,536 + 256 =
-          8,040,704 weights (8M, +0.5%); 2888 ops/B exactly. Golden = 8 x 19 x 19 x 1.
+          'same' padding - a Go board (our inference: the paper does not name CNN0). Table 3:
+          0.0% unused MACs (useful = array active = 78.2%), so every layer's input and output
+          channels fill whole 256-wide tiles; Table 8: at most 1.5 MiB of Unified Buffer, and
+          one 19x19 tensor of 256 channels at batch 8 is 2888 UB rows = 0.7 MiB, so an input
+          and an output of 256 channels each (1.4 MiB) is all that fits: every layer is 256 ->
+          256 (the earlier 48-plane input and 1-channel output broke both facts). 8M weights =
+          122.07 tiles of 65,536; 16 layers of 256 x 256 x k^2 reach sum k^2 = 120 (7.86M,
+          -1.7%) or 128 (8.39M, +4.9%), never 122: conv1 5x5, conv2-11 3x3 pad 1, conv12-15
+          1x1 (ReLU), conv16 1x1 identity: 25 + 90 + 5 = 120 tiles, 7,864,320 weights; 2888
+          ops/B exactly; useful share 100% (check_app). Golden = 8 x 19 x 19 x 256.
   cnn1/   Table 1: 4 FC, 72 Conv, 13 Pool, 89 layers, 100M weights, 1750 ops/B, batch 32, "4
           FC layers run at op. intensity 32", no vector layers (so no residual adds); Table 8:
           at most 13.9 MiB of Unified Buffer. 1750 / 32 = 54.7 MACs per weight per image: the
@@ -240,6 +250,15 @@ def rq_yaml(rq):
 # picks its requant, and records the manifest.
 # --------------------------------------------------------------------------------------------
 
+ARRAY = 256  # TPU v1's MXU is 256 x 256 (TPU paper, Sec. 2)
+
+
+def tiled(c):
+    """c channels as the 256-wide array sees them: rounded up to whole tiles (the lowering pads
+    every input source and the output to whole 256-row / 256-column tiles)."""
+    return -(-c // ARRAY) * ARRAY
+
+
 class Builder:
     """Builds one network manifest layer by layer: each layer method computes the layer with
     tpu_ref's op functions on the first `calib` samples (all when None), picks its requant and
@@ -263,6 +282,7 @@ class Builder:
         self.group_rq = dict(group_rq or {})   # requant shared by a group of layers
         self.group_v = {}                      # group -> list of |v| arrays (pooled statistics)
         self.stats = []                        # (layer, op, distinct, saturated fraction)
+        self.array_macs = 0                    # MACs of the array's passes per sample (padding in)
 
     # ---- data -----------------------------------------------------------------------------
     def seed(self):
@@ -370,6 +390,8 @@ class Builder:
         out = T.apply_requant(v, rq, act)
         f = {"outputs": outputs, **self._window(kernel, stride, pad)}
         f.update(weights=wy, bias=by, activation=act, requant=rq_yaml(rq))
+        P, Q = out.shape[1:3]
+        self.array_macs += P * Q * kh * kw * tiled(C) * tiled(outputs)
         return self._record(name, "conv", [inp], f, out)
 
     def dense(self, name, ins, outputs, act="relu", zp=0, w=None, b=None, group=None,
@@ -386,6 +408,8 @@ class Builder:
         out = T.apply_requant(v, rq, act)
         f = {"outputs": outputs, "weights": wy, "bias": by, "activation": act,
              "requant": rq_yaml(rq)}
+        self.array_macs += sum(self.shape[x][0] * self.shape[x][1] * tiled(self.shape[x][2])
+                               for x in ins) * tiled(outputs)
         return self._record(name, "dense", ins, f, out)
 
     def maxpool(self, name, inp, kernel, stride=(1, 1), pad=None):
@@ -844,11 +868,16 @@ def table1():
     return {r["app"]: r for r in rows} if rows else None
 
 
-def check_app(net, app, tol_weights=0.05, tol_ops=0.01):
-    """Compares a network with its Table 1 row; prints the comparison. Weights within 5% (LSTM0
-    keeps GNMT's tile-aligned width 1024: -3.2%), ops per weight byte within 1%."""
+def check_app(net, app, array_macs, tol_weights=0.05, tol_ops=0.01, tol_useful=5.0):
+    """Compares a network with its Table 1 row and Table 3's useful-MAC share; prints the
+    comparison. Weights within 5% (LSTM0 keeps GNMT's tile-aligned width 1024: -3.2%), ops per
+    weight byte within 1%. array_macs: the MACs per sample of the array's passes, padding to whole
+    256 x 256 tiles included (Builder.array_macs); useful MACs / array_macs is the share of the
+    array's MACs that do useful work on its active cycles, which Table 3 gives as useful MACs /
+    array active (both % of peak, from the same counters): within tol_useful points."""
     counts, wb, macs = T.summary(net)
     ops = macs * net.samples / wb
+    useful = 100.0 * macs / array_macs
     rows = table1()
     line = (f"  {app}: FC {counts['FC']} Conv {counts['Conv']} Vector {counts['Vector']} "
             f"Pool {counts['Pool']} (total {len(net.layers)}), weights {wb:,}, batch "
@@ -867,6 +896,11 @@ def check_app(net, app, tol_weights=0.05, tol_ops=0.01):
         check(abs(wb / want_w - 1) <= tol_weights, f"{app} weights {wb} vs {r['weights']}")
         check(abs(ops / float(r["tpu_ops_per_weight_byte"]) - 1) <= tol_ops,
               f"{app} ops/weight byte {ops:.1f}")
+        paper_useful = 100.0 * float(r["t3_useful_macs_pct_peak"]) / float(r["t3_array_active_pct"])
+        line += (f"; useful MACs {useful:.1f}% of the array's MACs on active cycles (Table 3: "
+                 f"{r['t3_useful_macs_pct_peak']} of {r['t3_array_active_pct']} = {paper_useful:.1f}%)")
+        check(abs(useful - paper_useful) <= tol_useful, f"{app} useful MAC share {useful:.1f}% vs "
+              f"Table 3's {paper_useful:.1f}%")
     print(line)
 
 
@@ -889,33 +923,34 @@ def make_lstm0():
                 seed_base=1)
     lstm_stack(B, H, cells, residual_from=3)
     net = B.write()
-    check_app(net, "LSTM0")
+    check_app(net, "LSTM0", B.array_macs)
     return net
 
 
 def make_lstm1():
     """Writes traces/apps/lstm1/ (LSTM1-like, batch 96); returns the Network."""
-    H, F = 600, 1736
+    H = 600
     B = Builder("apps/lstm1", "lstm1-like", 96,
                 "LSTM1-like (TPU paper Table 1: 37 FC, 19 Vector, 34M weights, batch 96, 96 ops/B;"
-                " Sec. 7: a 600x600 matrix): 3 LSTM cells H=600, 12 residual FFN pairs "
-                "600->1736->600, 600x600 output FC; 34.0M weights, 96 ops/B. " + APP_NOTE,
+                " Sec. 7: 600x600 matrices; Table 3: 60% of the array's MACs useful): 3 LSTM cells "
+                "H=600, 25 FC each on the last three 600-wide outputs, 4 residual adds; every "
+                "matrix 600x600; 34.56M weights, 96 ops/B. " + APP_NOTE,
                 ["TPU paper LSTM1 (Table 1): 37 FC + 19 Vector = 56 layers, 34M weights,",
-                 "batch 96, 96 ops/weight byte; Sec. 7: uses a 600x600 matrix. One time step",
-                 "of 3 LSTM cells H = 600 (gates [x, h] 1200 -> 600 = two 600x600 matrices),",
-                 "then 12 feed-forward pairs 600 -> 1736 ReLU -> 600 with a residual add after",
-                 "every 3rd pair, then a 600x600 output FC: 33,998,400 weights. Seeded data."],
+                 "batch 96, 96 ops/weight byte; Sec. 7: uses 600x600 matrices; Table 3: useful",
+                 "MACs 6.3 of 10.5% active = 60%, what 600x600 matrices on 768x768 of tiles give",
+                 "(61%). One time step of 3 LSTM cells H = 600 (gates [x, h] = two 600x600",
+                 "matrices each), then 25 FC 600-wide layers, each on the concatenation of the",
+                 "last (up to) three 600-wide outputs, a residual add after every 6th: every",
+                 "matrix 600x600, 96 of them = 34,560,000 weights. Seeded data."],
                 seed_base=1)
-    x = skip = lstm_stack(B, H, 3)
-    for p in range(1, 13):
-        u = B.dense(f"ffn{p}_up", x, F, act="relu")
-        x = B.dense(f"ffn{p}_down", u, H, act="identity")
-        if p % 3 == 0:
-            x = B.add(f"res{p // 3}", skip, x)
-            skip = x
-    B.dense("out", x, H, act="identity")
+    outs = [lstm_stack(B, H, 3)]
+    for k in range(1, 26):
+        y = B.dense(f"fc{k}", outs[-3:], H, act="relu" if k < 25 else "identity")
+        if k % 6 == 0:
+            y = B.add(f"res{k // 6}", y, outs[-1])
+        outs.append(y)
     net = B.write()
-    check_app(net, "LSTM1")
+    check_app(net, "LSTM1", B.array_macs)
     return net
 
 
@@ -923,20 +958,23 @@ def make_cnn0():
     """Writes traces/apps/cnn0/ (CNN0-like Go-board CNN, batch 8); returns the Network."""
     B = Builder("apps/cnn0", "cnn0-like", 8,
                 "CNN0-like (TPU paper Table 1: 16 Conv, 8M weights, batch 8, 2888 ops/B = 8 x "
-                "19x19): Go-board CNN, 19x19x48 input, 5x5 48->256, 13 x 3x3 256->256, 1x1 "
-                "256->256, 1x1 256->1; 8.04M weights, 2888 ops/B. " + APP_NOTE,
+                "19x19; Table 3: no unused MACs; Table 8: 1.5 MiB of UB): Go-board CNN, 19x19x256 "
+                "input, every layer 256->256: 5x5, 10 x 3x3, 5 x 1x1; 7.86M weights, 2888 ops/B. "
+                + APP_NOTE,
                 ["TPU paper CNN0 (Table 1): 16 Conv, 8M weights, batch 8, 2888 ops/weight byte",
                  "= 8 x 361: every layer runs at 19 x 19, stride 1, 'same' padding (a Go board).",
-                 "conv1 5x5 48->256, conv2-14 3x3 256->256, conv15 1x1 256->256 (ReLU),",
-                 "conv16 1x1 256->1 identity: 8,040,704 weights. Seeded data."], seed_base=1)
-    x = B.input("board", (19, 19, 48))
+                 "Table 3: 0.0% unused MACs, Table 8: 1.5 MiB of UB: every layer 256 -> 256.",
+                 "conv1 5x5, conv2-11 3x3, conv12-15 1x1 (ReLU), conv16 1x1 identity:",
+                 "7,864,320 weights. Seeded data."], seed_base=1)
+    x = B.input("board", (19, 19, 256))
     x = B.conv("conv1", x, 256, (5, 5), pad=(2, 2))
-    for k in range(2, 15):
+    for k in range(2, 12):
         x = B.conv(f"conv{k}", x, 256, (3, 3), pad=(1, 1))
-    x = B.conv("conv15", x, 256, (1, 1))
-    B.conv("conv16", x, 1, (1, 1), act="identity")
+    for k in range(12, 16):
+        x = B.conv(f"conv{k}", x, 256, (1, 1))
+    B.conv("conv16", x, 256, (1, 1), act="identity")
     net = B.write()
-    check_app(net, "CNN0")
+    check_app(net, "CNN0", B.array_macs)
     return net
 
 
@@ -973,7 +1011,7 @@ def make_cnn1(golden=True):
     x = B.dense("fc3", x, 2560)
     B.dense("fc4", x, 1000, act="identity")
     net = B.write(golden=golden)
-    check_app(net, "CNN1")
+    check_app(net, "CNN1", B.array_macs)
     return net
 
 

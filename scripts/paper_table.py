@@ -17,7 +17,12 @@ weights, batch and ops per weight byte only); see each manifest's description.
 After the first config's table it prints a Table 7 of this model (the paper's Table 7 gives its
 own performance model's error per app and the mean): per app the relative error of TOPS (%) and
 the error of each Table 3 column (model minus paper, in percentage points), then the mean of the
-absolute errors of each column; the same rows are written to <stats-dir>/table7.csv.
+absolute errors of each column; the same rows are written to <stats-dir>/table7.csv. Then the
+published facts the stand-ins and the model must honour beside the model's values: the share of
+the array's MACs that are useful on active cycles (Table 3), Unified Buffer use (Table 8), cycles
+per instruction (Sec. 2: 10 to 20 typical), and the TOPS Table 3's counters imply beside the
+measured TOPS (the paper's two sources of its numbers; where they differ, no model can match
+both).
 
 Keeps the stats JSON of every run in --stats-dir (default: a temporary directory) for
 scripts/plot_roofline.py. Exit status: 0 when every app on the first config is within the
@@ -148,6 +153,49 @@ def write_table7_csv(path, rows):
             w.writerow([app] + ["%.4f" % r[c] for c in T7_COLUMNS])
 
 
+FACT_COLUMNS = ["useful_share", "paper_useful_share", "ub_mib", "paper_ub_mib", "cpi", "counter_tops",
+                "paper_tops"]
+
+
+def facts_rows(results, paper):
+    """Published facts beside the model, per app {column: value} for FACT_COLUMNS:
+    useful_share: the model's useful MACs per array MAC on active cycles (%; the layers' shapes
+    and the padding to whole tiles decide it), paper_useful_share: Table 3's useful MACs / array
+    active (%); ub_mib: the model's Unified Buffer use (MiB, rows used x row bytes),
+    paper_ub_mib: Table 8's; cpi: the model's cycles per instruction (run cycles / instructions
+    issued; Sec. 2 calls 10 to 20 typical); counter_tops: the TOPS that Table 3's counters imply
+    (useful MACs % of the run's peak TOPS), paper_tops: Table 3's measured TOPS (production
+    code: the caption warns the two are not perfectly consistent). results: [(app, stats JSON
+    dict)]; paper: paper_values()."""
+    rows = []
+    for app, st in results:
+        p, tpu = paper[app], st["tpu"]
+        row_bytes = st["config"]["mxu"][0]
+        rows.append((app, {
+            "useful_share": 100.0 * st["workload"]["useful_macs"] / tpu["mxu"]["array_macs"],
+            "paper_useful_share": 100.0 * float(p["useful_macs"]) / float(p["array_active"]),
+            "ub_mib": st["workload"]["ub_rows_used"] * row_bytes / 2.0**20,
+            "paper_ub_mib": float(p["max_ub_mib"]),
+            "cpi": st["run"]["cycles"] / tpu["sequencer"]["retired"],
+            "counter_tops": float(p["useful_macs"]) / 100.0 * st["run"]["peak_tops"],
+            "paper_tops": float(p["tops"])}))
+    return rows
+
+
+def facts_text(rows):
+    """Fact rows (facts_rows) as printable text (str, no trailing newline)."""
+    lines = ["Published facts beside the model (useful share: useful MACs per array MAC on active cycles, "
+             "Table 3; UB: Table 8; CPI: Sec. 2 gives 10-20 as typical; TOPS that Table 3's counters imply "
+             "vs the measured TOPS)",
+             "%-6s %19s %19s %7s %23s" % ("app", "useful % (paper)", "UB MiB (paper)", "CPI",
+                                         "TOPS counters / meas.")]
+    for app, r in rows:
+        lines.append("%-6s %10.1f (%5.1f) %10.2f (%5.1f) %7.1f %12.2f / %6.2f" % (
+            app, r["useful_share"], r["paper_useful_share"], r["ub_mib"], r["paper_ub_mib"], r["cpi"],
+            r["counter_tops"], r["paper_tops"]))
+    return "\n".join(lines)
+
+
 def main():
     """Command line: runs the paper's applications on each config and prints the Table 3 comparison
     (first config) and the speedups (others); returns 0 when the worst TOPS error (%) is within
@@ -174,7 +222,7 @@ def main():
                 text, worst_first = table(os.path.relpath(config, ROOT), results, paper)
                 base = (os.path.relpath(config, ROOT), results)
                 rows = table7_rows(results, paper)
-                text += "\n\n" + table7_text(rows)
+                text += "\n\n" + table7_text(rows) + "\n\n" + facts_text(facts_rows(results, paper))
                 write_table7_csv(os.path.join(stats_dir, "table7.csv"), rows)
             else:
                 text = speedups(os.path.relpath(config, ROOT), results, base)

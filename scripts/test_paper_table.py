@@ -60,5 +60,32 @@ class Table7(unittest.TestCase):
             self.assertTrue(any(line.startswith(app) for line in text.splitlines()), app)
 
 
+class Facts(unittest.TestCase):
+    def test_values_worked_out_by_hand(self):
+        # Model: 600 useful of 1000 array MACs = 60%; 4096 rows of 256 B = 1 MiB; 3000 cycles over
+        # 200 instructions = CPI 15. Paper: 6.3 useful of 10.5 active = 60%; 4.5 MiB; counters
+        # 6.3% of 92 TOPS = 5.796 TOPS against 2.8 measured.
+        st = {"config": {"mxu": [256, 256]}, "workload": {"useful_macs": 600, "ub_rows_used": 4096},
+              "tpu": {"mxu": {"array_macs": 1000}, "sequencer": {"retired": 200}},
+              "run": {"cycles": 3000, "peak_tops": 92.0}}
+        paper = {"L": {"useful_macs": "6.3", "array_active": "10.5", "max_ub_mib": "4.5", "tops": "2.8"}}
+        (app, r), = P.facts_rows([("L", st)], paper)
+        self.assertEqual(app, "L")
+        want = {"useful_share": 60, "paper_useful_share": 60, "ub_mib": 1, "paper_ub_mib": 4.5, "cpi": 15,
+                "counter_tops": 5.796, "paper_tops": 2.8}
+        self.assertEqual(set(r), set(P.FACT_COLUMNS))
+        for k, v in want.items():
+            self.assertAlmostEqual(r[k], v, places=9, msg=k)
+        self.assertIn("5.80 /   2.80", P.facts_text([(app, r)]))
+
+    def test_paper_csv_has_the_fact_columns(self):
+        paper = P.paper_values()
+        self.assertEqual(sorted(paper), ["CNN0", "CNN1", "LSTM0", "LSTM1", "MLP0", "MLP1"])
+        # Table 3's useful MACs never exceed array active; Table 8's UB fits in 24 MiB.
+        for app, p in paper.items():
+            self.assertLessEqual(float(p["useful_macs"]), float(p["array_active"]), app)
+            self.assertLess(float(p["max_ub_mib"]), 24.0, app)
+
+
 if __name__ == "__main__":
     unittest.main()

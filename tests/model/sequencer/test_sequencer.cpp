@@ -805,6 +805,29 @@ TEST(SequencerTiming, HaltWaitsForAllUnits) {
   for (size_t i = 0; i < 64 * 16; ++i) ASSERT_EQ(host_mem(bench)[i], 0) << "host byte " << i << " (UB is zero)";
 }
 
+// Fetch, decode and issue cost sequencer.issue_cycles per instruction, one instruction after the
+// other: N Nops and a Halt with nothing to wait for take (N + 1) * issue_cycles cycles from START.
+TEST(SequencerTiming, IssueCostsIssueCyclesPerInstruction) {
+  ArchConfig cfg = bench_config();
+  cfg.sequencer.issue_cycles = 3;
+  constexpr uint64_t N = 7;
+  std::string prog;
+  for (uint64_t i = 0; i < N; ++i) prog += "nop\n";
+  ProgramBench bench(cfg, prog + "halt\n", {}, {});
+  ASSERT_TRUE(bench.run());
+  EXPECT_EQ(bench.chip->sequencer.run_cycles(), (N + 1) * 3);
+}
+
+// 20 cycles per instruction (the top of the paper's "10 to 20" cycles per CISC instruction, Sec.
+// 2): a Sync whose units are idle costs its issue only, so Nop, Sync, Nop, Halt take 4 x 20.
+TEST(SequencerTiming, IssueCostAtTwentyCyclesAndIdleSync) {
+  ArchConfig cfg = bench_config();
+  cfg.sequencer.issue_cycles = 20;
+  ProgramBench bench(cfg, "nop\nsync units=host,weights,matrix,activation\nnop\nhalt\n", {}, {});
+  ASSERT_TRUE(bench.run());
+  EXPECT_EQ(bench.chip->sequencer.run_cycles(), 4u * 20u);
+}
+
 // Nothing after Halt is fetched (the out-of-range instruction after it would be an error).
 TEST(SequencerErrors, HaltStopsFetching) {
   ProgramBench bench(bench_config(), "nop\nhalt\nread_host_memory ub=4095 host=0 rows=2\n", {}, {});
