@@ -87,6 +87,10 @@ struct Dispatch {
   uint32_t tag = 0;                   ///< the tag register at dispatch time (statistics per tag)
   uint32_t host_row_bytes = 0;        ///< Read/Write_Host_Memory: bytes per UB row (0 = whole row)
   ActivateLanes lanes;                ///< Activate: lane registers at dispatch time
+  uint32_t sum_shift = 0;             ///< MatrixMultiply/Convolve: register mxu_sum_shift at dispatch time
+  ActOutputFormat out_format = ActOutputFormat::Int8;  ///< Activate/Pool/Vector: register act_output_format
+  uint32_t plane_rows = 0;                             ///< register act_plane_rows (int16 output)
+  uint32_t input_unsigned = 0;                         ///< Pool/Vector: register act_input_unsigned (bit0 a, bit1 b)
 };
 
 /// Printing support required by sc_fifo<Dispatch>.
