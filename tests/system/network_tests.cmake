@@ -118,6 +118,8 @@ if(TPU_HAVE_PYTHON)
   if(TPU_LONG_TESTS)
     set(_regen_runs "workloads:make_workloads:")
   endif()
+  # The operand-format networks (scripts/make_operand_formats.py, < 1 s).
+  list(APPEND _regen_runs "formats:make_operand_formats:")
   execute_process(COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/make_networks.py --list
                   OUTPUT_VARIABLE _nets OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
   string(REPLACE "\n" ";" _nets "${_nets}")
