@@ -127,8 +127,14 @@ average pooling
 quantized models (QDQ and QLinear forms)
   QuantizeLinear(x, s, zp) fixes the tensor's scale and zero point instead of calibration: the
   producing layer requantizes to (s, zp) directly (or an `activate` layer is inserted). uint8
-  tensors become int8 with zp - 128 (the same real values; an absent zero point is uint8 0, as
-  ONNX says, i.e. int8 -128). DequantizeLinear of a constant gives
+  tensors stay uint8 (network.h's element types: output_type uint8, the MXU's unsigned
+  activations; an absent zero point is uint8 0, as ONNX says) where the producer can write uint8
+  (a conv, dense, add, mul, avgpool or activate with identity or relu; a maxpool keeps its
+  input's type); else (sigmoid, tanh, lookup, host operations) they become int8 with zp - 128 (the
+  same real values), and a lookup table or host operation reading a uint8 tensor first gets an
+  exact `activate` to int8. A padded conv reading a uint8 tensor with zp != 0 (the network
+  input) reads it through a 1x1 identity conv writing int16 q - zp (exact; the conv then runs in
+  the 8 x 16 mode) instead of the re-centering `activate` below. DequantizeLinear of a constant gives
   float weights/bias; a per-tensor weight scale with zero point 0 is used as s_w, so the model's
   int8 weights are kept exactly; per-channel (axis) weight scales cannot be expressed with one
   requant per layer: such weights are re-quantized per tensor (warning). DequantizeLinear of an
@@ -236,9 +242,9 @@ def encode_multiplier(M, where):
         raise ConvertError(f"{where}: requantization multiplier {M:.6g} {why} cannot be encoded") from None
 
 
-def fake_quant(x, scale, zp):
-    """ONNX QuantizeLinear then DequantizeLinear (round half to even), int8 range."""
-    q = np.clip(np.rint(x / scale) + zp, -128, 127)
+def fake_quant(x, scale, zp, qdtype="int8"):
+    """ONNX QuantizeLinear then DequantizeLinear (round half to even), int8 (or uint8) range."""
+    q = np.clip(np.rint(x / scale) + zp, *((0, 255) if qdtype == "uint8" else (-128, 127)))
     return (q - zp) * scale
 
 
@@ -1723,18 +1729,20 @@ class Graph(RecurrentOps):
 
     # quantized forms
     def qparams(self, node, i_scale, i_zp, what, default="uint8"):
-        """((scale, int8 zero point), ONNX type): uint8 zero points z become z - 128; an absent zero
-        point is 0 of type `default` (ONNX: uint8 for QuantizeLinear, the input's for Dequantize)."""
+        """((scale, zero point), ONNX type): the zero point as ONNX gives it (uint8 0..255, int8
+        -128..127); an absent zero point is 0 of type `default` (ONNX: uint8 for QuantizeLinear, the
+        input's for Dequantize). Lowering keeps a uint8 tensor uint8 where its producer can write
+        uint8, else re-centers it to int8 (zp - 128)."""
         s = self.const(node, i_scale, f"{what} scale").value
         if s.size != 1:
             raise unsupported(node, f"per-axis {what} scale (activations need one scale)")
         s = float(s.reshape(-1)[0])
         zc = self.const(node, i_zp, f"{what} zero point") if i_zp < len(node.input) and node.input[i_zp] else None
         if zc is None:
-            return (s, -128 if default == "uint8" else 0), default
+            return (s, 0), default
         z = zc.value
         if z.dtype == np.uint8:
-            return (s, int(z.reshape(-1)[0]) - 128), "uint8"
+            return (s, int(z.reshape(-1)[0])), "uint8"
         if z.dtype == np.int8:
             return (s, int(z.reshape(-1)[0])), "int8"
         raise unsupported(node, f"{what} zero point of type {z.dtype} (int8/uint8 only)")
@@ -1937,7 +1945,7 @@ def run_float(graph, x_onnx, observe=None):
 
     def put(v, arr):
         if v.forced is not None:
-            arr = fake_quant(arr, *v.forced)
+            arr = fake_quant(arr, *v.forced, v.qdtype)
         store[v.id] = arr
         if observe:
             observe(v, arr)
@@ -2036,6 +2044,7 @@ class Lowering:
     def __init__(self, graph, amax):
         self.g, self.amax = graph, amax
         self.qp = {}        # base id -> (scale, zp)
+        self.qtype = {}     # base id -> element type ("int8", "uint8", "int16")
         self.tname = {}     # base id -> manifest tensor name
         self.layers = []    # dicts (manifest layers)
         self.files = {}     # file name -> bytes
@@ -2044,10 +2053,12 @@ class Lowering:
         self.input_name = sanitize(graph.input_name)
         self.tname[inp.id] = self.input_name
         self.qp[inp.id] = inp.forced or (self.calib_scale(inp), 0)
+        self.qtype[inp.id] = "uint8" if inp.forced is not None and inp.qdtype == "uint8" else "int8"
         self.shared = {}    # (share group, extension, bytes) -> file name (recurrent layers' time steps)
         for f in graph.feeds:
             self.tname[f.val.id] = f.name
             self.qp[f.val.id] = (self.calib_scale(f.val), 0)
+            self.qtype[f.val.id] = "int8"
             self.names.add(f.name)
         needed, todo = set(), [graph.output.base.producer]
         while todo:                     # layers the output depends on
@@ -2099,11 +2110,13 @@ class Lowering:
         """A layer name not used yet: `name`, else name_2, name_3, ... (recorded as used)."""
         return unique_name(name, self.names, self.input_name)
 
-    def requant(self, M, zp, where):
-        """The manifest requant mapping of real multiplier M and output zero point zp."""
+    def requant(self, M, zp, where, qtype="int8"):
+        """The manifest requant mapping of real multiplier M and output zero point zp (of a qtype
+        output: int8 -128..127, uint8 0..255)."""
         m, s = encode_multiplier(M, where)
-        if not -128 <= zp <= 127:
-            raise ConvertError(f"{where}: output zero point {zp} outside -128..127")
+        lo, hi = (0, 255) if qtype == "uint8" else (-128, 127)
+        if not lo <= zp <= hi:
+            raise ConvertError(f"{where}: output zero point {zp} outside {lo}..{hi}")
         return {"multiplier": m, "shift": s, "zero_point": int(zp)}
 
     def out_params(self, op):
@@ -2114,17 +2127,64 @@ class Lowering:
         if op.act in FIXED:
             return FIXED[op.act]
         if v.forced is not None:
-            return v.forced
+            return self.forced_as(v, self.out_type(op))
         return self.calib_scale(v), 0
 
-    def emit(self, layer, base_id, qp, scales_comment):
-        """Appends manifest layer `layer` producing the tensor base_id with params qp."""
+    @staticmethod
+    def forced_as(v, qtype):
+        """The forced (scale, zp) of Val v as a tensor of qtype: a uint8 tensor re-centered to int8
+        has zp - 128."""
+        s, zp = v.forced
+        return (s, zp - 128) if v.qdtype == "uint8" and qtype == "int8" else (s, zp)
+
+    def out_type(self, op):
+        """"uint8" when op's output is a uint8 QDQ tensor and op can write uint8 (a requantizing
+        layer with identity or relu: network.h's element types), else "int8"."""
+        v = op.out
+        if v.forced is None or v.qdtype != "uint8" or op.act in FIXED or op.act == "lut":
+            return "int8"
+        return "uint8" if op.kind in ("conv", "dense", "add", "mul", "avgpool", "activate") else "int8"
+
+    def emit(self, layer, base_id, qp, scales_comment, qtype="int8"):
+        """Appends manifest layer `layer` producing the tensor base_id with params qp, of element
+        type qtype ("int8", "uint8", "int16"; output_type written for the others, except a maxpool's,
+        which keeps its input's)."""
         layer["comment"] = scales_comment
         if layer.get("activation") == "lut":
             layer["activation"] = "lookup"   # table written by act_requant
+        if qtype != "int8" and layer["op"] != "maxpool":
+            layer["output_type"] = qtype
         self.layers.append(layer)
         self.tname[base_id] = layer["name"]
         self.qp[base_id] = qp
+        self.qtype[base_id] = qtype
+
+    def to_int8(self, op, x):
+        """An activate layer moving uint8 tensor x to int8 (q - 128, zp - 128: exact) for a layer
+        that reads int8 only (a lookup table, a host operation); returns its name, (s, zp - 128)."""
+        s_in, zp = self.qp[x.base.id]
+        name = self.unique(op.name + "_int8")
+        self.layers.append({"name": name, "op": "activate", "input": self.tname[x.base.id], "operand_offset": -128,
+                            "activation": "identity", "requant": self.requant(1.0, 0, name),
+                            "comment": f"uint8 '{self.tname[x.base.id]}' as int8 (zp {zp} -> {zp - 128})"})
+        return name, (s_in, zp - 128)
+
+    def recenter_conv(self, op, x):
+        """A 1x1 conv with identity weights and bias -zp moving tensor x (zp != 0) to int16 with zero
+        point 0 (exact: q - zp fits 16 bits) for a padded conv, which then reads 16-bit activations
+        (the 8 x 16 mode, network.h): zero padding is then the real 0. Returns its name, (s, 0)."""
+        s_in, zp = self.qp[x.base.id]
+        C = x.base.shape[2]
+        name = self.unique(op.name + "_recenter")
+        wfile, bfile = f"{name}.w.i8", f"{name}.b.i32"
+        self.files[wfile] = np.eye(C, dtype=np.int8).tobytes()
+        self.files[bfile] = np.full(C, -zp, dtype="<i4").tobytes()
+        self.layers.append({"name": name, "op": "conv", "input": self.tname[x.base.id], "outputs": int(C),
+                            "kernel": [1, 1], "weights": wfile, "bias": bfile, "activation": "identity",
+                            "requant": self.requant(1.0, 0, name), "output_type": "int16",
+                            "comment": f"re-centers '{self.tname[x.base.id]}' (zp {zp}) to int16 for zero "
+                                       f"padding, exactly (scale {s_in:.6g})"})
+        return name, (s_in, 0)
 
     def recenter(self, op, x):
         """An activate layer moving tensor x (zp != 0) to zero point 0; returns its name, (s, 0)."""
@@ -2144,15 +2204,18 @@ class Lowering:
     def fix_output(self, op, produced):
         """When the layer cannot produce the forced params of its output, adds a requant layer."""
         v = op.out
-        if v.forced is None or (np.isclose(produced[0], v.forced[0], rtol=1e-9) and produced[1] == v.forced[1]):
+        if v.forced is None:
+            return
+        qtype = "uint8" if v.qdtype == "uint8" else "int8"   # an activate can write uint8
+        if np.isclose(produced[0], v.forced[0], rtol=1e-9) and produced == self.forced_as(v, self.qtype[v.id]):
             return
         s_in, zp_in = produced
         s_out, zp_out = v.forced
         name = self.unique(op.name + "_requant")
         layer = {"name": name, "op": "activate", "input": self.tname[v.id], "operand_scale": 1,
                  "operand_offset": -zp_in, "activation": "identity",
-                 "requant": self.requant(s_in / s_out, zp_out, name)}
-        self.emit(layer, v.id, v.forced, f"requantizes to the model's scale {s_out:.6g}, zp {zp_out}")
+                 "requant": self.requant(s_in / s_out, zp_out, name, qtype)}
+        self.emit(layer, v.id, v.forced, f"requantizes to the model's scale {s_out:.6g}, zp {zp_out}", qtype)
 
     def weights_q(self, op, s_in=None):
         """(int8 weights, scale): the model's own int8 weights when op.qscale gives them exactly,
@@ -2207,7 +2270,7 @@ class Lowering:
             self.table(layer, op.lut_f, s_pre, 0, s_out, zp)
             return self.requant(acc_scale / s_pre, 0, where), (s_out, zp)
         s_out, zp = self.out_params(op)
-        return self.requant(acc_scale / s_out, zp, where), (s_out, zp)
+        return self.requant(acc_scale / s_out, zp, where, self.out_type(op)), (s_out, zp)
 
     def host_op_layer(self, op, layer, src, s_in, zp_in):
         """A host_op layer (host_op.h): Softmax's output is (1/256, -128), LayerNorm's calibrated
@@ -2219,7 +2282,7 @@ class Lowering:
         if op.host_kind == "Softmax":
             prod = FIXED["sigmoid"]     # the same 1/256, -128
         else:
-            s_out, zp_out = op.out.forced or (self.calib_scale(op.out), 0)
+            s_out, zp_out = self.forced_as(op.out, "int8") if op.out.forced else (self.calib_scale(op.out), 0)
             prod = (s_out, zp_out)
             params.update(epsilon=op.epsilon, output_scale=float(s_out), output_zero_point=int(zp_out),
                           gamma=[float(g) for g in op.gamma], beta=[float(b) for b in op.beta])
@@ -2235,11 +2298,17 @@ class Lowering:
         s_in, zp_in = self.qp[x.base.id]
         k = op.kind
         layer = {"name": op.name, "op": k}
+        qtype = self.out_type(op)
+        if self.qtype[x.base.id] == "uint8" and k in ("host_op", "lut"):  # (they read int8 only)
+            src, (s_in, zp_in) = self.to_int8(op, x)
         if k == "dense" and len(op.inputs) > 1:
             layer, prod, comment = self.lower_dense_parts(op, layer)
         elif k in ("conv", "dense"):
             if zp_in != 0 and k == "conv" and any(op.pads):
-                src, (s_in, zp_in) = self.recenter(op, x)
+                if self.qtype[x.base.id] == "uint8":
+                    src, (s_in, zp_in) = self.recenter_conv(op, x)
+                else:
+                    src, (s_in, zp_in) = self.recenter(op, x)
             wq, sw = self.weights_q(op, s_in)
             bq = self.bias_q(op, op.b, s_in * sw)
             if zp_in != 0:      # x = q - zp: sum(q * w) - zp * sum(w) (no padding: exact)
@@ -2270,6 +2339,7 @@ class Lowering:
             if any(op.pads):
                 layer["pad"] = list(op.pads)
             prod = (s_in, zp_in)
+            qtype = self.qtype[x.base.id]
             comment = f"{op.onnx}; scale {s_in:.6g} (zp {zp_in}) kept"
         elif k == "avgpool":
             if zp_in != 0 and any(op.pads):
@@ -2284,11 +2354,12 @@ class Lowering:
                     layer["pad"] = list(op.pads)
             if zp_in != 0:
                 prod = (s_in, zp_in)     # mean(q) keeps the zero point: requant zero_point 0
+                qtype = self.qtype[x.base.id]
                 layer["requant"] = self.requant(1.0 / (kh * kw), 0, op.name)
             else:
-                s_out, zp_out = op.out.forced or (self.calib_scale(op.out), 0)
+                s_out, zp_out = self.forced_as(op.out, qtype) if op.out.forced else (self.calib_scale(op.out), 0)
                 prod = (s_out, zp_out)
-                layer["requant"] = self.requant(s_in / (kh * kw * s_out), zp_out, op.name)
+                layer["requant"] = self.requant(s_in / (kh * kw * s_out), zp_out, op.name, qtype)
             comment = f"{op.onnx}; scales: input {s_in:.6g} (zp {zp_in}), output {prod[0]:.6g} (zp {prod[1]})"
         elif k in ("add", "mul"):
             y = op.inputs[1]
@@ -2327,18 +2398,22 @@ class Lowering:
                        f"output {prod[0]:.6g} (zp {prod[1]})")
         elif k == "host_op":
             layer, prod, comment = self.host_op_layer(op, layer, src, s_in, zp_in)
+            qtype = "int8"
         elif k == "lut":
             layer.update({"op": "activate", "input": src, "activation": "lookup"})
             s_out, zp = self.out_params(op)
             layer["requant"] = self.requant(1.0, 0, op.name)          # the table's index is the input
             self.table(layer, op.f, s_in, zp_in, s_out, zp)
             prod = (s_out, zp)
+            qtype = "int8"
             comment = f"element-wise function by table; scales: input {s_in:.6g} (zp {zp_in}), output {s_out:.6g}"
         elif k == "copy":
             prod, comment = self.lower_copy(op, layer)
+            types = set(self.qtype[v.base.id] for v in op.inputs)
+            qtype = types.pop() if len(types) == 1 and prod == self.qp[x.base.id] else "int8"
         else:
             raise AssertionError(k)
-        self.emit(layer, op.out.id, prod, comment)
+        self.emit(layer, op.out.id, prod, comment, qtype)
         self.fix_output(op, prod)
 
     def weight_files(self, op, wbytes, bbytes):
@@ -2394,7 +2469,7 @@ class Lowering:
         qps = [self.qp[x.base.id] for x in op.inputs]
         chans = np.concatenate([np.full(x.shape[2], k) for k, x in enumerate(op.inputs)])
         C, M = len(chans), len(op.sel)
-        same = all(q == qps[0] for q in qps)
+        same = all(q == qps[0] for q in qps) and len(set(self.qtype[x.base.id] for x in op.inputs)) == 1
         s_max = max(q[0] for q in qps)
         wk = [1 if same else max(1, int(round_away(127 * q[0] / s_max))) for q in qps]
         w = np.zeros((1, 1, C, M), np.int8)
@@ -2453,7 +2528,7 @@ def yaml_scalar(v):
 
 LAYER_KEYS = ["name", "op", "input", "inputs", "outputs", "kernel", "stride", "pad", "groups", "global", "weights",
               "bias", "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "activation", "table",
-              "requant", "host_op", "params"]
+              "requant", "output_type", "host_op", "params"]
 
 
 def write_manifest(path, header, top, inputs, layers, golden, output):
@@ -2469,6 +2544,8 @@ def write_manifest(path, header, top, inputs, layers, golden, output):
         lines.append(f"  - name: {yaml_scalar(i['name'])}")
         lines.append(f"    shape: {yaml_scalar(i['shape'])}")
         lines.append(f"    file: {i['file']}")
+        if "type" in i:
+            lines.append(f"    type: {i['type']}")
     if golden:
         lines.append(f"golden: {golden}")
     lines.append(f"output: {yaml_scalar(output)}")
@@ -2480,7 +2557,7 @@ def write_manifest(path, header, top, inputs, layers, golden, output):
             if k not in layer:
                 continue
             v = layer[k]
-            txt = v if k in ("op", "activation") else yaml_scalar(v)
+            txt = v if k in ("op", "activation", "output_type") else yaml_scalar(v)
             lines.append(("  - " if first else "    ") + f"{k}: {txt}")
             first = False
     with open(path, "w") as f:
@@ -2613,12 +2690,14 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
     t2b = time.time()
     low = Lowering(graph, amax)
     s_in, zp_in = low.qp[inp.id]
+    in_type = low.qtype[inp.id]
     if graph.feeds:
         feed_files, xq = feed_inputs(graph, low, x)
     else:
         x_nhwc = x.transpose(0, 2, 3, 1) if inp.rank == 4 else x.reshape(batch, 1, 1, -1)
-        xq = np.clip(np.rint(x_nhwc / s_in) + zp_in if inp.forced else round_away(x_nhwc / s_in), -128, 127)
-        xq = xq.astype(np.int8)
+        lo, hi = (0, 255) if in_type == "uint8" else (-128, 127)
+        xq = np.clip(np.rint(x_nhwc / s_in) + zp_in if inp.forced else round_away(x_nhwc / s_in), lo, hi)
+        xq = xq.astype(np.uint8 if in_type == "uint8" else np.int8)
 
     mname = name or os.path.splitext(os.path.basename(model_path))[0]
     os.makedirs(outdir, exist_ok=True)
@@ -2656,6 +2735,8 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
     inputs = [{"name": low.input_name, "shape": [h, w, c], "file": "input.i8"}]
     if graph.feeds:
         inputs = [{"name": f.name, "shape": list(f.val.shape), "file": f"{f.name}.i8"} for f in graph.feeds]
+    elif in_type == "uint8":
+        inputs[0]["type"] = "uint8"
     ypath = os.path.join(outdir, "workload.yaml")
     write_manifest(ypath, header, top, inputs, low.layers, None, low.output_layer)
     t3 = time.time()
@@ -2663,7 +2744,7 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
     tpu_ref = load_tpu_ref()
     try:
         net = tpu_ref.load_network(ypath)
-        q_out = np.asarray(tpu_ref.run_network(net)).astype(np.int8)
+        q_out = np.asarray(tpu_ref.run_network(net))   # int8, or uint8 (the output's element type)
     except Exception as e:      # a manifest the reference rejects is this converter's bug
         raise ConvertError(f"scripts/tpu_ref.py rejected the written manifest {ypath}: {e}")
     t4 = time.time()
@@ -2672,7 +2753,7 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
         raise ConvertError(f"tpu_ref returned {q_out.size} values, expected {batch}x{p}x{q}x{m}")
     q_out = q_out.reshape(batch, p, q, m)
     with open(os.path.join(outdir, "golden.i8"), "wb") as f:
-        f.write(q_out.tobytes())
+        f.write(q_out.view(np.int8).tobytes())
     agree = agreement(f_out, q_out, low.output_qp, graph.output)
     header.append(format_agreement(agree) + " (float: this script's interpreter of the ONNX graph)")
     write_manifest(ypath, header, top, inputs, low.layers, "golden.i8", low.output_layer)

@@ -288,7 +288,8 @@ class Base(unittest.TestCase):
             if "requant" in L:
                 rq = L["requant"]
                 self.assertTrue(0 <= rq["multiplier"] < 2 ** 31 and 0 <= rq["shift"] <= 62, L["name"])
-                self.assertTrue(-128 <= rq["zero_point"] <= 127)
+                lo, hi = {"uint8": (0, 255), "int16": (-32768, 32767)}.get(L.get("output_type"), (-128, 127))
+                self.assertTrue(lo <= rq["zero_point"] <= hi, L["name"])
             if L["op"] in ("conv", "dense"):
                 src = shapes[L["input"]]
                 k = L.get("kernel", [1, 1]) if L["op"] == "conv" else [1, 1]
@@ -604,15 +605,17 @@ class TestHelperModels(Base):
         # the model's int8 weights, kept exactly: [kh][kw][C][M]
         w_file = np.fromfile(os.path.join(out, conv["weights"]), np.int8).reshape(3, 3, 3, 4)
         np.testing.assert_array_equal(w_file, wq.transpose(2, 3, 1, 0))
-        # relu output quantized to uint8 zero point 0 = int8 zero point -128
-        self.assertEqual(conv["requant"]["zero_point"], -128)
+        # relu output quantized to uint8 zero point 0: the conv writes uint8 (network.h element types)
+        self.assertEqual(conv["requant"]["zero_point"], 0)
+        self.assertEqual(conv["output_type"], "uint8")
         self.assertEqual(conv["activation"], "relu")
         fc = m["layers"][-1]
         self.assertEqual(fc["op"], "dense")
-        # the dense input has zero point -128: folded into the bias (bias = 128 * column sums)
+        # the dense input is uint8 with zero point 0 (the MXU reads it unsigned): nothing folded into the
+        # bias (the Gemm has none)
         b = np.fromfile(os.path.join(out, fc["bias"]), "<i4")
         wf = np.fromfile(os.path.join(out, fc["weights"]), np.int8).reshape(-1, 10)
-        np.testing.assert_array_equal(b, 128 * wf.astype(np.int64).sum(axis=0))
+        np.testing.assert_array_equal(b, np.zeros(10))
         # the dense weights are the model's, rows permuted from C,H,W to H,W,C order
         hh, ww, cc = np.meshgrid(np.arange(4), np.arange(4), np.arange(4), indexing="ij")
         np.testing.assert_array_equal(wf, fq.T[(cc * 16 + hh * 4 + ww).reshape(-1)])
@@ -646,7 +649,9 @@ class TestHelperModels(Base):
         out, r = self.convert(path, batch=32)
         m = self.check_manifest(out, 32)
         self.assertEqual([L["op"] for L in m["layers"]], ["conv", "conv", "dense"])
-        # ONNX integer semantics, computed here directly (uint8 zero point 140 = int8 12)
+        self.assertEqual(m["layers"][1]["output_type"], "uint8")     # y2: uint8, zero point 140, kept
+        self.assertEqual(m["layers"][1]["requant"]["zero_point"], 140)
+        # ONNX integer semantics, computed here directly (uint8 zero point 140 as int8 12: the same values)
         x = np.fromfile(os.path.join(out, "input.i8"), np.int8).reshape(32, 9, 9, 2).astype(np.int64)
 
         def qconv(x, w, B, s_in, s_w, s_out, zin, zout, stride, pad):
@@ -708,16 +713,21 @@ class TestTorchQuantized(Base):
         np.save(xfile, x)
         out, r = self.convert(path, batch=16, input_file=xfile)
         mf = self.check_manifest(out, 16)
-        self.assertEqual([L["op"] for L in mf["layers"]], ["activate", "conv", "conv", "dense"])
+        # The uint8 input (zero point != 0) reaches the padded conv through an exact 1x1 identity conv
+        # writing int16 q - zp (the conv then reads 16-bit activations); the rest stays uint8.
+        self.assertEqual([L["op"] for L in mf["layers"]], ["conv", "conv", "conv", "dense"])
+        self.assertEqual(mf["inputs"][0]["type"], "uint8")
         self.assertEqual(mf["layers"][0]["requant"], {"multiplier": 1 << 30, "shift": 30, "zero_point": 0})
+        self.assertEqual(mf["layers"][0]["output_type"], "int16")
+        self.assertEqual([L.get("output_type") for L in mf["layers"][1:]], ["uint8", "uint8", "uint8"])
         # the model's int8 weights, unchanged
         w = np.fromfile(os.path.join(out, mf["layers"][1]["weights"]), np.int8).reshape(3, 3, 3, 8)
         np.testing.assert_array_equal(w, m.c.weight().int_repr().numpy().transpose(2, 3, 1, 0))
         # the int8 output against PyTorch's own quantized execution (fbgemm rounds differently)
         with torch.no_grad():
             t = m(torch.tensor(x)).numpy()
-        s, zp = m.fc.scale, m.fc.zero_point - 128
-        got = (np.fromfile(os.path.join(out, "golden.i8"), np.int8).reshape(16, 5).astype(np.int64) - zp) * s
+        s, zp = m.fc.scale, m.fc.zero_point
+        got = (np.fromfile(os.path.join(out, "golden.i8"), np.uint8).reshape(16, 5).astype(np.int64) - zp) * s
         steps = np.abs(got - t) / s
         self.assertLessEqual(steps.max(), 1.0 + 1e-4)
         self.assertGreater(np.mean(steps < 1e-3), 0.8)

@@ -414,6 +414,74 @@ golden: gold.i8
                 T.load_network(os.path.join(d, "bad.yaml"))
 
 
+class ElementTypes(unittest.TestCase):
+    """network.h's element types: uint8 and int16 outputs clamp to their ranges, maxpool keeps the
+    type, int16 weights are the int32 rule's values, and what a layer cannot take is rejected."""
+
+    def test_activate_output_types(self):
+        acc = np.array([-70000, -300, -1, 0, 1, 140, 300, 70000])
+        # M = 1/2 (2^30 / 2^31): r = round half up (acc / 2)
+        r = np.array([-35000, -150, 0, 0, 1, 70, 150, 35000])
+        np.testing.assert_array_equal(T.activate(acc, 0, 1 << 30, 31, 5, "identity", None, "uint8"),
+                                      np.clip(r + 5, 0, 255))
+        np.testing.assert_array_equal(T.activate(acc, 0, 1 << 30, 31, 5, "relu", None, "uint8"),
+                                      np.maximum(np.clip(r + 5, 0, 255), 5))
+        np.testing.assert_array_equal(T.activate(acc, 0, 1 << 30, 31, -7, "identity", None, "int16"),
+                                      np.clip(r - 7, -32768, 32767))
+        self.assertEqual(T.activate(acc, 0, 1 << 30, 31, 0, "identity", None, "int16").dtype, np.int16)
+        with self.assertRaises(ValueError):
+            T.activate(acc, 0, 1 << 30, 31, 0, "sigmoid", None, "uint8")
+        with self.assertRaises(ValueError):
+            T.activate(acc, 0, 1 << 30, 31, -1, "identity", None, "uint8")
+
+    def test_uint8_maxpool_and_int16_conv(self):
+        x = np.array([[[[200], [10]], [[129], [0]]]], dtype=np.uint8)     # as int8: -56, 10, -127, 0
+        self.assertEqual(int(T.maxpool(x, (2, 2), (1, 1))[0, 0, 0, 0]), 200)
+        self.assertEqual(T.maxpool(x, (2, 2), (1, 1)).dtype, np.uint8)
+        rng = np.random.default_rng(3)
+        xs = rng.integers(-32768, 32768, size=(1, 3, 3, 5)).astype(np.int16)
+        ws = rng.integers(-32768, 32768, size=(3, 3, 5, 2)).astype(np.int16)
+        got = T.conv_acc(xs, ws, (1, 1), (1, 1, 1, 1))
+        want = naive_conv_acc(xs.astype(np.int64), ws.astype(np.int64), (1, 1), [1, 1, 1, 1])
+        np.testing.assert_array_equal(got, want)   # naive_conv_acc wraps to int32 as well
+
+    def test_manifest_types_and_errors(self):
+        with tempfile.TemporaryDirectory() as d:
+            doc = """format: network
+name: t
+samples: 1
+inputs:
+  - {name: x, shape: [4, 4, 3], file: {random_seed: 1}, type: uint8}
+layers:
+  - {name: c1, op: conv, outputs: 4, kernel: [3, 3], pad: [1, 1], weights: {random_seed: 2}, weight_type: int16, requant: {multiplier: 1073741824, shift: 40, zero_point: 0}, output_type: int16}
+  - {name: c2, op: conv, outputs: 2, kernel: [1, 1], weights: {random_seed: 3}, weight_type: int16, activation: relu, requant: {multiplier: 1073741824, shift: 45, zero_point: 3}, output_type: uint8}
+  - {name: mp, op: maxpool, kernel: [2, 2], stride: [2, 2]}
+"""
+            path = os.path.join(d, "net.yaml")
+            with open(path, "w") as f:
+                f.write(doc)
+            net = T.load_network(path)
+            self.assertEqual([L["out_type"] for L in net.layers], ["int16", "uint8", "uint8"])
+            np.testing.assert_array_equal(net.layers[0]["weights"].reshape(-1),
+                                          T.seeded_int32(2, 3 * 3 * 3 * 4).astype(np.int16))
+            x = T.seeded_int8(1, 48).view(np.uint8).reshape(1, 4, 4, 3)
+            c1 = T.activate(naive_conv_acc(x.astype(np.int64), net.layers[0]["weights"].astype(np.int64), (1, 1),
+                                           [1, 1, 1, 1]), 0, 1 << 30, 40, 0, "identity", None, "int16")
+            _, every = T.run_network(net, return_all=True)
+            np.testing.assert_array_equal(every[0], c1)
+            bad = {"maxpool reads an int16": doc.replace("output_type: uint8}", "output_type: int16}"),
+                   "not an output type of maxpool|does not take|unknown key": doc.replace(
+                       "stride: [2, 2]}", "stride: [2, 2], output_type: int8}"),
+                   "identity or relu": doc.replace("activation: relu", "activation: tanh"),
+                   "zero_point": doc.replace("zero_point: 3}", "zero_point: -3}"),
+                   "int8 or uint8": doc.replace("type: uint8}", "type: int16}")}
+            for why, text in bad.items():
+                with open(path, "w") as f:
+                    f.write(text)
+                with self.assertRaisesRegex(T.ManifestError, why, msg=why):
+                    T.load_network(path)
+
+
 class HostOps(unittest.TestCase):
     """host_op layers (host/manifest/host_op.h) on cases worked out by hand from its rules."""
 

@@ -67,6 +67,11 @@ Ops (N = samples; tensors NHWC int8; a layer's output is its int8 activation):
     lookup:  any layer with activation: lookup: y = table[identity result + 128] (256 int8
              entries from the manifest's table file; the importer computes them)
     activate: v = (a + oa) * sa;  then y = activate(saturate_int32(v), 0, requant, fn)
+Element types (network.h): a tensor is int8, uint8 or int16 (an input's `type`, a layer's
+`output_type`, a maxpool's input's); the formulas above take its values, and identity/relu clamp to
+the output type's range instead of int8's (uint8 0..255, int16 -32768..32767; zero_point in that
+range); maxpool's "none" value is the type's minimum. int16 weights (weight_type) are a file of
+int16, or seeded by the int32 rule. The golden file holds the output's bytes (int8 or uint8).
 The GEMMs (conv via an im2col gather, dense) run in float64 with BLAS on the int8 values: every
 product is < 2^14 and every partial sum < 2^53 for any summation order (features < 2^39), so
 the float64 result is the exact integer sum; it is converted to int64 and wrapped to int32.
@@ -196,13 +201,27 @@ def round_shift(p, s):
     return (p + np.int64(1 << (s - 1))) >> np.int64(s)
 
 
-def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity", table=None):
+# Element types of tensors (network.h "Element types"): numpy dtype and value range.
+ELEMENT_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16}
+
+
+def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity", table=None, out_type="int8"):
     """The activation unit on an integer array: bias, requantization and `fn` (quant.h).
 
     acc: integer array (int32 values; int64 is fine); bias: int array broadcast against acc
     (per output channel on the last axis) or a scalar. fn "lookup": the identity's int8 result y
-    selects table[y + 128] (table: 256 int8). Returns an int8 array of acc's shape.
+    selects table[y + 128] (table: 256 int8). Returns an array of acc's shape and of element type
+    out_type ("int8"; "uint8" or "int16" with fn identity or relu only: the clamps are the type's
+    range instead of int8's).
     """
+    if out_type != "int8":
+        dtype = ELEMENT_TYPES[out_type]
+        lo, hi = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+        if fn not in ("identity", "relu") or not lo <= zero_point <= hi:
+            raise ValueError(f"{out_type} output: fn {fn!r}, zero_point {zero_point}")
+        v = saturate_int32(np.asarray(acc, dtype=np.int64) + np.asarray(bias, dtype=np.int64))
+        y = np.clip(round_shift(v * np.int64(multiplier), int(shift)) + zero_point, lo, hi)
+        return (np.maximum(y, zero_point) if fn == "relu" else y).astype(dtype)
     if fn == "lookup":
         if table is None or len(table) != 256:
             raise ValueError("activation lookup needs a 256-entry table")
@@ -252,9 +271,9 @@ def encode_multiplier(M, min_shift=1, max_shift=62):
     return m, s
 
 
-def apply_requant(v, requant, fn, table=None):
+def apply_requant(v, requant, fn, table=None, out_type="int8"):
     """activate() with bias 0 and a Requant tuple."""
-    return activate(v, 0, requant.multiplier, requant.shift, requant.zero_point, fn, table)
+    return activate(v, 0, requant.multiplier, requant.shift, requant.zero_point, fn, table, out_type)
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,7 +331,7 @@ def conv_acc(x, w, stride=(1, 1), pad=None):
     if kh == 1 and kw == 1 and (t, l, b, r) == (0, 0, 0, 0):
         xs = x[:, ::sh, ::sw, :][:, :P, :Q, :]
         return gemm_acc(xs.reshape(N * P * Q, C), wmat).reshape(N, P, Q, M)
-    xp = np.zeros((N, H + t + b, W + l + r, C), dtype=np.int8)
+    xp = np.zeros((N, H + t + b, W + l + r, C), dtype=x.dtype)
     xp[:, t:t + H, l:l + W, :] = x
     wf = wmat.astype(np.float64)
     out = np.empty((N, P, Q, M), dtype=np.int64)
@@ -367,14 +386,14 @@ def grouped_conv_acc(x, w, groups, stride=(1, 1), pad=None):
     return wrap_int32(out)
 
 
-def conv(x, w, bias, stride, pad, requant, fn="identity", groups=1, table=None):
+def conv(x, w, bias, stride, pad, requant, fn="identity", groups=1, table=None, out_type="int8"):
     """conv layer: activate(conv_acc(x, w), bias[m], requant, fn) -> int8 (N,P,Q,M); bias is
     an int32 array (M,) (load_network supplies zeros when the manifest has none); x may be a list
     of inputs, concatenated along C; groups > 1: grouped_conv_acc."""
     if isinstance(x, (list, tuple)):
         x = np.concatenate([np.asarray(v) for v in x], axis=3)
     acc = conv_acc(x, w, stride, pad) if groups == 1 else grouped_conv_acc(x, w, groups, stride, pad)
-    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn, table)
+    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn, table, out_type)
 
 
 def flatten_concat(xs):
@@ -392,11 +411,11 @@ def dense_acc(xs, w):
     return gemm_acc(a, w).reshape(a.shape[0], 1, 1, w.shape[1])
 
 
-def dense(xs, w, bias, requant, fn="identity", table=None):
+def dense(xs, w, bias, requant, fn="identity", table=None, out_type="int8"):
     """dense layer: activate(dense_acc(xs, w), bias[m], requant, fn) -> int8 (N, 1, 1, M); bias
     is an int32 array (M,) as for conv."""
     acc = dense_acc(xs, w)
-    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn, table)
+    return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn, table, out_type)
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,9 +439,11 @@ def _windows(x, kernel, stride, pad, fill, dtype):
 
 
 def maxpool(x, kernel, stride=(1, 1), pad=None):
-    """Max over the window positions inside the image; -128 if none (padding = -128)."""
+    """Max over the window positions inside the image; the type's minimum if none (padding = the
+    minimum: -128 for int8, 0 for uint8); the output keeps x's element type."""
+    x = np.asarray(x)
     out = None
-    for v in _windows(np.asarray(x), kernel, stride, pad, -128, np.int8):
+    for v in _windows(x, kernel, stride, pad, np.iinfo(x.dtype).min, x.dtype):
         out = v.copy() if out is None else np.maximum(out, v)
     return out
 
@@ -435,9 +456,9 @@ def avgpool_sum(x, kernel, stride=(1, 1), pad=None):
     return out
 
 
-def avgpool(x, kernel, stride, pad, requant):
+def avgpool(x, kernel, stride, pad, requant, out_type="int8"):
     """avgpool: activate(window sum, 0, requant, identity) (requant carries 1/(kh*kw))."""
-    return apply_requant(avgpool_sum(x, kernel, stride, pad), requant, "identity")
+    return apply_requant(avgpool_sum(x, kernel, stride, pad), requant, "identity", None, out_type)
 
 
 def global_avgpool_sum(x):
@@ -462,19 +483,19 @@ def activate_value(a, scale=1, offset=0):
     return saturate_int32((np.asarray(a, dtype=np.int64) + offset) * scale)
 
 
-def add(a, b, scales, offsets, requant, fn="identity", table=None):
-    """add layer -> int8; b of shape (N, 1, 1, C) broadcasts over a's H and W."""
-    return apply_requant(add_value(a, b, scales, offsets), requant, fn, table)
+def add(a, b, scales, offsets, requant, fn="identity", table=None, out_type="int8"):
+    """add layer -> out_type; b of shape (N, 1, 1, C) broadcasts over a's H and W."""
+    return apply_requant(add_value(a, b, scales, offsets), requant, fn, table, out_type)
 
 
-def mul(a, b, offsets, requant, fn="identity", table=None):
-    """mul layer -> int8; b may broadcast as for add."""
-    return apply_requant(mul_value(a, b, offsets), requant, fn, table)
+def mul(a, b, offsets, requant, fn="identity", table=None, out_type="int8"):
+    """mul layer -> out_type; b may broadcast as for add."""
+    return apply_requant(mul_value(a, b, offsets), requant, fn, table, out_type)
 
 
-def activate_op(a, scale, offset, requant, fn, table=None):
-    """activate layer -> int8."""
-    return apply_requant(activate_value(a, scale, offset), requant, fn, table)
+def activate_op(a, scale, offset, requant, fn, table=None, out_type="int8"):
+    """activate layer -> out_type."""
+    return apply_requant(activate_value(a, scale, offset), requant, fn, table, out_type)
 
 
 # --------------------------------------------------------------------------------------------
@@ -502,6 +523,10 @@ class Network:
         """(H, W, C) of tensor `ref` (layer index, or -k-1 for input k)."""
         return self.layers[ref]["out_shape"] if ref >= 0 else self.inputs[-ref - 1]["shape"]
 
+    def type_of(self, ref):
+        """Element type ("int8", "uint8", "int16") of tensor `ref`."""
+        return self.layers[ref]["out_type"] if ref >= 0 else self.inputs[-ref - 1]["type"]
+
     def layer_macs(self, L):
         """Useful MACs per sample of one layer (conv P*Q*M*kh*kw*C, dense F*M, else 0)."""
         if L["op"] == "conv":
@@ -517,7 +542,7 @@ class Network:
 
     def weight_bytes(self):
         """Sum of every conv/dense layer's weight bytes (as NetworkLayer::weight_bytes)."""
-        return sum(L["weights"].size for L in self.layers if L["op"] in ("conv", "dense"))
+        return sum(L["weights"].nbytes for L in self.layers if L["op"] in ("conv", "dense"))
 
     def unique_weight_bytes(self):
         """Weight bytes counting weights shared by several layers (same seed or file) once."""
@@ -525,18 +550,19 @@ class Network:
         for L in self.layers:
             if L["op"] in ("conv", "dense"):
                 seen[id(L["weights"].base if L["weights"].base is not None else L["weights"])] = \
-                    L["weights"].size
+                    L["weights"].nbytes
         return sum(seen.values())
 
 
 LAYER_KEYS = {
-    "conv": {"outputs", "kernel", "stride", "pad", "groups", "weights", "bias", "activation", "table", "requant"},
-    "dense": {"outputs", "weights", "bias", "activation", "table", "requant"},
+    "conv": {"outputs", "kernel", "stride", "pad", "groups", "weights", "bias", "activation", "table", "requant",
+             "output_type", "weight_type"},
+    "dense": {"outputs", "weights", "bias", "activation", "table", "requant", "output_type", "weight_type"},
     "maxpool": {"kernel", "stride", "pad"},
-    "avgpool": {"kernel", "stride", "pad", "requant", "global"},
-    "add": {"operand_scales", "operand_offsets", "activation", "table", "requant"},
-    "mul": {"operand_offsets", "activation", "table", "requant"},
-    "activate": {"operand_scale", "operand_offset", "activation", "table", "requant"},
+    "avgpool": {"kernel", "stride", "pad", "requant", "global", "output_type"},
+    "add": {"operand_scales", "operand_offsets", "activation", "table", "requant", "output_type"},
+    "mul": {"operand_offsets", "activation", "table", "requant", "output_type"},
+    "activate": {"operand_scale", "operand_offset", "activation", "table", "requant", "output_type"},
     "host_op": {"host_op", "params"},
 }
 COMMON_KEYS = {"name", "op", "input", "inputs"}
@@ -559,6 +585,37 @@ def _int_list(v, n, where, lo=None, hi=None):
         raise ManifestError(f"{where}: expected a list of {' or '.join(map(str, lens))} "
                             f"integers, got {v!r}")
     return [_int(x, f"{where}[{i}]", lo, hi) for i, x in enumerate(v)]
+
+
+def _read_weights(base_dir, spec, count, weight_type, where, cache):
+    """Weights: int8 (_read_data), or int16: a file of int16 little endian, or {random_seed: S}
+    by the int32 rule (values in [-32768, 32767]) -> int16 array."""
+    if weight_type == "int8":
+        return _read_data(base_dir, spec, count, np.int8, where, cache)
+    if isinstance(spec, dict):
+        return _read_data(base_dir, spec, count, np.int32, where, cache).astype(np.int16)
+    return _read_data(base_dir, spec, count, np.int16, where, cache)
+
+
+def _element_types(net, d, op, refs, fn, where):
+    """(output type, weight type) of a layer (network.h "Element types"), checking what its
+    inputs and outputs may be; ManifestError naming `where`."""
+    weighted = op in ("conv", "dense")
+    for r in refs:
+        t = net.type_of(r)
+        if t == "int16" and not weighted:
+            raise ManifestError(f"{where}: {op} reads an int16 tensor; only conv and dense take 16-bit activations")
+        if t != "int8" and op == "host_op":
+            raise ManifestError(f"{where}: host_op reads int8 tensors only, got {t}")
+    out = net.type_of(refs[0]) if op == "maxpool" else str(d.get("output_type", "int8"))
+    if out not in (("int8", "uint8", "int16") if weighted else ("int8", "uint8")):
+        raise ManifestError(f"{where}.output_type: {out!r} is not an output type of {op}")
+    if out != "int8" and op != "maxpool" and fn not in ("identity", "relu"):
+        raise ManifestError(f"{where}.output_type: {out} outputs take activation identity or relu")
+    wt = str(d.get("weight_type", "int8"))
+    if wt not in ("int8", "int16"):
+        raise ManifestError(f"{where}.weight_type: expected int8 or int16, got {wt!r}")
+    return out, wt
 
 
 def _read_data(base_dir, spec, count, dtype, where, cache=None):
@@ -595,7 +652,7 @@ def _read_data(base_dir, spec, count, dtype, where, cache=None):
     return data
 
 
-def _requant(v, where):
+def _requant(v, where, out_type="int8"):
     """A manifest requant mapping {multiplier, shift, zero_point} as a Requant (ManifestError
     naming `where` when malformed)."""
     if not isinstance(v, dict):
@@ -608,7 +665,8 @@ def _requant(v, where):
             raise ManifestError(f"{where}: missing {k!r}")
     return Requant(_int(v["multiplier"], f"{where}.multiplier", 0, INT32_MAX),
                    _int(v["shift"], f"{where}.shift", 0, 62),
-                   _int(v.get("zero_point", 0), f"{where}.zero_point", -128, 127))
+                   _int(v.get("zero_point", 0), f"{where}.zero_point",
+                        int(np.iinfo(ELEMENT_TYPES[out_type]).min), int(np.iinfo(ELEMENT_TYPES[out_type]).max)))
 
 
 def _outputs(d, where):
@@ -738,7 +796,7 @@ def load_network(path):
         w = f"{path}: inputs[{k}]"
         if not isinstance(d, dict):
             raise ManifestError(f"{w}: expected a mapping")
-        unknown = set(d) - {"name", "shape", "file"}
+        unknown = set(d) - {"name", "shape", "file", "type"}
         if unknown:
             raise ManifestError(f"{w}: unknown key {sorted(unknown)[0]!r}")
         for key in ("name", "shape", "file"):
@@ -750,8 +808,12 @@ def load_network(path):
         shape = tuple(_int_list(d["shape"], 3, f"{w}.shape", 1))
         data = _read_data(base, d["file"], N * shape[0] * shape[1] * shape[2], np.int8,
                           f"{w}.file")
+        in_type = str(d.get("type", "int8"))
+        if in_type not in ("int8", "uint8"):
+            raise ManifestError(f"{w}.type: expected int8 or uint8, got {in_type!r}")
         names[name] = -k - 1
-        net.inputs.append(dict(name=name, shape=shape, data=data.reshape((N,) + shape)))
+        net.inputs.append(dict(name=name, shape=shape, type=in_type,
+                               data=data.view(ELEMENT_TYPES[in_type]).reshape((N,) + shape)))
 
     if not isinstance(doc["layers"], list) or not doc["layers"]:
         raise ManifestError(f"{path}: layers: expected a non-empty list")
@@ -814,10 +876,11 @@ def load_network(path):
             L["table"] = _read_data(base, d["table"], 256, np.int8, f"{w}.table")
         elif "table" in d:
             raise ManifestError(f"{w}.table: only with activation: lookup")
+        L["out_type"], L["weight_type"] = _element_types(net, d, op, refs, L["activation"], w)
         if op not in ("maxpool", "host_op"):
             if "requant" not in d:
                 raise ManifestError(f"{w}: missing key 'requant'")
-            L["requant"] = _requant(d["requant"], f"{w}.requant")
+            L["requant"] = _requant(d["requant"], f"{w}.requant", L["out_type"])
         H, W_, C = in_shape
         if op in ("conv", "maxpool", "avgpool"):
             glob = False
@@ -853,8 +916,8 @@ def load_network(path):
                 G = L["groups"] = _int(d.get("groups", 1), f"{w}.groups", 1)
                 if C % G or M % G:
                     raise ManifestError(f"{w}.groups: {G} does not divide C {C} and M {M}")
-                L["weights"] = _read_data(base, d["weights"], kernel[0] * kernel[1] * (C // G) * M,
-                                          np.int8, f"{w}.weights", cache).reshape(kernel + (C // G, M))
+                L["weights"] = _read_weights(base, d["weights"], kernel[0] * kernel[1] * (C // G) * M,
+                                             L["weight_type"], f"{w}.weights", cache).reshape(kernel + (C // G, M))
             L["out_shape"] = (P, Q, M)
         elif op == "dense":
             M = _outputs(d, w)
@@ -863,8 +926,8 @@ def load_network(path):
                 h, ww, c = net.shape_of(r)
                 F += h * ww * c
             L.update(outputs=M, features=F, out_shape=(1, 1, M))
-            L["weights"] = _read_data(base, d["weights"], F * M, np.int8,
-                                      f"{w}.weights", cache).reshape(F, M)
+            L["weights"] = _read_weights(base, d["weights"], F * M, L["weight_type"],
+                                         f"{w}.weights", cache).reshape(F, M)
         elif op == "host_op":
             L["out_shape"] = in_shape
             L["host_op"] = _host_op_params(d, w, in_shape[2])
@@ -904,6 +967,8 @@ def load_network(path):
         if str(out) not in names or names[str(out)] < 0:
             raise ManifestError(f"{path}: output: unknown layer {out!r}")
         net.output = names[str(out)]
+    if net.layers[net.output]["out_type"] == "int16":
+        raise ManifestError(f"{path}: output: the output layer writes int16; the output must be 8-bit")
     if "golden" in doc and doc["golden"] is not None:
         P, Q, M = net.layers[net.output]["out_shape"]
         g = doc["golden"]
@@ -915,24 +980,24 @@ def load_network(path):
 
 
 def run_layer(L, xs):
-    """Computes one layer on its input tensors xs (list of int8 NHWC arrays)."""
-    op, rq, fn, tb = L["op"], L.get("requant"), L["activation"], L.get("table")
+    """Computes one layer on its input tensors xs (list of NHWC arrays of their element types)."""
+    op, rq, fn, tb, ot = L["op"], L.get("requant"), L["activation"], L.get("table"), L.get("out_type", "int8")
     if op == "conv":
-        return conv(xs, L["weights"], L["bias"], L["stride"], L["pad"], rq, fn, L.get("groups", 1), tb)
+        return conv(xs, L["weights"], L["bias"], L["stride"], L["pad"], rq, fn, L.get("groups", 1), tb, ot)
     if op == "dense":
-        return dense(xs, L["weights"], L["bias"], rq, fn, tb)
+        return dense(xs, L["weights"], L["bias"], rq, fn, tb, ot)
     if op == "maxpool":
         return maxpool(xs[0], L["kernel"], L["stride"], L["pad"])
     if op == "avgpool":
         if L["glob"]:
-            return apply_requant(global_avgpool_sum(xs[0]), rq, "identity")
-        return avgpool(xs[0], L["kernel"], L["stride"], L["pad"], rq)
+            return apply_requant(global_avgpool_sum(xs[0]), rq, "identity", None, ot)
+        return avgpool(xs[0], L["kernel"], L["stride"], L["pad"], rq, ot)
     if op == "add":
-        return add(xs[0], xs[1], L["scales"], L["offsets"], rq, fn, tb)
+        return add(xs[0], xs[1], L["scales"], L["offsets"], rq, fn, tb, ot)
     if op == "mul":
-        return mul(xs[0], xs[1], L["offsets"], rq, fn, tb)
+        return mul(xs[0], xs[1], L["offsets"], rq, fn, tb, ot)
     if op == "activate":
-        return activate_op(xs[0], L["scales"][0], L["offsets"][0], rq, fn, tb)
+        return activate_op(xs[0], L["scales"][0], L["offsets"][0], rq, fn, tb, ot)
     if op == "host_op":
         return host_op(xs[0], L["host_op"])
     raise ValueError(f"unknown op {op!r}")
@@ -961,8 +1026,8 @@ def run_network(net, return_all=False):
 
 
 def checksum(a):
-    """'sha256 <hex>  sum <int>' of an int8 array's raw bytes."""
-    a = np.ascontiguousarray(a, dtype=np.int8)
+    """'sha256 <hex>  sum <int>' of an 8-bit array's raw bytes (as int8)."""
+    a = np.ascontiguousarray(a).view(np.int8)
     return f"sha256 {hashlib.sha256(a.tobytes()).hexdigest()}  sum {int(a.sum(dtype=np.int64))}"
 
 
@@ -1028,15 +1093,17 @@ def main(argv=None):
         out, every = run_network(net, return_all=True)
         os.makedirs(args.all_layers, exist_ok=True)
         for L, y in zip(net.layers, every):
-            y.astype("<i1").tofile(os.path.join(args.all_layers, f"{L['name']}.i8"))
+            np.ascontiguousarray(y, dtype=y.dtype.newbyteorder("<")).tofile(  # int16: little endian
+                os.path.join(args.all_layers, f"{L['name']}.i8"))
     else:
         out = run_network(net)
     print(f"{net.name}: output {net.layers[net.output]['name']} shape {list(out.shape)}  "
           f"{checksum(out)}")
     if args.cmd == "run":
         if args.out:
-            out.astype("<i1").tofile(args.out)
+            out.view(np.int8).tofile(args.out)
         return 0
+    out = out.view(np.int8)  # the output's bytes (a uint8 output: golden holds the same bytes)
     diff = np.flatnonzero(out.reshape(-1) != net.golden.reshape(-1))
     if diff.size == 0:
         print(f"golden    0 mismatches in {out.size} int8 outputs")

@@ -47,8 +47,9 @@ bool placeable_producer(const LoweringPlan& plan, int t, size_t i) {
 bool placed_concat(LoweringPlan& plan, size_t i) {
   const NetworkLayer& l = plan.net->layers[i];
   if (plan.policy.padded_host_rows || l.inputs.size() < 2 || !exact_channel_copy(l)) return false;
+  if (plan.tensor(int(i)).planes > 1) return false;  // int16: byte planes, not placed
   for (int t : l.inputs)
-    if (!placeable_producer(plan, t, i)) return false;
+    if (!placeable_producer(plan, t, i) || plan.tensor(t).planes > 1) return false;
   uint64_t offset = 0;
   for (int t : l.inputs) {
     PlannedTensor& p = plan.tensors[plan.tensor_index(t)];

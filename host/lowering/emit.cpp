@@ -1,6 +1,7 @@
 // emit_program (steps.h): the instructions of a planned, allocated lowering.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "lowering/program_builder.h"
 #include "lowering/steps.h"
@@ -58,8 +59,9 @@ class ProgramEmitter {
     push(set_config(reg, int32_t(value)));
   }
 
-  /// Set_Config of a lane-group or lane register (isa.h: reset 0) only when it changes it, so a
-  /// program without packed tensors has none of them.
+  /// Set_Config of a register most programs leave at its reset value 0 (isa.h: lane groups, lanes,
+  /// operand formats), only when it changes it, so a program of one-pixel-per-row int8 tensors has
+  /// none of them.
   void set_group(ConfigRegister reg, int64_t value) {
     auto it = groups_.find(reg);
     if ((it == groups_.end() ? 0 : it->second) == value) return;
@@ -177,7 +179,7 @@ class ProgramEmitter {
     const uint64_t acc = alloc_.acc_double ? (acc_block_++ % 2) * alloc_.acc_buffer_rows : 0;
     const uint64_t Q = l.out_shape.w, n = samples(st.batch);
     bool first = true;
-    for (const PassSource& src : plan_.layers[size_t(st.layer)].sources) emit_passes(st, src, j, acc, first);
+    for (const PassSource& src : plan_.layers[size_t(st.layer)].sources) emit_source(st, src, j, acc, first);
     set(ConfigRegister::ActBiasRow, int64_t(plan_.layers[size_t(st.layer)].bias_row + j * bias_rows_per_tile(cfg_)));
     Instruction act;
     act.op = Opcode::Activate;
@@ -187,11 +189,13 @@ class ProgramEmitter {
     act.bias = true;
     table(st.layer);
     const PlannedTensor& out = plan_.tensor(st.layer);
+    const uint64_t pixels = n * l.out_shape.h * l.out_shape.w;
+    output_format(st.layer, pixels);
     if (out.placed_in >= 0) return emit_placed_activates(act, st, j);
     if (out.group) return emit_packed_activate(act, out, ub(st.batch, st.layer), st.g0 * Q, j);
     set_group(ConfigRegister::ActGroupBytes, 0);
     set_group(ConfigRegister::ActFirstGroup, 0);
-    emit_activates(act, ub(st.batch, st.layer) + st.g0 * Q, n * l.out_shape.h * l.out_shape.w, j, st.layer);
+    emit_activates(act, ub(st.batch, st.layer) + st.g0 * Q, pixels, j, st.layer);
   }
 
   /// Activate `act` of output tile j into packed tensor `out` (base row `base`), its first pixel
@@ -267,58 +271,93 @@ class ProgramEmitter {
     }
   }
 
+  /// act_output_format for layer i's output tensor (and act_plane_rows for int16: its low plane
+  /// lies tiles x `pixels` rows after the high one, steps.h).
+  void output_format(int i, uint64_t pixels) {
+    const PlannedTensor& t = plan_.tensor(i);
+    set_group(ConfigRegister::ActOutputFormat, int64_t(t.type));
+    if (t.type == ElementType::Int16) set_group(ConfigRegister::ActPlaneRows, int64_t(t.tiles * pixels));
+  }
+
+  /// act_input_unsigned for a Pool or Vector reading tensors a (and b).
+  void input_types(int a, int b = -0x7fffffff) {
+    int64_t bits = plan_.tensor(a).type == ElementType::Uint8 ? 1 : 0;
+    if (b != -0x7fffffff && plan_.tensor(b).type == ElementType::Uint8) bits |= 2;
+    set_group(ConfigRegister::ActInputUnsigned, bits);
+  }
+
   /// Set_Config act_table_row for layer i when its function is a lookup.
   void table(int i) {
     if (net_.layers[size_t(i)].function == ActivationFunction::Lookup)
       set(ConfigRegister::ActTableRow, int64_t(plan_.layers[size_t(i)].table_row));
   }
 
-  /// The passes of one source (kernel positions x input tiles), each SWITCHing to its weight tile.
+  /// The passes of one source (kernel positions x input tiles x weight planes x activation
+  /// planes), the first on each weight tile SWITCHing to it. 16-bit operands (docs/isa.md): one
+  /// pass per pair of byte planes, the low planes read unsigned, the sums shifted by 8 per high plane.
   void emit_passes(const Stripe& st, const PassSource& src, uint64_t j, uint64_t acc, bool& first) {
+    const PlannedLayer& pl = plan_.layers[size_t(st.layer)];
+    const PlannedTensor& xt = plan_.tensor(src.tensor);
+    const uint64_t in_rows = samples(st.batch) * xt.shape.h * xt.shape.w;
+    for (uint32_t r = 0; r < src.kh; ++r)
+      for (uint32_t s = 0; s < src.kw; ++s)
+        for (uint64_t k = 0; k < xt.tiles; ++k) {
+          if (!pass_needed(pl, size_t(&src - pl.sources.data()), k, j, xt.tiles)) continue;
+          for (uint64_t wp = 0; wp < pl.weight_planes; ++wp)
+            for (uint64_t ap = 0; ap < xt.planes; ++ap) {
+              Instruction mm;
+              mm.switch_weights = ap == 0;
+              mm.accumulate = !first;
+              mm.unsigned_a = ap == 1 || xt.type == ElementType::Uint8;
+              mm.unsigned_w = wp == 1;
+              first = false;
+              set_group(ConfigRegister::MxuSumShift, int64_t(8 * ((xt.planes - 1 - ap) + (pl.weight_planes - 1 - wp))));
+              emit_pass(st, src, ub(st.batch, src.tensor) + (ap * xt.tiles + k) * in_rows, acc, r, s, mm);
+            }
+        }
+  }
+
+  /// One pass `mm` (its flags set) over UB tile rows from `tile_base`: a MatrixMultiply, or
+  /// Convolves of at most 255 output rows (only the first of them SWITCHes).
+  void emit_pass(const Stripe& st, const PassSource& src, uint64_t tile_base, uint64_t acc, uint32_t r, uint32_t s,
+                 Instruction mm) {
     const NetworkLayer& l = net_.layers[size_t(st.layer)];
     const PlannedTensor& xt = plan_.tensor(src.tensor);
-    const uint64_t Q = l.out_shape.w, in_rows = samples(st.batch) * xt.shape.h * xt.shape.w;
+    const uint64_t Q = l.out_shape.w;
+    uint64_t row = tile_base + st.g0 * Q, group0 = 0;  // a flat pass's first row and lane group
+    if (xt.group && src.flat) packed_at(xt, tile_base, st.g0 * Q, &row, &group0);
+    set_group(ConfigRegister::MxuGroupBytes, int64_t(xt.group));
+    set_group(ConfigRegister::MxuFirstGroup, int64_t(group0));
+    if (src.flat) {
+      mm.op = Opcode::MatrixMultiply;
+      mm.ub_row = uint32_t(row);
+      mm.acc_row = uint32_t(acc);
+      mm.rows = uint32_t(st.rows * Q);
+      return push(mm);
+    }
+    for (uint64_t c0 = 0; c0 < st.rows; c0 += 255) {  // Convolve's rows field is 8 bits
+      Instruction cv = mm;
+      cv.op = Opcode::Convolve;
+      cv.ub_row = uint32_t(tile_base);
+      cv.acc_row = uint32_t(acc + c0 * Q);
+      cv.kernel_row = r;
+      cv.kernel_col = s;
+      cv.out_row = uint32_t(st.g0 + c0);
+      cv.rows = uint32_t(std::min<uint64_t>(255, st.rows - c0));
+      cv.switch_weights = mm.switch_weights && c0 == 0;
+      push(cv);
+    }
+  }
+
+  /// The window registers of one source (Convolve), then its passes.
+  void emit_source(const Stripe& st, const PassSource& src, uint64_t j, uint64_t acc, bool& first) {
+    const NetworkLayer& l = net_.layers[size_t(st.layer)];
+    const PlannedTensor& xt = plan_.tensor(src.tensor);
     if (!src.flat) {
       if (l.op == LayerOp::Conv) window(xt.shape, l.out_shape.h, l.out_shape.w, l.sh, l.sw, l.pad_top, l.pad_left);
       else window(xt.shape, 1, 1, 1, 1, 0, 0);  // dense on a spatial input: an H x W window, one pixel out
     }
-    for (uint32_t r = 0; r < src.kh; ++r)
-      for (uint32_t s = 0; s < src.kw; ++s)
-        for (uint64_t k = 0; k < xt.tiles; ++k) {
-          const PlannedLayer& pl = plan_.layers[size_t(st.layer)];
-          if (!pass_needed(pl, size_t(&src - pl.sources.data()), k, j, xt.tiles)) continue;
-          const bool first_pass = first;
-          first = false;
-          const uint64_t tile_base = ub(st.batch, src.tensor) + k * in_rows;
-          uint64_t row = tile_base + st.g0 * Q, group0 = 0;  // a flat pass's first row and lane group
-          if (xt.group && src.flat) packed_at(xt, tile_base, st.g0 * Q, &row, &group0);
-          set_group(ConfigRegister::MxuGroupBytes, int64_t(xt.group));
-          set_group(ConfigRegister::MxuFirstGroup, int64_t(group0));
-          if (src.flat) {
-            Instruction mm;
-            mm.op = Opcode::MatrixMultiply;
-            mm.ub_row = uint32_t(row);
-            mm.acc_row = uint32_t(acc);
-            mm.rows = uint32_t(st.rows * Q);
-            mm.switch_weights = true;
-            mm.accumulate = !first_pass;
-            push(mm);
-            continue;
-          }
-          for (uint64_t c0 = 0; c0 < st.rows; c0 += 255) {  // Convolve's rows field is 8 bits
-            Instruction cv;
-            cv.op = Opcode::Convolve;
-            cv.ub_row = uint32_t(tile_base);
-            cv.acc_row = uint32_t(acc + c0 * Q);
-            cv.kernel_row = r;
-            cv.kernel_col = s;
-            cv.out_row = uint32_t(st.g0 + c0);
-            cv.rows = uint32_t(std::min<uint64_t>(255, st.rows - c0));
-            cv.switch_weights = c0 == 0;
-            cv.accumulate = !first_pass;
-            push(cv);
-          }
-        }
+    emit_passes(st, src, j, acc, first);
   }
 
   /// Pool per channel tile, in chunks of 65535 output rows.
@@ -334,6 +373,8 @@ class ProgramEmitter {
     const PlannedTensor& yt = plan_.tensor(i);
     set_group(ConfigRegister::PoolSrcGroupBytes, int64_t(xt.group));
     set_group(ConfigRegister::ActGroupBytes, int64_t(yt.group));
+    input_types(l.inputs[0]);
+    output_format(i, 0);  // (8-bit: max copies the input's bytes; average requantizes to the output's type)
     for (uint64_t k = 0; k < xt.tiles; ++k)
       for (uint64_t g0 = 0; g0 < total; g0 += 65535) {
         Instruction pl;
@@ -371,6 +412,9 @@ class ProgramEmitter {
     set(ConfigRegister::VecScaleA, l.scale_a);
     set(ConfigRegister::VecOffsetA, l.offset_a);
     table(i);
+    if (l.op == LayerOp::Activate) input_types(l.inputs[0]);
+    else input_types(l.inputs[0], l.inputs[1]);
+    output_format(i, 0);
     Instruction v;
     v.op = Opcode::Vector;
     v.ub_row = uint32_t(ub(b, i));

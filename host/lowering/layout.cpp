@@ -1,4 +1,5 @@
-// choose_layouts (steps.h): which tensors the Unified Buffer holds packed, P pixels a row.
+// choose_layouts (steps.h): which tensors the Unified Buffer holds packed, P pixels a row (int8 and
+// uint8 tensors; an int16 tensor's two byte planes stay one pixel per row).
 #include <numeric>
 
 #include "lowering/program_builder.h"
@@ -58,7 +59,8 @@ void choose_layouts(LoweringPlan& plan) {
     const PlannedTensor& t = plan.tensors[ti];
     const uint64_t g = group_bytes(t.shape.c, R), pixels = uint64_t(plan.policy.batch) * t.shape.h * t.shape.w;
     const size_t c = cls.find(ti);
-    if (barred[ti] || 2 * t.shape.c > R || g >= R || pixels < 2 || (group[c] && group[c] != g)) ok[c] = 0;
+    if (barred[ti] || t.planes > 1 || 2 * t.shape.c > R || g >= R || pixels < 2 || (group[c] && group[c] != g))
+      ok[c] = 0;
     group[c] = g;
   }
   for (size_t ti = 0; ti < plan.tensors.size(); ++ti) {

@@ -22,10 +22,12 @@ void fill_layer_weights(const LoweringPlan& plan, size_t i, uint8_t* image) {
         for (uint64_t s = 0; s < src.kw; ++s)
           for (uint64_t k = 0; k * R < C; ++k) {
             if (!pass_needed(p, size_t(&src - p.sources.data()), k, j, plan.tensor(src.tensor).tiles)) continue;
-            for (uint64_t rr = 0; rr < R && k * R + rr < C; ++rr)
-              weight_row(l, src, C, r * src.kw + s, k * R + rr, j * N, std::min(N, M - j * N),
-                         reinterpret_cast<int8_t*>(&image[at + rr * N]));
-            at += R * N;
+            for (uint64_t plane = 0; plane < p.weight_planes; ++plane) {
+              for (uint64_t rr = 0; rr < R && k * R + rr < C; ++rr)
+                weight_row(l, src, C, r * src.kw + s, k * R + rr, j * N, std::min(N, M - j * N),
+                           reinterpret_cast<int8_t*>(&image[at + rr * N]), plane);
+              at += R * N;
+            }
           }
     }
   sc_assert(at == p.weight_base + p.weight_tiles * R * N);  // (the plan's count)
@@ -83,15 +85,15 @@ void pack_bias(const LoweringPlan& plan, const ArchConfig& cfg, uint8_t* host) {
 }  // namespace
 
 void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64_t pos, uint64_t c, uint64_t m0,
-                uint64_t n, int8_t* out) {
-  const uint64_t M = l.out_shape.c;
+                uint64_t n, int8_t* out, uint64_t plane) {
+  const uint64_t M = l.out_shape.c, base = plane * (l.weights.size() / 2);  // the low plane: the second half
   if (l.op != LayerOp::Conv)  // dense: the input's rows from its feature offset, in H, W, C order
-    return l.weights.copy((src.feature_offset + pos * C + c) * M + m0, n, out);
+    return l.weights.copy(base + (src.feature_offset + pos * C + c) * M + m0, n, out);
   const uint64_t cc = src.feature_offset + c, Cg = l.in_shape.c / l.groups, Mg = M / l.groups;
   const uint64_t row = pos * Cg + cc % Cg;
   // Outputs of the group that owns input channel cc, within [m0, m0 + n).
   const uint64_t g = cc / Cg, lo = std::max(m0, g * Mg), hi = std::min(m0 + n, (g + 1) * Mg);
-  if (lo < hi) l.weights.copy(row * M + lo, hi - lo, out + (lo - m0));
+  if (lo < hi) l.weights.copy(base + row * M + lo, hi - lo, out + (lo - m0));
 }
 
 void place_weights(const LoweringPlan& plan, const ArchConfig& cfg, LoweredProgram& out) {

@@ -18,8 +18,11 @@ std::vector<PlannedTensor> plan_tensors(const Network& net, uint64_t R) {
   for (size_t k = 0; k < K; ++k) tensors[K - 1 - k] = {net.inputs[k].name, net.inputs[k].shape};
   for (size_t i = 0; i < net.layers.size(); ++i) tensors[K + i] = {net.layers[i].name, net.layers[i].out_shape};
   for (PlannedTensor& t : tensors) {
+    const int id = int(&t - tensors.data()) - int(K);
+    t.type = net.type_of(id);
+    t.planes = t.type == ElementType::Int16 ? 2 : 1;
     t.tiles = ceil_div(t.shape.c, R);
-    t.rows_per_sample = t.tiles * t.shape.h * t.shape.w;
+    t.rows_per_sample = t.planes * t.tiles * t.shape.h * t.shape.w;
   }
   for (size_t i = 0; i < net.layers.size(); ++i)
     for (int t : net.layers[i].inputs) {
@@ -71,7 +74,7 @@ bool groups_meet(const LoweringPlan& plan, const NetworkLayer& l, const PassSour
 
 /// Whether held (not seeded) weights have a nonzero in input tile k x output tile j at any position.
 bool tile_nonzero(const LoweringPlan& plan, const NetworkLayer& l, const PassSource& src, uint64_t k, uint64_t j) {
-  if (l.weights.is_seeded()) return true;
+  if (l.weights.is_seeded() || l.weight_bits == 16) return true;
   const uint64_t R = plan.R, C = plan.tensor(src.tensor).shape.c, N = plan.C;
   const uint64_t n = std::min<uint64_t>(N, l.out_shape.c - j * N);
   std::vector<int8_t> row(n);
@@ -93,6 +96,7 @@ PlannedLayer plan_layer(const LoweringPlan& plan, size_t i) {
   p.weighted = is_weighted(l);
   p.windowed = l.op == LayerOp::MaxPool || l.op == LayerOp::AvgPool;
   if (p.weighted) {
+    p.weight_planes = l.weight_bits == 16 ? 2 : 1;
     p.sources = pass_sources(plan, l);
     for (const PassSource& src : p.sources) {
       const uint64_t tiles = plan.tensor(src.tensor).tiles;
@@ -100,7 +104,7 @@ PlannedLayer plan_layer(const LoweringPlan& plan, size_t i) {
       for (uint64_t j = 0; j < p.out_tiles; ++j)
         for (uint64_t k = 0; k < tiles; ++k) {
           need[j * tiles + k] = groups_meet(plan, l, src, k, j) && tile_nonzero(plan, l, src, k, j);
-          p.weight_tiles += need[j * tiles + k] ? uint64_t(src.kh) * src.kw : 0;
+          p.weight_tiles += need[j * tiles + k] ? uint64_t(src.kh) * src.kw * p.weight_planes : 0;
         }
       p.windowed = p.windowed || !src.flat;
     }
@@ -113,7 +117,7 @@ PlannedLayer plan_layer(const LoweringPlan& plan, size_t i) {
       }
       if (!any) {
         p.needed[0][j * plan.tensor(p.sources[0].tensor).tiles] = 1;
-        p.weight_tiles += uint64_t(p.sources[0].kh) * p.sources[0].kw;
+        p.weight_tiles += uint64_t(p.sources[0].kh) * p.sources[0].kw * p.weight_planes;
       }
     }
   }

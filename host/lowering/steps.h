@@ -59,18 +59,21 @@ struct PassSource {
 struct PlannedTensor {
   std::string name;
   TensorShape shape;
-  uint64_t tiles = 0;            ///< channel tiles, ceil(C / R)
-  uint64_t rows_per_sample = 0;  ///< UB rows per sample: tiles x H x W (unpacked)
-  int last_use = -1;             ///< last layer reading it (INT_MAX: the network's output)
+  uint64_t tiles = 0;                    ///< channel tiles, ceil(C / R)
+  ElementType type = ElementType::Int8;  ///< int16: two byte planes (network.h "Element types")
+  uint64_t planes = 1;                   ///< byte planes: 2 for int16 (the low plane tiles x H x W rows after the high)
+  uint64_t rows_per_sample = 0;          ///< UB rows per sample: planes x tiles x H x W (unpacked)
+  int last_use = -1;                     ///< last layer reading it (INT_MAX: the network's output)
   /// Packed layout (choose_layouts): bytes of a pixel's lane group G, P = R / G pixels per UB row,
   /// pixel k (over the batch's samples) in group k % P of row base + k / P; 0: one pixel per row.
+  /// Only single-plane (int8/uint8) tensors are packed.
   uint64_t group = 0;
   /// Copy-free Concat (placed_concat): the concat layer whose tensor holds this one's channels from
   /// channel_offset on (its producer's Activates write there; it has no rows of its own), or -1.
   int placed_in = -1;
   uint64_t channel_offset = 0;
 
-  /// UB rows of `samples` samples on an R-byte UB row: tiles x H x W x samples, or packed
+  /// UB rows of `samples` samples on an R-byte UB row: planes x tiles x H x W x samples, or packed
   /// ceil(samples x H x W / P).
   uint64_t rows(uint64_t samples, uint64_t R) const {
     const uint64_t pixels = samples * shape.h * shape.w, per_row = group ? R / group : 1;
@@ -85,13 +88,14 @@ struct PlannedLayer {
   /// weighted: needed[source][j * input tiles + k]: input tile k of the source feeds output tile j
   /// (pass_needed); a pass whose weight tile is zero at every kernel position is left out.
   std::vector<std::vector<char>> needed;
-  uint64_t out_tiles = 0;     ///< weighted: output channel (N) tiles, ceil(M / C)
-  uint64_t bias_row = 0;      ///< weighted: first of out_tiles x bias_rows_per_tile() rows
-  uint64_t table_row = 0;     ///< function lookup: first of lookup_table_rows(R) rows of its table
-  uint64_t weight_tiles = 0;  ///< weighted: R x C tiles, out_tiles x (passes per output tile)
-  uint64_t weight_base = 0;   ///< weighted: weight-memory byte of its first tile
-  bool windowed = false;      ///< reads through Convolve or Pool windows (16-bit out_row)
-  bool placed = false;        ///< a Concat its producers wrote in place (placed_concat): no instructions
+  uint64_t out_tiles = 0;      ///< weighted: output channel (N) tiles, ceil(M / C)
+  uint64_t bias_row = 0;       ///< weighted: first of out_tiles x bias_rows_per_tile() rows
+  uint64_t table_row = 0;      ///< function lookup: first of lookup_table_rows(R) rows of its table
+  uint64_t weight_tiles = 0;   ///< weighted: R x C tiles, out_tiles x (passes per output tile) x weight planes
+  uint64_t weight_planes = 1;  ///< weighted: 2 for int16 weights (each tile's high plane, then its low plane)
+  uint64_t weight_base = 0;    ///< weighted: weight-memory byte of its first tile
+  bool windowed = false;       ///< reads through Convolve or Pool windows (16-bit out_row)
+  bool placed = false;         ///< a Concat its producers wrote in place (placed_concat): no instructions
 };
 
 /// What plan_lowering derives from the network and the policy: sizes only, no addresses but the
@@ -127,8 +131,9 @@ inline bool pass_needed(const PlannedLayer& p, size_t s, uint64_t k, uint64_t j,
 
 /// Layer `l`'s weights from channel `c` of source `src` (of C channels) at kernel position `pos`
 /// (r * kw + s) to outputs m0 .. m0+n-1, into out[0 .. n) (entries a grouped conv lacks are left).
+/// `plane` 1: the low byte plane of int16 weights (network.h), else the (high) bytes.
 void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64_t pos, uint64_t c, uint64_t m0,
-                uint64_t n, int8_t* out);
+                uint64_t n, int8_t* out, uint64_t plane = 0);
 
 /// Chooses each tensor's UB layout (PlannedTensor::group): a tensor of C <= R/2 channels (one
 /// tile) and more than one pixel a batch is packed, G = the smallest divisor of R that is >= C,
@@ -185,7 +190,7 @@ Allocation allocate(const LoweringPlan& plan, const ArchConfig& cfg);
 
 /// Writes the weight image: each weighted layer's tiles from plan.layers[i].weight_base, per
 /// output tile j the passes' tiles in SWITCH order (source, kernel row, kernel column, input
-/// tile), each R x C int8 row-major [input channel][output channel], zero padded. Errors: an
+/// tile, weight plane), each R x C int8 row-major [input channel][output channel], zero padded. Errors: an
 /// image larger than dram.capacity_bytes (check_weight_capacity).
 void place_weights(const LoweringPlan& plan, const ArchConfig& cfg, LoweredProgram& out);
 

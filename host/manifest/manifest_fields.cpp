@@ -97,7 +97,23 @@ ActivationFunction read_activation(const YamlSection& s) {
   s.fail("activation", "must be one of identity, relu, sigmoid, tanh, got " + fn);
 }
 
-RequantParams read_requant(const YamlSection& s, const std::string& key) {
+std::vector<int8_t> read_int16_planes(const YamlSection& s, const std::string& key, uint64_t count) {
+  std::vector<int32_t> v;
+  if (s.is_map(key)) {
+    v = read_int32_data(s, key, count);
+  } else {
+    const std::vector<int16_t> f = read_data_file<int16_t>(s, key, count);
+    v.assign(f.begin(), f.end());
+  }
+  std::vector<int8_t> planes(2 * count);
+  for (uint64_t i = 0; i < count; ++i) {
+    planes[i] = static_cast<int8_t>(v[i] >> 8);
+    planes[count + i] = static_cast<int8_t>(v[i] & 0xff);
+  }
+  return planes;
+}
+
+RequantParams read_requant(const YamlSection& s, const std::string& key, int32_t zp_lo, int32_t zp_hi) {
   const YamlSection rq = s.section(key, {"multiplier", "shift", "zero_point"});
   for (const char* k : {"multiplier", "shift"}) rq.require(k, "requantization needs it");
   RequantParams p;
@@ -107,7 +123,7 @@ RequantParams read_requant(const YamlSection& s, const std::string& key) {
   rq.read_signed("shift", 0, 62, v);
   p.shift = uint32_t(v);
   v = 0;
-  rq.read_signed("zero_point", -128, 127, v);
+  rq.read_signed("zero_point", zp_lo, zp_hi, v);
   p.zero_point = int32_t(v);
   return p;
 }

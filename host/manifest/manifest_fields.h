@@ -48,6 +48,12 @@ ActivationFunction read_activation(const YamlSection& s);
 /// (0 .. 62), zero_point (-128 .. 127, default 0)}, as the Set_Config registers take them
 /// (quant.h). Raises for unknown keys, a missing multiplier or shift, or values out of range.
 /// The caller decides whether `key` itself is required.
-RequantParams read_requant(const YamlSection& s, const std::string& key = "requant");
+/// zero_point must lie in [zp_lo, zp_hi] (the output's element type: int8 by default).
+RequantParams read_requant(const YamlSection& s, const std::string& key = "requant", int32_t zp_lo = -128,
+                           int32_t zp_hi = 127);
+/// `count` int16 values at `key` (a file of int16 little endian, or {random_seed: S}: the int32
+/// rule, whose values lie in [-32768, 32767]) as two byte planes: the high (signed) bytes, then the
+/// low bytes (2 x count bytes). Errors as read_int8_data.
+std::vector<int8_t> read_int16_planes(const YamlSection& s, const std::string& key, uint64_t count);
 
 }  // namespace tpu

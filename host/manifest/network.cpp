@@ -21,7 +21,7 @@ constexpr uint64_t kMaxElements = 0xFFFFFFFFull;  // elements of one image's ten
 
 const std::vector<std::string> kTopKeys = {"format", "name",   "description", "samples",
                                            "inputs", "golden", "output",      "layers"};
-const std::vector<std::string> kInputKeys = {"name", "shape", "file"};
+const std::vector<std::string> kInputKeys = {"name", "shape", "file", "type"};
 // Keys every layer may have.
 const std::vector<std::string> kCommonKeys = {"name", "op", "input", "inputs"};
 // kCommonKeys and every op's keys (op_specs()): what the YAML reader lets through.
@@ -30,7 +30,7 @@ const std::vector<std::string> kLayerKeys = {
     "name", "op", "input", "inputs",
     "outputs", "kernel", "stride", "pad", "global", "weights", "bias", "activation", "requant",
     "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "groups", "table",
-    "host_op", "params"};
+    "host_op", "params", "output_type", "weight_type"};
 // clang-format on
 
 // What a layer op takes: its keys besides kCommonKeys, the required ones, and how many tensors
@@ -47,20 +47,53 @@ const std::vector<OpSpec>& op_specs() {
   // clang-format off
   static const std::vector<OpSpec> specs = {
       {LayerOp::Conv, "conv", {"outputs", "kernel", "stride", "pad", "groups", "weights", "bias", "activation",
-                               "table", "requant"},
+                               "table", "requant", "output_type", "weight_type"},
                               {"outputs", "kernel", "weights", "requant"}, 1, SIZE_MAX},
-      {LayerOp::Dense, "dense", {"outputs", "weights", "bias", "activation", "table", "requant"},
+      {LayerOp::Dense, "dense", {"outputs", "weights", "bias", "activation", "table", "requant", "output_type",
+                                 "weight_type"},
                                 {"outputs", "weights", "requant"}, 1, SIZE_MAX},
       {LayerOp::MaxPool, "maxpool", {"kernel", "stride", "pad"}, {"kernel"}, 1, 1},
-      {LayerOp::AvgPool, "avgpool", {"kernel", "stride", "pad", "global", "requant"}, {"requant"}, 1, 1},
-      {LayerOp::Add, "add", {"operand_scales", "operand_offsets", "activation", "table", "requant"}, {"requant"}, 2, 2},
-      {LayerOp::Mul, "mul", {"operand_offsets", "activation", "table", "requant"}, {"requant"}, 2, 2},
-      {LayerOp::Activate, "activate", {"operand_scale", "operand_offset", "activation", "table", "requant"},
+      {LayerOp::AvgPool, "avgpool", {"kernel", "stride", "pad", "global", "requant", "output_type"}, {"requant"}, 1, 1},
+      {LayerOp::Add, "add", {"operand_scales", "operand_offsets", "activation", "table", "requant", "output_type"},
+                            {"requant"}, 2, 2},
+      {LayerOp::Mul, "mul", {"operand_offsets", "activation", "table", "requant", "output_type"}, {"requant"}, 2, 2},
+      {LayerOp::Activate, "activate", {"operand_scale", "operand_offset", "activation", "table", "requant",
+                                       "output_type"},
                                       {"activation", "requant"}, 1, 1},
       {LayerOp::HostOp, "host_op", {"host_op", "params"}, {"host_op"}, 1, 1},
   };
   // clang-format on
   return specs;
+}
+
+// The element type named at `key` ("int8", "uint8", or with `int16_ok` "int16").
+ElementType read_element_type(const YamlSection& s, const std::string& key, bool int16_ok) {
+  std::string t;
+  s.read(key, t);
+  if (t == "int8") return ElementType::Int8;
+  if (t == "uint8") return ElementType::Uint8;
+  if (t == "int16" && int16_ok) return ElementType::Int16;
+  s.fail(key, std::string("must be one of int8, uint8") + (int16_ok ? ", int16" : "") + ", got " + t +
+                  (t == "int16" ? " (16-bit outputs: conv and dense layers only; network inputs are 8-bit)" : ""));
+}
+
+// The element types of layer l (its op and function read): its output's (output_type, or a
+// maxpool's input's), and the checks of network.h's "Element types" on what it reads and writes.
+void read_element_types(const Network& net, const YamlSection& s, NetworkLayer& l) {
+  const bool weighted = l.op == LayerOp::Conv || l.op == LayerOp::Dense;
+  for (int t : l.inputs) {
+    const ElementType x = net.type_of(t);
+    const std::string name = t >= 0 ? net.layers[size_t(t)].name : net.inputs[size_t(-t - 1)].name;
+    if (x == ElementType::Int16 && !weighted)
+      s.fail("op", "reads the int16 tensor " + name + "; only conv and dense layers take 16-bit activations");
+    if (x != ElementType::Int8 && l.op == LayerOp::HostOp)
+      s.fail("op", "a host_op reads int8 tensors only, got " + std::string(element_type_name(x)) + " " + name);
+  }
+  if (l.op == LayerOp::MaxPool) l.out_type = net.type_of(l.inputs[0]);
+  if (s.has("output_type")) l.out_type = read_element_type(s, "output_type", weighted);
+  if (l.out_type != ElementType::Int8 && l.function != ActivationFunction::Identity &&
+      l.function != ActivationFunction::Relu && l.op != LayerOp::MaxPool)
+    s.fail("output_type", std::string(element_type_name(l.out_type)) + " outputs take activation identity or relu");
 }
 
 // "a conv", "an add".
@@ -287,7 +320,8 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   const auto read_weights = [&](uint64_t rows, const std::string& what) {
     const uint32_t M = l.out_shape.c;
     const uint64_t count = checked_product(s, "weights", {rows, M}, kMaxDataBytes, "the weight tensor " + what);
-    l.weights = read_int8_values(s, "weights", count);
+    if (l.weight_bits == 16) l.weights = Int8Values(read_int16_planes(s, "weights", count));
+    else l.weights = read_int8_values(s, "weights", count);
     l.bias = s.has("bias") ? read_int32_data(s, "bias", M) : std::vector<int32_t>(M, 0);
   };
   const auto window_shape = [&](uint32_t channels) {
@@ -303,6 +337,12 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
     l.out_shape = in;
   };
 
+  if (s.has("weight_type")) {  // before the weights: their file holds int8 or int16
+    std::string w;
+    s.read("weight_type", w);
+    if (w != "int8" && w != "int16") s.fail("weight_type", "must be int8 or int16, got " + w);
+    l.weight_bits = w == "int16" ? 16 : 8;
+  }
   switch (l.op) {
     case LayerOp::Conv: {
       read_window(m, l);
@@ -358,7 +398,10 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
     s.fail(l.op == LayerOp::Conv ? "outputs" : "op", "the output tensor " + to_string(l.out_shape) + " has more than " +
                                                          std::to_string(kMaxElements) + " elements");
   read_function(s, l);
-  if (s.has("requant")) l.requant = read_requant(s);
+  read_element_types(net, s, l);
+  int32_t lo, hi;
+  format_range(l.out_type, &lo, &hi);
+  if (s.has("requant")) l.requant = read_requant(s, "requant", lo, hi);
 }
 
 // Reads the network inputs (shapes and data) into net.inputs; returns name -> tensor index (-k-1).
@@ -386,6 +429,7 @@ std::map<std::string, int> read_inputs(const YamlSection& top, const std::string
       m.s.fail("shape",
                "the tensor " + to_string(in.shape) + " has more than " + std::to_string(kMaxElements) + " elements");
     in.data = read_int8_data(m.s, "file", uint64_t(net.samples) * in.shape.elements());
+    if (m.s.has("type")) in.type = read_element_type(m.s, "type", false);
     input_index[in.name] = -int(i) - 1;
     net.inputs.push_back(std::move(in));
   }
@@ -465,6 +509,15 @@ NetworkLayer read_layer(const Network& net, const Map& m, size_t i, const std::s
 
 }  // namespace
 
+const char* element_type_name(ElementType t) {
+  switch (t) {
+    case ElementType::Uint8: return "uint8";
+    case ElementType::Int16: return "int16";
+    case ElementType::Int8: break;
+  }
+  return "int8";
+}
+
 uint64_t NetworkLayer::macs() const {
   switch (op) {
     case LayerOp::Conv: return out_shape.elements() * kh * kw * (in_shape.c / groups);
@@ -531,6 +584,9 @@ Network load_network(const std::string& path, const YAML::Node& root) {
                                                  : "unknown layer " + name);
     net.output = int(it->second);
   }
+  if (net.output_layer().out_type == ElementType::Int16)
+    top.fail(top.has("output") ? "output" : "layers",
+             "the output layer " + net.output_layer().name + " writes int16; the network's output must be 8-bit");
   if (top.has("golden"))
     net.golden = read_data_file<int8_t>(top, "golden", uint64_t(net.samples) * net.output_layer().out_shape.elements());
   return net;

@@ -10,6 +10,7 @@
 //     - name: data                  #   required, unique: how layers refer to it
 //       shape: [H, W, C]            #   required, each >= 1
 //       file: input.bin | {random_seed: S}   # N*H*W*C int8, NHWC order
+//       type: int8 | uint8          #   optional (default int8): the bytes' element type
 //   golden: golden.bin | absent     # int8 output of the output layer, NHWC order, N*P*Q*M values
 //   output: layer-name              # optional (default: the last layer)
 //   layers:                         # required, in a topological order (inputs defined before use)
@@ -39,6 +40,22 @@
 //       activation: identity | relu | sigmoid | tanh | lookup   # default identity
 //       table: file | {random_seed: S}     # lookup only (and required): 256 int8, entry i for input i - 128
 //       requant: {multiplier, shift, zero_point}        # as in quant.h; zero_point default 0
+//       output_type: int8 | uint8 | int16  # conv, dense, avgpool, add, mul, activate (default int8):
+//                                          # the element type of the layer's output tensor; int16
+//                                          # on conv and dense only; uint8/int16 with identity or
+//                                          # relu only; zero_point in the type's range
+//       weight_type: int8 | int16          # conv, dense (default int8): int16 weights are a file of
+//                                          # int16 little endian, or seeded by the int32 bias rule
+//
+// Element types (the paper's MXU takes signed or unsigned 8-bit operands, and 16-bit ones at
+// half / quarter speed, Sec. 2; isa.h "Operand formats"): a tensor is int8, uint8 or int16 (an
+// input's `type`, a layer's `output_type`; maxpool keeps its input's type). Values are integers
+// of that type in every formula below, and the clamps of activate() are the type's range
+// (quant.h). int16 tensors feed only conv and dense layers (16-bit activations: the 8 x 16 mode;
+// with weight_type int16 the 16 x 16 mode) and cannot be the network's output; the golden file
+// holds the output's bytes (int8 or uint8). The lowering keeps an int16 tensor as two byte planes
+// (twice the UB rows), int16 weights as two weight tiles per tile, and issues one MXU pass per
+// pair of planes (docs/isa.md).
 //
 // Exact integer semantics (the independent reference, scripts/tpu_ref.py, implements the same):
 //   conv:    P = floor((H + top + bottom - kh) / sh) + 1, Q likewise (each must be >= 1);
@@ -92,11 +109,17 @@ struct TensorShape {
 /// Layer operations of a network.
 enum class LayerOp { Conv, Dense, MaxPool, AvgPool, Add, Mul, Activate, HostOp };
 
+/// The element type of a tensor (network.h's file comment): register act_output_format's values.
+using ElementType = ActOutputFormat;
+/// "int8", "uint8", "int16".
+const char* element_type_name(ElementType t);
+
 /// One input tensor of a network.
 struct NetworkInput {
   std::string name;
   TensorShape shape;
-  std::vector<int8_t> data;  ///< N x H x W x C
+  std::vector<int8_t> data;              ///< N x H x W x C bytes
+  ElementType type = ElementType::Int8;  ///< int8 or uint8
 };
 
 /// One layer. Fields not used by its op keep their defaults.
@@ -114,15 +137,19 @@ struct NetworkLayer {
   Int8Values weights;         ///< conv [kh][kw][C/groups][M]; dense [features][M] (seeded: generated when read)
   std::vector<int32_t> bias;  ///< M values (zeros when absent); conv and dense only
   ActivationFunction function = ActivationFunction::Identity;
-  std::vector<int8_t> table;           ///< function Lookup: 256 int8 entries, entry i for input i - 128
-  RequantParams requant;               ///< conv, dense, avgpool, add, mul, activate
-  int32_t scale_a = 1, scale_b = 1;    ///< add (both), activate (scale_a): int16
-  int32_t offset_a = 0, offset_b = 0;  ///< add, mul (both), activate (offset_a): int16
-  HostOpParams host_op;                ///< host_op: the operator and its parameters (host_op.h)
+  std::vector<int8_t> table;                 ///< function Lookup: 256 int8 entries, entry i for input i - 128
+  RequantParams requant;                     ///< conv, dense, avgpool, add, mul, activate
+  int32_t scale_a = 1, scale_b = 1;          ///< add (both), activate (scale_a): int16
+  int32_t offset_a = 0, offset_b = 0;        ///< add, mul (both), activate (offset_a): int16
+  HostOpParams host_op;                      ///< host_op: the operator and its parameters (host_op.h)
+  ElementType out_type = ElementType::Int8;  ///< the output tensor's element type (maxpool: its input's)
+  /// conv, dense: 8 or 16. With 16, `weights` holds 2 x (kh*kw*C/g*M or features*M) bytes: the
+  /// high (signed) byte plane of the int16 weights, then the low (unsigned) byte plane.
+  uint32_t weight_bits = 8;
 
   /// Useful multiply-accumulates per image: conv P*Q*M*kh*kw*C, dense features*M, else 0.
   uint64_t macs() const;
-  /// Weight bytes (conv kh*kw*C*M, dense features*M, else 0).
+  /// Weight bytes (conv kh*kw*C*M, dense features*M, else 0; twice that for int16 weights).
   uint64_t weight_bytes() const { return weights.size(); }
 };
 
@@ -140,6 +167,8 @@ struct Network {
   const TensorShape& shape_of(int t) const {
     return t >= 0 ? layers[size_t(t)].out_shape : inputs[size_t(-t - 1)].shape;
   }
+  /// Element type of tensor `t`.
+  ElementType type_of(int t) const { return t >= 0 ? layers[size_t(t)].out_type : inputs[size_t(-t - 1)].type; }
   /// Useful MACs of one image over all layers.
   uint64_t macs_per_sample() const;
 };
@@ -154,7 +183,9 @@ bool is_network_manifest(const YAML::Node& root);
 /// and key: unknown keys, wrong types, missing or wrongly sized data files, unknown layer or
 /// input names, shapes that do not agree (add/mul operands, conv/pool output < 1, pad >= kernel),
 /// values outside the ISA's ranges (requant, int16 operand scales and offsets, window sizes
-/// and strides 1..255, pads 0..255, tensor H and W <= 65535).
+/// and strides 1..255, pads 0..255, tensor H and W <= 65535), element types a layer cannot take
+/// (an int16 tensor read by a layer other than conv/dense, int16 output of another layer or of
+/// the network, uint8/int16 output with sigmoid/tanh/lookup, a zero point outside the type).
 Network load_network(const std::string& path);
 /// The same for the manifest at `path` already parsed into `root` (load_yaml_document).
 Network load_network(const std::string& path, const YAML::Node& root);

@@ -3,9 +3,22 @@
 #include <algorithm>
 
 #include "memory/memory_target.h"
+#include "util/report.h"
 #include "util/vector_clones.h"
 
 namespace tpu {
+
+namespace {
+// Pool's window step on one input pixel's n lanes (int8 or uint8 bytes): the sum or the max into acc.
+template <class T>
+void pool_lanes(const T* x, uint64_t n, bool average, int32_t* acc) {
+  if (average)
+    for (uint64_t c = 0; c < n; ++c) acc[c] += x[c];
+  else
+    for (uint64_t c = 0; c < n; ++c) acc[c] = std::max<int32_t>(acc[c], x[c]);
+}
+
+}  // namespace
 
 ActivationUnit::ActivationUnit(sc_core::sc_module_name name, const ArchConfig& cfg)
     : FunctionalUnit(name, Unit::Activation, cfg), acc_socket("acc_socket"), ub_socket("ub_socket") {
@@ -52,10 +65,20 @@ uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
   const LaneGroups& lg = d.act_out;  // packed: pixel b in a lane group of row lg.row(b)
   const uint64_t rows = lg.rows(B, R);
   out_.resize(rows * R);
-  for (uint64_t b = 0; b < B; ++b)
-    activate_row(&sums_[b * C + lanes.src], bias, lanes.count, d.requant, d.instr.function,
-                 &out_[lg.row(b, R) * R + lg.byte(b, R) + lanes.dst]);
-  apply_table(d, rows * R, B * lanes.count);  // bytes outside the lanes are mapped too, not written
+  if (d.out_format == ActOutputFormat::Int8) {
+    for (uint64_t b = 0; b < B; ++b)
+      activate_row(&sums_[b * C + lanes.src], bias, lanes.count, d.requant, d.instr.function,
+                   &out_[lg.row(b, R) * R + lg.byte(b, R) + lanes.dst]);
+    apply_table(d, rows * R, B * lanes.count);  // bytes outside the lanes are mapped too, not written
+  } else {
+    int32_t lo, hi;
+    check_format(d, &lo, &hi);
+    wide_.resize(rows * R);
+    for (uint64_t b = 0; b < B; ++b)
+      activate_row_wide(&sums_[b * C + lanes.src], bias, lanes.count, d.requant, d.instr.function, lo, hi,
+                        &wide_[lg.row(b, R) * R + lg.byte(b, R) + lanes.dst]);
+    plane_bytes(d.out_format == ActOutputFormat::Int16, rows * R);  // uint8: the value; int16: the high byte
+  }
   uint8_t* enables = nullptr;
   uint64_t enable_length = R;  // one row's pattern, repeated; packed: the whole transfer's
   if (!lg.unpacked(R)) {
@@ -72,9 +95,33 @@ uint64_t ActivationUnit::apply_activate(const Dispatch& d) {
   }
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),
             rows * R, delay, who, enables, enable_length);
+  if (d.out_format == ActOutputFormat::Int16) {  // the low plane, act_plane_rows further on
+    plane_bytes(false, rows * R);
+    transport(ub_socket, tlm::TLM_WRITE_COMMAND, (uint64_t(d.instr.ub_row) + d.plane_rows) * R,
+              reinterpret_cast<uint8_t*>(out_.data()), rows * R, delay, who + " (low byte plane)", enables,
+              enable_length);
+  }
   rows_ += B;
   charge(MeteredAction::kActivationRow, sc_core::sc_time_stamp(), B);
   return B + table_cycles;
+}
+
+void ActivationUnit::check_format(const Dispatch& d, int32_t* lo, int32_t* hi) const {
+  format_range(d.out_format, lo, hi);
+  const char* why = nullptr;
+  if (d.instr.function != ActivationFunction::Identity && d.instr.function != ActivationFunction::Relu)
+    why = "only identity and relu write uint8 or int16 (act_output_format)";
+  else if (d.requant.zero_point < *lo || d.requant.zero_point > *hi)
+    why = "act_zero_point is outside the range of act_output_format";
+  else if (d.out_format == ActOutputFormat::Int16 && d.instr.op != Opcode::Activate)
+    why = "only Activate writes int16 (act_output_format 2)";
+  if (why)
+    raise_as("tpu/activation", std::string(name()) + ": instruction " + std::to_string(d.index) + " (" +
+                                   disassemble(d.instr) + "): " + why);
+}
+
+void ActivationUnit::plane_bytes(bool high, uint64_t n) {
+  for (uint64_t i = 0; i < n; ++i) out_[i] = static_cast<int8_t>(high ? (wide_[i] >> 8) : (wide_[i] & 0xff));
 }
 
 uint64_t ActivationUnit::load_table(const Dispatch& d, sc_core::sc_time& delay, const std::string& who) {
@@ -110,6 +157,9 @@ uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
   transport(ub_socket, tlm::TLM_READ_COMMAND, (d.instr.src_row + row0) * R, reinterpret_cast<uint8_t*>(in_.data()),
             in_.size(), delay, who + " (input)");
   const uint64_t B = uint64_t(d.instr.rows) * Q, out_rows = out_g.rows(B, R);
+  const bool ua = d.input_unsigned & 1;  // the input bytes are uint8
+  int32_t lo, hi;
+  if (d.out_format != ActOutputFormat::Int8 && d.instr.average) check_format(d, &lo, &hi);
   out_.assign(out_rows * R, 0);
   sums_.resize(lanes);  // the window's max or sum per lane
   int32_t* acc = sums_.data();
@@ -126,23 +176,26 @@ uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
     }
     for (uint64_t q = 0; q < Q; ++q) {
       const int64_t w0 = g.input_col(q, 0);
-      std::fill(acc, acc + lanes, d.instr.average ? 0 : -128);
+      std::fill(acc, acc + lanes, d.instr.average || ua ? 0 : -128);
       for (int64_t h = h0; h < h0 + int64_t(g.pool_h); ++h) {
         if (h < 0 || h >= int64_t(g.in_h)) continue;
         for (int64_t w = w0; w < w0 + int64_t(g.pool_w); ++w) {
           if (w < 0 || w >= int64_t(g.in_w)) continue;
           const uint64_t px = n * image + uint64_t(h) * g.in_w + uint64_t(w);
           const int8_t* x = &in_[(in_g.row(px, R) - row0) * R + in_g.byte(px, R)];
-          if (d.instr.average)
-            for (uint64_t c = 0; c < lanes; ++c) acc[c] += x[c];
-          else
-            for (uint64_t c = 0; c < lanes; ++c) acc[c] = std::max<int32_t>(acc[c], x[c]);
+          if (ua) pool_lanes(reinterpret_cast<const uint8_t*>(x), lanes, d.instr.average, acc);
+          else pool_lanes(x, lanes, d.instr.average, acc);
         }
       }
       const uint64_t k = i * Q + q;
       int8_t* y = &out_[out_g.row(k, R) * R + out_g.byte(k, R)];
-      if (d.instr.average) activate_row(acc, nullptr, lanes, d.requant, ActivationFunction::Identity, y);
-      else
+      if (d.instr.average && d.out_format != ActOutputFormat::Int8) {
+        wide_.resize(lanes);
+        activate_row_wide(acc, nullptr, lanes, d.requant, ActivationFunction::Identity, lo, hi, wide_.data());
+        for (uint64_t c = 0; c < lanes; ++c) y[c] = static_cast<int8_t>(wide_[c] & 0xff);
+      } else if (d.instr.average) {
+        activate_row(acc, nullptr, lanes, d.requant, ActivationFunction::Identity, y);
+      } else
         for (uint64_t c = 0; c < lanes; ++c) y[c] = int8_t(acc[c]);
     }
   }
@@ -161,6 +214,17 @@ uint64_t ActivationUnit::apply_pool(const Dispatch& d) {
 }
 
 namespace {
+// Vector's operand arithmetic on operands of any byte types (a uint8 operand: act_input_unsigned),
+// as vector_lanes below.
+template <class TA, class TB>
+void vector_lanes_typed(const TA* a, const TB* b, uint64_t n, VectorOp op, const VectorParams& v, int32_t* out) {
+  const int64_t oa = v.offset_a, ob = v.offset_b, sa = v.scale_a, sb = v.scale_b;
+  for (uint64_t c = 0; c < n; ++c) {
+    const int64_t x = a[c] + oa, y = op == VectorOp::Unary ? 0 : b[c] + ob;
+    out[c] = saturate_int32(op == VectorOp::Add ? x * sa + y * sb : op == VectorOp::Multiply ? x * y : x * sa);
+  }
+}
+
 // Vector's operand arithmetic over n lanes: a' = a + offset_a, b' = b + offset_b; Add: a' * scale_a
 // + b' * scale_b, Multiply: a' * b', Unary: a' * scale_a; in int64, saturated to int32 (isa.h).
 // One loop per operation so each vectorizes (a hot loop of attention and residual layers).
@@ -199,9 +263,25 @@ uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
   const uint64_t table_cycles = load_table(d, delay, who);
   out_.resize(B * C);
   sums_.resize(C);
+  int32_t lo = 0, hi = 0;
+  if (d.out_format != ActOutputFormat::Int8) check_format(d, &lo, &hi), wide_.resize(C);
   for (uint64_t b = 0; b < B; ++b) {
-    vector_lanes(&in_[b * R], op == VectorOp::Unary ? nullptr : &in_b_[(b / repeat) * R], C, op, v, sums_.data());
-    activate_row(sums_.data(), nullptr, C, d.requant, d.instr.function, &out_[b * C]);
+    const int8_t* a = &in_[b * R];
+    const int8_t* bb = op == VectorOp::Unary ? a : &in_b_[(b / repeat) * R];
+    const auto* ua = reinterpret_cast<const uint8_t*>(a);
+    const auto* ub = reinterpret_cast<const uint8_t*>(bb);
+    switch (d.input_unsigned & 3) {  // bit0: a is uint8, bit1: b is
+      case 0: vector_lanes(a, op == VectorOp::Unary ? nullptr : bb, C, op, v, sums_.data()); break;
+      case 1: vector_lanes_typed(ua, bb, C, op, v, sums_.data()); break;
+      case 2: vector_lanes_typed(a, ub, C, op, v, sums_.data()); break;
+      default: vector_lanes_typed(ua, ub, C, op, v, sums_.data()); break;
+    }
+    if (d.out_format == ActOutputFormat::Int8) {
+      activate_row(sums_.data(), nullptr, C, d.requant, d.instr.function, &out_[b * C]);
+    } else {
+      activate_row_wide(sums_.data(), nullptr, C, d.requant, d.instr.function, lo, hi, wide_.data());
+      for (uint64_t c = 0; c < C; ++c) out_[b * C + c] = static_cast<int8_t>(wide_[c] & 0xff);
+    }
   }
   apply_table(d, B * C, B * C);
   transport(ub_socket, tlm::TLM_WRITE_COMMAND, uint64_t(d.instr.ub_row) * R, reinterpret_cast<uint8_t*>(out_.data()),

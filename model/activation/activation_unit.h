@@ -22,7 +22,10 @@ namespace tpu {
 /// dispatched bias row; applies tpu::activate() per element of the dispatched lanes (act_lane_src
 /// .. + n, isa.h) with the requantization registers captured at dispatch; writes them as int8 to
 /// bytes act_lane_dst .. + n of B UB rows (R bytes each) from ub_row, the rows' other bytes kept
-/// (TLM byte enables). On a square array at reset: all C lanes, whole rows.
+/// (TLM byte enables). On a square array at reset: all C lanes, whole rows. Register
+/// act_output_format uint8 writes the values clamped to 0 .. 255; int16 clamps to 16 bits and
+/// writes the high (signed) byte to ub_row + i and the low byte to ub_row + act_plane_rows + i
+/// (quant.h). Pool and Vector read their input bytes as uint8 where act_input_unsigned says so.
 /// Timing: one row per cycle after a pipeline of activation.pipeline_cycles: an Activate of B
 /// rows keeps the unit busy for B + pipeline_cycles cycles; Activates do not overlap.
 ///
@@ -75,8 +78,15 @@ class ActivationUnit : public FunctionalUnit {
   /// `counted` lookups (the elements written: an Activate of fewer lanes than a UB row maps the
   /// whole rows but writes, and counts, only its lanes).
   void apply_table(const Dispatch& d, uint64_t n, uint64_t counted);
+  /// A uint8 or int16 output (register act_output_format): its value range into [*lo, *hi];
+  /// raises SC_REPORT_ERROR("tpu/activation") naming the instruction for a function other than
+  /// identity/relu, a zero point outside the range, or int16 from Pool/Vector.
+  void check_format(const Dispatch& d, int32_t* lo, int32_t* hi) const;
+  /// out_[i] = byte of wide_[i] for i < n: the high (signed) byte, else the low byte (the value of
+  /// a uint8 output, the low plane of an int16 one).
+  void plane_bytes(bool high, uint64_t n);
 
-  std::vector<int32_t> sums_, bias_;
+  std::vector<int32_t> sums_, bias_, wide_;  // wide_: uint8/int16 results before their bytes are written
   std::vector<int8_t> out_, in_, in_b_;
   std::vector<uint8_t> enables_;  // Activate's byte enables of one UB row (partial rows)
   std::vector<uint8_t> table_raw_;

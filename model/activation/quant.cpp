@@ -104,6 +104,26 @@ void activate_row(const int32_t* acc, const int32_t* bias, uint64_t n, const Req
   }
 }
 
+void format_range(ActOutputFormat f, int32_t* lo, int32_t* hi) {
+  switch (f) {
+    case ActOutputFormat::Uint8: *lo = 0, *hi = 255; return;
+    case ActOutputFormat::Int16: *lo = -32768, *hi = 32767; return;
+    case ActOutputFormat::Int8:
+    default: *lo = -128, *hi = 127; return;
+  }
+}
+
+void activate_row_wide(const int32_t* acc, const int32_t* bias, uint64_t n, const RequantParams& p,
+                       ActivationFunction fn, int32_t lo, int32_t hi, int32_t* out) {
+  const int64_t m = p.multiplier, zp = p.zero_point;
+  const bool relu = fn == ActivationFunction::Relu;
+  for (uint64_t i = 0; i < n; ++i) {
+    const int64_t v = clamp64(int64_t{acc[i]} + (bias ? int64_t{bias[i]} : 0), kInt32Min, kInt32Max);
+    const int64_t o = clamp64(round_shift(v * m, p.shift) + zp, lo, hi);
+    out[i] = static_cast<int32_t>(relu && o < zp ? zp : o);
+  }
+}
+
 void lookup_row(const int8_t* table, uint64_t n, int8_t* v) {
   for (uint64_t i = 0; i < n; ++i) v[i] = table[int(v[i]) + 128];
 }

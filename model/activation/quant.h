@@ -16,6 +16,9 @@
 //             at register act_table_row; lookup_row applies it). The table is the host's: any
 //             element-wise function of one int8 input, computed by the importer from the float
 //             function and the input and output scales (host/manifest/network.h).
+// Output formats (register act_output_format, isa.h): identity and relu clamp to the format's range
+// instead of int8's: uint8 0 .. 255, int16 -32768 .. 32767 (activate_row_wide); sigmoid, tanh and
+// lookup produce int8 only.
 // The fixed sigmoid/tanh output scales follow TensorFlow Lite's int8 quantization spec
 // (LOGISTIC: 1/256, -128; TANH: 1/128, 0); the Q3.4 input is this model's choice. zero_point is
 // ignored by sigmoid and tanh.
@@ -32,7 +35,7 @@ namespace tpu {
 struct RequantParams {
   uint32_t multiplier = 1u << 30;  ///< 0 .. 2^31-1
   uint32_t shift = 30;             ///< right shift 0 .. 62
-  int32_t zero_point = 0;          ///< output zero point -128 .. 127 (identity, relu)
+  int32_t zero_point = 0;          ///< output zero point in the output format's range (identity, relu)
 };
 
 /// Clamps to [-2^31, 2^31-1] (inline: vectorized loops use it).
@@ -56,6 +59,15 @@ int8_t activate(int32_t acc, int32_t bias, const RequantParams& p, ActivationFun
 /// arithmetic with the function chosen once per row (the activation unit's inner loop).
 void activate_row(const int32_t* acc, const int32_t* bias, uint64_t n, const RequantParams& p, ActivationFunction fn,
                   int8_t* out);
+
+/// The values of an output format: [*lo, *hi] = int8 [-128, 127], uint8 [0, 255], int16 [-32768, 32767].
+void format_range(ActOutputFormat f, int32_t* lo, int32_t* hi);
+
+/// activate_row for fn identity or relu into the range [lo, hi] of an output format (the file
+/// comment with [lo, hi] for int8's range): out[i] = clamp(r + zero_point, lo, hi), relu then
+/// max(that, zero_point). Other functions: identity.
+void activate_row_wide(const int32_t* acc, const int32_t* bias, uint64_t n, const RequantParams& p,
+                       ActivationFunction fn, int32_t lo, int32_t hi, int32_t* out);
 
 /// UB rows of a lookup table: 256 int8 entries in rows of `ub_row_bytes` (mxu.rows) bytes.
 inline uint64_t lookup_table_rows(uint64_t ub_row_bytes) { return (256 + ub_row_bytes - 1) / ub_row_bytes; }

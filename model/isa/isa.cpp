@@ -49,11 +49,33 @@ uint64_t get_le(const uint8_t* in, std::size_t pos, std::size_t n) {
   return v;
 }
 
+// Flags byte of MatrixMultiply and Convolve: bit0 ACCUMULATE, bit1 SWITCH, bit2 UNSIGNED_A, bit3 UNSIGNED_W.
+constexpr uint8_t kMmFlagBits = 0x0F;
+uint8_t mm_flags(const Instruction& in) {
+  return static_cast<uint8_t>((in.accumulate ? 0x01 : 0) | (in.switch_weights ? 0x02 : 0) | (in.unsigned_a ? 0x04 : 0) |
+                              (in.unsigned_w ? 0x08 : 0));
+}
+void decode_mm_flags(uint8_t flags, Instruction* d) {
+  d->accumulate = flags & 0x01;
+  d->switch_weights = flags & 0x02;
+  d->unsigned_a = flags & 0x04;
+  d->unsigned_w = flags & 0x08;
+}
+// The flags' text form (" switch accumulate unsigned_a unsigned_w", those set).
+std::string mm_flag_text(const Instruction& in) {
+  std::string s;
+  if (in.switch_weights) s += " switch";
+  if (in.accumulate) s += " accumulate";
+  if (in.unsigned_a) s += " unsigned_a";
+  if (in.unsigned_w) s += " unsigned_w";
+  return s;
+}
+
 // Which Instruction fields an opcode uses.
 struct Uses {
   bool ub = false, acc = false, rows = false, host = false, dram = false, tiles = false;
   bool src = false, out_row = false, kernel = false;  // Pool/Vector source, Convolve/Pool output row, Convolve kernel
-  bool mm_flags = false;                              // accumulate, switch_weights
+  bool mm_flags = false;                              // accumulate, switch_weights, unsigned_a, unsigned_w
   bool act = false;                                   // function, bias
   bool fn = false;                                    // function (Activate, Vector)
   bool average = false, vec_op = false;
@@ -100,26 +122,26 @@ struct Names {
   const char *accumulate, *switch_weights, *bias;
   const char *src, *out_row, *kernel_row, *kernel_col, *average, *vec_op;
   const char* host_op;
+  const char *unsigned_a, *unsigned_w;
 };
-constexpr Names kFieldNames{"field",          "ub_row",   "acc_row", "rows",    "host_addr",  "dram_addr",
-                            "tiles",          "function", "reg",     "value",   "unit_mask",  "accumulate",
-                            "switch_weights", "bias",     "src_row", "out_row", "kernel_row", "kernel_col",
-                            "average",        "vec_op",   "host_op"};
-constexpr Names kOperandNames{"operand", "ub",  "acc",   "rows",  "host",       "dram",   "tiles",
-                              "fn",      "reg", "value", "units", "accumulate", "switch", "bias",
-                              "src",     "p0",  "kr",    "ks",    "average",    "op",     "id"};
+constexpr Names kFieldNames{"field",          "ub_row",   "acc_row", "rows",       "host_addr",  "dram_addr",
+                            "tiles",          "function", "reg",     "value",      "unit_mask",  "accumulate",
+                            "switch_weights", "bias",     "src_row", "out_row",    "kernel_row", "kernel_col",
+                            "average",        "vec_op",   "host_op", "unsigned_a", "unsigned_w"};
+constexpr Names kOperandNames{"operand", "ub",    "acc",     "rows",       "host",   "dram",       "tiles",     "fn",
+                              "reg",     "value", "units",   "accumulate", "switch", "bias",       "src",       "p0",
+                              "kr",      "ks",    "average", "op",         "id",     "unsigned_a", "unsigned_w"};
 
 // Text names of the activation functions and config registers, indexed by their value.
 constexpr const char* kFunctionNames[] = {"identity", "relu", "sigmoid", "tanh", "lookup"};
-constexpr const char* kReserved = "";  // ids 26-29: no register (is_config_register)
 constexpr const char* kRegisterNames[] = {
-    "act_multiplier",  "act_shift",       "act_zero_point",  "act_bias_row",    "input_height",
-    "input_width",     "output_height",   "output_width",    "stride_h",        "stride_w",
-    "pad_top",         "pad_left",        "pool_height",     "pool_width",      "vec_source_b",
-    "vec_scale_a",     "vec_scale_b",     "vec_offset_a",    "vec_offset_b",    "tag",
-    "host_row_bytes",  "act_lane_src",    "act_lane_dst",    "act_lanes",       "act_table_row",
-    "vec_b_repeat",    kReserved,         kReserved,         kReserved,         kReserved,
-    "mxu_group_bytes", "mxu_first_group", "act_group_bytes", "act_first_group", "pool_src_group_bytes",
+    "act_multiplier",  "act_shift",       "act_zero_point",    "act_bias_row",    "input_height",
+    "input_width",     "output_height",   "output_width",      "stride_h",        "stride_w",
+    "pad_top",         "pad_left",        "pool_height",       "pool_width",      "vec_source_b",
+    "vec_scale_a",     "vec_scale_b",     "vec_offset_a",      "vec_offset_b",    "tag",
+    "host_row_bytes",  "act_lane_src",    "act_lane_dst",      "act_lanes",       "act_table_row",
+    "vec_b_repeat",    "mxu_sum_shift",   "act_output_format", "act_plane_rows",  "act_input_unsigned",
+    "mxu_group_bytes", "mxu_first_group", "act_group_bytes",   "act_first_group", "pool_src_group_bytes",
     "host_group_bytes"};
 constexpr const char* kVectorOpNames[] = {"add", "multiply", "unary"};
 constexpr int kNumVectorOps = 3;
@@ -139,10 +161,11 @@ void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
       *hi = 62;
       return;
     case ConfigRegister::ActZeroPoint:
-      *lo = -128;
-      *hi = 127;
+      *lo = -32768;
+      *hi = 32767;
       return;
     case ConfigRegister::ActBiasRow:
+    case ConfigRegister::ActPlaneRows:
     case ConfigRegister::ActTableRow:
     case ConfigRegister::VecBRepeat:
     case ConfigRegister::VecSourceB:
@@ -167,6 +190,18 @@ void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
     case ConfigRegister::PadLeft:
       *lo = 0;
       *hi = 255;
+      return;
+    case ConfigRegister::MxuSumShift:
+      *lo = 0;
+      *hi = 24;
+      return;
+    case ConfigRegister::ActOutputFormat:
+      *lo = 0;
+      *hi = 2;
+      return;
+    case ConfigRegister::ActInputUnsigned:
+      *lo = 0;
+      *hi = 3;
       return;
     case ConfigRegister::VecScaleA:
     case ConfigRegister::VecScaleB:
@@ -244,6 +279,8 @@ void validate(const Instruction& in, const std::string& prefix, const Names& n) 
   check_unused(ctx, n, u.tiles, n.tiles, in.tiles);
   check_unused(ctx, n, u.mm_flags, n.accumulate, in.accumulate);
   check_unused(ctx, n, u.mm_flags, n.switch_weights, in.switch_weights);
+  check_unused(ctx, n, u.mm_flags, n.unsigned_a, in.unsigned_a);
+  check_unused(ctx, n, u.mm_flags, n.unsigned_w, in.unsigned_w);
   check_unused(ctx, n, u.act, n.bias, in.bias);
   check_unused(ctx, n, u.fn, n.fn, static_cast<uint8_t>(in.function));
   check_unused(ctx, n, u.src, n.src, in.src_row);
@@ -281,7 +318,7 @@ void validate(const Instruction& in, const std::string& prefix, const Names& n) 
   if (u.cfg) {
     if (!is_config_register(static_cast<uint8_t>(in.reg)))
       fail(ctx + n.kind + " '" + n.reg + "' = " + std::to_string(static_cast<uint8_t>(in.reg)) +
-           " is not a config register (0.." + std::to_string(kNumConfigRegisters - 1) + ", 26-29 reserved)");
+           " is not a config register (0.." + std::to_string(kNumConfigRegisters - 1) + ")");
     check_value(ctx, n, in.reg, in.value);
   }
   if (u.mask) {
@@ -309,15 +346,14 @@ void encode_checked(const Instruction& in, uint8_t* out, const std::string& pref
       break;
     case Opcode::MatrixMultiply:
     case Opcode::Activate:
-      if (in.op == Opcode::MatrixMultiply)
-        out[1] = static_cast<uint8_t>((in.accumulate ? 0x01 : 0) | (in.switch_weights ? 0x02 : 0));
+      if (in.op == Opcode::MatrixMultiply) out[1] = mm_flags(in);
       else out[1] = static_cast<uint8_t>(static_cast<uint8_t>(in.function) | (in.bias ? 0x08 : 0));
       put_le(out, 2, in.ub_row, 3);
       put_le(out, 5, in.acc_row, 2);
       put_le(out, 7, in.rows, 4);
       break;
     case Opcode::Convolve:
-      out[1] = static_cast<uint8_t>((in.accumulate ? 0x01 : 0) | (in.switch_weights ? 0x02 : 0));
+      out[1] = mm_flags(in);
       put_le(out, 2, in.ub_row, 3);
       put_le(out, 5, in.acc_row, 2);
       put_le(out, 7, in.kernel_row, 1);
@@ -367,11 +403,8 @@ std::vector<OperandSpec> operands_of(Opcode op) {
     case Opcode::WriteHostMemory: return {{"ub", K::Number, 24}, {"host", K::Number, 32}, {"rows", K::Number, 24}};
     case Opcode::ReadWeights: return {{"dram", K::Number, 48}, {"tiles", K::Number, 32}};
     case Opcode::MatrixMultiply:
-      return {{"ub", K::Number, 24},
-              {"acc", K::Number, 16},
-              {"rows", K::Number, 32},
-              {"switch", K::Flag, 0},
-              {"accumulate", K::Flag, 0}};
+      return {{"ub", K::Number, 24},      {"acc", K::Number, 16},     {"rows", K::Number, 32},   {"switch", K::Flag, 0},
+              {"accumulate", K::Flag, 0}, {"unsigned_a", K::Flag, 0}, {"unsigned_w", K::Flag, 0}};
     case Opcode::Activate:
       return {{"ub", K::Number, 24},
               {"acc", K::Number, 16},
@@ -379,8 +412,9 @@ std::vector<OperandSpec> operands_of(Opcode op) {
               {"fn", K::Function, 0},
               {"bias", K::Flag, 0}};
     case Opcode::Convolve:
-      return {{"ub", K::Number, 24}, {"acc", K::Number, 16}, {"kr", K::Number, 8},   {"ks", K::Number, 8},
-              {"p0", K::Number, 16}, {"rows", K::Number, 8}, {"switch", K::Flag, 0}, {"accumulate", K::Flag, 0}};
+      return {{"ub", K::Number, 24},      {"acc", K::Number, 16},    {"kr", K::Number, 8},   {"ks", K::Number, 8},
+              {"p0", K::Number, 16},      {"rows", K::Number, 8},    {"switch", K::Flag, 0}, {"accumulate", K::Flag, 0},
+              {"unsigned_a", K::Flag, 0}, {"unsigned_w", K::Flag, 0}};
     case Opcode::Pool:
       return {{"ub", K::Number, 24},
               {"src", K::Number, 24},
@@ -545,6 +579,8 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
       case OperandKind::Flag:
         if (key == "switch") in.switch_weights = true;
         else if (key == "accumulate") in.accumulate = true;
+        else if (key == "unsigned_a") in.unsigned_a = true;
+        else if (key == "unsigned_w") in.unsigned_w = true;
         else if (key == "average") in.average = true;
         else in.bias = true;
         break;
@@ -595,7 +631,7 @@ bool Instruction::operator==(const Instruction& o) const {
          switch_weights == o.switch_weights && bias == o.bias && function == o.function && reg == o.reg &&
          value == o.value && unit_mask == o.unit_mask && src_row == o.src_row && out_row == o.out_row &&
          kernel_row == o.kernel_row && kernel_col == o.kernel_col && average == o.average && vec_op == o.vec_op &&
-         host_op == o.host_op;
+         host_op == o.host_op && unsigned_a == o.unsigned_a && unsigned_w == o.unsigned_w;
 }
 
 bool unit_of(Opcode op, Unit* unit) {
@@ -654,7 +690,7 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
     case Opcode::ReadWeights: first_reserved = 12; break;
     case Opcode::MatrixMultiply:
       first_reserved = 11;
-      flag_bits = 0x03;
+      flag_bits = kMmFlagBits;
       break;
     case Opcode::Activate:
       first_reserved = 11;
@@ -662,7 +698,7 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
       break;
     case Opcode::Convolve:
       first_reserved = 12;
-      flag_bits = 0x03;
+      flag_bits = kMmFlagBits;
       break;
     case Opcode::Pool:
       first_reserved = 12;
@@ -700,8 +736,7 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
     case Opcode::MatrixMultiply:
     case Opcode::Activate:
       if (d.op == Opcode::MatrixMultiply) {
-        d.accumulate = flags & 0x01;
-        d.switch_weights = flags & 0x02;
+        decode_mm_flags(flags, &d);
       } else {
         d.function = static_cast<ActivationFunction>(flags & 0x07);
         d.bias = flags & 0x08;
@@ -711,8 +746,7 @@ Instruction decode(const uint8_t in[kInstructionBytes], const std::string& where
       d.rows = static_cast<uint32_t>(get_le(in, 7, 4));
       break;
     case Opcode::Convolve:
-      d.accumulate = flags & 0x01;
-      d.switch_weights = flags & 0x02;
+      decode_mm_flags(flags, &d);
       d.ub_row = static_cast<uint32_t>(get_le(in, 2, 3));
       d.acc_row = static_cast<uint32_t>(get_le(in, 5, 2));
       d.kernel_row = static_cast<uint32_t>(get_le(in, 7, 1));
@@ -789,8 +823,7 @@ std::string disassemble(const Instruction& in) {
     case Opcode::Activate:
       s += " ub=" + hex(in.ub_row) + " acc=" + hex(in.acc_row) + " rows=" + std::to_string(in.rows);
       if (in.op == Opcode::MatrixMultiply) {
-        if (in.switch_weights) s += " switch";
-        if (in.accumulate) s += " accumulate";
+        s += mm_flag_text(in);
       } else {
         s += std::string(" fn=") + kFunctionNames[static_cast<int>(in.function)];
         if (in.bias) s += " bias";
@@ -800,8 +833,7 @@ std::string disassemble(const Instruction& in) {
       s += " ub=" + hex(in.ub_row) + " acc=" + hex(in.acc_row) + " kr=" + std::to_string(in.kernel_row) +
            " ks=" + std::to_string(in.kernel_col) + " p0=" + std::to_string(in.out_row) +
            " rows=" + std::to_string(in.rows);
-      if (in.switch_weights) s += " switch";
-      if (in.accumulate) s += " accumulate";
+      s += mm_flag_text(in);
       break;
     case Opcode::Pool:
       s += " ub=" + hex(in.ub_row) + " src=" + hex(in.src_row) + " p0=" + std::to_string(in.out_row) +

@@ -23,6 +23,7 @@
 //   0x04  MatrixMultiply      bit0 ACCUMULATE, bit1 SWITCH         [2..4] ub_row u24, [5..6] acc_row u16, [7..10] rows
 //   u32 (>=1)
 //                             (SWITCH: make the next weight tile active before this block)
+//                             bit2 UNSIGNED_A, bit3 UNSIGNED_W (the activation / weight bytes are uint8, else int8)
 //   0x05  Activate            bits0-2 function (0 identity,        [2..4] ub_row u24 (destination), [5..6] acc_row u16
 //   (source),
 //                             1 relu, 2 sigmoid, 3 tanh, 4 lookup), [7..10] rows u32 (>=1)
@@ -31,7 +32,7 @@
 //   complement) 0x07  Sync                unit mask: bit0 host, bit1 weights,   -
 //                             bit2 matrix, bit3 activation (!= 0)
 //   0x08  Halt                0                                    -
-//   0x09  Convolve            bit0 ACCUMULATE, bit1 SWITCH         [2..4] ub_row u24, [5..6] acc_row u16, [7]
+//   0x09  Convolve            bits0-3 as MatrixMultiply            [2..4] ub_row u24, [5..6] acc_row u16, [7]
 //   kernel_row u8,
 //                                                                  [8] kernel_col u8, [9..10] out_row u16, [11] rows u8
 //                                                                  (>=1)
@@ -60,6 +61,17 @@
 // kernel_row - pad_top, q*stride_w + kernel_col - pad_left), or a zero row outside the image,
 // and its sums go to accumulator row acc_row + (g - out_row) * Q + q. Time: as MatrixMultiply
 // with B rows.
+// Operand formats of MatrixMultiply and Convolve (TPU paper, Sec. 2: the MXU multiplies signed or
+// unsigned 8-bit values, and 8 x 16-bit at half speed, 16 x 16 at quarter speed). Each PE multiplies
+// two 9-bit values: the activation byte sign-extended (int8) or zero-extended (UNSIGNED_A: uint8),
+// and the weight byte likewise (UNSIGNED_W); both flags travel with the block's rows through the
+// array as SWITCH does, so blocks of different formats follow each other with no bubble. 16-bit
+// operands are byte planes, x = 256 * x_hi + x_lo with x_hi the signed high byte and x_lo the
+// unsigned low byte: x * w = 256 * (x_hi * w) + x_lo * w, so a 16-bit operand costs one pass per
+// plane (8 x 16: 2 passes, 16 x 16: 4), each pass's sums shifted left by register mxu_sum_shift
+// (8 * the planes' weight: 0, 8 or 16) before they are added into the accumulators (a shifter in
+// front of the accumulators' adders; modulo 2^32 like the adders). The host issues the passes
+// (docs/isa.md, "16-bit operands").
 // Pool (activation unit, "Normalize/Pool" of the paper's Fig. 1) reads the same window geometry
 // with a pool_height x pool_width window from src_row and writes rows * Q UB rows from ub_row
 // (output pixel of global row g, column q at ub_row + (g - out_row) * Q + q): max over the window
@@ -77,7 +89,7 @@
 //   read_host_memory ub=0x100 host=0x2000 rows=64
 //   write_host_memory ub=0x100 host=0x2000 rows=64
 //   read_weights dram=0x10000 tiles=4
-//   matrix_multiply ub=0x100 acc=0x0 rows=64 switch accumulate
+//   matrix_multiply ub=0x100 acc=0x0 rows=64 switch accumulate unsigned_a unsigned_w
 //   activate ub=0x200 acc=0x0 rows=64 fn=relu bias
 //   convolve ub=0x0 acc=0x0 kr=1 ks=2 p0=0 rows=8 switch accumulate
 //   pool ub=0x400 src=0x0 p0=0 rows=4 average
@@ -123,7 +135,8 @@ enum class ActivationFunction : uint8_t { Identity = 0, Relu = 1, Sigmoid = 2, T
 enum class ConfigRegister : uint8_t {
   ActMultiplier = 0,  ///< requantization multiplier, 0 .. 2^31-1
   ActShift = 1,       ///< requantization right shift, 0 .. 62
-  ActZeroPoint = 2,   ///< output zero point, -128 .. 127 (identity and relu only)
+  ActZeroPoint = 2,   ///< output zero point, -32768 .. 32767 (identity and relu only); at execution within
+                      ///< the range of act_output_format (int8 -128 .. 127, uint8 0 .. 255, int16 all)
   ActBiasRow = 3,     ///< UB row of the int32 bias vector read by Activate with BIAS, 0 .. 2^24-1
   InputHeight = 4,    ///< Convolve/Pool window geometry: input image H, 1 .. 65535 (reset 1)
   InputWidth = 5,     ///< input image W, 1 .. 65535 (reset 1)
@@ -159,7 +172,18 @@ enum class ConfigRegister : uint8_t {
   VecBRepeat = 25,   ///< Vector: a rows of operand a share one row of operand b (broadcast of a
                      ///< per-channel vector: row i reads b row vec_source_b + i / n); 0 or 1
                      ///< (reset 0) = no broadcast; 0 .. 2^24-1
-  // 26-29: reserved (not config registers in this decoder).
+  /// MatrixMultiply/Convolve: the block's sums are shifted left by this many bits (modulo 2^32)
+  /// before they overwrite or are added into the accumulators: the weight of a byte-plane pass of
+  /// 16-bit operands (0, 8 or 16; see "Operand formats" above). 0 .. 24 (reset 0).
+  MxuSumShift = 26,
+  /// Activate, Pool (average), Vector: the format of the values written, an ActOutputFormat: 0
+  /// int8 (reset), 1 uint8, 2 int16 as two byte planes (the high, signed byte at ub_row + i, the
+  /// low, unsigned byte at ub_row + act_plane_rows + i). Identity and relu only (else an error).
+  ActOutputFormat = 27,
+  ActPlaneRows = 28,  ///< UB rows from the high to the low byte plane of an int16 output, 0 .. 2^24-1 (reset 0)
+  /// Pool and Vector: bit0 the input (Pool) / operand a (Vector) bytes are uint8, bit1 operand b's
+  /// are (else int8); 0 .. 3 (reset 0).
+  ActInputUnsigned = 29,
   /// Packed tensor layouts (docs/isa.md, "Lane groups"): a UB row holds P = mxu.rows / G pixels of
   /// a tensor of at most G channels, pixel k of an instruction in lane group (first + k) % P of row
   /// ub_row + (first + k) / P, bytes at group x G. G = 0 (reset) or mxu.rows: one pixel per row. At
@@ -173,11 +197,14 @@ enum class ConfigRegister : uint8_t {
                            ///< host_row_bytes (<= G) each, pixel 0 in group 0 of ub_row
 };
 
-/// Number of config register ids (0 .. kNumConfigRegisters-1; is_config_register says which exist).
+/// Number of config registers (ids 0 .. kNumConfigRegisters-1).
 constexpr int kNumConfigRegisters = 36;
 
-/// Whether `id` names a config register (26-29 are reserved).
-constexpr bool is_config_register(int id) { return id >= 0 && id < kNumConfigRegisters && (id < 26 || id > 29); }
+/// Whether `id` names a config register (every id below kNumConfigRegisters does).
+constexpr bool is_config_register(int id) { return id >= 0 && id < kNumConfigRegisters; }
+
+/// Values of register act_output_format: what the activation unit writes per output value.
+enum class ActOutputFormat : uint8_t { Int8 = 0, Uint8 = 1, Int16 = 2 };
 
 /// Element-wise operation of Vector (flags bits 3-4).
 enum class VectorOp : uint8_t { Add = 0, Multiply = 1, Unary = 2 };
@@ -204,6 +231,8 @@ struct Instruction {
   uint32_t tiles = 0;               ///< weight tiles (Read_Weights), >= 1
   bool accumulate = false;          ///< MatrixMultiply/Convolve: add into the accumulators instead of overwriting
   bool switch_weights = false;      ///< MatrixMultiply/Convolve: switch to the next weight tile first
+  bool unsigned_a = false;          ///< MatrixMultiply/Convolve: activation bytes are uint8 (else int8)
+  bool unsigned_w = false;          ///< MatrixMultiply/Convolve: weight bytes are uint8 (else int8)
   bool bias = false;                ///< Activate: add the int32 bias vector at register ActBiasRow
   ActivationFunction function = ActivationFunction::Identity;  ///< Activate, Vector
   ConfigRegister reg = ConfigRegister::ActMultiplier;          ///< Set_Config

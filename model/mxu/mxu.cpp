@@ -224,9 +224,9 @@ void Mxu::run() {
       gather_rows(d, B);
     }
     const uint64_t start = to_cycles(sc_core::sc_time_stamp(), period_);
-    in_array_.push_back({d.index, d.instr.acc_row, B, d.instr.accumulate, log_.size()});
+    in_array_.push_back({d.index, d.instr.acc_row, B, d.instr.accumulate, d.sum_shift, log_.size()});
     if (record_) log_.push_back({d.index, start, start + B, 0, d.instr.switch_weights});
-    datapath_->stream(rows_.data(), B, d.instr.switch_weights);
+    datapath_->stream(rows_.data(), B, d.instr.switch_weights, {d.instr.unsigned_a, d.instr.unsigned_w});
     ++blocks_;
     rows_streamed_ += B;
     array_macs_ += B * R_ * C_;
@@ -259,6 +259,7 @@ void Mxu::block_done(const int32_t* sums, uint64_t rows, uint32_t cols) {
       transport(acc_socket, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(acc), len, delay, who);
   }
   sc_assert(rows == blk.rows);
+  if (blk.sum_shift && cols) sums = shifted_sums(sums, rows * cols, blk.sum_shift);
   // Columns >= cols have zero sums: accumulating leaves them, overwriting clears them. All
   // columns live: the sums are laid out as the accumulator rows, one span.
   if (cols == C_) {
@@ -275,6 +276,14 @@ void Mxu::block_done(const int32_t* sums, uint64_t rows, uint32_t cols) {
   if (!direct) transport(acc_socket, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(acc), len, delay, who);
   if (record_) log_[blk.log_index].done = to_cycles(sc_core::sc_time_stamp(), period_);
   seq->complete(Unit::Matrix);
+}
+
+// The sums of a byte-plane pass times 2^shift, modulo 2^32 (register mxu_sum_shift: the shifter
+// in front of the accumulators' adders); in scratch, valid until the next call.
+const int32_t* Mxu::shifted_sums(const int32_t* sums, uint64_t n, uint32_t shift) {
+  shifted_.resize(n);
+  for (uint64_t i = 0; i < n; ++i) shifted_[i] = static_cast<int32_t>(static_cast<uint32_t>(sums[i]) << shift);
+  return shifted_.data();
 }
 
 void Mxu::trace(VcdWriter& vcd, const std::string& prefix) const {

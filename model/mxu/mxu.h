@@ -22,10 +22,11 @@ namespace tpu {
 /// The MXU executes MatrixMultiply. Function and timing are separate (docs/architecture.md,
 /// "Conventions"):
 ///
-/// Function (bit exact): X = `rows` UB rows from ub_row (B x R int8), W = the active weight tile
-/// (R x C int8, row-major [input][output]); P = X * W (B x C, int32, products of int8 summed in
-/// int32). With ACCUMULATE, P is added to accumulator rows acc_row .. acc_row+B-1 (32-bit
-/// two's-complement wrap-around); otherwise it overwrites them.
+/// Function (bit exact): X = `rows` UB rows from ub_row (B x R bytes, int8, or uint8 with
+/// UNSIGNED_A), W = the active weight tile (R x C bytes, int8, or uint8 with UNSIGNED_W, row-major
+/// [input][output]); P = (X * W) * 2^mxu_sum_shift (B x C, products summed in int32, the shift
+/// modulo 2^32; isa.h, "Operand formats"). With ACCUMULATE, P is added to accumulator rows
+/// acc_row .. acc_row+B-1 (32-bit two's-complement wrap-around); otherwise it overwrites them.
 ///
 /// Timing (R x C array, cycles of the core clock; the pin-level contract is mxu_pins.h):
 ///  - A block of B rows streams into the array in B cycles starting at t0; consecutive blocks
@@ -124,6 +125,7 @@ class Mxu : public FunctionalUnit, public MxuSink {
     uint32_t acc_row;
     uint64_t rows;
     bool accumulate;
+    uint32_t sum_shift;  // register mxu_sum_shift of its instruction
     size_t log_index;
   };
   void run();
@@ -145,6 +147,7 @@ class Mxu : public FunctionalUnit, public MxuSink {
   void state_changed() override { update_category(); }
   /// MxuSink: writes a block's sums into the accumulators and completes its instruction.
   void block_done(const int32_t* sums, uint64_t rows, uint32_t cols) override;
+  const int32_t* shifted_sums(const int32_t* sums, uint64_t n, uint32_t shift);
 
   const uint32_t R_, C_;
   std::unique_ptr<MxuDatapath> datapath_;
@@ -154,8 +157,9 @@ class Mxu : public FunctionalUnit, public MxuSink {
   sc_core::sc_time shift_allowed_at_;  // last switch + R - 1 cycles
   sc_core::sc_event shadow_changed_;
   std::deque<InArray> in_array_;
-  std::vector<int8_t> rows_;  // scratch: activation rows
-  std::vector<int32_t> old_;  // scratch: accumulator rows
+  std::vector<int8_t> rows_;      // scratch: activation rows
+  std::vector<int32_t> old_;      // scratch: accumulator rows
+  std::vector<int32_t> shifted_;  // scratch: sums shifted by mxu_sum_shift
   StateTimeAccount table3_;
   Traced<int> category_ = kNotRunning;  // traced
   bool record_ = false;

@@ -97,12 +97,13 @@ inline void unpack_int32_row(const sc_dt::sc_bv<32 * N>& bv, int32_t* out) {
 ///    skew registers and the C activation registers of PE row R-1 (R + C - 1 stages in all), so
 ///    p_valid is the valid flag of PE(R-1, C-1)'s activation register.
 ///
-/// PE(r, c) in a cycle: with incoming activation (a, switch, valid) and incoming sum s (0 for
-/// r = 0): w = switch ? chain : active; sum <- s + a * w (int32, wrap-around); if switch,
-/// active <- chain; activation register <- (a, switch, valid).
+/// PE(r, c) in a cycle: with incoming activation (a, switch, unsigned flags, valid) and incoming
+/// sum s (0 for r = 0): w = switch ? chain : active; sum <- s + a9 * w9 (int32, wrap-around), a9
+/// and w9 the bytes zero-extended when their unsigned flag is set, else sign-extended; if
+/// switch, active <- chain; activation register <- (a, flags).
 ///
 /// Choices where mxu_pins.h is silent:
-///  - a_switch is ignored while a_valid is low (the switch flag is stored as a_switch && a_valid);
+///  - a_switch, a_unsigned and w_unsigned are ignored while a_valid is low (stored as flag && a_valid);
 ///  - an activation row entered with a_valid low is stored as zeros, so every sum wave of an
 ///    invalid row is 0 and p_row reads 0 whenever p_valid is low (don't-care per the contract);
 ///  - rst_n low at an edge clears every register including the outputs; the row (and weight row)
@@ -125,6 +126,8 @@ class MxuCycleArray : public sc_core::sc_module {
   sc_core::sc_in<bool> w_shift;                 ///< Shift w_row into the weight chains this cycle.
   sc_core::sc_in<bool> a_valid;                 ///< An activation row enters this cycle.
   sc_core::sc_in<bool> a_switch;                ///< With a_valid: first row of a block using the new tile.
+  sc_core::sc_in<bool> a_unsigned;              ///< With a_valid: the row's activations are uint8 (else int8).
+  sc_core::sc_in<bool> w_unsigned;              ///< With a_valid: the weights meeting the row are uint8.
   sc_core::sc_in<sc_dt::sc_bv<8 * C>> w_row;    ///< Weight row, C x int8 (element c = [8c+7:8c]).
   sc_core::sc_in<sc_dt::sc_bv<8 * R>> a_row;    ///< Activations, R x int8 (element r = [8r+7:8r]).
   sc_core::sc_out<bool> p_valid;                ///< A row of sums leaves this cycle.
@@ -134,8 +137,9 @@ class MxuCycleArray : public sc_core::sc_module {
 
   explicit MxuCycleArray(sc_core::sc_module_name name)
       : sc_core::sc_module(name), clk("clk"), rst_n("rst_n"), w_shift("w_shift"), a_valid("a_valid"),
-        a_switch("a_switch"), w_row("w_row"), a_row("a_row"), p_valid("p_valid"), p_row("p_row"), a_in_(R), w_in_(C),
-        col_shift_(C), col_val_(C), p_out_(C), zero_sums_(C, 0u) {
+        a_switch("a_switch"), a_unsigned("a_unsigned"), w_unsigned("w_unsigned"), w_row("w_row"), a_row("a_row"),
+        p_valid("p_valid"), p_row("p_row"), a_in_(R), w_in_(C), col_shift_(C), col_val_(C), p_out_(C),
+        zero_sums_(C, 0u) {
     for (Regs& s : regs_) s.allocate();
     SC_METHOD(on_clock);
     sensitive << clk.pos();
@@ -155,6 +159,8 @@ class MxuCycleArray : public sc_core::sc_module {
  private:
   static constexpr uint8_t kValid = 1;
   static constexpr uint8_t kSwitch = 2;
+  static constexpr uint8_t kUnsignedA = 4;
+  static constexpr uint8_t kUnsignedW = 8;
 
   // Register layout (flat arrays):
   //  PE arrays: index r*C + c.
@@ -174,7 +180,7 @@ class MxuCycleArray : public sc_core::sc_module {
 
   struct Regs {
     std::vector<int8_t> act;           // PE activation register value
-    std::vector<uint8_t> act_flags;    // PE activation register kValid | kSwitch
+    std::vector<uint8_t> act_flags;    // PE activation register kValid | kSwitch | kUnsignedA | kUnsignedW
     std::vector<uint32_t> psum;        // PE partial-sum register (int32 bits)
     std::vector<int8_t> chain;         // PE chain weight
     std::vector<int8_t> active;        // PE active weight
@@ -250,7 +256,10 @@ class MxuCycleArray : public sc_core::sc_module {
       const int8_t sw_mask = int8_t(-int8_t((f_in[c] >> 1) & 1));  // kSwitch == 2
       const int8_t sh_mask = int8_t(-int8_t(shift[c] & 1));
       const int8_t w = int8_t(active[c] ^ ((active[c] ^ chain[c]) & sw_mask));
-      sum_out[c] = sum_in[c] + uint32_t(int32_t(a_in[c]) * int32_t(w));
+      // 9-bit operands: the byte zero-extended (uint8) or sign-extended (int8).
+      const int32_t a9 = (f_in[c] & kUnsignedA) ? int32_t(uint8_t(a_in[c])) : int32_t(a_in[c]);
+      const int32_t w9 = (f_in[c] & kUnsignedW) ? int32_t(uint8_t(w)) : int32_t(w);
+      sum_out[c] = sum_in[c] + uint32_t(a9 * w9);
       active_out[c] = w;
       chain_out[c] = int8_t(chain[c] ^ ((chain[c] ^ chain_in[c]) & sh_mask));
     }
@@ -260,7 +269,9 @@ class MxuCycleArray : public sc_core::sc_module {
     static_assert(kSwitch == 2, "pe_row extracts the switch flag as bit 1");
     // Port inputs of this cycle.
     const bool av = a_valid.read();
-    const uint8_t a_flags = av ? uint8_t(kValid | (a_switch.read() ? kSwitch : 0)) : uint8_t(0);
+    const uint8_t a_flags = av ? uint8_t(kValid | (a_switch.read() ? kSwitch : 0) |
+                                         (a_unsigned.read() ? kUnsignedA : 0) | (w_unsigned.read() ? kUnsignedW : 0))
+                               : uint8_t(0);
     int8_t* const a_in = a_in_.data();
     if (av) {
       unpack_int8_row<R>(a_row.read(), a_in);

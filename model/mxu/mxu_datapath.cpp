@@ -56,7 +56,7 @@ void AnalyticDatapath::shift_in(const int8_t* tile) {
   sc_core::wait(period_ * double(shift_cycles_));
 }
 
-void AnalyticDatapath::stream(const int8_t* x, uint64_t rows, bool switch_weights) {
+void AnalyticDatapath::stream(const int8_t* x, uint64_t rows, bool switch_weights, MxuOperandFormat fmt) {
   if (switch_weights) {
     std::swap(active_, shadow_);
     std::swap(active_rows_, shadow_rows_);
@@ -77,28 +77,39 @@ void AnalyticDatapath::stream(const int8_t* x, uint64_t rows, bool switch_weight
   if (s.values.size() < n) s.values.resize(n);
   int32_t* sums = s.values.data();
   if (n > 0) {
-    if (use_dnnl_) {  // beta = 0: C is written, not read
+    if (use_dnnl_ && !fmt.unsigned_w) {  // beta = 0: C is written, not read
       const int32_t no_offset = 0;
-      const dnnl_status_t st = dnnl_gemm_s8s8s32('N', 'N', 'F', dnnl_dim_t(rows), N, K, 1.0f, x, R_, 0, active_.data(),
-                                                 C_, 0, 0.0f, sums, N, &no_offset);
-      if (st != dnnl_success) SC_REPORT_ERROR("tpu/mxu", "oneDNN dnnl_gemm_s8s8s32 failed");
+      const dnnl_status_t st = fmt.unsigned_a ? dnnl_gemm_u8s8s32('N', 'N', 'F', dnnl_dim_t(rows), N, K, 1.0f,
+                                                                  reinterpret_cast<const uint8_t*>(x), R_, 0,
+                                                                  active_.data(), C_, 0, 0.0f, sums, N, &no_offset)
+                                              : dnnl_gemm_s8s8s32('N', 'N', 'F', dnnl_dim_t(rows), N, K, 1.0f, x, R_, 0,
+                                                                  active_.data(), C_, 0, 0.0f, sums, N, &no_offset);
+      if (st != dnnl_success) SC_REPORT_ERROR("tpu/mxu", "oneDNN int8 GEMM failed");
     } else {
-      std::fill(sums, sums + n, 0);
-      for (uint64_t b = 0; b < rows; ++b) {
-        int32_t* out = sums + b * N;
-        const int8_t* xr = x + b * R_;
-        for (uint32_t r = 0; r < K; ++r) {
-          const int32_t xv = xr[r];
-          if (xv == 0) continue;
-          const int8_t* w = &active_[size_t(r) * C_];
-          for (uint32_t c = 0; c < N; ++c) out[c] += xv * w[c];
-        }
-      }
+      gemm_loop(x, rows, K, N, fmt, sums);
     }
   }
   in_array_.push_back(std::move(s));
   sc_core::wait(period_ * double(rows));
   leave_.notify(period_ * double(mxu_latency_cycles(R_, C_)));
+}
+
+// sums (rows x N) = x (rows x R bytes) * the active tile's first K rows and N columns, each byte
+// read as fmt says (int8 or uint8), in int32 (the sums of a block cannot overflow: |sum| < 2^25).
+void AnalyticDatapath::gemm_loop(const int8_t* x, uint64_t rows, uint32_t K, uint32_t N, MxuOperandFormat fmt,
+                                 int32_t* sums) const {
+  std::fill(sums, sums + rows * N, 0);
+  const int32_t a_bias = fmt.unsigned_a ? 256 : 0, w_bias = fmt.unsigned_w ? 256 : 0;
+  for (uint64_t b = 0; b < rows; ++b) {
+    int32_t* out = sums + b * N;
+    const int8_t* xr = x + b * R_;
+    for (uint32_t r = 0; r < K; ++r) {
+      const int32_t xv = xr[r] < 0 ? xr[r] + a_bias : xr[r];
+      if (xv == 0) continue;
+      const int8_t* w = &active_[size_t(r) * C_];
+      for (uint32_t c = 0; c < N; ++c) out[c] += xv * (w[c] < 0 ? w[c] + w_bias : w[c]);
+    }
+  }
 }
 
 // A block's sums leave the array: hand them to the MXU.

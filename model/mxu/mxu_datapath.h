@@ -27,6 +27,13 @@ class MxuSink {
   virtual void block_done(const int32_t* sums, uint64_t rows, uint32_t cols) = 0;
 };
 
+/// How the PEs read a block's bytes (isa.h, "Operand formats"): each operand int8 (sign-extended
+/// to 9 bits) or uint8 (zero-extended). The flags travel with the block's rows through the array.
+struct MxuOperandFormat {
+  bool unsigned_a = false;  ///< activation bytes are uint8 (MatrixMultiply/Convolve UNSIGNED_A)
+  bool unsigned_w = false;  ///< weight bytes are uint8 (UNSIGNED_W)
+};
+
 /// The array's part of MatrixMultiply. Callers are the MXU's SC_THREADs, at clock edges.
 class MxuDatapath {
  public:
@@ -35,10 +42,11 @@ class MxuDatapath {
   /// returns after mxu.weight_shift_cycles cycles. The caller keeps the timing rules of
   /// mxu_pins.h (the shift starts >= R - 1 cycles after the last switching row entered).
   virtual void shift_in(const int8_t* tile) = 0;
-  /// Streams `rows` activation rows (rows x R int8) into the array, one per cycle from now, the
-  /// first with the switch flag when `switch_weights`; returns after the last row entered
-  /// (rows cycles). The sums reach the sink R + C - 1 cycles after the last row entered.
-  virtual void stream(const int8_t* x, uint64_t rows, bool switch_weights) = 0;
+  /// Streams `rows` activation rows (rows x R bytes) into the array, one per cycle from now, the
+  /// first with the switch flag when `switch_weights`, every row with the operand format `fmt`;
+  /// returns after the last row entered (rows cycles). The sums reach the sink R + C - 1 cycles
+  /// after the last row entered.
+  virtual void stream(const int8_t* x, uint64_t rows, bool switch_weights, MxuOperandFormat fmt) = 0;
   /// Adds the datapath's signals to a VCD (none by default).
   virtual void trace(VcdWriter&, const std::string&) const {}
   /// What computes the products: "pe_array" (the pins of a PE-by-PE array) unless overridden.
@@ -46,20 +54,23 @@ class MxuDatapath {
 };
 
 /// The analytic datapath: products by one int8 GEMM per block over the weight tile's live
-/// (nonzero) rows and columns, bit exact: oneDNN's s8s8s32 GEMM where the CPU has VNNI (exact
-/// int32 accumulation), else a plain loop (oneDNN saturates int16 pair sums without VNNI). Time by
+/// (nonzero) rows and columns, bit exact: oneDNN's s8s8s32 GEMM (u8s8s32 for unsigned
+/// activations) where the CPU has VNNI (exact int32 accumulation), else, and for unsigned weights
+/// (oneDNN has no s8u8 GEMM), a plain loop (oneDNN saturates int16 pair sums without VNNI). Time by
 /// the formulas of mxu_pins.h (shift: weight_shift_cycles; rows: one per cycle; sums after
 /// R + C - 1 cycles).
 class AnalyticDatapath : public sc_core::sc_module, public MxuDatapath {
  public:
   AnalyticDatapath(sc_core::sc_module_name name, const ArchConfig& cfg, MxuSink& sink);
   void shift_in(const int8_t* tile) override;
-  void stream(const int8_t* x, uint64_t rows, bool switch_weights) override;
+  void stream(const int8_t* x, uint64_t rows, bool switch_weights, MxuOperandFormat fmt) override;
   /// "onednn_vnni" (oneDNN's s8s8s32 GEMM) or "loop" (a plain loop, on CPUs without VNNI).
   const char* arithmetic() const override { return use_dnnl_ ? "onednn_vnni" : "loop"; }
 
  private:
   void deliver();
+  /// The products without oneDNN (see the class comment).
+  void gemm_loop(const int8_t* x, uint64_t rows, uint32_t K, uint32_t N, MxuOperandFormat fmt, int32_t* sums) const;
   const uint32_t R_, C_;
   const sc_core::sc_time period_;
   const uint64_t shift_cycles_;

@@ -29,14 +29,16 @@ class PinDatapath : public sc_core::sc_module, public MxuDatapath {
  public:
   PinDatapath(sc_core::sc_module_name name, const ArchConfig& cfg, MxuSink& sink)
       : sc_module(name), period_(cfg.clock_period()), half_(period_ / 2.0), sink_(sink), clk_("clk"), rst_n_("rst_n"),
-        p_valid_("p_valid"), w_shift_("w_shift"), a_valid_("a_valid"), a_switch_("a_switch"), w_row_("w_row"),
-        a_row_("a_row"), p_row_("p_row"), array_("array") {
+        p_valid_("p_valid"), w_shift_("w_shift"), a_valid_("a_valid"), a_switch_("a_switch"), a_unsigned_("a_unsigned"),
+        w_unsigned_("w_unsigned"), w_row_("w_row"), a_row_("a_row"), p_row_("p_row"), array_("array") {
     array_.clk(clk_);
     array_.rst_n(rst_n_);
     array_.w_shift(w_shift_);
     array_.w_row(w_row_);
     array_.a_valid(a_valid_);
     array_.a_switch(a_switch_);
+    array_.a_unsigned(a_unsigned_);
+    array_.w_unsigned(w_unsigned_);
     array_.a_row(a_row_);
     array_.p_valid(p_valid_);
     array_.p_row(p_row_);
@@ -69,7 +71,7 @@ class PinDatapath : public sc_core::sc_module, public MxuDatapath {
     end();
   }
 
-  void stream(const int8_t* x, uint64_t rows, bool switch_weights) override {
+  void stream(const int8_t* x, uint64_t rows, bool switch_weights, MxuOperandFormat fmt) override {
     const sc_core::sc_time t0 = sc_core::sc_time_stamp();
     expected_.push_back(rows);
     begin();
@@ -79,6 +81,8 @@ class PinDatapath : public sc_core::sc_module, public MxuDatapath {
       a_row_.write(pack_int8_row<R>(x + b * R));
       a_valid_.write(true);
       a_switch_.write(switch_weights && b == 0);
+      a_unsigned_.write(fmt.unsigned_a);
+      w_unsigned_.write(fmt.unsigned_w);
     }
     wait_until(t0 + period_ * double(rows));
     streaming_ = false;
@@ -92,6 +96,8 @@ class PinDatapath : public sc_core::sc_module, public MxuDatapath {
     vcd.trace(w_row_, prefix + ".w_row");
     vcd.trace(a_valid_, prefix + ".a_valid");
     vcd.trace(a_switch_, prefix + ".a_switch");
+    vcd.trace(a_unsigned_, prefix + ".a_unsigned");
+    vcd.trace(w_unsigned_, prefix + ".w_unsigned");
     vcd.trace(a_row_, prefix + ".a_row");
     vcd.trace(p_valid_, prefix + ".p_valid");
     vcd.trace(p_row_, prefix + ".p_row");
@@ -116,7 +122,7 @@ class PinDatapath : public sc_core::sc_module, public MxuDatapath {
   }
   // Drops the strobes of transfers that ended half a cycle ago and were not followed at once.
   void deassert() {
-    if (!streaming_) a_valid_.write(false), a_switch_.write(false);
+    if (!streaming_) a_valid_.write(false), a_switch_.write(false), a_unsigned_.write(false), w_unsigned_.write(false);
     if (!shifting_) w_shift_.write(false);
     --pending_deassert_;
   }
@@ -154,7 +160,7 @@ class PinDatapath : public sc_core::sc_module, public MxuDatapath {
   MxuSink& sink_;
   sc_core::sc_signal<bool> clk_, rst_n_, p_valid_;
   // Driven by the transfer threads and by deassert().
-  sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> w_shift_, a_valid_, a_switch_;
+  sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> w_shift_, a_valid_, a_switch_, a_unsigned_, w_unsigned_;
   sc_core::sc_signal<sc_dt::sc_bv<8 * C>> w_row_;
   sc_core::sc_signal<sc_dt::sc_bv<8 * R>> a_row_;
   sc_core::sc_signal<sc_dt::sc_bv<32 * C>> p_row_;

@@ -12,10 +12,13 @@
 //   input  a_valid               an activation row enters this cycle
 //   input  a_switch              with a_valid: the row is the first of a block that uses the
 //                                tile shifted in last (see "switch" below)
-//   input  [8*R-1:0]  a_row      activations; element r = bits [8r+7:8r], signed int8
+//   input  a_unsigned            with a_valid: the row's activations are uint8 (else int8)
+//   input  w_unsigned            with a_valid: the weights this row meets are uint8 (else int8)
+//   input  [8*R-1:0]  a_row      activations; element r = bits [8r+7:8r], int8 or uint8
 //   output p_valid               a row of partial sums leaves this cycle
 //   output [32*C-1:0] p_row      element c = bits [32c+31:32c], two's complement int32:
-//                                p[c] = sum_r a[r] * w[r][c] for the row that entered with
+//                                p[c] = sum_r a[r] * w[r][c] (each byte zero-extended when its
+//                                unsigned flag was set, else sign-extended) for the row that entered with
 //                                a_valid exactly R + C - 1 cycles earlier (kLatency below)
 //
 // Dataflow inside (weight stationary, as TPU v1): PE(r, c) holds an active weight and a chain

@@ -114,6 +114,10 @@ struct Dispatch {
   LaneGroups act_out;                 ///< Activate, Pool: the output's layout (act_*_group*)
   LaneGroups pool_in;                 ///< Pool: the input's layout (pool_src_group_bytes, first 0)
   LaneGroups host;                    ///< Read/Write_Host_Memory: the UB side's layout (first 0)
+  uint32_t sum_shift = 0;             ///< MatrixMultiply/Convolve: register mxu_sum_shift at dispatch time
+  ActOutputFormat out_format = ActOutputFormat::Int8;  ///< Activate/Pool/Vector: register act_output_format
+  uint32_t plane_rows = 0;                             ///< register act_plane_rows (int16 output)
+  uint32_t input_unsigned = 0;                         ///< Pool/Vector: register act_input_unsigned (bit0 a, bit1 b)
 };
 
 /// Printing support required by sc_fifo<Dispatch>.

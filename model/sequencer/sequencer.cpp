@@ -145,6 +145,10 @@ Sequencer::Footprint Sequencer::footprint(const Instruction& in, uint64_t index)
       ub(in.ub_row, rows, "destination");
       acc(in.acc_row, in.rows);
       f.ub_write_lo = in.ub_row, f.ub_write_hi = uint64_t(in.ub_row) + rows;
+      if (out_format_ == ActOutputFormat::Int16) {  // the low plane too (one range over both: conservative)
+        ub(uint64_t(in.ub_row) + plane_rows_, rows, "destination's low byte plane");
+        f.ub_write_hi += plane_rows_;
+      }
       f.acc_read_lo = in.acc_row, f.acc_read_hi = uint64_t(in.acc_row) + in.rows;
       if (in.bias) {
         const uint64_t bias_rows = (uint64_t(cfg_.mxu.cols) * 4 + cfg_.mxu.rows - 1) / cfg_.mxu.rows;
@@ -218,6 +222,10 @@ void Sequencer::dispatch(const Instruction& in, uint64_t index) {
   d.requant = requant_;
   d.bias_row = bias_row_;
   d.table_row = table_row_;
+  d.sum_shift = sum_shift_;
+  d.out_format = out_format_;
+  d.plane_rows = plane_rows_;
+  d.input_unsigned = input_unsigned_;
   d.window = window_;
   d.vec = vec_;
   d.tag = tag_;
@@ -372,6 +380,10 @@ void Sequencer::run() {
             case ConfigRegister::ActLanes: lanes_.count = uint32_t(in.value); break;
             case ConfigRegister::ActTableRow: table_row_ = uint32_t(in.value); break;
             case ConfigRegister::VecBRepeat: vec_.b_repeat = uint32_t(in.value); break;
+            case ConfigRegister::MxuSumShift: sum_shift_ = uint32_t(in.value); break;
+            case ConfigRegister::ActOutputFormat: out_format_ = ActOutputFormat(in.value); break;
+            case ConfigRegister::ActPlaneRows: plane_rows_ = uint32_t(in.value); break;
+            case ConfigRegister::ActInputUnsigned: input_unsigned_ = uint32_t(in.value); break;
             case ConfigRegister::MxuGroupBytes: mxu_in_.group = uint32_t(in.value); break;
             case ConfigRegister::MxuFirstGroup: mxu_in_.first = uint32_t(in.value); break;
             case ConfigRegister::ActGroupBytes: act_out_.group = uint32_t(in.value); break;

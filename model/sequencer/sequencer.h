@@ -147,7 +147,11 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   std::array<uint64_t, kNumUnits> dispatched_{}, completed_{};
   RequantParams requant_;
   uint32_t bias_row_ = 0;
-  uint32_t table_row_ = 0;  // register act_table_row
+  uint32_t table_row_ = 0;                              // register act_table_row
+  uint32_t sum_shift_ = 0;                              // register mxu_sum_shift
+  ActOutputFormat out_format_ = ActOutputFormat::Int8;  // register act_output_format
+  uint32_t plane_rows_ = 0;                             // register act_plane_rows
+  uint32_t input_unsigned_ = 0;                         // register act_input_unsigned
   WindowGeometry window_;
   VectorParams vec_;
   uint32_t tag_ = 0, host_row_bytes_ = 0;

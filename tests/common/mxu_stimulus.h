@@ -32,6 +32,8 @@ struct MxuStimulus {
     bool w_shift = false;
     bool a_valid = false;
     bool a_switch = false;
+    bool a_unsigned = false;  ///< with a_valid: the row's activations are uint8
+    bool w_unsigned = false;  ///< with a_valid: the weights it meets are uint8
     std::array<int8_t, C> w_row{};
     ARow a_row{};
   };
@@ -39,12 +41,17 @@ struct MxuStimulus {
   std::vector<CycleIn> cycles;
   std::map<uint64_t, PRow> expected;
 
-  /// p[c] = sum_r a[r] * w[r][c] in int32 with wrap-around (additions in uint32_t).
-  static PRow naive_product(const ARow& a, const Tile& w) {
+  /// p[c] = sum_r a[r] * w[r][c] in int32 with wrap-around (additions in uint32_t); the bytes
+  /// read as uint8 when `ua` / `uw`, else as int8.
+  static PRow naive_product(const ARow& a, const Tile& w, bool ua = false, bool uw = false) {
     PRow p{};
     for (unsigned c = 0; c < C; ++c) {
       uint32_t s = 0;
-      for (unsigned r = 0; r < R; ++r) s += uint32_t(int32_t(a[r]) * int32_t(w[r][c]));
+      for (unsigned r = 0; r < R; ++r) {
+        const int32_t av = ua ? int32_t(uint8_t(a[r])) : int32_t(a[r]);
+        const int32_t wv = uw ? int32_t(uint8_t(w[r][c])) : int32_t(w[r][c]);
+        s += uint32_t(av * wv);
+      }
       p[c] = int32_t(s);
     }
     return p;
@@ -92,28 +99,31 @@ struct MxuStimulus {
     return w;
   }
   /// One row entering in cycle t, to be multiplied by w (the tile its block uses).
-  void row(uint64_t t, const ARow& a, bool a_switch, const Tile& w) {
+  /// With `ua` / `uw` the row's activations / weights are uint8 (a_unsigned / w_unsigned).
+  void row(uint64_t t, const ARow& a, bool a_switch, const Tile& w, bool ua = false, bool uw = false) {
     CycleIn& in = at(t);
     in.a_valid = true;
     in.a_switch = a_switch;
+    in.a_unsigned = ua;
+    in.w_unsigned = uw;
     in.a_row = a;
-    expected[t + kLatency] = naive_product(a, w);
+    expected[t + kLatency] = naive_product(a, w, ua, uw);
   }
-  /// Rows entering in consecutive cycles from t0 (a_switch on the first if sw).
-  void block(uint64_t t0, const std::vector<ARow>& rows, bool sw, const Tile& w) {
-    for (size_t b = 0; b < rows.size(); ++b) row(t0 + b, rows[b], sw && b == 0, w);
+  /// Rows entering in consecutive cycles from t0 (a_switch on the first if sw), all of one format.
+  void block(uint64_t t0, const std::vector<ARow>& rows, bool sw, const Tile& w, bool ua = false, bool uw = false) {
+    for (size_t b = 0; b < rows.size(); ++b) row(t0 + b, rows[b], sw && b == 0, w, ua, uw);
   }
   /// A reset whose first edge ends cycle t loses every row of sums leaving after cycle t.
   void drop_expected_after(uint64_t t) { expected.erase(expected.upper_bound(t), expected.end()); }
   /// Random values on what the array must ignore: w_row without w_shift, a_row without a_valid
-  /// and, if `switch_too`, a_switch without a_valid.
+  /// and, if `switch_too`, a_switch, a_unsigned and w_unsigned without a_valid.
   void add_garbage(std::mt19937& rng, bool switch_too) {
     std::bernoulli_distribution coin(0.5);
     for (auto& in : cycles) {
       if (!in.w_shift) fill_random(in.w_row, rng);
       if (!in.a_valid) {
         fill_random(in.a_row, rng);
-        if (switch_too) in.a_switch = coin(rng);
+        if (switch_too) in.a_switch = coin(rng), in.a_unsigned = coin(rng), in.w_unsigned = coin(rng);
       }
     }
   }
@@ -131,6 +141,7 @@ struct MxuStimulus {
 template <unsigned R, unsigned C>
 struct MxuInputSignals {
   sc_core::sc_signal<bool> rst_n{"rst_n"}, w_shift{"w_shift"}, a_valid{"a_valid"}, a_switch{"a_switch"};
+  sc_core::sc_signal<bool> a_unsigned{"a_unsigned"}, w_unsigned{"w_unsigned"};
   sc_core::sc_signal<sc_dt::sc_bv<8 * C>> w_row{"w_row"};
   sc_core::sc_signal<sc_dt::sc_bv<8 * R>> a_row{"a_row"};
 
@@ -139,6 +150,8 @@ struct MxuInputSignals {
     w_shift.write(in.w_shift);
     a_valid.write(in.a_valid);
     a_switch.write(in.a_switch);
+    a_unsigned.write(in.a_unsigned);
+    w_unsigned.write(in.w_unsigned);
     pack_int8_row<C>(in.w_row.data(), w_bv_);
     pack_int8_row<R>(in.a_row.data(), a_bv_);
     w_row.write(w_bv_);
@@ -154,6 +167,8 @@ struct MxuInputSignals {
     a.w_row(w_row);
     a.a_valid(a_valid);
     a.a_switch(a_switch);
+    a.a_unsigned(a_unsigned);
+    a.w_unsigned(w_unsigned);
     a.a_row(a_row);
     a.p_valid(p_valid);
     a.p_row(p_row);

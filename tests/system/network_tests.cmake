@@ -29,6 +29,14 @@ foreach(trace conv_one conv_small lstm_small)
   network_test(${trace} small_32x16)
   network_test(${trace} small_16x32)
 endforeach()
+# Operand formats (scripts/make_operand_formats.py): int16 activations and weights as byte planes
+# (the 8 x 16 and 16 x 16 modes) and uint8 tensors, on square, tall and wide arrays.
+foreach(trace formats_8x8 formats_8x16 formats_16x16 formats_uint8)
+  network_test(${trace} small)
+  network_test(${trace} small_32x16)
+  network_test(${trace} small_16x32)
+  network_test(${trace} tpu_v1)
+endforeach()
 # The shipped networks on TPU v1 (ResNet-50, BERT-base, a two-layer LSTM, the paper's apps).
 network_test(resnet50 tpu_v1 TIMEOUT 120)
 network_test(bert_base tpu_v1 TIMEOUT 120)
@@ -130,6 +138,8 @@ if(TPU_HAVE_PYTHON)
   if(TPU_LONG_TESTS)
     set(_regen_runs "workloads:make_workloads:")
   endif()
+  # The operand-format networks (scripts/make_operand_formats.py, < 1 s).
+  list(APPEND _regen_runs "formats:make_operand_formats:")
   execute_process(COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/make_networks.py --list
                   OUTPUT_VARIABLE _nets OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
   string(REPLACE "\n" ";" _nets "${_nets}")

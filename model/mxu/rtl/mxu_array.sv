@@ -7,7 +7,8 @@
 //   - w_shift: w_row (element c = w_row[8c+7:8c], int8) is shifted into the weight chains. A
 //     tile takes R cycles, tile rows R-1 .. 0 in that order; column c's chain shifts c cycles
 //     after the port.
-//   - a_valid: a_row (element r = a_row[8r+7:8r], int8) enters. With a_switch it is the first
+//   - a_valid: a_row (element r = a_row[8r+7:8r], int8, or uint8 with a_unsigned) enters; with
+//     w_unsigned the weights it meets are read as uint8 (the PEs multiply 9-bit values). With a_switch it is the first
 //     row of a block using the tile shifted in last: each PE multiplies that row by its chain
 //     weight and makes the chain weight active for the rows that follow.
 //   - p_valid / p_row (element c = p_row[32c+31:32c], int32): p[c] = sum_r a[r] * w[r][c] of the
@@ -15,7 +16,7 @@
 //   - rst_n: synchronous, active low; clears every register (weights 0). A row presented in a
 //     reset cycle is dropped.
 // The array does not check the driver's timing rules (model/mxu/mxu_pins.h). Where the contract is
-// silent: a_row and a_switch are ignored while a_valid is low, and p_row is 0 while p_valid is
+// silent: a_row, a_switch, a_unsigned and w_unsigned are ignored while a_valid is low, and p_row is 0 while p_valid is
 // low.
 //
 // Registers:
@@ -50,6 +51,8 @@ module mxu_array #(
     input  wire logic [ 8*C-1:0] w_row,
     input  wire logic            a_valid,
     input  wire logic            a_switch,
+    input  wire logic            a_unsigned,
+    input  wire logic            w_unsigned,
     input  wire logic [ 8*R-1:0] a_row,
     output logic                 p_valid,
     output logic      [32*C-1:0] p_row
@@ -72,11 +75,13 @@ module mxu_array #(
   // PE interconnect: inputs of PE(r, c) and its registers.
   logic [ 7:0] pe_a_in    [R][C];  // activation of the row PE(r, c) works on this cycle
   logic        pe_sw_in   [R][C];  // that row switches weights
+  logic [ 1:0] pe_fmt_in  [R][C];  // that row's operand format: {w_unsigned, a_unsigned}
   logic [31:0] pe_psum_in [R][C];  // partial sum from PE(r-1, c); 0 in row 0
   logic [ 7:0] pe_chain_in[R][C];  // chain weight from PE(r-1, c); skewed w_row[c] in row 0
   logic        col_shift  [C];     // column c's chain shifts this cycle (skewed w_shift)
   logic [ 7:0] pe_act_q   [R][C];
   logic        pe_sw_q    [R][C];
+  logic [ 1:0] pe_fmt_q   [R][C];
   logic [31:0] pe_psum_q  [R][C];
   logic [ 7:0] pe_chain_q [R][C];
 
@@ -85,8 +90,10 @@ module mxu_array #(
   // leaves both open; tpu::MxuCycleArray makes the same choice, so the two agree every cycle).
   logic [8*R-1:0] a_now;
   logic           sw_now;
-  assign a_now  = a_valid ? a_row : '0;
-  assign sw_now = a_valid & a_switch;
+  logic [    1:0] fmt_now;
+  assign a_now   = a_valid ? a_row : '0;
+  assign sw_now  = a_valid & a_switch;
+  assign fmt_now = a_valid ? {w_unsigned, a_unsigned} : 2'b00;
 
   // ---- input skew: a[r] and the switch flag reach PE(r, 0) r cycles after the port.
   // One switch-flag line of R-1 stages serves every row: stage k holds the flag of k + 1
@@ -100,11 +107,20 @@ module mxu_array #(
         else q <= g_sw_skew[k == 0 ? 0 : k-1].q;
       end
     end
+    for (genvar k = 0; k < R - 1; k++) begin : g_fmt_skew  // the format travels with the switch flag
+      logic [1:0] q;
+      always_ff @(posedge clk) begin
+        if (!rst_n) q <= 2'b00;
+        else if (k == 0) q <= fmt_now;
+        else q <= g_fmt_skew[k == 0 ? 0 : k-1].q;
+      end
+    end
 
     for (genvar r = 0; r < R; r++) begin : g_a_skew
       if (r == 0) begin : g_direct
         assign pe_a_in[0][0]  = a_now[7:0];
         assign pe_sw_in[0][0] = sw_now;
+        assign pe_fmt_in[0][0] = fmt_now;
       end else begin : g_delay
         for (genvar k = 0; k < r; k++) begin : g_stage  // stage k: a[r] of k + 1 cycles ago
           logic [7:0] q;
@@ -116,6 +132,7 @@ module mxu_array #(
         end
         assign pe_a_in[r][0]  = g_stage[r-1].q;
         assign pe_sw_in[r][0] = g_sw_skew[r-1].q;
+        assign pe_fmt_in[r][0] = g_fmt_skew[r-1].q;
       end
     end
   endgenerate
@@ -156,19 +173,21 @@ module mxu_array #(
       for (genvar c = 0; c < C; c++) begin : g_col
         logic [ 7:0] act_q;     // activation, to PE(r, c+1)
         logic        sw_q;      // switch flag, to PE(r, c+1)
+        logic [ 1:0] fmt_q;     // operand format {w_unsigned, a_unsigned}, to PE(r, c+1)
         logic [31:0] psum_q;    // partial sum, to PE(r+1, c) or the output deskew
         logic [ 7:0] chain_q;   // chain weight, to PE(r+1, c)
         logic [ 7:0] active_q;  // the weight in use
         logic [ 7:0] weight;
-        logic [15:0] a_ext;
-        logic [15:0] w_ext;
-        logic [15:0] prod;
+        logic [17:0] a_ext;
+        logic [17:0] w_ext;
+        logic [17:0] prod;
         logic [31:0] prod_ext;
         logic [31:0] sum;
 
         if (c > 0) begin : g_from_left
           assign pe_a_in[r][c]  = pe_act_q[r][c-1];
           assign pe_sw_in[r][c] = pe_sw_q[r][c-1];
+          assign pe_fmt_in[r][c] = pe_fmt_q[r][c-1];
         end
         if (r > 0) begin : g_from_above
           assign pe_psum_in[r][c]  = pe_psum_q[r-1][c];
@@ -178,17 +197,20 @@ module mxu_array #(
         end
         assign pe_act_q[r][c]   = act_q;
         assign pe_sw_q[r][c]    = sw_q;
+        assign pe_fmt_q[r][c]   = fmt_q;
         assign pe_psum_q[r][c]  = psum_q;
         assign pe_chain_q[r][c] = chain_q;
 
         // A switching row already uses the new weight: the chain weight, which becomes the
         // active weight at the end of the cycle.
         assign weight = pe_sw_in[r][c] ? chain_q : active_q;
-        // int8 x int8 -> int16 (exact), sign-extended to 32 bits.
-        assign a_ext = {{8{pe_a_in[r][c][7]}}, pe_a_in[r][c]};
-        assign w_ext = {{8{weight[7]}}, weight};
+        // 9-bit operands (the byte zero-extended when the row's format says uint8, else
+        // sign-extended), extended to 18 bits: the product (-32640 .. 65025) is exact in 18 bits,
+        // then sign-extended to 32.
+        assign a_ext = {{10{pe_a_in[r][c][7] & ~pe_fmt_in[r][c][0]}}, pe_a_in[r][c]};
+        assign w_ext = {{10{weight[7] & ~pe_fmt_in[r][c][1]}}, weight};
         assign prod = $signed(a_ext) * $signed(w_ext);
-        assign prod_ext = {{16{prod[15]}}, prod};
+        assign prod_ext = {{14{prod[17]}}, prod};
 
         if (BROKEN && r == R / 2 && c == C / 2) begin : g_broken_carry
           // Two 16-bit halves added separately: the carry out of bit 15 is lost.
@@ -202,12 +224,14 @@ module mxu_array #(
           if (!rst_n) begin
             act_q    <= '0;
             sw_q     <= 1'b0;
+            fmt_q    <= 2'b00;
             psum_q   <= '0;
             chain_q  <= '0;
             active_q <= '0;
           end else begin
             act_q  <= pe_a_in[r][c];
             sw_q   <= pe_sw_in[r][c];
+            fmt_q  <= pe_fmt_in[r][c];
             psum_q <= sum;
             if (col_shift[c]) chain_q <= pe_chain_in[r][c];
             if (pe_sw_in[r][c]) active_q <= chain_q;

@@ -471,6 +471,68 @@ TEST_F(NetworkFileTest, GroupsTablesAndConcatErrors) {
   });
 }
 
+// Element types (network.h): int16 activations and weights on conv/dense, uint8 anywhere a layer
+// requantizes with identity or relu; the planes of int16 weights; the types maxpool inherits.
+TEST_F(NetworkFileTest, ElementTypesLoad) {
+  std::string text = Edit("    file: data.i8\n", "    file: data.i8\n    type: uint8\n");
+  text = Edit("    requant: {multiplier: 1073741824, shift: 30, zero_point: -3}\n",
+              "    requant: {multiplier: 1073741824, shift: 30, zero_point: 200}\n    output_type: uint8\n", text);
+  text = Edit("    weights: {random_seed: 3}\n",
+              "    weights: {random_seed: 3}\n    weight_type: int16\n    output_type: int16\n", text);
+  text = Edit("  - {name: mp, op: maxpool", "  - {name: mp, op: maxpool, input: sum", text);
+  text = Edit("    inputs: [gap, mp, side]\n", "    inputs: [conv2]\n", text);
+  text = Edit("  - {name: gap, op: avgpool, input: conv2,", "  - {name: gap, op: avgpool, input: act,", text);
+  const Network net = tpu::load_network(WriteManifest(text));
+  using tpu::ElementType;
+  EXPECT_EQ(net.inputs[0].type, ElementType::Uint8);
+  EXPECT_EQ(net.inputs[1].type, ElementType::Int8);
+  EXPECT_EQ(net.layers[0].out_type, ElementType::Uint8);
+  EXPECT_EQ(net.layers[0].requant.zero_point, 200);
+  const NetworkLayer& conv2 = net.layers[4];
+  EXPECT_EQ(conv2.out_type, ElementType::Int16);
+  EXPECT_EQ(conv2.weight_bits, 16u);
+  // 2 x 3 x 4 x 6 int16 weights of seed 3 by the int32 rule, as planes: high bytes, then low bytes.
+  const uint64_t n = 2 * 3 * 4 * 6;
+  ASSERT_EQ(conv2.weights.size(), 2 * n);
+  const std::vector<int32_t> v = tpu::seeded_int32(3, n);
+  const std::vector<int8_t> planes = conv2.weights.values();
+  for (uint64_t i = 0; i < n; ++i) {
+    EXPECT_EQ(planes[i], int8_t(v[i] >> 8)) << i;
+    EXPECT_EQ(uint8_t(planes[n + i]), uint8_t(v[i] & 0xff)) << i;
+  }
+  EXPECT_EQ(net.layers[5].out_type, ElementType::Int8);   // maxpool of the int8 sum
+  EXPECT_EQ(net.layers[9].out_type, ElementType::Uint8);  // maxpool of the uint8 input
+  EXPECT_EQ(net.layers[8].out_type, ElementType::Int8);   // fc reads int16 conv2
+}
+
+TEST_F(NetworkFileTest, ElementTypeErrors) {
+  ExpectEditErrors({
+      // 16-bit activations only into conv and dense.
+      {"    weights: {random_seed: 3}\n", "    weights: {random_seed: 3}\n    output_type: int16\n",
+       ": layers[5] (mp).op: reads the int16 tensor conv2; only conv and dense layers take 16-bit activations"},
+      // int16 outputs only from conv and dense; weights types only on them.
+      {"  - {name: ap, op: avgpool, kernel: [3, 2],", "  - {name: ap, op: avgpool, kernel: [3, 2], output_type: int16,",
+       ": layers[6] (ap).output_type: must be one of int8, uint8, got int16 (16-bit outputs: conv and dense layers "
+       "only"},
+      {"  - {name: mp, op: maxpool,", "  - {name: mp, op: maxpool, weight_type: int16,",
+       ": layers[5] (mp).weight_type: a maxpool layer does not take weight_type"},
+      {"    weights: {random_seed: 3}\n", "    weights: {random_seed: 3}\n    weight_type: int4\n",
+       ": layers[4] (conv2).weight_type: must be int8 or int16, got int4"},
+      {"    file: data.i8\n", "    file: data.i8\n    type: int16\n",
+       ": inputs[0] (data).type: must be one of int8, uint8"},
+      // uint8 / int16 outputs: identity and relu only, zero point in the type's range.
+      {"    activation: sigmoid\n", "    activation: sigmoid\n    output_type: uint8\n",
+       ": layers[8] (fc).output_type: uint8 outputs take activation identity or relu"},
+      {"zero_point: -3}\n", "zero_point: -3}\n    output_type: uint8\n",
+       ": layers[0] (conv1).requant.zero_point: must be between 0 and 255, got -3"},
+      {"zero_point: -3}\n", "zero_point: 200}\n",
+       ": layers[0] (conv1).requant.zero_point: must be between -128 and 127"},
+      // The network's output must be 8-bit; host operations read int8.
+      {"    activation: sigmoid\n", "    output_type: int16\n",
+       ": output: the output layer fc writes int16; the network's output must be 8-bit"},
+  });
+}
+
 TEST_F(NetworkFileTest, PoolPadMustBeBelowKernel) {
   ExpectEditErrors({
       {"pad: [1, 0, 0, 1]", "pad: [2, 0, 0, 1]", ": layers[5] (mp).pad: a pool's pads must be smaller than its kernel"},

@@ -132,6 +132,13 @@ Instruction convolve(uint32_t ub, uint32_t acc, uint32_t kr, uint32_t ks, uint32
   return in;
 }
 
+// `in` (MatrixMultiply or Convolve) with the operand-format flags UNSIGNED_A / UNSIGNED_W.
+Instruction with_formats(Instruction in, bool unsigned_a, bool unsigned_w) {
+  in.unsigned_a = unsigned_a;
+  in.unsigned_w = unsigned_w;
+  return in;
+}
+
 Instruction pool(uint32_t ub, uint32_t src, uint32_t p0, uint32_t rows, bool average) {
   Instruction in = make(Opcode::Pool);
   in.ub_row = ub;
@@ -161,8 +168,7 @@ Instruction interrupt_host(uint32_t id) {
 constexpr int kOpcodeSpace = 15;  // opcodes are below 0x0F (isa.h)
 // The defined opcodes: 0x00 .. 0x0B and Interrupt_Host 0x0E (0x0C and 0x0D are reserved).
 const std::vector<int> kOpcodes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x0E};
-constexpr int kNumRegisters = 36;  // 0 .. 35, 26-29 reserved (isa.h)
-constexpr bool reserved(int r) { return r >= 26 && r <= 29; }
+constexpr int kNumRegisters = 36;  // 0 .. 35 (isa.h)
 
 // ---------------------------------------------------------------------------------------------
 // Hand-computed byte images (from the table in isa.h, little endian).
@@ -194,6 +200,13 @@ std::vector<Golden> golden() {
       {matmul(0x100, 0x0, 64, true, false),
        {0x04, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00},
        "matrix_multiply ub=0x100 acc=0x0 rows=64 switch"},
+      // Operand formats: UNSIGNED_A 0x04, UNSIGNED_W 0x08 (with ACCUMULATE: 0x0D; alone: 0x08).
+      {with_formats(matmul(0x100, 0x0, 64, false, true), true, true),
+       {0x04, 0x0D, 0x00, 0x01, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00},
+       "matrix_multiply ub=0x100 acc=0x0 rows=64 accumulate unsigned_a unsigned_w"},
+      {with_formats(matmul(0x100, 0x0, 64, false, false), false, true),
+       {0x04, 0x08, 0x00, 0x01, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00},
+       "matrix_multiply ub=0x100 acc=0x0 rows=64 unsigned_w"},
       {activate(0x200, 0x7, 64, ActivationFunction::Tanh, true),
        {0x05, 0x0B, 0x00, 0x02, 0x00, 0x07, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00},
        "activate ub=0x200 acc=0x7 rows=64 fn=tanh bias"},
@@ -253,6 +266,9 @@ std::vector<Golden> golden() {
       {set_config(ConfigRegister::VecBRepeat, 49),
        {0x06, 0x19, 0x31, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
        "set_config reg=vec_b_repeat value=49"},
+      {set_config(ConfigRegister::MxuSumShift, 16),
+       {0x06, 0x1A, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=mxu_sum_shift value=16"},
       // The lane-group registers 30..35 (0x1E..0x23).
       {set_config(ConfigRegister::MxuGroupBytes, 4),
        {0x06, 0x1E, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
@@ -287,6 +303,9 @@ std::vector<Golden> golden() {
       {convolve(0x10, 0x0, 0, 1, 0, 1, false, true),
        {0x09, 0x01, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01},
        "convolve ub=0x10 acc=0x0 kr=0 ks=1 p0=0 rows=1 accumulate"},
+      {with_formats(convolve(0x10, 0x0, 0, 1, 0, 1, true, false), true, false),
+       {0x09, 0x06, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01},
+       "convolve ub=0x10 acc=0x0 kr=0 ks=1 p0=0 rows=1 switch unsigned_a"},
       // Pool average: flags 0x01; [2..4] ub 0x400, [5..7] src 0x010203, [8..9] p0 0xBEEF,
       // [10..11] rows 0x1234.
       {pool(0x400, 0x010203, 0xBEEF, 0x1234, true),
@@ -466,6 +485,8 @@ class Generator {
         if (op == Opcode::MatrixMultiply) {
           in.accumulate = coin();
           in.switch_weights = coin();
+          in.unsigned_a = coin();
+          in.unsigned_w = coin();
         } else {
           in.function = static_cast<ActivationFunction>(field(0, 3));
           in.bias = coin();
@@ -480,6 +501,8 @@ class Generator {
         in.rows = static_cast<uint32_t>(field(1, 255));
         in.accumulate = coin();
         in.switch_weights = coin();
+        in.unsigned_a = coin();
+        in.unsigned_w = coin();
         break;
       case Opcode::Pool:
         in.ub_row = static_cast<uint32_t>(field(0, (1u << 24) - 1));
@@ -496,13 +519,15 @@ class Generator {
         in.function = static_cast<ActivationFunction>(field(0, 3));
         break;
       case Opcode::SetConfig: {
-        do in.reg = static_cast<ConfigRegister>(field(0, kNumRegisters - 1));
-        while (reserved(static_cast<int>(in.reg)));
+        in.reg = static_cast<ConfigRegister>(field(0, kNumRegisters - 1));
         int64_t lo = 0, hi = 0;  // the ranges of isa.h's ConfigRegister table
         switch (in.reg) {
           case ConfigRegister::ActMultiplier: lo = 0, hi = 0x7FFFFFFF; break;
           case ConfigRegister::ActShift: lo = 0, hi = 62; break;
-          case ConfigRegister::ActZeroPoint: lo = -128, hi = 127; break;
+          case ConfigRegister::ActZeroPoint: lo = -32768, hi = 32767; break;
+          case ConfigRegister::ActOutputFormat: lo = 0, hi = 2; break;
+          case ConfigRegister::ActInputUnsigned: lo = 0, hi = 3; break;
+          case ConfigRegister::ActPlaneRows: lo = 0, hi = (1 << 24) - 1; break;
           case ConfigRegister::ActBiasRow: lo = 0, hi = (1 << 24) - 1; break;
           case ConfigRegister::InputHeight:
           case ConfigRegister::InputWidth:
@@ -514,6 +539,7 @@ class Generator {
           case ConfigRegister::PoolWidth: lo = 1, hi = 255; break;
           case ConfigRegister::PadTop:
           case ConfigRegister::PadLeft: lo = 0, hi = 255; break;
+          case ConfigRegister::MxuSumShift: lo = 0, hi = 24; break;
           case ConfigRegister::VecSourceB:
           case ConfigRegister::ActTableRow:
           case ConfigRegister::VecBRepeat: lo = 0, hi = (1 << 24) - 1; break;
@@ -576,8 +602,7 @@ TEST(IsaRoundTrip, EncodeDecodeRandom) {
       ASSERT_EQ(out, in) << disassemble(in);
       ASSERT_EQ(enc(out), b);
     }
-  for (int r = 0; r < kNumRegisters; ++r)
-    if (!reserved(r)) EXPECT_TRUE(seen_reg[r]) << "register " << r << " never generated";
+  for (int r = 0; r < kNumRegisters; ++r) EXPECT_TRUE(seen_reg[r]) << "register " << r << " never generated";
   EXPECT_GT(negative, 0) << "signed registers should get negative values";
 }
 
@@ -644,13 +669,13 @@ TEST(IsaDecode, RejectsUnusedFlagBits) {
       {image({0x01, 0x80, 0, 0, 0, 0, 0, 0, 0, 1}), "0x80"},
       {image({0x02, 0x10, 0, 0, 0, 0, 0, 0, 0, 1}), "0x10"},
       {image({0x03, 0x02, 0, 0, 0, 0, 0, 0, 1}), "0x2"},
-      {image({0x04, 0x04, 0, 0, 0, 0, 0, 1}), "0x4"},
-      {image({0x04, 0xFF, 0, 0, 0, 0, 0, 1}), "0xfc"},
+      {image({0x04, 0x10, 0, 0, 0, 0, 0, 1}), "0x10"},  // MatrixMultiply: bits 0-3 only
+      {image({0x04, 0xFF, 0, 0, 0, 0, 0, 1}), "0xf0"},
       {image({0x05, 0x10, 0, 0, 0, 0, 0, 1}), "0x10"},
       {image({0x05, 0xF0, 0, 0, 0, 0, 0, 1}), "0xf0"},
       {image({0x08, 0x40}), "0x40"},
-      {image({0x09, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x4"},  // Convolve: bits 0-1 only
-      {image({0x09, 0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x80"},
+      {image({0x09, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x10"},  // Convolve: bits 0-3 only
+      {image({0x09, 0x8F, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x80"},
       {image({0x0A, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0x2"},  // Pool: bit 0 only
       {image({0x0A, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 1}), "0xfe"},
       {image({0x0B, 0x20, 0, 0, 0, 0, 0, 0, 1}), "0x20"},  // Vector: bits 0-4 only
@@ -748,15 +773,13 @@ TEST(IsaDecode, RejectsBadFunction) {
 }
 
 TEST(IsaDecode, RejectsBadRegister) {
-  for (int reg : {26, 27, 28, 29, 36, 0x80, 0xFF})
-    EXPECT_TRUE(ContainsAll(
-        decode_error(image({0x06, static_cast<uint8_t>(reg)})),
-        {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..35", "26-29 reserved"}))
+  for (int reg : {36, 0x80, 0xFF})
+    EXPECT_TRUE(ContainsAll(decode_error(image({0x06, static_cast<uint8_t>(reg)})),
+                            {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..35"}))
         << reg;
-  // Registers 4..25 and 30..35 exist (value 1 is legal for every one of them).
+  // Registers 4..35 exist (value 1 is legal for every one of them).
   for (int reg = 4; reg < kNumRegisters; ++reg)
-    if (!reserved(reg))
-      EXPECT_EQ(static_cast<int>(decode(image({0x06, static_cast<uint8_t>(reg), 1}).data()).reg), reg);
+    EXPECT_EQ(static_cast<int>(decode(image({0x06, static_cast<uint8_t>(reg), 1}).data()).reg), reg);
 }
 
 TEST(IsaDecode, RejectsBadSyncMask) {
@@ -775,8 +798,11 @@ TEST(IsaDecode, RejectsOutOfRangeRegisterValues) {
       {image({0x06, 0x00, 0xFF, 0xFF, 0xFF, 0xFF}), "4294967295"},
       {image({0x06, 0x01, 63}), "63"},  // shift
       {image({0x06, 0x01, 0x00, 0x01}), "256"},
-      {image({0x06, 0x02, 128}), "128"},  // zero point
-      {image({0x06, 0x02, 0x7F, 0xFF, 0xFF, 0xFF}), "-129"},
+      {image({0x06, 0x02, 0x00, 0x80}), "32768"},  // zero point -32768..32767
+      {image({0x06, 0x02, 0xFF, 0x7F, 0xFF, 0xFF}), "-32769"},
+      {image({0x06, 0x1A, 25}), "25"},  // mxu_sum_shift 0..24
+      {image({0x06, 0x1B, 3}), "3"},    // act_output_format 0..2
+      {image({0x06, 0x1D, 4}), "4"},    // act_input_unsigned 0..3
       {image({0x06, 0x02, 0x00, 0x00, 0x00, 0x80}), "-2147483648"},
       {image({0x06, 0x03, 0x00, 0x00, 0x00, 0x01}), "16777216"},  // bias row 2^24
       {image({0x06, 0x04, 0}), "0"},                              // input_height 1..65535
@@ -865,15 +891,17 @@ TEST(IsaEncode, RejectsIllegalValues) {
       {sync(0), {"'unit_mask'", "empty"}},
       {sync(0x10), {"'unit_mask'", "0x10"}},
       {activate(0, 0, 1, static_cast<ActivationFunction>(5), false), {"'function'"}},
-      {set_config(static_cast<ConfigRegister>(26), 0), {"'reg'", "26", "not a config register (0..35, 26-29"}},
-      {set_config(static_cast<ConfigRegister>(36), 0), {"'reg'", "36", "not a config register (0..35, 26-29"}},
+      {set_config(static_cast<ConfigRegister>(36), 0), {"'reg'", "36", "not a config register (0..35)"}},
       {set_config(ConfigRegister::MxuGroupBytes, 65536), {"'value'", "0..65535", "mxu_group_bytes"}},
       {set_config(ConfigRegister::ActTableRow, 1 << 24), {"'value'", "0..16777215", "act_table_row"}},
       {set_config(ConfigRegister::VecBRepeat, -1), {"'value'", "0..16777215", "vec_b_repeat"}},
       {set_config(ConfigRegister::ActMultiplier, -1), {"'value'", "-1", "0..2147483647", "act_multiplier"}},
       {set_config(ConfigRegister::ActShift, 63), {"'value'", "0..62"}},
-      {set_config(ConfigRegister::ActZeroPoint, 128), {"'value'", "-128..127"}},
-      {set_config(ConfigRegister::ActZeroPoint, -129), {"'value'"}},
+      {set_config(ConfigRegister::ActZeroPoint, 32768), {"'value'", "-32768..32767"}},
+      {set_config(ConfigRegister::ActZeroPoint, -32769), {"'value'"}},
+      {set_config(ConfigRegister::ActOutputFormat, 3), {"'value'", "0..2", "act_output_format"}},
+      {set_config(ConfigRegister::ActInputUnsigned, 4), {"'value'", "0..3", "act_input_unsigned"}},
+      {set_config(ConfigRegister::ActPlaneRows, 1 << 24), {"0..16777215", "act_plane_rows"}},
       {set_config(ConfigRegister::ActBiasRow, 1 << 24), {"'value'", "0..16777215"}},
       {make(static_cast<Opcode>(0x0C)), {"unknown opcode 0xc"}},
       // The new opcodes.
@@ -895,6 +923,8 @@ TEST(IsaEncode, RejectsIllegalValues) {
       {set_config(ConfigRegister::VecOffsetB, 32768), {"-32768..32767", "vec_offset_b"}},
       {set_config(ConfigRegister::Tag, -1), {"'value'", "-1", "0..2147483647", "tag"}},
       {set_config(ConfigRegister::HostRowBytes, 65536), {"0..65535", "host_row_bytes"}},
+      {set_config(ConfigRegister::MxuSumShift, 25), {"'value'", "25", "0..24", "mxu_sum_shift"}},
+      {set_config(ConfigRegister::MxuSumShift, -8), {"0..24", "mxu_sum_shift"}},
   });
   // Their limits encode.
   for (const Instruction& ok : {set_config(ConfigRegister::InputHeight, 1), set_config(ConfigRegister::StrideH, 255),
@@ -916,6 +946,8 @@ TEST(IsaEncode, RejectsNonzeroUnusedFields) {
       {with(mm, [](Instruction& i) { i.function = ActivationFunction::Relu; }), {"'function'", "not used"}},
       {with(act, [](Instruction& i) { i.accumulate = true; }), {"'accumulate'"}},
       {with(act, [](Instruction& i) { i.switch_weights = true; }), {"'switch_weights'"}},
+      {with(act, [](Instruction& i) { i.unsigned_a = true; }), {"activate", "'unsigned_a'", "not used"}},
+      {with(pool(0, 0, 0, 1, false), [](Instruction& i) { i.unsigned_w = true; }), {"pool", "'unsigned_w'"}},
       {with(host_io(Opcode::ReadHostMemory, 0, 0, 1), [](Instruction& i) { i.acc_row = 5; }), {"'acc_row'"}},
       {with(read_weights(0, 1), [](Instruction& i) { i.host_addr = 5; }), {"'host_addr'"}},
       {with(sync(1), [](Instruction& i) { i.reg = ConfigRegister::ActShift; }), {"'reg'"}},
@@ -1035,8 +1067,8 @@ TEST(IsaAssemble, RejectsValuesTooWide) {
       {"matrix_multiply ub=0 acc=0 rows=4294967296", {"operand 'rows'", "32 bits"}},
       {"read_weights dram=0x1000000000000 tiles=1", {"operand 'dram'", "48 bits"}},
       {"read_weights dram=0 tiles=99999999999999999999999", {"operand 'tiles'", "32 bits"}},
-      {"set_config reg=act_zero_point value=128", {"'value'", "-128..127"}},
-      {"set_config reg=act_zero_point value=-129", {"'value'", "-129"}},
+      {"set_config reg=act_zero_point value=32768", {"'value'", "-32768..32767"}},
+      {"set_config reg=act_zero_point value=-32769", {"'value'", "-32769"}},
       {"set_config reg=act_multiplier value=0x80000000", {"'value'", "0..2147483647"}},
       {"set_config reg=act_shift value=63", {"'value'", "0..62"}},
       {"set_config reg=act_bias_row value=16777216", {"'value'", "0..16777215"}},
@@ -1141,6 +1173,8 @@ TEST(IsaMisc, EqualityComparesEveryField) {
       [](Instruction& i) { i.kernel_col = 1; },
       [](Instruction& i) { i.average = true; },
       [](Instruction& i) { i.vec_op = VectorOp::Unary; },
+      [](Instruction& i) { i.unsigned_a = true; },
+      [](Instruction& i) { i.unsigned_w = true; },
   };
   for (std::size_t k = 0; k < edits.size(); ++k) {
     Instruction other = base;

@@ -4,6 +4,7 @@
 // is caught. Built and labelled "rtl" only when Verilator is installed (model/mxu/rtl/rtl.cmake).
 #include "Vmxu_array16_broken.h"
 #include "common/model_compare.h"
+#include "common/mxu_modes.h"
 #include "mxu/mxu_pin_datapath.h"
 
 namespace tpu::test {
@@ -36,6 +37,11 @@ TEST(MxuRtlModels, NonSquareDigitsAnalyticCycleAndRtlAgree) {
 TEST(MxuRtlModels, NonSquareConvolutionAnalyticCycleAndRtlAgree) {
   compare_models({MxuModel::Analytic, MxuModel::Cycle, MxuModel::Rtl}, "small_16x32.yaml", "conv_small", 0);
 }
+// The operand formats (uint8 operands, the 8 x 16 and 16 x 16 byte-plane modes) on the RTL: the
+// same accumulators and cycles as test_mxu_modes.cpp's analytic and PE-by-PE cases.
+TEST(MxuRtlModels, Rtl16x16QuarterSpeed) { check_modes(ModesProgram::k16x16, MxuModel::Rtl, 3); }
+TEST(MxuRtlModels, Rtl8x16HalfSpeed) { check_modes(ModesProgram::k8x16, MxuModel::Rtl, 2); }
+TEST(MxuRtlModels, RtlUnsignedOperands) { check_modes(ModesProgram::kUnsigned, MxuModel::Rtl, 4); }
 
 // MXU_BROKEN_CARRY: PE(8, 8) drops the carry from bit 15 to 16; the outputs must differ. The
 // faulty array is linked into this test alone and put behind the MXU through Tpu's factory.

@@ -58,10 +58,10 @@ using PRow = Stimulus::PRow;
 /// A random schedule that keeps the driver's timing rules of mxu_pins.h: tiles shifted in R
 /// consecutive cycles, a switch only on a complete tile (t1 >= t_s + R), a shift only from
 /// t1 + R - 1 on; blocks with holes, shifts during blocks, and resets (which drop the rows in
-/// flight and clear the weights).
+/// flight and clear the weights); rows of every operand format (a_unsigned, w_unsigned) mixed.
 Stimulus random_legal_stimulus(std::mt19937& rng, uint64_t n_cycles) {
   Stimulus s;
-  std::bernoulli_distribution p_valid(0.8), p_switch(0.06), p_shift(0.2), p_reset(0.001);
+  std::bernoulli_distribution p_valid(0.8), p_switch(0.06), p_shift(0.2), p_reset(0.001), p_unsigned(0.3);
   const Tile zero{};
   Tile chain{}, active{}, shifting{};
   unsigned shift_left = 0;  // cycles of the tile being shifted still to come
@@ -87,7 +87,8 @@ Stimulus random_legal_stimulus(std::mt19937& rng, uint64_t n_cycles) {
         active = chain;
         last_switch = ti;
       }
-      s.row(t, Stimulus::random_row(rng), sw, active);
+      const bool ua = p_unsigned(rng), uw = p_unsigned(rng);  // each row its own operand format
+      s.row(t, Stimulus::random_row(rng), sw, active, ua, uw);
     }
     // Weights: continue a shift, or start one if the last switching row allows it.
     if (shift_left == 0 && ti >= last_switch + int64_t(R) - 1 && p_shift(rng)) {

@@ -269,6 +269,32 @@ TEST(MxuCycleArrayDataflow, DoubleBufferedBackToBack8x8) { double_buffered_test<
 TEST(MxuCycleArrayDataflow, DoubleBufferedBackToBack6x10) { double_buffered_test<6, 10>(12); }
 TEST(MxuCycleArrayDataflow, DoubleBufferedBackToBack10x3) { double_buffered_test<10, 3>(13); }
 
+// Operand formats (isa.h): blocks of every combination of uint8/int8 activations and weights back to
+// back, one tile each and two on the same tile, each row's sums the naive product of its bytes
+// read as its flags say (random bytes: about half have the top bit set, where int8 and uint8 differ).
+TEST(MxuCycleArrayDataflow, UnsignedOperandsBackToBack) {
+  constexpr unsigned R = 8, C = 8;
+  using S = MxuStimulus<R, C>;
+  std::mt19937 rng(15);
+  S s;
+  s.reset(0);
+  const bool formats[5][2] = {{false, false}, {true, false}, {false, true}, {true, true}, {true, false}};
+  uint64_t t = 1 + R;
+  typename S::Tile w = S::random_tile(rng);
+  s.shift(1, w);
+  for (int i = 0; i < 5; ++i) {
+    const bool sw = i != 4;  // the last block reuses the tile of the one before (same weights, new format)
+    const unsigned B = 2 * R - 1;
+    s.block(t, S::random_rows(rng, B), sw, w, formats[i][0], formats[i][1]);
+    if (i < 3) {  // the next tile, shifted at the earliest legal cycle
+      w = S::random_tile(rng);
+      s.shift(t + R - 1, w);
+    }
+    t += B;
+  }
+  run_and_check(s, rng, /*switch_too=*/true);
+}
+
 // Inputs nobody should sample (a_row and a_switch without a_valid, w_row without w_shift) are
 // random in every idle cycle and change nothing. (a_switch without a_valid being ignored is this
 // model's reading of "with a_valid" in mxu_pins.h.)
