@@ -356,9 +356,10 @@ def _exact_slices(kh, kw, cg, bound):
     Each output of a slice sums (i1 - i0) kw (c1 - c0) integer products of magnitude <= bound (max
     |x| max |w|); the slices are as large as possible with that count times bound <= FP32_EXACT =
     2^24, below which every integer is a float32, so every partial sum, in any order, is exact.
-    (int8 operands: bound <= 2^14, 1024 products per slice; whole channels up to 3x3x113 or
-    1x1x1024, single kernel rows for kernels wider than 1024 / 16 = 64 positions.) ValueError when
-    one kernel row of one channel exceeds it (operands wider than int8 with very wide kernels).
+    (int8 operands: bound <= 2^14, 1024 products per slice: 113 channels of a 3x3 kernel or 1024 of
+    a 1x1 at a time; kernels of more than 1024 positions in groups of rows, one channel at a time.)
+    ValueError when one kernel row of one channel exceeds it (operands wider than int8 with
+    kernels wider than 1024).
     """
     per_row = kw * max(bound, 1)
     if per_row > FP32_EXACT:
