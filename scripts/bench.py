@@ -33,6 +33,20 @@ Then it runs `dram-bench --pattern random` (random 64-byte DDR3 reads, closed lo
 outstanding, the controllers driven directly) --repeats times and reports the median of its own
 requests_per_wall_second (and the --tlm engine once, for information).
 
+Zoo mode (issue 15's speed target: import plus simulation of any zoo model at 224 under 60 s on
+the 2-core machine):
+
+    /usr/bin/python3 scripts/bench.py --zoo [--zoo-models m1,m2,...] [--zoo-size 224]
+        [--zoo-workdir build/zoo224] [--zoo-markdown FILE] [--json FILE]
+
+runs scripts/run_zoo.py's flow per model (export with seeded weights unless the workdir already
+holds the ONNX file, which is then reused and the export not timed; import with
+scripts/onnx_to_network.py --batch 1 --calibration 4; tpu-sim on the manifest) and prints, per model,
+the wall and CPU (user + system) seconds of import and simulation, import + simulation wall against
+the 60 s target, and the CPUs other processes kept busy meanwhile (from /proc/stat, minus this
+script's children): the wall time grows with the machine's load, the CPU time hardly does.
+--zoo-markdown also writes run_zoo.py's table (docs/model_zoo.md's). Exit status as below.
+
 The issue-6 targets are printed next to the numbers (ResNet-50 <= 5 s wall, <= 1 GiB peak,
 sim/bare <= 3; dram-bench >= 2 M requests/s; VCD wall <= 2x no-VCD wall). The script only
 measures: its exit status is 0 when every run succeeded (targets missed or not), 1 when a tool
@@ -268,6 +282,54 @@ def check(label, value, limit, unit_fmt, less=True):
                                               "met" if ok else "MISSED"), ok
 
 
+ZOO_TARGET_S = 60.0   # issue 15: import + simulation wall seconds per zoo model at 224
+
+
+def bench_zoo(args):
+    """Zoo mode: each model of --zoo-models through run_zoo.run_model at --zoo-size; prints the
+    table and the target; returns (list of result dicts with the load added, all converted and ran)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import run_zoo
+    os.makedirs(args.zoo_workdir, exist_ok=True)
+    ns = argparse.Namespace(tpu_sim=os.path.join(args.build, "tpu-sim"), config=args.config, calibration=4,
+                            resumed={}, reuse_onnx=True)
+    results = []
+    for name in [m for m in args.zoo_models.split(",") if m]:
+        print("running %s ..." % name, file=sys.stderr, flush=True)
+        busy0, kids0, t0 = cpu_busy_seconds(), children_cpu_seconds(), time.perf_counter()
+        r = run_zoo.run_model(name, args.zoo_size, ns, args.zoo_workdir)
+        busy1, kids1, t1 = cpu_busy_seconds(), children_cpu_seconds(), time.perf_counter()
+        r["load_average"] = loadavg()
+        r["other_cpus_busy"] = None if busy0 is None or busy1 is None else \
+            max(0.0, ((busy1 - busy0) - (kids1 - kids0)) / (t1 - t0))
+        results.append(r)
+        if args.zoo_markdown:       # complete after every model
+            with open(args.zoo_markdown, "w") as f:
+                f.write(run_zoo.markdown(results))
+    print()
+    print(fmt_zoo_table(results))
+    ok = all(r.get("import_s") is not None and r.get("sim_s") is not None for r in results)
+    return results, ok
+
+
+def fmt_zoo_table(results):
+    """The zoo results as an aligned text table with the 60 s target per model (str)."""
+    cols = ["model", "input", "status", "import s", "import CPU s", "sim s", "sim CPU s", "import+sim s",
+            "target <= %.0f s" % ZOO_TARGET_S, "import+sim CPU s", "other CPUs busy", "load avg"]
+    rows = []
+    for r in results:
+        f = lambda k, fmt: fmt % r[k] if r.get(k) is not None else "-"
+        both = r["import_s"] + r["sim_s"] if r.get("import_s") is not None and r.get("sim_s") is not None else None
+        cpu = r["import_cpu_s"] + r["sim_cpu_s"] if both is not None else None
+        rows.append([r["model"], str(r["size"]), r["status"][:24], f("import_s", "%.1f"), f("import_cpu_s", "%.1f"),
+                     f("sim_s", "%.2f"), f("sim_cpu_s", "%.2f"), "-" if both is None else "%.1f" % both,
+                     "-" if both is None else ("met" if both <= ZOO_TARGET_S else "MISSED"),
+                     "-" if cpu is None else "%.1f" % cpu, f("other_cpus_busy", "%.2f"), f("load_average", "%.1f")])
+    widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c) for i, c in enumerate(cols)]
+    line = lambda cells: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([line(cols), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
 def main():
     """Command line (see the module docstring): runs the benchmarks, prints the table and the
     targets, writes --json; returns 0."""
@@ -282,8 +344,15 @@ def main():
     ap.add_argument("--no-vcd", action="store_true")
     ap.add_argument("--gemm-seconds", type=float, default=0.5)
     ap.add_argument("--json", metavar="FILE")
+    ap.add_argument("--zoo", action="store_true", help="zoo mode (see above) instead of the workloads")
+    ap.add_argument("--zoo-models", default=None, help="default: run_zoo.py's DEFAULT_MODELS")
+    ap.add_argument("--zoo-size", type=int, default=224)
+    ap.add_argument("--zoo-workdir", default=os.path.join(ROOT, "build", "zoo224"))
+    ap.add_argument("--zoo-markdown", metavar="FILE")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
+    if args.zoo:
+        return main_zoo(args)
     if args.repeats < 1:
         ap.error("--repeats must be >= 1")
     known = dict(WORKLOADS)
@@ -387,6 +456,31 @@ def main():
             json.dump(out, f, indent=2)
             f.write("\n")
     return 0
+
+
+def main_zoo(args):
+    """Zoo mode's main: checks tpu-sim, runs bench_zoo, writes --json; returns the exit status."""
+    if not os.access(os.path.join(args.build, "tpu-sim"), os.X_OK):
+        sys.exit("bench.py: %s/tpu-sim not built (cmake --build %s --target tpu-sim)" % (args.build, args.build))
+    if args.zoo_models is None:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import run_zoo
+        args.zoo_models = ",".join(run_zoo.DEFAULT_MODELS)
+    load_before, other_before = loadavg(), other_load(1.0)
+    print("host: %s, %d CPUs, load average %s, other processes busy on %s CPUs; config %s; zoo at %d"
+          % (platform.node(), os.cpu_count(), load_before, "?" if other_before is None else "%.2f" % other_before,
+             args.config, args.zoo_size), flush=True)
+    results, ok = bench_zoo(args)
+    print("\n(import: scripts/onnx_to_network.py --batch 1 --calibration 4; sim: tpu-sim on its manifest; CPU s:\n"
+          " user + system seconds of the process; other CPUs busy: the machine's busy CPUs minus this script's\n"
+          " children, averaged over the model's run; load avg: the 1-minute load average after it)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"host": {"cpus": os.cpu_count(), "load_before": load_before, "other_cpus_busy_before":
+                                other_before}, "config": args.config, "target_s": ZOO_TARGET_S, "zoo": results},
+                      f, indent=2)
+            f.write("\n")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -191,6 +191,8 @@ SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 OPERAND_SCALE_BITS = 14          # add/sub: the larger operand scale maps to 2^14
 CALIB_CHUNK = 8                 # samples per float forward pass
+IM2COL_ELEMENTS = 1 << 21       # float64 im2col elements per block of the float conv (16 MiB)
+FLOAT_THREADS = min(2, len(os.sched_getaffinity(0)))   # threads of the float conv (the machine's 2 cores)
 
 sys.path.insert(0, SCRIPTS)
 import rnn_cells  # noqa: E402  (the LSTM/GRU cells as layers, shared with make_networks.py)
@@ -1195,7 +1197,7 @@ class Graph(RecurrentOps):
         if x.rank != 4:
             raise unsupported(node, "input of rank 2 (after Flatten)")
         wc = wc or self.const(node, 1, "weights")
-        W = wc.value.astype(np.float64)
+        W = wc.value            # converted to float64 once, below
         if W.ndim != 4:
             raise unsupported(node, f"weights of rank {W.ndim} (2-D convolution only)")
         m, c, kh, kw = W.shape
@@ -1209,7 +1211,7 @@ class Graph(RecurrentOps):
         sh, sw, pads = self.conv_geometry(node, a, x, kh, kw)
         pads = tuple(p + e for p, e in zip(pads, extra))
         p, q = self.check_window(node, x, kh, kw, sh, sw, pads)
-        out = self.add_op("conv", node, index, [x], (p, q, m), w=np.transpose(W, (2, 3, 1, 0)).copy(),
+        out = self.add_op("conv", node, index, [x], (p, q, m), w=np.transpose(W, (2, 3, 1, 0)).astype(np.float64, order="C"),
                           b=np.broadcast_to(bias, (m,)).astype(np.float64).copy(), stride=(sh, sw), pads=pads,
                           qscale=wc.qscale, groups=g)
         if forced:
@@ -1234,7 +1236,7 @@ class Graph(RecurrentOps):
         bias = np.asarray(bias, np.float64).reshape(-1)
         if bias.size not in (1, m):
             raise unsupported(node, f"bias of {bias.size} values for {m} outputs")
-        out = self.add_op("dense", node, index, [x], (1, 1, m), rank=2, w=W.astype(np.float64).copy(),
+        out = self.add_op("dense", node, index, [x], (1, 1, m), rank=2, w=np.array(W, dtype=np.float64, order="C"),
                           b=np.broadcast_to(bias, (m,)).copy(), qscale=qscale)
         if forced:
             out.forced = forced
@@ -1248,7 +1250,7 @@ class Graph(RecurrentOps):
     def op_Gemm(self, node, index, a):
         x = self.dense_in(node)
         bc = self.const(node, 1, "B")
-        W = bc.value.astype(np.float64)
+        W = bc.value            # converted to float64 once, by dense()
         if W.ndim != 2:
             raise unsupported(node, f"B of rank {W.ndim}")
         if a.get("transB", 0):
@@ -1258,14 +1260,15 @@ class Graph(RecurrentOps):
         bias = np.zeros(1) if cc is None else beta * cc.value.astype(np.float64)
         if bias.size not in (1, W.shape[1]) or (bias.ndim == 2 and bias.shape[0] != 1):
             raise unsupported(node, f"C of shape {bias.shape} (need a per-output bias)")
-        self.dense(node, index, x, alpha * W, bias, bc.qscale if alpha == 1.0 else None)
+        self.dense(node, index, x, W if alpha == 1.0 else alpha * W.astype(np.float64), bias,
+                   bc.qscale if alpha == 1.0 else None)
 
     def op_MatMul(self, node, index, a):
         x = self.dense_in(node)
         bc = self.const(node, 1, "B")
         if bc.value.ndim != 2:
             raise unsupported(node, f"B of rank {bc.value.ndim}")
-        self.dense(node, index, x, bc.value.astype(np.float64), 0.0, bc.qscale)
+        self.dense(node, index, x, bc.value, 0.0, bc.qscale)
 
     def op_BatchNormalization(self, node, index, a):
         x = self.act_in(node)
@@ -1873,11 +1876,35 @@ def conv_nhwc(x, w, stride, pads, groups=1):
     xp = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
     p = (h + t + b - kh) // sh + 1
     q = (wd + l + r - kw) // sw + 1
-    cols = np.empty((n, p, q, kh, kw, c), dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, :, :, i, j, :] = xp[:, i:i + sh * (p - 1) + 1:sh, j:j + sw * (q - 1) + 1:sw, :]
-    return (cols.reshape(n * p * q, kh * kw * c) @ w.reshape(kh * kw * c, m)).reshape(n, p, q, m)
+    wmat = w.reshape(kh * kw * c, m)
+    out = np.empty((n, p, q, m), dtype=np.result_type(x, w))
+    rows = max(1, IM2COL_ELEMENTS // (q * kh * kw * c))        # output rows per block
+
+    def block(k, p0):
+        """Output rows p0 .. p0 + rows of sample k: their im2col gather times the weights."""
+        p1 = min(p, p0 + rows)
+        cols = np.empty((p1 - p0, q, kh, kw, c), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, :, i, j, :] = xp[k, p0 * sh + i:(p1 - 1) * sh + i + 1:sh, j:j + sw * (q - 1) + 1:sw, :]
+        out[k, p0:p1] = (cols.reshape(-1, kh * kw * c) @ wmat).reshape(p1 - p0, q, m)
+
+    parallel([(k, p0) for k in range(n) for p0 in range(0, p, rows)], block)
+    return out
+
+
+def parallel(items, fn):
+    """fn(*item) for every item, on FLOAT_THREADS threads (numpy's BLAS and copies release the GIL;
+    each output element is still one BLAS dot product of the same row and column, so the result
+    does not depend on the threads)."""
+    if FLOAT_THREADS <= 1 or len(items) <= 1:
+        for item in items:
+            fn(*item)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(FLOAT_THREADS) as ex:
+        for f in [ex.submit(fn, *item) for item in items]:
+            f.result()
 
 
 def pool_nhwc(x, op):
@@ -2228,14 +2255,15 @@ class Lowering:
             sw = op.qscale
             wq = np.clip(np.rint(w / sw), -128, 127)
         else:
-            a = float(np.abs(w).max())
+            a = max(float(w.max()), -float(w.min()))
             sw = a / 127 if a > 0 else 1.0
             b = float(np.abs(op.b).max()) if s_in else 0.0
             if b > 0 and sw < b / (2.0 ** 30 * s_in):
                 sw = b / (2.0 ** 30 * s_in)
                 warn(f"layer '{op.name}': weight scale raised to {sw:.3g} so that the bias fits int32 "
                      f"(input scale {s_in:.3g})")
-            wq = np.clip(round_away(w / sw), -127, 127)
+            wq = round_away(w / sw)
+            np.clip(wq, -127, 127, out=wq)
         return wq.astype(np.int8), sw
 
     def bias_q(self, op, b, scale):

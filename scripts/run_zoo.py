@@ -5,15 +5,17 @@ Run with Debian's Python (python3-torch, python3-torchvision, python3-onnx, nump
 building tpu-sim:
 
     /usr/bin/python3 scripts/run_zoo.py [--size 64] [--models m1,m2,...] [--tpu-sim build/tpu-sim]
-        [--config configs/tpu_v1.yaml] [--calibration 8] [--workdir DIR] [--markdown FILE] [--json FILE]
+        [--config configs/tpu_v1.yaml] [--calibration 8] [--workdir DIR] [--reuse-onnx] [--markdown FILE]
+        [--json FILE]
 
 For each model: scripts/export_torchvision.py (seeded random weights, input [1, 3, S, S]), then
 scripts/onnx_to_network.py (batch 1, --calibration seeded samples), then tpu-sim on the manifest.
 Per model it records whether the import converts (else the unsupported operators it listed),
 whether the simulation matches the reference's golden output (0 mismatches), tpu-sim's `time` and
-`compute` summary lines, the int8-vs-float relative L2 error the importer reports, and the wall
+`compute` summary lines, the int8-vs-float relative L2 error the importer reports, the wall
 seconds of export, import and simulation (time.perf_counter around each subprocess; on a shared
-machine these vary with its load). The table goes to stdout (Markdown) and, with --markdown /
+machine these vary with its load) and the CPU seconds (user + system) of import and simulation,
+which do not. --reuse-onnx takes the ONNX files an earlier run left in --workdir (no export). The table goes to stdout (Markdown) and, with --markdown /
 --json, to files. Exit status 0 when every model that converts runs with 0 mismatches, else 1.
 
 The default list (DEFAULT_MODELS) is issue 15's: the models named there and further torchvision
@@ -24,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,11 +42,18 @@ DEFAULT_MODELS = ["resnet18", "resnet50", "wide_resnet50_2", "resnext50_32x4d", 
 MIN_SIZE = {"inception_v3": 96}
 
 
+def children_cpu_seconds():
+    """User + system CPU seconds of this process's reaped children (and theirs) so far."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def timed(args, env=None):
-    """Runs args; (CompletedProcess with text output, wall seconds)."""
-    t = time.perf_counter()
+    """Runs args; (CompletedProcess with text output, wall seconds, CPU seconds: the child's user +
+    system time, which unlike the wall time does not grow with the machine's load)."""
+    t, c = time.perf_counter(), children_cpu_seconds()
     p = subprocess.run(args, capture_output=True, text=True, env=env)
-    return p, time.perf_counter() - t
+    return p, time.perf_counter() - t, children_cpu_seconds() - c
 
 
 def line(text, prefix):
@@ -66,13 +76,14 @@ def run_model(name, size, args, work):
         for k in ("export_s", "import_s", "int8_vs_float_rel_error", "layers"):
             r[k] = old.get(k)
         return simulate(r, args, out)
-    p, r["export_s"] = timed([PY, os.path.join(SCRIPTS, "export_torchvision.py"), name, onnx_path,
-                              "--input-size", str(size)])
-    if p.returncode != 0:
-        r["status"] = "export fails: " + (p.stderr.strip().splitlines() or ["?"])[-1]
-        return r
-    p, r["import_s"] = timed([PY, os.path.join(SCRIPTS, "onnx_to_network.py"), onnx_path, out, "--batch", "1",
-                              "--calibration", str(args.calibration)])
+    if not (getattr(args, "reuse_onnx", False) and os.path.exists(onnx_path)):   # else an earlier export's
+        p, r["export_s"], _ = timed([PY, os.path.join(SCRIPTS, "export_torchvision.py"), name, onnx_path,
+                                     "--input-size", str(size)])
+        if p.returncode != 0:
+            r["status"] = "export fails: " + (p.stderr.strip().splitlines() or ["?"])[-1]
+            return r
+    p, r["import_s"], r["import_cpu_s"] = timed([PY, os.path.join(SCRIPTS, "onnx_to_network.py"), onnx_path, out,
+                                                 "--batch", "1", "--calibration", str(args.calibration)])
     if p.returncode != 0:
         r["status"] = "does not convert: " + " ".join(p.stderr.strip().split())[:300]
         return r
@@ -85,7 +96,7 @@ def run_model(name, size, args, work):
 
 def simulate(r, args, out):
     """tpu-sim on out/workload.yaml; fills r's simulation fields and status; returns r."""
-    p, r["sim_s"] = timed([args.tpu_sim, "--config", args.config, "--workload", os.path.join(out, "workload.yaml")],
+    p, r["sim_s"], r["sim_cpu_s"] = timed([args.tpu_sim, "--config", args.config, "--workload", os.path.join(out, "workload.yaml")],
                           env=dict(os.environ, SC_COPYRIGHT_MESSAGE="DISABLE"))
     r["time"], r["compute"], r["golden"] = line(p.stdout, "time"), line(p.stdout, "compute"), line(p.stdout, "golden")
     m = re.search(r"golden\s+(\d+) mismatches", p.stdout)
@@ -105,8 +116,8 @@ def simulate(r, args, out):
 def markdown(results):
     """The results as a Markdown table."""
     rows = ["| model | input | converts | 0 mismatches | layers | simulated us | TOPS | MXU util % | int8 vs float "
-            "rel. error | export s | import s | simulation s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "rel. error | export s | import s | simulation s | import CPU s | simulation CPU s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         conv = "yes" if "import_s" in r and not r["status"].startswith("does not") else "no"
         ok = "yes" if r["status"] == "ok" else ("-" if conv == "no" else "no")
@@ -116,7 +127,7 @@ def markdown(results):
         rows.append(f"| {r['model']} | {r['size']} | {conv} | {ok} | {f('layers', '{}')} | {f('simulated_us', '{:.1f}')} "
                     f"| {f('tops', '{:.3f}')} | {f('mxu_utilization_pct', '{:.2f}')} | "
                     f"{f('int8_vs_float_rel_error', '{:.4f}')} | {f('export_s', '{:.1f}')} | {f('import_s', '{:.1f}')} "
-                    f"| {f('sim_s', '{:.2f}')} |")
+                    f"| {f('sim_s', '{:.2f}')} | {f('import_cpu_s', '{:.1f}')} | {f('sim_cpu_s', '{:.2f}')} |")
     notes = [f"- {r['model']}: {r['status']}" for r in results if r["status"] != "ok"]
     return "\n".join(rows + ([""] + notes if notes else [])) + "\n"
 
@@ -131,6 +142,8 @@ def main(argv=None):
     ap.add_argument("--workdir", help="keep the ONNX files and manifests here (default: a temporary directory)")
     ap.add_argument("--markdown", help="also write the table to this file")
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument("--reuse-onnx", action="store_true",
+                    help="use the ONNX files already in --workdir (export not run, its time '-')")
     ap.add_argument("--resume", help="results JSON of an earlier run with the same --workdir: models it imported "
                                      "are only simulated again (export and import times kept)")
     args = ap.parse_args(argv)

@@ -246,18 +246,36 @@ class Conv(unittest.TestCase):
         with self.assertRaises(ValueError):
             T.normalize_pad([1, 2, 3])
 
-    def test_chunked(self):
+    def test_exact_slices(self):
+        # conv_acc sums in float32 over kernel slices of at most FP32_EXACT / (max|x| max|w|)
+        # products; lowering the bound forces channel slices (16 * 3 * 3 * 6 = 864 > 500) and,
+        # below one kernel row (16 * 3 = 48), row slices: the result must not change
         rng = np.random.default_rng(3)
-        x = rng.integers(-128, 128, size=(2, 9, 8, 6)).astype(np.int8)
-        w = rng.integers(-128, 128, size=(3, 3, 6, 5)).astype(np.int8)
+        x = rng.integers(-4, 5, size=(2, 9, 8, 6)).astype(np.int8)
+        w = rng.integers(-4, 5, size=(3, 3, 6, 5)).astype(np.int8)
         want = naive_conv_acc(x, w, (1, 2), [1, 2, 0, 1])
-        old = T.CHUNK_ELEMENTS
+        wg = w[:, :, :3, :4]            # 2 groups of 3 channels -> 2 outputs
+        want_g = np.concatenate([naive_conv_acc(x[..., 3 * g:3 * g + 3], wg[..., 2 * g:2 * g + 2], (1, 2), [1, 2, 0, 1])
+                                 for g in range(2)], axis=3)
+        old = T.FP32_EXACT
         try:
-            for chunk in (1, 60, 500, 5000):
-                T.CHUNK_ELEMENTS = chunk
+            for bound in (48, 100, 500, 1 << 24):
+                T.FP32_EXACT = bound
                 np.testing.assert_array_equal(T.conv_acc(x, w, (1, 2), [1, 2, 0, 1]), want)
+                np.testing.assert_array_equal(T.conv_acc(x, wg, (1, 2), [1, 2, 0, 1], groups=2), want_g)
+            T.FP32_EXACT = 47
+            with self.assertRaises(ValueError):
+                T.conv_acc(x, w)
         finally:
-            T.CHUNK_ELEMENTS = old
+            T.FP32_EXACT = old
+
+    def test_sums_beyond_float32(self):
+        # 3 x 3 x 600 odd products 127 * 127: partial sums pass 2^24 and are odd, not float32
+        # numbers; exact only with the slices (one float32 conv2d gives a wrong sum)
+        x = np.full((1, 3, 3, 600), 127, dtype=np.int8)
+        w = np.full((3, 3, 600, 2), 127, dtype=np.int8)
+        w[0, 0, 0, 1] = 126
+        self.assertEqual(T.conv_acc(x, w)[0, 0, 0].tolist(), [5400 * 16129, 5400 * 16129 - 127])
 
     def test_int32_wrap(self):
         # 2^18 features of 127*127 = 4.2e9 > 2^31: the int32 accumulator wraps

@@ -72,9 +72,13 @@ Element types (network.h): a tensor is int8, uint8 or int16 (an input's `type`, 
 the output type's range instead of int8's (uint8 0..255, int16 -32768..32767; zero_point in that
 range); maxpool's "none" value is the type's minimum. int16 weights (weight_type) are a file of
 int16, or seeded by the int32 rule. The golden file holds the output's bytes (int8 or uint8).
-The GEMMs (conv via an im2col gather, dense) run in float64 with BLAS on the int8 values: every
-product is < 2^14 and every partial sum < 2^53 for any summation order (features < 2^39), so
-the float64 result is the exact integer sum; it is converted to int64 and wrapped to int32.
+Dense layers run in float64 with BLAS on the int8 values: every product is <= 2^14 and every
+partial sum < 2^53 for any summation order (features < 2^39), so the float64 result is the exact
+integer sum. Convolutions run in torch's float32 conv2d (oneDNN's direct convolution, fast on the
+2-core machine where numpy's reference BLAS is not) on slices of the kernel of at most 2^24 /
+(max |x| max |w|) products per output (1024 for int8), whose partial sums are all integers below
+2^24 and thus exact float32 numbers in any order; the slices' sums are added in int64. With int16 operands (products up to 2^30) the
+slices are summed in float64 instead (exact below 2^53). Both are wrapped to int32 at the end.
 """
 import argparse
 import hashlib
@@ -90,6 +94,9 @@ try:
 except ImportError:  # pragma: no cover - reported when a manifest is read
     yaml = None
 
+# PyYAML's safe loader, with libyaml's parser when PyYAML has it (the same documents, read ~10x faster)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", None) or getattr(yaml, "SafeLoader", None)
+
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 SPLITMIX_GAMMA = 0x9E3779B97F4A7C15
 SPLITMIX_M1 = 0xBF58476D1CE4E5B9
@@ -97,8 +104,12 @@ SPLITMIX_M2 = 0x94D049BB133111EB
 ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh")   # the fixed functions
 FUNCTIONS = ACTIVATIONS + ("lookup",)                   # a manifest's: also the table of a layer
 OPS = ("conv", "dense", "maxpool", "avgpool", "add", "mul", "activate", "host_op")
-# Elements of float64 im2col/GEMM operands per chunk (2^22 = 32 MiB): bounds the memory use.
+# Elements of float64 GEMM operands per chunk (2^22 = 32 MiB): bounds the memory use of dense layers.
 CHUNK_ELEMENTS = 1 << 22
+# Every integer of magnitude <= 2^24 is a float32 (24-bit significand): the bound of conv_acc's exact
+# float32 sums.
+FP32_EXACT = 1 << 24
+FP64_EXACT = 1 << 53
 # Seeded values generated per numpy call (bounds the uint64 temporaries).
 SEED_CHUNK = 1 << 22
 
@@ -243,9 +254,17 @@ def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity", table=No
 
 
 def round_away(x):
-    """Rounds half away from zero: a float or float array in, float64 (array) out."""
+    """Rounds half away from zero: a float or float array in, float64 (array) out.
+
+    trunc(x + copysign(0.5, x)): for x >= 0 floor(x + 0.5), for x < 0 its mirror image (IEEE
+    addition rounds symmetrically), i.e. sign(x) floor(|x| + 0.5) to the bit, in two passes.
+    """
     x = np.asarray(x, dtype=np.float64)
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+    y = np.copysign(0.5, x)
+    if y.ndim == 0:
+        return np.trunc(x + y)
+    y += x
+    return np.trunc(y, out=y)
 
 
 def encode_multiplier(M, min_shift=1, max_shift=62):
@@ -313,86 +332,84 @@ def out_size(h, k, s, before, after):
     return (h + before + after - k) // s + 1
 
 
-def conv_acc(x, w, stride=(1, 1), pad=None):
-    """int32 accumulators of a convolution: x int8 (N,H,W,C), w int8 (kh,kw,C,M) -> int64
-    (N,P,Q,M), via an im2col gather and float64 BLAS, in chunks of CHUNK_ELEMENTS."""
-    x = np.asarray(x)
+def conv_acc(x, w, stride=(1, 1), pad=None, groups=1):
+    """int32 accumulators of a convolution: x int8 (N,H,W,C), w int8 (kh,kw,C/G,M), G = groups ->
+    int64 (N,P,Q,M), wrapped to int32; output m sums the input channels of its group,
+    (m // (M/G)) * C/G .. + C/G - 1.
+
+    Computed with torch's float32 conv2d (oneDNN's direct convolution) on slices of the kernel
+    small enough that the float32 sums are exact integers (see _exact_slices; float64 and 2^53
+    for int16 operands), the slices' sums added in int64. ValueError on mismatched shapes or an output smaller than 1 x 1.
+    """
+    x, w = np.asarray(x), np.asarray(w)
     N, H, W, C = x.shape
-    kh, kw, wc, M = w.shape
-    if wc != C:
-        raise ValueError(f"conv weights have {wc} input channels, the input has {C}")
-    sh, sw = stride
+    kh, kw, cg, M = w.shape
+    if cg * groups != C or M % groups:
+        raise ValueError(f"conv weights have {cg} input channels x {groups} groups and {M} outputs, "
+                         f"the input {C} channels")
     t, l, b, r = normalize_pad(pad)
-    P, Q = out_size(H, kh, sh, t, b), out_size(W, kw, sw, l, r)
+    P, Q = out_size(H, kh, stride[0], t, b), out_size(W, kw, stride[1], l, r)
     if P < 1 or Q < 1:
         raise ValueError(f"conv output {P}x{Q} < 1")
-    K = kh * kw * C
-    wmat = w.reshape(K, M)
-    if kh == 1 and kw == 1 and (t, l, b, r) == (0, 0, 0, 0):
-        xs = x[:, ::sh, ::sw, :][:, :P, :Q, :]
-        return gemm_acc(xs.reshape(N * P * Q, C), wmat).reshape(N, P, Q, M)
-    xp = np.zeros((N, H + t + b, W + l + r, C), dtype=x.dtype)
-    xp[:, t:t + H, l:l + W, :] = x
-    wf = wmat.astype(np.float64)
-    out = np.empty((N, P, Q, M), dtype=np.int64)
-    per_sample = P * Q * K
-    if per_sample <= CHUNK_ELEMENTS:
-        chunks = [(n0, min(N, n0 + max(1, CHUNK_ELEMENTS // per_sample)), 0, P)
-                  for n0 in range(0, N, max(1, CHUNK_ELEMENTS // per_sample))]
+    import torch
+    bound = _magnitude(x) * _magnitude(w)
+    # int8/uint8 operands: float32 slices; int16 ones (products up to 2^30): float64 slices
+    dtype, limit = (torch.float32, FP32_EXACT) if kw * max(bound, 1) <= FP32_EXACT else (torch.float64, FP64_EXACT)
+    xt = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2).to(dtype)
+    xt = torch.nn.functional.pad(xt, (l, r, t, b))                       # zeros outside the image
+    wt = torch.from_numpy(np.ascontiguousarray(w)).permute(3, 2, 0, 1).to(dtype)  # (M, C/G, kh, kw)
+    out = torch.zeros((N, M, P, Q), dtype=torch.int64)
+    for (i0, i1), (c0, c1) in _exact_slices(kh, kw, cg, bound, limit):
+        chans = (np.arange(groups)[:, None] * cg + np.arange(c0, c1)).reshape(-1)
+        rows = slice(i0, i0 + (P - 1) * stride[0] + i1 - i0)
+        with torch.no_grad():
+            out += torch.nn.functional.conv2d(xt[:, torch.from_numpy(chans), rows], wt[:, c0:c1, i0:i1],
+                                              stride=tuple(stride), groups=groups).to(torch.int64)
+    return wrap_int32(out.permute(0, 2, 3, 1).numpy())
+
+
+def _magnitude(a):
+    """max |a| of an integer array (Python int; 0 when empty)."""
+    return max(-int(a.min()), int(a.max())) if a.size else 0
+
+
+def _exact_slices(kh, kw, cg, bound, limit=None):
+    """The kernel's slices ((row i0, i1), (channel c0, c1)) for exact float32 sums.
+
+    Each output of a slice sums (i1 - i0) kw (c1 - c0) integer products of magnitude <= bound (max
+    |x| max |w|); the slices are as large as possible with that count times bound <= limit
+    (FP32_EXACT = 2^24, below which every integer is a float32; FP64_EXACT = 2^53 for float64), so
+    every partial sum, in any order, is exact.
+    (int8 operands: bound <= 2^14, 1024 products per slice: 113 channels of a 3x3 kernel or 1024 of
+    a 1x1 at a time; kernels of more than 1024 positions in groups of rows, one channel at a time.)
+    ValueError when one kernel row of one channel exceeds it (operands wider than int8 with
+    kernels wider than 1024).
+    """
+    limit = FP32_EXACT if limit is None else limit
+    per_row = kw * max(bound, 1)
+    if per_row > limit:
+        raise ValueError(f"conv operands up to {bound} in magnitude with {kw}-wide kernels: float32 sums "
+                         "would not be exact")
+    n = limit // per_row                               # kernel rows x channels per slice
+    if n >= kh:
+        rows, chans = [(0, kh)], min(cg, n // kh)
     else:
-        rows = max(1, CHUNK_ELEMENTS // (Q * K))
-        chunks = [(n, n + 1, p0, min(P, p0 + rows)) for n in range(N) for p0 in range(0, P, rows)]
-    for n0, n1, p0, p1 in chunks:
-        cols = np.empty((n1 - n0, p1 - p0, Q, kh, kw, C), dtype=np.float64)
-        for i in range(kh):
-            for j in range(kw):
-                cols[:, :, :, i, j, :] = xp[n0:n1, p0 * sh + i:(p1 - 1) * sh + i + 1:sh,
-                                            j:j + (Q - 1) * sw + 1:sw, :]
-        acc = np.matmul(cols.reshape(-1, K), wf)
-        out[n0:n1, p0:p1] = acc.astype(np.int64).reshape(n1 - n0, p1 - p0, Q, M)
-    return wrap_int32(out)
+        rows, chans = [(i, min(kh, i + n)) for i in range(0, kh, n)], 1
+    return [(rr, (c0, min(cg, c0 + chans))) for rr in rows for c0 in range(0, cg, chans)]
 
 
 def grouped_conv_acc(x, w, groups, stride=(1, 1), pad=None):
-    """int32 accumulators of a grouped convolution: x int8 (N,H,W,C), w int8 (kh,kw,C/G,M), G =
-    groups -> int64 (N,P,Q,M): output m sums the input channels of its group, (m // (M/G)) * C/G
-    .. +C/G. Computed per group when there are few, else as one einsum over all groups on the
-    zero-padded window gather (float64, exact: partial sums < 2^53), image row by image row."""
-    x = np.asarray(x)
-    N, H, W, C = x.shape
-    kh, kw, cg, M = w.shape
-    G = groups
-    if cg * G != C or M % G:
-        raise ValueError(f"grouped conv: {C} input channels, weights for {cg} x {G} groups, {M} outputs")
-    mg = M // G
-    if G <= 8:
-        return np.concatenate([conv_acc(x[..., g * cg:(g + 1) * cg], w[..., g * mg:(g + 1) * mg], stride, pad)
-                               for g in range(G)], axis=3)
-    sh, sw = stride
-    t, l, b, r = normalize_pad(pad)
-    P, Q = out_size(H, kh, sh, t, b), out_size(W, kw, sw, l, r)
-    xp = np.zeros((N, H + t + b, W + l + r, C), dtype=np.float64)
-    xp[:, t:t + H, l:l + W, :] = x
-    wg = w.astype(np.float64).reshape(kh * kw, cg, G, mg)            # [k][c][g][m']
-    out = np.empty((N, P, Q, M), dtype=np.int64)
-    for n in range(N):
-        for p in range(P):
-            cols = np.empty((Q, kh, kw, C))
-            for i in range(kh):
-                for j in range(kw):
-                    cols[:, i, j, :] = xp[n, p * sh + i, j:j + (Q - 1) * sw + 1:sw, :]
-            cols = cols.reshape(Q, kh * kw, G, cg)                   # channel g*cg + c
-            out[n, p] = np.einsum("qkgc,kcgm->qgm", cols, wg).reshape(Q, M).astype(np.int64)
-    return wrap_int32(out)
+    """conv_acc of a grouped convolution (kept for callers that name it)."""
+    return conv_acc(x, w, stride, pad, groups)
 
 
 def conv(x, w, bias, stride, pad, requant, fn="identity", groups=1, table=None, out_type="int8"):
     """conv layer: activate(conv_acc(x, w), bias[m], requant, fn) -> int8 (N,P,Q,M); bias is
     an int32 array (M,) (load_network supplies zeros when the manifest has none); x may be a list
-    of inputs, concatenated along C; groups > 1: grouped_conv_acc."""
+    of inputs, concatenated along C; groups > 1: a grouped conv (conv_acc)."""
     if isinstance(x, (list, tuple)):
         x = np.concatenate([np.asarray(v) for v in x], axis=3)
-    acc = conv_acc(x, w, stride, pad) if groups == 1 else grouped_conv_acc(x, w, groups, stride, pad)
+    acc = conv_acc(x, w, stride, pad, groups)
     return activate(acc, bias, requant.multiplier, requant.shift, requant.zero_point, fn, table, out_type)
 
 
@@ -768,7 +785,7 @@ def load_network(path):
         raise ManifestError("PyYAML is not installed (Debian: python3-yaml)")
     try:
         with open(path, encoding="utf-8") as f:
-            doc = yaml.safe_load(f)
+            doc = yaml.load(f, Loader=SAFE_LOADER)
     except OSError as e:
         raise ManifestError(f"{path}: cannot read: {e.strerror}") from None
     except yaml.YAMLError as e:
