@@ -218,14 +218,18 @@ def summarize(kind, stats):
         by[o["op"]][0] += 1
         by[o["op"]][1] += o["wait_ns"]
     mm = [l for l in stats.get("layers", []) if l["op"] == "matmul"]
-    mm_cycles = sum(l["cycles"] for l in mm)
+    macs = stats["workload"]["useful_macs"]
+    # The chip alone: the run minus the time the sequencer waits for the host at Interrupt_Host.
+    chip_s = run["seconds"] * (run["cycles"] - host["wait_cycles"]) / max(run["cycles"], 1)
     return {"model": kind, "simulated_us": run["seconds"] * 1e6, "tops": run["tops"],
+            "chip_us": chip_s * 1e6, "chip_tops": 2.0 * macs / chip_s / 1e12 if chip_s > 0 else 0.0,
             "mxu_utilization": run["mxu_utilization"], "host_share": host["share"],
             "host_wait_share": host["wait_share"], "host_ops": {k: (v[0], v[1] / 1e3) for k, v in by.items()},
             "matmul_layers": len(mm), "matmul_macs": sum(l["macs"] for l in mm),
-            "matmul_util": (sum(l["macs"] for l in mm) / (mm_cycles * stats["config"]["mxu"][0] *
-                                                           stats["config"]["mxu"][1]) if mm_cycles else 0.0),
-            "useful_macs": stats["workload"]["useful_macs"] if "workload" in stats else None}
+            # MXU utilization of the matmuls' passes: their MACs over their array_active cycles x R x C
+            "matmul_pass_util": (sum(l["macs"] for l in mm) / max(1, sum(l["table3_cycles"]["array_active"] for l in mm))
+                                 / (stats["config"]["mxu"][0] * stats["config"]["mxu"][1])) if mm else 0.0,
+            "useful_macs": macs}
 
 
 def run_model(kind, a):
@@ -270,18 +274,19 @@ def run_model(kind, a):
 
 def markdown(rows):
     """The report table (docs/model_zoo.md, section Transformers)."""
-    head = ("| model | 0 mismatches | layers | simulated us | TOPS | MXU util % | host share % | host waits "
-            "(count, us) | int8 vs float rel. error |")
-    lines = [head, "|---|---|---|---|---|---|---|---|---|"]
+    head = ("| model | 0 mismatches | layers | GMACs | simulated us | TOPS | MXU util % | host share % | host waits "
+            "(count, us) | chip alone us | chip alone TOPS | matmul pass util % | int8 vs float rel. error |")
+    lines = [head, "|" + "---|" * 13]
     for r in rows:
         if "tops" not in r:
-            lines.append(f"| {r['model']} | no | {r['layers']} | - | - | - | - | {r.get('error', '')} | "
+            lines.append(f"| {r['model']} | no | {r['layers']} | - | - | - | - | - | {r.get('error', '')} | - | - | - | "
                          f"{r['int8_rel_error']:.4f} |")
             continue
         waits = "; ".join(f"{k} {n}, {us:.1f}" for k, (n, us) in sorted(r["host_ops"].items()))
         lines.append(f"| {r['model']} | {'yes' if r['mismatches'] == 0 else 'no'} | {r['layers']} | "
-                     f"{r['simulated_us']:.1f} | {r['tops']:.3f} | {100 * r['mxu_utilization']:.2f} | "
-                     f"{100 * r['host_share']:.1f} | {waits} | {r['int8_rel_error']:.4f} |")
+                     f"{r['useful_macs'] / 1e9:.3f} | {r['simulated_us']:.1f} | {r['tops']:.3f} | "
+                     f"{100 * r['mxu_utilization']:.2f} | {100 * r['host_share']:.1f} | {waits} | {r['chip_us']:.1f} | "
+                     f"{r['chip_tops']:.3f} | {100 * r['matmul_pass_util']:.1f} | {r['int8_rel_error']:.4f} |")
     return "\n".join(lines) + "\n"
 
 
