@@ -474,8 +474,30 @@ class Builder:
         its name."""
         p = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in params.items()}
         ref = T._host_op_params({"host_op": kind, "params": p}, name, self.shape[a][2])
-        return self._record(name, "host_op", [a], {"host_op": kind, "params": p},
-                            T.host_op(self.t[a], ref))
+        out = self._record(name, "host_op", [a], {"host_op": kind, "params": p}, T.host_op(self.t[a], ref))
+        if p.get("causal"):     # the masked -128s are no saturation: spread over the visible entries
+            y = self.t[name]
+            n, h, w, c = y.shape
+            g = p.get("groups", 1)
+            vis = np.broadcast_to((np.arange(c // g)[None, :] <= np.arange(h * w)[:, None])[None, :, None, :],
+                                  (n, h * w, g, c // g))
+            flat = y.reshape(n, h * w, g, c // g)[vis]
+            self.stats[-1] = (name, "host_op", int(np.unique(flat).size),
+                              float(np.mean((flat == -128) | (flat == 127))))
+        return out
+
+    def matmul(self, name, a, bs, heads, transpose_b=False, requant=None):
+        """matmul layer of two activations (network.h): a times B_g from the b tensors (concatenated
+        along pixels), G = heads; requant from the sums. Returns its name."""
+        bs = [bs] if isinstance(bs, str) else list(bs)
+        acc = _matmul_acc(self.t[a], [self.t[x] for x in bs], heads, transpose_b)
+        rq = self._requant(acc, "identity", 0, None, requant)
+        out = T.matmul(self.t[a], [self.t[x] for x in bs], heads, transpose_b, rq)
+        f = {"heads": heads}
+        if transpose_b:
+            f["transpose_b"] = True
+        f["requant"] = rq_yaml(rq)
+        return self._record(name, "matmul", [a] + bs, f, out)
 
     # ---- checks and output ----------------------------------------------------------------
     def check_spread(self):
@@ -860,6 +882,45 @@ def make_host_ops_small():
     return B.write()
 
 
+def _matmul_acc(a, bs, heads, transpose_b):
+    """The int32 sums of a matmul layer (tpu_ref.matmul before its requantization)."""
+    b = np.concatenate([x.reshape(-1, x.shape[-1]) for x in bs], axis=0)
+    a2 = a.reshape(-1, a.shape[-1])
+    k = a2.shape[1] // heads
+    parts = []
+    for g in range(heads):
+        n = b.shape[1] // heads
+        bg = b[:, g * k:(g + 1) * k].T if transpose_b else b[:, g * n:(g + 1) * n]
+        parts.append(T.gemm_acc(a2[:, g * k:(g + 1) * k], bg))
+    return np.concatenate(parts, axis=1).reshape(a.shape[:-1] + (-1,))
+
+
+def make_attention_small():
+    """Writes traces/attention_small/ (self-attention with a KV cache: matmul layers of two
+    activations, a causal per-head host Softmax); returns the Network."""
+    B = Builder("attention_small", "attention-small", 1,
+                "attention: q, k, v 1x1 convs on 20 tokens of 36 features, 3 heads of 12 (heads "
+                "straddle the 16-channel tiles of a 16x16 array), Q K^T over a 7-token KV cache plus "
+                "the 20 new keys (transpose_b), causal per-head Softmax on the host, P V, output "
+                "projection; shipped files",
+                ["matmul layers (network.h): the host writes b into the weight memory at an",
+                 "Interrupt_Host (WriteWeights), the MXU multiplies a by it as a 1x1 conv of 3 groups."],
+                ship_rng=31)
+    x = B.input("x", (20, 1, 36), "ship")
+    ck = B.input("cache_k", (7, 1, 36), "ship")
+    cv = B.input("cache_v", (7, 1, 36), "ship")
+    q = B.conv("q", x, 36, (1, 1), act="identity", w="ship", b="ship")
+    k = B.conv("k", x, 36, (1, 1), act="identity", w="ship", b="ship")
+    v = B.conv("v", x, 36, (1, 1), act="identity", w="ship", b="ship")
+    s = B.matmul("scores", q, [ck, k], 3, transpose_b=True)
+    p = B.host_op("probs", s, "Softmax", {"input_scale": 0.03, "groups": 3, "causal": True})
+    p0 = B.activate("probs_centered", p, "identity", offset=128,
+                    requant=T.Requant(1 << 30, 31, 0))
+    c = B.matmul("context", p0, [cv, v], 3)
+    B.conv("out", c, 24, (1, 1), act="identity", w="ship", b="ship")
+    return B.write()
+
+
 # ---- the paper's applications --------------------------------------------------------------
 
 def table1():
@@ -1019,6 +1080,7 @@ NETWORKS = {
     "conv_one": make_conv_one,
     "conv_small": make_conv_small,
     "host_ops_small": make_host_ops_small,
+    "attention_small": make_attention_small,
     "lstm_small": make_lstm_small,
     "resnet50": make_resnet50,
     "bert_base": make_bert,

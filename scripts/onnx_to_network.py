@@ -59,12 +59,16 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
                   tensor that is not a flattened image): a `host_op` layer computed by the host CPU
                   at an Interrupt_Host (host/manifest/host_op.h); LayerNormalization's Scale and B
                   constant. Softmax's output has the fixed scale 1/256, zero point -128; LayerNorm's
-                  is calibrated. (The ReduceMean/Pow/Sqrt form of LayerNorm and MatMul of two
-                  activations are not recognized.)
+                  is calibrated. LayerNorm written out as ReduceMean/Sub/Pow(2)/ReduceMean/Add(eps)/
+                  Sqrt/Div[/Mul(gamma)/Add(beta)] over the last axis (GPT-2's code; nn.LayerNorm below
+                  opset 17) is rewritten into LayerNormalization first (fuse_layernorm).
   LSTM, GRU       see "recurrent networks" below
-Everything else (Resize, MatMul of two activations, ...) is unsupported.
-The graph's first input that is not an initializer is the network input: NCHW (or [N, F]) float,
-written as NHWC (or [1, 1, F]) int8. The first graph output is the network output (warning when
+Sequence models (transformers): see "sequences and attention" below.
+Everything else (Resize, Gather of activations, ...) is unsupported.
+The graph's first input that is not an initializer is the network input: NCHW (or [N, S, D], or
+[N, F]) float, written as NHWC (or [S, 1, D], or [1, 1, F]) int8; a sequence read by an LSTM/GRU
+([T, N, F] or [N, T, F]) is one input per time step instead ("recurrent networks"). Further inputs
+are accepted only after a sequence input (a decoder's KV cache, see below). The first graph output is the network output (warning when
 there are more); layers it does not depend on are left out (warning naming them). Layer names come
 from the node names (PyTorch's '/layer1/layer1.0/conv1/Conv' -> 'layer1.0.conv1'); a fused
 activation, BatchNormalization or bias Add keeps the name of the layer it is fused into.
@@ -116,6 +120,28 @@ Quantization of float models (all scales per tensor; round() is half away from z
                padding; a padded conv or avgpool first gets a `activate` layer re-centering the
                tensor to zero point 0, because network.h pads with integer 0: same scale (M = 1,
                exact) when the calibrated max |x| fits, else calibrated max |x| / 127.
+sequences and attention (BERT, GPT-2; scripts/transformers.py)
+  A sequence [N, S, D] is stored as S pixels of D channels (S x 1 x D). MatMul by a constant [D, M]
+  (with its bias Add) is a 1x1 conv over the S pixels; Add of two sequences, LayerNormalization over
+  the last axis (a host op), and element-wise functions work as for images. Split of the features
+  (GPT-2's fused QKV) splits the producing 1x1 conv into one conv per part (channel copies when the
+  conv has other readers). Attention's per-head tensors are views of that storage, no layers:
+  Reshape [N, S, D] -> [N, S, G, D/G], Transpose [0, 2, 1, 3] ([N, G, S, dh]), [0, 2, 3, 1] or
+  [0, 1, 3, 2] (keys transposed), the Reshape back to [N, S, D]; Concat of per-head tensors along
+  the sequence (a KV cache and the new token's keys/values) feeds a matmul's b inputs in order.
+  MatMul of two per-head tensors is a `matmul` layer (network.h: heads G, transpose_b for Q K^T):
+  the host writes b into the weight memory at an Interrupt_Host and the MXU multiplies. A scalar
+  Div/Mul of its output (1 / sqrt(dh)) is folded into its requantization; Add of a constant causal
+  mask (0 on and below the diagonal, <= -1e4 above) or Where(lower-triangular, x, <= -1e4) makes
+  the Softmax that reads it causal; Softmax over the keys is a host Softmax of G groups (host_op.h).
+  A matmul's inputs need zero point 0 (a Softmax output is re-centered first: weights the MXU gets
+  at run time cannot take an offset) and its b inputs one scale (the largest; the others get a
+  rescaling `activate` layer). Element-wise chains that read their input several times (GELU's tanh
+  form x * 0.5 * (1 + tanh(c (x + 0.044715 x * x * x))), x * x, Pow) become one lookup table.
+  Further graph inputs: [N, S, D] sequences or [N, G, S, dh] per-head tensors (a KV cache), their
+  values given to convert() (extra_inputs; the same in every calibration sample), each written as
+  its own input file; the batch must then be 1. Token embedding (Gather) is the host's, before the
+  chip input: the graph input is the embedded sequence.
 average pooling
   network.h's avgpool sums the window with padding counting as 0 and divides by kh * kw (the
   divisor is in the multiplier). That is ONNX's count_include_pad=1. ONNX's default,
@@ -322,6 +348,8 @@ class Val:
     def plain_onnx_shape(self, n):
         """The ONNX shape with batch n: (n, C, H, W) or (n, features)."""
         h, w, c = self.shape
+        if self.rank == 3:
+            return (n, h * w, c)
         return (n, c, h, w) if self.rank == 4 else (n, h * w * c)
 
 
@@ -356,6 +384,37 @@ class ShuffleView:
 
     def __init__(self, x, g, transposed=False):
         self.x, self.g, self.transposed = x, g, transposed
+
+
+class HeadsView:
+    """Attention's per-head views of [N, S, G*dh] storage (each Val in `xs` stored (S_i, 1, G*dh);
+    several are concatenated along S: a KV cache and the new token's keys/values). layout "sgd" is
+    [N, S, G, dh] (after the Reshape), "gsd" [N, G, S, dh] (after Transpose [0, 2, 1, 3]), "gds"
+    [N, G, dh, S] (keys transposed for Q K^T). `causal`: a causal mask was added (carried to the
+    Softmax that reads it)."""
+
+    def __init__(self, xs, g, layout, causal=False):
+        self.xs, self.g, self.layout, self.causal = list(xs), g, layout, causal
+
+    @property
+    def dh(self):
+        return self.xs[0].shape[2] // self.g
+
+
+class FnView:
+    """An element-wise function of Val x not yet made a layer (a chain such as GELU's tanh form,
+    x * 0.5 * (1 + tanh(c (x + 0.044715 x^3))), whose nodes read x several times): `f` maps the
+    float x to the chain's value; materialized as one `lut` op when something else reads it."""
+
+    def __init__(self, x, f):
+        self.x, self.f, self.val = x, f, None
+
+
+# Element-wise ONNX operators a FnView chain may take (unary, or binary with a scalar constant or
+# with the chain's own input x).
+FN_BINARY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}
+FN_UNARY = {"Tanh": np.tanh, "Sigmoid": lambda t: 1.0 / (1.0 + np.exp(-t)), "Erf": lambda t: _erf(t),
+            "Sqrt": np.sqrt, "Exp": np.exp, "Relu": lambda t: np.maximum(t, 0.0)}
 
 
 def float_fn(op):
@@ -411,7 +470,8 @@ SUPPORTED = {"Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Sigmoid", 
              "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
              "Softmax", "LayerNormalization",
              "Concat", "Split", "Slice", "Pad", "Shape", "ReduceMean"} | set(LUT_OPS)
-CONST_ONLY = {"ConstantOfShape", "Gather", "Unsqueeze", "Squeeze", "Expand"}   # supported only on constants
+CONST_ONLY = {"ConstantOfShape", "Gather", "Unsqueeze", "Squeeze", "Expand", "Trilu"}   # supported only on constants
+SUPPORTED |= {"Pow"}    # x^k in element-wise chains (FnView); the ReduceMean/Pow/Sqrt LayerNorm (fuse_layernorm)
 SUPPORTED |= CONST_ONLY | {"LSTM", "GRU"}
 ONNX_TYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 11: np.float64}
 
@@ -903,6 +963,119 @@ class RecurrentOps:
         return out
 
 
+def _const_values(g):
+    """{tensor name: numpy value} of the graph's initializers and Constant nodes (value form)."""
+    import onnx.helper
+    import onnx.numpy_helper
+    vals = {t.name: onnx.numpy_helper.to_array(t) for t in g.initializer}
+    for n in g.node:
+        if n.op_type == "Constant":
+            for at in n.attribute:
+                if at.name == "value":
+                    vals[n.output[0]] = onnx.numpy_helper.to_array(onnx.helper.get_attribute_value(at))
+    return vals
+
+
+def _reduces_last_axis(node, consts):
+    """A ReduceMean over the last axis only, keepdims (opset < 18 attribute or opset 18 input)."""
+    a = attrs_of(node)
+    axes = a.get("axes")
+    if axes is None and len(node.input) > 1:
+        axes = [int(v) for v in consts.get(node.input[1], np.array([])).reshape(-1)]
+    return list(axes or []) == [-1] and a.get("keepdims", 1) == 1
+
+
+def fuse_layernorm(model):
+    """Rewrites each LayerNorm written out as ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div[/Mul/Add]
+    over the last axis (GPT-2's code; PyTorch's nn.LayerNorm exported below opset 17) into one
+    LayerNormalization node with its epsilon, Scale and B (initializers; ones/zeros when the Mul/Add
+    are absent), in place of the pattern's last node. The pattern's intermediate tensors must have
+    no other readers; otherwise the nodes are left as they are (and then reported unsupported).
+    Returns the number of patterns rewritten."""
+    import onnx.helper
+    import onnx.numpy_helper
+    g = model.graph
+    consts = _const_values(g)
+    prod = {o: n for n in g.node for o in n.output}
+    readers = {}
+    for n in g.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    for o in g.output:
+        readers.setdefault(o.name, []).append(None)
+
+    def only(t, op_type):
+        r = readers.get(t, [])
+        return r[0] if len(r) == 1 and r[0] is not None and r[0].op_type == op_type else None
+
+    def scalar(t):
+        v = consts.get(t)
+        return float(v.reshape(-1)[0]) if v is not None and v.size == 1 else None
+
+    fused, drop = 0, set()
+    for m1 in list(g.node):
+        if m1.op_type != "ReduceMean" or not _reduces_last_axis(m1, consts):
+            continue
+        x = m1.input[0]
+        sub = only(m1.output[0], "Sub")
+        if sub is None or list(sub.input) != [x, m1.output[0]]:
+            continue
+        rd = readers.get(sub.output[0], [])
+        pw = next((n for n in rd if n is not None and n.op_type == "Pow"), None)
+        div = next((n for n in rd if n is not None and n.op_type == "Div"), None)
+        if len(rd) != 2 or pw is None or div is None or scalar(pw.input[1]) != 2.0 or div.input[0] != sub.output[0]:
+            continue
+        m2 = only(pw.output[0], "ReduceMean")
+        add = m2 and only(m2.output[0], "Add")
+        sq = add and only(add.output[0], "Sqrt")
+        if not (m2 and _reduces_last_axis(m2, consts) and add and sq and div.input[1] == sq.output[0]):
+            continue
+        eps = scalar(add.input[1]) if add.input[0] == m2.output[0] else scalar(add.input[0])
+        if eps is None:
+            continue
+        nodes, last = [m1, sub, pw, m2, add, sq, div], div
+        gamma = beta = None
+        mul = only(div.output[0], "Mul")
+        if mul is not None:
+            other = mul.input[1] if mul.input[0] == div.output[0] else mul.input[0]
+            if other in consts:
+                gamma, last = other, mul
+                nodes.append(mul)
+                badd = only(mul.output[0], "Add")
+                if badd is not None:
+                    other = badd.input[1] if badd.input[0] == mul.output[0] else badd.input[0]
+                    if other in consts:
+                        beta, last = other, badd
+                        nodes.append(badd)
+        c = model_channels = None
+        for t in (gamma, beta):
+            if t is not None:
+                model_channels = consts[t].size
+        names = []
+        for t, fill in ((gamma, 1.0), (beta, 0.0)):
+            if t is None:
+                if model_channels is None:
+                    c = None
+                    break
+                name = f"{m1.name or x}_ln_{'scale' if fill else 'bias'}"
+                g.initializer.append(onnx.numpy_helper.from_array(np.full(model_channels, fill, np.float32), name))
+                consts[name] = np.full(model_channels, fill)
+                t = name
+            names.append(t)
+        if len(names) != 2:
+            continue        # no Scale/B at all: the channel count is unknown here; left unfused
+        ln = onnx.helper.make_node("LayerNormalization", [x] + names, [last.output[0]], axis=-1, epsilon=eps,
+                                   name=(m1.name.rsplit("/", 1)[0] + "/LayerNormalization") if m1.name else "")
+        last.CopyFrom(ln)
+        drop.update(id(n) for n in nodes if n is not last)
+        fused += 1
+    if drop:
+        keep = [n for n in g.node if id(n) not in drop]
+        del g.node[:]
+        g.node.extend(keep)
+    return fused
+
+
 class Graph(RecurrentOps):
     """Parses the ONNX graph into the float IR (see the module docstring)."""
 
@@ -913,6 +1086,7 @@ class Graph(RecurrentOps):
         self.approximate_avgpool = approximate_avgpool
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
         self.notes = []                 # approximations, written into the manifest
+        fuse_layernorm(model)
         g = model.graph
         problems = []
         for i, node in enumerate(g.node):
@@ -930,21 +1104,24 @@ class Graph(RecurrentOps):
         inputs = [i for i in g.input if i.name not in self.consts]
         if not inputs:
             raise ConvertError("the graph has no (non-initializer) input")
-        if len(inputs) > 1:
-            warn(f"graph has {len(inputs)} inputs; using the first, '{inputs[0].name}'")
         self.input_name = inputs[0].name
         dims = [d.dim_value if d.HasField("dim_value") else None for d in inputs[0].type.tensor_type.shape.dim]
         self.model_batch = dims[0] if dims else None
         self.feeds, self.seq_tail, self.step_suffix = [], None, ""    # recurrent networks (RecurrentOps)
+        # a rank-3 input read by an LSTM/GRU is one input per time step (RecurrentOps); any other is a
+        # transformer's sequence [N, S, D]
+        recurrent = len(dims) == 3 and sequence_time_axis(g, self.input_name) is not None
         if len(dims) == 4 and all(d for d in dims[1:]):
             shape, rank = (dims[2], dims[3], dims[1]), 4
+        elif recurrent:
+            shape, rank = None, 3
+        elif len(dims) == 3 and all(d for d in dims[1:]):
+            shape, rank = (dims[1], 1, dims[2]), 3      # a sequence [N, S, D]: S pixels of D channels
         elif len(dims) == 2 and dims[1]:
             shape, rank = (1, 1, dims[1]), 2
-        elif len(dims) == 3:
-            shape, rank = None, 3
         else:
-            raise ConvertError(f"input '{self.input_name}' has shape {dims}; need [N, C, H, W] or [N, F] "
-                               "with known C, H, W / F, or a sequence [T, N, F] / [N, T, F] read by an LSTM/GRU")
+            raise ConvertError(f"input '{self.input_name}' has shape {dims}; need [N, C, H, W], [N, S, D] or [N, F] "
+                               "with known C, H, W / S, D / F, or a sequence [T, N, F] / [N, T, F] read by an LSTM/GRU")
         if inputs[0].type.tensor_type.elem_type not in (1, 10, 11):
             raise ConvertError(f"input '{self.input_name}' is not a float tensor")
         if len(g.output) > 1:
@@ -960,14 +1137,17 @@ class Graph(RecurrentOps):
             self.uses[o.name] = self.uses.get(o.name, 0) + 1
 
         self.vals, self.ops, self.env = [], [], {}
+        self.extra_inputs = []          # [(name, Val, ONNX shape)] of the inputs after the first
+        if not recurrent:
+            self.input = self.new_val(shape, rank, uses=self.uses.get(self.input_name, 0))
+            self.env[self.input_name] = self.input
+            for i in inputs[1:]:
+                self.extra_input(i, rank)
         self.names = set()
-        if rank == 3:
+        if recurrent:
             seq = self.sequence_input(g, inputs[0], dims)
             self.input = seq.steps[0][0]
             self.env[self.input_name] = seq
-        else:
-            self.input = self.new_val(shape, rank, uses=self.uses.get(self.input_name, 0))
-            self.env[self.input_name] = self.input
         for i, node in enumerate(g.node):
             self.convert(node, i)
         out = self.env.get(self.output_name)
@@ -979,6 +1159,21 @@ class Graph(RecurrentOps):
             raise ConvertError("the graph output is the input itself: no layers")
         self.output = out
         self.fuse_luts()
+
+    def extra_input(self, i, first_rank):
+        """A graph input after the first (a decoder's KV cache): [N, S, D] as a sequence, or with a
+        sequence first input [N, G, S, dh] as the heads view of (S, 1, G*dh) storage."""
+        dims = [d.dim_value if d.HasField("dim_value") else None for d in i.type.tensor_type.shape.dim]
+        if first_rank == 3 and len(dims) == 3 and all(dims[1:]):
+            v = self.new_val((dims[1], 1, dims[2]), 3, uses=self.uses.get(i.name, 0))
+            self.env[i.name] = v
+        elif first_rank == 3 and len(dims) == 4 and all(dims[1:]):
+            v = self.new_val((dims[2], 1, dims[1] * dims[3]), 3, uses=self.uses.get(i.name, 0))
+            self.env[i.name] = HeadsView([v], dims[1], "gsd")
+        else:
+            raise ConvertError(f"input '{i.name}' has shape {dims}: a second input must be a sequence [N, S, D] or "
+                               "per-head [N, G, S, dh] (a KV cache) of a sequence model")
+        self.extra_inputs.append((i.name, v, tuple(dims)))
 
     # -- helpers
     def note(self, msg):
@@ -1018,7 +1213,16 @@ class Graph(RecurrentOps):
             return None
         if name not in self.env and name not in self.consts:
             raise ConvertError(f"{node.op_type} node '{node.name}': {what} '{name}' is not defined before use")
-        return self.env.get(name, self.consts.get(name))
+        v = self.env.get(name, self.consts.get(name))
+        return self.materialize(v, node) if isinstance(v, FnView) else v
+
+    def materialize(self, fv, node):
+        """The FnView as a Val: one `lut` op on its input (made once)."""
+        if fv.val is None:
+            x = fv.x
+            out = self.add_op("lut", node, len(self.ops), [x], x.base.shape, out_uses=1, f=fv.f)
+            fv.val = self.view_like(out, x)
+        return fv.val
 
     def const(self, node, i, what):
         """Input i of node as a Const (None when absent); unsupported when it is an activation."""
@@ -1053,12 +1257,14 @@ class Graph(RecurrentOps):
         """Converts one node: a Constant, a node on constants only (folded), else op_<type>."""
         t = node.op_type
         a = attrs_of(node)
-        ins = [self.get(node, i) for i in range(len(node.input))]
         if t == "Constant":
             if "value" not in a:
                 raise unsupported(node, "only the 'value' attribute form")
             self.consts[node.output[0]] = Const(self.numpy_helper.to_array(a["value"]))
             return
+        if self.fn_chain(node) or self.heads_op(node, index, a):
+            return
+        ins = [self.get(node, i) for i in range(len(node.input))]
         if ins and all(isinstance(x, Const) or x is None for x in ins) and \
                 t not in ("QuantizeLinear", "DequantizeLinear"):
             self.fold(node, a, ins)
@@ -1069,6 +1275,198 @@ class Graph(RecurrentOps):
         if t in CONST_ONLY:
             raise unsupported(node, "only on constants")
         getattr(self, "op_lut" if t in LUT_OPS else "op_" + t)(node, index, a)
+
+    # -- attention (HeadsView): per-head reshapes, Q K^T, scaling, causal mask, Softmax, P V
+    def heads_op(self, node, index, a):
+        """Handles a node that reads or makes a HeadsView (see that class); True if done."""
+        t = node.op_type
+        raw = [self.env.get(n, self.consts.get(n)) for n in node.input]
+        hv = [r for r in raw if isinstance(r, HeadsView)]
+        if t == "Reshape" and isinstance(raw[0], Val) and raw[0].rank == 3:
+            return self.split_heads(node, raw[0])
+        if not hv:
+            if t == "Split" and isinstance(raw[0], Val) and raw[0].rank == 3:
+                self.split_sequence(node, index, a, raw[0])
+                return True
+            return False
+        v = raw[0]
+        if t == "Transpose":
+            self.transpose_heads(node, v, list(a.get("perm", [])))
+        elif t == "Reshape":
+            shape = [int(s) for s in self.const(node, 1, "shape").value.reshape(-1)]
+            if v.layout != "sgd" or len(v.xs) != 1 or len(shape) != 3 or shape[2] not in (-1, v.xs[0].shape[2]):
+                raise unsupported(node, f"Reshape of a per-head view ({v.layout}) to {shape} (only merging the heads "
+                                        "of [N, S, G, dh] into [N, S, G*dh])")
+            self.alias(node.output[0], v.xs[0], 1)
+        elif t == "MatMul":
+            self.heads_matmul(node, index, raw)
+        elif t in ("Div", "Mul") and isinstance(v, HeadsView) and isinstance(raw[1], Const):
+            self.scale_scores(node, v, raw[1], t)
+        elif t == "Mul" and isinstance(raw[1], HeadsView) and isinstance(raw[0], Const):
+            self.scale_scores(node, raw[1], raw[0], t)
+        elif t in ("Add", "Where"):
+            self.mask_scores(node, raw)
+        elif t == "Softmax":
+            self.heads_softmax(node, index, a, v)
+        elif t == "Concat":
+            self.concat_heads(node, a, raw)
+        elif t in ("Identity", "Dropout"):
+            self.env[node.output[0]] = v
+        else:
+            raise unsupported(node, f"{t} of a per-head attention tensor ({v.layout})")
+        return True
+
+    def split_heads(self, node, x):
+        """Reshape [N, S, D] -> [N, S, G, D/G]: the heads view "sgd" of x. False for other shapes."""
+        shape = [int(s) for s in self.const(node, 1, "shape").value.reshape(-1)]
+        s, d = x.shape[0], x.shape[2]
+        if x.base is not x or len(shape) != 4 or shape[1] not in (s, 0, -1) or shape[2] <= 0:
+            return False
+        g = shape[2]
+        if d % g or shape[3] not in (d // g, -1):
+            return False
+        self.env[node.output[0]] = HeadsView([x], g, "sgd")
+        return True
+
+    def transpose_heads(self, node, v, perm):
+        """[0, 2, 1, 3] swaps S and G (sgd <-> gsd); [0, 2, 3, 1] of sgd and [0, 1, 3, 2] of gsd give
+        the keys transposed (gds), and [0, 1, 3, 2] of gds gives gsd back."""
+        moves = {("sgd", (0, 2, 1, 3)): "gsd", ("gsd", (0, 2, 1, 3)): "sgd", ("sgd", (0, 2, 3, 1)): "gds",
+                 ("gsd", (0, 1, 3, 2)): "gds", ("gds", (0, 1, 3, 2)): "gsd"}
+        layout = moves.get((v.layout, tuple(perm)))
+        if layout is None:
+            raise unsupported(node, f"Transpose {perm} of a per-head view ({v.layout})")
+        self.env[node.output[0]] = HeadsView(v.xs, v.g, layout, v.causal)
+
+    def concat_heads(self, node, a, raw):
+        """Concat of per-head views along S (a KV cache and the new token's keys or values)."""
+        ax = a.get("axis", 0)
+        if not all(isinstance(r, HeadsView) for r in raw) or len({(r.layout, r.g) for r in raw}) != 1:
+            raise unsupported(node, "Concat of per-head views with other tensors or other layouts")
+        layout = raw[0].layout
+        if (layout, ax % 4) not in (("gsd", 2), ("gds", 3)):
+            raise unsupported(node, f"Concat on axis {ax} of per-head views ({layout}); only along the sequence")
+        self.env[node.output[0]] = HeadsView([x for r in raw for x in r.xs], raw[0].g, layout)
+
+    def heads_matmul(self, node, index, raw):
+        """MatMul of two per-head views: Q K^T (b "gds": transpose_b) or P V (b "gsd"): a matmul op
+        (network.h) whose output, (S, 1, G*N) storage, is the view "gsd"."""
+        qa, kb = raw
+        if not (isinstance(qa, HeadsView) and isinstance(kb, HeadsView)) or qa.layout != "gsd" or \
+                len(qa.xs) != 1 or kb.layout not in ("gsd", "gds") or qa.g != kb.g or qa.causal or kb.causal:
+            raise unsupported(node, "MatMul of per-head tensors other than [N, G, S, K] x [N, G, K, N]")
+        g, transpose = qa.g, kb.layout == "gds"
+        pb = sum(x.shape[0] * x.shape[1] for x in kb.xs)
+        k = qa.dh
+        if transpose and kb.dh != k or not transpose and pb != k:
+            raise ConvertError(f"MatMul node '{node.name}': inner dimensions differ ({k} and "
+                               f"{kb.dh if transpose else pb})")
+        n = pb if transpose else kb.dh
+        a_val = qa.xs[0]
+        out = self.add_op("matmul", node, index, [a_val] + kb.xs, (a_val.shape[0], a_val.shape[1], g * n), rank=3,
+                          heads=g, transpose_b=transpose, out_scale=1.0)
+        self.env[node.output[0]] = HeadsView([out], g, "gsd")
+
+    def scale_scores(self, node, v, c, t):
+        """Div/Mul of matmul scores by a scalar: folded into the matmul's requantization."""
+        op = v.xs[0].producer if len(v.xs) == 1 else None
+        if c.value.size != 1 or op is None or op.kind != "matmul" or v.xs[0].uses != 1 or v.causal:
+            raise unsupported(node, "scaling a per-head tensor other than a MatMul's output read only here")
+        k = float(c.value.reshape(-1)[0])
+        op.out_scale *= (1.0 / k) if t == "Div" else k
+        self.env[node.output[0]] = HeadsView(v.xs, v.g, v.layout)
+
+    def mask_scores(self, node, raw):
+        """Add of a constant causal mask (0 on and below the diagonal, <= -1e4 above) to scores,
+        or Where(lower-triangular condition, scores, <= -1e4): the Softmax reading it masks."""
+        if node.op_type == "Add":
+            v, c = (raw[0], raw[1]) if isinstance(raw[0], HeadsView) else (raw[1], raw[0])
+            mask = c.value if isinstance(c, Const) else None
+            keep = None if mask is None else (mask == 0)
+            ok = mask is not None and np.all((mask == 0) | (mask <= -1e4))
+        else:
+            cond, v, fill = raw
+            ok = isinstance(cond, Const) and isinstance(fill, Const) and isinstance(v, HeadsView) and \
+                float(np.max(fill.value)) <= -1e4
+            keep = cond.value.astype(bool) if ok else None
+        if not ok or not isinstance(v, HeadsView) or v.layout != "gsd":
+            raise unsupported(node, "only a constant causal mask (0 or <= -1e4) on attention scores")
+        keep = np.broadcast_to(keep, keep.shape[-2:] if keep.ndim >= 2 else (1,) + keep.shape)
+        sq, sk = keep.shape
+        if keep.all():
+            self.env[node.output[0]] = v
+            return
+        if sq != sk or not np.array_equal(keep, np.tril(np.ones((sq, sk), bool))):
+            raise unsupported(node, f"a {sq}x{sk} attention mask that is not causal (lower triangular)")
+        self.env[node.output[0]] = HeadsView(v.xs, v.g, v.layout, causal=True)
+
+    def heads_softmax(self, node, index, a, v):
+        """Softmax over the keys of per-head scores: a host Softmax of G groups (causal if masked)."""
+        axis = a.get("axis", -1 if self.opset >= 13 else 1)
+        if v.layout != "gsd" or len(v.xs) != 1 or axis not in (-1, 3):
+            raise unsupported(node, f"Softmax on axis {axis} of a per-head view ({v.layout})")
+        x = v.xs[0]
+        out = self.add_op("host_op", node, index, [x], x.shape, rank=3, host_kind="Softmax", groups=v.g,
+                          causal=v.causal)
+        self.env[node.output[0]] = HeadsView([out], v.g, "gsd")
+
+    def split_sequence(self, node, index, a, x):
+        """Split of a sequence's features (GPT-2's fused QKV): the producing 1x1 conv becomes one
+        conv per part when nothing else reads it, else channel copies."""
+        ax = a.get("axis", 0)
+        if ax not in (2, -1):
+            raise unsupported(node, f"Split on axis {ax} of a sequence (only its features)")
+        if "split" in a:
+            sizes = list(a["split"])
+        elif len(node.input) > 1 and node.input[1]:
+            sizes = [int(v) for v in self.const(node, 1, "split").value.reshape(-1)]
+        else:
+            sizes = [x.shape[2] // len(node.output)] * len(node.output)
+        op = x.producer
+        bounds = np.cumsum([0] + sizes)
+        if self.fusable(x) and op.kind == "conv" and op.w.shape[:2] == (1, 1) and op.groups == 1:
+            self.ops.remove(op)
+            for k, name in enumerate(node.output):
+                lo, hi = int(bounds[k]), int(bounds[k + 1])
+                out = self.add_op("conv", node, index, op.inputs, x.shape[:2] + (hi - lo,), rank=3,
+                                  out_uses=self.uses.get(name, 0), w=op.w[..., lo:hi].copy(), b=op.b[lo:hi].copy(),
+                                  stride=(1, 1), pads=(0, 0, 0, 0), qscale=op.qscale, groups=1)
+                out.producer.name = self.unique(f"{op.name}.{k}")
+                self.env[name] = out
+            return
+        for k, name in enumerate(node.output):
+            if name:
+                self.channel_copy(node, index, [x], name, list(range(int(bounds[k]), int(bounds[k + 1]))), "split")
+                self.env[name].rank = 3
+
+    def fn_chain(self, node):
+        """Extends (or starts, at x * x or x ^ k) a FnView: an element-wise node whose activation
+        inputs are one Val x or FnViews of it and whose other inputs are scalar constants. True if
+        done; False leaves the node to its op_ method (which materializes FnView inputs)."""
+        t = node.op_type
+        if t not in FN_BINARY and t not in FN_UNARY and t != "Pow":
+            return False
+        raw = [self.env.get(n, self.consts.get(n)) for n in node.input]
+        acts = [r for r in raw if isinstance(r, (Val, FnView))]
+        xs = {id(r.x if isinstance(r, FnView) else r) for r in acts}
+        if not acts or len(xs) != 1 or any(not isinstance(r, (Val, FnView, Const)) for r in raw):
+            return False
+        if any(isinstance(r, Const) and r.value.size != 1 for r in raw):
+            return False
+        x = acts[0].x if isinstance(acts[0], FnView) else acts[0]
+        started = any(isinstance(r, FnView) for r in acts) or (t == "Pow" and isinstance(raw[1], Const)) or \
+            (t in FN_BINARY and len(acts) == 2)
+        if not started:
+            return False
+        fs = [(r.f if isinstance(r, FnView) else (lambda v: v)) if isinstance(r, (Val, FnView))
+              else (lambda v, c=float(r.value.reshape(-1)[0]): c) for r in raw]
+        if t in FN_UNARY:
+            f = (lambda v, u=FN_UNARY[t], f0=fs[0]: u(f0(v)))
+        else:
+            op = np.power if t == "Pow" else FN_BINARY[t]
+            f = (lambda v, op=op, f0=fs[0], f1=fs[1]: op(f0(v), f1(v)))
+        self.env[node.output[0]] = FnView(x, f)
+        return True
 
     def fold(self, node, a, ins):
         """Evaluates a node whose inputs are all constants into a new Const."""
@@ -1115,6 +1513,11 @@ class Graph(RecurrentOps):
             r = Const(np.broadcast_to(v[0], shape).copy())
         elif t == "Concat":
             r = Const(np.concatenate([np.atleast_1d(x) for x in v], axis=a.get("axis", 0)))
+        elif t == "Trilu":
+            k = int(np.asarray(v[1]).reshape(-1)[0]) if len(v) > 1 and v[1] is not None else 0
+            r = Const(np.triu(v[0], k) if a.get("upper", 1) else np.tril(v[0], k))
+        elif t == "Pow":
+            r = Const(np.power(v[0].astype(np.float64), v[1].astype(np.float64)))
         elif t == "Slice":
             r = Const(v[0][self.slices(node, a, v[0].ndim, v[1:])])
         else:
@@ -1268,6 +1671,16 @@ class Graph(RecurrentOps):
         bc = self.const(node, 1, "B")
         if bc.value.ndim != 2:
             raise unsupported(node, f"B of rank {bc.value.ndim}")
+        if x.rank == 3:     # a sequence [N, S, D] x [D, M]: a 1x1 conv over the S pixels
+            W = bc.value.astype(np.float64)
+            if W.shape[0] != x.shape[2] or x.base is not x:
+                raise ConvertError(f"MatMul node '{node.name}': B has {W.shape[0]} rows, the sequence {x.shape[2]} "
+                                   "features")
+            out = self.add_op("conv", node, index, [x], x.shape[:2] + (W.shape[1],), rank=3,
+                              w=W.reshape((1, 1) + W.shape).copy(), b=np.zeros(W.shape[1]), stride=(1, 1),
+                              pads=(0, 0, 0, 0), qscale=bc.qscale, groups=1)
+            self.env[node.output[0]] = out
+            return
         self.dense(node, index, x, bc.value, 0.0, bc.qscale)
 
     def op_BatchNormalization(self, node, index, a):
@@ -1612,7 +2025,7 @@ class Graph(RecurrentOps):
             return np.full(m, float(c.reshape(-1)[0]))
         if x.rank == 4 and c.size == m and c.ndim >= 3 and c.shape[-1] == 1 and c.shape[-2] == 1:
             return c.reshape(-1)
-        if x.rank == 2 and c.size == m and c.shape[-1] == m:
+        if x.rank in (2, 3) and c.size == m and c.shape[-1] == m:
             return c.reshape(-1)
         return None
 
@@ -1697,6 +2110,8 @@ class Graph(RecurrentOps):
         if x.rank == 4 and axis in (1, -3):
             return x
         if x.rank == 2 and axis in (1, -1) and x.base.shape[:2] == (1, 1):
+            return x
+        if x.rank == 3 and axis in (2, -1) and x.base is x:
             return x
         raise unsupported(node, f"axis {axis} of a {list(x.onnx_shape('N'))} tensor (host operations work over "
                                 "the channels: axis 1 of NCHW, or the features of [N, F])")
@@ -1982,6 +2397,8 @@ def run_float(graph, x_onnx, observe=None):
             put(f.val, f.take(x, n))
     else:
         put(inp, x)
+    for name, v, dims in graph.extra_inputs:     # fixed values (graph.extra_values), every sample
+        put(v, np.broadcast_to(extra_nhwc(graph.extra_values[name], v, dims), (n,) + v.shape).copy())
     last_use = {}
     for k, op in enumerate(graph.ops):
         for i in op.inputs:
@@ -2006,6 +2423,8 @@ def run_float(graph, x_onnx, observe=None):
             y = op.f(xs[0])
         elif op.kind == "copy":
             y = np.concatenate(xs, axis=3)[..., op.sel]
+        elif op.kind == "matmul":
+            y = matmul_float(xs[0], xs[1:], op)
         else:
             raise AssertionError(op.kind)
         if op.act == "lut" and observe:
@@ -2017,11 +2436,38 @@ def run_float(graph, x_onnx, observe=None):
     return store[graph.output.base.id]
 
 
+def extra_nhwc(a, v, dims):
+    """A second graph input's float value (one sample, ONNX layout [1, S, D] or [1, G, S, dh]) as
+    the NHWC storage of Val v (S, 1, D or G*dh)."""
+    a = np.asarray(a, np.float64).reshape(dims[1:])
+    if len(dims) == 4:
+        a = a.transpose(1, 0, 2)        # [G, S, dh] -> [S, G, dh]
+    return a.reshape(v.shape)
+
+
+def matmul_float(a, bs, op):
+    """A matmul op (network.h) in float: a (n, S, 1, G*K), the b tensors concatenated along pixels."""
+    n = a.shape[0]
+    b = np.concatenate([x.reshape(n, -1, x.shape[-1]) for x in bs], axis=1)      # (n, P_b, Cb)
+    g = op.heads
+    a3 = a.reshape(n, -1, g, a.shape[-1] // g).transpose(0, 2, 1, 3)              # (n, G, S, K)
+    bg = b.reshape(n, b.shape[1], g, -1).transpose(0, 2, 1, 3)                   # (n, G, P_b, Cb/G)
+    y = a3 @ (bg.transpose(0, 1, 3, 2) if op.transpose_b else bg)                # (n, G, S, N)
+    return (y.transpose(0, 2, 1, 3).reshape(a.shape[:3] + (-1,))) * op.out_scale
+
+
 def host_op_float(x, op):
-    """Softmax or LayerNormalization of NHWC float x over its channels (the float model)."""
+    """Softmax or LayerNormalization of NHWC float x over its channels (the float model); Softmax per
+    group of channels (attention heads), causal: channel j of a group masked past the pixel's index."""
     if op.host_kind == "Softmax":
-        e = np.exp(x - x.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
+        g = getattr(op, "groups", 1)
+        n, h, w, c = x.shape
+        y = x.reshape(n, h * w, g, c // g)
+        if getattr(op, "causal", False):
+            mask = np.arange(c // g)[None, :] > np.arange(h * w)[:, None]
+            y = np.where(mask[None, :, None, :], -np.inf, y)
+        e = np.exp(y - y.max(axis=-1, keepdims=True))
+        return (e / e.sum(axis=-1, keepdims=True)).reshape(x.shape)
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
     return (x - mean) / np.sqrt(var + op.epsilon) * op.gamma + op.beta
@@ -2031,6 +2477,8 @@ def nhwc_to_onnx(y, val):
     """Our NHWC output (N, P, Q, M) -> ONNX layout of val."""
     n = y.shape[0]
     flat = y.reshape(n, -1)
+    if val.rank == 3:
+        return y.reshape(n, -1, y.shape[-1])
     if val.rank == 2:
         if val.perm is None:
             return flat
@@ -2087,6 +2535,12 @@ class Lowering:
             self.qp[f.val.id] = (self.calib_scale(f.val), 0)
             self.qtype[f.val.id] = "int8"
             self.names.add(f.name)
+        self.extra_names = []
+        for name, v, _ in graph.extra_inputs:
+            self.extra_names.append(unique_name(sanitize(name), self.names, self.input_name))
+            self.tname[v.id] = self.extra_names[-1]
+            self.qp[v.id] = (self.calib_scale(v), 0)
+            self.qtype[v.id] = "int8"
         needed, todo = set(), [graph.output.base.producer]
         while todo:                     # layers the output depends on
             op = todo.pop()
@@ -2309,6 +2763,10 @@ class Lowering:
         params = {"input_scale": float(s_in)}
         if op.host_kind == "Softmax":
             prod = FIXED["sigmoid"]     # the same 1/256, -128
+            if getattr(op, "groups", 1) != 1:
+                params["groups"] = int(op.groups)
+            if getattr(op, "causal", False):
+                params["causal"] = True
         else:
             s_out, zp_out = self.forced_as(op.out, "int8") if op.out.forced else (self.calib_scale(op.out), 0)
             prod = (s_out, zp_out)
@@ -2439,6 +2897,8 @@ class Lowering:
             prod, comment = self.lower_copy(op, layer)
             types = set(self.qtype[v.base.id] for v in op.inputs)
             qtype = types.pop() if len(types) == 1 and prod == self.qp[x.base.id] else "int8"
+        elif k == "matmul":
+            prod, comment = self.lower_matmul(op, layer, src, s_in, zp_in)
         else:
             raise AssertionError(k)
         self.emit(layer, op.out.id, prod, comment, qtype)
@@ -2488,6 +2948,39 @@ class Lowering:
         ins = ", ".join(f"{s:.6g} (zp {z})" for s, z in qps)
         comment = f"{op.onnx}; scales: inputs {ins}, accumulator {S:.6g}, output {prod[0]:.6g} (zp {prod[1]})"
         return layer, prod, comment
+    def rescale(self, op, x, s_out):
+        """An activate layer moving tensor x to scale s_out, zero point 0; returns its name."""
+        s_in, zp = self.qp[x.base.id]
+        name = self.unique(op.name + "_rescale")
+        self.layers.append({"name": name, "op": "activate", "input": self.tname[x.base.id], "operand_scale": 1,
+                            "operand_offset": -zp, "activation": "identity",
+                            "requant": self.requant(s_in / s_out, 0, name),
+                            "comment": f"rescales '{self.tname[x.base.id]}' from {s_in:.6g} (zp {zp}) to {s_out:.6g} "
+                                       "(one scale for a matmul's b)"})
+        return name
+
+    def lower_matmul(self, op, layer, src, s_in, zp_in):
+        """A matmul of two activations (network.h): both with zero point 0 (a non-zero one is
+        re-centered first: the MXU cannot add an offset to weights it gets at run time), the b inputs
+        at one scale (the largest; the others rescaled); acc scale s_a s_b times the folded scalar."""
+        if zp_in != 0:
+            src, (s_in, zp_in) = self.recenter(op, op.inputs[0])
+        bs = op.inputs[1:]
+        s_b = max(self.qp[x.base.id][0] for x in bs)
+        names = []
+        for x in bs:
+            sx, zx = self.qp[x.base.id]
+            names.append(self.tname[x.base.id] if (sx == s_b and zx == 0) else self.rescale(op, x, s_b))
+        layer["inputs"] = [src] + names
+        layer["heads"] = int(op.heads)
+        if op.transpose_b:
+            layer["transpose_b"] = True
+        layer["activation"] = op.act
+        rq, prod = self.act_requant(op, s_in * s_b * op.out_scale, op.name, layer)
+        layer["requant"] = rq
+        comment = (f"{op.onnx}; activation x activation, {op.heads} heads; scales: a {s_in:.6g}, b {s_b:.6g}, "
+                   f"factor {op.out_scale:.6g}, output {prod[0]:.6g} (zp {prod[1]})")
+        return prod, comment
 
     def lower_copy(self, op, layer):
         """Concat / Split / Slice / channel shuffle: output channel j = input channel op.sel[j] of the
@@ -2556,7 +3049,7 @@ def yaml_scalar(v):
 
 LAYER_KEYS = ["name", "op", "input", "inputs", "outputs", "kernel", "stride", "pad", "groups", "global", "weights",
               "bias", "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "activation", "table",
-              "requant", "output_type", "host_op", "params"]
+              "requant", "output_type", "host_op", "params", "heads", "transpose_b"]
 
 
 def write_manifest(path, header, top, inputs, layers, golden, output):
@@ -2679,8 +3172,13 @@ def feed_note(graph, low):
 
 
 def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, input_file=None, name=None,
-            seed=0, percentile=100.0, approximate_avgpool=False, verbose=True):
-    """Converts; returns a dict with the graph, quantization and agreement (for tests)."""
+            seed=0, percentile=100.0, approximate_avgpool=False, verbose=True, input_data=None,
+            calibration_data=None, extra_inputs=None):
+    """Converts; returns a dict with the graph, quantization and agreement (for tests). From Python,
+    input_data / calibration_data (float arrays [N] + the first input's ONNX shape without N) replace
+    input_file / calibration_file, and extra_inputs ({name: float array of the input's ONNX shape,
+    one sample}) gives every graph input after the first (a KV cache): the same values in each
+    calibration sample and in the workload's input file (an error when one is missing)."""
     import onnx
     t0 = time.time()
     log = print if verbose else (lambda *a, **k: None)
@@ -2691,18 +3189,30 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
     graph = Graph(model, approximate_avgpool)
     inp = graph.input
     h, w, c = inp.shape
-    tail = (c, h, w) if inp.rank == 4 else (h * w * c,)
+    tail = (c, h, w) if inp.rank == 4 else (h, c) if inp.rank == 3 else (h * w * c,)
     if graph.feeds:
-        tail = graph.seq_tail       # sequences: [N, T, I] batch-first, whatever the model's layout
+        tail = graph.seq_tail       # recurrent sequences: [N, T, I] batch-first, whatever the model's layout
     if batch < 1:
         raise ConvertError("--batch must be >= 1")
-    if calibration_file:
+    extra_inputs = extra_inputs or {}
+    graph.extra_values = {}
+    for iname, v, dims in graph.extra_inputs:
+        if iname not in extra_inputs:
+            raise ConvertError(f"graph input '{iname}' {list(dims)} needs a value (extra_inputs; a KV cache)")
+        graph.extra_values[iname] = np.asarray(extra_inputs[iname], np.float64).reshape(dims[1:])
+    if graph.extra_inputs and batch != 1:
+        raise ConvertError("a graph with several inputs (a KV cache) converts with --batch 1 only")
+    if calibration_data is not None:
+        calib = np.asarray(calibration_data, np.float64).reshape((-1,) + tail)
+    elif calibration_file:
         calib = read_array(calibration_file, "calibration file", tail)
     else:
         if calibration < 1:
             raise ConvertError("--calibration must be >= 1")
         calib = np.random.default_rng([seed, 1]).standard_normal((calibration,) + tail)
-    if input_file:
+    if input_data is not None:
+        x = np.asarray(input_data, np.float64).reshape((-1,) + tail)[:batch]
+    elif input_file:
         x = read_array(input_file, "input file", tail)
         if len(x) < batch:
             raise ConvertError(f"input file {input_file} has {len(x)} samples, --batch is {batch}")
@@ -2722,7 +3232,8 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
     if graph.feeds:
         feed_files, xq = feed_inputs(graph, low, x)
     else:
-        x_nhwc = x.transpose(0, 2, 3, 1) if inp.rank == 4 else x.reshape(batch, 1, 1, -1)
+        x_nhwc = x.transpose(0, 2, 3, 1) if inp.rank == 4 else x.reshape(batch, h, 1, c) if inp.rank == 3 else \
+            x.reshape(batch, 1, 1, -1)
         lo, hi = (0, 255) if in_type == "uint8" else (-128, 127)
         xq = np.clip(np.rint(x_nhwc / s_in) + zp_in if inp.forced else round_away(x_nhwc / s_in), lo, hi)
         xq = xq.astype(np.uint8 if in_type == "uint8" else np.int8)
@@ -2739,8 +3250,17 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
     else:
         with open(os.path.join(outdir, "input.i8"), "wb") as f:
             f.write(xq.tobytes())
+    extra_files = []
+    for (iname, v, dims), tname in zip(graph.extra_inputs, low.extra_names):
+        s_x = low.qp[v.id][0]
+        q = np.clip(round_away(extra_nhwc(graph.extra_values[iname], v, dims) / s_x), -128, 127).astype(np.int8)
+        fname = f"{tname}.input.i8"
+        with open(os.path.join(outdir, fname), "wb") as f:
+            f.write(q.tobytes())
+        extra_files.append({"name": tname, "shape": list(v.shape), "file": fname})
     s_out, zp_out = low.output_qp
-    src = "--calibration-file " + os.path.basename(calibration_file) if calibration_file else \
+    src = "given calibration data" if calibration_data is not None else \
+        "--calibration-file " + os.path.basename(calibration_file) if calibration_file else \
         f"{calibration} standard-normal samples (numpy default_rng([{seed}, 1]))"
     inputs_src = "--input-file " + os.path.basename(input_file) if input_file else \
         f"standard-normal samples (numpy default_rng([{seed}, 2]))"
@@ -2760,7 +3280,7 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
                      f"point 0; samples: {inputs_src} as [N, T, I]; " + feed_note(graph, low))
     top = {"name": mname, "samples": batch,
            "description": f"{mname} imported from ONNX, int8 per-tensor symmetric (scripts/onnx_to_network.py)"}
-    inputs = [{"name": low.input_name, "shape": [h, w, c], "file": "input.i8"}]
+    inputs = [{"name": low.input_name, "shape": [h, w, c], "file": "input.i8"}] + extra_files
     if graph.feeds:
         inputs = [{"name": f.name, "shape": list(f.val.shape), "file": f"{f.name}.i8"} for f in graph.feeds]
     elif in_type == "uint8":

@@ -16,7 +16,10 @@ floor((H + pads - k) / stride) + 1):
   B * pixels * ceil(Cout / C) rows in ceil(B * pixels / (accumulators.rows / 2)) instructions per
   column tile (the lowering double-buffers the accumulators in halves); a pool max(input pixels,
   output pixels) * B * ceil(C / cols) rows, one Pool per channel tile; a Vector (add, mul,
-  standalone activate) B * pixels * ceil(C / cols) rows in one instruction. No slack.
+  standalone activate) B * pixels * ceil(C / cols) rows in one instruction. No slack. A matmul of
+  two activations (attention, network.h) streams its B * pixels rows once per (row tile, column
+  tile) pair that shares a head (its block-diagonal weights' nonzero tiles) and activates like a
+  conv; a host_op layer takes neither the array nor the activation unit.
   Packed tensors (docs/isa.md "Lane groups"): a tensor of C <= R / 2 channels lives in lane groups
   of G = the smallest divisor of R >= C, R / G pixels a UB row; then a pool reads ceil(B * H * W /
   (R / G)) UB rows (one Pool: max(those, output pixels) + P) and a Vector streams ceil(B * pixels /
@@ -81,7 +84,11 @@ def layer_shapes(manifest):
             y = (1, 1, Ch)
         elif op == "dense":
             y = (1, 1, L["outputs"])
-        else:  # add, mul, activate: element-wise
+        elif op == "matmul":     # G heads of N: N = b's pixels (transpose_b) or b's channels / G
+            g = L.get("heads", 1)
+            n = sum(h * w for h, w, _ in xs[1:]) if L.get("transpose_b") else xs[1][2] // g
+            y = (H, W, g * n)
+        else:  # add, mul, activate, host_op: element-wise
             y = xs[0]
         shapes[L["name"]] = y
         prev = L["name"]
@@ -112,10 +119,23 @@ def expected(L, xs, y, B, cfg):
         row_tiles = sum(ceil_div(h * w * c, R) if h * w == 1 else h * w * ceil_div(c, R) for h, w, c in xs)
         return B * row_tiles * col_tiles, B * col_tiles + P * col_tiles * ceil_div(B, half)
     per_row = pixels_per_row(xs[0][2], R)
+    if op == "matmul":
+        # One pass of B x pixels rows per (input tile k, output tile j) that share a head: input
+        # channels [k R, (k+1) R) and outputs [j C, (j+1) C) meet head g's [g K, (g+1) K) and
+        # [g N, (g+1) N) (the block-diagonal weights' nonzero tiles).
+        g = L.get("heads", 1)
+        a_ch, m = xs[0][2], y[2]
+        kk, nn = a_ch // g, m // g
+        pairs = sum(1 for k in range(ceil_div(a_ch, R)) for j in range(col_tiles)
+                    if any(max(k * R, h * kk) < min((k + 1) * R, (h + 1) * kk, a_ch) and
+                           max(j * C, h * nn) < min((j + 1) * C, (h + 1) * nn, m) for h in range(g)))
+        return B * pixels * pairs, B * pixels * col_tiles + P * col_tiles * ceil_div(B * pixels, half)
     if op in ("maxpool", "avgpool"):
         if per_row > 1:  # packed input: the UB rows read; one output pixel a cycle
             return 0, max(ceil_div(B * xs[0][0] * xs[0][1], per_row), B * pixels) + P
         return 0, B * max(xs[0][0] * xs[0][1], pixels) * col_tiles + P * col_tiles
+    if op == "host_op":
+        return 0, 0            # the host computes it; the chip's DMA moves the data
     if per_row > 1:  # a, b and the output packed alike: whole packed rows
         return 0, ceil_div(B * pixels, per_row) + P
     return 0, B * pixels * col_tiles + P
@@ -181,6 +201,13 @@ class NetworkTiming(unittest.TestCase):
 
     def test_lstm(self):
         self.check("lstm", "tpu_v1.yaml")
+
+    def test_attention_small(self):
+        # Square arrays only: the activation formulas above assume R = C (a non-square array splits
+        # Activates by lanes; the golden outputs of the non-square runs are tests of their own).
+        for config in ("small.yaml", "tpu_v1.yaml"):
+            with self.subTest(config=config):
+                self.check("attention_small", config)
 
     def test_apps(self):
         for app in ("cnn0", "cnn1", "lstm0", "lstm1"):

@@ -512,6 +512,32 @@ class HostOps(unittest.TestCase):
         self.assertEqual(T.host_softmax(np.array([[127, -128]], np.int8), 1.0).tolist(),
                          [[127, -128]])
 
+    def test_softmax_groups_and_causal(self):
+        # NHWC (1, 3, 1, 6): two heads of 3 keys; causal: pixel p sees keys j <= p of each head.
+        # Equal scores: 1 key -> 127 (saturated), 2 -> 0, 3 -> floor(515 / 6) - 128 = -43; masked -128.
+        x = np.full((1, 3, 1, 6), 9, np.int8)
+        y = T.host_softmax(x, 1.0, groups=2, causal=True).reshape(3, 6).tolist()
+        self.assertEqual(y, [[127, -128, -128] * 2, [0, 0, -128] * 2, [-43, -43, -43] * 2])
+        # Without the mask the heads still normalize separately: [5, 5, 5 | -3, -3, -3] all -43.
+        x = np.array([5, 5, 5, -3, -3, -3], np.int8).reshape(1, 1, 1, 6)
+        self.assertEqual(T.host_softmax(x, 1.0, groups=2).reshape(-1).tolist(), [-43] * 6)
+
+    def test_matmul_heads_against_einsum(self):
+        rng = np.random.default_rng(5)
+        a = rng.integers(-128, 128, (1, 4, 1, 6)).astype(np.int8)      # 2 heads of K = 3
+        k1 = rng.integers(-128, 128, (1, 3, 1, 6)).astype(np.int8)     # keys: 3 + 2 pixels
+        k2 = rng.integers(-128, 128, (1, 2, 1, 6)).astype(np.int8)
+        ident = T.Requant(1 << 30, 30, 0)        # x * 2^30 / 2^30: the sums, clamped to int8
+        kk = np.concatenate([k1.reshape(3, 6), k2.reshape(2, 6)]).astype(np.int64)
+        want = np.einsum("shk,nhk->shn", a.reshape(4, 2, 3).astype(np.int64), kk.reshape(5, 2, 3))
+        got = T.matmul(a, [k1, k2], 2, True, ident).reshape(4, 2, 5)
+        self.assertEqual(got.tolist(), np.clip(want, -128, 127).tolist())
+        v = rng.integers(-128, 128, (1, 3, 1, 4)).astype(np.int8)      # P V: K = 3 pixels, N = 2
+        want = np.einsum("shk,khn->shn", a.reshape(4, 2, 3).astype(np.int64),
+                         v.reshape(3, 2, 2).astype(np.int64))
+        got = T.matmul(a, [v], 2, False, ident).reshape(4, 2, 2)
+        self.assertEqual(got.tolist(), np.clip(want, -128, 127).tolist())
+
     def test_layernorm(self):
         p = dict(kind="LayerNormalization", input_scale=1.0, epsilon=0.0, output_scale=1 / 32,
                  output_zero_point=3, gamma=np.array([2.0, 1.0]), beta=np.array([0.0, 0.5]))

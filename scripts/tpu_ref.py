@@ -103,7 +103,7 @@ SPLITMIX_M1 = 0xBF58476D1CE4E5B9
 SPLITMIX_M2 = 0x94D049BB133111EB
 ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh")   # the fixed functions
 FUNCTIONS = ACTIVATIONS + ("lookup",)                   # a manifest's: also the table of a layer
-OPS = ("conv", "dense", "maxpool", "avgpool", "add", "mul", "activate", "host_op")
+OPS = ("conv", "dense", "maxpool", "avgpool", "add", "mul", "activate", "host_op", "matmul")
 # Elements of float64 GEMM operands per chunk (2^22 = 32 MiB): bounds the memory use of dense layers.
 CHUNK_ELEMENTS = 1 << 22
 # Every integer of magnitude <= 2^24 is a float32 (24-bit significand): the bound of conv_acc's exact
@@ -313,6 +313,27 @@ def gemm_acc(a, w):
         r1 = min(R, r0 + step)
         out[r0:r1] = np.matmul(a[r0:r1].astype(np.float64), wf).astype(np.int64)
     return wrap_int32(out)
+
+
+def matmul(a, bs, heads, transpose_b, requant, fn="identity", table=None):
+    """A matmul layer (network.h): int8 a (1, H, W, G*K) times B_g from the b tensors (each (1, h,
+    w, Cb), concatenated along their pixels into b [P_b][Cb]): B_g = b[:, g*N:(g+1)*N] (K = P_b),
+    or with transpose_b B_g = b[:, g*K:(g+1)*K] transposed (N = P_b). Output (1, H, W, G*N)."""
+    b = np.concatenate([x.reshape(-1, x.shape[-1]) for x in bs], axis=0)
+    _, H, W_, A = a.shape
+    G = heads
+    K = A // G
+    a2 = a.reshape(H * W_, A)
+    parts = []
+    for g in range(G):
+        if transpose_b:
+            Bg = b[:, g * K:(g + 1) * K].T
+        else:
+            n = b.shape[1] // G
+            Bg = b[:, g * n:(g + 1) * n]
+        parts.append(gemm_acc(a2[:, g * K:(g + 1) * K], Bg))
+    acc = np.concatenate(parts, axis=1)
+    return apply_requant(acc, requant, fn, table).reshape(1, H, W_, acc.shape[1])
 
 
 def normalize_pad(pad):
@@ -551,6 +572,9 @@ class Network:
             return P * Q * M * L["kernel"][0] * L["kernel"][1] * L["in_shape"][2] // L.get("groups", 1)
         if L["op"] == "dense":
             return L["features"] * L["outputs"]
+        if L["op"] == "matmul":
+            H, W_, M = L["out_shape"]
+            return H * W_ * M * L["in_shape"][2] // L["heads"]
         return 0
 
     def macs_per_sample(self):
@@ -581,6 +605,7 @@ LAYER_KEYS = {
     "mul": {"operand_offsets", "activation", "table", "requant", "output_type"},
     "activate": {"operand_scale", "operand_offset", "activation", "table", "requant", "output_type"},
     "host_op": {"host_op", "params"},
+    "matmul": {"heads", "transpose_b", "activation", "table", "requant"},
 }
 COMMON_KEYS = {"name", "op", "input", "inputs"}
 TOP_KEYS = {"format", "name", "description", "samples", "inputs", "golden", "output", "layers"}
@@ -699,7 +724,8 @@ def _outputs(d, where):
 # --------------------------------------------------------------------------------------------
 
 HOST_OPS = ("Softmax", "LayerNormalization")
-HOST_OP_PARAMS = ("input_scale", "epsilon", "output_scale", "output_zero_point", "gamma", "beta")
+HOST_OP_PARAMS = ("input_scale", "epsilon", "output_scale", "output_zero_point", "gamma", "beta",
+                  "groups", "causal")
 
 
 def _number(v, where):
@@ -720,10 +746,20 @@ def _host_op_params(d, w, channels):
     unknown = set(prm) - set(HOST_OP_PARAMS)
     if unknown:
         raise ManifestError(f"{w}.params: unknown key {sorted(unknown)[0]!r}")
-    if kind == "Softmax" and set(prm) - {"input_scale"}:
-        raise ManifestError(f"{w}.params: Softmax takes only input_scale")
+    if kind == "Softmax" and set(prm) - {"input_scale", "groups", "causal"}:
+        raise ManifestError(f"{w}.params: Softmax takes only input_scale, groups and causal")
+    if kind != "Softmax" and set(prm) & {"groups", "causal"}:
+        raise ManifestError(f"{w}.params: LayerNormalization takes neither groups nor causal")
     p = dict(kind=kind, input_scale=1.0, epsilon=1e-5, output_scale=1.0 / 32, output_zero_point=0,
-             gamma=None, beta=None)
+             gamma=None, beta=None, groups=1, causal=False)
+    if "groups" in prm:
+        p["groups"] = _int(prm["groups"], f"{w}.params.groups", 1)
+        if channels % p["groups"]:
+            raise ManifestError(f"{w}.params.groups: {p['groups']} does not divide {channels} channels")
+    if "causal" in prm:
+        if not isinstance(prm["causal"], bool):
+            raise ManifestError(f"{w}.params.causal: expected true or false")
+        p["causal"] = prm["causal"]
     for k in ("input_scale", "output_scale", "epsilon"):
         if k in prm:
             p[k] = _number(prm[k], f"{w}.params.{k}")
@@ -741,17 +777,28 @@ def _host_op_params(d, w, channels):
     return p
 
 
-def host_softmax(x, input_scale):
-    """Softmax over the last axis of int8 x: output scale 1/256, zero point -128 (host_op.h).
-    E(d) = floor(2^20 exp(-(s d)) + 0.5) for d = max - x (a table built with math.exp), then
-    y = floor((512 E + S) / (2 S)) - 128 in exact integers."""
+def host_softmax(x, input_scale, groups=1, causal=False):
+    """Softmax over the last axis of int8 NHWC x: output scale 1/256, zero point -128 (host_op.h),
+    per block of C / groups channels; causal: channel j of a block is masked (E = 0) when j is
+    greater than the pixel's index p = h W + w in its image.
+    E(d) = floor(2^20 exp(-(s d)) + 0.5) for d = max over visible - x (a table built with
+    math.exp), then y = floor((512 E + S) / (2 S)) - 128 in exact integers."""
     table = np.array([math.floor(1048576.0 * math.exp(-(input_scale * float(d))) + 0.5)
                       for d in range(256)], dtype=np.int64)
-    xi = x.astype(np.int64)
-    e = table[xi.max(axis=-1, keepdims=True) - xi]
+    shape = x.shape
+    c = shape[-1]
+    image = shape[1] * shape[2] if x.ndim == 4 else (shape[-2] if x.ndim >= 2 else 1)   # pixels of an image
+    xi = x.astype(np.int64).reshape(-1, image, groups, c // groups)
+    if causal:
+        visible = np.arange(c // groups)[None, :] <= np.arange(image)[:, None]     # [p, j]
+    else:
+        visible = np.ones((image, c // groups), dtype=bool)
+    visible = visible[None, :, None, :]
+    mx = np.where(visible, xi, -129).max(axis=-1, keepdims=True)
+    e = np.where(visible, table[np.clip(mx - xi, 0, 255)], 0)
     s = e.sum(axis=-1, keepdims=True)
     y = (512 * e + s) // (2 * s) - 128
-    return np.clip(y, -128, 127).astype(np.int8)
+    return np.clip(y, -128, 127).astype(np.int8).reshape(shape)
 
 
 def host_layernorm(x, p):
@@ -775,7 +822,7 @@ def host_layernorm(x, p):
 def host_op(x, p):
     """A host_op layer on int8 NHWC x."""
     if p["kind"] == "Softmax":
-        return host_softmax(x, p["input_scale"])
+        return host_softmax(x, p["input_scale"], p.get("groups", 1), p.get("causal", False))
     return host_layernorm(x, p)
 
 
@@ -871,7 +918,9 @@ def load_network(path):
         want = {"add": 2, "mul": 2}.get(op)
         if want is not None and len(refs) != 2:
             raise ManifestError(f"{w}.inputs: {op} takes 2 inputs, got {len(refs)}")
-        if op not in ("dense", "add", "mul", "conv") and len(refs) != 1:
+        if op == "matmul" and len(refs) < 2:
+            raise ManifestError(f"{w}.inputs: matmul takes [a, b, ...], got {len(refs)} input")
+        if op not in ("dense", "add", "mul", "conv", "matmul") and len(refs) != 1:
             raise ManifestError(f"{w}.inputs: {op} takes 1 input, got {len(refs)}")
         in_shape = net.shape_of(refs[0])
         if op == "conv":        # several inputs: concatenated along C
@@ -948,6 +997,22 @@ def load_network(path):
         elif op == "host_op":
             L["out_shape"] = in_shape
             L["host_op"] = _host_op_params(d, w, in_shape[2])
+        elif op == "matmul":
+            if N != 1:
+                raise ManifestError(f"{w}: matmul needs samples: 1, got {N}")
+            G = L["heads"] = _int(d.get("heads", 1), f"{w}.heads", 1)
+            tb = d.get("transpose_b", False)
+            if not isinstance(tb, bool):
+                raise ManifestError(f"{w}.transpose_b: expected true or false")
+            L["transpose_b"] = tb
+            cb = net.shape_of(refs[1])[2]
+            if any(net.shape_of(r)[2] != cb for r in refs[1:]):
+                raise ManifestError(f"{w}.inputs: matmul b inputs differ in channels")
+            pb = sum(net.shape_of(r)[0] * net.shape_of(r)[1] for r in refs[1:])
+            K, Nh = (cb // G, pb) if tb else (pb, cb // G)
+            if cb % G or C != G * K:
+                raise ManifestError(f"{w}: heads {G}, a's {C} channels and b {cb} x {pb} do not agree")
+            L["out_shape"] = (H, W_, G * Nh)
         else:  # add, mul, activate
             for r in refs[1:]:
                 sb = net.shape_of(r)
@@ -1017,6 +1082,8 @@ def run_layer(L, xs):
         return activate_op(xs[0], L["scales"][0], L["offsets"][0], rq, fn, tb, ot)
     if op == "host_op":
         return host_op(xs[0], L["host_op"])
+    if op == "matmul":
+        return matmul(xs[0], xs[1:], L["heads"], L["transpose_b"], rq, fn, tb)
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -1050,7 +1117,7 @@ def checksum(a):
 
 def layer_type(op):
     """Table 1 layer type of an op: FC, Conv, Pool or Vector."""
-    return {"conv": "Conv", "dense": "FC", "maxpool": "Pool", "avgpool": "Pool"}.get(op, "Vector")
+    return {"conv": "Conv", "dense": "FC", "maxpool": "Pool", "avgpool": "Pool", "matmul": "FC"}.get(op, "Vector")
 
 
 def summary(net):

@@ -20,6 +20,7 @@ const char* op_name(LayerOp op) {
     case LayerOp::Mul: return "mul";
     case LayerOp::Activate: return "activate";
     case LayerOp::HostOp: return "host_op";
+    case LayerOp::MatMul: return "matmul";
   }
   return "?";
 }
@@ -130,10 +131,13 @@ class ProgramEmitter {
       transfer(Opcode::ReadHostMemory, -int(k) - 1, b, host_.input_addr[b][k]);
   }
 
-  /// Read_Weights of the next stripe's layer (one stripe ahead of the MXU).
+  /// Read_Weights of the next stripe's layer (one stripe ahead of the MXU); a matmul's tiles wait
+  /// for its WriteWeights (emit_weight_write), so they are not read ahead of the layer itself.
   void read_next_weights() {
     if (next_weights_ >= alloc_.stripes.size()) return;
-    const int i = alloc_.stripes[next_weights_++].layer;
+    const int i = alloc_.stripes[next_weights_].layer;
+    if (net_.layers[size_t(i)].op == LayerOp::MatMul && i != written_) return;
+    ++next_weights_;
     const PlannedLayer& p = plan_.layers[size_t(i)];
     push(read_weights(p.weight_base, p.weight_tiles));
     if (plan_.policy.layer_records) out_.layers[size_t(i)].dram_bytes += p.weight_tiles * plan_.R * plan_.C;
@@ -156,6 +160,7 @@ class ProgramEmitter {
     const NetworkLayer& l = net_.layers[size_t(i)];
     if (plan_.layers[size_t(i)].placed) return;  // a Concat its producers wrote in place
     if (plan_.layers[size_t(i)].weighted) {
+      if (l.op == LayerOp::MatMul) emit_weight_write(b, i);
       requant(l.requant);
       if (plan_.policy.batch_accumulators) acc_block_ = 0;  // each layer starts in the first buffer
       for (; next_stripe_ < alloc_.stripes.size() && alloc_.stripes[next_stripe_].batch == b &&
@@ -404,6 +409,24 @@ class ProgramEmitter {
     push(sync(Unit::Host));
   }
 
+  /// A matmul's b to the host (each b input in turn), Interrupt_Host (the host writes the weight
+  /// tiles, WriteWeights), then Read_Weights of its first stripe.
+  void emit_weight_write(size_t b, int i) {
+    const NetworkLayer& l = net_.layers[size_t(i)];
+    const LoweredProgram::HostOperation& op = out_.host_ops[next_host_op_];
+    uint64_t addr = op.input_addr;
+    for (size_t t = 1; t < l.inputs.size(); ++t) {
+      transfer(Opcode::WriteHostMemory, l.inputs[t], b, addr);
+      addr += op.weights.segment_pixels[t - 1] * op.channels;
+    }
+    Instruction irq;
+    irq.op = Opcode::InterruptHost;
+    irq.host_op = uint32_t(next_host_op_++);
+    push(irq);
+    written_ = i;
+    read_next_weights();
+  }
+
   /// add, mul, activate: one Vector over all rows; with a broadcast b ([1, 1, C] against a's H x W
   /// x C), one per channel tile, each b row repeated for the H x W rows of its image.
   void emit_vector(size_t b, int i) {
@@ -456,6 +479,7 @@ class ProgramEmitter {
   size_t next_weights_ = 0;                   // the next stripe whose weights to read
   uint64_t acc_block_ = 0;                    // output blocks so far (accumulator buffer parity)
   size_t next_host_op_ = 0;                   // the next entry of out_.host_ops
+  int written_ = -1;                          // the matmul layer whose weights the host wrote last
 };
 
 }  // namespace

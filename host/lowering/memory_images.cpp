@@ -87,7 +87,8 @@ void pack_bias(const LoweringPlan& plan, const ArchConfig& cfg, uint8_t* host) {
 void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64_t pos, uint64_t c, uint64_t m0,
                 uint64_t n, int8_t* out, uint64_t plane) {
   const uint64_t M = l.out_shape.c, base = plane * (l.weights.size() / 2);  // the low plane: the second half
-  if (l.op != LayerOp::Conv)  // dense: the input's rows from its feature offset, in H, W, C order
+  if (l.op == LayerOp::MatMul) return;  // the host writes a matmul's tiles at run time (WriteWeights)
+  if (l.op != LayerOp::Conv)            // dense: the input's rows from its feature offset, in H, W, C order
     return l.weights.copy(base + (src.feature_offset + pos * C + c) * M + m0, n, out);
   const uint64_t cc = src.feature_offset + c, Cg = l.in_shape.c / l.groups, Mg = M / l.groups;
   const uint64_t row = pos * Cg + cc % Cg;

@@ -9,7 +9,9 @@ namespace tpu {
 
 namespace {
 
-bool is_weighted(const NetworkLayer& l) { return l.op == LayerOp::Conv || l.op == LayerOp::Dense; }
+bool is_weighted(const NetworkLayer& l) {
+  return l.op == LayerOp::Conv || l.op == LayerOp::Dense || l.op == LayerOp::MatMul;
+}
 
 /// Tensors of `net` in tensor_index order, with their tiles and last readers.
 std::vector<PlannedTensor> plan_tensors(const Network& net, uint64_t R) {
@@ -37,6 +39,7 @@ std::vector<PlannedTensor> plan_tensors(const Network& net, uint64_t R) {
 /// (concatenated in order), a spatial one read through an H x W window.
 std::vector<PassSource> pass_sources(const LoweringPlan& plan, const NetworkLayer& l) {
   std::vector<PassSource> sources;
+  if (l.op == LayerOp::MatMul) return {{l.inputs[0], 1, 1, 0, true}};  // a; b becomes its weights
   if (l.op == LayerOp::Conv) {
     // A 1x1, unit-stride, unpadded conv reads each output pixel's own input row.
     const bool flat = l.kh == 1 && l.kw == 1 && l.sh == 1 && l.sw == 1 && l.pad_top == 0 && l.pad_left == 0 &&
@@ -74,7 +77,8 @@ bool groups_meet(const LoweringPlan& plan, const NetworkLayer& l, const PassSour
 
 /// Whether held (not seeded) weights have a nonzero in input tile k x output tile j at any position.
 bool tile_nonzero(const LoweringPlan& plan, const NetworkLayer& l, const PassSource& src, uint64_t k, uint64_t j) {
-  if (l.weights.is_seeded() || l.weight_bits == 16) return true;
+  if (l.weights.is_seeded() || l.weight_bits == 16 || l.op == LayerOp::MatMul)
+    return true;  // matmul: written at run time
   const uint64_t R = plan.R, C = plan.tensor(src.tensor).shape.c, N = plan.C;
   const uint64_t n = std::min<uint64_t>(N, l.out_shape.c - j * N);
   std::vector<int8_t> row(n);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "isa/isa.h"
@@ -42,6 +43,20 @@ struct LoweredProgram {
     uint32_t channels = 0;                     ///< C
     uint32_t tile = 0;                         ///< R = mxu.rows
     uint64_t input_addr = 0, output_addr = 0;  ///< host byte addresses
+    uint64_t image_pixels = 0;                 ///< H x W of one image (the causal mask's positions)
+    /// WriteWeights (a matmul layer's b, network.h): `pixels` is P_b, the b inputs' pixels, whose
+    /// packed tiles lie one input after the other from input_addr (segment_pixels each; no
+    /// result). The host writes the layer's weight tiles, R x cols bytes each, in the order of
+    /// `tiles` (k input tile of a, j output tile) from weight-memory byte weight_base.
+    struct WeightWrite {
+      uint32_t heads = 1;
+      bool transpose_b = false;
+      uint64_t k = 0, n = 0;                             ///< K and N of each head's B_g [K][N]
+      uint32_t cols = 0;                                 ///< C = mxu.cols: output channels per tile
+      uint64_t weight_base = 0;                          ///< weight-memory byte of the first tile
+      std::vector<uint64_t> segment_pixels;              ///< pixels of each b input, in order
+      std::vector<std::pair<uint64_t, uint64_t>> tiles;  ///< (k, j) of each tile written, in order
+    } weights;
   };
   std::vector<Instruction> program;
   std::vector<HostOperation> host_ops;  ///< the program's host-operation table (Interrupt_Host)

@@ -130,8 +130,9 @@ inline bool pass_needed(const PlannedLayer& p, size_t s, uint64_t k, uint64_t j,
 }
 
 /// Layer `l`'s weights from channel `c` of source `src` (of C channels) at kernel position `pos`
-/// (r * kw + s) to outputs m0 .. m0+n-1, into out[0 .. n) (entries a grouped conv lacks are left).
-/// `plane` 1: the low byte plane of int16 weights (network.h), else the (high) bytes.
+/// (r * kw + s) to outputs m0 .. m0+n-1, into out[0 .. n) (entries a grouped conv lacks are left;
+/// a matmul's are all left: the host writes them at run time). `plane` 1: the low byte plane of
+/// int16 weights (network.h), else the (high) bytes.
 void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64_t pos, uint64_t c, uint64_t m0,
                 uint64_t n, int8_t* out, uint64_t plane = 0);
 
@@ -210,9 +211,12 @@ HostLayout layout_host(const LoweringPlan& plan, const ArchConfig& cfg, LoweredP
 /// its operand and its result (packed tiles, LoweredProgram::HostOperation) and its entry in
 /// out.host_ops; run after layout_host. A host_op layer's program (emit_program): Write_Host_Memory
 /// of its input, Interrupt_Host with its id, Read_Host_Memory of its output, Sync host (RAW for
-/// the readers of the output). Needs packed host rows (the network policy). Errors (SC_REPORT_ERROR
-/// "tpu/lowering" naming the layer): more than 4 GiB of host addresses, more than 65536 host
-/// operations.
+/// the readers of the output). A matmul layer gets a WriteWeights entry (room for its b inputs):
+/// its program is Write_Host_Memory of each b input, Interrupt_Host (the host writes the layer's
+/// weight tiles into the weight memory over PCIe), then Read_Weights of its tiles (not read ahead
+/// of the Interrupt_Host) and its passes as a 1x1 conv of G groups. Needs packed host rows (the
+/// network policy). Errors (SC_REPORT_ERROR "tpu/lowering" naming the layer): more than 4 GiB of
+/// host addresses, more than 65536 host operations.
 void layout_host_ops(const LoweringPlan& plan, LoweredProgram& out);
 
 /// Appends the program (lowering.h describes it), Halt included, to out.program; fills

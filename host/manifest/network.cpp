@@ -30,7 +30,7 @@ const std::vector<std::string> kLayerKeys = {
     "name", "op", "input", "inputs",
     "outputs", "kernel", "stride", "pad", "global", "weights", "bias", "activation", "requant",
     "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "groups", "table",
-    "host_op", "params", "output_type", "weight_type"};
+    "host_op", "params", "output_type", "weight_type", "heads", "transpose_b"};
 // clang-format on
 
 // What a layer op takes: its keys besides kCommonKeys, the required ones, and how many tensors
@@ -61,6 +61,7 @@ const std::vector<OpSpec>& op_specs() {
                                        "output_type"},
                                       {"activation", "requant"}, 1, 1},
       {LayerOp::HostOp, "host_op", {"host_op", "params"}, {"host_op"}, 1, 1},
+      {LayerOp::MatMul, "matmul", {"heads", "transpose_b", "activation", "table", "requant"}, {"requant"}, 2, SIZE_MAX},
   };
   // clang-format on
   return specs;
@@ -306,6 +307,36 @@ void read_function(const YamlSection& s, NetworkLayer& l) {
   l.function = read_activation(s);
 }
 
+// A matmul's heads, transpose_b and output shape (network.h): b's inputs share their channels and
+// are concatenated along pixels; a's channels are G*K. Samples must be 1 (B is per image).
+void read_matmul(const Network& net, const Map& m, NetworkLayer& l) {
+  const YamlSection& s = m.s;
+  if (net.samples != 1)
+    s.fail("op", "a matmul multiplies two activations of one image; the network has samples: " +
+                     std::to_string(net.samples) + " (run one sample)");
+  if (s.has("heads")) s.read("heads", l.groups);
+  l.transpose_b = read_bool(m, "transpose_b");
+  const uint32_t cb = net.shape_of(l.inputs[1]).c;
+  uint64_t pb = 0;
+  for (size_t k = 1; k < l.inputs.size(); ++k) {
+    const TensorShape& b = net.shape_of(l.inputs[k]);
+    if (b.c != cb)
+      s.fail("inputs", "a matmul's b inputs are concatenated along pixels and must have the same channels, got " +
+                           to_string(net.shape_of(l.inputs[1])) + " and " + to_string(b));
+    pb += uint64_t(b.h) * b.w;
+  }
+  const uint64_t G = l.groups, K = l.transpose_b ? cb / std::max<uint64_t>(G, 1) : pb;
+  const uint64_t N = l.transpose_b ? pb : cb / std::max<uint64_t>(G, 1);
+  if (G == 0 || cb % G || l.in_shape.c != G * K)
+    s.fail(s.has("heads") ? "heads" : "inputs",
+           "heads G = " + std::to_string(G) + " must be >= 1 and divide b's channels " + std::to_string(cb) +
+               ", and a's channels " + std::to_string(l.in_shape.c) + " must be G x K = G x " +
+               (l.transpose_b ? "b's channels / G" : "b's pixels") + " = " + std::to_string(G * K));
+  if (G * N > kMaxElements) s.fail("inputs", "the output has more than " + std::to_string(kMaxElements) + " channels");
+  l.out_shape = {l.in_shape.h, l.in_shape.w, uint32_t(G * N)};
+  l.bias.assign(l.out_shape.c, 0);
+}
+
 // Reads the op-specific keys of layer `l` (its inputs resolved) and infers its output shape.
 void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   const YamlSection& s = m.s;
@@ -393,6 +424,7 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
       l.host_op = read_host_op(s, m.node, in.c);
       l.out_shape = in;
       break;
+    case LayerOp::MatMul: read_matmul(net, m, l); break;
   }
   if (l.out_shape.elements() > kMaxElements)
     s.fail(l.op == LayerOp::Conv ? "outputs" : "op", "the output tensor " + to_string(l.out_shape) + " has more than " +
@@ -497,7 +529,10 @@ NetworkLayer read_layer(const Network& net, const Map& m, size_t i, const std::s
   }
   const size_t n = l.inputs.size();
   if (n < spec->min_inputs || n > spec->max_inputs) {
-    const std::string want = spec->min_inputs == 2 ? "two tensors (inputs: [a, b])" : "one tensor";
+    const std::string want = spec->min_inputs == 2 && spec->max_inputs == SIZE_MAX
+                                 ? "at least two tensors (inputs: [a, b, ...])"
+                             : spec->min_inputs == 2 ? "two tensors (inputs: [a, b])"
+                                                     : "one tensor";
     s.fail(key, article(op) + " layer reads " + want + ", got " + std::to_string(n) +
                     (s.has(key) ? "" : " (the default: the previous layer, or the first input)"));
   }
@@ -520,7 +555,8 @@ const char* element_type_name(ElementType t) {
 
 uint64_t NetworkLayer::macs() const {
   switch (op) {
-    case LayerOp::Conv: return out_shape.elements() * kh * kw * (in_shape.c / groups);
+    case LayerOp::Conv:
+    case LayerOp::MatMul: return out_shape.elements() * kh * kw * (in_shape.c / groups);
     case LayerOp::Dense: return uint64_t(features) * out_shape.c;
     default: return 0;
   }

@@ -15,7 +15,7 @@
 //   output: layer-name              # optional (default: the last layer)
 //   layers:                         # required, in a topological order (inputs defined before use)
 //     - name: conv1                 # required, unique, not the input's name
-//       op: conv | dense | maxpool | avgpool | add | mul | activate | host_op   # required
+//       op: conv | dense | maxpool | avgpool | add | mul | activate | host_op | matmul   # required
 //       input: name | inputs: [names]   # default: the previous layer (the first input for layer 0)
 //       # conv:     outputs (M >= 1), kernel [kh, kw], stride [sh, sw] (default [1, 1]),
 //       #           pad [top, left, bottom, right] or [ph, pw] (default 0), groups (default 1),
@@ -35,6 +35,10 @@
 //       #           activation, requant
 //       # host_op:  input, host_op (the ONNX operator name), params: computed by the host CPU
 //       #           (Interrupt_Host); keys and exact semantics in manifest/host_op.h
+//       # matmul:   inputs [a, b, ...] (two activations: a and b; several b tensors are concatenated
+//       #           along their pixels, e.g. a KV cache and the new token's keys), heads (G >= 1,
+//       #           default 1), transpose_b (default false), activation?, requant; no weights or
+//       #           bias (the host writes b into the weight memory at run time); samples must be 1
 //       weights: file | {random_seed: S}   # conv: [kh][kw][C/groups][M] int8; dense: [features][M] int8
 //       bias: file | {random_seed: S}      # int32 [M] little endian; default zeros
 //       activation: identity | relu | sigmoid | tanh | lookup   # default identity
@@ -73,6 +77,13 @@
 //            activate: v = (a + oa) * sa; then y = activate(saturate_int32(v), 0, requant, fn)
 //            with v computed exactly (int64). Operand scales and offsets are int16. A b of shape
 //            [1, 1, C] is read as b[n, 0, 0, c] at every pixel of a (squeeze-excitation).
+//   matmul:  (ONNX MatMul of two activations, batched over G heads; attention's Q K^T and P V)
+//            a [H, W, G*K]; b = the b inputs' pixels in order, P_b pixels of Cb channels;
+//            transpose_b false: K = P_b, Cb = G*N, B_g[k][n] = b[k, g*N + n] (P V: b = V)
+//            transpose_b true:  N = P_b, Cb = G*K, B_g[k][n] = b[n, g*K + k] (Q K^T: b = K)
+//            acc[p, g*N + n] = sum_{k<K} a[p, g*K + k] * B_g[k][n] (int32 wrap-around) for every
+//            pixel p of a; y = activate(acc, 0, requant, activation): output [H, W, G*N]. It is a
+//            1x1 conv of groups = G whose block-diagonal weights [G*K][G*N] are the B_g.
 //   lookup:  (any layer with an activation) y = table[activate(..., identity) + 128] (quant.h):
 //            the requantized int8 value indexes the layer's table. The table is the importer's:
 //            scripts/onnx_to_network.py fills entry i with
@@ -107,7 +118,7 @@ struct TensorShape {
 };
 
 /// Layer operations of a network.
-enum class LayerOp { Conv, Dense, MaxPool, AvgPool, Add, Mul, Activate, HostOp };
+enum class LayerOp { Conv, Dense, MaxPool, AvgPool, Add, Mul, Activate, HostOp, MatMul };
 
 /// The element type of a tensor (network.h's file comment): register act_output_format's values.
 using ElementType = ActOutputFormat;
@@ -133,7 +144,9 @@ struct NetworkLayer {
   uint32_t features = 0;                    ///< dense: sum of the inputs' elements (concatenated)
   uint32_t kh = 1, kw = 1, sh = 1, sw = 1;  ///< conv/pool window and stride
   uint32_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-  uint32_t groups = 1;        ///< conv: input channel c feeds output m iff c / (C/groups) == m / (M/groups)
+  uint32_t groups = 1;        ///< conv: input channel c feeds output m iff c / (C/groups) == m / (M/groups);
+                              ///< matmul: the heads G
+  bool transpose_b = false;   ///< matmul: b holds B_g transposed (network.h's file comment)
   Int8Values weights;         ///< conv [kh][kw][C/groups][M]; dense [features][M] (seeded: generated when read)
   std::vector<int32_t> bias;  ///< M values (zeros when absent); conv and dense only
   ActivationFunction function = ActivationFunction::Identity;
@@ -147,7 +160,8 @@ struct NetworkLayer {
   /// high (signed) byte plane of the int16 weights, then the low (unsigned) byte plane.
   uint32_t weight_bits = 8;
 
-  /// Useful multiply-accumulates per image: conv P*Q*M*kh*kw*C, dense features*M, else 0.
+  /// Useful multiply-accumulates per image: conv P*Q*M*kh*kw*C/groups, dense features*M, matmul
+  /// H*W*G*N*K, else 0.
   uint64_t macs() const;
   /// Weight bytes (conv kh*kw*C*M, dense features*M, else 0; twice that for int16 weights).
   uint64_t weight_bytes() const { return weights.size(); }

@@ -96,9 +96,14 @@ void Host::serve_host_op(const sc_core::sc_time& rise) {
     SC_REPORT_ERROR("tpu/host", msg.c_str());
   }
   const LoweredProgram::HostOperation& op = program_.host_ops[rec.id];
-  execute_host_operation(op, memory.data());
   rec.compute = model_.compute_time(op);
-  sc_core::wait(rec.compute);
+  if (op.params.kind == HostOpKind::WriteWeights) {
+    sc_core::wait(rec.compute);  // building the tiles, then writing them
+    write_weight_tiles(op);
+  } else {
+    execute_host_operation(op, memory.data());
+    sc_core::wait(rec.compute);
+  }
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   transport(socket, tlm::TLM_WRITE_COMMAND, kControlBase + Sequencer::kRegResume, reinterpret_cast<uint8_t*>(&rec.id),
             4, delay, "host: RESUME");
@@ -107,6 +112,17 @@ void Host::serve_host_op(const sc_core::sc_time& rise) {
   records_.push_back(rec);
   busy_ = 0;
   host_op_ = 0xffff;
+}
+
+void Host::write_weight_tiles(const LoweredProgram::HostOperation& op) {
+  std::vector<uint8_t> tiles = build_weight_tiles(op, memory.data());
+  const uint64_t tile = uint64_t(op.tile) * op.weights.cols;
+  for (uint64_t a = 0; a < tiles.size(); a += tile) {
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    transport(socket, tlm::TLM_WRITE_COMMAND, op.weights.weight_base + a, &tiles[a], tile, delay,
+              "host: WriteWeights into the weight memory");
+    sc_core::wait(delay);
+  }
 }
 
 void Host::trace(VcdWriter& vcd, const std::string& prefix) const {

@@ -23,7 +23,10 @@ namespace tpu {
 ///     delivery to the driver; charged once per Interrupt_Host, not at Halt, where the run ends
 ///     at the interrupt as before), reads HOST_OP,
 ///     computes program.host_ops[id] in its memory (execute_host_operation), takes
-///     model.compute_time() for it, writes RESUME and waits for the next interrupt. At Halt it
+///     model.compute_time() for it, writes RESUME and waits for the next interrupt. A
+///     WriteWeights operation (a matmul layer) instead builds the layer's weight tiles from its
+///     b in host memory (build_weight_tiles), taking model.compute_time(), and writes them into the
+///     weight memory over PCIe (timed b_transport, one tile per transaction) before RESUME. At Halt it
 ///     stops the simulation (sc_stop()) unless `stop_when_done` is false (several chips in one
 ///     simulation, e.g. to compare MXU models).
 /// The chip reads inputs and writes outputs in `memory` by DMA through its pcie_socket.
@@ -63,6 +66,8 @@ class Host : public sc_core::sc_module {
   uint32_t read_register(uint64_t offset, const char* what);
   /// Serves the Interrupt_Host the chip waits at (its interrupt rose at `rise`; STATUS was read).
   void serve_host_op(const sc_core::sc_time& rise);
+  /// WriteWeights: the tiles of `op` written into the weight memory over PCIe, one at a time.
+  void write_weight_tiles(const LoweredProgram::HostOperation& op);
   const LoweredProgram& program_;
   const bool stop_when_done_;
   const HostModel model_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <systemc>
@@ -31,12 +32,31 @@ struct HostModel {
   /// cycles): 20 cycles.
   double softmax_cycles_per_element = 40;
   double layernorm_cycles_per_element = 20;
+  /// WriteWeights (a matmul's b into weight tiles), core cycles per byte of b placed into the
+  /// tiles. Assumption: a byte-granular gather (for Q K^T a transposition of K), about one byte
+  /// per cycle on one core (scalar loads and stores; AVX2 shuffles could do several bytes per
+  /// cycle, cache misses fewer): 1 cycle.
+  double write_weights_cycles_per_byte = 1;
+  /// WriteWeights, bytes of the tiles zeroed per cycle first (the blocks off the heads' diagonal).
+  /// Assumption: memset at one 32-byte AVX2 store per cycle from L1/L2: 32 bytes per cycle.
+  double zero_fill_bytes_per_cycle = 32;
 
-  /// Compute time of `op` (pixels x channels elements) on one core.
+  /// Compute time of `op` on one core: pixels x channels elements, or for WriteWeights its b bytes
+  /// (pixels x channels) gathered and its tile bytes (weight_tile_bytes) zeroed.
   sc_core::sc_time compute_time(const LoweredProgram::HostOperation& op) const;
   /// The parameters as JSON (for --stats).
   nlohmann::json to_json() const;
 };
+
+/// Bytes of the weight tiles a WriteWeights writes: tiles x R x cols.
+uint64_t weight_tile_bytes(const LoweredProgram::HostOperation& op);
+
+/// The weight tiles of WriteWeights `op` (a matmul layer's b, network.h) from its b inputs in host
+/// memory (packed tiles from op.input_addr): tile t = (k, j) of op.weights.tiles is R x cols
+/// int8 row-major; row r is a's channel c = k R + r of head g = c / K, column q its output
+/// m = j cols + q, and the entry is B_g[c - g K][m - g N] when m / N = g, else 0 (also past the
+/// last channel or output). Returns weight_tile_bytes(op) bytes.
+std::vector<uint8_t> build_weight_tiles(const LoweredProgram::HostOperation& op, const uint8_t* memory);
 
 /// Gathers `op`'s operand from host memory (packed tiles, LoweredProgram::HostOperation),
 /// computes it (compute_host_op, manifest/host_op.h) and writes the result in the same layout at

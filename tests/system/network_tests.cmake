@@ -213,3 +213,27 @@ if(TPU_HAVE_PYTHON)
                    ${PROJECT_SOURCE_DIR}/traces/host_ops_small/workload.yaml)
   set_tests_properties(reference_regression.host_ops_small PROPERTIES LABELS "networks;scripts" TIMEOUT 120)
 endif()
+
+# Attention (issue 15 item 3): matmul layers of two activations (the host writes b into the
+# weight memory at an Interrupt_Host, WriteWeights; the MXU multiplies), a KV cache concatenated
+# with the new keys, a causal per-head host Softmax; on square and non-square arrays (heads of 12
+# channels straddle the 16-channel tiles), and the reference's regression check.
+foreach(config small tpu_v1 small_32x16 small_16x32)
+  network_test(attention_small ${config})
+endforeach()
+if(TPU_HAVE_PYTHON)
+  add_test(NAME reference_regression.attention_small
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/tpu_ref.py check
+                   ${PROJECT_SOURCE_DIR}/traces/attention_small/workload.yaml)
+  set_tests_properties(reference_regression.attention_small PROPERTIES LABELS "networks;scripts" TIMEOUT 120)
+  # BERT and GPT-2 (prompt and one decode step with its KV cache) at small shapes (2 layers, hidden
+  # 64, 4 heads, FFN 128, 16 tokens): torch with seeded weights -> ONNX -> onnx_to_network.py ->
+  # tpu-sim; fails unless each runs with 0 golden mismatches and the importer's float interpreter
+  # matches torch (the full-size runs are in docs/model_zoo.md, "Transformers").
+  add_test(NAME scripts.transformers_small
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/transformers.py
+                   ${CMAKE_CURRENT_BINARY_DIR}/transformers_small --layers 2 --hidden 64 --heads 4 --ffn 128
+                   --seq 16 --calibration 2 --tpu-sim $<TARGET_FILE:tpu-sim> --config ${TPU_V1})
+  set_tests_properties(scripts.transformers_small PROPERTIES LABELS "networks;scripts" TIMEOUT 300
+                       PASS_REGULAR_EXPRESSION "all models: 0 golden mismatches")
+endif()

@@ -375,9 +375,9 @@ TEST_F(NetworkFileTest, KeyOfAnotherOp) {
 }
 
 TEST_F(NetworkFileTest, UnknownOp) {
-  EXPECT_TRUE(Contains(
-      LoadError(Edit("op: mul,", "op: sub,")),
-      ": layers[2] (prod).op: must be one of conv, dense, maxpool, avgpool, add, mul, activate, host_op, got sub"));
+  EXPECT_TRUE(Contains(LoadError(Edit("op: mul,", "op: sub,")),
+                       ": layers[2] (prod).op: must be one of conv, dense, maxpool, avgpool, add, mul, activate, "
+                       "host_op, matmul, got sub"));
 }
 
 TEST_F(NetworkFileTest, UnknownInputName) {
