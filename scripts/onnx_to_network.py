@@ -1671,7 +1671,7 @@ class Graph(RecurrentOps):
         bc = self.const(node, 1, "B")
         if bc.value.ndim != 2:
             raise unsupported(node, f"B of rank {bc.value.ndim}")
-        if x.rank == 3:     # a sequence [N, S, D] x [D, M]: a 1x1 conv over the S pixels
+        if not isinstance(x, SeqVal) and x.rank == 3:     # a sequence [N, S, D] x [D, M]: 1x1 conv over S pixels
             W = bc.value.astype(np.float64)
             if W.shape[0] != x.shape[2] or x.base is not x:
                 raise ConvertError(f"MatMul node '{node.name}': B has {W.shape[0]} rows, the sequence {x.shape[2]} "

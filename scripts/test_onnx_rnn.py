@@ -422,13 +422,15 @@ class TestUnsupported(Base):
         m, _ = rnn_model("GRU", 3, 2, 3, 4, h0=h0)
         self.check_refused(m, "GRU node 'my_gru': initial_h differs between batch elements")
 
-    def test_rank3_input_without_recurrence(self):
-        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 2, 4])
+    def test_rank3_input_of_unknown_length_without_recurrence(self):
+        # (a rank-3 input of known sizes not read by an LSTM/GRU is a transformer's sequence [N, S, D])
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, None, 4])
         y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
         g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "r", [x], [y])
         p, out = self.run_cli(self.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)]), "r.onnx"))
         self.assertEqual(p.returncode, 1, p.stderr)
-        self.assertIn("a rank-3 input must be a sequence read by an LSTM or GRU node", p.stderr)
+        self.assertIn("[N, S, D] or [N, F] with known C, H, W / S, D / F, or a sequence [T, N, F] / [N, T, F] read "
+                      "by an LSTM/GRU", p.stderr)
         self.assertFalse(os.path.exists(out))
 
 

@@ -257,17 +257,19 @@ class Conv(unittest.TestCase):
         wg = w[:, :, :3, :4]            # 2 groups of 3 channels -> 2 outputs
         want_g = np.concatenate([naive_conv_acc(x[..., 3 * g:3 * g + 3], wg[..., 2 * g:2 * g + 2], (1, 2), [1, 2, 0, 1])
                                  for g in range(2)], axis=3)
-        old = T.FP32_EXACT
+        old, old64 = T.FP32_EXACT, T.FP64_EXACT
         try:
             for bound in (48, 100, 500, 1 << 24):
                 T.FP32_EXACT = bound
                 np.testing.assert_array_equal(T.conv_acc(x, w, (1, 2), [1, 2, 0, 1]), want)
                 np.testing.assert_array_equal(T.conv_acc(x, wg, (1, 2), [1, 2, 0, 1], groups=2), want_g)
-            T.FP32_EXACT = 47
+            T.FP32_EXACT = 47       # a kernel row exceeds it: float64 slices (int16 operands' path)
+            np.testing.assert_array_equal(T.conv_acc(x, w, (1, 2), [1, 2, 0, 1]), want)
+            T.FP64_EXACT = 47       # and that too: no exact slicing exists
             with self.assertRaises(ValueError):
                 T.conv_acc(x, w)
         finally:
-            T.FP32_EXACT = old
+            T.FP32_EXACT, T.FP64_EXACT = old, old64
 
     def test_sums_beyond_float32(self):
         # 3 x 3 x 600 odd products 127 * 127: partial sums pass 2^24 and are odd, not float32
