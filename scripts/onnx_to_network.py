@@ -1416,12 +1416,7 @@ class Graph(RecurrentOps):
         ax = a.get("axis", 0)
         if ax not in (2, -1):
             raise unsupported(node, f"Split on axis {ax} of a sequence (only its features)")
-        if "split" in a:
-            sizes = list(a["split"])
-        elif len(node.input) > 1 and node.input[1]:
-            sizes = [int(v) for v in self.const(node, 1, "split").value.reshape(-1)]
-        else:
-            sizes = [x.shape[2] // len(node.output)] * len(node.output)
+        sizes = self.split_sizes(node, a, x.shape[2])
         op = x.producer
         bounds = np.cumsum([0] + sizes)
         if self.fusable(x) and op.kind == "conv" and op.w.shape[:2] == (1, 1) and op.groups == 1:
@@ -1839,18 +1834,21 @@ class Graph(RecurrentOps):
             raise unsupported(node, "channel split of a tensor of rank 2")
         return [(max(0, c0), min(x.shape[2], c1)) for c0, c1 in bounds]
 
+    def split_sizes(self, node, a, c):
+        """A Split's part sizes over c channels/features: its `split` attribute (opset < 13) or input,
+        else equal parts, one per output."""
+        if "split" in a:
+            return list(a["split"])
+        if len(node.input) > 1 and node.input[1]:
+            return [int(v) for v in self.const(node, 1, "split").value.reshape(-1)]
+        return [c // len(node.output)] * len(node.output)
+
     def op_Split(self, node, index, a):
         x = self.act_in(node)
         ax = a.get("axis", 0)
         if ax not in (1, -3):
             raise unsupported(node, f"Split on axis {ax} (only channels)")
-        if "split" in a:
-            sizes = list(a["split"])
-        elif len(node.input) > 1 and node.input[1]:
-            sizes = [int(v) for v in self.const(node, 1, "split").value.reshape(-1)]
-        else:
-            n = len(node.output)
-            sizes = [x.shape[2] // n] * n
+        sizes = self.split_sizes(node, a, x.shape[2])
         c0, bounds = 0, []
         for sz in sizes:
             bounds.append((c0, c0 + sz))

@@ -2,7 +2,9 @@
 // tpu-sim. SystemC allows one elaboration per process: one ProgramBench per test case.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,15 @@
 #include "runtime/host.h"
 
 namespace tpu::test {
+
+/// n random int8 values over the full range, from std::mt19937(seed) (test stimulus).
+inline std::vector<int8_t> random_int8(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(-128, 127);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = int8_t(d(rng));
+  return v;
+}
 
 /// A small config for tests: R x R MXU with a 1 GHz clock (1 ns cycles, so DRAM and PCIe times
 /// in whole ns are whole cycles), shift-in of R cycles, one DRAM channel of the

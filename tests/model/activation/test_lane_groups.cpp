@@ -23,14 +23,6 @@ namespace {
 constexpr uint32_t kR = 16;    // bench_config: 16 x 16 MXU
 constexpr uint64_t kPipe = 4;  // bench_config: activation.pipeline_cycles
 
-std::vector<int8_t> random_int8(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> d(-128, 127);
-  std::vector<int8_t> v(n);
-  for (auto& x : v) x = int8_t(d(rng));
-  return v;
-}
-
 int8_t* ub(ProgramBench& b, uint64_t row, uint64_t byte = 0) {
   return reinterpret_cast<int8_t*>(b.chip->unified_buffer.data()) + row * kR + byte;
 }

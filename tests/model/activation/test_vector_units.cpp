@@ -22,15 +22,6 @@ namespace {
 constexpr uint32_t kR = 16;    // bench_config: 16 x 16 MXU: a UB row is 16 int8, an accumulator row 16 int32
 constexpr uint64_t kPipe = 4;  // bench_config: activation.pipeline_cycles
 
-// Random int8 values over the full range.
-std::vector<int8_t> random_int8(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> d(-128, 127);
-  std::vector<int8_t> v(n);
-  for (auto& x : v) x = int8_t(d(rng));
-  return v;
-}
-
 int8_t ub_at(const ProgramBench& b, uint64_t row, uint64_t lane) {
   return int8_t(b.chip->unified_buffer.data()[row * kR + lane]);
 }
