@@ -94,22 +94,36 @@ void AnalyticDatapath::stream(const int8_t* x, uint64_t rows, bool switch_weight
   leave_.notify(period_ * double(mxu_latency_cycles(R_, C_)));
 }
 
+namespace {
+// sums (rows x N) += x (rows x R bytes of type A) * w (K x C bytes of type W, first N columns), in
+// int32. One instantiation per operand format keeps the inner loop a plain multiply-add the
+// compiler vectorizes (A, W: int8_t or uint8_t; reading int8 storage as uint8_t is allowed).
+template <class A, class W>
+void gemm_typed(const int8_t* x, uint64_t rows, uint32_t R, const int8_t* w, uint32_t C, uint32_t K, uint32_t N,
+                int32_t* sums) {
+  for (uint64_t b = 0; b < rows; ++b) {
+    int32_t* out = sums + b * N;
+    const A* xr = reinterpret_cast<const A*>(x + b * R);
+    for (uint32_t r = 0; r < K; ++r) {
+      const int32_t xv = xr[r];
+      if (xv == 0) continue;
+      const W* wr = reinterpret_cast<const W*>(w + size_t(r) * C);
+      for (uint32_t c = 0; c < N; ++c) out[c] += xv * int32_t(wr[c]);
+    }
+  }
+}
+}  // namespace
+
 // sums (rows x N) = x (rows x R bytes) * the active tile's first K rows and N columns, each byte
 // read as fmt says (int8 or uint8), in int32 (the sums of a block cannot overflow: |sum| < 2^25).
 void AnalyticDatapath::gemm_loop(const int8_t* x, uint64_t rows, uint32_t K, uint32_t N, MxuOperandFormat fmt,
                                  int32_t* sums) const {
   std::fill(sums, sums + rows * N, 0);
-  const int32_t a_bias = fmt.unsigned_a ? 256 : 0, w_bias = fmt.unsigned_w ? 256 : 0;
-  for (uint64_t b = 0; b < rows; ++b) {
-    int32_t* out = sums + b * N;
-    const int8_t* xr = x + b * R_;
-    for (uint32_t r = 0; r < K; ++r) {
-      const int32_t xv = xr[r] < 0 ? xr[r] + a_bias : xr[r];
-      if (xv == 0) continue;
-      const int8_t* w = &active_[size_t(r) * C_];
-      for (uint32_t c = 0; c < N; ++c) out[c] += xv * (w[c] < 0 ? w[c] + w_bias : w[c]);
-    }
-  }
+  const int8_t* w = active_.data();
+  if (fmt.unsigned_a && fmt.unsigned_w) gemm_typed<uint8_t, uint8_t>(x, rows, R_, w, C_, K, N, sums);
+  else if (fmt.unsigned_a) gemm_typed<uint8_t, int8_t>(x, rows, R_, w, C_, K, N, sums);
+  else if (fmt.unsigned_w) gemm_typed<int8_t, uint8_t>(x, rows, R_, w, C_, K, N, sums);
+  else gemm_typed<int8_t, int8_t>(x, rows, R_, w, C_, K, N, sums);
 }
 
 // A block's sums leave the array: hand them to the MXU.
