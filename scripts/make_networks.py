@@ -490,7 +490,7 @@ class Builder:
         """matmul layer of two activations (network.h): a times B_g from the b tensors (concatenated
         along pixels), G = heads; requant from the sums. Returns its name."""
         bs = [bs] if isinstance(bs, str) else list(bs)
-        acc = _matmul_acc(self.t[a], [self.t[x] for x in bs], heads, transpose_b)
+        acc = T.matmul_acc(self.t[a], [self.t[x] for x in bs], heads, transpose_b)
         rq = self._requant(acc, "identity", 0, None, requant)
         out = T.matmul(self.t[a], [self.t[x] for x in bs], heads, transpose_b, rq)
         f = {"heads": heads}
@@ -880,19 +880,6 @@ def make_host_ops_small():
     d = B.dense("fc", sm, 10, act="identity", w="ship", b="ship")
     B.host_op("prob", d, "Softmax", {"input_scale": 0.015625})
     return B.write()
-
-
-def _matmul_acc(a, bs, heads, transpose_b):
-    """The int32 sums of a matmul layer (tpu_ref.matmul before its requantization)."""
-    b = np.concatenate([x.reshape(-1, x.shape[-1]) for x in bs], axis=0)
-    a2 = a.reshape(-1, a.shape[-1])
-    k = a2.shape[1] // heads
-    parts = []
-    for g in range(heads):
-        n = b.shape[1] // heads
-        bg = b[:, g * k:(g + 1) * k].T if transpose_b else b[:, g * n:(g + 1) * n]
-        parts.append(T.gemm_acc(a2[:, g * k:(g + 1) * k], bg))
-    return np.concatenate(parts, axis=1).reshape(a.shape[:-1] + (-1,))
 
 
 def make_attention_small():

@@ -1008,6 +1008,10 @@ def fuse_layernorm(model):
         r = readers.get(t, [])
         return r[0] if len(r) == 1 and r[0] is not None and r[0].op_type == op_type else None
 
+    def other_input(node, t):
+        """The input of a two-input node that is not tensor t."""
+        return node.input[1] if node.input[0] == t else node.input[0]
+
     def scalar(t):
         v = consts.get(t)
         return float(v.reshape(-1)[0]) if v is not None and v.size == 1 else None
@@ -1030,20 +1034,20 @@ def fuse_layernorm(model):
         sq = add and only(add.output[0], "Sqrt")
         if not (m2 and _reduces_last_axis(m2, consts) and add and sq and div.input[1] == sq.output[0]):
             continue
-        eps = scalar(add.input[1]) if add.input[0] == m2.output[0] else scalar(add.input[0])
+        eps = scalar(other_input(add, m2.output[0]))
         if eps is None:
             continue
         nodes, last = [m1, sub, pw, m2, add, sq, div], div
         gamma = beta = None
         mul = only(div.output[0], "Mul")
         if mul is not None:
-            other = mul.input[1] if mul.input[0] == div.output[0] else mul.input[0]
+            other = other_input(mul, div.output[0])
             if other in consts:
                 gamma, last = other, mul
                 nodes.append(mul)
                 badd = only(mul.output[0], "Add")
                 if badd is not None:
-                    other = badd.input[1] if badd.input[0] == mul.output[0] else badd.input[0]
+                    other = other_input(badd, mul.output[0])
                     if other in consts:
                         beta, last = other, badd
                         nodes.append(badd)

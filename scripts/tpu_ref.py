@@ -315,10 +315,11 @@ def gemm_acc(a, w):
     return wrap_int32(out)
 
 
-def matmul(a, bs, heads, transpose_b, requant, fn="identity", table=None):
-    """A matmul layer (network.h): int8 a (1, H, W, G*K) times B_g from the b tensors (each (1, h,
-    w, Cb), concatenated along their pixels into b [P_b][Cb]): B_g = b[:, g*N:(g+1)*N] (K = P_b),
-    or with transpose_b B_g = b[:, g*K:(g+1)*K] transposed (N = P_b). Output (1, H, W, G*N)."""
+def matmul_acc(a, bs, heads, transpose_b):
+    """The int32 sums of a matmul layer (network.h): int8 a (1, H, W, G*K) times B_g from the b
+    tensors (each (1, h, w, Cb), concatenated along their pixels into b [P_b][Cb]): B_g = b[:,
+    g*N:(g+1)*N] (K = P_b), or with transpose_b B_g = b[:, g*K:(g+1)*K] transposed (N = P_b).
+    Output int64 (1, H, W, G*N), wrapped to int32."""
     b = np.concatenate([x.reshape(-1, x.shape[-1]) for x in bs], axis=0)
     _, H, W_, A = a.shape
     G = heads
@@ -333,7 +334,12 @@ def matmul(a, bs, heads, transpose_b, requant, fn="identity", table=None):
             Bg = b[:, g * n:(g + 1) * n]
         parts.append(gemm_acc(a2[:, g * K:(g + 1) * K], Bg))
     acc = np.concatenate(parts, axis=1)
-    return apply_requant(acc, requant, fn, table).reshape(1, H, W_, acc.shape[1])
+    return acc.reshape(1, H, W_, acc.shape[1])
+
+
+def matmul(a, bs, heads, transpose_b, requant, fn="identity", table=None):
+    """A matmul layer (network.h): matmul_acc requantized, (1, H, W, G*N)."""
+    return apply_requant(matmul_acc(a, bs, heads, transpose_b), requant, fn, table)
 
 
 def normalize_pad(pad):
