@@ -106,15 +106,18 @@ Quantization of float models (all scales per tensor; round() is half away from z
                the same (scale, zp). Else per input k the weight round_away(127 s_k / s_max) and the
                bias -zp_k * weight; M = s_max / 127 / s_out (s_out calibrated). The lowering skips the
                all-zero weight tiles, so a Concat moves each channel tile once.
-  add / sub    v = (a - zp_a) * sa + (b - zp_b) * sb: the operand with the larger scale gets
-               sa = 2^14, the other round(2^14 * s_small / s_large) (negated for Sub);
-               M = s_large / 2^14 / s_out. operand_offsets = -zero points.
+  add / sub    the wide add (network.h): v = (a - zp_a) * ma + (b - zp_b) * mb, rounded once by
+               the requant's shift s, ties to even (PyTorch's quantized add and ONNX QuantizeLinear
+               round half to even): ma = round_away(2^s s_a / s_out), mb likewise (negated for
+               Sub), s such that the larger |m| is in [2^30, 2^31); requant multiplier 1.
+               operand_offsets = -zero points. (Before: int16 scales, 2^14 for the larger.)
   mul          v = (a - zp_a) * (b - zp_b), M = s_a * s_b / s_out.
   activate     (standalone relu/sigmoid/tanh, Mul by a scalar c): v = (a - zp_a) * sign(c),
                M = |c| * s_a / s_out (or * 16 for sigmoid/tanh).
   maxpool      output keeps the input's scale and zero point.
   avgpool      s_out calibrated (input zero point 0) or equal to the input's (zero point != 0);
-               M = s_in / (kh * kw * s_out) (global: kh, kw = H, W).
+               M = s_in / (kh * kw * s_out) (global: kh, kw = H, W); rounding half_even (PyTorch's
+               quantized average pools round the mean half to even).
   zero points  only sigmoid outputs and quantized-model tensors have zp != 0. A conv/dense layer
                reading such a tensor folds -zp * sum(W) into its bias (exact) when it has no
                padding; a padded conv or avgpool first gets a `activate` layer re-centering the
@@ -215,7 +218,6 @@ import numpy as np
 
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
-OPERAND_SCALE_BITS = 14          # add/sub: the larger operand scale maps to 2^14
 CALIB_CHUNK = 8                 # samples per float forward pass
 IM2COL_ELEMENTS = 1 << 21       # float64 im2col elements per block of the float conv (16 MiB)
 FLOAT_THREADS = min(2, len(os.sched_getaffinity(0)))   # threads of the float conv (the machine's 2 cores)
@@ -2746,15 +2748,52 @@ class Lowering:
         """requant dict and produced (scale, zp) for an accumulator of real scale acc_scale; a lookup
         activation (op.act "lut") requantizes to its input's calibrated scale and writes its table
         into `layer`."""
+        factor, zp, qtype, prod = self.act_target(op, layer)
+        return self.requant(acc_scale * factor, zp, where, qtype), prod
+
+    def act_target(self, op, layer=None):
+        """(factor, zp, qtype, produced (scale, zp)) of op's requantization: the real multiplier is
+        the accumulator's scale times factor (16 for sigmoid/tanh's Q3.4, 1 / the table input's
+        calibrated scale for a lookup, whose table it writes into `layer`, else 1 / the output
+        scale), zp and qtype the requant's zero point and output type."""
         if op.act in FIXED:
-            return self.requant(acc_scale * 16, 0, where), FIXED[op.act]
+            return 16.0, 0, "int8", FIXED[op.act]
         if op.act == "lut":
             s_pre = self.calib_scale(PreActivation(op))
             s_out, zp = self.out_params(op)
             self.table(layer, op.lut_f, s_pre, 0, s_out, zp)
-            return self.requant(acc_scale / s_pre, 0, where), (s_out, zp)
+            return 1.0 / s_pre, 0, "int8", (s_out, zp)
         s_out, zp = self.out_params(op)
-        return self.requant(acc_scale / s_out, zp, where, self.out_type(op)), (s_out, zp)
+        return 1.0 / s_out, zp, self.out_type(op), (s_out, zp)
+
+    def wide_add(self, op, layer, s_a, s_b):
+        """The wide add (network.h) of op into `layer`: real operand multipliers Ma = s_a F and
+        Mb = +-s_b F (F: act_target's factor; negative for Sub) as integers ma, mb at one shift s,
+        the larger |m| in [2^30, 2^31) (both rounded half away from zero; s - 1 when it rounds to
+        2^31); requant {multiplier 1, shift s, zero point, rounding half_even}. Returns the requant
+        and the produced (scale, zp). ConvertError when s < 0 (a multiplier >= 2^31); s > 62 is
+        clamped to 62 with a warning."""
+        factor, zp, qtype, prod = self.act_target(op, layer)
+        reals = (s_a * factor, s_b * factor * (-1 if op.negate_b else 1))
+        big = max(abs(r) for r in reals)
+        shift = 30 - (math.frexp(big)[1] - 1)
+        ms = [int(round_away(math.ldexp(r, shift))) for r in reals]
+        if max(abs(m) for m in ms) == 1 << 31:
+            shift -= 1
+            ms = [int(round_away(math.ldexp(r, shift))) for r in reals]
+        if shift < 0:
+            raise ConvertError(f"{op.name}: add operand multiplier {big:.6g} >= 2^31 cannot be encoded")
+        if shift > 62:
+            warn(f"layer '{op.name}': add operand multipliers {big:.3g} < 2^-32; using shift 62")
+            shift = 62
+            ms = [int(round_away(math.ldexp(r, shift))) for r in reals]
+        if 0 in ms:
+            warn(f"layer '{op.name}': operand scales {s_a:.3g} and {s_b:.3g} differ by more than 2^31; "
+                 "the smaller operand vanishes")
+        layer["operand_multipliers"] = ms
+        rq = self.requant(1.0, zp, op.name, qtype)      # checks zp against qtype
+        rq.update(multiplier=1, shift=shift, rounding="half_even")
+        return rq, prod
 
     def host_op_layer(self, op, layer, src, s_in, zp_in):
         """A host_op layer (host_op.h): Softmax's output is (1/256, -128), LayerNorm's calibrated
@@ -2848,27 +2887,19 @@ class Lowering:
                 s_out, zp_out = self.forced_as(op.out, qtype) if op.out.forced else (self.calib_scale(op.out), 0)
                 prod = (s_out, zp_out)
                 layer["requant"] = self.requant(s_in / (kh * kw * s_out), zp_out, op.name, qtype)
+            layer["requant"]["rounding"] = "half_even"
             comment = f"{op.onnx}; scales: input {s_in:.6g} (zp {zp_in}), output {prod[0]:.6g} (zp {prod[1]})"
         elif k in ("add", "mul"):
             y = op.inputs[1]
             s_b, zp_b = self.qp[y.base.id]
             layer["inputs"] = [src, self.tname[y.base.id]]
-            if k == "add":
-                big = max(s_in, s_b)
-                one = 1 << OPERAND_SCALE_BITS
-                sa = int(round_away(one * s_in / big))
-                sb = int(round_away(one * s_b / big)) * (-1 if op.negate_b else 1)
-                if sa == 0 or sb == 0:
-                    warn(f"layer '{op.name}': operand scales {s_in:.3g} and {s_b:.3g} differ by more than 2^15; "
-                         "the smaller operand vanishes")
-                layer["operand_scales"] = [sa, sb]
-                acc_scale = big / one
-            else:
-                acc_scale = s_in * s_b
             if zp_in or zp_b:
                 layer["operand_offsets"] = [-zp_in, -zp_b]
             layer["activation"] = op.act
-            rq, prod = self.act_requant(op, acc_scale, op.name, layer)
+            if k == "add":
+                rq, prod = self.wide_add(op, layer, s_in, s_b)
+            else:
+                rq, prod = self.act_requant(op, s_in * s_b, op.name, layer)
             layer["requant"] = rq
             comment = (f"{op.onnx}; scales: a {s_in:.6g} (zp {zp_in}), b {s_b:.6g} (zp {zp_b}), "
                        f"output {prod[0]:.6g} (zp {prod[1]})")
@@ -3050,8 +3081,8 @@ def yaml_scalar(v):
 
 
 LAYER_KEYS = ["name", "op", "input", "inputs", "outputs", "kernel", "stride", "pad", "groups", "global", "weights",
-              "bias", "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "activation", "table",
-              "requant", "output_type", "host_op", "params", "heads", "transpose_b"]
+              "bias", "operand_scales", "operand_multipliers", "operand_offsets", "operand_scale", "operand_offset",
+              "activation", "table", "requant", "output_type", "host_op", "params", "heads", "transpose_b"]
 
 
 def write_manifest(path, header, top, inputs, layers, golden, output):

@@ -7,7 +7,8 @@ building tpu-sim:
 
     /usr/bin/python3 scripts/quantized_check.py [--size 64] [--batch 4] [--calibration 16]
         [--seed 0] [--engine onednn] [--weights per-channel|per-tensor] [--tpu-sim build/tpu-sim]
-        [--config configs/tpu_v1.yaml] [--workdir DIR] [--json FILE]
+        [--config configs/tpu_v1.yaml] [--workdir DIR] [--json FILE] [--per-layer]
+        [--min-within-1 FRACTION]
 
 Steps: torchvision.models.quantization.resnet18(weights=None, quantize=False) built after
 torch.manual_seed(seed) (nothing is downloaded), eval, fuse_model(), the engine's default static
@@ -27,8 +28,10 @@ Debian's python3-torch is built without fbgemm, so the default is onednn (the sc
 naming the engines built in if the requested one is missing).
 
 Prints the histogram {steps: count} and the fractions exactly equal / within 1 step; --json
-writes them with the settings. Exit status 0 when the comparison ran (whatever the agreement),
-1 on a failed step (export, import, simulation mismatch).
+writes them with the settings; --per-layer also compares every conv, residual block, the average
+pool and fc with PyTorch's. Exit status 0 when the comparison ran (whatever the agreement, unless
+--min-within-1 F: then 1 when fewer than F of the logits are within 1 step), 1 on a failed step
+(export, import, simulation mismatch).
 """
 import argparse
 import json
@@ -77,7 +80,7 @@ def step_histogram(tpu_q, tpu_zp, torch_q, torch_zp):
 
 def torch_layer_outputs(model, x):
     """{manifest layer name: (int values NHWC, zero point)} of the quantized model's convolutions,
-    residual blocks (their add + ReLU) and fc on x, by forward hooks."""
+    residual blocks (their add + ReLU), average pool and fc on x, by forward hooks."""
     import torch
     out = {}
 
@@ -88,7 +91,7 @@ def torch_layer_outputs(model, x):
         return f
 
     for name, m in model.named_modules():
-        if name in ("conv1", "fc") or name.endswith((".conv1", ".conv2", ".downsample.0")) or \
+        if name in ("conv1", "avgpool", "fc") or name.endswith((".conv1", ".conv2", ".downsample.0")) or \
                 (name.count(".") == 1 and name.startswith("layer")):
             m.register_forward_hook(hook(name))
     dequant, model.dequant = model.dequant, torch.nn.Identity()
@@ -140,7 +143,10 @@ def main(argv=None):
     ap.add_argument("--workdir", help="keep the files here (default: a temporary directory)")
     ap.add_argument("--json", help="write the results to this file")
     ap.add_argument("--per-layer", action="store_true",
-                    help="also compare every conv, residual block and fc with PyTorch's (where the differences start)")
+                    help="also compare every conv, residual block, the average pool and fc with PyTorch's (where the "
+                         "differences start)")
+    ap.add_argument("--min-within-1", type=float,
+                    help="exit 1 when fewer than this fraction of the logits are within 1 step (a test's bound)")
     args = ap.parse_args(argv)
 
     import torch
@@ -190,6 +196,9 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=1)
+    if args.min_within_1 is not None and within1 < args.min_within_1:
+        print(f"error: {100 * within1:.2f}% within 1 step, below --min-within-1 {args.min_within_1}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -362,7 +362,8 @@ class TestFloatModels(Base):
         mul = [L for L in m["layers"] if L["op"] == "mul"][0]
         self.assertEqual(mul["operand_offsets"], [128, 0])  # sigmoid output: zero point -128
         sub = [L for L in m["layers"] if L["op"] == "add"][0]
-        self.assertLess(sub["operand_scales"][1], 0)
+        self.assertLess(sub["operand_multipliers"][1], 0)   # the wide add: b's multiplier negated for Sub
+        self.assertEqual(sub["requant"]["multiplier"], 1)
         dense = by[m["output"]]
         self.assertEqual(os.path.getsize(os.path.join(out, dense["weights"])), 5 * 4 * 6 * 7)
         a = self.check_agreement(r, 2.0)

@@ -14,6 +14,8 @@ Run from anywhere with Debian's Python:   /usr/bin/python3 scripts/test_tpu_ref.
   - maxpool / avgpool against loops (padding, windows with no position inside the image);
   - add / mul / activate_op against scalar formulas (and int32 saturation of add's value);
   - round_away and encode_multiplier (the requant encoding the generators share);
+  - requant rounding half_even and the wide add (operand_multipliers) against exact rationals,
+    in a manifest too, and their manifest errors;
   - a tiny manifest written to a temporary directory: load_network + run_network against the
     op functions, and the CLI's check.
 """
@@ -549,6 +551,97 @@ class HostOps(unittest.TestCase):
         p.update(epsilon=0.0, beta=np.array([0.25, -0.25, 0.0]))
         self.assertEqual(T.host_layernorm(np.array([[9, 9, 9]], np.int8), p).tolist(),
                          [[8, -8, 0]])
+
+
+class WideAddAndRounding(unittest.TestCase):
+    """requant rounding half_even and the wide add (network.h, quant.h) against Python's exact
+    rationals (fractions.Fraction, round(): ties to even) and hand values."""
+
+    def test_round_shift_half_even_hand_values(self):
+        p = np.array([5, 7, -5, -7, 6, -6, 4, 3, -3, 1, -1], np.int64)   # / 2: 2.5 3.5 -2.5 -3.5 3 -3 2 1.5 ...
+        self.assertEqual(T.round_shift(p, 1, "half_even").tolist(), [2, 4, -2, -4, 3, -3, 2, 2, -2, 0, 0])
+        self.assertEqual(T.round_shift(p, 1).tolist(), [3, 4, -2, -3, 3, -3, 2, 2, -1, 1, 0])
+        self.assertEqual(T.round_shift(p, 0, "half_even").tolist(), p.tolist())   # shift 0: no ties
+
+    def test_round_shift_half_even_against_fractions(self):
+        from fractions import Fraction
+        rng = np.random.default_rng(21)
+        for s in (1, 2, 5, 17, 40, 62):
+            p = rng.integers(-2**61, 2**61, size=200)
+            p[:50] = (rng.integers(-2**20, 2**20, size=50) * 2 + 1) << (s - 1)   # exact ties
+            want = [round(Fraction(int(v), 1 << s)) for v in p]
+            self.assertEqual(T.round_shift(p, s, "half_even").tolist(), want, s)
+
+    def test_wide_add_against_fractions(self):
+        from fractions import Fraction
+        rng = np.random.default_rng(22)
+        for _ in range(20):
+            ma, mb = (int(v) for v in rng.integers(-2**31 + 1, 2**31, size=2))
+            shift, zp = int(rng.integers(20, 40)), int(rng.integers(-20, 20))
+            oa, ob = (int(v) for v in rng.integers(-300, 300, size=2))
+            a = rng.integers(-128, 128, size=(1, 3, 4, 5)).astype(np.int8)
+            b = rng.integers(-128, 128, size=(1, 3, 4, 5)).astype(np.int8)
+            for rounding in T.ROUNDINGS:
+                rq = T.Requant(1, shift, zp, rounding)
+                got = T.add_wide(a, b, (ma, mb), (oa, ob), rq, "relu").ravel().tolist()
+                want = []
+                for x, y in zip(a.ravel().tolist(), b.ravel().tolist()):
+                    v = Fraction((x + oa) * ma + (y + ob) * mb, 1 << shift)
+                    r = round(v) if rounding == "half_even" else math.floor(v + Fraction(1, 2))
+                    r = max(min(r, T.INT32_MAX), T.INT32_MIN)
+                    want.append(max(min(max(r + zp, -128), 127), zp))
+                self.assertEqual(got, want, (ma, mb, shift, rounding))
+
+    def test_wide_add_saturates_the_rounded_sum_to_int32(self):
+        big = (1 << 31) - 1
+        r = T.add_wide_value(np.array([127]), np.array([127]), (big, big), (0, 0), 0)
+        self.assertEqual(r.tolist(), [T.INT32_MAX])
+        self.assertEqual(T.add_wide_value(np.array([-128]), np.array([127]), (big, -big), (0, 0), 2).tolist(),
+                         [T.INT32_MIN])
+        # -5 (2^31 - 1) / 2^8 = -41943039.996...: inside int32, rounded once
+        r = T.add_wide_value(np.array([-3]), np.array([2]), (big, -big), (0, 0), 8, "half_even")
+        self.assertEqual(r.tolist(), [-41943040])
+        # 3 * 2^30 / 2^31 = 1.5 and 5 * 2^30 / 2^31 = 2.5: exact ties, to even and toward +inf
+        self.assertEqual(T.add_wide_value(np.array([3, 5]), np.array([0, 0]), (1 << 30, 7), (0, 0), 31,
+                                          "half_even").tolist(), [2, 2])
+        self.assertEqual(T.add_wide_value(np.array([3, 5]), np.array([0, 0]), (1 << 30, 7), (0, 0), 31).tolist(),
+                         [2, 3])
+
+    def test_manifest_wide_add_and_errors(self):
+        rng = np.random.default_rng(23)
+        with tempfile.TemporaryDirectory() as d:
+            x = rng.integers(-128, 128, size=(1, 2, 3, 4)).astype(np.int8)
+            x.tofile(os.path.join(d, "in.i8"))
+            doc = """format: network
+name: t
+samples: 1
+inputs:
+  - {name: a, shape: [2, 3, 4], file: in.i8}
+layers:
+  - {name: p, op: avgpool, kernel: [1, 2], requant: {multiplier: 1073741824, shift: 31, rounding: half_even}}
+  - {name: s, op: add, inputs: [a, a], operand_multipliers: [1500000001, -700000003], operand_offsets: [3, -5], requant: {multiplier: 1, shift: 33, zero_point: 4, rounding: half_even}}
+"""
+            with open(os.path.join(d, "net.yaml"), "w") as f:
+                f.write(doc)
+            net = T.load_network(os.path.join(d, "net.yaml"))
+            _, every = T.run_network(net, return_all=True)
+            xi = x.astype(np.int64)
+            pair = xi[:, :, :2, :] + xi[:, :, 1:, :]                     # windows of 1 x 2, stride 1
+            want_p = np.where(pair % 2 == 0, pair // 2, 2 * np.round(pair / 4)).astype(np.int8)  # halves to even
+            np.testing.assert_array_equal(every[0], want_p)
+            v = (xi + 3) * 1500000001 + (xi - 5) * -700000003
+            want_s = np.clip(T.round_shift(v, 33, "half_even") + 4, -128, 127)
+            np.testing.assert_array_equal(every[1], want_s)
+            for old, new, msg in (
+                    ("multiplier: 1, shift: 33", "multiplier: 2, shift: 33", "multiplier: must be 1"),
+                    ("operand_multipliers: [1500000001", "operand_scales: [1, 1], operand_multipliers: [1500000001",
+                     "together"),
+                    ("rounding: half_even}}\n  - {name: s", "rounding: even}}\n  - {name: s", "half_up or half_even"),
+                    ("-700000003]", "-2147483648]", "operand_multipliers")):
+                with open(os.path.join(d, "bad.yaml"), "w") as f:
+                    f.write(doc.replace(old, new))
+                with self.assertRaisesRegex(T.ManifestError, msg, msg=new):
+                    T.load_network(os.path.join(d, "bad.yaml"))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ Seeded data ({random_seed: S}): value i (0-based, file order) comes from
 activate(acc, bias, requant, fn)   (quant.h; every operation exact in int64):
     v = saturate_int32(acc + bias);  p = v * multiplier  (|p| < 2^62)
     r = (p + 2^(shift-1)) >> shift  (arithmetic shift: ties toward +inf); r = p for shift 0
+    requant rounding half_even: r = round(p / 2^shift) with ties to the even integer instead
+    (computed here from the floor quotient and the remainder)
     identity: saturate_int8(r + zero_point)
     relu:     max(saturate_int8(r + zero_point), zero_point)
     sigmoid:  LUT[saturate_int8(r) + 128], LUT[i] = clamp(floor(256*sigmoid((i-128)/16) + 0.5)
@@ -67,6 +69,9 @@ Ops (N = samples; tensors NHWC int8; a layer's output is its int8 activation):
     lookup:  any layer with activation: lookup: y = table[identity result + 128] (256 int8
              entries from the manifest's table file; the importer computes them)
     activate: v = (a + oa) * sa;  then y = activate(saturate_int32(v), 0, requant, fn)
+    wide add (operand_multipliers [ma, mb], requant multiplier 1): v = (a + oa) * ma + (b + ob) * mb
+             exactly; r = saturate_int32(round(v / 2^shift)) with the requant's rounding; then
+             y = activate(r, 0, (1, 0, zero_point), fn)
 Element types (network.h): a tensor is int8, uint8 or int16 (an input's `type`, a layer's
 `output_type`, a maxpool's input's); the formulas above take its values, and identity/relu clamp to
 the output type's range instead of int8's (uint8 0..255, int16 -32768..32767; zero_point in that
@@ -113,8 +118,9 @@ FP64_EXACT = 1 << 53
 # Seeded values generated per numpy call (bounds the uint64 temporaries).
 SEED_CHUNK = 1 << 22
 
-Requant = namedtuple("Requant", "multiplier shift zero_point")
-Requant.__new__.__defaults__ = (0,)
+Requant = namedtuple("Requant", "multiplier shift zero_point rounding")
+Requant.__new__.__defaults__ = (0, "half_up")
+ROUNDINGS = ("half_up", "half_even")   # a requant's ties: toward +inf, or to even
 
 
 class ManifestError(Exception):
@@ -204,11 +210,18 @@ def wrap_int32(v):
     return ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
 
 
-def round_shift(p, s):
-    """(p + 2^(s-1)) >> s with an arithmetic shift (ties toward +inf); p for s == 0."""
+def round_shift(p, s, rounding="half_up"):
+    """round(p / 2^s) on an int64 array: (p + 2^(s-1)) >> s with an arithmetic shift (ties toward
+    +inf); with rounding "half_even" ties go to the even neighbour (floor quotient q, remainder
+    r = p - q 2^s: q + 1 when r > 2^(s-1), or r == 2^(s-1) and q odd). p for s == 0."""
     p = np.asarray(p, dtype=np.int64)
     if s == 0:
         return p
+    if rounding == "half_even":
+        q = p >> np.int64(s)
+        r = p - (q << np.int64(s))
+        half = np.int64(1 << (s - 1))
+        return q + ((r > half) | ((r == half) & (q % 2 == 1))).astype(np.int64)
     return (p + np.int64(1 << (s - 1))) >> np.int64(s)
 
 
@@ -216,14 +229,15 @@ def round_shift(p, s):
 ELEMENT_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16}
 
 
-def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity", table=None, out_type="int8"):
+def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity", table=None, out_type="int8",
+             rounding="half_up"):
     """The activation unit on an integer array: bias, requantization and `fn` (quant.h).
 
     acc: integer array (int32 values; int64 is fine); bias: int array broadcast against acc
     (per output channel on the last axis) or a scalar. fn "lookup": the identity's int8 result y
     selects table[y + 128] (table: 256 int8). Returns an array of acc's shape and of element type
     out_type ("int8"; "uint8" or "int16" with fn identity or relu only: the clamps are the type's
-    range instead of int8's).
+    range instead of int8's). rounding: the requant's ties, "half_up" or "half_even".
     """
     if out_type != "int8":
         dtype = ELEMENT_TYPES[out_type]
@@ -231,12 +245,12 @@ def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity", table=No
         if fn not in ("identity", "relu") or not lo <= zero_point <= hi:
             raise ValueError(f"{out_type} output: fn {fn!r}, zero_point {zero_point}")
         v = saturate_int32(np.asarray(acc, dtype=np.int64) + np.asarray(bias, dtype=np.int64))
-        y = np.clip(round_shift(v * np.int64(multiplier), int(shift)) + zero_point, lo, hi)
+        y = np.clip(round_shift(v * np.int64(multiplier), int(shift), rounding) + zero_point, lo, hi)
         return (np.maximum(y, zero_point) if fn == "relu" else y).astype(dtype)
     if fn == "lookup":
         if table is None or len(table) != 256:
             raise ValueError("activation lookup needs a 256-entry table")
-        y = activate(acc, bias, multiplier, shift, zero_point, "identity")
+        y = activate(acc, bias, multiplier, shift, zero_point, "identity", rounding=rounding)
         return np.asarray(table, dtype=np.int8)[y.astype(np.intp) + 128]
     if fn not in ACTIVATIONS:
         raise ValueError(f"unknown activation {fn!r}")
@@ -244,7 +258,7 @@ def activate(acc, bias, multiplier, shift, zero_point=0, fn="identity", table=No
         raise ValueError(f"requant out of range: multiplier {multiplier}, shift {shift}, "
                          f"zero_point {zero_point}")
     v = saturate_int32(np.asarray(acc, dtype=np.int64) + np.asarray(bias, dtype=np.int64))
-    r = round_shift(v * np.int64(multiplier), int(shift))
+    r = round_shift(v * np.int64(multiplier), int(shift), rounding)
     if fn == "identity":
         return np.clip(r + zero_point, -128, 127).astype(np.int8)
     if fn == "relu":
@@ -292,7 +306,8 @@ def encode_multiplier(M, min_shift=1, max_shift=62):
 
 def apply_requant(v, requant, fn, table=None, out_type="int8"):
     """activate() with bias 0 and a Requant tuple."""
-    return activate(v, 0, requant.multiplier, requant.shift, requant.zero_point, fn, table, out_type)
+    return activate(v, 0, requant.multiplier, requant.shift, requant.zero_point, fn, table, out_type,
+                    requant.rounding)
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,6 +531,21 @@ def add_value(a, b, scales=(1, 1), offsets=(0, 0)):
     return saturate_int32((a + offsets[0]) * scales[0] + (b + offsets[1]) * scales[1])
 
 
+def add_wide_value(a, b, multipliers, offsets, shift, rounding="half_up"):
+    """The wide add's sum: saturate_int32(round((a + oa) * ma + (b + ob) * mb) / 2^shift) with the
+    given rounding; the products (< 2^47) and their sum are exact in int64."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    v = (a + offsets[0]) * np.int64(multipliers[0]) + (b + offsets[1]) * np.int64(multipliers[1])
+    return saturate_int32(round_shift(v, int(shift), rounding))
+
+
+def add_wide(a, b, multipliers, offsets, requant, fn="identity", table=None, out_type="int8"):
+    """add layer with operand_multipliers -> out_type: add_wide_value with the requant's shift and
+    rounding, then the function with multiplier 1, shift 0 and the requant's zero point."""
+    r = add_wide_value(a, b, multipliers, offsets, requant.shift, requant.rounding)
+    return activate(r, 0, 1, 0, requant.zero_point, fn, table, out_type)
+
+
 def mul_value(a, b, offsets=(0, 0)):
     """saturate_int32((a + oa) * (b + ob)) (exact in int64)."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
@@ -607,7 +637,8 @@ LAYER_KEYS = {
     "dense": {"outputs", "weights", "bias", "activation", "table", "requant", "output_type", "weight_type"},
     "maxpool": {"kernel", "stride", "pad"},
     "avgpool": {"kernel", "stride", "pad", "requant", "global", "output_type"},
-    "add": {"operand_scales", "operand_offsets", "activation", "table", "requant", "output_type"},
+    "add": {"operand_scales", "operand_offsets", "activation", "table", "requant", "output_type",
+            "operand_multipliers"},
     "mul": {"operand_offsets", "activation", "table", "requant", "output_type"},
     "activate": {"operand_scale", "operand_offset", "activation", "table", "requant", "output_type"},
     "host_op": {"host_op", "params"},
@@ -705,16 +736,20 @@ def _requant(v, where, out_type="int8"):
     naming `where` when malformed)."""
     if not isinstance(v, dict):
         raise ManifestError(f"{where}: expected {{multiplier, shift, zero_point}}, got {v!r}")
-    unknown = set(v) - {"multiplier", "shift", "zero_point"}
+    unknown = set(v) - {"multiplier", "shift", "zero_point", "rounding"}
     if unknown:
         raise ManifestError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     for k in ("multiplier", "shift"):
         if k not in v:
             raise ManifestError(f"{where}: missing {k!r}")
+    rounding = v.get("rounding", "half_up")
+    if rounding not in ROUNDINGS:
+        raise ManifestError(f"{where}.rounding: must be half_up or half_even, got {rounding!r}")
     return Requant(_int(v["multiplier"], f"{where}.multiplier", 0, INT32_MAX),
                    _int(v["shift"], f"{where}.shift", 0, 62),
                    _int(v.get("zero_point", 0), f"{where}.zero_point",
-                        int(np.iinfo(ELEMENT_TYPES[out_type]).min), int(np.iinfo(ELEMENT_TYPES[out_type]).max)))
+                        int(np.iinfo(ELEMENT_TYPES[out_type]).min), int(np.iinfo(ELEMENT_TYPES[out_type]).max)),
+                   rounding)
 
 
 def _outputs(d, where):
@@ -1031,6 +1066,14 @@ def load_network(path):
                                               f"{w}.operand_scales", -32768, 32767))
                 L["offsets"] = tuple(_int_list(d.get("operand_offsets", [0, 0]), 2,
                                                f"{w}.operand_offsets", -32768, 32767))
+                if "operand_multipliers" in d:
+                    if "operand_scales" in d:
+                        raise ManifestError(f"{w}: operand_scales and operand_multipliers together")
+                    if L["requant"].multiplier != 1:
+                        raise ManifestError(f"{w}.requant.multiplier: must be 1 with operand_multipliers, "
+                                            f"got {L['requant'].multiplier}")
+                    L["multipliers"] = tuple(_int_list(d["operand_multipliers"], 2, f"{w}.operand_multipliers",
+                                                       -INT32_MAX, INT32_MAX))
             elif op == "mul":
                 L["offsets"] = tuple(_int_list(d.get("operand_offsets", [0, 0]), 2,
                                                f"{w}.operand_offsets", -32768, 32767))
@@ -1080,6 +1123,8 @@ def run_layer(L, xs):
         if L["glob"]:
             return apply_requant(global_avgpool_sum(xs[0]), rq, "identity", None, ot)
         return avgpool(xs[0], L["kernel"], L["stride"], L["pad"], rq, ot)
+    if op == "add" and "multipliers" in L:
+        return add_wide(xs[0], xs[1], L["multipliers"], L["offsets"], rq, fn, tb, ot)
     if op == "add":
         return add(xs[0], xs[1], L["scales"], L["offsets"], rq, fn, tb, ot)
     if op == "mul":

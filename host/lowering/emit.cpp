@@ -87,6 +87,7 @@ class ProgramEmitter {
     set(ConfigRegister::ActMultiplier, q.multiplier);
     set(ConfigRegister::ActShift, q.shift);
     set(ConfigRegister::ActZeroPoint, q.zero_point);
+    set_group(ConfigRegister::ActRounding, int64_t(q.rounding));  // (reset half_up: most programs have none)
   }
 
   /// The window registers: H x W input, P x Q output, strides, top/left padding.
@@ -432,7 +433,9 @@ class ProgramEmitter {
   void emit_vector(size_t b, int i) {
     const NetworkLayer& l = net_.layers[size_t(i)];
     requant(l.requant);
-    set(ConfigRegister::VecScaleA, l.scale_a);
+    const bool wide = l.wide_scales;  // an add's 32-bit operand multipliers instead of the int16 scales
+    set_group(ConfigRegister::VecWideScales, wide ? 1 : 0);
+    set(wide ? ConfigRegister::VecMultiplierA : ConfigRegister::VecScaleA, wide ? l.multiplier_a : l.scale_a);
     set(ConfigRegister::VecOffsetA, l.offset_a);
     table(i);
     if (l.op == LayerOp::Activate) input_types(l.inputs[0]);
@@ -447,7 +450,8 @@ class ProgramEmitter {
     v.vec_op = l.op == LayerOp::Add ? VectorOp::Add : l.op == LayerOp::Mul ? VectorOp::Multiply : VectorOp::Unary;
     if (l.op == LayerOp::Activate) return push(v);
     set(ConfigRegister::VecOffsetB, l.offset_b);
-    if (l.op == LayerOp::Add) set(ConfigRegister::VecScaleB, l.scale_b);
+    if (l.op == LayerOp::Add)
+      set(wide ? ConfigRegister::VecMultiplierB : ConfigRegister::VecScaleB, wide ? l.multiplier_b : l.scale_b);
     const PlannedTensor& xb = plan_.tensor(l.inputs[1]);
     const uint64_t image = uint64_t(l.in_shape.h) * l.in_shape.w;
     if (xb.shape == l.in_shape || image == 1) {

@@ -114,7 +114,7 @@ std::vector<int8_t> read_int16_planes(const YamlSection& s, const std::string& k
 }
 
 RequantParams read_requant(const YamlSection& s, const std::string& key, int32_t zp_lo, int32_t zp_hi) {
-  const YamlSection rq = s.section(key, {"multiplier", "shift", "zero_point"});
+  const YamlSection rq = s.section(key, {"multiplier", "shift", "zero_point", "rounding"});
   for (const char* k : {"multiplier", "shift"}) rq.require(k, "requantization needs it");
   RequantParams p;
   int64_t v = 0;
@@ -125,6 +125,8 @@ RequantParams read_requant(const YamlSection& s, const std::string& key, int32_t
   v = 0;
   rq.read_signed("zero_point", zp_lo, zp_hi, v);
   p.zero_point = int32_t(v);
+  static constexpr Choice<Rounding> kRoundings[] = {{"half_up", Rounding::HalfUp}, {"half_even", Rounding::HalfEven}};
+  rq.read_choice("rounding", kRoundings, p.rounding);
   return p;
 }
 

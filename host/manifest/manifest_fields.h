@@ -45,8 +45,9 @@ std::vector<int32_t> read_int32_data(const YamlSection& s, const std::string& ke
 ActivationFunction read_activation(const YamlSection& s);
 
 /// The map `key` of `s` as requantization parameters {multiplier (0 .. 2^31-1), shift
-/// (0 .. 62), zero_point (-128 .. 127, default 0)}, as the Set_Config registers take them
-/// (quant.h). Raises for unknown keys, a missing multiplier or shift, or values out of range.
+/// (0 .. 62), zero_point (-128 .. 127, default 0), rounding (half_up, the default, or half_even:
+/// register act_rounding)}, as the Set_Config registers take them (quant.h). Raises for unknown
+/// keys, a missing multiplier or shift, values out of range or another rounding name.
 /// The caller decides whether `key` itself is required.
 /// zero_point must lie in [zp_lo, zp_hi] (the output's element type: int8 by default).
 RequantParams read_requant(const YamlSection& s, const std::string& key = "requant", int32_t zp_lo = -128,

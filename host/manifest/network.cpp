@@ -30,7 +30,7 @@ const std::vector<std::string> kLayerKeys = {
     "name", "op", "input", "inputs",
     "outputs", "kernel", "stride", "pad", "global", "weights", "bias", "activation", "requant",
     "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "groups", "table",
-    "host_op", "params", "output_type", "weight_type", "heads", "transpose_b"};
+    "host_op", "params", "output_type", "weight_type", "heads", "transpose_b", "operand_multipliers"};
 // clang-format on
 
 // What a layer op takes: its keys besides kCommonKeys, the required ones, and how many tensors
@@ -54,7 +54,8 @@ const std::vector<OpSpec>& op_specs() {
                                 {"outputs", "weights", "requant"}, 1, SIZE_MAX},
       {LayerOp::MaxPool, "maxpool", {"kernel", "stride", "pad"}, {"kernel"}, 1, 1},
       {LayerOp::AvgPool, "avgpool", {"kernel", "stride", "pad", "global", "requant", "output_type"}, {"requant"}, 1, 1},
-      {LayerOp::Add, "add", {"operand_scales", "operand_offsets", "activation", "table", "requant", "output_type"},
+      {LayerOp::Add, "add", {"operand_scales", "operand_offsets", "activation", "table", "requant", "output_type",
+                             "operand_multipliers"},
                             {"requant"}, 2, 2},
       {LayerOp::Mul, "mul", {"operand_offsets", "activation", "table", "requant", "output_type"}, {"requant"}, 2, 2},
       {LayerOp::Activate, "activate", {"operand_scale", "operand_offset", "activation", "table", "requant",
@@ -193,6 +194,21 @@ void read_operand_pair(const Map& m, const std::string& key, const std::string& 
   const std::vector<int64_t> v = read_int_list(m, key, {2}, form + " of int16 integers", kInt16Min, kInt16Max);
   a = int32_t(v[0]);
   b = int32_t(v[1]);
+}
+
+// An add's wide operand multipliers [ma, mb] (quant.h "Wide operand multipliers"), if present: int32
+// with |m| <= 2^31-1, not together with operand_scales, and the requant's multiplier must be 1 (the
+// multipliers carry the whole scale; the requant gives the shift, zero point and rounding).
+void read_operand_multipliers(const Map& m, NetworkLayer& l) {
+  if (!m.s.has("operand_multipliers")) return;
+  if (m.s.has("operand_scales"))
+    m.s.fail("operand_multipliers", "an add has operand_scales or operand_multipliers, not both");
+  const int64_t lim = (int64_t{1} << 31) - 1;
+  const std::vector<int64_t> v =
+      read_int_list(m, "operand_multipliers", {2}, "[ma, mb] of integers -(2^31-1)..2^31-1", -lim, lim);
+  l.multiplier_a = int32_t(v[0]);
+  l.multiplier_b = int32_t(v[1]);
+  l.wide_scales = true;
 }
 
 // Kernel, stride and pad of a conv or pool layer.
@@ -405,6 +421,7 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
       same_operand_shapes();
       read_operand_pair(m, "operand_scales", "[sa, sb]", l.scale_a, l.scale_b);
       read_operand_pair(m, "operand_offsets", "[oa, ob]", l.offset_a, l.offset_b);
+      read_operand_multipliers(m, l);
       break;
     case LayerOp::Mul:
       same_operand_shapes();
@@ -434,6 +451,11 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   int32_t lo, hi;
   format_range(l.out_type, &lo, &hi);
   if (s.has("requant")) l.requant = read_requant(s, "requant", lo, hi);
+  if (l.wide_scales && l.requant.multiplier != 1)
+    s.fail("requant",
+           "an add with operand_multipliers needs requant multiplier 1 (the operand multipliers carry "
+           "the scale), got " +
+               std::to_string(l.requant.multiplier));
 }
 
 // Reads the network inputs (shapes and data) into net.inputs; returns name -> tensor index (-k-1).

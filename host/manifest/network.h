@@ -29,7 +29,9 @@
 //       #           global: true (kernel = the input's H x W) with requant
 //       # add:      inputs [a, b] (same shape, or b [1, 1, C] broadcast over a's H x W),
 //       #           operand_scales [sa, sb] (default [1, 1]),
-//       #           operand_offsets [oa, ob] (default [0, 0]), activation?, requant
+//       #           operand_offsets [oa, ob] (default [0, 0]), activation?, requant;
+//       #           or instead of operand_scales operand_multipliers [ma, mb] (int32, |m| <=
+//       #           2^31-1) with requant multiplier 1: the wide add below
 //       # mul:      inputs [a, b] (as add), operand_offsets [oa, ob], activation?, requant
 //       # activate: input, operand_scale sa (default 1), operand_offset oa (default 0),
 //       #           activation, requant
@@ -43,7 +45,8 @@
 //       bias: file | {random_seed: S}      # int32 [M] little endian; default zeros
 //       activation: identity | relu | sigmoid | tanh | lookup   # default identity
 //       table: file | {random_seed: S}     # lookup only (and required): 256 int8, entry i for input i - 128
-//       requant: {multiplier, shift, zero_point}        # as in quant.h; zero_point default 0
+//       requant: {multiplier, shift, zero_point, rounding}   # as in quant.h; zero_point default 0,
+//                                          # rounding half_up (default) or half_even
 //       output_type: int8 | uint8 | int16  # conv, dense, avgpool, add, mul, activate (default int8):
 //                                          # the element type of the layer's output tensor; int16
 //                                          # on conv and dense only; uint8/int16 with identity or
@@ -77,6 +80,16 @@
 //            activate: v = (a + oa) * sa; then y = activate(saturate_int32(v), 0, requant, fn)
 //            with v computed exactly (int64). Operand scales and offsets are int16. A b of shape
 //            [1, 1, C] is read as b[n, 0, 0, c] at every pixel of a (squeeze-excitation).
+//   wide add (operand_multipliers [ma, mb]): v = (a + oa) * ma + (b + ob) * mb exactly (|v| < 2^48);
+//            r = saturate_int32(round_shift(v, requant.shift, requant.rounding));
+//            y = activate(r, 0, {1, 0, requant.zero_point}, fn) (quant.h "Wide operand
+//            multipliers"): the sum is rounded once, with the operands' real scales to 31 bits.
+//            The importer's quantized add: ma = round(2^s s_a / s_y), mb = round(2^s s_b / s_y)
+//            (the larger in [2^30, 2^31)), rounding half_even: PyTorch's quantized add (float32
+//            dequantize, add, round half to even) except where the real sum lies within float32's
+//            rounding error of a tie (docs/model_zoo.md, "PyTorch-quantized ResNet-18").
+//   rounding: requant.rounding half_even rounds ties of round_shift to even (quant.h) in any
+//            layer with a requant; half_up (default) toward +infinity.
 //   matmul:  (ONNX MatMul of two activations, batched over G heads; attention's Q K^T and P V)
 //            a [H, W, G*K]; b = the b inputs' pixels in order, P_b pixels of Cb channels;
 //            transpose_b false: K = P_b, Cb = G*N, B_g[k][n] = b[k, g*N + n] (P V: b = V)
@@ -159,6 +172,9 @@ struct NetworkLayer {
   /// conv, dense: 8 or 16. With 16, `weights` holds 2 x (kh*kw*C/g*M or features*M) bytes: the
   /// high (signed) byte plane of the int16 weights, then the low (unsigned) byte plane.
   uint32_t weight_bits = 8;
+  /// add with operand_multipliers (the wide add): its int32 multipliers, |m| <= 2^31-1.
+  int32_t multiplier_a = 0, multiplier_b = 0;
+  bool wide_scales = false;  ///< add: operand_multipliers given
 
   /// Useful multiply-accumulates per image: conv P*Q*M*kh*kw*C/groups, dense features*M, matmul
   /// H*W*G*N*K, else 0.

@@ -243,6 +243,39 @@ void vector_lanes(const int8_t* a, const int8_t* b, uint64_t n, VectorOp op, con
       break;
   }
 }
+
+// Vector add and unary with the wide operand multipliers (vec_wide_scales = 1): out[c] =
+// wide_operand_sum(a' , b', ma, mb, shift, rounding) (quant.h; unary: b' = 0), the value the
+// requantization then takes with multiplier 1 and shift 0.
+template <class TA, class TB>
+void vector_lanes_wide(const TA* a, const TB* b, uint64_t n, VectorOp op, const VectorParams& v, const RequantParams& q,
+                       int32_t* out) {
+  const int64_t oa = v.offset_a, ob = v.offset_b, ma = v.multiplier_a, mb = v.multiplier_b;
+  for (uint64_t c = 0; c < n; ++c)
+    out[c] = wide_operand_sum(a[c] + oa, op == VectorOp::Unary ? 0 : b[c] + ob, ma, mb, q.shift, q.rounding);
+}
+
+// One row of Vector's operand arithmetic for the operand byte types of act_input_unsigned (bit0:
+// a is uint8, bit1: b is), with the int16 scales or the wide multipliers.
+void operand_row(const Dispatch& d, const int8_t* a, const int8_t* b, uint64_t n, int32_t* out) {
+  const VectorOp op = d.instr.vec_op;
+  const auto* ua = reinterpret_cast<const uint8_t*>(a);
+  const auto* ub = reinterpret_cast<const uint8_t*>(b);
+  if (d.vec.wide && op != VectorOp::Multiply) {
+    switch (d.input_unsigned & 3) {
+      case 0: return vector_lanes_wide(a, b, n, op, d.vec, d.requant, out);
+      case 1: return vector_lanes_wide(ua, b, n, op, d.vec, d.requant, out);
+      case 2: return vector_lanes_wide(a, ub, n, op, d.vec, d.requant, out);
+      default: return vector_lanes_wide(ua, ub, n, op, d.vec, d.requant, out);
+    }
+  }
+  switch (d.input_unsigned & 3) {
+    case 0: return vector_lanes(a, op == VectorOp::Unary ? nullptr : b, n, op, d.vec, out);
+    case 1: return vector_lanes_typed(ua, b, n, op, d.vec, out);
+    case 2: return vector_lanes_typed(a, ub, n, op, d.vec, out);
+    default: return vector_lanes_typed(ua, ub, n, op, d.vec, out);
+  }
+}
 }  // namespace
 
 uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
@@ -265,21 +298,15 @@ uint64_t ActivationUnit::apply_vector(const Dispatch& d) {
   sums_.resize(C);
   int32_t lo = 0, hi = 0;
   if (d.out_format != ActOutputFormat::Int8) check_format(d, &lo, &hi), wide_.resize(C);
+  RequantParams rq = d.requant;  // wide operand multipliers: the sums are already rounded
+  if (v.wide && op != VectorOp::Multiply) rq.multiplier = 1, rq.shift = 0;
   for (uint64_t b = 0; b < B; ++b) {
     const int8_t* a = &in_[b * R];
-    const int8_t* bb = op == VectorOp::Unary ? a : &in_b_[(b / repeat) * R];
-    const auto* ua = reinterpret_cast<const uint8_t*>(a);
-    const auto* ub = reinterpret_cast<const uint8_t*>(bb);
-    switch (d.input_unsigned & 3) {  // bit0: a is uint8, bit1: b is
-      case 0: vector_lanes(a, op == VectorOp::Unary ? nullptr : bb, C, op, v, sums_.data()); break;
-      case 1: vector_lanes_typed(ua, bb, C, op, v, sums_.data()); break;
-      case 2: vector_lanes_typed(a, ub, C, op, v, sums_.data()); break;
-      default: vector_lanes_typed(ua, ub, C, op, v, sums_.data()); break;
-    }
+    operand_row(d, a, op == VectorOp::Unary ? a : &in_b_[(b / repeat) * R], C, sums_.data());
     if (d.out_format == ActOutputFormat::Int8) {
-      activate_row(sums_.data(), nullptr, C, d.requant, d.instr.function, &out_[b * C]);
+      activate_row(sums_.data(), nullptr, C, rq, d.instr.function, &out_[b * C]);
     } else {
-      activate_row_wide(sums_.data(), nullptr, C, d.requant, d.instr.function, lo, hi, wide_.data());
+      activate_row_wide(sums_.data(), nullptr, C, rq, d.instr.function, lo, hi, wide_.data());
       for (uint64_t c = 0; c < C; ++c) out_[b * C + c] = static_cast<int8_t>(wide_[c] & 0xff);
     }
   }

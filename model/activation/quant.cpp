@@ -40,6 +40,17 @@ std::array<int8_t, 256> build_table(F f) {
 // Table index of a requantized value: the Q3.4 input saturate_int8(r), offset by 128.
 inline std::size_t table_index(int64_t r) { return static_cast<std::size_t>(clamp64(r, kInt8Min, kInt8Max) + 128); }
 
+// round_shift with half = 2^(s-1) (0 for s = 0) and even = 1 for ties to even (0 for s = 0):
+// an exact tie p = (k + 1/2) 2^s with k even loses 1 before the floor and so rounds to k; every
+// other p is unaffected (p + half is a multiple of 2^s only at a tie). Branch-free: the
+// activation unit's loops vectorize with it.
+inline int64_t round_shift_by(int64_t p, uint32_t s, int64_t half, int64_t even) {
+  return floor_shift(p + half - (even & ~floor_shift(p, s)), s);
+}
+
+// 1 when `mode` rounds ties to even and s >= 1 (s = 0 has no ties), else 0.
+inline int64_t even_flag(Rounding mode, uint32_t s) { return mode == Rounding::HalfEven && s > 0 ? 1 : 0; }
+
 }  // namespace
 
 int64_t round_shift(int64_t p, uint32_t s) {
@@ -50,11 +61,20 @@ int64_t round_shift(int64_t p, uint32_t s) {
   return floor_shift(p + half, s);
 }
 
+int64_t round_shift(int64_t p, uint32_t s, Rounding mode) {
+  return round_shift_by(p, s, (int64_t{1} << s) >> 1, even_flag(mode, s));
+}
+
+int32_t wide_operand_sum(int64_t x, int64_t y, int64_t ma, int64_t mb, uint32_t shift, Rounding mode) {
+  // |x|, |y| < 2^16 and |ma|, |mb| < 2^31: |v| < 2^48, far inside round_shift's 2^62.
+  return static_cast<int32_t>(clamp64(round_shift(x * ma + y * mb, shift, mode), kInt32Min, kInt32Max));
+}
+
 int8_t activate(int32_t acc, int32_t bias, const RequantParams& p, ActivationFunction fn) {
   // |v| <= 2^31 and multiplier < 2^31, so |prod| < 2^62 as round_shift requires.
   const int64_t v = clamp64(int64_t{acc} + int64_t{bias}, kInt32Min, kInt32Max);
   const int64_t prod = v * static_cast<int64_t>(p.multiplier);
-  const int64_t r = round_shift(prod, p.shift);
+  const int64_t r = round_shift(prod, p.shift, p.rounding);
   switch (fn) {
     case ActivationFunction::Sigmoid: return sigmoid_table()[table_index(r)];
     case ActivationFunction::Tanh: return tanh_table()[table_index(r)];
@@ -80,9 +100,10 @@ void activate_row(const int32_t* acc, const int32_t* bias, uint64_t n, const Req
                   int8_t* out) {
   const int64_t m = p.multiplier, zp = p.zero_point;
   const uint32_t s = p.shift;
+  const int64_t half = (int64_t{1} << s) >> 1, even = even_flag(p.rounding, s);
   auto requant = [&](uint64_t i) {  // as activate(): saturate acc + bias, multiply, round-shift
     const int64_t v = clamp64(int64_t{acc[i]} + (bias ? int64_t{bias[i]} : 0), kInt32Min, kInt32Max);
-    return round_shift(v * m, s);
+    return round_shift_by(v * m, s, half, even);
   };
   switch (fn) {
     case ActivationFunction::Sigmoid:
@@ -119,7 +140,7 @@ void activate_row_wide(const int32_t* acc, const int32_t* bias, uint64_t n, cons
   const bool relu = fn == ActivationFunction::Relu;
   for (uint64_t i = 0; i < n; ++i) {
     const int64_t v = clamp64(int64_t{acc[i]} + (bias ? int64_t{bias[i]} : 0), kInt32Min, kInt32Max);
-    const int64_t o = clamp64(round_shift(v * m, p.shift) + zp, lo, hi);
+    const int64_t o = clamp64(round_shift(v * m, p.shift, p.rounding) + zp, lo, hi);
     out[i] = static_cast<int32_t>(relu && o < zp ? zp : o);
   }
 }

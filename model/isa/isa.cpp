@@ -134,6 +134,7 @@ constexpr Names kOperandNames{"operand", "ub",    "acc",     "rows",       "host
 
 // Text names of the activation functions and config registers, indexed by their value.
 constexpr const char* kFunctionNames[] = {"identity", "relu", "sigmoid", "tanh", "lookup"};
+// clang-format off
 constexpr const char* kRegisterNames[] = {
     "act_multiplier",  "act_shift",       "act_zero_point",    "act_bias_row",    "input_height",
     "input_width",     "output_height",   "output_width",      "stride_h",        "stride_w",
@@ -142,7 +143,9 @@ constexpr const char* kRegisterNames[] = {
     "host_row_bytes",  "act_lane_src",    "act_lane_dst",      "act_lanes",       "act_table_row",
     "vec_b_repeat",    "mxu_sum_shift",   "act_output_format", "act_plane_rows",  "act_input_unsigned",
     "mxu_group_bytes", "mxu_first_group", "act_group_bytes",   "act_first_group", "pool_src_group_bytes",
-    "host_group_bytes"};
+    "host_group_bytes",
+    "vec_multiplier_a", "vec_multiplier_b", "vec_wide_scales", "act_rounding"};
+// clang-format on
 constexpr const char* kVectorOpNames[] = {"add", "multiply", "unary"};
 constexpr int kNumVectorOps = 3;
 constexpr const char* kUnitNames[kNumUnits] = {"host", "weights", "matrix", "activation"};
@@ -213,6 +216,16 @@ void register_range(ConfigRegister reg, int64_t* lo, int64_t* hi) {
     case ConfigRegister::Tag:
       *lo = 0;
       *hi = (int64_t{1} << 31) - 1;
+      return;
+    case ConfigRegister::VecMultiplierA:
+    case ConfigRegister::VecMultiplierB:
+      *lo = -((int64_t{1} << 31) - 1);
+      *hi = (int64_t{1} << 31) - 1;
+      return;
+    case ConfigRegister::VecWideScales:
+    case ConfigRegister::ActRounding:
+      *lo = 0;
+      *hi = 1;
       return;
     case ConfigRegister::HostRowBytes:
     case ConfigRegister::ActLaneSrc:

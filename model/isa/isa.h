@@ -81,7 +81,9 @@
 // operand b from register vec_source_b; v = (a+oa)*sa + (b+ob)*sb (add), (a+oa)*(b+ob)
 // (multiply) or (a+oa)*sa (unary), exact, then saturated to int32 and requantized with the act_*
 // registers and the function, as Activate (quant.h). sa, sb, oa, ob: registers vec_scale_a/b,
-// vec_offset_a/b (int16).
+// vec_offset_a/b (int16). With register vec_wide_scales = 1, add and unary use the 32-bit operand
+// multipliers vec_multiplier_a/b instead and round the exact sum once (quant.h "Wide operand
+// multipliers").
 //
 // Text form (one instruction per line, case-insensitive mnemonics and keys, numbers decimal or
 // 0x-hex, '#' or ';' starts a comment):
@@ -195,10 +197,21 @@ enum class ConfigRegister : uint8_t {
   PoolSrcGroupBytes = 34,  ///< G of the rows Pool reads (its pixel 0 in group 0 of src_row)
   HostGroupBytes = 35,     ///< G of the rows Read/Write_Host_Memory move: `rows` counts pixels of
                            ///< host_row_bytes (<= G) each, pixel 0 in group 0 of ub_row
+  /// Vector's 32-bit operand multipliers ma, mb, used instead of vec_scale_a/b when
+  /// vec_wide_scales = 1 (quant.h "Wide operand multipliers"); -(2^31-1) .. 2^31-1 (reset 0).
+  VecMultiplierA = 36,
+  VecMultiplierB = 37,
+  /// Vector add and unary: 0 (reset) int16 operand scales, the sum saturated to int32 and
+  /// requantized by act_multiplier/act_shift; 1 the wide operand multipliers above, the exact sum
+  /// rounded once by act_shift (act_multiplier not used). Multiply ignores it. 0 .. 1.
+  VecWideScales = 38,
+  /// Activate, Pool (average), Vector: ties of the requantization's rounding, a Rounding: 0
+  /// (reset) toward +infinity, 1 to even (quant.h). 0 .. 1.
+  ActRounding = 39,
 };
 
 /// Number of config registers (ids 0 .. kNumConfigRegisters-1).
-constexpr int kNumConfigRegisters = 36;
+constexpr int kNumConfigRegisters = 40;
 
 /// Whether `id` names a config register (every id below kNumConfigRegisters does).
 constexpr bool is_config_register(int id) { return id >= 0 && id < kNumConfigRegisters; }

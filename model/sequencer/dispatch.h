@@ -59,6 +59,11 @@ struct VectorParams {
   uint32_t b_repeat = 0;               ///< rows of a per row of b (0, 1: none; register vec_b_repeat)
   int32_t scale_a = 1, scale_b = 1;    ///< int16
   int32_t offset_a = 0, offset_b = 0;  ///< int16
+
+  /// vec_multiplier_a/b: int32, |m| <= 2^31-1 (quant.h "Wide operand multipliers").
+  int32_t multiplier_a = 0, multiplier_b = 0;
+  /// vec_wide_scales: add and unary use the multipliers instead of the scales.
+  bool wide = false;
 };
 
 /// Activate's lanes (registers act_lane_src, act_lane_dst, act_lanes, isa.h) at dispatch; the

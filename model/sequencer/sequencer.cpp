@@ -390,6 +390,10 @@ void Sequencer::run() {
             case ConfigRegister::ActFirstGroup: act_out_.first = uint32_t(in.value); break;
             case ConfigRegister::PoolSrcGroupBytes: pool_in_.group = uint32_t(in.value); break;
             case ConfigRegister::HostGroupBytes: host_groups_.group = uint32_t(in.value); break;
+            case ConfigRegister::VecMultiplierA: vec_.multiplier_a = in.value; break;
+            case ConfigRegister::VecMultiplierB: vec_.multiplier_b = in.value; break;
+            case ConfigRegister::VecWideScales: vec_.wide = in.value != 0; break;
+            case ConfigRegister::ActRounding: requant_.rounding = Rounding(in.value); break;
           }
           break;
         case Opcode::Sync: sync(in.unit_mask); break;

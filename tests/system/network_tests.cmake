@@ -89,6 +89,25 @@ if(TPU_HAVE_PYTHON)
   add_test(NAME scripts.onnx_import COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py)
   set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks" TIMEOUT 600
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
+  # A PyTorch-quantized ResNet-18 (scripts/quantized_check.py, 32 x 32, 2 images, per-tensor
+  # weights, seed 0) against PyTorch's own quantized kernels (onednn): every logit within 1
+  # quantization step (measured: all 2000 equal; before the wide add 81.5% within 1), the simulator
+  # bit exact against the reference (docs/model_zoo.md, "PyTorch-quantized ResNet-18"). Other
+  # seeds can fall short of 100%: a conv output within ~10^-5 steps of a rounding tie, which
+  # PyTorch's float32 requantization rounds the other way, spreads through the random-weight
+  # network (seed 1 at 64 x 64: 97.6%). The engine's default per-channel weights are not
+  # asserted to 100%: the importer re-quantizes them per tensor (one requant per layer), which
+  # moves conv outputs by more than a step (docs/model_zoo.md), so that run asserts the measured
+  # bound below (70.35% of the 2000 logits within 1 step, measured with the wide add; a guard
+  # against regressions only).
+  add_test(NAME scripts.quantized_check.per_tensor
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/quantized_check.py --size 32 --batch 2 --calibration 8
+                   --weights per-tensor --min-within-1 1.0 --tpu-sim $<TARGET_FILE:tpu-sim>)
+  add_test(NAME scripts.quantized_check.per_channel
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/quantized_check.py --size 32 --batch 2 --calibration 8
+                   --weights per-channel --min-within-1 0.70 --tpu-sim $<TARGET_FILE:tpu-sim>)
+  set_tests_properties(scripts.quantized_check.per_tensor scripts.quantized_check.per_channel PROPERTIES
+                       LABELS "scripts;networks" TIMEOUT 600 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
   # ONNX LSTM/GRU import: tiny torch and onnx.helper recurrent models against PyTorch and a numpy
   # rendering of ONNX's equations, imported and run on the simulator against the reference.
   add_test(NAME scripts.onnx_rnn COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_rnn.py)

@@ -454,6 +454,44 @@ TEST_F(NetworkFileTest, GroupsTablesConcatAndBroadcastLoad) {
   EXPECT_EQ(cat.weights.size(), 8u * 2);                // [1][1][8/4][8]
 }
 
+// The wide add (operand_multipliers) and requant rounding (network.h, quant.h).
+TEST_F(NetworkFileTest, WideAddAndRoundingLoad) {
+  std::string text = Edit("    operand_scales: [2, -3]\n", "    operand_multipliers: [2147483647, -2147483647]\n");
+  text = Edit("    requant: {multiplier: 1000, shift: 20}\n",
+              "    requant: {multiplier: 1, shift: 40, zero_point: 5, rounding: half_even}\n", text);
+  const Network n = tpu::load_network(WriteManifest(text));
+  const NetworkLayer& sum = n.layers[1];
+  EXPECT_TRUE(sum.wide_scales);
+  EXPECT_EQ(sum.multiplier_a, 2147483647);
+  EXPECT_EQ(sum.multiplier_b, -2147483647);
+  EXPECT_EQ(sum.requant.shift, 40u);
+  EXPECT_EQ(sum.requant.rounding, tpu::Rounding::HalfEven);
+  EXPECT_EQ(n.layers[0].requant.rounding, tpu::Rounding::HalfUp);  // the default
+  EXPECT_FALSE(n.layers[2].wide_scales);
+}
+
+TEST_F(NetworkFileTest, WideAddAndRoundingErrors) {
+  const std::string wide = Edit("    operand_scales: [2, -3]\n", "    operand_multipliers: [5, 7]\n");
+  const std::string wide1 = Edit("{multiplier: 1000, shift: 20}", "{multiplier: 1, shift: 20}", wide);
+  EXPECT_TRUE(Contains(LoadError(wide),
+                       ": layers[1] (sum).requant: an add with operand_multipliers needs requant "
+                       "multiplier 1 (the operand multipliers carry the scale), got 1000"));
+  EXPECT_TRUE(Contains(LoadError(Edit("[5, 7]", "[5, -2147483648]", wide1)),
+                       ": layers[1] (sum).operand_multipliers[1]: must be between -2147483647 and 2147483647"));
+  EXPECT_TRUE(Contains(LoadError(Edit("[5, 7]", "[5]", wide1)),
+                       ": layers[1] (sum).operand_multipliers: must be a list [ma, mb]"));
+  EXPECT_TRUE(Contains(LoadError(Edit("    operand_offsets: [1, 0]\n",
+                                      "    operand_offsets: [1, 0]\n    operand_scales: [1, 1]\n", wide1)),
+                       ": layers[1] (sum).operand_multipliers: an add has operand_scales or operand_multipliers, "
+                       "not both"));
+  EXPECT_TRUE(
+      Contains(LoadError(Edit("operand_offsets: [0, 5],", "operand_offsets: [0, 5], operand_multipliers: [1, 1],")),
+               ": layers[2] (prod).operand_multipliers"));  // a mul has none
+  EXPECT_TRUE(
+      Contains(LoadError(Edit("{multiplier: 1000, shift: 20}", "{multiplier: 1000, shift: 20, rounding: even}")),
+               ": layers[1] (sum).requant.rounding: must be half_up or half_even, got even"));
+}
+
 TEST_F(NetworkFileTest, GroupsTablesAndConcatErrors) {
   WriteData("t.i8", 256);
   WriteData("short.i8", 255);

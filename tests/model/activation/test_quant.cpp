@@ -451,4 +451,98 @@ TEST(Quant, ActivateRowEqualsActivate) {
       }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Rounding half to even (register act_rounding = 1) and the wide operand sum (quant.h).
+
+// Nearest integer to p / 2^s, ties to the even neighbour: the floor, plus one when the remainder
+// exceeds half the divisor, or equals it and the floor is odd (s >= 1).
+i128 ref_round_shift_even(i128 p, unsigned s) {
+  const i128 d = i128{1} << s;
+  const i128 q = ref_floor_div(p, d);
+  const i128 rem = p - q * d;
+  const bool odd = (q % 2) != 0;
+  return q + ((2 * rem > d || (2 * rem == d && odd)) ? 1 : 0);
+}
+
+TEST(Quant, RoundShiftHalfEvenHandValues) {
+  using tpu::Rounding;
+  EXPECT_EQ(round_shift(5, 1, Rounding::HalfEven), 2);     // 2.5 -> 2
+  EXPECT_EQ(round_shift(7, 1, Rounding::HalfEven), 4);     // 3.5 -> 4
+  EXPECT_EQ(round_shift(-5, 1, Rounding::HalfEven), -2);   // -2.5 -> -2
+  EXPECT_EQ(round_shift(-7, 1, Rounding::HalfEven), -4);   // -3.5 -> -4
+  EXPECT_EQ(round_shift(1, 1, Rounding::HalfEven), 0);     // 0.5 -> 0
+  EXPECT_EQ(round_shift(-1, 1, Rounding::HalfEven), 0);    // -0.5 -> 0
+  EXPECT_EQ(round_shift(3, 1, Rounding::HalfEven), 2);     // 1.5 -> 2
+  EXPECT_EQ(round_shift(7, 2, Rounding::HalfEven), 2);     // 1.75 -> 2
+  EXPECT_EQ(round_shift(5, 2, Rounding::HalfEven), 1);     // 1.25 -> 1
+  EXPECT_EQ(round_shift(-10, 2, Rounding::HalfEven), -2);  // -2.5 -> -2
+  EXPECT_EQ(round_shift(-6, 2, Rounding::HalfEven), -2);   // -1.5 -> -2
+  EXPECT_EQ(round_shift(-8, 3, Rounding::HalfEven), -1);   // exact
+  EXPECT_EQ(round_shift(12345, 0, Rounding::HalfEven), 12345);
+  // HalfUp is the two-argument round_shift.
+  EXPECT_EQ(round_shift(5, 1, Rounding::HalfUp), 3);
+  EXPECT_EQ(round_shift(-7, 1, Rounding::HalfUp), -3);
+}
+
+// Random values, a third of them exact ties, against the 128-bit reference, shifts 1..62.
+TEST(Quant, RoundShiftHalfEvenMatchesReference) {
+  std::mt19937_64 rng(91);
+  std::uniform_int_distribution<int64_t> any(-(kTwo62 - 1), kTwo62 - 1);
+  for (unsigned s = 1; s <= 62; ++s)
+    for (int i = 0; i < 300; ++i) {
+      int64_t p = any(rng);
+      if (i % 3 == 0) p = ((p >> s) << s) + (int64_t{1} << (s - 1));  // a tie: (k + 1/2) 2^s
+      ASSERT_EQ(round_shift(p, s, tpu::Rounding::HalfEven), int64_t(ref_round_shift_even(p, s)))
+          << "p " << p << " s " << s;
+      ASSERT_EQ(round_shift(p, s, tpu::Rounding::HalfUp), int64_t(ref_round_shift(p, s))) << "p " << p << " s " << s;
+    }
+}
+
+// activate and activate_row with HalfEven: identity at multiplier 2^30, shift 31 halves the value,
+// so every odd acc is a tie; rows and single values agree.
+TEST(Quant, ActivateHalfEvenHalvesToEven) {
+  RequantParams p = params(1u << 30, 31, 3);
+  p.rounding = tpu::Rounding::HalfEven;
+  const std::vector<int32_t> acc = {5, 7, -5, -7, 4, 1, -1, 300};
+  const std::vector<int8_t> want = {2 + 3, 4 + 3, -2 + 3, -4 + 3, 2 + 3, 0 + 3, 0 + 3, 127};
+  std::vector<int8_t> row(acc.size());
+  tpu::activate_row(acc.data(), nullptr, acc.size(), p, ActivationFunction::Identity, row.data());
+  for (size_t i = 0; i < acc.size(); ++i) {
+    EXPECT_EQ(activate(acc[i], 0, p, ActivationFunction::Identity), want[i]) << acc[i];
+    EXPECT_EQ(row[i], want[i]) << acc[i];
+  }
+  std::vector<int32_t> wide(acc.size());
+  tpu::activate_row_wide(acc.data(), nullptr, acc.size(), p, ActivationFunction::Identity, -32768, 32767, wide.data());
+  EXPECT_EQ(wide.back(), 150 + 3);  // 300 / 2, not clamped to int8
+  EXPECT_EQ(wide[0], 5);
+}
+
+// wide_operand_sum: x ma + y mb exactly, one rounding, int32 saturation; against the reference.
+TEST(Quant, WideOperandSum) {
+  using tpu::Rounding;
+  using tpu::wide_operand_sum;
+  constexpr int64_t kM = (int64_t{1} << 31) - 1;
+  // 3 * 2^30 / 2^31 = 1.5 (tie) and 5 * 2^30 / 2^31 = 2.5 (tie).
+  EXPECT_EQ(wide_operand_sum(3, 0, int64_t{1} << 30, 99, 31, Rounding::HalfEven), 2);
+  EXPECT_EQ(wide_operand_sum(5, 0, int64_t{1} << 30, 99, 31, Rounding::HalfEven), 2);
+  EXPECT_EQ(wide_operand_sum(5, 0, int64_t{1} << 30, 99, 31, Rounding::HalfUp), 3);
+  // The sum beyond int32 saturates; a small shift keeps the full products.
+  EXPECT_EQ(wide_operand_sum(32767 + 255, 32767 + 255, kM, kM, 0, Rounding::HalfUp), kI32Max);
+  EXPECT_EQ(wide_operand_sum(-(32768 + 128), 40000, kM, -kM, 1, Rounding::HalfEven), kI32Min);
+  std::mt19937_64 rng(92);
+  std::uniform_int_distribution<int64_t> operand(-(32768 + 255), 32767 + 255), mult(-kM, kM);
+  std::uniform_int_distribution<unsigned> shift(0, 62);
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t x = operand(rng), y = operand(rng), ma = mult(rng), mb = mult(rng);
+    const unsigned s = shift(rng);
+    const i128 v = i128{x} * ma + i128{y} * mb;
+    for (Rounding r : {Rounding::HalfUp, Rounding::HalfEven}) {
+      i128 want = s == 0 ? v : r == Rounding::HalfEven ? ref_round_shift_even(v, s) : ref_round_shift(v, s);
+      want = want > kI32Max ? kI32Max : want < kI32Min ? kI32Min : want;
+      ASSERT_EQ(wide_operand_sum(x, y, ma, mb, s, r), int64_t(want))
+          << x << " " << y << " " << ma << " " << mb << " >> " << s;
+    }
+  }
+}
+
 }  // namespace

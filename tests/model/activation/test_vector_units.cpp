@@ -393,6 +393,111 @@ INSTANTIATE_TEST_SUITE_P(
                 24, 0, true}),
     [](const ::testing::TestParamInfo<VecCase>& i) { return std::string(i.param.name); });
 
+// =============================================================================================
+// Wide operand multipliers (vec_wide_scales = 1, quant.h) and rounding half to even
+// (act_rounding = 1): r = round((a + oa) ma + (b + ob) mb) / 2^act_shift), one rounding of the
+// exact sum, then r + zero point through the function; act_multiplier is not used.
+
+// Nearest integer to v / 2^s (s >= 1), ties to even when `even`, else toward +infinity; written
+// with a floor quotient and remainder on __int128, not with quant.h's formula.
+int64_t nearest(__int128 v, unsigned s, bool even) {
+  const __int128 d = __int128{1} << s;
+  __int128 q = v / d;
+  if (v % d != 0 && v < 0) --q;
+  const __int128 twice_rem = 2 * (v - q * d);
+  const bool up = twice_rem > d || (twice_rem == d && (!even || q % 2 != 0));
+  return int64_t(q + (up ? 1 : 0));
+}
+
+struct WideCase {
+  const char* name;
+  const char* op;  // add, unary
+  const char* fn;
+  int32_t ma, mb, oa, ob;
+  uint32_t shift;
+  int32_t zero_point;
+  int rounding;  // act_rounding
+  int input_unsigned;
+};
+void PrintTo(const WideCase& c, std::ostream* os) { *os << c.name; }
+
+class VectorWide : public ::testing::TestWithParam<WideCase> {};
+
+TEST_P(VectorWide, MatchesExactSumRoundedOnce) {
+  const WideCase c = GetParam();
+  constexpr uint64_t kRows = 6, A0 = 10, B0 = 30, D0 = 60;
+  const std::vector<int8_t> a = random_int8(kRows * kR, 501), b = random_int8(kRows * kR, 502);
+  std::ostringstream p;
+  p << "set_config reg=vec_source_b value=" << B0 << "\n"
+    << "set_config reg=vec_scale_a value=77\n"  // not used in wide mode
+    << "set_config reg=vec_multiplier_a value=" << c.ma << "\n"
+    << "set_config reg=vec_multiplier_b value=" << c.mb << "\n"
+    << "set_config reg=vec_offset_a value=" << c.oa << "\n"
+    << "set_config reg=vec_offset_b value=" << c.ob << "\n"
+    << "set_config reg=vec_wide_scales value=1\n"
+    << "set_config reg=act_rounding value=" << c.rounding << "\n"
+    << "set_config reg=act_input_unsigned value=" << c.input_unsigned << "\n"
+    << "set_config reg=act_multiplier value=12345\n"  // not used in wide mode
+    << "set_config reg=act_shift value=" << c.shift << "\n"
+    << "set_config reg=act_zero_point value=" << c.zero_point << "\n"
+    << "vector ub=" << D0 << " src=" << A0 << " rows=" << kRows << " op=" << c.op << " fn=" << c.fn << "\n"
+    << "halt\n";
+  ProgramBench bench(bench_config(), p.str(), {}, {});
+  put_ub(bench, A0, a);
+  put_ub(bench, B0, b);
+  ASSERT_TRUE(bench.run());
+  const bool relu = std::string(c.fn) == "relu", unary = std::string(c.op) == "unary";
+  int ties = 0;
+  for (uint64_t i = 0; i < kRows * kR; ++i) {
+    const int64_t x = (c.input_unsigned & 1 ? int64_t(uint8_t(a[i])) : int64_t(a[i])) + c.oa;
+    const int64_t y = unary ? 0 : (c.input_unsigned & 2 ? int64_t(uint8_t(b[i])) : int64_t(b[i])) + c.ob;
+    const __int128 v = __int128{x} * c.ma + __int128{y} * c.mb;
+    ties += 2 * (v - ((v >> c.shift) << c.shift)) == (__int128{1} << c.shift);
+    int64_t want = std::clamp<int64_t>(nearest(v, c.shift, c.rounding == 1) + c.zero_point, -128, 127);
+    if (relu) want = std::max<int64_t>(want, c.zero_point);
+    ASSERT_EQ(ub_at(bench, D0 + i / kR, uint32_t(i % kR)), want) << "element " << i << ": x " << x << ", y " << y;
+  }
+  if (c.shift == 1) EXPECT_GT(ties, 0) << "the case should exercise ties";
+  // rows + pipeline_cycles = 6 + 4: the wide mode costs no cycle.
+  EXPECT_EQ(busy_cycles(bench.chip->activation_unit), 10u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Vector, VectorWide,
+    ::testing::Values(
+        // ~0.7 a - 0.35 b + offsets at shift 31: |v| / 2^31 <= 0.7 * 133 + 0.35 * 135, spread over int8.
+        WideCase{"AddHalfEvenRelu", "add", "relu", 1503238554, -751619277, 5, -7, 31, -3, 1, 0},
+        WideCase{"AddHalfUpIdentity", "add", "identity", 1503238554, -751619277, 5, -7, 31, -3, 0, 0},
+        // (a + b - 3) / 2 (uint8 a, int8 b): every odd sum is a tie, to even.
+        WideCase{"AddUint8TiesToEven", "add", "identity", 1, 1, -3, 0, 1, 0, 1, 1},
+        // Unary (a + 1) (2^31 - 1) / 2^32 ~ a / 2 with a uint8, zero point -100.
+        WideCase{"UnaryUint8", "unary", "identity", 2147483647, 5, 1, 0, 32, -100, 1, 1}),
+    [](const ::testing::TestParamInfo<WideCase>& i) { return std::string(i.param.name); });
+
+// Pool average with act_rounding = 1: a 1 x 2 window, multiplier 2^30 / 2^31 = 1/2, so every odd
+// sum is a tie and goes to the even neighbour (PyTorch's quantized average pools round so).
+TEST(PoolRounding, AverageTiesToEven) {
+  const std::vector<int8_t> x = random_int8(2 * kR, 503);
+  const std::string prog =
+      "set_config reg=input_width value=2\n"
+      "set_config reg=pool_width value=2\n"
+      "set_config reg=act_multiplier value=1073741824\n"
+      "set_config reg=act_shift value=31\n"
+      "set_config reg=act_rounding value=1\n"
+      "pool ub=8 src=0 p0=0 rows=1 average\n"
+      "halt\n";
+  ProgramBench bench(bench_config(), prog, {}, {});
+  put_ub(bench, 0, x);
+  ASSERT_TRUE(bench.run());
+  int odd = 0;
+  for (uint32_t l = 0; l < kR; ++l) {
+    const int sum = x[l] + x[kR + l];
+    odd += sum % 2 != 0;
+    ASSERT_EQ(ub_at(bench, 8, l), nearest(sum, 1, true)) << "lane " << l << ": sum " << sum;
+  }
+  EXPECT_GT(odd, 0) << "the inputs should give ties";
+}
+
 // Two Vectors on the activation unit: busy = (5 + 4) + (9 + 4) = 22; the registers are captured
 // at dispatch (the Set_Config between them changes only the second).
 TEST(VectorTiming, BusyIsRowsPlusPipelinePerInstruction) {

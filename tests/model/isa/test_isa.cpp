@@ -168,7 +168,7 @@ Instruction interrupt_host(uint32_t id) {
 constexpr int kOpcodeSpace = 15;  // opcodes are below 0x0F (isa.h)
 // The defined opcodes: 0x00 .. 0x0B and Interrupt_Host 0x0E (0x0C and 0x0D are reserved).
 const std::vector<int> kOpcodes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x0E};
-constexpr int kNumRegisters = 36;  // 0 .. 35 (isa.h)
+constexpr int kNumRegisters = 40;  // 0 .. 39 (isa.h)
 
 // ---------------------------------------------------------------------------------------------
 // Hand-computed byte images (from the table in isa.h, little endian).
@@ -288,6 +288,19 @@ std::vector<Golden> golden() {
       {set_config(ConfigRegister::HostGroupBytes, 65535),
        {0x06, 0x23, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
        "set_config reg=host_group_bytes value=65535"},
+      // The wide add's registers 36..39 (0x24..0x27): -(2^31-1) is 0x80000001.
+      {set_config(ConfigRegister::VecMultiplierA, -0x7FFFFFFF),
+       {0x06, 0x24, 0x01, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=vec_multiplier_a value=-2147483647"},
+      {set_config(ConfigRegister::VecMultiplierB, 0x12345678),
+       {0x06, 0x25, 0x78, 0x56, 0x34, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=vec_multiplier_b value=305419896"},
+      {set_config(ConfigRegister::VecWideScales, 1),
+       {0x06, 0x26, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=vec_wide_scales value=1"},
+      {set_config(ConfigRegister::ActRounding, 1),
+       {0x06, 0x27, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+       "set_config reg=act_rounding value=1"},
       {sync(0x05), {0x07, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "sync units=host,matrix"},
       {sync(0x0A), {0x07, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "sync units=weights,activation"},
       {make(Opcode::Halt), {0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "halt"},
@@ -558,6 +571,10 @@ class Generator {
           case ConfigRegister::ActFirstGroup:
           case ConfigRegister::PoolSrcGroupBytes:
           case ConfigRegister::HostGroupBytes: lo = 0, hi = 65535; break;
+          case ConfigRegister::VecMultiplierA:
+          case ConfigRegister::VecMultiplierB: lo = -0x7FFFFFFF, hi = 0x7FFFFFFF; break;
+          case ConfigRegister::VecWideScales:
+          case ConfigRegister::ActRounding: lo = 0, hi = 1; break;
         }
         in.value = static_cast<int32_t>(lo + static_cast<int64_t>(field(0, static_cast<uint64_t>(hi - lo))));
         break;
@@ -773,11 +790,11 @@ TEST(IsaDecode, RejectsBadFunction) {
 }
 
 TEST(IsaDecode, RejectsBadRegister) {
-  for (int reg : {36, 0x80, 0xFF})
+  for (int reg : {40, 0x80, 0xFF})
     EXPECT_TRUE(ContainsAll(decode_error(image({0x06, static_cast<uint8_t>(reg)})),
-                            {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..35"}))
+                            {"set_config", "'reg'", std::to_string(reg).c_str(), "not a config register", "0..39"}))
         << reg;
-  // Registers 4..35 exist (value 1 is legal for every one of them).
+  // Registers 4..39 exist (value 1 is legal for every one of them).
   for (int reg = 4; reg < kNumRegisters; ++reg)
     EXPECT_EQ(static_cast<int>(decode(image({0x06, static_cast<uint8_t>(reg), 1}).data()).reg), reg);
 }
@@ -891,7 +908,7 @@ TEST(IsaEncode, RejectsIllegalValues) {
       {sync(0), {"'unit_mask'", "empty"}},
       {sync(0x10), {"'unit_mask'", "0x10"}},
       {activate(0, 0, 1, static_cast<ActivationFunction>(5), false), {"'function'"}},
-      {set_config(static_cast<ConfigRegister>(36), 0), {"'reg'", "36", "not a config register (0..35)"}},
+      {set_config(static_cast<ConfigRegister>(40), 0), {"'reg'", "40", "not a config register (0..39)"}},
       {set_config(ConfigRegister::MxuGroupBytes, 65536), {"'value'", "0..65535", "mxu_group_bytes"}},
       {set_config(ConfigRegister::ActTableRow, 1 << 24), {"'value'", "0..16777215", "act_table_row"}},
       {set_config(ConfigRegister::VecBRepeat, -1), {"'value'", "0..16777215", "vec_b_repeat"}},
@@ -925,6 +942,10 @@ TEST(IsaEncode, RejectsIllegalValues) {
       {set_config(ConfigRegister::HostRowBytes, 65536), {"0..65535", "host_row_bytes"}},
       {set_config(ConfigRegister::MxuSumShift, 25), {"'value'", "25", "0..24", "mxu_sum_shift"}},
       {set_config(ConfigRegister::MxuSumShift, -8), {"0..24", "mxu_sum_shift"}},
+      {set_config(ConfigRegister::VecMultiplierA, INT32_MIN),
+       {"'value'", "-2147483648", "-2147483647..2147483647", "vec_multiplier_a"}},
+      {set_config(ConfigRegister::VecWideScales, 2), {"'value'", "2", "0..1", "vec_wide_scales"}},
+      {set_config(ConfigRegister::ActRounding, -1), {"'value'", "-1", "0..1", "act_rounding"}},
   });
   // Their limits encode.
   for (const Instruction& ok : {set_config(ConfigRegister::InputHeight, 1), set_config(ConfigRegister::StrideH, 255),
