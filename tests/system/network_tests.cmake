@@ -226,6 +226,12 @@ if(TPU_HAVE_PYTHON)
            COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/tpu_ref.py check
                    ${PROJECT_SOURCE_DIR}/traces/attention_small/workload.yaml)
   set_tests_properties(reference_regression.attention_small PROPERTIES LABELS "networks;scripts" TIMEOUT 120)
+  # The same attention at batch 2 (each sample's own K and V: one WriteWeights per sample): the
+  # reference per sample, 0 mismatches on two configs, host operations and MXU cycles scaling.
+  add_test(NAME scripts.batched_attention
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_batched_attention.py)
+  set_tests_properties(scripts.batched_attention PROPERTIES LABELS "networks;scripts" TIMEOUT 300
+                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # BERT and GPT-2 (prompt and one decode step with its KV cache) at small shapes (2 layers, hidden
   # 64, 4 heads, FFN 128, 16 tokens): torch with seeded weights -> ONNX -> onnx_to_network.py ->
   # tpu-sim; fails unless each runs with 0 golden mismatches and the importer's float interpreter
