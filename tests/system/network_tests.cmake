@@ -242,4 +242,13 @@ if(TPU_HAVE_PYTHON)
                    --seq 16 --calibration 2 --tpu-sim $<TARGET_FILE:tpu-sim> --config ${TPU_V1})
   set_tests_properties(scripts.transformers_small PROPERTIES LABELS "networks;scripts" TIMEOUT 300
                        PASS_REGULAR_EXPRESSION "all models: 0 golden mismatches")
+  # The same BERT and GPT-2 at batch 2: two sequences, each attending over its own K and V (one
+  # WriteWeights per sample and matmul).
+  add_test(NAME scripts.transformers_small_batch2
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/transformers.py
+                   ${CMAKE_CURRENT_BINARY_DIR}/transformers_small_batch2 --models bert,gpt2 --batch 2 --layers 2
+                   --hidden 64 --heads 4 --ffn 128 --seq 16 --calibration 2 --tpu-sim $<TARGET_FILE:tpu-sim>
+                   --config ${TPU_V1})
+  set_tests_properties(scripts.transformers_small_batch2 PROPERTIES LABELS "networks;scripts" TIMEOUT 300
+                       PASS_REGULAR_EXPRESSION "all models: 0 golden mismatches")
 endif()
