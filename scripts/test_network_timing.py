@@ -129,7 +129,8 @@ def expected(L, xs, y, B, cfg):
         pairs = sum(1 for k in range(ceil_div(a_ch, R)) for j in range(col_tiles)
                     if any(max(k * R, h * kk) < min((k + 1) * R, (h + 1) * kk, a_ch) and
                            max(j * C, h * nn) < min((j + 1) * C, (h + 1) * nn, m) for h in range(g)))
-        return B * pixels * pairs, B * pixels * col_tiles + P * col_tiles * ceil_div(B * pixels, half)
+        # stripes hold one sample each (every sample has its own b): B x ceil(pixels / half) of them
+        return B * pixels * pairs, B * pixels * col_tiles + P * col_tiles * B * ceil_div(pixels, half)
     if op in ("maxpool", "avgpool"):
         if per_row > 1:  # packed input: the UB rows read; one output pixel a cycle
             return 0, max(ceil_div(B * xs[0][0] * xs[0][1], per_row), B * pixels) + P

@@ -20,6 +20,9 @@ BatchNormalization after a Concat (a depthwise 1x1 conv); ReduceMean over H, W. 
     within a relative L2 error of 0.1 (a wrong table or a wrong channel order would not);
   * tpu-sim on a 16x16 array (configs/small.yaml) and on TPU v1 reproduces the reference's golden
     output exactly (0 mismatches);
+  * the activation unit counts (and the energy model charges) exactly one table lookup per element
+    an Activate or Vector with a table writes, per layer (expected_lookups: from the layer's shape
+    and the Unified Buffer packing the lowering documents);
   * the MXU reads only the nonzero weight tiles of the grouped layers: a depthwise 3x3 layer of C
     channels reads 9 ceil(C / R) R x R tiles per accumulator stripe, the 4-group conv 9 ceil(C / R)
     as well (its groups never straddle an R-channel tile here), a Concat's copy one tile per
@@ -206,6 +209,7 @@ class OperatorsTest(unittest.TestCase):
     @unittest.skipUnless(TPU_SIM, "TPU_SIM not set")
     def test_lookups_are_counted_and_charged(self):
         import yaml
+        import tpu_ref
         stats = os.path.join(self.dir, "stats_energy.json")
         p = run_sim("tpu_v1", self.out, stats)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
@@ -213,22 +217,109 @@ class OperatorsTest(unittest.TestCase):
             st = json.load(f)
         with open(os.path.join(ROOT, "configs", "energy", "horowitz_28nm.yaml")) as f:
             pj = yaml.safe_load(f)["energy"]["activation_lookup_pj"]
-        # every element of every lookup layer's output passes its table once: the lanes written, a
-        # whole 256-lane UB row of TPU v1 or, for a packed tensor (docs/isa.md "Lane groups"), each
-        # pixel's lane group (16, 32 or 64 lanes for this model's 16 to 64 channels); one
-        # instruction's table load per Activate/Vector
-        for L in self.manifest["layers"]:
-            if L.get("activation") == "lookup":
-                rec = next(r for r in st["layers"] if r["name"] == L["name"])
-                self.assertGreater(rec["activation_unit_cycles"], 0, L["name"])
+        # every element an Activate or Vector with a table writes passes the table once: exactly
+        # expected_lookups() per layer (its shape and packing), in --stats' per-layer records
+        net = tpu_ref.load_network(os.path.join(self.out, "workload.yaml"))
+        want = expected_lookups(net, 256)
+        self.assertGreaterEqual(len(want), 8)  # the eight functions of OpsNet
+        got = {r["name"]: r["lookups"] for r in st["layers"]}
+        for name, n in want.items():
+            self.assertEqual(got[name], n, name)
         lookups = st["tpu"]["activation_unit"]["lookups"]
-        self.assertGreater(lookups, 0)
-        self.assertEqual(lookups % 16, 0)
-        self.assertGreaterEqual(st["tpu"]["activation_unit"]["table_loads"],
-                                sum(1 for L in self.manifest["layers"] if L.get("activation") == "lookup"))
+        self.assertEqual(lookups, sum(want.values()))
+        self.assertGreaterEqual(st["tpu"]["activation_unit"]["table_loads"], len(want))
         a = st["energy"]["blocks"]["activation_unit"]["actions"]["lookup"]
         self.assertEqual(a["count"], lookups)
         self.assertAlmostEqual(a["j"], lookups * pj * 1e-12, delta=1e-9 * a["j"])
+
+
+def packed_groups(net, R):
+    """{tensor ref: G} of the tensors the Unified Buffer holds packed on an R x R array, by the rule
+    of docs/architecture.md "Packed tensors" and host/lowering/steps.h (choose_layouts): a tensor
+    of C <= R/2 channels and more than one pixel a batch packs with G = the smallest divisor of R
+    >= C, except a broadcast Vector's operands and output; a Vector's inputs and output share one
+    layout (all packed with one G, or none)."""
+    N = net.samples
+    refs = [-k - 1 for k in range(len(net.inputs))] + list(range(len(net.layers)))
+    parent = {r: r for r in refs}
+
+    def find(r):
+        while parent[r] != r:
+            r = parent[r]
+        return r
+
+    barred = set()
+    for i, L in enumerate(net.layers):
+        if L["op"] not in ("add", "mul", "activate"):
+            continue
+        H, W, C = L["in_shape"]
+        if len(L["inputs"]) > 1 and net.shape_of(L["inputs"][1]) != L["in_shape"] and H * W != 1:
+            barred.update(L["inputs"] + [i])
+            continue
+        for t in L["inputs"]:
+            parent[find(t)] = find(i)
+
+    def group(r):
+        H, W, C = net.shape_of(r)
+        g = next((g for g in range(C, R) if R % g == 0), R)
+        ok = r not in barred and net.type_of(r) != "int16" and 2 * C <= R and g < R and N * H * W >= 2
+        return g if ok else None
+
+    classes = {}
+    for r in refs:
+        classes.setdefault(find(r), []).append(group(r))
+    return {r: classes[find(r)][0] for r in refs
+            if None not in classes[find(r)] and len(set(classes[find(r)])) == 1}
+
+
+def placed_channels(net):
+    """{layer: channels} of conv/dense layers whose Activates write straight into a Concat's tensor
+    (host/lowering/steps.h, placed_concat): the Concat is an exact channel copy (1x1 conv of several
+    inputs, identity weights, zero bias, identity requantization) and each input is a conv or dense
+    layer read by it alone, not the network's output."""
+    import tpu_ref
+    out = {}
+    for i, L in enumerate(net.layers):
+        ins = L["inputs"]
+        if L["op"] != "conv" or len(ins) < 2 or tuple(L["kernel"]) != (1, 1) or L.get("groups", 1) != 1:
+            continue
+        C = L["in_shape"][2]
+        w = L["weights"].reshape(C, -1)
+        if tuple(L.get("stride", (1, 1))) != (1, 1) or any(L.get("pad") or ()) or L["activation"] != "identity":
+            continue
+        if w.shape != (C, C) or not np.array_equal(w, np.eye(C, dtype=w.dtype)) or np.any(L["bias"]):
+            continue
+        v = np.arange(-128, 128).reshape(1, 1, 1, -1)
+        if not np.array_equal(tpu_ref.apply_requant(v, L["requant"], "identity"), v):
+            continue
+        readers = lambda t: sum(M["inputs"].count(t) for M in net.layers)
+        if all(t >= 0 and t != net.output and net.layers[t]["op"] in ("conv", "dense") and readers(t) == 1
+               for t in ins):
+            for t in ins:
+                out[t] = net.shape_of(t)[2]
+    return out
+
+
+def expected_lookups(net, R):
+    """{layer name: table lookups} of every layer with activation: lookup on an R x R array, from its
+    output shape (N H W pixels, C channels) and packing (packed_groups, placed_channels): an
+    Activate writes, per pixel, its lane group's G lanes when packed, only the layer's own C lanes
+    when placed in a Concat, else whole rows (R lanes per channel tile); a Vector maps whole rows
+    of R lanes: ceil(pixels / P) rows packed (P = R / G pixels a row), else pixels per channel tile."""
+    groups, placed = packed_groups(net, R), placed_channels(net)
+    out = {}
+    for i, L in enumerate(net.layers):
+        if L["activation"] != "lookup":
+            continue
+        H, W, C = L["out_shape"]
+        pixels, tiles, G = net.samples * H * W, -(-C // R), groups.get(i)
+        if L["op"] in ("conv", "dense"):
+            lanes = placed[i] if i in placed else G if G else R * tiles
+            out[L["name"]] = pixels * lanes
+        else:
+            rows = -(-pixels // (R // G)) if G else pixels * tiles
+            out[L["name"]] = rows * R
+    return out
 
 
 @unittest.skipUnless(ZOO and TPU_SIM, "--zoo and TPU_SIM")

@@ -357,6 +357,13 @@ def matmul(a, bs, heads, transpose_b, requant, fn="identity", table=None):
     return apply_requant(matmul_acc(a, bs, heads, transpose_b), requant, fn, table)
 
 
+def matmul_samples(a, bs, heads, transpose_b, requant, fn="identity", table=None):
+    """A matmul layer over a batch (network.h): sample n's a (a[n]) times the B_g of its own b
+    tensors (b[n] of each): matmul per sample, (N, H, W, G*N_out)."""
+    return np.concatenate([matmul(a[n:n + 1], [b[n:n + 1] for b in bs], heads, transpose_b, requant, fn, table)
+                           for n in range(a.shape[0])], axis=0)
+
+
 def normalize_pad(pad):
     """pad [t, l, b, r] or [ph, pw] or None -> (top, left, bottom, right)."""
     if pad is None:
@@ -1039,8 +1046,6 @@ def load_network(path):
             L["out_shape"] = in_shape
             L["host_op"] = _host_op_params(d, w, in_shape[2])
         elif op == "matmul":
-            if N != 1:
-                raise ManifestError(f"{w}: matmul needs samples: 1, got {N}")
             G = L["heads"] = _int(d.get("heads", 1), f"{w}.heads", 1)
             tb = d.get("transpose_b", False)
             if not isinstance(tb, bool):
@@ -1134,7 +1139,7 @@ def run_layer(L, xs):
     if op == "host_op":
         return host_op(xs[0], L["host_op"])
     if op == "matmul":
-        return matmul(xs[0], xs[1:], L["heads"], L["transpose_b"], rq, fn, tb)
+        return matmul_samples(xs[0], xs[1:], L["heads"], L["transpose_b"], rq, fn, tb)
     raise ValueError(f"unknown op {op!r}")
 
 

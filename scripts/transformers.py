@@ -7,7 +7,7 @@ Run with Debian's Python (python3-torch, python3-onnx, numpy, PyYAML):
     /usr/bin/python3 scripts/transformers.py OUTDIR [--models bert,gpt2,gpt2_decode]
         [--layers 12] [--hidden 768] [--heads 12] [--ffn 3072] [--seq 128] [--seed 0]
         [--tpu-sim build/tpu-sim] [--config configs/tpu_v1.yaml] [--calibration 4]
-        [--markdown table.md]
+        [--batch 1] [--markdown table.md]
 
 Models (shapes from the papers; weights seeded with torch.manual_seed, float32, eval mode):
   bert         BERT-base encoder (Devlin et al. 2019: L = 12, H = 768, A = 12, FFN 4H = 3072,
@@ -26,6 +26,10 @@ Models (shapes from the papers; weights seeded with torch.manual_seed, float32, 
 The token and position embeddings (Gather of the embedding tables) are done on the host before
 the chip input, as TPU v1's host would: the graph input is the embedded sequence, [1, seq, H].
 The language-model head (H x 50257 logits) is not part of the graphs.
+--batch N (bert, gpt2) runs N sequences (the first as above, the others seeded like the
+calibration samples) as one batch: each sample's attention multiplies by its own K and V (the host
+writes each sample's b into the weight memory, network.h "matmul"). gpt2_decode's KV cache is one
+sample's, so it runs at batch 1 only.
 
 Each model: torch -> ONNX (opset 17) -> onnx_to_network.py (int8, golden from the independent
 reference scripts/tpu_ref.py) -> tpu-sim --stats; reported: golden mismatches, simulated time,
@@ -232,18 +236,26 @@ def summarize(kind, stats):
             "useful_macs": macs}
 
 
+def batch_of(a, first):
+    """The chip input of --batch N sequences: `first` ([1, seq, H]) and N - 1 more embedded
+    sequences (seeded apart from the calibration samples), [N, seq, H] float32."""
+    import numpy as np
+    more = [embedded(a, first.shape[1], seed_extra=100 + k).numpy() for k in range(a.batch - 1)]
+    return np.concatenate([first] + more).astype(np.float32)
+
+
 def run_model(kind, a):
     """Export, import, simulate one model; returns its report row (dict)."""
     import numpy as np
     sys.path.insert(0, SCRIPTS)
     import onnx_to_network as O
     path, inputs, t_export = export(kind, a, a.outdir)
-    first = inputs.pop("x")
+    first = batch_of(a, inputs.pop("x"))
     wdir = os.path.join(a.outdir, kind)
     t0 = time.time()
     calib = [first] + [embedded(a, first.shape[1], offset=a.seq if kind == "gpt2_decode" else 0,
                                 seed_extra=10 + k).numpy() for k in range(a.calibration - 1)]
-    res = O.convert(path, wdir, batch=1, name=f"{kind}-l{a.layers}-h{a.hidden}-s{a.seq}", seed=a.seed,
+    res = O.convert(path, wdir, batch=len(first), name=f"{kind}-l{a.layers}-h{a.hidden}-s{a.seq}", seed=a.seed,
                     input_data=first, calibration_data=np.concatenate(calib), extra_inputs=inputs,
                     verbose=False)
     t_import = time.time() - t0
@@ -261,7 +273,8 @@ def run_model(kind, a):
     for line in out.splitlines():
         if line.startswith("golden") and "mismatches" in line:
             mism = int(line.split("mismatches")[0].split()[-1])
-    row = {"model": kind, "status": r.returncode, "mismatches": mism, "layers": len(res["lowering"].layers),
+    row = {"model": kind, "batch": len(first), "status": r.returncode, "mismatches": mism,
+           "layers": len(res["lowering"].layers),
            "interp_vs_torch": interp_err, "int8_rel_error": res["agreement"]["relative_error"],
            "export_s": t_export, "import_s": t_import, "sim_s": t_sim}
     if r.returncode == 0 and os.path.exists(stats):
@@ -301,6 +314,7 @@ def main(argv=None):
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--calibration", type=int, default=4)
+    ap.add_argument("--batch", type=int, default=1, help="sequences per run (bert, gpt2)")
     ap.add_argument("--tpu-sim", default=os.path.join(ROOT, "build", "tpu-sim"))
     ap.add_argument("--config", default=os.path.join(ROOT, "configs", "tpu_v1.yaml"))
     ap.add_argument("--markdown", help="write the report table here")
@@ -310,6 +324,10 @@ def main(argv=None):
     for kind in a.models.split(","):
         if kind not in ("bert", "gpt2", "gpt2_decode"):
             print(f"error: unknown model {kind!r} (bert, gpt2, gpt2_decode)", file=sys.stderr)
+            return 1
+        if a.batch < 1 or (a.batch > 1 and kind == "gpt2_decode"):
+            print(f"error: --batch {a.batch}: at least 1, and 1 for gpt2_decode (one sample's KV cache)",
+                  file=sys.stderr)
             return 1
         row = run_model(kind, a)
         rows.append(row)

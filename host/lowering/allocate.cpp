@@ -118,6 +118,14 @@ void allocate_first_fit(const LoweringPlan& plan, const ArchConfig& cfg, Allocat
   a.ub_rows_used = ub.peak();
 }
 
+/// Stripes of matmul layer i in batch b: at most `per` output rows each, none across a sample (each
+/// sample multiplies by its own b, written into the weight memory before its stripes): `total`
+/// rows, `h` a sample.
+void add_sample_stripes(size_t b, int i, uint64_t h, uint64_t total, uint64_t per, Allocation& a) {
+  for (uint64_t s0 = 0; s0 < total; s0 += h)
+    for (uint64_t g0 = s0; g0 < s0 + h; g0 += per) a.stripes.push_back({b, i, g0, std::min(per, s0 + h - g0)});
+}
+
 /// Accumulator buffers and the stripes of every weighted layer (all batches, program order).
 void allocate_accumulators(const LoweringPlan& plan, const ArchConfig& cfg, Allocation& a) {
   const uint64_t rows = cfg.accumulators.rows, B = plan.policy.batch;
@@ -143,6 +151,10 @@ void allocate_accumulators(const LoweringPlan& plan, const ArchConfig& cfg, Allo
              "an output row of " + std::to_string(Q) + " pixels does not fit half the accumulators (" +
                  std::to_string(half) + " rows)");
       const uint64_t per = half / Q;
+      if (plan.net->layers[size_t(i)].op == LayerOp::MatMul) {
+        add_sample_stripes(b, i, os.h, total, per, a);
+        continue;
+      }
       for (uint64_t g0 = 0; g0 < total; g0 += per) a.stripes.push_back({b, i, g0, std::min(per, total - g0)});
     }
   if (plan.policy.batch_accumulators) {

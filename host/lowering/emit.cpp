@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "lowering/program_builder.h"
 #include "lowering/steps.h"
@@ -137,7 +138,7 @@ class ProgramEmitter {
   void read_next_weights() {
     if (next_weights_ >= alloc_.stripes.size()) return;
     const int i = alloc_.stripes[next_weights_].layer;
-    if (net_.layers[size_t(i)].op == LayerOp::MatMul && i != written_) return;
+    if (net_.layers[size_t(i)].op == LayerOp::MatMul && !weights_written(alloc_.stripes[next_weights_])) return;
     ++next_weights_;
     const PlannedLayer& p = plan_.layers[size_t(i)];
     push(read_weights(p.weight_base, p.weight_tiles));
@@ -161,12 +162,14 @@ class ProgramEmitter {
     const NetworkLayer& l = net_.layers[size_t(i)];
     if (plan_.layers[size_t(i)].placed) return;  // a Concat its producers wrote in place
     if (plan_.layers[size_t(i)].weighted) {
-      if (l.op == LayerOp::MatMul) emit_weight_write(b, i);
+      if (l.op == LayerOp::MatMul) emit_weight_write(alloc_.stripes[next_stripe_]);  // the first sample's b
       requant(l.requant);
       if (plan_.policy.batch_accumulators) acc_block_ = 0;  // each layer starts in the first buffer
       for (; next_stripe_ < alloc_.stripes.size() && alloc_.stripes[next_stripe_].batch == b &&
              alloc_.stripes[next_stripe_].layer == i;
            ++next_stripe_) {
+        if (l.op == LayerOp::MatMul && !weights_written(alloc_.stripes[next_stripe_]))
+          emit_weight_write(alloc_.stripes[next_stripe_]);  // the next sample's b
         for (uint64_t j = 0; j < plan_.layers[size_t(i)].out_tiles; ++j) emit_block(alloc_.stripes[next_stripe_], j);
         read_next_weights();
       }
@@ -410,22 +413,49 @@ class ProgramEmitter {
     push(sync(Unit::Host));
   }
 
-  /// A matmul's b to the host (each b input in turn), Interrupt_Host (the host writes the weight
-  /// tiles, WriteWeights), then Read_Weights of its first stripe.
-  void emit_weight_write(size_t b, int i) {
-    const NetworkLayer& l = net_.layers[size_t(i)];
+  /// Sample of its batch that matmul stripe `st` computes (allocate: a matmul's stripes hold one
+  /// sample's rows each).
+  uint64_t sample_of(const Stripe& st) const { return st.g0 / net_.layers[size_t(st.layer)].out_shape.h; }
+
+  /// Whether the host wrote the weight tiles matmul stripe `st` multiplies by: its sample's b.
+  bool weights_written(const Stripe& st) const {
+    return written_ == std::make_tuple(st.batch, st.layer, sample_of(st));
+  }
+
+  /// The b of stripe st's sample to the host (each b input in turn), Interrupt_Host (the host
+  /// writes the weight tiles, WriteWeights), then Read_Weights of the stripe. Each sample has its
+  /// own b (its own K and V), so each sample gets its own WriteWeights (network.h "matmul").
+  void emit_weight_write(const Stripe& st) {
+    const NetworkLayer& l = net_.layers[size_t(st.layer)];
     const LoweredProgram::HostOperation& op = out_.host_ops[next_host_op_];
+    const uint64_t s = sample_of(st);
     uint64_t addr = op.input_addr;
     for (size_t t = 1; t < l.inputs.size(); ++t) {
-      transfer(Opcode::WriteHostMemory, l.inputs[t], b, addr);
+      transfer_sample(Opcode::WriteHostMemory, l.inputs[t], st.batch, s, addr);
       addr += op.weights.segment_pixels[t - 1] * op.channels;
     }
     Instruction irq;
     irq.op = Opcode::InterruptHost;
     irq.host_op = uint32_t(next_host_op_++);
     push(irq);
-    written_ = i;
+    written_ = std::make_tuple(st.batch, st.layer, s);
     read_next_weights();
+  }
+
+  /// Moves sample `s` of tensor `id` of batch `b` between the UB and host address `addr` (as
+  /// transfer, one image's pixels). A packed tensor (allowed only when the batch has one sample:
+  /// choose_layouts keeps a batched matmul's b unpacked) moves whole.
+  void transfer_sample(Opcode op, int id, size_t b, uint64_t s, uint64_t addr) {
+    const PlannedTensor& t = plan_.tensor(id);
+    if (samples(b) == 1) return transfer(op, id, b, addr);
+    const uint64_t R = plan_.R, image = uint64_t(t.shape.h) * t.shape.w, pixels = samples(b) * image;
+    set_group(ConfigRegister::HostGroupBytes, 0);
+    for (uint64_t tile = 0; tile < t.tiles; ++tile) {
+      const uint64_t rb = std::min<uint64_t>(R, t.shape.c - tile * R);
+      set(ConfigRegister::HostRowBytes, rb == R ? 0 : int64_t(rb));
+      push(host_transfer(op, ub(b, id) + tile * pixels + s * image, addr, image));
+      addr += image * rb;
+    }
   }
 
   /// add, mul, activate: one Vector over all rows; with a broadcast b ([1, 1, C] against a's H x W
@@ -483,7 +513,8 @@ class ProgramEmitter {
   size_t next_weights_ = 0;                   // the next stripe whose weights to read
   uint64_t acc_block_ = 0;                    // output blocks so far (accumulator buffer parity)
   size_t next_host_op_ = 0;                   // the next entry of out_.host_ops
-  int written_ = -1;                          // the matmul layer whose weights the host wrote last
+  // (batch, matmul layer, sample) whose weights the host wrote last
+  std::tuple<size_t, int, uint64_t> written_{SIZE_MAX, -1, 0};
 };
 
 }  // namespace

@@ -33,6 +33,16 @@ bool broadcasts(const LoweringPlan& plan, const NetworkLayer& l) {
   return !(plan.tensor(l.inputs[1]).shape == l.in_shape) && uint64_t(l.in_shape.h) * l.in_shape.w != 1;
 }
 
+/// Bars from packing the b inputs of every matmul when a batch holds several samples: each sample's
+/// b moves to the host on its own (emit_program's transfer_sample), and Read/Write_Host_Memory has
+/// no first-lane-group register to start mid-row.
+void bar_batched_matmul_operands(const LoweringPlan& plan, std::vector<char>& barred) {
+  if (plan.policy.batch <= 1) return;
+  for (const NetworkLayer& l : plan.net->layers)
+    if (l.op == LayerOp::MatMul)
+      for (size_t k = 1; k < l.inputs.size(); ++k) barred[plan.tensor_index(l.inputs[k])] = 1;
+}
+
 }  // namespace
 
 void choose_layouts(LoweringPlan& plan) {
@@ -52,6 +62,7 @@ void choose_layouts(LoweringPlan& plan) {
     }
     for (int t : l.inputs) cls.join(plan.tensor_index(t), out);
   }
+  bar_batched_matmul_operands(plan, barred);
   // A class packs when each member would, with one G.
   std::vector<uint64_t> group(plan.tensors.size(), 0);
   std::vector<char> ok(plan.tensors.size(), 1);

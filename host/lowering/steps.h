@@ -140,7 +140,8 @@ void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64
 /// tile) and more than one pixel a batch is packed, G = the smallest divisor of R that is >= C,
 /// P = R / G pixels a row (a 224 x 224 x 3 image on a 512-wide array: G 4, 128 pixels a row,
 /// 392 rows instead of 50,176). Packing is left out for a dense MLP's policy (padded host rows)
-/// and for a broadcast Vector's operands and output (row i of b meets rows of one image); the
+/// and for a broadcast Vector's operands and output (row i of b meets rows of one image) and a
+/// matmul's b inputs in a batch of several samples (each sample's b moves to the host alone); the
 /// inputs and output of a Vector (lane-wise over whole rows) share one layout: all packed with
 /// the same G, or none. Every reader and writer honours the layout through the lane-group
 /// registers (isa.h), so results are the same bit for bit; only UB rows (and the row-bound
@@ -211,11 +212,12 @@ HostLayout layout_host(const LoweringPlan& plan, const ArchConfig& cfg, LoweredP
 /// its operand and its result (packed tiles, LoweredProgram::HostOperation) and its entry in
 /// out.host_ops; run after layout_host. A host_op layer's program (emit_program): Write_Host_Memory
 /// of its input, Interrupt_Host with its id, Read_Host_Memory of its output, Sync host (RAW for
-/// the readers of the output). A matmul layer gets a WriteWeights entry (room for its b inputs):
-/// its program is Write_Host_Memory of each b input, Interrupt_Host (the host writes the layer's
-/// weight tiles into the weight memory over PCIe), then Read_Weights of its tiles (not read ahead
-/// of the Interrupt_Host) and its passes as a 1x1 conv of G groups. Needs packed host rows (the
-/// network policy). Errors (SC_REPORT_ERROR "tpu/lowering" naming the layer): more than 4 GiB of
+/// the readers of the output). A matmul layer gets a WriteWeights entry per sample (room for that
+/// sample's b inputs): per sample its program is Write_Host_Memory of the sample's rows of each b
+/// input, Interrupt_Host (the host writes the layer's weight tiles into the weight memory over
+/// PCIe), then Read_Weights of its tiles (not read ahead of the Interrupt_Host) and the passes of
+/// the sample's stripes (allocate: none straddles two samples) as a 1x1 conv of G groups. Needs
+/// packed host rows (the network policy). Errors (SC_REPORT_ERROR "tpu/lowering" naming the layer): more than 4 GiB of
 /// host addresses, more than 65536 host operations.
 void layout_host_ops(const LoweringPlan& plan, LoweredProgram& out);
 

@@ -324,12 +324,9 @@ void read_function(const YamlSection& s, NetworkLayer& l) {
 }
 
 // A matmul's heads, transpose_b and output shape (network.h): b's inputs share their channels and
-// are concatenated along pixels; a's channels are G*K. Samples must be 1 (B is per image).
+// are concatenated along pixels; a's channels are G*K. Each sample has its own b (B is per image).
 void read_matmul(const Network& net, const Map& m, NetworkLayer& l) {
   const YamlSection& s = m.s;
-  if (net.samples != 1)
-    s.fail("op", "a matmul multiplies two activations of one image; the network has samples: " +
-                     std::to_string(net.samples) + " (run one sample)");
   if (s.has("heads")) s.read("heads", l.groups);
   l.transpose_b = read_bool(m, "transpose_b");
   const uint32_t cb = net.shape_of(l.inputs[1]).c;

@@ -40,7 +40,7 @@
 //       # matmul:   inputs [a, b, ...] (two activations: a and b; several b tensors are concatenated
 //       #           along their pixels, e.g. a KV cache and the new token's keys), heads (G >= 1,
 //       #           default 1), transpose_b (default false), activation?, requant; no weights or
-//       #           bias (the host writes b into the weight memory at run time); samples must be 1
+//       #           bias (the host writes b into the weight memory at run time, each sample's own)
 //       weights: file | {random_seed: S}   # conv: [kh][kw][C/groups][M] int8; dense: [features][M] int8
 //       bias: file | {random_seed: S}      # int32 [M] little endian; default zeros
 //       activation: identity | relu | sigmoid | tanh | lookup   # default identity
@@ -96,7 +96,8 @@
 //            transpose_b true:  N = P_b, Cb = G*K, B_g[k][n] = b[n, g*K + k] (Q K^T: b = K)
 //            acc[p, g*N + n] = sum_{k<K} a[p, g*K + k] * B_g[k][n] (int32 wrap-around) for every
 //            pixel p of a; y = activate(acc, 0, requant, activation): output [H, W, G*N]. It is a
-//            1x1 conv of groups = G whose block-diagonal weights [G*K][G*N] are the B_g.
+//            1x1 conv of groups = G whose block-diagonal weights [G*K][G*N] are the B_g. With
+//            several samples, sample n's a meets the B_g of sample n's b (attention per sequence).
 //   lookup:  (any layer with an activation) y = table[activate(..., identity) + 128] (quant.h):
 //            the requantized int8 value indexes the layer's table. The table is the importer's:
 //            scripts/onnx_to_network.py fills entry i with

@@ -75,10 +75,11 @@ struct WorkloadInfo {
 };
 
 /// Per-layer records of r.lowered.layers from the MXU's per-tag Table 3 and the activation
-/// unit's per-tag busy cycles (simulation.h: run_simulation).
+/// unit's per-tag busy cycles and table lookups (simulation.h: run_simulation).
 nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time period, double peak_macs_per_cycle) {
   const auto by_tag = chip.mxu.table3_by_tag();
   const auto& act_by_tag = chip.activation_unit.busy_cycles_by_tag();
+  const auto& lookups_by_tag = chip.activation_unit.lookups_by_tag();
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& l : r.lowered.layers) {
     nlohmann::json t = nlohmann::json::object();
@@ -91,6 +92,7 @@ nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time perio
     }
     const double secs = (period * double(cycles)).to_seconds();
     const auto act = act_by_tag.find(l.tag);
+    const auto lookups = lookups_by_tag.find(l.tag);
     layers.push_back({{"name", l.name},
                       {"op", l.op},
                       {"tag", l.tag},
@@ -99,6 +101,7 @@ nlohmann::json layer_stats(Tpu& chip, const RunResult& r, sc_core::sc_time perio
                       {"dram_bytes", l.dram_bytes},
                       {"cycles", cycles},
                       {"activation_unit_cycles", act == act_by_tag.end() ? 0 : act->second},
+                      {"lookups", lookups == lookups_by_tag.end() ? 0 : lookups->second},
                       {"table3_cycles", t},
                       {"tops", secs > 0 ? 2.0 * double(l.macs) / secs / 1e12 : 0.0},
                       {"mxu_utilization", cycles ? double(l.macs) / (peak_macs_per_cycle * double(cycles)) : 0.0},

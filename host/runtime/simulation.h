@@ -78,8 +78,11 @@ struct RunResult {
 /// weight_bytes, dram_bytes, cycles (the MXU's Table 3 cycles of the layer's tag: its MXU
 /// instructions' busy and stall time plus the MXU's idle time waiting for them, so a layer without
 /// MXU work (pool, vector) shows 0 and its time appears as the next MXU layer's RAW stall; the
-/// input load falls to the first layer, the output write to the last), table3_cycles,
-/// activation_unit_cycles (the activation unit's busy cycles: Activate, Pool, Vector),
+/// input load falls to the first layer, the output write to the last; but a host operation's
+/// time (its Interrupt_Host and the stalls for its host DMA) is its own layer's non-matrix and
+/// input-stall cycles: model/sequencer/sequencer.h, "Host interaction per layer"), table3_cycles,
+/// activation_unit_cycles (the activation unit's busy cycles: Activate, Pool, Vector), lookups
+/// (the activation unit's table lookups, fn = lookup),
 /// tops, mxu_utilization, macs_per_weight_byte (operational intensity; null without weights),
 /// energy_j, die_energy_j, dram_energy_j (the run's energy attributed by add_layer_energy()),
 /// and run.macs_per_weight_byte for the whole network (dense MLPs get it too: useful MACs / (weight

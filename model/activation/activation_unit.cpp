@@ -139,6 +139,7 @@ void ActivationUnit::apply_table(const Dispatch& d, uint64_t n, uint64_t counted
   if (d.instr.function != ActivationFunction::Lookup) return;
   lookup_row(table_.data(), n, out_.data());
   lookups_ += counted;
+  lookups_by_tag_[d.tag] += counted;
   charge(MeteredAction::kLookup, sc_core::sc_time_stamp(), counted);
 }
 

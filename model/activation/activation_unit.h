@@ -63,6 +63,9 @@ class ActivationUnit : public FunctionalUnit {
   nlohmann::json report() const override;
   /// Busy cycles (instruction time + pipeline_cycles) per tag register value (e.g. per layer).
   const std::map<uint32_t, uint64_t>& busy_cycles_by_tag() const { return busy_by_tag_; }
+  /// Table lookups (fn = lookup: the elements written, as report()'s "lookups") per tag register
+  /// value (e.g. per layer); the tags' sums equal the total.
+  const std::map<uint32_t, uint64_t>& lookups_by_tag() const { return lookups_by_tag_; }
 
  private:
   void run();
@@ -92,7 +95,7 @@ class ActivationUnit : public FunctionalUnit {
   std::vector<uint8_t> table_raw_;
   std::array<int8_t, 256> table_{};  ///< the lookup table register (fn = lookup)
   uint64_t rows_ = 0, pool_rows_ = 0, vector_rows_ = 0, table_loads_ = 0, lookups_ = 0;
-  std::map<uint32_t, uint64_t> busy_by_tag_;
+  std::map<uint32_t, uint64_t> busy_by_tag_, lookups_by_tag_;
 };
 
 }  // namespace tpu

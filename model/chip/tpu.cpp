@@ -13,7 +13,7 @@ Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time w
       queues_(
           "queue", kNumUnits,
           [&](const char* n, size_t) { return new sc_core::sc_fifo<Dispatch>(n, int(cfg_.sequencer.queue_depth)); }),
-      mxu_idle_reason_("mxu_idle_reason") {
+      mxu_idle_reason_("mxu_idle_reason"), mxu_idle_tag_("mxu_idle_tag") {
   // Data paths (TLM-2.0).
   host_interface.dram_socket.bind(dram->socket);
   host_interface.control_socket.bind(sequencer.control_socket);
@@ -34,6 +34,8 @@ Tpu::Tpu(sc_core::sc_module_name name, const ArchConfig& cfg, sc_core::sc_time w
   }
   sequencer.mxu_idle_reason.bind(mxu_idle_reason_);
   mxu.idle_reason.bind(mxu_idle_reason_);
+  sequencer.mxu_idle_tag.bind(mxu_idle_tag_);
+  mxu.idle_tag.bind(mxu_idle_tag_);
   sequencer.interrupt.bind(interrupt);
 
   // Energy: every block charges its actions to the meter.

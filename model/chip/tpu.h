@@ -71,6 +71,7 @@ class Tpu : public sc_core::sc_module {
  private:
   sc_core::sc_vector<sc_core::sc_fifo<Dispatch>> queues_;  // sequencer -> units, by Unit
   sc_core::sc_signal<int> mxu_idle_reason_;
+  sc_core::sc_signal<int> mxu_idle_tag_;  // Sequencer::mxu_idle_tag -> Mxu::idle_tag (per-layer statistics)
 };
 
 }  // namespace tpu

@@ -408,7 +408,14 @@ struct OperandSpec {
   unsigned bits;  // Number: encoding width
 };
 
-// The text operands of `op`, in canonical order. Every non-flag operand is required.
+// Whether a text operand of this kind may be left out: flags (absent = off), `fn` (absent =
+// identity) and `op` (absent = add), the defaults docs/isa.md's text form names; the Instruction's
+// member defaults carry them.
+bool optional(OperandKind kind) {
+  return kind == OperandKind::Flag || kind == OperandKind::Function || kind == OperandKind::VecOp;
+}
+
+// The text operands of `op`, in canonical order. Every operand but the optional() kinds is required.
 std::vector<OperandSpec> operands_of(Opcode op) {
   using K = OperandKind;
   switch (op) {
@@ -571,7 +578,7 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
     }
   }
   for (const OperandSpec& s : specs)
-    if (s.kind != OperandKind::Flag && !given.count(s.key)) fail(ctx + "missing operand '" + s.key + "'");
+    if (!optional(s.kind) && !given.count(s.key)) fail(ctx + "missing operand '" + s.key + "'");
 
   // Register first: the value's range depends on it.
   if (given.count("reg")) {
@@ -605,7 +612,7 @@ Instruction parse_line(const std::vector<std::string>& tokens, const std::string
       }
       case OperandKind::Function: {
         const int f = lookup(kFunctionNames, kNumFunctions, text);
-        if (f < 0) fail(ctx + "operand 'fn' = '" + text + "' is not one of identity, relu, sigmoid, tanh");
+        if (f < 0) fail(ctx + "operand 'fn' = '" + text + "' is not one of identity, relu, sigmoid, tanh, lookup");
         in.function = static_cast<ActivationFunction>(f);
         break;
       }

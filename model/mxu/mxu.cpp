@@ -21,8 +21,8 @@ void add_wrapping(int32_t* __restrict a, const int32_t* __restrict p, uint64_t n
 
 Mxu::Mxu(sc_core::sc_module_name name, const ArchConfig& cfg, const MxuDatapathFactory& make_datapath)
     : FunctionalUnit(name, Unit::Matrix, cfg), ub_socket("ub_socket"), acc_socket("acc_socket"),
-      weight_socket("weight_socket"), idle_reason("idle_reason"), R_(cfg.mxu.rows), C_(cfg.mxu.cols),
-      table3_(std::vector<std::string>(std::begin(kCategoryNames), std::end(kCategoryNames))) {
+      weight_socket("weight_socket"), idle_reason("idle_reason"), idle_tag("idle_tag"), R_(cfg.mxu.rows),
+      C_(cfg.mxu.cols), table3_(std::vector<std::string>(std::begin(kCategoryNames), std::end(kCategoryNames))) {
   table3_.enter(kNotRunning);
   datapath_ = make_datapath(cfg_, *this);
   acc_socket.register_invalidate_direct_mem_ptr(this, &Mxu::invalidate_acc_dmi);
@@ -31,7 +31,7 @@ Mxu::Mxu(sc_core::sc_module_name name, const ArchConfig& cfg, const MxuDatapathF
   SC_THREAD(run);
   SC_THREAD(shifter);
   SC_METHOD(update_category);
-  sensitive << idle_reason;
+  sensitive << idle_reason << idle_tag;
   dont_initialize();
 }
 
@@ -56,11 +56,13 @@ void Mxu::update_category() {
   // Table 3 per tag: close the interval that ends now.
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   if (category_ != kNotRunning && now > tag_since_) {
-    if (held_) by_tag_[tag_][size_t(category_)] += now - tag_since_;
-    else pending_[size_t(category_)] += now - tag_since_;
+    const sc_core::sc_time d = edge(now) - edge(tag_since_);
+    if (held_) by_tag_[tag_][size_t(category_)] += d;
+    else idle_account(by_tag_, pending_)[size_t(category_)] += d;
   }
   tag_since_ = now;
   held_ = state_ != kIdle;
+  idle_tag_ = idle_tag.read();
   if (held_) {  // idle time so far was waiting for this instruction
     auto& t = by_tag_[tag_];
     for (size_t i = 0; i < pending_.size(); ++i) t[i] += pending_[i], pending_[i] = sc_core::SC_ZERO_TIME;
@@ -73,7 +75,8 @@ std::map<uint32_t, Mxu::Table3Cycles> Mxu::table3_by_tag() const {
   std::map<uint32_t, std::array<sc_core::sc_time, kNotRunning>> t = by_tag_;
   std::array<sc_core::sc_time, kNotRunning> rest = pending_;  // trailing idle: the last tag
   const sc_core::sc_time now = sc_core::sc_time_stamp();
-  if (category_ != kNotRunning && now > tag_since_) (held_ ? t[tag_] : rest)[size_t(category_)] += now - tag_since_;
+  if (category_ != kNotRunning && now > tag_since_)
+    (held_ ? t[tag_] : idle_account(t, rest))[size_t(category_)] += edge(now) - edge(tag_since_);
   auto& last = t[tag_];
   for (size_t i = 0; i < rest.size(); ++i) last[i] += rest[i];
   std::map<uint32_t, Table3Cycles> out;

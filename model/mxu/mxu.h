@@ -66,9 +66,11 @@ namespace tpu {
 /// model (the paper's data setup reads whole 256-byte UB rows).
 ///
 /// Table 3 per tag: the same split is kept per value of the tag register (e.g. per layer): busy
-/// and stall cycles go to the tag of the instruction held; idle cycles go to the tag of the next
-/// instruction the MXU receives (the work that was waiting), and idle cycles after the last one
-/// to the last tag.
+/// and stall cycles go to the tag of the instruction held; idle cycles go to the tag the sequencer
+/// gives on `idle_tag` while it waits for the host (a host operation's or a matmul's WriteWeights
+/// time, and input stalls, stay with the layer that waits: Sequencer's class comment), else to
+/// the tag of the next instruction the MXU receives (the work that was waiting), and idle cycles
+/// after the last one to the last tag.
 ///
 /// Errors (SC_REPORT_ERROR "tpu/mxu"): a MatrixMultiply before any SWITCH loaded a tile.
 class Mxu : public FunctionalUnit, public MxuSink {
@@ -77,6 +79,7 @@ class Mxu : public FunctionalUnit, public MxuSink {
   tlm_utils::simple_initiator_socket<Mxu> acc_socket;     ///< reads/writes partial sums
   tlm_utils::simple_initiator_socket<Mxu> weight_socket;  ///< pops tiles from the weight FIFO
   sc_core::sc_in<int> idle_reason;                        ///< MxuIdleReason from the sequencer
+  sc_core::sc_in<int> idle_tag;                           ///< the sequencer's mxu_idle_tag (kNoIdleTag or a tag)
 
   /// Table 3 categories, in the paper's order, plus the time outside START..Halt.
   enum Category : int { kActive = 0, kWeightStall, kWeightShift, kNonMatrix, kRawStall, kInputStall, kNotRunning };
@@ -166,11 +169,23 @@ class Mxu : public FunctionalUnit, public MxuSink {
   std::vector<BlockTiming> log_;
   uint64_t blocks_ = 0, rows_streamed_ = 0, array_macs_ = 0, tiles_switched_ = 0;
   // Table 3 per tag: time of the current interval goes to tag_ when the MXU held an instruction,
-  // else to pending_ (handed to the next instruction's tag).
+  // else to idle_tag_ when the sequencer named one, else to pending_ (handed to the next
+  // instruction's tag).
   std::map<uint32_t, std::array<sc_core::sc_time, kNotRunning>> by_tag_;
   std::array<sc_core::sc_time, kNotRunning> pending_{};
   sc_core::sc_time tag_since_;
   bool held_ = false;
+  int idle_tag_ = kNoIdleTag;
+  /// `t` rounded to the nearest clock edge: per-tag intervals are charged edge to edge, so every
+  /// tag's cycles are whole and the tags' sums equal the run's cycles (an interval may end off an
+  /// edge, e.g. when host DMA completes, and rounding each tag's sum apart could lose a cycle).
+  sc_core::sc_time edge(const sc_core::sc_time& t) const { return period_ * double(to_cycles(t, period_)); }
+  /// Where idle time of the current interval goes: by_tag_[idle_tag_] or pending_.
+  std::array<sc_core::sc_time, kNotRunning>& idle_account(
+      std::map<uint32_t, std::array<sc_core::sc_time, kNotRunning>>& t,
+      std::array<sc_core::sc_time, kNotRunning>& pending) const {
+    return idle_tag_ == kNoIdleTag ? pending : t[uint32_t(idle_tag_)];
+  }
   std::vector<int8_t> line_;  // scratch: one input image row (Convolve)
   DmiCache acc_dmi_;          // direct access to the accumulators
   uint64_t acc_dmi_read_ = 0, acc_dmi_written_ = 0;

@@ -141,4 +141,9 @@ class SequencerIf : public virtual sc_core::sc_interface {
 /// NotRunning: before START or after Halt (outside the Table 3 split).
 enum class MxuIdleReason : int { NonMatrix = 0, RawStall = 1, InputStall = 2, NotRunning = 3 };
 
+/// The sequencer's `mxu_idle_tag` when the MXU's idle cycles go to the tag of the next instruction
+/// the MXU receives (the default, Mxu's class comment); any other value (>= 0) is the tag register
+/// of the layer the sequencer waits for the host on behalf of (statistics only).
+constexpr int kNoIdleTag = -1;
+
 }  // namespace tpu

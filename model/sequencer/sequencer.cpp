@@ -20,8 +20,8 @@ std::ostream& operator<<(std::ostream& os, const Dispatch& d) {
 
 Sequencer::Sequencer(sc_core::sc_module_name name, const ArchConfig& cfg)
     : sc_module(name), control_socket("control_socket"), unit_out("unit_out", kNumUnits),
-      mxu_idle_reason("mxu_idle_reason"), interrupt("interrupt"), cfg_(cfg), period_(cfg.clock_period()),
-      ibuf_(cfg.sequencer.instruction_buffer_bytes, 0),
+      mxu_idle_reason("mxu_idle_reason"), mxu_idle_tag("mxu_idle_tag"), interrupt("interrupt"), cfg_(cfg),
+      period_(cfg.clock_period()), ibuf_(cfg.sequencer.instruction_buffer_bytes, 0),
       account_({"idle", "issue", "sync_wait", "queue_full", "halted", "host_wait"}) {
   control_socket.register_b_transport(this, &Sequencer::control_b_transport);
   SC_HAS_PROCESS(Sequencer);
@@ -293,10 +293,12 @@ void Sequencer::sync(uint8_t mask) {
     if (!pending(Unit::Host) && !pending(Unit::Weights) && !pending(Unit::Matrix) && !pending(Unit::Activation)) break;
     set_state(kStSync);
     mxu_idle_reason.write(int(reason));
+    mxu_idle_tag.write(reason == MxuIdleReason::InputStall ? int(tag_) : kNoIdleTag);  // waiting for host DMA
     sc_core::wait(completion_event_);
     waited = true;
   }
   mxu_idle_reason.write(int(MxuIdleReason::NonMatrix));
+  mxu_idle_tag.write(kNoIdleTag);
   if (waited) wait_clock_edge(period_);
   set_state(kStIssue);
 }
@@ -321,16 +323,19 @@ void Sequencer::interrupt_host(const Instruction& in) {
   status_ = kHostWait;
   ++host_interrupts_;
   set_state(kStHostWait);
+  mxu_idle_tag.write(int(tag_));  // the host's time is this layer's
   interrupt.write(true);
   sc_core::wait(resume_event_);
   interrupt.write(false);
   status_ = kRunning;
   wait_clock_edge(period_);
+  mxu_idle_tag.write(kNoIdleTag);
   set_state(kStIssue);
 }
 
 void Sequencer::run() {
   mxu_idle_reason.write(int(MxuIdleReason::NotRunning));
+  mxu_idle_tag.write(kNoIdleTag);
   interrupt.write(false);
   for (;;) {
     sc_core::wait(start_event_);
@@ -454,6 +459,7 @@ void Sequencer::trace(VcdWriter& vcd, const std::string& prefix) const {
   pc_.trace(vcd, prefix + ".pc");
   opcode_.trace(vcd, prefix + ".opcode");
   state_.trace(vcd, prefix + ".state");
+  tag_.trace(vcd, prefix + ".tag");
 }
 
 nlohmann::json Sequencer::report() const {

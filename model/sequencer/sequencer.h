@@ -44,6 +44,11 @@ namespace tpu {
 ///    FIFO), sets STATUS to host-wait and HOST_OP to K, raises `interrupt` and stops fetching
 ///    until the host writes K to RESUME; then lowers `interrupt` and goes on at the next clock
 ///    edge. The wait counts as `host_wait` cycles; the MXU's idle time as non-matrix.
+///  - Host interaction per layer (the TPU paper's Table 5, per tag): while the sequencer waits for
+///    the host, at an Interrupt_Host (its drain and the wait for RESUME) or at a Sync for host
+///    DMA (input stall), `mxu_idle_tag` holds the tag register, so the MXU charges those idle
+///    cycles to the layer that waits (a host operation's own row) rather than to the next
+///    instruction it receives; otherwise it holds kNoIdleTag.
 ///
 /// Register map of `control_socket` (byte offsets; the host reaches them at kControlBase + off):
 ///   0x00 START   (write, u32): run that many instructions from instruction-buffer offset 0
@@ -71,7 +76,8 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   tlm_utils::simple_target_socket<Sequencer> control_socket;
   sc_core::sc_vector<sc_core::sc_port<sc_core::sc_fifo_out_if<Dispatch>>> unit_out;  ///< by Unit
   sc_core::sc_out<int> mxu_idle_reason;                                              ///< MxuIdleReason
-  sc_core::sc_out<bool> interrupt;  ///< raised at Halt and at Interrupt_Host (lowered on RESUME)
+  sc_core::sc_out<int> mxu_idle_tag;  ///< tag of the MXU's idle time, or kNoIdleTag (see the class comment)
+  sc_core::sc_out<bool> interrupt;    ///< raised at Halt and at Interrupt_Host (lowered on RESUME)
 
   Sequencer(sc_core::sc_module_name name, const ArchConfig& cfg);
 
@@ -90,7 +96,8 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   void set_meter(EnergyMeter* meter) { meter_ = meter; }
   /// What the sequencer and each unit are waiting for: for deadlock reports.
   std::string describe_state() const;
-  /// Adds `<prefix>.pc` (0 at reset, the Halt's index after a run), `.opcode` and `.state` to a VCD.
+  /// Adds `<prefix>.pc` (0 at reset, the Halt's index after a run), `.opcode`, `.state` and `.tag`
+  /// (the tag register, 32 bits: the layer being issued) to a VCD.
   void trace(VcdWriter& vcd, const std::string& prefix) const;
   /// {instructions: {mnemonic: n}, cycles: {dispatch, sync_wait, queue_full, ...}, run_cycles}.
   nlohmann::json report() const;
@@ -154,7 +161,8 @@ class Sequencer : public sc_core::sc_module, public SequencerIf {
   uint32_t input_unsigned_ = 0;                         // register act_input_unsigned
   WindowGeometry window_;
   VectorParams vec_;
-  uint32_t tag_ = 0, host_row_bytes_ = 0;
+  Traced<uint32_t> tag_ = 0;  // the tag register (traced)
+  uint32_t host_row_bytes_ = 0;
   ActivateLanes lanes_;                                  // the act_lane_* registers as written (count 0: min(R, C))
   LaneGroups mxu_in_, act_out_, pool_in_, host_groups_;  // registers mxu_group_bytes .. host_group_bytes
   uint64_t retired_ = 0;

@@ -245,6 +245,12 @@ if(TPU_HAVE_PYTHON)
            COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/tpu_ref.py check
                    ${PROJECT_SOURCE_DIR}/traces/attention_small/workload.yaml)
   set_tests_properties(reference_regression.attention_small PROPERTIES LABELS "networks;scripts" TIMEOUT 120)
+  # The same attention at batch 2 (each sample's own K and V: one WriteWeights per sample): the
+  # reference per sample, 0 mismatches on two configs, host operations and MXU cycles scaling.
+  add_test(NAME scripts.batched_attention
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_batched_attention.py)
+  set_tests_properties(scripts.batched_attention PROPERTIES LABELS "networks;scripts" TIMEOUT 300
+                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # BERT and GPT-2 (prompt and one decode step with its KV cache) at small shapes (2 layers, hidden
   # 64, 4 heads, FFN 128, 16 tokens): torch with seeded weights -> ONNX -> onnx_to_network.py ->
   # tpu-sim; fails unless each runs with 0 golden mismatches and the importer's float interpreter
@@ -254,5 +260,14 @@ if(TPU_HAVE_PYTHON)
                    ${CMAKE_CURRENT_BINARY_DIR}/transformers_small --layers 2 --hidden 64 --heads 4 --ffn 128
                    --seq 16 --calibration 2 --tpu-sim $<TARGET_FILE:tpu-sim> --config ${TPU_V1})
   set_tests_properties(scripts.transformers_small PROPERTIES LABELS "networks;scripts" TIMEOUT 300
+                       PASS_REGULAR_EXPRESSION "all models: 0 golden mismatches")
+  # The same BERT and GPT-2 at batch 2: two sequences, each attending over its own K and V (one
+  # WriteWeights per sample and matmul).
+  add_test(NAME scripts.transformers_small_batch2
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/transformers.py
+                   ${CMAKE_CURRENT_BINARY_DIR}/transformers_small_batch2 --models bert,gpt2 --batch 2 --layers 2
+                   --hidden 64 --heads 4 --ffn 128 --seq 16 --calibration 2 --tpu-sim $<TARGET_FILE:tpu-sim>
+                   --config ${TPU_V1})
+  set_tests_properties(scripts.transformers_small_batch2 PROPERTIES LABELS "networks;scripts" TIMEOUT 300
                        PASS_REGULAR_EXPRESSION "all models: 0 golden mismatches")
 endif()

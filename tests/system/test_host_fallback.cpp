@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/test_util.h"
+#include "common/vcd_reader.h"
 #include "config/config.h"
 #include "manifest/network.h"
 #include "runtime/host_model.h"
@@ -129,6 +130,80 @@ TEST(HostFallback, VcdShowsTheHostBusyAndTheSequencerWaiting) {
   for (size_t at = text.find("\n1" + id + "\n"); at != std::string::npos; at = text.find("\n1" + id + "\n", at + 1))
     ++rises;
   EXPECT_EQ(rises, 3u);
+}
+
+// Per-layer host time (issue 15: the TPU paper's Table 5 per layer): a host operation's wait is on
+// its own --layers/--stats row, not on the next MXU layer's. host_ops_small's host operations are
+// layers 0 (ln), 2 (sm) and 4 (prob); their waits come from the host model's formula here.
+TEST(HostFallback, EachHostOperationsTimeIsOnItsOwnLayerRow) {
+  const auto x = run("small.yaml");
+  const RunResult& r = x.r;
+  const nlohmann::json& layers = r.stats["layers"];
+  ASSERT_EQ(layers.size(), 5u);
+  const HostModel m;
+  const double period_s = x.cfg.clock_period().to_seconds();
+  const struct {
+    size_t layer;
+    HostOpKind kind;
+    uint64_t elements;
+  } host_ops[] = {{0, HostOpKind::LayerNormalization, 2 * 16 * 37},
+                  {2, HostOpKind::Softmax, 2 * 16 * 24},
+                  {4, HostOpKind::Softmax, 2 * 10}};
+  uint64_t smallest_wait = UINT64_MAX;
+  for (const auto& op : host_ops) {
+    const nlohmann::json& l = layers[op.layer];
+    SCOPED_TRACE(l["name"].get<std::string>());
+    ASSERT_EQ(l["op"], "host_op");
+    const uint64_t wait = uint64_t(std::llround(expected_wait_s(x.cfg, m, op.kind, op.elements) / period_s));
+    smallest_wait = std::min(smallest_wait, wait);
+    const nlohmann::json& t3 = l["table3_cycles"];
+    // The MXU idles from the interrupt to the clock edge after RESUME: the wait, rounded, plus at
+    // most that edge.
+    EXPECT_GE(t3["non_matrix"].get<uint64_t>() + 1, wait);
+    EXPECT_LE(t3["non_matrix"].get<uint64_t>(), wait + 2);
+    EXPECT_EQ(t3["array_active"].get<uint64_t>(), 0u);
+    // Beyond the wait only the stalls for its own host DMA (operand out, result back), each ended
+    // by a Sync's clock edge.
+    EXPECT_LE(l["cycles"].get<uint64_t>(), t3["non_matrix"].get<uint64_t>() + l["host_dma_cycles"].get<uint64_t>() + 4);
+    EXPECT_EQ(l["host_wait_cycles"].get<uint64_t>(), wait);
+  }
+  // The MXU layers after a host operation no longer carry its wait.
+  for (size_t i : {size_t(1), size_t(3)}) {
+    SCOPED_TRACE(layers[i]["name"].get<std::string>());
+    EXPECT_LT(layers[i]["table3_cycles"]["non_matrix"].get<uint64_t>(), smallest_wait);
+  }
+  uint64_t cycles = 0, host = 0;
+  for (const auto& l : layers) cycles += l["cycles"].get<uint64_t>(), host += l["host_cycles"].get<uint64_t>();
+  EXPECT_EQ(cycles, r.run_cycles);  // the rows partition the run
+  EXPECT_EQ(host, r.stats["host"]["interaction_cycles"].get<uint64_t>());
+}
+
+// The VCD shows each host operation's interval (host.busy high) while the sequencer's tag register
+// (tpu.sequencer.tag) names the host operation's layer: 0, 2, 4 in host_ops_small.
+TEST(HostFallback, VcdTagsEachHostIntervalWithItsLayer) {
+  const std::string path = (std::filesystem::temp_directory_path() / "tpu_host_fallback_tag.vcd").string();
+  run("small.yaml", path);
+  const test::ParsedVcd vcd = test::parse_vcd(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(vcd.waves.count("host.busy"));
+  ASSERT_TRUE(vcd.waves.count("tpu.sequencer.tag"));
+  EXPECT_EQ(vcd.widths.at("tpu.sequencer.tag"), 32u);
+  const test::Wave& busy = vcd.waves.at("host.busy");
+  const test::Wave& tag = vcd.waves.at("tpu.sequencer.tag");
+  auto tag_at = [&](uint64_t t) {  // the value holding at time t
+    std::string v = "0";
+    for (const auto& [at, bits] : tag)
+      if (at <= t) v = bits;
+    return std::stoull(v, nullptr, 2);
+  };
+  std::vector<uint64_t> tags;
+  for (size_t i = 0; i < busy.size(); ++i) {
+    if (busy[i].second != "1") continue;
+    ASSERT_LT(i + 1, busy.size()) << "host.busy never falls";
+    EXPECT_EQ(tag_at(busy[i].first), tag_at(busy[i + 1].first - 1)) << "the tag changes during a host interval";
+    tags.push_back(tag_at(busy[i].first));
+  }
+  EXPECT_EQ(tags, (std::vector<uint64_t>{0, 2, 4}));
 }
 
 TEST(HostFallback, HandWrittenInterruptHostWithoutATableIsAnError) {

@@ -75,7 +75,6 @@ TEST_F(MatMulManifest, ErrorsNameTheLayerAndKey) {
   EXPECT_TRUE(Contains(Error("    inputs: [q, k]\n    heads: 4\n    transpose_b: true\n"), "(s).heads"));
   EXPECT_TRUE(Contains(Error("    inputs: [q, k]\n    heads: 0\n    transpose_b: true\n"), "(s).heads"));
   EXPECT_TRUE(Contains(Error("    inputs: [q, k]\n    transpose_b: 3\n"), "(s).transpose_b: must be true or false"));
-  EXPECT_TRUE(Contains(Error("    inputs: [q, k]\n    transpose_b: true\n", 2), "run one sample"));
   EXPECT_TRUE(Contains(Error("    inputs: [q, k]\n    weights: {random_seed: 1}\n"), "does not take weights"));
 }
 
@@ -153,6 +152,41 @@ TEST_F(MatMulManifest, LoweringWritesWeightsBeforeReadingThem) {
   EXPECT_EQ(std::count_if(p.program.begin(), p.program.end(),
                           [](const Instruction& i) { return i.op == Opcode::WriteHostMemory; }),
             2 + 2);  // k and k2 (one tile each), then the output's two 16-channel tiles
+}
+
+// The same matmul over 2 samples: each sample's a meets its own b, so each sample gets its own
+// WriteWeights entry, its own b transfers (sample s's rows: base + tile x 2 x image + s x image)
+// and its Interrupt_Host before the Read_Weights and passes of its stripe (network.h "matmul").
+TEST_F(MatMulManifest, BatchWritesEachSamplesWeightsBeforeItsPasses) {
+  const Network net = load_network(Write("    inputs: [q, k, k2]\n    heads: 3\n    transpose_b: true\n", 2));
+  const ArchConfig cfg = load_config(kSourceDir + "/configs/small.yaml");
+  const LoweredProgram p = lower_network(net, cfg);
+  ASSERT_EQ(p.host_ops.size(), 2u);
+  for (const LoweredProgram::HostOperation& op : p.host_ops) {
+    EXPECT_EQ(op.params.kind, HostOpKind::WriteWeights);
+    EXPECT_EQ(op.pixels, 7u);  // one sample's b: 5 + 2 pixels
+    EXPECT_EQ(op.weights.segment_pixels, (std::vector<uint64_t>{5, 2}));
+  }
+  EXPECT_GE(p.host_ops[1].input_addr, p.host_ops[0].input_addr + 7 * 6);  // rooms apart
+  // Program order, as letters: per sample W W (k's and k2's pixels of that sample to the host), I
+  // (Interrupt_Host), R (Read_Weights of its stripe), M M (its passes: one input tile x two output
+  // tiles); then the output's two tiles to the host.
+  std::string order;
+  std::vector<uint32_t> write_rows, write_ub, irqs;
+  for (const Instruction& in : p.program) {
+    if (in.op == Opcode::WriteHostMemory) order += 'W', write_rows.push_back(in.rows), write_ub.push_back(in.ub_row);
+    if (in.op == Opcode::InterruptHost) order += 'I', irqs.push_back(in.host_op);
+    if (in.op == Opcode::ReadWeights) order += 'R';
+    if (in.op == Opcode::MatrixMultiply) {
+      order += 'M';
+      EXPECT_EQ(in.rows, 4u);  // one sample's 4 pixels of q
+    }
+  }
+  EXPECT_EQ(order, "WWIRMMWWIRMMWW");
+  EXPECT_EQ(irqs, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(write_rows, (std::vector<uint32_t>{5, 2, 5, 2, 8, 8}));
+  EXPECT_EQ(write_ub[2], write_ub[0] + 5);  // sample 1 of k: one image (5 pixels) further
+  EXPECT_EQ(write_ub[3], write_ub[1] + 2);  // sample 1 of k2
 }
 
 TEST(WeightTiles, BlockDiagonalHeadsOfB) {

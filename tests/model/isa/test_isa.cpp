@@ -1034,7 +1034,6 @@ TEST(IsaAssemble, RejectsUnknownOperand) {
 TEST(IsaAssemble, RejectsMissingOperand) {
   expect_asm_errors({
       {"read_host_memory ub=0 rows=1", {"prog.s:1:", "missing operand 'host'"}},
-      {"activate ub=0 acc=0 rows=1", {"missing operand 'fn'"}},
       {"set_config reg=act_shift", {"missing operand 'value'"}},
       {"set_config value=1", {"missing operand 'reg'"}},
       {"sync", {"missing operand 'units'"}},
@@ -1044,9 +1043,29 @@ TEST(IsaAssemble, RejectsMissingOperand) {
       {"convolve ub=0 acc=0 ks=0 p0=0 rows=1", {"missing operand 'kr'"}},
       {"convolve ub=0 acc=0 kr=0 ks=0 rows=1", {"missing operand 'p0'"}},
       {"pool ub=0 p0=0 rows=1", {"pool", "missing operand 'src'"}},
-      {"vector ub=0 src=0 rows=1 fn=relu", {"vector", "missing operand 'op'"}},
-      {"vector ub=0 src=0 rows=1 op=add", {"vector", "missing operand 'fn'"}},
   });
+}
+
+// docs/isa.md's text form: Activate's and Vector's `fn` default to identity and Vector's `op` to
+// add. The bytes are written out from the encoding table (opcode, flags bits 0-2 function and 3-4
+// operation all 0, then ub u24, acc u16 or src u24, rows u32), not taken from the encoder.
+TEST(IsaAssemble, OptionalOperandsTakeTheDocumentedDefaults) {
+  const std::vector<Instruction> prog = assemble(
+      "activate ub=0x200 acc=0x7 rows=64\n"
+      "activate ub=0x200 acc=0x7 rows=64 bias\n"
+      "vector ub=0x100 src=0x80 rows=49\n"
+      "vector ub=0x100 src=0x80 rows=49 fn=relu\n"
+      "vector ub=0x100 src=0x80 rows=49 op=multiply\n",
+      "prog.s");
+  ASSERT_EQ(prog.size(), 5u);
+  const std::vector<Bytes> bytes = {
+      {0x05, 0x00, 0x00, 0x02, 0x00, 0x07, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00},
+      {0x05, 0x08, 0x00, 0x02, 0x00, 0x07, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00},  // BIAS 0x08
+      {0x0B, 0x00, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x31, 0x00, 0x00, 0x00},
+      {0x0B, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x31, 0x00, 0x00, 0x00},  // relu 1, add 0
+      {0x0B, 0x08, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x31, 0x00, 0x00, 0x00},  // identity 0, multiply 1 << 3
+  };
+  for (size_t i = 0; i < prog.size(); ++i) EXPECT_EQ(enc(prog[i]), bytes[i]) << "line " << i + 1;
 }
 
 TEST(IsaAssemble, RejectsDuplicateOperand) {
