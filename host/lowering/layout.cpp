@@ -33,6 +33,10 @@ bool broadcasts(const LoweringPlan& plan, const NetworkLayer& l) {
   return !(plan.tensor(l.inputs[1]).shape == l.in_shape) && uint64_t(l.in_shape.h) * l.in_shape.w != 1;
 }
 
+/// pixel_concat, pixel_slice: Vectors that move whole rows to other pixel positions, which lane
+/// groups would not line up with; their tensors stay one pixel per row.
+bool copies_pixels(const NetworkLayer& l) { return l.op == LayerOp::PixelConcat || l.op == LayerOp::PixelSlice; }
+
 }  // namespace
 
 void choose_layouts(LoweringPlan& plan) {
@@ -43,9 +47,9 @@ void choose_layouts(LoweringPlan& plan) {
   std::vector<char> barred(plan.tensors.size(), 0);
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const NetworkLayer& l = net.layers[i];
-    if (l.op != LayerOp::Add && l.op != LayerOp::Mul && l.op != LayerOp::Activate) continue;
+    if (l.op != LayerOp::Add && l.op != LayerOp::Mul && l.op != LayerOp::Activate && !copies_pixels(l)) continue;
     const size_t out = plan.tensor_index(int(i));
-    if (broadcasts(plan, l)) {
+    if (broadcasts(plan, l) || copies_pixels(l)) {
       barred[out] = 1;
       for (int t : l.inputs) barred[plan.tensor_index(t)] = 1;
       continue;
