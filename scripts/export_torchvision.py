@@ -25,6 +25,15 @@ resnet34, resnet50, vgg11, alexnet, mobilenet_v2, googlenet, densenet121, ...);
 onnx_to_network.py lists what it cannot map. googlenet and inception_v3 are built with
 aux_logits=False and init_weights=True (their eval-mode graph has no auxiliary heads).
 
+Vision transformers (vit_b_16, vit_b_32, vit_l_16, ...): built with image_size = --input-size (their
+position embedding has one entry per patch of that size). torchvision initializes their class token
+and their head (heads.head) to zeros, which would make the logits the same for every input; with
+seeded weights standing in for trained ones, both are drawn here instead, from the same seeded
+generator after the model is built: the class token normal with std 0.02 (as torchvision draws the
+position embedding), the head by nn.Linear's own reset_parameters (Kaiming-uniform weight, uniform
+bias). Their nn.MultiheadAttention is exported with grad enabled (export(): the fused fast path
+has no ONNX form).
+
 Small inputs of VGG and AlexNet: their AdaptiveAvgPool2d((7, 7)) / ((6, 6)) cannot be exported
 when the feature map is not a multiple of the pool's output (e.g. 2x2 at --input-size 64). The
 pool is then folded into the classifier's first Linear, which is the same function: each pool
@@ -75,6 +84,35 @@ def fold_adaptive_pool(model, x):
     model.avgpool = torch.nn.Identity()
 
 
+def export(model, x, out, opset, mode):
+    """torch.onnx.export of model on x (input "input", output "logits", constants folded). Under
+    torch.no_grad(), except for a model with nn.MultiheadAttention (the vision transformers): with
+    grad disabled its eval-mode forward takes PyTorch's fused fast path, aten::_native_multi_head_attention,
+    which the ONNX exporter cannot export; with grad enabled it runs (and exports) the same function
+    as MatMul/Softmax nodes (torch 1.13's nn.MultiheadAttention.forward, its why_not_fast_path)."""
+    import contextlib
+    import torch
+    mha = any(isinstance(m, torch.nn.MultiheadAttention) for m in model.modules())
+    with contextlib.nullcontext() if mha else torch.no_grad():
+        torch.onnx.export(model, x, out, opset_version=opset, training=mode,
+                          input_names=["input"], output_names=["logits"], do_constant_folding=True)
+
+
+def draw_zero_inits(model):
+    """A torchvision VisionTransformer's class token (normal, std 0.02) and head (nn.Linear's
+    reset_parameters) drawn from torch's seeded generator instead of torchvision's zeros (see the
+    module docstring); other models: unchanged."""
+    import torch
+    import torchvision
+    if not isinstance(model, torchvision.models.VisionTransformer):
+        return
+    with torch.no_grad():
+        torch.nn.init.normal_(model.class_token, std=0.02)
+        for m in model.heads.modules():
+            if isinstance(m, torch.nn.Linear):
+                m.reset_parameters()
+
+
 def main(argv=None):
     """Command line: exports the torchvision model (seeded random weights) to ONNX with input
     [1, 3, size, size]; returns 0, or 1 on a bad model name, size or constructor argument."""
@@ -101,18 +139,19 @@ def main(argv=None):
         return 1
     torch.manual_seed(args.seed)
     kwargs = {"aux_logits": False, "init_weights": True} if args.model in ("googlenet", "inception_v3") else {}
+    if args.model.startswith("vit_"):
+        kwargs["image_size"] = args.input_size
     try:
         model = builder(weights=None, num_classes=args.num_classes, **kwargs)
     except TypeError as e:
         print(f"error: cannot build {args.model}(weights=None, num_classes={args.num_classes}): {e}", file=sys.stderr)
         return 1
+    draw_zero_inits(model)
     model.eval()
     x = torch.zeros(1, 3, args.input_size, args.input_size)
     fold_adaptive_pool(model, x)
     mode = torch.onnx.TrainingMode.PRESERVE if args.keep_batchnorm else torch.onnx.TrainingMode.EVAL
-    with torch.no_grad():
-        torch.onnx.export(model, x, args.out, opset_version=args.opset, training=mode,
-                          input_names=["input"], output_names=["logits"], do_constant_folding=True)
+    export(model, x, args.out, args.opset, mode)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{args.out}: {args.model} (seed {args.seed}, {n_params} parameters), input [1, 3, {args.input_size}, "
           f"{args.input_size}], opset {args.opset}")

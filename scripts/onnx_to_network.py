@@ -63,7 +63,7 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
                   Sqrt/Div[/Mul(gamma)/Add(beta)] over the last axis (GPT-2's code; nn.LayerNorm below
                   opset 17) is rewritten into LayerNormalization first (fuse_layernorm).
   LSTM, GRU       see "recurrent networks" below
-Sequence models (transformers): see "sequences and attention" below.
+Sequence models (transformers): see "sequences and attention" and "vision transformers" below.
 Everything else (Resize, Gather of activations, ...) is unsupported.
 The graph's first input that is not an initializer is the network input: NCHW (or [N, S, D], or
 [N, F]) float, written as NHWC (or [S, 1, D], or [1, 1, F]) int8; a sequence read by an LSTM/GRU
@@ -145,6 +145,24 @@ sequences and attention (BERT, GPT-2; scripts/transformers.py)
   values given to convert() (extra_inputs; the same in every calibration sample), each written as
   its own input file; the batch must then be 1. Token embedding (Gather) is the host's, before the
   chip input: the graph input is the embedded sequence.
+vision transformers (torchvision's VisionTransformer: vit_b_16, ...; VisionSeqOps)
+  The patch embedding's Reshape [N, C, H, W] -> [N, C, H*W] and Transpose [0, 2, 1] make the conv's
+  output a sequence of H*W pixels on its own bytes (NHWC rows are pixel-major: no layer). Concat
+  along the sequence axis (the class token before the patches) is a `pixel_concat` layer
+  (network.h), a constant part ([1, S, D], the class token) a network input of fixed values the host
+  loads into the Unified Buffer like the image (Read_Host_Memory); its inputs share the concat's
+  calibrated scale (a conv producer requantizes to it; anything else gets a rescaling activate).
+  Add of a constant of the sequence's whole shape (the position embedding [1, S, D]) is an `add`
+  whose b is such a constant input. nn.MultiheadAttention's own pattern: Transpose [1, 0, 2] to its
+  sequence-first [S, N, D] form (a view: N is 1 per sample), the packed in_proj MatMul + bias, three
+  Slices of its features (q, k, v: one 1x1 conv per part with that part's columns; the packed conv
+  is dropped once only Slices and Shapes read it), Reshape to [S, N*G, dh] and Transposes [1, 0, 2] /
+  [1, 2, 0] (the per-head views in their 3-D form), q / sqrt(dh) (folded into Q K^T's
+  requantization), the Reshape to [S*N, D], out_proj as a Gemm (a 1x1 conv) and the Reshape and
+  Transpose back. Gather of one position along the sequence (x[:, 0], the class token) is a
+  `pixel_slice`; when it reads a LayerNormalization read by nothing else (the final encoder.ln),
+  the slice goes first and the host normalizes that one token (the same values: LayerNorm is per
+  token). Shape arithmetic on constants (Equal, Where, Expand of the class token) is folded.
 average pooling
   network.h's avgpool sums the window with padding counting as 0 and divides by kh * kw (the
   divisor is in the multiplier). That is ONNX's count_include_pad=1. ONNX's default,
@@ -393,10 +411,13 @@ class HeadsView:
     several are concatenated along S: a KV cache and the new token's keys/values). layout "sgd" is
     [N, S, G, dh] (after the Reshape), "gsd" [N, G, S, dh] (after Transpose [0, 2, 1, 3]), "gds"
     [N, G, dh, S] (keys transposed for Q K^T). `causal`: a causal mask was added (carried to the
-    Softmax that reads it)."""
+    Softmax that reads it). `ndim` 3: nn.MultiheadAttention's form, the batch merged into the heads
+    ([S, N*G, dh] for "sgd", [N*G, S, dh] for "gsd"; N is 1 per sample here); `scale`: a scalar
+    already applied to the tensor (q / sqrt(dh) before Q K^T), folded into the matmul reading it."""
 
-    def __init__(self, xs, g, layout, causal=False):
+    def __init__(self, xs, g, layout, causal=False, ndim=4, scale=1.0):
         self.xs, self.g, self.layout, self.causal = list(xs), g, layout, causal
+        self.ndim, self.scale = ndim, scale
 
     @property
     def dh(self):
@@ -472,7 +493,7 @@ SUPPORTED = {"Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Sigmoid", 
              "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
              "Softmax", "LayerNormalization",
              "Concat", "Split", "Slice", "Pad", "Shape", "ReduceMean"} | set(LUT_OPS)
-CONST_ONLY = {"ConstantOfShape", "Gather", "Unsqueeze", "Squeeze", "Expand", "Trilu"}   # supported only on constants
+CONST_ONLY = {"ConstantOfShape", "Gather", "Unsqueeze", "Squeeze", "Expand", "Trilu", "Equal", "Where"}  # on constants
 SUPPORTED |= {"Pow"}    # x^k in element-wise chains (FnView); the ReduceMean/Pow/Sqrt LayerNorm (fuse_layernorm)
 SUPPORTED |= CONST_ONLY | {"LSTM", "GRU"}
 ONNX_TYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 11: np.float64}
@@ -975,6 +996,8 @@ def _const_values(g):
             for at in n.attribute:
                 if at.name == "value":
                     vals[n.output[0]] = onnx.numpy_helper.to_array(onnx.helper.get_attribute_value(at))
+        elif n.op_type == "Identity" and n.input[0] in vals:     # torch's export of shared LayerNorm weights
+            vals[n.output[0]] = vals[n.input[0]]
     return vals
 
 
@@ -1082,7 +1105,252 @@ def fuse_layernorm(model):
     return fused
 
 
-class Graph(RecurrentOps):
+class SeqFirstView:
+    """A sequence Val x ((S, 1, D) storage) in nn.MultiheadAttention's sequence-first form: ONNX
+    [S, N, D] (ndim 3, after Transpose [1, 0, 2] of [N, S, D]) or [S*N, D] (ndim 2, after the
+    Reshape before out_proj). N is 1 per sample here, so the bytes are x's: a view, no layer."""
+
+    def __init__(self, x, ndim):
+        self.x, self.ndim = x, ndim
+
+    def onnx_shape(self, n):
+        s, _, d = self.x.shape
+        return (s, n, d) if self.ndim == 3 else (s * n, d)
+
+
+class ImageSeqView:
+    """An image x [N, C, H, W] reshaped to [N, C, H*W] (ViT's patch embedding before its Transpose
+    [0, 2, 1]); only that Transpose may read it (it becomes the (H*W, 1, C) sequence on x's bytes)."""
+
+    def __init__(self, x):
+        self.x = x
+
+
+class VisionSeqOps:
+    """Vision transformers (torchvision's ViT): the patch embedding's image turned into a sequence,
+    the class token and position embedding (constants the host loads into the Unified Buffer),
+    nn.MultiheadAttention's sequence-first form (SeqFirstView), the class token Gather. Mixed into
+    Graph; the layout handling of sequences lives here, apart from images' (NHWC) handling."""
+
+    def vision_seq_op(self, node, index, a):
+        """Handles a node of the forms above; True if done, False leaves it to the other handlers."""
+        t = node.op_type
+        raw = [self.env.get(n, self.consts.get(n)) for n in node.input]
+        if not raw:
+            return False
+        if isinstance(raw[0], ImageSeqView):
+            return self.image_to_sequence(node, raw[0], list(a.get("perm", [])))
+        if any(isinstance(r, SeqFirstView) for r in raw):
+            return self.seq_first_op(node, index, a, raw)
+        x = raw[0]
+        if t == "Reshape" and isinstance(x, Val) and x.rank == 4 and x.base is x:
+            return self.image_reshape(node, x)
+        if t == "Transpose" and isinstance(x, Val) and x.rank == 3 and list(a.get("perm", [])) == [1, 0, 2]:
+            if x.base is not x:
+                raise unsupported(node, "Transpose [1, 0, 2] of a sequence view")
+            self.env[node.output[0]] = SeqFirstView(x, 3)
+            return True
+        seqs = [r for r in raw if isinstance(r, Val) and r.rank == 3]
+        if t == "Concat" and seqs and a.get("axis", 0) in (1, -2):
+            self.pixel_concat(node, index, raw)
+            return True
+        if t in ("Add", "Sub") and len(seqs) == 1 and any(isinstance(r, Const) and r.value.size > seqs[0].shape[2]
+                                                          for r in raw):
+            self.add_constant_sequence(node, index, raw, t)
+            return True
+        if t == "Gather" and isinstance(x, Val) and x.rank == 3 and isinstance(raw[1], Const):
+            self.gather_token(node, index, a, x, raw[1])
+            return True
+        return False
+
+    # -- constants the host loads into the Unified Buffer (network inputs of fixed values)
+    def const_input(self, node, value, what):
+        """A network input of one sample's constant `value` ((S, 1, D) NHWC storage): the host writes
+        it into the Unified Buffer with the other inputs (Read_Host_Memory), once per sample."""
+        v = self.new_val(value.shape, 3, uses=1)
+        self.const_inputs.append((f"{layer_name_of(node, 0)}.{what}", v, np.asarray(value, np.float64)))
+        return v
+
+    # -- the patch embedding's image as a sequence
+    def image_reshape(self, node, x):
+        """Reshape [N, C, H, W] -> [N, C, H*W]: an ImageSeqView (False for other shapes)."""
+        shape = [int(v) for v in self.const(node, 1, "shape").value.reshape(-1)]
+        h, w, c = x.shape
+        if len(shape) != 3 or shape[1] not in (c, 0) or shape[2] not in (h * w, -1):
+            return False
+        self.env[node.output[0]] = ImageSeqView(x)
+        return True
+
+    def image_to_sequence(self, node, v, perm):
+        """Transpose [0, 2, 1] of [N, C, H*W]: the sequence [N, H*W, C], H*W pixels of C channels on
+        the image's own bytes (NHWC rows are pixel-major: a view, no layer)."""
+        if node.op_type != "Transpose" or perm != [0, 2, 1]:
+            raise unsupported(node, "an image reshaped to [N, C, H*W] is read only by Transpose [0, 2, 1]")
+        h, w, c = v.x.shape
+        self.env[node.output[0]] = self.new_val((h * w, 1, c), 3, base=v.x.base, uses=self.uses.get(node.output[0], 0))
+        return True
+
+    def pixel_concat(self, node, index, raw):
+        """Concat along the sequence axis (ViT's class token before the patches): a pixel_concat
+        layer (network.h); constant parts ([1, S_i, D]) become inputs the host loads."""
+        d = next(r.shape[2] for r in raw if isinstance(r, Val))
+        xs = []
+        for k, r in enumerate(raw):
+            if isinstance(r, Const):
+                c = r.value.astype(np.float64)
+                if c.ndim != 3 or c.shape[0] != 1 or c.shape[2] != d:
+                    raise unsupported(node, f"Concat of a sequence and a constant of shape {list(c.shape)} (need "
+                                            f"[1, S, {d}])")
+                xs.append(self.const_input(node, c.reshape(c.shape[1], 1, d), f"const{k}"))
+            elif isinstance(r, Val) and r.rank == 3 and r.shape[2] == d:
+                xs.append(r)
+            else:
+                raise unsupported(node, "Concat along the sequence of other than sequences of one width and constants")
+        pixels = sum(x.shape[0] * x.shape[1] for x in xs)
+        self.env[node.output[0]] = self.add_op("seqcat", node, index, xs, (pixels, 1, d), rank=3)
+
+    def add_constant_sequence(self, node, index, raw, t):
+        """Add/Sub of a sequence and a constant of the sequence's whole shape (ViT's position
+        embedding [1, S, D]): an add layer whose b the host loads (a constant input)."""
+        x = next(r for r in raw if isinstance(r, Val))
+        c = next(r for r in raw if isinstance(r, Const)).value.astype(np.float64)
+        s, _, d = x.shape
+        if x.base is not x or c.size != s * d or c.shape[-1] != d or (t == "Sub" and raw[0] is not x):
+            raise unsupported(node, f"{t} of a sequence {list(x.onnx_shape('N'))} and a constant of shape "
+                                    f"{list(c.shape)} (only [1, S, D] added, or subtracted from the sequence)")
+        b = self.const_input(node, c.reshape(s, 1, d), "const")
+        out = self.add_op("add", node, index, [x, b], x.shape, rank=3, negate_b=(t == "Sub"))
+        self.env[node.output[0]] = out
+
+    def gather_token(self, node, index, a, x, idx):
+        """Gather of one position of a sequence (ViT's class token x[:, 0]): a pixel_slice layer.
+        When x is a LayerNormalization read only here (ViT's final encoder.ln), the slice goes
+        first and the LayerNorm then runs on that one token: the same values (it is per token),
+        1/S of the host's work."""
+        if a.get("axis", 0) not in (1, -2) or idx.value.size != 1:
+            raise unsupported(node, "Gather of an activation other than one position of a sequence (axis 1)")
+        s = x.shape[0]
+        i = int(idx.value.reshape(-1)[0])
+        i = i + s if i < 0 else i
+        if not 0 <= i < s or x.base is not x:
+            raise ConvertError(f"Gather node '{node.name}': index {i} outside the sequence of {s}")
+        rank = 2 if idx.value.ndim == 0 else 3
+        ln = x.producer
+        if ln is not None and ln.kind == "host_op" and ln.host_kind == "LayerNormalization" and x.uses == 1 \
+                and x.forced is None and ln.inputs[0].base is ln.inputs[0]:
+            self.ops.remove(ln)
+            y = self.add_op("seqslice", node, index, [ln.inputs[0]], (1, 1, x.shape[2]), rank=rank, out_uses=1,
+                            first=i)
+            params = {k: v for k, v in ln.__dict__.items() if k not in ("kind", "name", "inputs", "out", "act", "onnx")}
+            out = self.new_val(y.shape, rank, uses=self.uses.get(node.output[0], 0))
+            op = Op("host_op", ln.name, [y], out, **params)
+            op.onnx, out.producer = ln.onnx, op
+            self.ops.append(op)
+            self.env[node.output[0]] = out
+            return
+        self.env[node.output[0]] = self.add_op("seqslice", node, index, [x], (1, 1, x.shape[2]), rank=rank, first=i)
+
+    # -- nn.MultiheadAttention's sequence-first form
+    def seq_first_op(self, node, index, a, raw):
+        """A node reading a SeqFirstView (see that class)."""
+        t, v = node.op_type, next(r for r in raw if isinstance(r, SeqFirstView))
+        if t == "Transpose" and v.ndim == 3 and list(a.get("perm", [])) == [1, 0, 2]:
+            self.alias(node.output[0], v.x, 1)
+        elif t == "Shape":
+            v.x.uses -= 1           # reads no data
+            shape = np.array(v.onnx_shape(self.model_batch or 1), dtype=np.int64)
+            self.consts[node.output[0]] = Const(shape[a.get("start", 0):a.get("end")])
+        elif t in ("MatMul", "Gemm"):
+            self.seq_first_linear(node, index, a, v)
+        elif t == "Add" and any(isinstance(r, Const) for r in raw):
+            c = next(r for r in raw if isinstance(r, Const)).value.astype(np.float64)
+            x, m = v.x, v.x.shape[2]
+            if not (self.fusable(x) and x.producer.kind == "conv" and self.per_channel(c, x, m) is not None):
+                raise unsupported(node, "adding a constant to a sequence other than its projection's bias")
+            x.producer.b = x.producer.b + self.per_channel(c, x, m)
+            self.alias(node.output[0], x, 1)
+            self.env[node.output[0]] = SeqFirstView(x, v.ndim)
+        elif t == "Slice":
+            self.seq_first_slice(node, index, a, v)
+        elif t == "Reshape":
+            self.seq_first_reshape(node, v)
+        else:
+            raise unsupported(node, f"{t} of a sequence in nn.MultiheadAttention's [S, N, D] form")
+        return True
+
+    def seq_first_linear(self, node, index, a, v):
+        """MatMul by a constant [D, M] or Gemm (B, C constant, transA 0) of a sequence-first view:
+        a 1x1 conv over its S pixels (with Gemm's bias)."""
+        x = v.x
+        W = self.const(node, 1, "B").value.astype(np.float64)
+        bias = np.zeros(W.shape[-1] if W.ndim == 2 else 0)
+        if node.op_type == "Gemm":
+            if a.get("transA", 0) or W.ndim != 2:
+                raise unsupported(node, "Gemm with transA or a B of rank other than 2")
+            W = (W.T if a.get("transB", 0) else W) * a.get("alpha", 1.0)
+            cc = self.const(node, 2, "C")
+            bias = np.zeros(W.shape[1]) if cc is None else a.get("beta", 1.0) * cc.value.astype(np.float64).reshape(-1)
+        if W.ndim != 2 or W.shape[0] != x.shape[2] or x.base is not x or bias.size not in (1, W.shape[1]):
+            raise ConvertError(f"{node.op_type} node '{node.name}': B {list(W.shape)} does not fit the sequence's "
+                               f"{x.shape[2]} features")
+        out = self.add_op("conv", node, index, [x], x.shape[:2] + (W.shape[1],), rank=3, w=W.reshape((1, 1) + W.shape),
+                          b=np.broadcast_to(bias, (W.shape[1],)).copy(), stride=(1, 1), pads=(0, 0, 0, 0),
+                          qscale=None, groups=1)
+        self.env[node.output[0]] = SeqFirstView(out, v.ndim)
+
+    def seq_first_slice(self, node, index, a, v):
+        """Slice of the features (nn.MultiheadAttention's packed in_proj: q, k, v): a conv of the
+        projection's columns lo .. hi-1 when the projection is a 1x1 conv (the projection itself is
+        dropped once only Slices and Shapes have read it), else a channel copy."""
+        x = v.x
+        rest = [self.const(node, i, "slice bound").value if i < len(node.input) and node.input[i] else None
+                for i in range(1, len(node.input))]
+        idx = self.slices(node, a, v.ndim, rest)
+        sl = idx[-1]
+        if any(s != slice(None) for s in idx[:-1]) or (sl.step or 1) != 1:
+            raise unsupported(node, "Slice of a sequence other than a contiguous range of its features")
+        lo, hi, _ = sl.indices(x.shape[2])
+        op = x.producer
+        if op is not None and op.kind == "conv" and x.base is x and x.forced is None and op.act == "identity" \
+                and op.w.shape[:2] == (1, 1) and op.groups == 1 and op in self.ops:
+            out = self.add_op("conv", node, index, op.inputs, x.shape[:2] + (hi - lo,), rank=3,
+                              w=op.w[..., lo:hi].copy(), b=op.b[lo:hi].copy(), stride=(1, 1), pads=(0, 0, 0, 0),
+                              qscale=op.qscale, groups=1)
+            out.producer.name = self.unique(f"{op.name}.{lo}_{hi}")
+            x.uses -= 1
+            if x.uses == 0:
+                self.ops.remove(op)
+        else:
+            self.channel_copy(node, index, [x], node.output[0], list(range(lo, hi)), "slice")
+            out = self.env[node.output[0]]
+            out.rank = 3
+        self.env[node.output[0]] = SeqFirstView(out, v.ndim)
+
+    def seq_first_reshape(self, node, v):
+        """Reshape of a sequence-first view: [S, N, D] <-> [S*N, D] (the same bytes), or [S, N, D] ->
+        [S, N*G, dh]: the heads (HeadsView "sgd" in the 3-D form)."""
+        shape = [int(s) for s in self.const(node, 1, "shape").value.reshape(-1)]
+        s, _, d = v.x.shape
+        if len(shape) == 2 and shape[0] in (s, -1) and shape[1] in (d, -1):
+            self.env[node.output[0]] = SeqFirstView(v.x, 2)
+        elif len(shape) == 3 and shape[0] in (s, -1) and shape[1] == 1 and shape[2] in (d, -1):
+            self.env[node.output[0]] = SeqFirstView(v.x, 3)
+        elif len(shape) == 3 and shape[0] in (s, 0) and shape[1] > 0 and d % shape[1] == 0 and \
+                shape[2] in (d // shape[1], -1) and v.x.base is v.x:
+            self.env[node.output[0]] = HeadsView([v.x], shape[1], "sgd", ndim=3)
+        else:
+            raise unsupported(node, f"Reshape of a sequence [S, N, D] = {list(v.onnx_shape(1))} to {shape}")
+
+    def merge_heads_seq_first(self, node, v):
+        """Reshape of the 3-D heads form [S, G, dh] ("sgd") to [S, G*dh]: the sequence-first view."""
+        shape = [int(s) for s in self.const(node, 1, "shape").value.reshape(-1)]
+        x = v.xs[0]
+        if v.layout != "sgd" or len(v.xs) != 1 or len(shape) != 2 or shape[1] not in (x.shape[2], -1):
+            raise unsupported(node, f"Reshape of a per-head view ({v.layout}) to {shape} (only [S, G*dh])")
+        self.env[node.output[0]] = SeqFirstView(x, 2)
+
+
+class Graph(RecurrentOps, VisionSeqOps):
     """Parses the ONNX graph into the float IR (see the module docstring)."""
 
     def __init__(self, model, approximate_avgpool=False):
@@ -1144,6 +1412,7 @@ class Graph(RecurrentOps):
 
         self.vals, self.ops, self.env = [], [], {}
         self.extra_inputs = []          # [(name, Val, ONNX shape)] of the inputs after the first
+        self.const_inputs = []          # [(name, Val, NHWC value of one sample)]: constants the host loads
         if not recurrent:
             self.input = self.new_val(shape, rank, uses=self.uses.get(self.input_name, 0))
             self.env[self.input_name] = self.input
@@ -1268,7 +1537,7 @@ class Graph(RecurrentOps):
                 raise unsupported(node, "only the 'value' attribute form")
             self.consts[node.output[0]] = Const(self.numpy_helper.to_array(a["value"]))
             return
-        if self.fn_chain(node) or self.heads_op(node, index, a):
+        if self.fn_chain(node) or self.heads_op(node, index, a) or self.vision_seq_op(node, index, a):
             return
         ins = [self.get(node, i) for i in range(len(node.input))]
         if ins and all(isinstance(x, Const) or x is None for x in ins) and \
@@ -1298,6 +1567,8 @@ class Graph(RecurrentOps):
         v = raw[0]
         if t == "Transpose":
             self.transpose_heads(node, v, list(a.get("perm", [])))
+        elif t == "Reshape" and v.ndim == 3:
+            self.merge_heads_seq_first(node, v)
         elif t == "Reshape":
             shape = [int(s) for s in self.const(node, 1, "shape").value.reshape(-1)]
             if v.layout != "sgd" or len(v.xs) != 1 or len(shape) != 3 or shape[2] not in (-1, v.xs[0].shape[2]):
@@ -1339,10 +1610,12 @@ class Graph(RecurrentOps):
         the keys transposed (gds), and [0, 1, 3, 2] of gds gives gsd back."""
         moves = {("sgd", (0, 2, 1, 3)): "gsd", ("gsd", (0, 2, 1, 3)): "sgd", ("sgd", (0, 2, 3, 1)): "gds",
                  ("gsd", (0, 1, 3, 2)): "gds", ("gds", (0, 1, 3, 2)): "gsd"}
+        if v.ndim == 3 and len(perm) == 3:     # [S, G, dh] forms: the batch (1) merged into the heads
+            perm = [0] + [p + 1 for p in perm]
         layout = moves.get((v.layout, tuple(perm)))
         if layout is None:
             raise unsupported(node, f"Transpose {perm} of a per-head view ({v.layout})")
-        self.env[node.output[0]] = HeadsView(v.xs, v.g, layout, v.causal)
+        self.env[node.output[0]] = HeadsView(v.xs, v.g, layout, v.causal, v.ndim, v.scale)
 
     def concat_heads(self, node, a, raw):
         """Concat of per-head views along S (a KV cache and the new token's keys or values)."""
@@ -1370,17 +1643,22 @@ class Graph(RecurrentOps):
         n = pb if transpose else kb.dh
         a_val = qa.xs[0]
         out = self.add_op("matmul", node, index, [a_val] + kb.xs, (a_val.shape[0], a_val.shape[1], g * n), rank=3,
-                          heads=g, transpose_b=transpose, out_scale=1.0)
-        self.env[node.output[0]] = HeadsView([out], g, "gsd")
+                          heads=g, transpose_b=transpose, out_scale=qa.scale * kb.scale)
+        self.env[node.output[0]] = HeadsView([out], g, "gsd", ndim=qa.ndim)
 
     def scale_scores(self, node, v, c, t):
         """Div/Mul of matmul scores by a scalar: folded into the matmul's requantization."""
         op = v.xs[0].producer if len(v.xs) == 1 else None
+        if c.value.size == 1 and not v.causal and (op is None or op.kind != "matmul"):
+            k = float(c.value.reshape(-1)[0])       # q / sqrt(dh) before Q K^T: the matmul's factor
+            self.env[node.output[0]] = HeadsView(v.xs, v.g, v.layout, ndim=v.ndim,
+                                                 scale=v.scale * ((1.0 / k) if t == "Div" else k))
+            return
         if c.value.size != 1 or op is None or op.kind != "matmul" or v.xs[0].uses != 1 or v.causal:
             raise unsupported(node, "scaling a per-head tensor other than a MatMul's output read only here")
         k = float(c.value.reshape(-1)[0])
         op.out_scale *= (1.0 / k) if t == "Div" else k
-        self.env[node.output[0]] = HeadsView(v.xs, v.g, v.layout)
+        self.env[node.output[0]] = HeadsView(v.xs, v.g, v.layout, ndim=v.ndim)
 
     def mask_scores(self, node, raw):
         """Add of a constant causal mask (0 on and below the diagonal, <= -1e4 above) to scores,
@@ -1404,17 +1682,17 @@ class Graph(RecurrentOps):
             return
         if sq != sk or not np.array_equal(keep, np.tril(np.ones((sq, sk), bool))):
             raise unsupported(node, f"a {sq}x{sk} attention mask that is not causal (lower triangular)")
-        self.env[node.output[0]] = HeadsView(v.xs, v.g, v.layout, causal=True)
+        self.env[node.output[0]] = HeadsView(v.xs, v.g, v.layout, causal=True, ndim=v.ndim)
 
     def heads_softmax(self, node, index, a, v):
         """Softmax over the keys of per-head scores: a host Softmax of G groups (causal if masked)."""
         axis = a.get("axis", -1 if self.opset >= 13 else 1)
-        if v.layout != "gsd" or len(v.xs) != 1 or axis not in (-1, 3):
+        if v.layout != "gsd" or len(v.xs) != 1 or axis not in (-1, v.ndim - 1):
             raise unsupported(node, f"Softmax on axis {axis} of a per-head view ({v.layout})")
         x = v.xs[0]
         out = self.add_op("host_op", node, index, [x], x.shape, rank=3, host_kind="Softmax", groups=v.g,
                           causal=v.causal)
-        self.env[node.output[0]] = HeadsView([out], v.g, "gsd")
+        self.env[node.output[0]] = HeadsView([out], v.g, "gsd", ndim=v.ndim)
 
     def split_sequence(self, node, index, a, x):
         """Split of a sequence's features (GPT-2's fused QKV): the producing 1x1 conv becomes one
@@ -1495,6 +1773,8 @@ class Graph(RecurrentOps):
             f = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}[t]
             if t == "Div" and v[0].dtype.kind in "iu" and v[1].dtype.kind in "iu":
                 r = Const(v[0] // v[1])         # integer division of shape arithmetic
+            elif v[0].dtype.kind in "iu" and v[1].dtype.kind in "iu":
+                r = Const(f(v[0], v[1]))        # shape arithmetic stays integer (a later Div truncates)
             else:
                 r = Const(f(v[0].astype(np.float64), v[1].astype(np.float64)))
         elif t == "Gather":
@@ -1514,6 +1794,10 @@ class Graph(RecurrentOps):
             r = Const(np.broadcast_to(v[0], shape).copy())
         elif t == "Concat":
             r = Const(np.concatenate([np.atleast_1d(x) for x in v], axis=a.get("axis", 0)))
+        elif t == "Equal":
+            r = Const(np.equal(v[0], v[1]))
+        elif t == "Where":
+            r = Const(np.where(v[0].astype(bool), v[1], v[2]))
         elif t == "Trilu":
             k = int(np.asarray(v[1]).reshape(-1)[0]) if len(v) > 1 and v[1] is not None else 0
             r = Const(np.triu(v[0], k) if a.get("upper", 1) else np.tril(v[0], k))
@@ -2403,6 +2687,8 @@ def run_float(graph, x_onnx, observe=None):
         put(inp, x)
     for name, v, dims in graph.extra_inputs:     # fixed values (graph.extra_values), every sample
         put(v, np.broadcast_to(extra_nhwc(graph.extra_values[name], v, dims), (n,) + v.shape).copy())
+    for name, v, value in graph.const_inputs:    # constants the host loads (class token, position embedding)
+        put(v, np.broadcast_to(value, (n,) + v.shape).copy())
     last_use = {}
     for k, op in enumerate(graph.ops):
         for i in op.inputs:
@@ -2429,6 +2715,10 @@ def run_float(graph, x_onnx, observe=None):
             y = np.concatenate(xs, axis=3)[..., op.sel]
         elif op.kind == "matmul":
             y = matmul_float(xs[0], xs[1:], op)
+        elif op.kind == "seqcat":
+            y = np.concatenate([a.reshape(n, -1, 1, a.shape[-1]) for a in xs], axis=1)
+        elif op.kind == "seqslice":
+            y = xs[0].reshape(n, -1, 1, xs[0].shape[-1])[:, op.first:op.first + 1].reshape((n,) + op.out.shape)
         else:
             raise AssertionError(op.kind)
         if op.act == "lut" and observe:
@@ -2545,6 +2835,13 @@ class Lowering:
             self.tname[v.id] = self.extra_names[-1]
             self.qp[v.id] = (self.calib_scale(v), 0)
             self.qtype[v.id] = "int8"
+        self.share_pixel_concat_scales(graph)
+        self.const_names = []
+        for name, v, _ in graph.const_inputs:
+            self.const_names.append(unique_name(sanitize(name), self.names, self.input_name))
+            self.tname[v.id] = self.const_names[-1]
+            self.qp[v.id] = v.forced or (self.calib_scale(v), 0)
+            self.qtype[v.id] = "int8"
         needed, todo = set(), [graph.output.base.producer]
         while todo:                     # layers the output depends on
             op = todo.pop()
@@ -2583,6 +2880,26 @@ class Lowering:
                    for x in xs) and len({x.id for x in xs}) == len(xs):
                 for x in xs:
                     x.forced = (self.calib_scale(op.out), 0)
+
+    def share_pixel_concat_scales(self, graph):
+        """A pixel_concat copies bytes (network.h), so its inputs take its calibrated scale (zero
+        point 0) where they can be made to: a constant the host loads, or the output of a conv/dense
+        read by the concat alone (its requantization targets that scale; ViT's patch embedding).
+        Other inputs get a rescaling `activate` layer (lower_pixel_concat)."""
+        readers = {}
+        for op in graph.ops:
+            for i in op.inputs:
+                readers[i.base.id] = readers.get(i.base.id, 0) + 1
+        consts = {id(v) for _, v, _ in graph.const_inputs}
+        for op in graph.ops:
+            if op.kind != "seqcat":
+                continue
+            for x in op.inputs:
+                b = x.base
+                if b.forced is None and (id(b) in consts or (
+                        b is not graph.output.base and readers.get(b.id, 0) == 1 and b.producer is not None and
+                        b.producer.kind in ("conv", "dense") and b.producer.act not in FIXED)):
+                    b.forced = (self.calib_scale(op.out), 0)
 
     def calib_scale(self, v):
         """Symmetric int8 scale of Val v from its calibrated range (A / 127; 1 / 127 for A = 0)."""
@@ -2932,6 +3249,13 @@ class Lowering:
             qtype = types.pop() if len(types) == 1 and prod == self.qp[x.base.id] else "int8"
         elif k == "matmul":
             prod, comment = self.lower_matmul(op, layer, src, s_in, zp_in)
+        elif k == "seqcat":
+            prod, comment = self.lower_pixel_concat(op, layer)
+            qtype = "int8"
+        elif k == "seqslice":
+            layer.update({"op": "pixel_slice", "input": src, "pixels": [int(op.first), 1]})
+            prod, qtype = (s_in, zp_in), self.qtype[x.base.id]
+            comment = f"{op.onnx}: position {op.first} of the sequence; scale {s_in:.6g} (zp {zp_in}) kept"
         else:
             raise AssertionError(k)
         self.emit(layer, op.out.id, prod, comment, qtype)
@@ -3015,6 +3339,18 @@ class Lowering:
                    f"factor {op.out_scale:.6g}, output {prod[0]:.6g} (zp {prod[1]})")
         return prod, comment
 
+    def lower_pixel_concat(self, op, layer):
+        """A Concat along the sequence (network.h pixel_concat: bytes copied): the inputs at the
+        concat's scale (share_pixel_concat_scales), any other rescaled first by an `activate`."""
+        s_out = self.calib_scale(op.out)
+        names = []
+        for x in op.inputs:
+            sx, zx = self.qp[x.base.id]
+            same = abs(sx - s_out) <= 1e-12 * s_out and zx == 0 and self.qtype[x.base.id] == "int8"
+            names.append(self.tname[x.base.id] if same else self.rescale(op, x, s_out))
+        layer.update({"op": "pixel_concat", "inputs": names})
+        return (s_out, 0), f"{op.onnx} along the sequence: pixels copied at scale {s_out:.6g}"
+
     def lower_copy(self, op, layer):
         """Concat / Split / Slice / channel shuffle: output channel j = input channel op.sel[j] of the
         inputs concatenated, as a 1x1 conv with one weight per output. Inputs of one (scale, zp):
@@ -3082,7 +3418,7 @@ def yaml_scalar(v):
 
 LAYER_KEYS = ["name", "op", "input", "inputs", "outputs", "kernel", "stride", "pad", "groups", "global", "weights",
               "bias", "operand_scales", "operand_multipliers", "operand_offsets", "operand_scale", "operand_offset",
-              "activation", "table", "requant", "output_type", "host_op", "params", "heads", "transpose_b"]
+              "activation", "table", "requant", "output_type", "host_op", "params", "heads", "transpose_b", "pixels"]
 
 
 def write_manifest(path, header, top, inputs, layers, golden, output):
@@ -3290,6 +3626,13 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
         fname = f"{tname}.input.i8"
         with open(os.path.join(outdir, fname), "wb") as f:
             f.write(q.tobytes())
+        extra_files.append({"name": tname, "shape": list(v.shape), "file": fname})
+    for (_, v, value), tname in zip(graph.const_inputs, low.const_names):
+        s_x = low.qp[v.id][0]
+        q = np.clip(round_away(value / s_x), -128, 127).astype(np.int8)
+        fname = f"{tname}.input.i8"
+        with open(os.path.join(outdir, fname), "wb") as f:
+            f.write(np.broadcast_to(q, (batch,) + q.shape).tobytes())      # one copy per sample
         extra_files.append({"name": tname, "shape": list(v.shape), "file": fname})
     s_out, zp_out = low.output_qp
     src = "given calibration data" if calibration_data is not None else \

@@ -642,6 +642,52 @@ layers:
                     f.write(doc.replace(old, new))
                 with self.assertRaisesRegex(T.ManifestError, msg, msg=new):
                     T.load_network(os.path.join(d, "bad.yaml"))
+class PixelCopies(unittest.TestCase):
+    """pixel_concat and pixel_slice (network.h): ViT's class token before the patches, and x[:, 0]."""
+    DOC = """format: network
+name: t
+samples: 2
+inputs:
+  - {name: img, shape: [2, 3, 5], file: {random_seed: 1}}
+  - {name: tok, shape: [1, 1, 5], file: {random_seed: 2}}
+layers:
+  - {name: cat, op: pixel_concat, inputs: [tok, img]}
+  - {name: sl, op: pixel_slice, input: cat, pixels: [2, 3]}
+"""
+
+    def write(self, d, text):
+        path = os.path.join(d, "net.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_against_hand_indexing(self):
+        with tempfile.TemporaryDirectory() as d:
+            net = T.load_network(self.write(d, self.DOC))
+            img = T.seeded_int8(1, 2 * 2 * 3 * 5).reshape(2, 2, 3, 5)
+            tok = T.seeded_int8(2, 2 * 5).reshape(2, 1, 1, 5)
+            out, every = T.run_network(net, return_all=True)
+            self.assertEqual([L["out_shape"] for L in net.layers], [(7, 1, 5), (3, 1, 5)])
+            for n in range(2):      # pixel 0: the token; pixel 1 + h*3 + w: img[n, h, w]
+                self.assertEqual(every[0][n, 0, 0].tolist(), tok[n, 0, 0].tolist())
+                for h in range(2):
+                    for w in range(3):
+                        self.assertEqual(every[0][n, 1 + h * 3 + w, 0].tolist(), img[n, h, w].tolist())
+                # pixels 2, 3, 4 of the concat: img pixels 1, 2, 3 (h-major: (0, 1), (0, 2), (1, 0))
+                self.assertEqual(out[n, :, 0].tolist(), [img[n, 0, 1].tolist(), img[n, 0, 2].tolist(),
+                                                         img[n, 1, 0].tolist()])
+
+    def test_errors(self):
+        bad = {"outside": self.DOC.replace("pixels: [2, 3]", "pixels: [5, 3]"),
+               "outside the input": self.DOC.replace("pixels: [2, 3]", "pixels: [0, 0]"),
+               "differ in channels": self.DOC.replace("shape: [1, 1, 5]", "shape: [1, 1, 4]"),
+               "pixel_concat takes": self.DOC.replace("inputs: [tok, img]", "inputs: [tok]"),
+               "unknown key": self.DOC.replace("inputs: [tok, img]}", "inputs: [tok, img], requant: {}}"),
+               "missing key 'pixels'": self.DOC.replace(", pixels: [2, 3]", "")}
+        with tempfile.TemporaryDirectory() as d:
+            for why, text in bad.items():
+                with self.assertRaisesRegex(T.ManifestError, why, msg=why):
+                    T.load_network(self.write(d, text))
 
 
 if __name__ == "__main__":

@@ -108,7 +108,8 @@ SPLITMIX_M1 = 0xBF58476D1CE4E5B9
 SPLITMIX_M2 = 0x94D049BB133111EB
 ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh")   # the fixed functions
 FUNCTIONS = ACTIVATIONS + ("lookup",)                   # a manifest's: also the table of a layer
-OPS = ("conv", "dense", "maxpool", "avgpool", "add", "mul", "activate", "host_op", "matmul")
+OPS = ("conv", "dense", "maxpool", "avgpool", "add", "mul", "activate", "host_op", "matmul", "pixel_concat",
+       "pixel_slice")
 # Elements of float64 GEMM operands per chunk (2^22 = 32 MiB): bounds the memory use of dense layers.
 CHUNK_ELEMENTS = 1 << 22
 # Every integer of magnitude <= 2^24 is a float32 (24-bit significand): the bound of conv_acc's exact
@@ -650,6 +651,8 @@ LAYER_KEYS = {
     "activate": {"operand_scale", "operand_offset", "activation", "table", "requant", "output_type"},
     "host_op": {"host_op", "params"},
     "matmul": {"heads", "transpose_b", "activation", "table", "requant"},
+    "pixel_concat": set(),
+    "pixel_slice": {"pixels"},
 }
 COMMON_KEYS = {"name", "op", "input", "inputs"}
 TOP_KEYS = {"format", "name", "description", "samples", "inputs", "golden", "output", "layers"}
@@ -693,7 +696,8 @@ def _element_types(net, d, op, refs, fn, where):
             raise ManifestError(f"{where}: {op} reads an int16 tensor; only conv and dense take 16-bit activations")
         if t != "int8" and op == "host_op":
             raise ManifestError(f"{where}: host_op reads int8 tensors only, got {t}")
-    out = net.type_of(refs[0]) if op == "maxpool" else str(d.get("output_type", "int8"))
+    out = net.type_of(refs[0]) if op in ("maxpool", "pixel_concat", "pixel_slice") else \
+        str(d.get("output_type", "int8"))
     if out not in (("int8", "uint8", "int16") if weighted else ("int8", "uint8")):
         raise ManifestError(f"{where}.output_type: {out!r} is not an output type of {op}")
     if out != "int8" and op != "maxpool" and fn not in ("identity", "relu"):
@@ -968,7 +972,9 @@ def load_network(path):
             raise ManifestError(f"{w}.inputs: {op} takes 2 inputs, got {len(refs)}")
         if op == "matmul" and len(refs) < 2:
             raise ManifestError(f"{w}.inputs: matmul takes [a, b, ...], got {len(refs)} input")
-        if op not in ("dense", "add", "mul", "conv", "matmul") and len(refs) != 1:
+        if op == "pixel_concat" and len(refs) < 2:
+            raise ManifestError(f"{w}.inputs: pixel_concat takes [x_0, x_1, ...], got {len(refs)} input")
+        if op not in ("dense", "add", "mul", "conv", "matmul", "pixel_concat") and len(refs) != 1:
             raise ManifestError(f"{w}.inputs: {op} takes 1 input, got {len(refs)}")
         in_shape = net.shape_of(refs[0])
         if op == "conv":        # several inputs: concatenated along C
@@ -991,7 +997,7 @@ def load_network(path):
         elif "table" in d:
             raise ManifestError(f"{w}.table: only with activation: lookup")
         L["out_type"], L["weight_type"] = _element_types(net, d, op, refs, L["activation"], w)
-        if op not in ("maxpool", "host_op"):
+        if op not in ("maxpool", "host_op", "pixel_concat", "pixel_slice"):
             if "requant" not in d:
                 raise ManifestError(f"{w}: missing key 'requant'")
             L["requant"] = _requant(d["requant"], f"{w}.requant", L["out_type"])
@@ -1059,6 +1065,8 @@ def load_network(path):
             if cb % G or C != G * K:
                 raise ManifestError(f"{w}: heads {G}, a's {C} channels and b {cb} x {pb} do not agree")
             L["out_shape"] = (H, W_, G * Nh)
+        elif op in ("pixel_concat", "pixel_slice"):
+            L["out_shape"], L["pixels"] = _pixel_copy_shape(net, d, op, refs, w)
         else:  # add, mul, activate
             for r in refs[1:]:
                 sb = net.shape_of(r)
@@ -1115,6 +1123,36 @@ def load_network(path):
     return net
 
 
+def _pixel_copy_shape(net, d, op, refs, w):
+    """(output shape, (first, count)) of a pixel_concat or pixel_slice layer (network.h), checked:
+    concat inputs of one channel count and element type; a slice inside its input's pixels."""
+    H, W_, C = net.shape_of(refs[0])
+    if op == "pixel_slice":
+        if "pixels" not in d:
+            raise ManifestError(f"{w}: missing key 'pixels'")
+        first, count = _int_list(d["pixels"], 2, f"{w}.pixels", 0, 65535)
+        if count < 1 or first + count > H * W_:
+            raise ManifestError(f"{w}.pixels: [{first}, {count}] outside the input's {H * W_} pixels")
+        return (count, 1, C), (first, count)
+    for r in refs:
+        if net.shape_of(r)[2] != C or net.type_of(r) != net.type_of(refs[0]):
+            raise ManifestError(f"{w}.inputs: pixel_concat inputs differ in channels or element type")
+    P = sum(net.shape_of(r)[0] * net.shape_of(r)[1] for r in refs)
+    return (P, 1, C), (0, P)
+
+
+def pixel_concat(xs):
+    """pixel_concat (network.h): the inputs' pixels of each sample in order, (N, P, 1, C), bytes unchanged."""
+    n = xs[0].shape[0]
+    return np.concatenate([x.reshape(n, -1, 1, x.shape[-1]) for x in xs], axis=1)
+
+
+def pixel_slice(x, first, count):
+    """pixel_slice (network.h): pixels first .. first + count - 1 of each sample (h-major), (N, count, 1, C)."""
+    n = x.shape[0]
+    return x.reshape(n, -1, 1, x.shape[-1])[:, first:first + count].copy()
+
+
 def run_layer(L, xs):
     """Computes one layer on its input tensors xs (list of NHWC arrays of their element types)."""
     op, rq, fn, tb, ot = L["op"], L.get("requant"), L["activation"], L.get("table"), L.get("out_type", "int8")
@@ -1140,6 +1178,10 @@ def run_layer(L, xs):
         return host_op(xs[0], L["host_op"])
     if op == "matmul":
         return matmul_samples(xs[0], xs[1:], L["heads"], L["transpose_b"], rq, fn, tb)
+    if op == "pixel_concat":
+        return pixel_concat(xs)
+    if op == "pixel_slice":
+        return pixel_slice(xs[0], *L["pixels"])
     raise ValueError(f"unknown op {op!r}")
 
 

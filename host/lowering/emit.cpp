@@ -22,6 +22,8 @@ const char* op_name(LayerOp op) {
     case LayerOp::Activate: return "activate";
     case LayerOp::HostOp: return "host_op";
     case LayerOp::MatMul: return "matmul";
+    case LayerOp::PixelConcat: return "pixel_concat";
+    case LayerOp::PixelSlice: return "pixel_slice";
   }
   return "?";
 }
@@ -177,6 +179,8 @@ class ProgramEmitter {
       emit_pool(b, i);
     } else if (l.op == LayerOp::HostOp) {
       emit_host_op(b, i);
+    } else if (l.op == LayerOp::PixelConcat || l.op == LayerOp::PixelSlice) {
+      emit_pixel_copy(b, i);
     } else {
       emit_vector(b, i);
     }
@@ -455,6 +459,39 @@ class ProgramEmitter {
       set(ConfigRegister::HostRowBytes, rb == R ? 0 : int64_t(rb));
       push(host_transfer(op, ub(b, id) + tile * pixels + s * image, addr, image));
       addr += image * rb;
+    }
+  }
+
+  /// pixel_concat, pixel_slice (network.h): per input, channel tile and sample one Vector copying
+  /// its pixel rows to their place in the output (Unary, identity, requant 1: every byte unchanged).
+  /// Their tensors are never packed (choose_layouts), so pixel p of tile k is row base + k*n*P + p.
+  void emit_pixel_copy(size_t b, int i) {
+    const NetworkLayer& l = net_.layers[size_t(i)];
+    requant(RequantParams{});  // multiplier 2^30, shift 30: activate(v) = v
+    set_group(ConfigRegister::VecWideScales, 0);  // the int16 scale below, not an add's multipliers
+    set(ConfigRegister::VecScaleA, 1);
+    set(ConfigRegister::VecOffsetA, 0);
+    input_types(l.inputs[0]);
+    output_format(i, 0);
+    const PlannedTensor& y = plan_.tensor(i);
+    const uint64_t n = samples(b), py = uint64_t(y.shape.h) * y.shape.w;
+    const bool slice = l.op == LayerOp::PixelSlice;
+    uint64_t offset = 0;  // the output pixel of this input's first copied pixel
+    for (int t : l.inputs) {
+      const TensorShape& xs = plan_.tensor(t).shape;
+      const uint64_t px = uint64_t(xs.h) * xs.w, first = slice ? l.pixel_first : 0, count = slice ? py : px;
+      Instruction v;
+      v.op = Opcode::Vector;
+      v.vec_op = VectorOp::Unary;
+      v.function = ActivationFunction::Identity;
+      v.rows = uint32_t(count);
+      for (uint64_t k = 0; k < y.tiles; ++k)
+        for (uint64_t s = 0; s < n; ++s) {
+          v.src_row = uint32_t(ub(b, t) + (k * n + s) * px + first);
+          v.ub_row = uint32_t(ub(b, i) + (k * n + s) * py + offset);
+          push(v);
+        }
+      offset += count;
     }
   }
 

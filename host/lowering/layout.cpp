@@ -42,6 +42,9 @@ void bar_batched_matmul_operands(const LoweringPlan& plan, std::vector<char>& ba
     if (l.op == LayerOp::MatMul)
       for (size_t k = 1; k < l.inputs.size(); ++k) barred[plan.tensor_index(l.inputs[k])] = 1;
 }
+/// pixel_concat, pixel_slice: Vectors that move whole rows to other pixel positions, which lane
+/// groups would not line up with; their tensors stay one pixel per row.
+bool copies_pixels(const NetworkLayer& l) { return l.op == LayerOp::PixelConcat || l.op == LayerOp::PixelSlice; }
 
 }  // namespace
 
@@ -53,9 +56,9 @@ void choose_layouts(LoweringPlan& plan) {
   std::vector<char> barred(plan.tensors.size(), 0);
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const NetworkLayer& l = net.layers[i];
-    if (l.op != LayerOp::Add && l.op != LayerOp::Mul && l.op != LayerOp::Activate) continue;
+    if (l.op != LayerOp::Add && l.op != LayerOp::Mul && l.op != LayerOp::Activate && !copies_pixels(l)) continue;
     const size_t out = plan.tensor_index(int(i));
-    if (broadcasts(plan, l)) {
+    if (broadcasts(plan, l) || copies_pixels(l)) {
       barred[out] = 1;
       for (int t : l.inputs) barred[plan.tensor_index(t)] = 1;
       continue;

@@ -143,7 +143,8 @@ void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64
 /// and for a broadcast Vector's operands and output (row i of b meets rows of one image) and a
 /// matmul's b inputs in a batch of several samples (each sample's b moves to the host alone); the
 /// inputs and output of a Vector (lane-wise over whole rows) share one layout: all packed with
-/// the same G, or none. Every reader and writer honours the layout through the lane-group
+/// the same G, or none; pixel_concat and pixel_slice tensors stay unpacked (their Vectors move rows
+/// to other pixel positions). Every reader and writer honours the layout through the lane-group
 /// registers (isa.h), so results are the same bit for bit; only UB rows (and the row-bound
 /// Vector and Pool reads) shrink.
 void choose_layouts(LoweringPlan& plan);

@@ -30,7 +30,7 @@ const std::vector<std::string> kLayerKeys = {
     "name", "op", "input", "inputs",
     "outputs", "kernel", "stride", "pad", "global", "weights", "bias", "activation", "requant",
     "operand_scales", "operand_offsets", "operand_scale", "operand_offset", "groups", "table",
-    "host_op", "params", "output_type", "weight_type", "heads", "transpose_b", "operand_multipliers"};
+    "host_op", "params", "output_type", "weight_type", "heads", "transpose_b", "operand_multipliers", "pixels"};
 // clang-format on
 
 // What a layer op takes: its keys besides kCommonKeys, the required ones, and how many tensors
@@ -63,6 +63,8 @@ const std::vector<OpSpec>& op_specs() {
                                       {"activation", "requant"}, 1, 1},
       {LayerOp::HostOp, "host_op", {"host_op", "params"}, {"host_op"}, 1, 1},
       {LayerOp::MatMul, "matmul", {"heads", "transpose_b", "activation", "table", "requant"}, {"requant"}, 2, SIZE_MAX},
+      {LayerOp::PixelConcat, "pixel_concat", {}, {}, 2, SIZE_MAX},
+      {LayerOp::PixelSlice, "pixel_slice", {"pixels"}, {"pixels"}, 1, 1},
   };
   // clang-format on
   return specs;
@@ -91,7 +93,8 @@ void read_element_types(const Network& net, const YamlSection& s, NetworkLayer& 
     if (x != ElementType::Int8 && l.op == LayerOp::HostOp)
       s.fail("op", "a host_op reads int8 tensors only, got " + std::string(element_type_name(x)) + " " + name);
   }
-  if (l.op == LayerOp::MaxPool) l.out_type = net.type_of(l.inputs[0]);
+  if (l.op == LayerOp::MaxPool || l.op == LayerOp::PixelConcat || l.op == LayerOp::PixelSlice)
+    l.out_type = net.type_of(l.inputs[0]);
   if (s.has("output_type")) l.out_type = read_element_type(s, "output_type", weighted);
   if (l.out_type != ElementType::Int8 && l.function != ActivationFunction::Identity &&
       l.function != ActivationFunction::Relu && l.op != LayerOp::MaxPool)
@@ -350,6 +353,34 @@ void read_matmul(const Network& net, const Map& m, NetworkLayer& l) {
   l.bias.assign(l.out_shape.c, 0);
 }
 
+// pixel_concat (network.h): every input has the first's channels and element type; the output is
+// their pixels in order, [P, 1, C].
+void read_pixel_concat(const Network& net, const YamlSection& s, NetworkLayer& l) {
+  uint64_t pixels = 0;
+  for (int t : l.inputs) {
+    const TensorShape& x = net.shape_of(t);
+    if (x.c != l.in_shape.c || net.type_of(t) != net.type_of(l.inputs[0]))
+      s.fail("inputs", "the inputs of a pixel_concat need the same channels and element type, got " +
+                           to_string(l.in_shape) + " " + element_type_name(net.type_of(l.inputs[0])) + " and " +
+                           to_string(x) + " " + element_type_name(net.type_of(t)));
+    pixels += uint64_t(x.h) * x.w;
+  }
+  if (pixels > kMaxSide) s.fail("inputs", "the output has " + std::to_string(pixels) + " pixels, more than 65535");
+  l.out_shape = {uint32_t(pixels), 1, l.in_shape.c};
+}
+
+// pixel_slice (network.h): `pixels` [first, count] inside the input's H x W pixels; output [count, 1, C].
+void read_pixel_slice(const Map& m, NetworkLayer& l) {
+  const std::vector<int64_t> p = read_int_list(m, "pixels", {2}, "[first, count] of integers", 0, kMaxSide);
+  const uint64_t image = uint64_t(l.in_shape.h) * l.in_shape.w;
+  if (p[1] < 1 || uint64_t(p[0] + p[1]) > image)
+    m.s.fail("pixels", "[first, count] = [" + std::to_string(p[0]) + ", " + std::to_string(p[1]) +
+                           "] must have count >= 1 and first + count <= the input's " + std::to_string(image) +
+                           " pixels (" + to_string(l.in_shape) + ")");
+  l.pixel_first = uint32_t(p[0]);
+  l.out_shape = {uint32_t(p[1]), 1, l.in_shape.c};
+}
+
 // Reads the op-specific keys of layer `l` (its inputs resolved) and infers its output shape.
 void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
   const YamlSection& s = m.s;
@@ -439,6 +470,8 @@ void read_layer_op(const Network& net, const Map& m, NetworkLayer& l) {
       l.out_shape = in;
       break;
     case LayerOp::MatMul: read_matmul(net, m, l); break;
+    case LayerOp::PixelConcat: read_pixel_concat(net, s, l); break;
+    case LayerOp::PixelSlice: read_pixel_slice(m, l); break;
   }
   if (l.out_shape.elements() > kMaxElements)
     s.fail(l.op == LayerOp::Conv ? "outputs" : "op", "the output tensor " + to_string(l.out_shape) + " has more than " +

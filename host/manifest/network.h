@@ -15,7 +15,8 @@
 //   output: layer-name              # optional (default: the last layer)
 //   layers:                         # required, in a topological order (inputs defined before use)
 //     - name: conv1                 # required, unique, not the input's name
-//       op: conv | dense | maxpool | avgpool | add | mul | activate | host_op | matmul   # required
+//       op: conv | dense | maxpool | avgpool | add | mul | activate | host_op | matmul |
+//           pixel_concat | pixel_slice   # required
 //       input: name | inputs: [names]   # default: the previous layer (the first input for layer 0)
 //       # conv:     outputs (M >= 1), kernel [kh, kw], stride [sh, sw] (default [1, 1]),
 //       #           pad [top, left, bottom, right] or [ph, pw] (default 0), groups (default 1),
@@ -41,6 +42,10 @@
 //       #           along their pixels, e.g. a KV cache and the new token's keys), heads (G >= 1,
 //       #           default 1), transpose_b (default false), activation?, requant; no weights or
 //       #           bias (the host writes b into the weight memory at run time, each sample's own)
+//       # pixel_concat: inputs [x_0, x_1, ...] (same C and element type, int8 or uint8; ONNX Concat
+//       #           along a sequence's axis: ViT's class token before the patches)
+//       # pixel_slice:  input, pixels [first, count] (ONNX Slice/Gather along a sequence's axis:
+//       #           ViT's class token x[:, 0])
 //       weights: file | {random_seed: S}   # conv: [kh][kw][C/groups][M] int8; dense: [features][M] int8
 //       bias: file | {random_seed: S}      # int32 [M] little endian; default zeros
 //       activation: identity | relu | sigmoid | tanh | lookup   # default identity
@@ -98,6 +103,12 @@
 //            pixel p of a; y = activate(acc, 0, requant, activation): output [H, W, G*N]. It is a
 //            1x1 conv of groups = G whose block-diagonal weights [G*K][G*N] are the B_g. With
 //            several samples, sample n's a meets the B_g of sample n's b (attention per sequence).
+//   pixel_concat: (sequences stored as pixels, S x 1 x C) y [P, 1, C], P = sum_i H_i W_i:
+//            y[n, p] = the p-th pixel of the inputs' pixels of sample n in input order, each input's
+//            in h-major order (x_0's H_0 W_0 pixels, then x_1's, ...); the bytes copied unchanged
+//            (the inputs and the output share one quantization).
+//   pixel_slice: y [count, 1, C]: y[n, p] = x[n, pixel first + p] (pixels h-major), bytes
+//            unchanged; first + count <= H W.
 //   lookup:  (any layer with an activation) y = table[activate(..., identity) + 128] (quant.h):
 //            the requantized int8 value indexes the layer's table. The table is the importer's:
 //            scripts/onnx_to_network.py fills entry i with
@@ -132,7 +143,7 @@ struct TensorShape {
 };
 
 /// Layer operations of a network.
-enum class LayerOp { Conv, Dense, MaxPool, AvgPool, Add, Mul, Activate, HostOp, MatMul };
+enum class LayerOp { Conv, Dense, MaxPool, AvgPool, Add, Mul, Activate, HostOp, MatMul, PixelConcat, PixelSlice };
 
 /// The element type of a tensor (network.h's file comment): register act_output_format's values.
 using ElementType = ActOutputFormat;
@@ -161,6 +172,7 @@ struct NetworkLayer {
   uint32_t groups = 1;        ///< conv: input channel c feeds output m iff c / (C/groups) == m / (M/groups);
                               ///< matmul: the heads G
   bool transpose_b = false;   ///< matmul: b holds B_g transposed (network.h's file comment)
+  uint32_t pixel_first = 0;   ///< pixel_slice: the first pixel copied (h-major index in one image)
   Int8Values weights;         ///< conv [kh][kw][C/groups][M]; dense [features][M] (seeded: generated when read)
   std::vector<int32_t> bias;  ///< M values (zeros when absent); conv and dense only
   ActivationFunction function = ActivationFunction::Identity;

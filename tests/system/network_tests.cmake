@@ -270,4 +270,10 @@ if(TPU_HAVE_PYTHON)
                    --config ${TPU_V1})
   set_tests_properties(scripts.transformers_small_batch2 PROPERTIES LABELS "networks;scripts" TIMEOUT 300
                        PASS_REGULAR_EXPRESSION "all models: 0 golden mismatches")
+  # A small torchvision VisionTransformer (2 layers, hidden 64, 4 heads, 17 tokens): torch with seeded
+  # weights -> ONNX -> onnx_to_network.py -> tpu-sim with 0 golden mismatches, the float interpreter
+  # against torch, the manifest's ViT mapping (vit_b_16 at 224: docs/model_zoo.md).
+  add_test(NAME scripts.vit_small
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_vit.py --tpu-sim $<TARGET_FILE:tpu-sim>)
+  set_tests_properties(scripts.vit_small PROPERTIES LABELS "networks;scripts" TIMEOUT 300)
 endif()

@@ -377,7 +377,7 @@ TEST_F(NetworkFileTest, KeyOfAnotherOp) {
 TEST_F(NetworkFileTest, UnknownOp) {
   EXPECT_TRUE(Contains(LoadError(Edit("op: mul,", "op: sub,")),
                        ": layers[2] (prod).op: must be one of conv, dense, maxpool, avgpool, add, mul, activate, "
-                       "host_op, matmul, got sub"));
+                       "host_op, matmul, pixel_concat, pixel_slice, got sub"));
 }
 
 TEST_F(NetworkFileTest, UnknownInputName) {
