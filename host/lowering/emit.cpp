@@ -467,7 +467,7 @@ class ProgramEmitter {
   /// Their tensors are never packed (choose_layouts), so pixel p of tile k is row base + k*n*P + p.
   void emit_pixel_copy(size_t b, int i) {
     const NetworkLayer& l = net_.layers[size_t(i)];
-    requant(RequantParams{});  // multiplier 2^30, shift 30: activate(v) = v
+    requant(RequantParams{});                     // multiplier 2^30, shift 30: activate(v) = v
     set_group(ConfigRegister::VecWideScales, 0);  // the int16 scale below, not an add's multipliers
     set(ConfigRegister::VecScaleA, 1);
     set(ConfigRegister::VecOffsetA, 0);
