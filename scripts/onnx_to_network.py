@@ -338,11 +338,14 @@ class Val:
         self.qdtype = None              # ONNX type of the quantized tensor: "uint8" or "int8"
         self.calib_key = None           # calibration key shared by the time steps of a recurrent tensor
         self.onnx_dims = None           # ONNX shape (None: the batch) of a gathered sequence output
+        self.nhwc = False               # an image seen channels-last, ONNX [N, H, W, C] (image_to_nhwc)
 
     def onnx_shape(self, n):
         """The ONNX shape with batch n: (n, C, H, W) or (n, features) (a sequence output: its own)."""
         if self.onnx_dims is not None:
             return tuple(n if d is None else d for d in self.onnx_dims)
+        if self.nhwc:
+            return (n,) + self.shape
         return self.plain_onnx_shape(n)
 
     def plain_onnx_shape(self, n):
@@ -964,7 +967,9 @@ class RecurrentOps:
 
 
 def _const_values(g):
-    """{tensor name: numpy value} of the graph's initializers and Constant nodes (value form)."""
+    """{tensor name: numpy value} of the graph's initializers, Constant nodes (value form) and Identity
+    nodes of those (PyTorch's exporter shares equal parameters, e.g. ConvNeXt's LayerNorm weights,
+    through Identity nodes)."""
     import onnx.helper
     import onnx.numpy_helper
     vals = {t.name: onnx.numpy_helper.to_array(t) for t in g.initializer}
@@ -973,6 +978,8 @@ def _const_values(g):
             for at in n.attribute:
                 if at.name == "value":
                     vals[n.output[0]] = onnx.numpy_helper.to_array(onnx.helper.get_attribute_value(at))
+        elif n.op_type == "Identity" and n.input[0] in vals:
+            vals[n.output[0]] = vals[n.input[0]]
     return vals
 
 
@@ -1672,12 +1679,13 @@ class Graph(RecurrentOps):
             raise unsupported(node, f"B of rank {bc.value.ndim}")
         if not isinstance(x, SeqVal) and x.rank == 3:     # a sequence [N, S, D] x [D, M]: 1x1 conv over S pixels
             W = bc.value.astype(np.float64)
-            if W.shape[0] != x.shape[2] or x.base is not x:
+            if W.shape[0] != x.shape[2] or (x.base is not x and not x.nhwc):
                 raise ConvertError(f"MatMul node '{node.name}': B has {W.shape[0]} rows, the sequence {x.shape[2]} "
                                    "features")
             out = self.add_op("conv", node, index, [x], x.shape[:2] + (W.shape[1],), rank=3,
                               w=W.reshape((1, 1) + W.shape).copy(), b=np.zeros(W.shape[1]), stride=(1, 1),
                               pads=(0, 0, 0, 0), qscale=bc.qscale, groups=1)
+            out.nhwc = x.nhwc       # a Linear on an NHWC image (ConvNeXt): a 1x1 conv, still NHWC
             self.env[node.output[0]] = out
             return
         self.dense(node, index, x, bc.value, 0.0, bc.qscale)
@@ -1760,9 +1768,11 @@ class Graph(RecurrentOps):
     def view_like(self, out, x):
         """out (fresh storage, same shape as x's storage) seen with the ONNX rank/perm of x."""
         if x.base is x:
-            out.rank, out.perm = x.rank, x.perm
+            out.rank, out.perm, out.nhwc = x.rank, x.perm, x.nhwc
             return out
-        return self.new_val(out.shape, x.rank, x.perm, base=out, uses=out.uses)
+        v = self.new_val(out.shape, x.rank, x.perm, base=out, uses=out.uses)
+        v.nhwc = x.nhwc
+        return v
 
     def op_Relu(self, node, index, a):
         self.activation(node, index, "relu")
@@ -1873,10 +1883,59 @@ class Graph(RecurrentOps):
 
     def op_Transpose(self, node, index, a):
         v = self.get(node, 0)
+        if self.image_layout_transpose(node, v, list(a.get("perm", []))):
+            return
         if isinstance(v, ShuffleView) and not v.transposed and list(a.get("perm", [])) == [0, 2, 1, 3, 4]:
             self.env[node.output[0]] = ShuffleView(v.x, v.g, True)
             return
         raise unsupported(node, "Transpose of an activation (only [0, 2, 1, 3, 4] of a channel shuffle)")
+
+    # image layouts: NCHW <-> NHWC (ConvNeXt's Transposes around LayerNorm and its Linear layers)
+    def image_layout_transpose(self, node, v, perm):
+        """Transpose [0, 2, 3, 1] of an NCHW image Val, or [0, 3, 1, 2] of its NHWC view: our storage is
+        pixel-major (H, W, C) either way, so the same bytes are seen in the other ONNX layout (no layer).
+        True if done; False leaves the node to the other Transpose forms."""
+        if not isinstance(v, Val) or v.perm is not None or v.shape != v.base.shape:
+            return False
+        if perm == [0, 2, 3, 1] and v.rank == 4:
+            self.relayout(node, v, 3, True)
+        elif perm == [0, 3, 1, 2] and v.nhwc:
+            self.relayout(node, v, 4, False)
+        else:
+            return False
+        return True
+
+    def relayout(self, node, v, rank, nhwc):
+        """node's output is v's storage seen with ONNX `rank` (3: channels last like a sequence, whose
+        MatMul, LayerNorm and bias Add work per pixel over the channels; 4: NCHW) and the NHWC flag.
+        When the Transpose is v's only reader v itself changes layout (its producer can still take a
+        following bias, activation or channel scale), else a view of v's storage."""
+        if v.base is v and v.uses == 1:
+            v.rank, v.nhwc = rank, nhwc
+            self.alias(node.output[0], v, 1)
+            return
+        out = self.new_val(v.shape, rank, base=v.base, uses=self.uses.get(node.output[0], 0))
+        out.nhwc = nhwc
+        self.env[node.output[0]] = out
+
+    def channel_scale(self, node, index, x, k):
+        """x times a constant per channel k [C]: folded into the producing Conv/Gemm/MatMul (its weights'
+        output columns and bias times k: exact in the float model, before quantization, as BatchNorm
+        folding is; ConvNeXt's layer_scale) when x is that layer's only, unactivated output; else a
+        depthwise 1x1 conv of weights k, bias 0."""
+        op = x.producer
+        if self.fusable(x) and op.kind in ("conv", "dense"):
+            op.w = op.w * k         # output channels are the last axis of [kh][kw][C/g][M] and [F][M]
+            op.b = op.b * k
+            op.qscale = None
+            self.alias(node.output[0], x, 1)
+            return
+        if x.shape != x.base.shape or x.perm is not None:
+            raise unsupported(node, "a per-channel constant Mul of a flattened tensor")
+        c = x.shape[2]
+        out = self.add_op("conv", node, index, [x], x.shape, rank=x.rank, w=k.reshape(1, 1, 1, c).copy(),
+                          b=np.zeros(c), stride=(1, 1), pads=(0, 0, 0, 0), qscale=None, groups=c)
+        self.env[node.output[0]] = self.view_like(out, x)
 
     # pools
     def pool(self, node, index, a, kind):
@@ -1996,8 +2055,12 @@ class Graph(RecurrentOps):
                 return
             raise unsupported(node, "adding a constant is supported only as the bias of the preceding Conv/Gemm/"
                                     "MatMul (per output channel, no other consumer)")
+        k = self.per_channel(c, x, x.shape[2]) if c.size > 1 else None
+        if k is not None and kind in ("mul", "div"):
+            self.channel_scale(node, index, x, k if kind == "mul" else 1.0 / k)
+            return
         if c.size != 1:
-            raise unsupported(node, f"{node.op_type} by a constant of shape {c.shape} (only a scalar)")
+            raise unsupported(node, f"{node.op_type} by a constant of shape {c.shape} (only a scalar or per channel)")
         c = float(c.reshape(-1)[0])
         if kind == "div":
             c = 1.0 / c
@@ -2113,7 +2176,7 @@ class Graph(RecurrentOps):
             return x
         if x.rank == 2 and axis in (1, -1) and x.base.shape[:2] == (1, 1):
             return x
-        if x.rank == 3 and axis in (2, -1) and x.base is x:
+        if x.rank == 3 and axis in (2, -1) and (x.base is x or x.nhwc):
             return x
         raise unsupported(node, f"axis {axis} of a {list(x.onnx_shape('N'))} tensor (host operations work over "
                                 "the channels: axis 1 of NCHW, or the features of [N, F])")
@@ -2479,6 +2542,8 @@ def nhwc_to_onnx(y, val):
     """Our NHWC output (N, P, Q, M) -> ONNX layout of val."""
     n = y.shape[0]
     flat = y.reshape(n, -1)
+    if val.nhwc:
+        return y
     if val.rank == 3:
         return y.reshape(n, -1, y.shape[-1])
     if val.rank == 2:
