@@ -1090,11 +1090,12 @@ def fuse_layernorm(model):
 class Graph(RecurrentOps):
     """Parses the ONNX graph into the float IR (see the module docstring)."""
 
-    def __init__(self, model, approximate_avgpool=False):
+    def __init__(self, model, approximate_avgpool=False, layernorm_on_chip=False):
         import onnx
         from onnx import numpy_helper
         self.onnx, self.numpy_helper = onnx, numpy_helper
         self.approximate_avgpool = approximate_avgpool
+        self.layernorm_on_chip = layernorm_on_chip     # LayerNorm as chip layers (layernorm_chip), not host_op
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
         self.notes = []                 # approximations, written into the manifest
         fuse_layernorm(model)
@@ -2207,8 +2208,46 @@ class Graph(RecurrentOps):
             gamma, beta = gamma[x.perm], beta[x.perm]
         if sum(1 for o in node.output if o) > 1:
             raise unsupported(node, "the Mean/InvStdDev outputs")
+        if self.layernorm_on_chip:
+            self.layernorm_chip(node, index, x, gamma, beta, float(a.get("epsilon", 1e-5)))
+            return
         self.host_layer(node, index, x, "LayerNormalization", gamma=gamma, beta=beta,
                         epsilon=float(a.get("epsilon", 1e-5)))
+
+    def chip_op(self, kind, node, index, part, inputs, uses, **params):
+        """A layer `kind` named after node plus '.part' on the input Vals (x's storage shape), its
+        output read `uses` times; returns the output Val."""
+        out = self.new_val(inputs[0].base.shape, inputs[0].rank, uses=uses)
+        op = Op(kind, self.unique(layer_name_of(node, index) + "." + part + self.step_suffix), inputs, out, **params)
+        op.onnx = f"{node.op_type} '{node.name}' ({part})"
+        out.producer = op
+        self.ops.append(op)
+        return out
+
+    def layernorm_chip(self, node, index, x, gamma, beta, eps):
+        """LayerNorm over each pixel's C channels with the chip's own layers (--layernorm-on-chip), no
+        host: mean = conv 1x1 of weights 1/C (the MXU sums the channels; every output column holds
+        the sum, so the mean arrives broadcast over the C channels), d = x - mean (add), q = d^2
+        (lookup table), var = conv 1x1 of weights 1/C on q with the lookup table 1/sqrt(var + eps)
+        fused (r, again in every channel), z = d * r (mul), and, unless gamma = 1 and beta = 0, a
+        depthwise 1x1 conv z * gamma + beta. The float model of these layers is LayerNorm itself;
+        their integer semantics are the existing layers' (network.h, tpu_ref.py): the error comes
+        from d, d^2, var and r being int8 tensors (per-tensor scales, calibrated)."""
+        c = x.base.shape[2]
+        mean_w = np.full((1, 1, c, c), 1.0 / c)
+        conv = dict(b=np.zeros(c), stride=(1, 1), pads=(0, 0, 0, 0), qscale=None, groups=1)
+        mean = self.chip_op("conv", node, index, "mean", [x], 1, w=mean_w, **conv)
+        d = self.chip_op("add", node, index, "centered", [x, mean], 2, negate_b=True)
+        sq = self.chip_op("lut", node, index, "square", [d], 1, f=np.square)
+        var = self.chip_op("conv", node, index, "variance", [sq], 1, w=mean_w, **conv)
+        r = self.chip_op("lut", node, index, "rsqrt", [var], 1, f=lambda t: 1.0 / np.sqrt(t + eps))
+        last = self.uses.get(node.output[0], 0)
+        affine = not (np.all(gamma == 1.0) and np.all(beta == 0.0))
+        z = self.chip_op("mul", node, index, "normalized", [d, r], 1 if affine else last)
+        if affine:
+            z = self.chip_op("conv", node, index, "affine", [z], last, w=gamma.reshape(1, 1, 1, c).astype(np.float64),
+                             b=beta.astype(np.float64), stride=(1, 1), pads=(0, 0, 0, 0), qscale=None, groups=c)
+        self.env[node.output[0]] = self.view_like(z, x)
 
     # quantized forms
     def qparams(self, node, i_scale, i_zp, what, default="uint8"):
@@ -3240,8 +3279,9 @@ def feed_note(graph, low):
 
 def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, input_file=None, name=None,
             seed=0, percentile=100.0, approximate_avgpool=False, verbose=True, input_data=None,
-            calibration_data=None, extra_inputs=None):
-    """Converts; returns a dict with the graph, quantization and agreement (for tests). From Python,
+            calibration_data=None, extra_inputs=None, layernorm_on_chip=False):
+    """Converts; returns a dict with the graph, quantization and agreement (for tests). layernorm_on_chip:
+    LayerNormalization as chip layers (Graph.layernorm_chip) instead of host_op layers. From Python,
     input_data / calibration_data (float arrays [N] + the first input's ONNX shape without N) replace
     input_file / calibration_file, and extra_inputs ({name: float array of the input's ONNX shape,
     one sample}) gives every graph input after the first (a KV cache): the same values in each
@@ -3253,7 +3293,7 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
         model = onnx.load(model_path)
     except Exception as e:
         raise ConvertError(f"cannot read ONNX model {model_path}: {e}")
-    graph = Graph(model, approximate_avgpool)
+    graph = Graph(model, approximate_avgpool, layernorm_on_chip)
     inp = graph.input
     h, w, c = inp.shape
     tail = (c, h, w) if inp.rank == 4 else (h, c) if inp.rank == 3 else (h * w * c,)
@@ -3406,10 +3446,13 @@ def main(argv=None):
                     help="activation range percentile of |x| (default 100: the maximum)")
     ap.add_argument("--approximate-avgpool", action="store_true",
                     help="accept AveragePool count_include_pad=0 with padding (divides by kh*kw everywhere)")
+    ap.add_argument("--layernorm-on-chip", action="store_true",
+                    help="LayerNormalization as chip layers (MXU channel sums, tables, Vector mul), not on the host")
     args = ap.parse_args(argv)
     try:
         convert(args.model, args.outdir, args.batch, args.calibration, args.calibration_file, args.input_file,
-                args.name, args.seed, args.percentile, args.approximate_avgpool)
+                args.name, args.seed, args.percentile, args.approximate_avgpool,
+                layernorm_on_chip=args.layernorm_on_chip)
     except ConvertError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.status

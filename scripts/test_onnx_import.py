@@ -846,6 +846,30 @@ class TestConvNeXt(Base):
         np.testing.assert_array_equal(wq, o2n.round_away(w / (np.abs(w).max() / 127)))
         self.check_agreement(r, 2.0, relative=0.08)
 
+    def test_layernorm_on_chip(self):
+        """--layernorm-on-chip: each LayerNorm becomes the chip's layers (mean and variance by MXU
+        channel sums, the square and 1/sqrt tables, a Vector mul, a depthwise conv for gamma/beta): its
+        float model is torch's LayerNorm, no host operation is left, the simulator agrees bit for bit."""
+        torch.manual_seed(15)
+        model = ConvNeXtish()
+        path = export(model, (1, 3, 32, 32), os.path.join(self.dir, "cnx.onnx"))
+        x = np.random.default_rng(16).standard_normal((3, 3, 32, 32))
+        g = o2n.Graph(onnx.load(path), layernorm_on_chip=True)
+        t = torch_out(model, x)
+        np.testing.assert_allclose(o2n.nhwc_to_onnx(o2n.run_float(g, x), g.output), t, rtol=0, atol=1e-5 * np.abs(t).max())
+        out, r = self.convert(path, batch=2, calibration=16, layernorm_on_chip=True)
+        m = self.check_manifest(out, 2)
+        L = m["layers"]
+        self.assertNotIn("host_op", [x["op"] for x in L])
+        parts = [(x["name"].rsplit(".", 1)[1], x["op"], x.get("activation"), x.get("groups", 1)) for x in L
+                 if x["name"].startswith("stem.1.")]
+        self.assertEqual(parts, [("mean", "conv", "identity", 1), ("centered", "add", "identity", 1),
+                                 ("square", "activate", "lookup", 1), ("variance", "conv", "lookup", 1),
+                                 ("normalized", "mul", "identity", 1), ("affine", "conv", "identity", 16)])
+        mean_w = np.fromfile(os.path.join(out, L[1]["weights"]), np.int8)
+        self.assertTrue(np.all(mean_w == 127), mean_w[:8])       # ones / C at the per-tensor scale
+        self.check_agreement(r, 2.0, relative=0.08)
+
     def test_other_transposes_unsupported(self):
         nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"),
                  helper.make_node("Transpose", ["r"], ["t"], name="hw_swap", perm=[0, 1, 3, 2]),
