@@ -5,7 +5,7 @@ Run with Debian's Python (it has numpy, PyYAML and python3-onnx):
 
     /usr/bin/python3 scripts/onnx_to_network.py MODEL.onnx OUTDIR [--batch N] [--calibration N]
         [--calibration-file calib.npy] [--input-file inputs.npy] [--name NAME] [--seed S]
-        [--percentile P] [--approximate-avgpool]
+        [--percentile P] [--approximate-avgpool] [--layernorm-on-chip]
 
 OUTDIR receives workload.yaml (format: network), input.i8, one LAYER.w.i8 / LAYER.b.i32 pair per
 conv or dense layer, and golden.i8: the output of scripts/tpu_ref.py (the independent numpy
@@ -43,7 +43,13 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
   Add, Sub, Mul   two activations of the same shape, or a per-channel [N, C, 1, 1] and an [N, C, H, W]
                   (broadcast: squeeze-excitation); Add of a constant is folded into a preceding
                   Conv/Gemm bias when it broadcasts per output channel; Mul/Div by a constant scalar
-                  becomes an `activate` layer (or part of a lookup function after one)
+                  becomes an `activate` layer (or part of a lookup function after one); Mul/Div by a
+                  per-channel constant is folded into the producing Conv/Gemm/MatMul's weights and bias
+                  (ConvNeXt's layer_scale; exact in the float model, before quantization, like
+                  BatchNormalization folding) when it is that layer's only reader, else a depthwise 1x1 conv
+  Transpose       [0, 2, 3, 1] of an NCHW image and [0, 3, 1, 2] back (ConvNeXt): no layer, the pixel-major
+                  storage is the same bytes in both layouts; on the NHWC view MatMul (a 1x1 conv), its bias
+                  Add, element-wise functions and LayerNorm over the last axis work per pixel over the channels
   Concat (channels), Split / Slice (a contiguous range of channels), channel shuffle (Reshape to
                   [N, g, C/g, H, W], Transpose [0, 2, 1, 3, 4], Reshape to [N, C, H, W]): a 1x1 conv
                   with several inputs and 0/1 weights (network.h); see "channel copies" below
@@ -62,6 +68,9 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
                   is calibrated. LayerNorm written out as ReduceMean/Sub/Pow(2)/ReduceMean/Add(eps)/
                   Sqrt/Div[/Mul(gamma)/Add(beta)] over the last axis (GPT-2's code; nn.LayerNorm below
                   opset 17) is rewritten into LayerNormalization first (fuse_layernorm).
+                  --layernorm-on-chip: LayerNormalization as chip layers instead (Graph.layernorm_chip:
+                  MXU channel sums for mean and variance, lookup tables for the square and 1/sqrt, a
+                  Vector mul; approximate in int8, see docs/model_zoo.md, "ConvNeXt")
   LSTM, GRU       see "recurrent networks" below
 Sequence models (transformers): see "sequences and attention" below.
 Everything else (Resize, Gather of activations, ...) is unsupported.
