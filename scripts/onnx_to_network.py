@@ -1918,9 +1918,9 @@ class Graph(RecurrentOps):
     def relayout(self, node, v, rank, nhwc):
         """node's output is v's storage seen with ONNX `rank` (3: channels last like a sequence, whose
         MatMul, LayerNorm and bias Add work per pixel over the channels; 4: NCHW) and the NHWC flag.
-        When the Transpose is v's only reader v itself changes layout (its producer can still take a
-        following bias, activation or channel scale), else a view of v's storage."""
-        if v.base is v and v.uses == 1:
+        When the Transpose is v's only reader and a layer produces v, v itself changes layout (that layer
+        can still take a following bias, activation or channel scale), else a view of v's storage."""
+        if v.base is v and v.uses == 1 and v.producer is not None:
             v.rank, v.nhwc = rank, nhwc
             self.alias(node.output[0], v, 1)
             return
@@ -2066,6 +2066,8 @@ class Graph(RecurrentOps):
             raise unsupported(node, "adding a constant is supported only as the bias of the preceding Conv/Gemm/"
                                     "MatMul (per output channel, no other consumer)")
         k = self.per_channel(c, x, x.shape[2]) if c.size > 1 else None
+        if k is not None and kind == "div" and not np.all(k):
+            raise unsupported(node, "division by a per-channel constant that has zeros")
         if k is not None and kind in ("mul", "div"):
             self.channel_scale(node, index, x, k if kind == "mul" else 1.0 / k)
             return

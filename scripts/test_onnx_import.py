@@ -870,6 +870,33 @@ class TestConvNeXt(Base):
         self.assertTrue(np.all(mean_w == 127), mean_w[:8])       # ones / C at the per-tensor scale
         self.check_agreement(r, 2.0, relative=0.08)
 
+    def test_nhwc_view_of_the_input_and_channel_scales(self):
+        """onnx.helper graphs: a Transpose of the graph input itself is a view (the input stays NCHW),
+        MatMul on it a 1x1 conv; a per-channel Mul after a Relu is a depthwise 1x1 conv; a Div by a
+        per-channel constant with a zero is an error naming the node."""
+        rng = np.random.default_rng(3)
+        w = rng.standard_normal((4, 6)).astype(np.float32)
+        k = np.array([1, -2, 0.5, 3], np.float32).reshape(4, 1, 1)
+        x = rng.standard_normal((2, 4, 3, 5))
+        m = make_model([helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),
+                        helper.make_node("MatMul", ["t", "w"], ["mm"]),
+                        helper.make_node("Transpose", ["mm"], ["y"], perm=[0, 3, 1, 2])],
+                       [vinfo("x", [1, 4, 3, 5])], [vinfo("y", None)], {"w": w})
+        g = o2n.Graph(m)
+        self.assertEqual((g.input.rank, [op.kind for op in g.ops]), (4, ["conv"]))
+        np.testing.assert_allclose(o2n.nhwc_to_onnx(o2n.run_float(g, x), g.output),
+                                   np.einsum("nchw,cm->nmhw", x, w), rtol=1e-12, atol=1e-12)
+        m = make_model([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Mul", ["r", "k"], ["y"])],
+                       [vinfo("x", [1, 4, 3, 5])], [vinfo("y", None)], {"k": k})
+        g = o2n.Graph(m)
+        self.assertEqual([(op.kind, getattr(op, "groups", None)) for op in g.ops], [("activate", None), ("conv", 4)])
+        np.testing.assert_allclose(o2n.nhwc_to_onnx(o2n.run_float(g, x), g.output), np.maximum(x, 0) * k,
+                                   rtol=1e-12, atol=1e-12)
+        m = make_model([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Div", ["r", "k"], ["y"], name="div0")],
+                       [vinfo("x", [1, 4, 3, 5])], [vinfo("y", None)], {"k": k * np.array([1, 0, 1, 1]).reshape(4, 1, 1)})
+        with self.assertRaisesRegex(o2n.ConvertError, "Div node 'div0': division by a per-channel constant"):
+            o2n.Graph(m)
+
     def test_other_transposes_unsupported(self):
         nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"),
                  helper.make_node("Transpose", ["r"], ["t"], name="hw_swap", perm=[0, 1, 3, 2]),
