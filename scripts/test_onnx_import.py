@@ -856,7 +856,8 @@ class TestConvNeXt(Base):
         x = np.random.default_rng(16).standard_normal((3, 3, 32, 32))
         g = o2n.Graph(onnx.load(path), layernorm_on_chip=True)
         t = torch_out(model, x)
-        np.testing.assert_allclose(o2n.nhwc_to_onnx(o2n.run_float(g, x), g.output), t, rtol=0, atol=1e-5 * np.abs(t).max())
+        np.testing.assert_allclose(o2n.nhwc_to_onnx(o2n.run_float(g, x), g.output), t, rtol=0,
+                                   atol=1e-5 * np.abs(t).max())
         out, r = self.convert(path, batch=2, calibration=16, layernorm_on_chip=True)
         m = self.check_manifest(out, 2)
         L = m["layers"]
@@ -892,8 +893,9 @@ class TestConvNeXt(Base):
         self.assertEqual([(op.kind, getattr(op, "groups", None)) for op in g.ops], [("activate", None), ("conv", 4)])
         np.testing.assert_allclose(o2n.nhwc_to_onnx(o2n.run_float(g, x), g.output), np.maximum(x, 0) * k,
                                    rtol=1e-12, atol=1e-12)
+        k0 = k * np.array([1, 0, 1, 1], np.float32).reshape(4, 1, 1)
         m = make_model([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Div", ["r", "k"], ["y"], name="div0")],
-                       [vinfo("x", [1, 4, 3, 5])], [vinfo("y", None)], {"k": k * np.array([1, 0, 1, 1]).reshape(4, 1, 1)})
+                       [vinfo("x", [1, 4, 3, 5])], [vinfo("y", None)], {"k": k0})
         with self.assertRaisesRegex(o2n.ConvertError, "Div node 'div0': division by a per-channel constant"):
             o2n.Graph(m)
 
