@@ -347,7 +347,7 @@ class Val:
         self.qdtype = None              # ONNX type of the quantized tensor: "uint8" or "int8"
         self.calib_key = None           # calibration key shared by the time steps of a recurrent tensor
         self.onnx_dims = None           # ONNX shape (None: the batch) of a gathered sequence output
-        self.nhwc = False               # an image seen channels-last, ONNX [N, H, W, C] (image_to_nhwc)
+        self.nhwc = False               # an image seen channels-last, ONNX [N, H, W, C] (Graph.image_layout_transpose)
 
     def onnx_shape(self, n):
         """The ONNX shape with batch n: (n, C, H, W) or (n, features) (a sequence output: its own)."""
