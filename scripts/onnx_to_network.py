@@ -5,7 +5,7 @@ Run with Debian's Python (it has numpy, PyYAML and python3-onnx):
 
     /usr/bin/python3 scripts/onnx_to_network.py MODEL.onnx OUTDIR [--batch N] [--calibration N]
         [--calibration-file calib.npy] [--input-file inputs.npy] [--name NAME] [--seed S]
-        [--percentile P] [--approximate-avgpool]
+        [--percentile P] [--approximate-avgpool] [--layernorm-on-chip]
 
 OUTDIR receives workload.yaml (format: network), input.i8, one LAYER.w.i8 / LAYER.b.i32 pair per
 conv or dense layer, and golden.i8: the output of scripts/tpu_ref.py (the independent numpy
@@ -43,7 +43,13 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
   Add, Sub, Mul   two activations of the same shape, or a per-channel [N, C, 1, 1] and an [N, C, H, W]
                   (broadcast: squeeze-excitation); Add of a constant is folded into a preceding
                   Conv/Gemm bias when it broadcasts per output channel; Mul/Div by a constant scalar
-                  becomes an `activate` layer (or part of a lookup function after one)
+                  becomes an `activate` layer (or part of a lookup function after one); Mul/Div by a
+                  per-channel constant is folded into the producing Conv/Gemm/MatMul's weights and bias
+                  (ConvNeXt's layer_scale; exact in the float model, before quantization, like
+                  BatchNormalization folding) when it is that layer's only reader, else a depthwise 1x1 conv
+  Transpose       [0, 2, 3, 1] of an NCHW image and [0, 3, 1, 2] back (ConvNeXt): no layer, the pixel-major
+                  storage is the same bytes in both layouts; on the NHWC view MatMul (a 1x1 conv), its bias
+                  Add, element-wise functions and LayerNorm over the last axis work per pixel over the channels
   Concat (channels), Split / Slice (a contiguous range of channels), channel shuffle (Reshape to
                   [N, g, C/g, H, W], Transpose [0, 2, 1, 3, 4], Reshape to [N, C, H, W]): a 1x1 conv
                   with several inputs and 0/1 weights (network.h); see "channel copies" below
@@ -62,6 +68,9 @@ ONNX subset (default domain; opsets 7..17 attribute forms)
                   is calibrated. LayerNorm written out as ReduceMean/Sub/Pow(2)/ReduceMean/Add(eps)/
                   Sqrt/Div[/Mul(gamma)/Add(beta)] over the last axis (GPT-2's code; nn.LayerNorm below
                   opset 17) is rewritten into LayerNormalization first (fuse_layernorm).
+                  --layernorm-on-chip: LayerNormalization as chip layers instead (Graph.layernorm_chip:
+                  MXU channel sums for mean and variance, lookup tables for the square and 1/sqrt, a
+                  Vector mul; approximate in int8, see docs/model_zoo.md, "ConvNeXt")
   LSTM, GRU       see "recurrent networks" below
 Sequence models (transformers): see "sequences and attention" and "vision transformers" below.
 Everything else (Resize, Gather of activations, ...) is unsupported.
@@ -358,11 +367,14 @@ class Val:
         self.qdtype = None              # ONNX type of the quantized tensor: "uint8" or "int8"
         self.calib_key = None           # calibration key shared by the time steps of a recurrent tensor
         self.onnx_dims = None           # ONNX shape (None: the batch) of a gathered sequence output
+        self.nhwc = False               # an image seen channels-last, ONNX [N, H, W, C] (Graph.image_layout_transpose)
 
     def onnx_shape(self, n):
         """The ONNX shape with batch n: (n, C, H, W) or (n, features) (a sequence output: its own)."""
         if self.onnx_dims is not None:
             return tuple(n if d is None else d for d in self.onnx_dims)
+        if self.nhwc:
+            return (n,) + self.shape
         return self.plain_onnx_shape(n)
 
     def plain_onnx_shape(self, n):
@@ -987,7 +999,9 @@ class RecurrentOps:
 
 
 def _const_values(g):
-    """{tensor name: numpy value} of the graph's initializers and Constant nodes (value form)."""
+    """{tensor name: numpy value} of the graph's initializers, Constant nodes (value form) and Identity
+    nodes of those (PyTorch's exporter shares equal parameters, e.g. ConvNeXt's LayerNorm weights,
+    through Identity nodes)."""
     import onnx.helper
     import onnx.numpy_helper
     vals = {t.name: onnx.numpy_helper.to_array(t) for t in g.initializer}
@@ -1353,11 +1367,12 @@ class VisionSeqOps:
 class Graph(RecurrentOps, VisionSeqOps):
     """Parses the ONNX graph into the float IR (see the module docstring)."""
 
-    def __init__(self, model, approximate_avgpool=False):
+    def __init__(self, model, approximate_avgpool=False, layernorm_on_chip=False):
         import onnx
         from onnx import numpy_helper
         self.onnx, self.numpy_helper = onnx, numpy_helper
         self.approximate_avgpool = approximate_avgpool
+        self.layernorm_on_chip = layernorm_on_chip     # LayerNorm as chip layers (layernorm_chip), not host_op
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
         self.notes = []                 # approximations, written into the manifest
         fuse_layernorm(model)
@@ -1958,12 +1973,13 @@ class Graph(RecurrentOps, VisionSeqOps):
             raise unsupported(node, f"B of rank {bc.value.ndim}")
         if not isinstance(x, SeqVal) and x.rank == 3:     # a sequence [N, S, D] x [D, M]: 1x1 conv over S pixels
             W = bc.value.astype(np.float64)
-            if W.shape[0] != x.shape[2] or x.base is not x:
+            if W.shape[0] != x.shape[2] or (x.base is not x and not x.nhwc):
                 raise ConvertError(f"MatMul node '{node.name}': B has {W.shape[0]} rows, the sequence {x.shape[2]} "
                                    "features")
             out = self.add_op("conv", node, index, [x], x.shape[:2] + (W.shape[1],), rank=3,
                               w=W.reshape((1, 1) + W.shape).copy(), b=np.zeros(W.shape[1]), stride=(1, 1),
                               pads=(0, 0, 0, 0), qscale=bc.qscale, groups=1)
+            out.nhwc = x.nhwc       # a Linear on an NHWC image (ConvNeXt): a 1x1 conv, still NHWC
             self.env[node.output[0]] = out
             return
         self.dense(node, index, x, bc.value, 0.0, bc.qscale)
@@ -2046,9 +2062,11 @@ class Graph(RecurrentOps, VisionSeqOps):
     def view_like(self, out, x):
         """out (fresh storage, same shape as x's storage) seen with the ONNX rank/perm of x."""
         if x.base is x:
-            out.rank, out.perm = x.rank, x.perm
+            out.rank, out.perm, out.nhwc = x.rank, x.perm, x.nhwc
             return out
-        return self.new_val(out.shape, x.rank, x.perm, base=out, uses=out.uses)
+        v = self.new_val(out.shape, x.rank, x.perm, base=out, uses=out.uses)
+        v.nhwc = x.nhwc
+        return v
 
     def op_Relu(self, node, index, a):
         self.activation(node, index, "relu")
@@ -2159,10 +2177,59 @@ class Graph(RecurrentOps, VisionSeqOps):
 
     def op_Transpose(self, node, index, a):
         v = self.get(node, 0)
+        if self.image_layout_transpose(node, v, list(a.get("perm", []))):
+            return
         if isinstance(v, ShuffleView) and not v.transposed and list(a.get("perm", [])) == [0, 2, 1, 3, 4]:
             self.env[node.output[0]] = ShuffleView(v.x, v.g, True)
             return
         raise unsupported(node, "Transpose of an activation (only [0, 2, 1, 3, 4] of a channel shuffle)")
+
+    # image layouts: NCHW <-> NHWC (ConvNeXt's Transposes around LayerNorm and its Linear layers)
+    def image_layout_transpose(self, node, v, perm):
+        """Transpose [0, 2, 3, 1] of an NCHW image Val, or [0, 3, 1, 2] of its NHWC view: our storage is
+        pixel-major (H, W, C) either way, so the same bytes are seen in the other ONNX layout (no layer).
+        True if done; False leaves the node to the other Transpose forms."""
+        if not isinstance(v, Val) or v.perm is not None or v.shape != v.base.shape:
+            return False
+        if perm == [0, 2, 3, 1] and v.rank == 4:
+            self.relayout(node, v, 3, True)
+        elif perm == [0, 3, 1, 2] and v.nhwc:
+            self.relayout(node, v, 4, False)
+        else:
+            return False
+        return True
+
+    def relayout(self, node, v, rank, nhwc):
+        """node's output is v's storage seen with ONNX `rank` (3: channels last like a sequence, whose
+        MatMul, LayerNorm and bias Add work per pixel over the channels; 4: NCHW) and the NHWC flag.
+        When the Transpose is v's only reader and a layer produces v, v itself changes layout (that layer
+        can still take a following bias, activation or channel scale), else a view of v's storage."""
+        if v.base is v and v.uses == 1 and v.producer is not None:
+            v.rank, v.nhwc = rank, nhwc
+            self.alias(node.output[0], v, 1)
+            return
+        out = self.new_val(v.shape, rank, base=v.base, uses=self.uses.get(node.output[0], 0))
+        out.nhwc = nhwc
+        self.env[node.output[0]] = out
+
+    def channel_scale(self, node, index, x, k):
+        """x times a constant per channel k [C]: folded into the producing Conv/Gemm/MatMul (its weights'
+        output columns and bias times k: exact in the float model, before quantization, as BatchNorm
+        folding is; ConvNeXt's layer_scale) when x is that layer's only, unactivated output; else a
+        depthwise 1x1 conv of weights k, bias 0."""
+        op = x.producer
+        if self.fusable(x) and op.kind in ("conv", "dense"):
+            op.w = op.w * k         # output channels are the last axis of [kh][kw][C/g][M] and [F][M]
+            op.b = op.b * k
+            op.qscale = None
+            self.alias(node.output[0], x, 1)
+            return
+        if x.shape != x.base.shape or x.perm is not None:
+            raise unsupported(node, "a per-channel constant Mul of a flattened tensor")
+        c = x.shape[2]
+        out = self.add_op("conv", node, index, [x], x.shape, rank=x.rank, w=k.reshape(1, 1, 1, c).copy(),
+                          b=np.zeros(c), stride=(1, 1), pads=(0, 0, 0, 0), qscale=None, groups=c)
+        self.env[node.output[0]] = self.view_like(out, x)
 
     # pools
     def pool(self, node, index, a, kind):
@@ -2282,8 +2349,14 @@ class Graph(RecurrentOps, VisionSeqOps):
                 return
             raise unsupported(node, "adding a constant is supported only as the bias of the preceding Conv/Gemm/"
                                     "MatMul (per output channel, no other consumer)")
+        k = self.per_channel(c, x, x.shape[2]) if c.size > 1 else None
+        if k is not None and kind == "div" and not np.all(k):
+            raise unsupported(node, "division by a per-channel constant that has zeros")
+        if k is not None and kind in ("mul", "div"):
+            self.channel_scale(node, index, x, k if kind == "mul" else 1.0 / k)
+            return
         if c.size != 1:
-            raise unsupported(node, f"{node.op_type} by a constant of shape {c.shape} (only a scalar)")
+            raise unsupported(node, f"{node.op_type} by a constant of shape {c.shape} (only a scalar or per channel)")
         c = float(c.reshape(-1)[0])
         if kind == "div":
             c = 1.0 / c
@@ -2399,7 +2472,7 @@ class Graph(RecurrentOps, VisionSeqOps):
             return x
         if x.rank == 2 and axis in (1, -1) and x.base.shape[:2] == (1, 1):
             return x
-        if x.rank == 3 and axis in (2, -1) and x.base is x:
+        if x.rank == 3 and axis in (2, -1) and (x.base is x or x.nhwc):
             return x
         raise unsupported(node, f"axis {axis} of a {list(x.onnx_shape('N'))} tensor (host operations work over "
                                 "the channels: axis 1 of NCHW, or the features of [N, F])")
@@ -2430,8 +2503,46 @@ class Graph(RecurrentOps, VisionSeqOps):
             gamma, beta = gamma[x.perm], beta[x.perm]
         if sum(1 for o in node.output if o) > 1:
             raise unsupported(node, "the Mean/InvStdDev outputs")
+        if self.layernorm_on_chip:
+            self.layernorm_chip(node, index, x, gamma, beta, float(a.get("epsilon", 1e-5)))
+            return
         self.host_layer(node, index, x, "LayerNormalization", gamma=gamma, beta=beta,
                         epsilon=float(a.get("epsilon", 1e-5)))
+
+    def chip_op(self, kind, node, index, part, inputs, uses, **params):
+        """A layer `kind` named after node plus '.part' on the input Vals (x's storage shape), its
+        output read `uses` times; returns the output Val."""
+        out = self.new_val(inputs[0].base.shape, inputs[0].rank, uses=uses)
+        op = Op(kind, self.unique(layer_name_of(node, index) + "." + part + self.step_suffix), inputs, out, **params)
+        op.onnx = f"{node.op_type} '{node.name}' ({part})"
+        out.producer = op
+        self.ops.append(op)
+        return out
+
+    def layernorm_chip(self, node, index, x, gamma, beta, eps):
+        """LayerNorm over each pixel's C channels with the chip's own layers (--layernorm-on-chip), no
+        host: mean = conv 1x1 of weights 1/C (the MXU sums the channels; every output column holds
+        the sum, so the mean arrives broadcast over the C channels), d = x - mean (add), q = d^2
+        (lookup table), var = conv 1x1 of weights 1/C on q with the lookup table 1/sqrt(var + eps)
+        fused (r, again in every channel), z = d * r (mul), and, unless gamma = 1 and beta = 0, a
+        depthwise 1x1 conv z * gamma + beta. The float model of these layers is LayerNorm itself;
+        their integer semantics are the existing layers' (network.h, tpu_ref.py): the error comes
+        from d, d^2, var and r being int8 tensors (per-tensor scales, calibrated)."""
+        c = x.base.shape[2]
+        mean_w = np.full((1, 1, c, c), 1.0 / c)
+        conv = dict(b=np.zeros(c), stride=(1, 1), pads=(0, 0, 0, 0), qscale=None, groups=1)
+        mean = self.chip_op("conv", node, index, "mean", [x], 1, w=mean_w, **conv)
+        d = self.chip_op("add", node, index, "centered", [x, mean], 2, negate_b=True)
+        sq = self.chip_op("lut", node, index, "square", [d], 1, f=np.square)
+        var = self.chip_op("conv", node, index, "variance", [sq], 1, w=mean_w, **conv)
+        r = self.chip_op("lut", node, index, "rsqrt", [var], 1, f=lambda t: 1.0 / np.sqrt(t + eps))
+        last = self.uses.get(node.output[0], 0)
+        affine = not (np.all(gamma == 1.0) and np.all(beta == 0.0))
+        z = self.chip_op("mul", node, index, "normalized", [d, r], 1 if affine else last)
+        if affine:
+            z = self.chip_op("conv", node, index, "affine", [z], last, w=gamma.reshape(1, 1, 1, c).astype(np.float64),
+                             b=beta.astype(np.float64), stride=(1, 1), pads=(0, 0, 0, 0), qscale=None, groups=c)
+        self.env[node.output[0]] = self.view_like(z, x)
 
     # quantized forms
     def qparams(self, node, i_scale, i_zp, what, default="uint8"):
@@ -2771,6 +2882,8 @@ def nhwc_to_onnx(y, val):
     """Our NHWC output (N, P, Q, M) -> ONNX layout of val."""
     n = y.shape[0]
     flat = y.reshape(n, -1)
+    if val.nhwc:
+        return y
     if val.rank == 3:
         return y.reshape(n, -1, y.shape[-1])
     if val.rank == 2:
@@ -3542,8 +3655,9 @@ def feed_note(graph, low):
 
 def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, input_file=None, name=None,
             seed=0, percentile=100.0, approximate_avgpool=False, verbose=True, input_data=None,
-            calibration_data=None, extra_inputs=None):
-    """Converts; returns a dict with the graph, quantization and agreement (for tests). From Python,
+            calibration_data=None, extra_inputs=None, layernorm_on_chip=False):
+    """Converts; returns a dict with the graph, quantization and agreement (for tests). layernorm_on_chip:
+    LayerNormalization as chip layers (Graph.layernorm_chip) instead of host_op layers. From Python,
     input_data / calibration_data (float arrays [N] + the first input's ONNX shape without N) replace
     input_file / calibration_file, and extra_inputs ({name: float array of the input's ONNX shape,
     one sample}) gives every graph input after the first (a KV cache): the same values in each
@@ -3555,7 +3669,7 @@ def convert(model_path, outdir, batch=1, calibration=32, calibration_file=None, 
         model = onnx.load(model_path)
     except Exception as e:
         raise ConvertError(f"cannot read ONNX model {model_path}: {e}")
-    graph = Graph(model, approximate_avgpool)
+    graph = Graph(model, approximate_avgpool, layernorm_on_chip)
     inp = graph.input
     h, w, c = inp.shape
     tail = (c, h, w) if inp.rank == 4 else (h, c) if inp.rank == 3 else (h * w * c,)
@@ -3715,10 +3829,13 @@ def main(argv=None):
                     help="activation range percentile of |x| (default 100: the maximum)")
     ap.add_argument("--approximate-avgpool", action="store_true",
                     help="accept AveragePool count_include_pad=0 with padding (divides by kh*kw everywhere)")
+    ap.add_argument("--layernorm-on-chip", action="store_true",
+                    help="LayerNormalization as chip layers (MXU channel sums, tables, Vector mul), not on the host")
     args = ap.parse_args(argv)
     try:
         convert(args.model, args.outdir, args.batch, args.calibration, args.calibration_file, args.input_file,
-                args.name, args.seed, args.percentile, args.approximate_avgpool)
+                args.name, args.seed, args.percentile, args.approximate_avgpool,
+                layernorm_on_chip=args.layernorm_on_chip)
     except ConvertError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.status

@@ -38,7 +38,7 @@ PY = "/usr/bin/python3"
 DEFAULT_MODELS = ["resnet18", "resnet50", "wide_resnet50_2", "resnext50_32x4d", "vgg11", "alexnet", "squeezenet1_1",
                   "googlenet", "inception_v3", "densenet121", "mobilenet_v2", "mobilenet_v3_small",
                   "mobilenet_v3_large", "efficientnet_b0", "mnasnet0_5", "shufflenet_v2_x1_0", "regnet_x_400mf",
-                  "regnet_y_400mf", "vit_b_16"]
+                  "regnet_y_400mf", "vit_b_16", "convnext_tiny"]
 MIN_SIZE = {"inception_v3": 96}
 
 

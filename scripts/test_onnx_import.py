@@ -293,7 +293,7 @@ class Base(unittest.TestCase):
             if L["op"] in ("conv", "dense"):
                 src = shapes[L["input"]]
                 k = L.get("kernel", [1, 1]) if L["op"] == "conv" else [1, 1]
-                cin = src[2] if L["op"] == "conv" else src[0] * src[1] * src[2]
+                cin = src[2] // L.get("groups", 1) if L["op"] == "conv" else src[0] * src[1] * src[2]
                 self.assertEqual(os.path.getsize(os.path.join(outdir, L["weights"])), k[0] * k[1] * cin * L["outputs"])
                 self.assertEqual(os.path.getsize(os.path.join(outdir, L["bias"])), 4 * L["outputs"])
             shapes[L["name"]] = self.layer_shape(L, shapes)
@@ -776,6 +776,140 @@ class TestPlotRoofline(Base):
                 d0 = f0.read()
                 self.assertGreater(len(d0), 1000)
                 self.assertEqual(d0, f1.read(), suffix)
+
+
+class ConvNeXtish(nn.Module):
+    """ConvNeXt's structure at small dims, from torchvision's own blocks: a 4x4-stride-4 stem conv
+    with LayerNorm2d, one CNBlock (depthwise 7x7 conv, NHWC Permute, LayerNorm, Linear 16 -> 64,
+    GELU, Linear 64 -> 16, Permute back, layer_scale, residual add), a LayerNorm2d + 2x2-stride-2
+    downsampling conv, a second CNBlock, then a per-channel scale of the block's output (a Mul by a
+    [C, 1, 1] constant that no Linear precedes), the pool, LayerNorm2d head and Linear. Weights
+    seeded normal (torchvision's trunc_normal_ init is replaced: it can put a +-2.0 outlier into a
+    tensor, see docs/model_zoo.md) and layer_scale / LayerNorm parameters away from their 1e-6 / 1 /
+    0 initial values, so that each reaches the output."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.convnext import CNBlock, LayerNorm2d
+        g = torch.Generator().manual_seed(15)
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 4, stride=4), LayerNorm2d(16, eps=1e-6))
+        self.block1 = CNBlock(16, layer_scale=1.0, stochastic_depth_prob=0.1)
+        self.down = nn.Sequential(LayerNorm2d(16, eps=1e-6), nn.Conv2d(16, 32, 2, stride=2))
+        self.block2 = CNBlock(32, layer_scale=1.0, stochastic_depth_prob=0.2)
+        self.scale = nn.Parameter(torch.ones(32, 1, 1))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), LayerNorm2d(32, eps=1e-6), nn.Flatten(1), nn.Linear(32, 10))
+        with torch.no_grad():
+            for name, prm in self.named_parameters():
+                if name.endswith("layer_scale") or name == "scale":
+                    prm.copy_(0.5 + torch.rand(prm.shape, generator=g))
+                elif prm.dim() > 1:
+                    fan_in = prm[0].numel()
+                    prm.copy_(torch.randn(prm.shape, generator=g) / fan_in ** 0.5)
+                else:
+                    prm.copy_(0.1 * torch.randn(prm.shape, generator=g) + (1.0 if "norm" in name or
+                                                                          name.startswith(("stem.1", "down.0",
+                                                                                           "head.1")) else 0.0))
+
+    def forward(self, x):
+        y = self.block2(self.down(self.block1(self.stem(x))))
+        return self.head(y * self.scale)
+
+
+class TestConvNeXt(Base):
+    """ConvNeXt's operators (issue 15): the NCHW <-> NHWC Transposes as no layer (same bytes in the
+    pixel-major Unified Buffer), LayerNorm over each pixel's channels on the host, Linear per pixel
+    as a 1x1 conv with its GELU lookup table, layer_scale folded into the second Linear, a per-channel
+    constant Mul elsewhere as a depthwise 1x1 conv; simulated with 0 golden mismatches (TPU_SIM)."""
+
+    def test_convnext_blocks(self):
+        torch.manual_seed(15)
+        model = ConvNeXtish()
+        x = np.random.default_rng(15).standard_normal((4, 3, 32, 32))
+        path, out, r, m = self.export_and_convert(model, (1, 3, 32, 32), "cnx.onnx", x, 2, calibration=16)
+        ops = [n.op_type for n in onnx.load(path).graph.node]
+        self.assertEqual(ops.count("Transpose"), 10, ops)     # 3 LayerNorm2d, 2 blocks: 2 each
+        self.assertEqual(ops.count("MatMul"), 4, ops)
+        L = m["layers"]
+        got = [(x["op"], x.get("host_op") or x.get("activation"), x.get("groups", 1), x.get("kernel")) for x in L]
+        block = lambda c: [("conv", "identity", c, [7, 7]), ("host_op", "LayerNormalization", 1, None),  # noqa: E731
+                           ("conv", "lookup", 1, [1, 1]), ("conv", "identity", 1, [1, 1]), ("add", "identity", 1, None)]
+        self.assertEqual(got, [("conv", "identity", 1, [4, 4]), ("host_op", "LayerNormalization", 1, None)] +
+                         block(16) + [("host_op", "LayerNormalization", 1, None), ("conv", "identity", 1, [2, 2])] +
+                         block(32) + [("conv", "identity", 32, [1, 1]), ("avgpool", None, 1, None),
+                                      ("host_op", "LayerNormalization", 1, None), ("dense", "identity", 1, None)])
+        self.assertEqual(np.float32(L[1]["params"]["epsilon"]), np.float32(1e-6))     # ONNX holds it as float32
+        self.assertEqual([x["stride"] for x in L if x.get("kernel") in ([4, 4], [2, 2])], [[4, 4], [2, 2]])
+        # layer_scale folded into the second Linear: its int8 weights are round(W k / s_w) of the float
+        # model (column j times layer_scale j), not those of W itself
+        blk = model.block1
+        w = (blk.block[5].weight.detach().double().numpy().T * blk.layer_scale.detach().double().numpy().reshape(1, -1))
+        wq = np.fromfile(os.path.join(out, L[5]["weights"]), np.int8).reshape(64, 16)
+        np.testing.assert_array_equal(wq, o2n.round_away(w / (np.abs(w).max() / 127)))
+        self.check_agreement(r, 2.0, relative=0.08)
+
+    def test_layernorm_on_chip(self):
+        """--layernorm-on-chip: each LayerNorm becomes the chip's layers (mean and variance by MXU
+        channel sums, the square and 1/sqrt tables, a Vector mul, a depthwise conv for gamma/beta): its
+        float model is torch's LayerNorm, no host operation is left, the simulator agrees bit for bit."""
+        torch.manual_seed(15)
+        model = ConvNeXtish()
+        path = export(model, (1, 3, 32, 32), os.path.join(self.dir, "cnx.onnx"))
+        x = np.random.default_rng(16).standard_normal((3, 3, 32, 32))
+        g = o2n.Graph(onnx.load(path), layernorm_on_chip=True)
+        t = torch_out(model, x)
+        np.testing.assert_allclose(o2n.nhwc_to_onnx(o2n.run_float(g, x), g.output), t, rtol=0,
+                                   atol=1e-5 * np.abs(t).max())
+        out, r = self.convert(path, batch=2, calibration=16, layernorm_on_chip=True)
+        m = self.check_manifest(out, 2)
+        L = m["layers"]
+        self.assertNotIn("host_op", [x["op"] for x in L])
+        parts = [(x["name"].rsplit(".", 1)[1], x["op"], x.get("activation"), x.get("groups", 1)) for x in L
+                 if x["name"].startswith("stem.1.")]
+        self.assertEqual(parts, [("mean", "conv", "identity", 1), ("centered", "add", "identity", 1),
+                                 ("square", "activate", "lookup", 1), ("variance", "conv", "lookup", 1),
+                                 ("normalized", "mul", "identity", 1), ("affine", "conv", "identity", 16)])
+        mean_w = np.fromfile(os.path.join(out, L[1]["weights"]), np.int8)
+        self.assertTrue(np.all(mean_w == 127), mean_w[:8])       # ones / C at the per-tensor scale
+        self.check_agreement(r, 2.0, relative=0.08)
+
+    def test_nhwc_view_of_the_input_and_channel_scales(self):
+        """onnx.helper graphs: a Transpose of the graph input itself is a view (the input stays NCHW),
+        MatMul on it a 1x1 conv; a per-channel Mul after a Relu is a depthwise 1x1 conv; a Div by a
+        per-channel constant with a zero is an error naming the node."""
+        rng = np.random.default_rng(3)
+        w = rng.standard_normal((4, 6)).astype(np.float32)
+        k = np.array([1, -2, 0.5, 3], np.float32).reshape(4, 1, 1)
+        x = rng.standard_normal((2, 4, 3, 5))
+        m = make_model([helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),
+                        helper.make_node("MatMul", ["t", "w"], ["mm"]),
+                        helper.make_node("Transpose", ["mm"], ["y"], perm=[0, 3, 1, 2])],
+                       [vinfo("x", [1, 4, 3, 5])], [vinfo("y", None)], {"w": w})
+        g = o2n.Graph(m)
+        self.assertEqual((g.input.rank, [op.kind for op in g.ops]), (4, ["conv"]))
+        np.testing.assert_allclose(o2n.nhwc_to_onnx(o2n.run_float(g, x), g.output),
+                                   np.einsum("nchw,cm->nmhw", x, w), rtol=1e-12, atol=1e-12)
+        m = make_model([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Mul", ["r", "k"], ["y"])],
+                       [vinfo("x", [1, 4, 3, 5])], [vinfo("y", None)], {"k": k})
+        g = o2n.Graph(m)
+        self.assertEqual([(op.kind, getattr(op, "groups", None)) for op in g.ops], [("activate", None), ("conv", 4)])
+        np.testing.assert_allclose(o2n.nhwc_to_onnx(o2n.run_float(g, x), g.output), np.maximum(x, 0) * k,
+                                   rtol=1e-12, atol=1e-12)
+        k0 = k * np.array([1, 0, 1, 1], np.float32).reshape(4, 1, 1)
+        m = make_model([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Div", ["r", "k"], ["y"], name="div0")],
+                       [vinfo("x", [1, 4, 3, 5])], [vinfo("y", None)], {"k": k0})
+        with self.assertRaisesRegex(o2n.ConvertError, "Div node 'div0': division by a per-channel constant"):
+            o2n.Graph(m)
+
+    def test_other_transposes_unsupported(self):
+        nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                 helper.make_node("Transpose", ["r"], ["t"], name="hw_swap", perm=[0, 1, 3, 2]),
+                 helper.make_node("Transpose", ["t"], ["y"], name="to_nhwc", perm=[0, 2, 3, 1])]
+        path = os.path.join(self.dir, "tr.onnx")
+        onnx.save(make_model(nodes, [vinfo("x", [1, 2, 4, 3])], [vinfo("y", None)], {}), path)
+        p = run_cli(path, os.path.join(self.dir, "o"))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("Transpose node 'hw_swap'", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "o")))
 
 
 class TestTorchvision(Base):

@@ -108,6 +108,13 @@ if(TPU_HAVE_PYTHON)
                    --weights per-channel --min-within-1 0.70 --tpu-sim $<TARGET_FILE:tpu-sim>)
   set_tests_properties(scripts.quantized_check.per_tensor scripts.quantized_check.per_channel PROPERTIES
                        LABELS "scripts;networks" TIMEOUT 600 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+  # ConvNeXt's operators (issue 15) at small dims, built from torchvision's CNBlock and LayerNorm2d:
+  # exported, imported (NHWC Transposes as views, host LayerNorm per pixel, layer_scale folded) and
+  # run on the simulator against the reference; the same class also runs in scripts.onnx_import.
+  add_test(NAME scripts.onnx_convnext
+           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py TestConvNeXt)
+  set_tests_properties(scripts.onnx_convnext PROPERTIES LABELS "scripts;networks;fast" TIMEOUT 300
+                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # ONNX LSTM/GRU import: tiny torch and onnx.helper recurrent models against PyTorch and a numpy
   # rendering of ONNX's equations, imported and run on the simulator against the reference.
   add_test(NAME scripts.onnx_rnn COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_rnn.py)
