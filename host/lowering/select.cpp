@@ -102,6 +102,8 @@ bool read_in_place(LoweringPlan& plan, size_t i) {
   PlannedTensor& t = plan.tensors[plan.tensor_index(int(i))];
   if (plan.policy.padded_host_rows || plan.policy.double_buffered_batches || p.selection.empty()) return false;
   if (int(i) == net.output || t.placed_in >= 0 || t.planes > 1 || p.placed) return false;
+  for (const PassSource& s : p.sources)  // a copy that changes the element type (saturates) is no selection
+    if (plan.tensor(s.tensor).type != t.type) return false;
   PassCost folded, kept;  // the readers' passes on the selection's inputs, on its tensor
   for (size_t k = i + 1; k < net.layers.size(); ++k) {
     const NetworkLayer& r = net.layers[k];

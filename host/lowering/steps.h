@@ -187,10 +187,10 @@ std::vector<PassSource> conv_sources(const LoweringPlan& plan, const NetworkLaye
 /// (plan.layers[i] planned, its `selection` set) is left out, its readers reading its inputs in
 /// place through their weight rows (PassSource::channel_map: rows permuted, zero for the channels
 /// outside the selection). Only when every reader is a conv of int8 weights that is not itself
-/// placed, i is not the network output, a placed producer or an int16 tensor, the policy is a
-/// network's, and the readers' passes on the selection's inputs are no more, in number (weight
-/// tiles) and in rows (pixels streamed), than their passes on i's tensor plus i's own passes and
-/// Activates. Marks the tensor read_in_place.
+/// placed, i is not the network output, a placed producer or an int16 tensor, its inputs have its
+/// element type, the policy is a network's, and the readers' passes on the selection's inputs are no more, in number
+/// (weight tiles) and in rows (pixels streamed), than their passes on i's tensor plus i's own passes and Activates.
+/// Marks the tensor read_in_place.
 bool read_in_place(LoweringPlan& plan, size_t i);
 
 /// Plans `net` for `cfg` under `policy`. Errors (SC_REPORT_ERROR "tpu/lowering", starting with
