@@ -149,7 +149,8 @@ class ProgramEmitter {
     push(sync(Unit::Host));
     if (b + 1 < plan_.batches.size()) read_inputs(b + 1);
     for (int i = 0; i < int(net_.layers.size()); ++i) {
-      if (i > 0) push(sync(Unit::Activation));  // RAW on earlier layers' outputs (and their UB rows reused)
+      const bool none = plan_.layers[size_t(i)].placed || plan_.layers[size_t(i)].read_in_place;  // no instructions
+      if (i > 0 && !none) push(sync(Unit::Activation));  // RAW on earlier layers' outputs (and their UB rows reused)
       if (plan_.policy.layer_records) set(ConfigRegister::Tag, i);
       emit_layer(b, i);
     }

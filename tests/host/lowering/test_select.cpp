@@ -3,7 +3,8 @@
 // convs reading it can read its input through permuted, zero-padded weight rows at no more passes.
 // Checked here: which layers are selections, the plan (sources, channel maps, no rows), the weight
 // tiles written (against the reader's rows placed by hand), the instruction counts and rows derived
-// from the layer shapes, the cost rule's refusal, and one whole run against an integer reference
+// from the layer shapes, the program against that of the conv folded by hand (same instructions,
+// so the same cycles), the cost rule's refusal, and one whole run against an integer reference
 // computed here from network.h's definitions.
 #include <gtest/gtest.h>
 
@@ -162,6 +163,34 @@ TEST(Select, SliceReadInPlaceByAConv) {
   EXPECT_EQ(s_work, 0);
   EXPECT_EQ(b_convolves, 9);
   EXPECT_EQ(b_rows, 9u * 16);  // each position streams the 16 output pixels once
+}
+
+// The program is the one of a network without the Slice whose conv reads a directly with the
+// weights folded by hand (rows 4..9 of 12 hold b's rows 0..5, the rest zero): the same
+// instructions (but the per-layer tags) and the same weight image, so the same cycles.
+TEST(Select, SliceReadInPlaceIsTheHandFoldedConv) {
+  const ArchConfig cfg = SmallConfig();
+  const Network net = SliceNet();
+  Network folded = net;
+  std::vector<int8_t> w2(9 * 6 * 5), w(9 * 12 * 5, 0);
+  net.layers[2].weights.copy(0, w2.size(), w2.data());
+  for (int pos = 0; pos < 9; ++pos)
+    for (int j = 0; j < 6; ++j)
+      for (int n = 0; n < 5; ++n) w[size_t((pos * 12 + 4 + j) * 5 + n)] = w2[size_t((pos * 6 + j) * 5 + n)];
+  folded.layers[2] = Conv("b", {0}, {4, 4, 12}, 5, 3, w);
+  folded.layers.erase(folded.layers.begin() + 1);
+  folded.layers[1].inputs = {0};
+  folded.output = 1;
+  auto untagged = [](const LoweredProgram& p) {
+    std::vector<std::string> text;
+    for (const Instruction& in : p.program)
+      if (!(in.op == Opcode::SetConfig && in.reg == ConfigRegister::Tag)) text.push_back(disassemble(in));
+    return text;
+  };
+  const LoweredProgram a = lower_network(net, cfg), b = lower_network(folded, cfg);
+  EXPECT_EQ(untagged(a), untagged(b));
+  EXPECT_EQ(a.weight_image, b.weight_image);
+  EXPECT_EQ(a.host_image, b.host_image);
 }
 
 // The whole run: b's output equals the reference computed above, 0 mismatches.
