@@ -114,7 +114,12 @@ Quantization of float models (all scales per tensor; round() is half away from z
                (scale, zp): weights 1, bias 0, requant 1: the output is the input bytes exactly, with
                the same (scale, zp). Else per input k the weight round_away(127 s_k / s_max) and the
                bias -zp_k * weight; M = s_max / 127 / s_out (s_out calibrated). The lowering skips the
-               all-zero weight tiles, so a Concat moves each channel tile once.
+               all-zero weight tiles, so a Concat moves each channel tile once. The tensors a copy or
+               a MaxPool ties together (a copy's output and inputs, a MaxPool's output and input) share
+               one scale, the largest calibrated one, when the class holds a Concat of several inputs
+               and each member can take a scale (a MaxPool joins its input only as its one reader;
+               share_placement_scales): its copies are then exact
+               and the lowering places them or has their readers read them in place.
   add / sub    the wide add (network.h): v = (a - zp_a) * ma + (b - zp_b) * mb, rounded once by
                the requant's shift s, ties to even (PyTorch's quantized add and ONNX QuantizeLinear
                round half to even): ma = round_away(2^s s_a / s_out), mb likewise (negated for
@@ -2965,6 +2970,8 @@ class Lowering:
         if self.dropped:
             warn(f"{len(self.dropped)} layers do not feed the output '{graph.output_name}' and are left out: "
                  + ", ".join(self.dropped))
+        self.class_scale = {}   # Val id -> the scale of its channel-placement class (share_placement_scales)
+        self.share_placement_scales(graph)
         self.share_concat_scales(graph)
         for op in graph.ops:
             if id(op) in needed:
@@ -3013,9 +3020,61 @@ class Lowering:
                         b is not graph.output.base and readers.get(b.id, 0) == 1 and b.producer is not None and
                         b.producer.kind in ("conv", "dense") and b.producer.act not in FIXED)):
                     b.forced = (self.calib_scale(op.out), 0)
+    def share_placement_scales(self, graph):
+        """Split/Slice/shuffle/Concat as Unified Buffer placement (issue 15): one scale for each class
+        of tensors a channel copy or a MaxPool ties together (a copy's output and its inputs, a
+        MaxPool's output and its input), so that every Concat in the class is an exact copy (0/1
+        weights), which the lowering places or has its readers read in place (host/lowering/
+        select.cpp) instead of copying; TFLite's Concatenation likewise shares one quantization. The
+        class's scale is the largest calibrated scale of its members (no member's calibrated range
+        is clipped; the narrower ones lose resolution). A MaxPool joins its input only when it is
+        the input's one reader (else the input's scale serves other layers, and the MaxPool's output
+        is fixed). Only classes with a Concat of several inputs whose members are all free to take a
+        scale (outputs of conv, dense, add, mul, avgpool, activate or a table without a fixed or
+        model-given output quantization, or of a joined MaxPool or copy); others keep per-tensor
+        scales (the weighted copy of lower_copy)."""
+        parent = {}
+
+        def find(i):
+            while parent.setdefault(i, i) != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        readers, fixed = {}, set()
+        for op in graph.ops:
+            for x in op.inputs:
+                readers[x.base.id] = readers.get(x.base.id, 0) + 1
+        for op in graph.ops:
+            if op.kind == "maxpool" and readers[op.inputs[0].base.id] > 1:
+                fixed.add(op.out.id)  # its input's scale serves other readers: not the class's to set
+                find(op.out.id)
+            elif op.kind == "copy" or op.kind == "maxpool":
+                for x in op.inputs:
+                    parent[find(x.base.id)] = find(op.out.id)
+        members, cats = {}, set()
+        vals = {x.base.id: x.base for op in graph.ops for x in op.inputs + [op.out]}
+        for i, v in vals.items():
+            if i in parent:
+                members.setdefault(find(i), []).append(v)
+        for op in graph.ops:
+            if op.kind == "copy" and getattr(op, "what", "") == "concat" and len(op.inputs) > 1:
+                cats.add(find(op.out.id))
+        free = ("conv", "dense", "add", "mul", "avgpool", "activate", "lut")
+        for root in cats:
+            vs = members[root]
+            if all(v.forced is None and v.producer is not None and v.producer.act not in FIXED and v.id not in fixed and
+                   (v.producer.kind in free or (v.producer.kind in ("copy", "maxpool") and v.producer.out is v))
+                   for v in vs):
+                scale = max(self.calib_scale(v) for v in vs)
+                for v in vs:
+                    self.class_scale[v.id] = scale
 
     def calib_scale(self, v):
-        """Symmetric int8 scale of Val v from its calibrated range (A / 127; 1 / 127 for A = 0)."""
+        """Symmetric int8 scale of Val v from its calibrated range (A / 127; 1 / 127 for A = 0), or
+        the scale of its placement class (share_placement_scales)."""
+        if getattr(v, "id", None) in getattr(self, "class_scale", {}):
+            return self.class_scale[v.id]
         a = self.amax.get(calib_key(v), 0.0)
         # 10 significant digits: immune to last-bit differences of the BLAS summation order
         a = float(f"{a:.10g}")

@@ -25,9 +25,10 @@ BatchNormalization after a Concat (a depthwise 1x1 conv); ReduceMean over H, W. 
     and the Unified Buffer packing the lowering documents);
   * the MXU reads only the nonzero weight tiles of the grouped layers: a depthwise 3x3 layer of C
     channels reads 9 ceil(C / R) R x R tiles per accumulator stripe, the 4-group conv 9 ceil(C / R)
-    as well (its groups never straddle an R-channel tile here), a Concat's copy one tile per
-    (input tile, output tile) pair that it moves channels between (from --stats' per-layer DRAM
-    bytes, against counts derived here).
+    as well (its groups never straddle an R-channel tile here), the Concat, shuffle and Split copies
+    that convs read none (read in place), the Split half that an Add reads one tile per (source
+    tile, output tile) pair that it moves channels between (from --stats' per-layer DRAM bytes,
+    against counts derived here).
 With --zoo (as ctest does): torchvision's mobilenet_v3_small (random weights, 32x32 input: HardSwish,
 HardSigmoid, depthwise convs, squeeze-excitation) exported, imported and run on TPU v1 with 0
 mismatches. (scripts/run_zoo.py runs the whole zoo.)
@@ -195,16 +196,27 @@ class OperatorsTest(unittest.TestCase):
             t = math.ceil(32 / R)
             tiles("dw", 9 * t)                 # block diagonal: tile k feeds only tile k
             tiles("gconv", 9 * t)              # 4 groups of 8: within one tile of 16 or 256
-            # the first Concat: [gconv 32, d 32] -> 64 channels, output tile j from input tiles
-            # holding channels j*R .. (j+1)*R-1
-            cat = next(L for L in self.manifest["layers"] if L["op"] == "conv" and "inputs" in L)
+            # the first Concat [gconv 32, d 32], the shuffle after it and the Split's first half
+            # are read in place by the convs reading them (host/lowering/select.cpp): no weights
+            # read. The Split's second half, read by an Add, is copied, straight from the Concat's
+            # inputs: output channel k of it is shuffled channel 32 + k, i.e. Concat channel
+            # (k % 2) * 32 + 16 + k // 2; one tile per (source, source tile, output tile) pair.
+            layers = self.manifest["layers"]
+            cat = next(L for L in layers if len(L.get("inputs", [])) == 2 and L["op"] == "conv")
+            shuffle = next(L for L in layers if L.get("inputs") == [cat["name"]])
+            halves = [L for L in layers if L.get("inputs") == [shuffle["name"]]]
+            self.assertEqual(len(halves), 2)
+            readers = {h["name"]: [L["op"] for L in layers if h["name"] in L.get("inputs", [L.get("input")])]
+                       for h in halves}
+            copied = [h for h in halves if "add" in readers[h["name"]]]
+            self.assertEqual(len(copied), 1, readers)
+            for L in [cat, shuffle] + [h for h in halves if h is not copied[0]]:
+                self.assertEqual(rec[L["name"]]["dram_bytes"], 0, (config, L["name"]))
             pairs = set()
-            off = 0
-            for src in cat["inputs"]:
-                for c in range(32):
-                    pairs.add((src, c // R, (off + c) // R))
-                off += 32
-            self.assertEqual(rec[cat["name"]]["dram_bytes"], len(pairs) * R * R, config)
+            for k in range(32):
+                c = (k % 2) * 32 + 16 + k // 2
+                pairs.add((cat["inputs"][c // 32], (c % 32) // R, k // R))
+            self.assertEqual(rec[copied[0]["name"]]["dram_bytes"], len(pairs) * R * R, config)
 
     @unittest.skipUnless(TPU_SIM, "TPU_SIM not set")
     def test_lookups_are_counted_and_charged(self):

@@ -110,7 +110,8 @@ void allocate_first_fit(const LoweringPlan& plan, const ArchConfig& cfg, Allocat
     for (size_t ti = 0; i > 0 && ti < plan.tensors.size(); ++ti)
       if (live[ti] && plan.tensors[ti].last_use < i)
         ub.release(base[ti], plan.tensors[ti].rows(plan.policy.batch, plan.R)), live[ti] = false;
-    const int into = plan.tensor(i).placed_in;  // copy-free Concat: rows of the concat's tensor
+    if (plan.tensor(i).read_in_place) continue;  // a selection its readers read in place: no rows
+    const int into = plan.tensor(i).placed_in;   // copy-free Concat: rows of the concat's tensor
     const int own = into >= 0 ? into : i;
     if (!live[plan.tensor_index(own)]) place(own, i);  // a placed concat: at its first producer
     base[plan.tensor_index(i)] = base[plan.tensor_index(own)];

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <climits>
 
-#include "activation/quant.h"
 #include "lowering/program_builder.h"
 #include "lowering/steps.h"
 
@@ -10,23 +9,13 @@ namespace tpu {
 
 namespace {
 
-/// Whether conv `l` copies its inputs, concatenated along channels, exactly: 1x1, stride 1, no
-/// padding or groups, weight[c][m] = (c == m), zero bias, identity, and a requantization that maps
-/// every int8 to itself (activate(v) == v).
+/// Whether conv `l` copies its inputs, concatenated along channels, exactly: a channel selection
+/// (channel_selection, steps.h) that is the identity.
 bool exact_channel_copy(const NetworkLayer& l) {
-  if (l.op != LayerOp::Conv || l.kh != 1 || l.kw != 1 || l.sh != 1 || l.sw != 1 || l.groups != 1) return false;
-  if (l.pad_top || l.pad_left || l.pad_bottom || l.pad_right || l.weights.is_seeded()) return false;
-  if (l.function != ActivationFunction::Identity || l.out_shape != l.in_shape) return false;
-  if (std::any_of(l.bias.begin(), l.bias.end(), [](int32_t b) { return b != 0; })) return false;
-  for (int v = -128; v <= 127; ++v)
-    if (activate(v, 0, l.requant, ActivationFunction::Identity) != v) return false;
-  const uint64_t C = l.in_shape.c;
-  std::vector<int8_t> row(C);
-  for (uint64_t c = 0; c < C; ++c) {
-    l.weights.copy(c * C, C, row.data());
-    for (uint64_t m = 0; m < C; ++m)
-      if (row[m] != (c == m ? 1 : 0)) return false;
-  }
+  const std::vector<int64_t> sel = channel_selection(l);
+  if (sel.empty() || l.out_shape != l.in_shape) return false;
+  for (size_t m = 0; m < sel.size(); ++m)
+    if (sel[m] != int64_t(m)) return false;
   return true;
 }
 

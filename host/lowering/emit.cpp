@@ -40,8 +40,9 @@ class ProgramEmitter {
     if (plan_.policy.layer_records)
       for (size_t i = 0; i < net_.layers.size(); ++i) {
         const NetworkLayer& l = net_.layers[i];
-        out_.layers.push_back({l.name, op_name(l.op), uint32_t(i), plan_.layers[i].placed ? 0 : l.macs() * net_.samples,
-                               plan_.layers[i].placed ? 0 : l.weight_bytes(), 0});
+        const bool none = plan_.layers[i].placed || plan_.layers[i].read_in_place;  // no instructions
+        out_.layers.push_back(
+            {l.name, op_name(l.op), uint32_t(i), none ? 0 : l.macs() * net_.samples, none ? 0 : l.weight_bytes(), 0});
       }
     if (!plan_.policy.padded_host_rows) set(ConfigRegister::HostRowBytes, 0);
     if (plan_.bias_rows) push(host_transfer(Opcode::ReadHostMemory, 0, 0, plan_.bias_rows));
@@ -152,7 +153,8 @@ class ProgramEmitter {
     push(sync(Unit::Host));
     if (b + 1 < plan_.batches.size()) read_inputs(b + 1);
     for (int i = 0; i < int(net_.layers.size()); ++i) {
-      if (i > 0) push(sync(Unit::Activation));  // RAW on earlier layers' outputs (and their UB rows reused)
+      const bool none = plan_.layers[size_t(i)].placed || plan_.layers[size_t(i)].read_in_place;  // no instructions
+      if (i > 0 && !none) push(sync(Unit::Activation));  // RAW on earlier layers' outputs (and their UB rows reused)
       if (plan_.policy.layer_records) set(ConfigRegister::Tag, i);
       emit_layer(b, i);
     }
@@ -162,7 +164,8 @@ class ProgramEmitter {
 
   void emit_layer(size_t b, int i) {
     const NetworkLayer& l = net_.layers[size_t(i)];
-    if (plan_.layers[size_t(i)].placed) return;  // a Concat its producers wrote in place
+    if (plan_.layers[size_t(i)].placed) return;         // a Concat its producers wrote in place
+    if (plan_.layers[size_t(i)].read_in_place) return;  // a selection its readers read in place
     if (plan_.layers[size_t(i)].weighted) {
       if (l.op == LayerOp::MatMul) emit_weight_write(alloc_.stripes[next_stripe_]);  // the first sample's b
       requant(l.requant);

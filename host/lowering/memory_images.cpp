@@ -90,7 +90,9 @@ void weight_row(const NetworkLayer& l, const PassSource& src, uint64_t C, uint64
   if (l.op == LayerOp::MatMul) return;  // the host writes a matmul's tiles at run time (WriteWeights)
   if (l.op != LayerOp::Conv)            // dense: the input's rows from its feature offset, in H, W, C order
     return l.weights.copy(base + (src.feature_offset + pos * C + c) * M + m0, n, out);
-  const uint64_t cc = src.feature_offset + c, Cg = l.in_shape.c / l.groups, Mg = M / l.groups;
+  if (!src.channel_map.empty() && src.channel_map[c] < 0) return;  // a channel outside a selection read in place
+  const uint64_t cc = src.channel_map.empty() ? src.feature_offset + c : uint64_t(src.channel_map[c]);
+  const uint64_t Cg = l.in_shape.c / l.groups, Mg = M / l.groups;
   const uint64_t row = pos * Cg + cc % Cg;
   // Outputs of the group that owns input channel cc, within [m0, m0 + n).
   const uint64_t g = cc / Cg, lo = std::max(m0, g * Mg), hi = std::min(m0 + n, (g + 1) * Mg);

@@ -35,18 +35,16 @@ std::vector<PlannedTensor> plan_tensors(const Network& net, uint64_t R) {
   return tensors;
 }
 
-/// The passes of weighted layer `l`: one source for a conv; for a dense layer one per input
-/// (concatenated in order), a spatial one read through an H x W window.
+/// The passes of weighted layer `l`: a conv's inputs concatenated, each read in place when it is a
+/// selection (conv_sources); for a dense layer one per input (concatenated in order), a spatial
+/// one read through an H x W window.
 std::vector<PassSource> pass_sources(const LoweringPlan& plan, const NetworkLayer& l) {
   std::vector<PassSource> sources;
-  if (l.op == LayerOp::MatMul) return {{l.inputs[0], 1, 1, 0, true}};  // a; b becomes its weights
+  if (l.op == LayerOp::MatMul) return {{l.inputs[0], 1, 1, 0, true, {}}};  // a; b becomes its weights
   if (l.op == LayerOp::Conv) {
-    // A 1x1, unit-stride, unpadded conv reads each output pixel's own input row.
-    const bool flat = l.kh == 1 && l.kw == 1 && l.sh == 1 && l.sw == 1 && l.pad_top == 0 && l.pad_left == 0 &&
-                      l.out_shape.h == l.in_shape.h && l.out_shape.w == l.in_shape.w;
     uint64_t channel = 0;  // several inputs: concatenated along channels
     for (int t : l.inputs) {
-      sources.push_back({t, l.kh, l.kw, channel, flat});
+      for (PassSource& s : conv_sources(plan, l, t, channel)) sources.push_back(std::move(s));
       channel += plan.tensor(t).shape.c;
     }
     return sources;
@@ -59,7 +57,7 @@ std::vector<PassSource> pass_sources(const LoweringPlan& plan, const NetworkLaye
       raise_as(kLoweringMsgType, plan.policy.who + ", layer " + l.name + ": input " + plan.tensor(t).name + " is " +
                                      std::to_string(s.h) + "x" + std::to_string(s.w) +
                                      " pixels; a dense layer reads at most 256x256 (Convolve's 8-bit kernel position)");
-    sources.push_back({t, s.h, s.w, offset, s.h == 1 && s.w == 1});
+    sources.push_back({t, s.h, s.w, offset, s.h == 1 && s.w == 1, {}});
     offset += s.elements();
   }
   return sources;
@@ -67,7 +65,7 @@ std::vector<PassSource> pass_sources(const LoweringPlan& plan, const NetworkLaye
 
 /// Whether input tile k of `src` and output tile j of layer `l` share a group (always without groups).
 bool groups_meet(const LoweringPlan& plan, const NetworkLayer& l, const PassSource& src, uint64_t k, uint64_t j) {
-  if (l.groups <= 1) return true;
+  if (l.groups <= 1 || !src.channel_map.empty()) return true;  // (a selection read in place: tile_nonzero)
   const uint64_t R = plan.R, C = l.in_shape.c, M = l.out_shape.c, cg = C / l.groups, mg = M / l.groups;
   const uint64_t c_lo = src.feature_offset + k * R;
   const uint64_t c_hi = src.feature_offset + std::min<uint64_t>((k + 1) * R, plan.tensor(src.tensor).shape.c);
@@ -103,13 +101,8 @@ PlannedLayer plan_layer(const LoweringPlan& plan, size_t i) {
     p.weight_planes = l.weight_bits == 16 ? 2 : 1;
     p.sources = pass_sources(plan, l);
     for (const PassSource& src : p.sources) {
-      const uint64_t tiles = plan.tensor(src.tensor).tiles;
-      std::vector<char>& need = p.needed.emplace_back(p.out_tiles * tiles, 0);
-      for (uint64_t j = 0; j < p.out_tiles; ++j)
-        for (uint64_t k = 0; k < tiles; ++k) {
-          need[j * tiles + k] = groups_meet(plan, l, src, k, j) && tile_nonzero(plan, l, src, k, j);
-          p.weight_tiles += need[j * tiles + k] ? uint64_t(src.kh) * src.kw * p.weight_planes : 0;
-        }
+      const std::vector<char>& need = p.needed.emplace_back(needed_tiles(plan, l, src, p.out_tiles));
+      p.weight_tiles += uint64_t(std::count(need.begin(), need.end(), char(1))) * src.kh * src.kw * p.weight_planes;
       p.windowed = p.windowed || !src.flat;
     }
     // An output tile of all-zero weights still gets one pass: the Activate reads its sums.
@@ -136,6 +129,16 @@ PlannedLayer plan_layer(const LoweringPlan& plan, size_t i) {
 
 }  // namespace
 
+std::vector<char> needed_tiles(const LoweringPlan& plan, const NetworkLayer& l, const PassSource& s,
+                               uint64_t out_tiles) {
+  const uint64_t tiles = plan.tensor(s.tensor).tiles;
+  std::vector<char> need(out_tiles * tiles, 0);
+  for (uint64_t j = 0; j < out_tiles; ++j)
+    for (uint64_t k = 0; k < tiles; ++k)
+      need[j * tiles + k] = groups_meet(plan, l, s, k, j) && tile_nonzero(plan, l, s, k, j);
+  return need;
+}
+
 LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const LoweringPolicy& policy) {
   LoweringPlan plan;
   plan.net = &net;
@@ -146,13 +149,26 @@ LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const Lowe
   choose_layouts(plan);
   // Bias rows and weight tiles of the weighted layers, in layer order.
   uint64_t weight_tiles = 0, placed_macs = 0;
+  std::vector<char> placed(net.layers.size(), 0);  // copy-free Concats first: they fix their producers
+  for (size_t i = 0; i < net.layers.size(); ++i) placed[i] = placed_concat(plan, i);
   for (size_t i = 0; i < net.layers.size(); ++i) {
-    if (placed_concat(plan, i)) {  // no passes, weights or bias: its producers write its tensor
+    if (placed[i]) {  // no passes, weights or bias: its producers write its tensor
       plan.layers.emplace_back().placed = true;
       placed_macs += net.layers[i].macs() * net.samples;  // a copy, no longer multiplied
       continue;
     }
-    PlannedLayer p = plan_layer(plan, i);
+    PlannedLayer& p = plan.layers.emplace_back(plan_layer(plan, i));
+    for (const PassSource& s : p.sources) {  // a selection read in place: its inputs live to here
+      int& last = plan.tensors[plan.tensor_index(s.tensor)].last_use;
+      last = std::max(last, int(i));
+    }
+    p.selection = channel_selection(net.layers[i]);
+    if (read_in_place(plan, i)) {  // no passes, weights or bias: its readers read its inputs
+      p.read_in_place = true;
+      p.weighted = false;
+      placed_macs += net.layers[i].macs() * net.samples;
+      continue;
+    }
     if (net.layers[i].function == ActivationFunction::Lookup) {
       p.table_row = plan.bias_rows;
       plan.bias_rows += lookup_table_rows(plan.R);
@@ -163,7 +179,6 @@ LoweringPlan plan_lowering(const Network& net, const ArchConfig& cfg, const Lowe
       p.weight_base = weight_tiles * plan.R * plan.C;
       weight_tiles += p.weight_tiles;
     }
-    plan.layers.push_back(std::move(p));
   }
   plan.weight_image_bytes = weight_tiles * plan.R * plan.C;
   for (uint64_t first = 0; first < net.samples; first += policy.batch)

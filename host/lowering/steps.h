@@ -53,6 +53,10 @@ struct PassSource {
   uint32_t kh = 1, kw = 1;      ///< positions: kernel (conv) or the input's H x W (dense)
   uint64_t feature_offset = 0;  ///< dense: first weight row of this input; conv: its first channel
   bool flat = true;             ///< each pass reads consecutive UB rows: MatrixMultiply, not Convolve
+  /// A channel selection read in place (select.cpp; conv only): empty, or one entry per channel c
+  /// of `tensor`: the layer's input channel (of its inputs concatenated) that c stands for, or -1
+  /// when the layer does not read c (its weight row is zero). feature_offset is then unused.
+  std::vector<int64_t> channel_map;
 };
 
 /// A tensor of the plan: a network input or a layer's output.
@@ -72,6 +76,8 @@ struct PlannedTensor {
   /// channel_offset on (its producer's Activates write there; it has no rows of its own), or -1.
   int placed_in = -1;
   uint64_t channel_offset = 0;
+  /// A channel selection its every reader reads in place (read_in_place): no UB rows, no instructions.
+  bool read_in_place = false;
 
   /// UB rows of `samples` samples on an R-byte UB row: planes x tiles x H x W x samples, or packed
   /// ceil(samples x H x W / P).
@@ -96,6 +102,10 @@ struct PlannedLayer {
   uint64_t weight_base = 0;    ///< weighted: weight-memory byte of its first tile
   bool windowed = false;       ///< reads through Convolve or Pool windows (16-bit out_row)
   bool placed = false;         ///< a Concat its producers wrote in place (placed_concat): no instructions
+  /// An exact channel selection (channel_selection): output channel j = input channel selection[j]
+  /// of its inputs concatenated; empty for every other layer.
+  std::vector<int64_t> selection;
+  bool read_in_place = false;  ///< a selection its readers read in place (read_in_place): no instructions
 };
 
 /// What plan_lowering derives from the network and the policy: sizes only, no addresses but the
@@ -156,6 +166,34 @@ void choose_layouts(LoweringPlan& plan);
 /// producer's Activates write its channels straight into the concat's tensor (lane registers,
 /// byte enables) and layer i emits nothing. Not for a dense MLP's policy.
 bool placed_concat(LoweringPlan& plan, size_t i);
+
+/// Whether source `s` of weighted layer `l` (of out_tiles output tiles of C channels) touches input
+/// tile k x output tile j, for every k, j: needed[j * tiles + k] (pass_needed's table; groups_meet
+/// and a held weight tile that is not all zero).
+std::vector<char> needed_tiles(const LoweringPlan& plan, const NetworkLayer& l, const PassSource& s,
+                               uint64_t out_tiles);
+
+/// The exact channel selection layer `l` is, or {}: a 1x1, stride-1, unpadded, ungrouped conv of
+/// held int8 weights, zero bias, identity function and a requantization mapping every int8 to
+/// itself, whose weight columns each hold one 1 (output j = input channel selection[j] of its
+/// inputs concatenated) and whose rows at most one (no channel read twice). The importer writes a
+/// Concat, a channel Split/Slice and a channel shuffle so (scripts/onnx_to_network.py, lower_copy).
+std::vector<int64_t> channel_selection(const NetworkLayer& l);
+
+/// Layer `l`'s passes on input `t` (a conv's input at channel `offset` of its inputs concatenated):
+/// one source, or, when `t` is a selection read in place (read_in_place), the selection's own
+/// sources, each with the channel_map that carries its channels to the layer's input channels.
+std::vector<PassSource> conv_sources(const LoweringPlan& plan, const NetworkLayer& l, int t, uint64_t offset);
+
+/// Channel Split/Slice/shuffle and Concat without a copy (issue 15): whether selection layer `i`
+/// (plan.layers[i] planned, its `selection` set) is left out, its readers reading its inputs in
+/// place through their weight rows (PassSource::channel_map: rows permuted, zero for the channels
+/// outside the selection). Only when every reader is a conv of int8 weights that is not itself
+/// placed, i is not the network output, a placed producer or an int16 tensor, its inputs have its
+/// element type, the policy is a network's, and the readers' passes on the selection's inputs are no more, in number
+/// (weight tiles) and in rows (pixels streamed), than their passes on i's tensor plus i's own passes and Activates.
+/// Marks the tensor read_in_place.
+bool read_in_place(LoweringPlan& plan, size_t i);
 
 /// Plans `net` for `cfg` under `policy`. Errors (SC_REPORT_ERROR "tpu/lowering", starting with
 /// policy.who, naming the layer): a dense layer's spatial input larger than 256x256 pixels; more

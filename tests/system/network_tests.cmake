@@ -140,6 +140,11 @@ if(TPU_HAVE_PYTHON)
            COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_operators.py --zoo ZooTest)
   set_tests_properties(scripts.operators scripts.operators_zoo PROPERTIES LABELS "scripts;networks;operators"
                        TIMEOUT 300 ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
+  # Split, Slice, channel shuffle and Concat as Unified Buffer placement (issue 15): small torch
+  # models on both configs, 0 mismatches, and which of their copy layers run (--stats).
+  add_test(NAME scripts.channel_select COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_channel_select.py)
+  set_tests_properties(scripts.channel_select PROPERTIES LABELS "scripts;networks;operators" TIMEOUT 300
+                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # The six-application table runs end to end on both configs: exit 0 or 1 (within the
   # tolerance or not) and the TPU' summary printed; 2 (an error, a golden mismatch) fails.
   add_test(NAME scripts.paper_table
