@@ -108,17 +108,18 @@ if(TPU_HAVE_PYTHON)
                    --weights per-channel --min-within-1 0.70 --tpu-sim $<TARGET_FILE:tpu-sim>)
   set_tests_properties(scripts.quantized_check.per_tensor scripts.quantized_check.per_channel PROPERTIES
                        LABELS "scripts;networks" TIMEOUT 600 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
+  set_tests_properties(scripts.quantized_check.per_tensor PROPERTIES LABELS "scripts;networks;operators")
   # ConvNeXt's operators (issue 15) at small dims, built from torchvision's CNBlock and LayerNorm2d:
   # exported, imported (NHWC Transposes as views, host LayerNorm per pixel, layer_scale folded) and
   # run on the simulator against the reference; the same class also runs in scripts.onnx_import.
   add_test(NAME scripts.onnx_convnext
            COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py TestConvNeXt)
-  set_tests_properties(scripts.onnx_convnext PROPERTIES LABELS "scripts;networks;fast" TIMEOUT 300
+  set_tests_properties(scripts.onnx_convnext PROPERTIES LABELS "scripts;networks;operators" TIMEOUT 300
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # ONNX LSTM/GRU import: tiny torch and onnx.helper recurrent models against PyTorch and a numpy
   # rendering of ONNX's equations, imported and run on the simulator against the reference.
   add_test(NAME scripts.onnx_rnn COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_rnn.py)
-  set_tests_properties(scripts.onnx_rnn PROPERTIES LABELS "scripts;networks" TIMEOUT 600
+  set_tests_properties(scripts.onnx_rnn PROPERTIES LABELS "scripts;networks;operators" TIMEOUT 600
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # Every shipped network, layer by layer: MXU active cycles and the activation unit's busy
   # cycles against the dataflow formulas, Table 3 categories summing to the run; the README's
@@ -271,7 +272,7 @@ if(TPU_HAVE_PYTHON)
            COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/transformers.py
                    ${CMAKE_CURRENT_BINARY_DIR}/transformers_small --layers 2 --hidden 64 --heads 4 --ffn 128
                    --seq 16 --calibration 2 --tpu-sim $<TARGET_FILE:tpu-sim> --config ${TPU_V1})
-  set_tests_properties(scripts.transformers_small PROPERTIES LABELS "networks;scripts" TIMEOUT 300
+  set_tests_properties(scripts.transformers_small PROPERTIES LABELS "networks;scripts;operators" TIMEOUT 300
                        PASS_REGULAR_EXPRESSION "all models: 0 golden mismatches")
   # The same BERT and GPT-2 at batch 2: two sequences, each attending over its own K and V (one
   # WriteWeights per sample and matmul).
@@ -287,5 +288,5 @@ if(TPU_HAVE_PYTHON)
   # against torch, the manifest's ViT mapping (vit_b_16 at 224: docs/model_zoo.md).
   add_test(NAME scripts.vit_small
            COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_vit.py --tpu-sim $<TARGET_FILE:tpu-sim>)
-  set_tests_properties(scripts.vit_small PROPERTIES LABELS "networks;scripts" TIMEOUT 300)
+  set_tests_properties(scripts.vit_small PROPERTIES LABELS "networks;scripts;operators" TIMEOUT 300)
 endif()

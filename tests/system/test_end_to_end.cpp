@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/temp_path.h"
 #include "common/vcd_reader.h"
 #include "config/config.h"
 #include "runtime/simulation.h"
@@ -99,7 +100,7 @@ TEST(EndToEnd, ShortLastBatch) {
 
 // The VCD opens as a VCD: header, the signals a user looks for, value changes.
 TEST(EndToEnd, WritesVcdWithUnitSignals) {
-  const std::string path = (std::filesystem::temp_directory_path() / "tpu_tlm_e2e_test.vcd").string();
+  const std::string path = test::temp_path("e2e_test.vcd");
   std::filesystem::remove(path);
   Workload w;
   const RunResult r = run("small.yaml", "digits", 100, &w, path);
@@ -153,7 +154,7 @@ struct JedecRun {
 };
 
 JedecRun run_resnet50_with_jedec(const std::string& vcd_name) {
-  const std::string path = (std::filesystem::temp_directory_path() / vcd_name).string();
+  const std::string path = test::temp_path(vcd_name);
   std::filesystem::remove(path);
   init_time_resolution();
   JedecRun j;
@@ -193,7 +194,7 @@ JedecRun run_resnet50_with_jedec(const std::string& vcd_name) {
 // in any tFAW, no ACT within tRFC after a REF; and the RD bursts account for every weight byte the
 // chip read.
 TEST(EndToEnd, JedecDramTimingHoldsInAWholeChipRun) {
-  const JedecRun j = run_resnet50_with_jedec("tpu_tlm_e2e_jedec.vcd");
+  const JedecRun j = run_resnet50_with_jedec("e2e_jedec.vcd");
   const DramTiming& t = j.cfg.dram.timing;
   uint64_t read_bursts = 0;
   for (size_t c = 0; c < j.channels.size(); ++c) {
@@ -224,7 +225,7 @@ TEST(EndToEnd, JedecDramTimingHoldsInAWholeChipRun) {
 // and every REF the channels counted is on the VCD's command bus (an idle channel issues its
 // REFs when it next runs, at their cycles in the past: the VCD must still show them there).
 TEST(EndToEnd, JedecRefreshKeepsUpInAWholeChipRun) {
-  const JedecRun j = run_resnet50_with_jedec("tpu_tlm_e2e_jedec_refresh.vcd");
+  const JedecRun j = run_resnet50_with_jedec("e2e_jedec_refresh.vcd");
   const uint64_t limit = 9ull * j.cfg.dram.timing.tREFI;
   for (size_t c = 0; c < j.channels.size(); ++c) {
     const auto& refs = j.channels[c].refs;
@@ -240,7 +241,7 @@ TEST(EndToEnd, JedecRefreshKeepsUpInAWholeChipRun) {
 // The cycle model's pins in the VCD: the clock's rising edges fall on whole core cycles, and
 // there is at least one per row the MXU streamed (counted by the MXU, not by the trace).
 TEST(EndToEnd, VcdHasThePinLevelArrayWithTheCycleModel) {
-  const std::string path = (std::filesystem::temp_directory_path() / "tpu_tlm_e2e_pins.vcd").string();
+  const std::string path = test::temp_path("e2e_pins.vcd");
   std::filesystem::remove(path);
   Workload w;
   const RunResult r = run("small.yaml", "random_mlp", 16, &w, path, MxuModel::Cycle);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/temp_path.h"
 #include "common/test_util.h"
 #include "common/vcd_reader.h"
 #include "config/config.h"
@@ -110,7 +111,7 @@ TEST(HostFallback, SmallNetworkOnSmallConfig) { expect_host_fallback(run("small.
 TEST(HostFallback, SmallNetworkOnTpuV1) { expect_host_fallback(run("tpu_v1.yaml")); }
 
 TEST(HostFallback, VcdShowsTheHostBusyAndTheSequencerWaiting) {
-  const std::string vcd = (std::filesystem::temp_directory_path() / "tpu_host_fallback.vcd").string();
+  const std::string vcd = test::temp_path("host_fallback.vcd");
   run("small.yaml", vcd);
   std::ifstream f(vcd);
   std::stringstream s;
@@ -181,7 +182,7 @@ TEST(HostFallback, EachHostOperationsTimeIsOnItsOwnLayerRow) {
 // The VCD shows each host operation's interval (host.busy high) while the sequencer's tag register
 // (tpu.sequencer.tag) names the host operation's layer: 0, 2, 4 in host_ops_small.
 TEST(HostFallback, VcdTagsEachHostIntervalWithItsLayer) {
-  const std::string path = (std::filesystem::temp_directory_path() / "tpu_host_fallback_tag.vcd").string();
+  const std::string path = test::temp_path("host_fallback_tag.vcd");
   run("small.yaml", path);
   const test::ParsedVcd vcd = test::parse_vcd(path);
   std::filesystem::remove(path);

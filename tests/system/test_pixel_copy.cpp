@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_path.h"
 #include "common/test_util.h"
 #include "config/config.h"
 #include "manifest/network.h"
@@ -29,8 +30,7 @@ constexpr int kFirst = 2, kCount = 3;        // sl: pixels 2 .. 4 of cat
 class PixelCopy : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tpu_pixel_copy_" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ = test::test_temp_path("tpu_pixel_copy_");
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -13,6 +13,7 @@
 
 #include <systemc>
 
+#include "common/temp_path.h"
 #include "common/test_util.h"
 #include "config/config.h"
 #include "lowering/lowering.h"
@@ -31,8 +32,7 @@ const std::string kSourceDir = TPU_TLM_SOURCE_DIR;
 class MatMulManifest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tpu_matmul_" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ = test::test_temp_path("tpu_matmul_");
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -105,7 +105,7 @@ TEST(HostSoftmaxHeads, CausalMasksKeysPastThePixel) {
 }
 
 TEST(HostSoftmaxHeads, ManifestKeys) {
-  const auto dir = std::filesystem::temp_directory_path() / "tpu_matmul_softmax_keys";
+  const auto dir = std::filesystem::path(test::temp_path("matmul_softmax_keys"));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "net.yaml").string();
   const auto write = [&](const std::string& params) {

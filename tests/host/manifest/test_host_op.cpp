@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_path.h"
 #include "common/test_util.h"
 #include "manifest/host_op.h"
 #include "manifest/network.h"
@@ -83,8 +84,7 @@ TEST(HostLayerNorm, EpsilonInInputUnitsAndConstantInput) {
 class HostOpManifest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tpu_host_op_" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ = test::test_temp_path("tpu_host_op_");
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include <systemc>
 
+#include "common/temp_path.h"
 #include "common/test_util.h"
 #include "config/config.h"
 #include "runtime/user_program.h"
@@ -20,7 +22,9 @@ using test::Contains;
 using test::ErrorOf;
 
 std::string temp_file(const std::string& name, const std::string& bytes) {
-  const std::string path = ::testing::TempDir() + "user_program_" + name;
+  const std::filesystem::path dir = test::temp_path("user_program");  // the file keeps its own name
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / ("user_program_" + name)).string();
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "chip/tpu.h"
+#include "common/temp_path.h"
 #include "common/test_util.h"
 #include "common/vcd_reader.h"
 #include "config/config.h"
@@ -377,7 +378,7 @@ TEST(Energy, LayersAndWindowsOfANetworkRunAddUp) {
   init_time_resolution();
   const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
   const Network net = load_network(kRoot + "/traces/conv_small/workload.yaml");
-  const std::string csv = testing::TempDir() + "/energy_power.csv";
+  const std::string csv = test::temp_path("energy_power.csv");
   RunOptions opt;
   opt.power_csv = csv;
   const RunResult r = run_simulation(cfg, net, opt);
@@ -424,8 +425,8 @@ TEST(PowerTrace, MainVcdHoldsEachWindowsPowerAtItsEnd) {
   const ArchConfig cfg = load_config(kRoot + "/configs/tpu_v1.yaml");
   const Network net = load_network(kRoot + "/traces/conv_small/workload.yaml");
   RunOptions opt;
-  opt.vcd_path = testing::TempDir() + "/energy_main.vcd";
-  opt.power_csv = testing::TempDir() + "/energy_main.csv";
+  opt.vcd_path = test::temp_path("energy_main.vcd");
+  opt.power_csv = test::temp_path("energy_main.csv");
   const RunResult r = run_simulation(cfg, net, opt);
   EXPECT_EQ(r.stats["energy"]["power"]["late_charges"].get<uint64_t>(), 0u);
   const test::ParsedVcd v = test::parse_vcd(opt.vcd_path);
@@ -478,7 +479,7 @@ TEST(PowerWindows, VcdHoldsMilliwattsPerWindow) {
     w[k].block_w = {{"mxu", k == 1 ? 2.0 : 0.0}, {"static", 7.5}};
     w[k].die_dynamic_w = w[k].block_w["mxu"];
   }
-  const std::string path = testing::TempDir() + "/energy_power.vcd";
+  const std::string path = test::temp_path("energy_power.vcd");
   write_power_vcd(path, w);
   const test::ParsedVcd v = test::parse_vcd(path);
   EXPECT_EQ(v.timescale, "1 ns");
