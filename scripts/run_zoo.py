@@ -107,6 +107,8 @@ def simulate(r, args, out):
         r["status"] = "ok" if r["mismatches"] == 0 else f"{r['mismatches']} mismatches"
     m = re.search(r"([0-9.]+) us simulated", r["time"])
     r["simulated_us"] = float(m.group(1)) if m else None
+    m = re.search(r"host interaction ([0-9.]+)% of the run", line(p.stdout, "host"))
+    r["host_share_pct"] = float(m.group(1)) if m else None   # TPU paper, Table 5's measure
     m = re.search(r"([0-9.]+) TOPS achieved.*utilization ([0-9.]+)%", r["compute"])
     if m:
         r["tops"], r["mxu_utilization_pct"] = float(m.group(1)), float(m.group(2))
@@ -115,9 +117,9 @@ def simulate(r, args, out):
 
 def markdown(results):
     """The results as a Markdown table."""
-    rows = ["| model | input | converts | 0 mismatches | layers | simulated us | TOPS | MXU util % | int8 vs float "
-            "rel. error | export s | import s | simulation s | import CPU s | simulation CPU s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| model | input | converts | 0 mismatches | layers | simulated us | TOPS | MXU util % | host share % | "
+            "int8 vs float rel. error | export s | import s | simulation s | import CPU s | simulation CPU s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         conv = "yes" if "import_s" in r and not r["status"].startswith("does not") else "no"
         ok = "yes" if r["status"] == "ok" else ("-" if conv == "no" else "no")
@@ -125,7 +127,7 @@ def markdown(results):
         def f(k, fmt):
             return fmt.format(r[k]) if r.get(k) is not None else "-"
         rows.append(f"| {r['model']} | {r['size']} | {conv} | {ok} | {f('layers', '{}')} | {f('simulated_us', '{:.1f}')} "
-                    f"| {f('tops', '{:.3f}')} | {f('mxu_utilization_pct', '{:.2f}')} | "
+                    f"| {f('tops', '{:.3f}')} | {f('mxu_utilization_pct', '{:.2f}')} | {f('host_share_pct', '{:.1f}')} | "
                     f"{f('int8_vs_float_rel_error', '{:.4f}')} | {f('export_s', '{:.1f}')} | {f('import_s', '{:.1f}')} "
                     f"| {f('sim_s', '{:.2f}')} | {f('import_cpu_s', '{:.1f}')} | {f('sim_cpu_s', '{:.2f}')} |")
     notes = [f"- {r['model']}: {r['status']}" for r in results if r["status"] != "ok"]
