@@ -14,7 +14,9 @@
 #   scripts:  numpy, PyYAML, scikit-learn, matplotlib (workload generators, the int8 reference,
 #             plots); ONNX, PyTorch and torchvision (ONNX import and its tests); Dask and
 #             dask.distributed (tpu-sweep and its tests, ctest -L sweep), all Debian's
-#             /usr/bin/python3 packages
+#             /usr/bin/python3 packages; OpenBLAS as the system BLAS (numpy and Debian's torch
+#             otherwise link the reference BLAS: the importer's float64 passes of vit_b_16 ran
+#             at 5 GFLOP/s instead of 67)
 # Runs apt-get as root (or through sudo). Safe to run again.
 set -euo pipefail
 
@@ -25,6 +27,7 @@ packages=(
   libgtest-dev verilator clang-format
   clang-14 libclang-rt-14-dev libomp-14-dev llvm-14
   python3 python3-numpy python3-yaml python3-sklearn python3-matplotlib
+  libopenblas0-pthread
   python3-onnx python3-torch python3-torchvision python3-dask python3-distributed
 )
 # The waveform test (cmake/requirements.cmake): GTKWave under a headless X server.
