@@ -84,10 +84,11 @@ if(TPU_HAVE_PYTHON)
   endforeach()
   add_test(NAME scripts.tpu_ref_selftest COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_tpu_ref.py)
   set_tests_properties(scripts.tpu_ref_selftest PROPERTIES LABELS scripts TIMEOUT 120)
-  # ONNX import: tiny torch models and torchvision ResNet-18 (random weights, 64x64) exported,
-  # imported, quantized, and run on the simulator against the reference.
+  # ONNX import: tiny torch models, ConvNeXt's blocks (TestConvNeXt: NHWC Transposes as views, host
+  # and on-chip LayerNorm, layer_scale folded) and torchvision ResNet-18 (random weights, 64x64)
+  # exported, imported, quantized, and run on the simulator against the reference.
   add_test(NAME scripts.onnx_import COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py)
-  set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks" TIMEOUT 600
+  set_tests_properties(scripts.onnx_import PROPERTIES LABELS "scripts;networks;operators" TIMEOUT 600
                        ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # A PyTorch-quantized ResNet-18 (scripts/quantized_check.py, 32 x 32, 2 images, per-tensor
   # weights, seed 0) against PyTorch's own quantized kernels (onednn): every logit within 1
@@ -109,13 +110,6 @@ if(TPU_HAVE_PYTHON)
   set_tests_properties(scripts.quantized_check.per_tensor scripts.quantized_check.per_channel PROPERTIES
                        LABELS "scripts;networks" TIMEOUT 600 ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
   set_tests_properties(scripts.quantized_check.per_tensor PROPERTIES LABELS "scripts;networks;operators")
-  # ConvNeXt's operators (issue 15) at small dims, built from torchvision's CNBlock and LayerNorm2d:
-  # exported, imported (NHWC Transposes as views, host LayerNorm per pixel, layer_scale folded) and
-  # run on the simulator against the reference; the same class also runs in scripts.onnx_import.
-  add_test(NAME scripts.onnx_convnext
-           COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_import.py TestConvNeXt)
-  set_tests_properties(scripts.onnx_convnext PROPERTIES LABELS "scripts;networks;operators" TIMEOUT 300
-                       ENVIRONMENT "TPU_SIM=$<TARGET_FILE:tpu-sim>;SC_COPYRIGHT_MESSAGE=DISABLE")
   # ONNX LSTM/GRU import: tiny torch and onnx.helper recurrent models against PyTorch and a numpy
   # rendering of ONNX's equations, imported and run on the simulator against the reference.
   add_test(NAME scripts.onnx_rnn COMMAND ${TPU_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/test_onnx_rnn.py)
