@@ -491,7 +491,7 @@ TEST(Quant, RoundShiftHalfEvenMatchesReference) {
   for (unsigned s = 1; s <= 62; ++s)
     for (int i = 0; i < 300; ++i) {
       int64_t p = any(rng);
-      if (i % 3 == 0) p = ((p >> s) << s) + (int64_t{1} << (s - 1));  // a tie: (k + 1/2) 2^s
+      if (i % 3 == 0) p = (p >> s) * (int64_t{1} << s) + (int64_t{1} << (s - 1));  // a tie: (k + 1/2) 2^s
       ASSERT_EQ(round_shift(p, s, tpu::Rounding::HalfEven), int64_t(ref_round_shift_even(p, s)))
           << "p " << p << " s " << s;
       ASSERT_EQ(round_shift(p, s, tpu::Rounding::HalfUp), int64_t(ref_round_shift(p, s))) << "p " << p << " s " << s;

@@ -452,7 +452,7 @@ TEST_P(VectorWide, MatchesExactSumRoundedOnce) {
     const int64_t x = (c.input_unsigned & 1 ? int64_t(uint8_t(a[i])) : int64_t(a[i])) + c.oa;
     const int64_t y = unary ? 0 : (c.input_unsigned & 2 ? int64_t(uint8_t(b[i])) : int64_t(b[i])) + c.ob;
     const __int128 v = __int128{x} * c.ma + __int128{y} * c.mb;
-    ties += 2 * (v - ((v >> c.shift) << c.shift)) == (__int128{1} << c.shift);
+    ties += 2 * (v - (v >> c.shift) * (__int128{1} << c.shift)) == (__int128{1} << c.shift);
     int64_t want = std::clamp<int64_t>(nearest(v, c.shift, c.rounding == 1) + c.zero_point, -128, 127);
     if (relu) want = std::max<int64_t>(want, c.zero_point);
     ASSERT_EQ(ub_at(bench, D0 + i / kR, uint32_t(i % kR)), want) << "element " << i << ": x " << x << ", y " << y;
