@@ -240,6 +240,7 @@ applied there as fake quantization (round half to even, as ONNX). scripts/test_o
 checks the interpreter against PyTorch.
 """
 import argparse
+import collections
 import math
 import os
 import re
@@ -2041,10 +2042,7 @@ class Graph(RecurrentOps, VisionSeqOps):
     def fuse_luts(self):
         """A `lut` op whose input is read by nothing else becomes the lookup activation of the
         Conv/Gemm/Add/Mul/activate that produces its input (one layer instead of two)."""
-        readers = {}
-        for op in self.ops:
-            for i in op.inputs:
-                readers[i.base.id] = readers.get(i.base.id, 0) + 1
+        readers = reader_counts(self.ops)
         keep = []
         for op in self.ops:
             x = op.inputs[0] if op.kind == "lut" else None
@@ -2666,6 +2664,11 @@ class Graph(RecurrentOps, VisionSeqOps):
                                f"tensor's {f}")
 
 
+def reader_counts(ops):
+    """{base tensor id: how many inputs of `ops` read it} (a Counter: 0 for a tensor nothing reads)."""
+    return collections.Counter(x.base.id for op in ops for x in op.inputs)
+
+
 # ----------------------------------------------------------------------------------------------
 # Float interpreter of the IR (NHWC, float64)
 
@@ -2987,10 +2990,7 @@ class Lowering:
         then an exact copy, which the lowering places in the Unified Buffer instead of copying
         (host/lowering/concat.cpp). Branches of a smaller range lose some resolution (the scale of the
         widest one); other Concats keep per-input scales and the weighted copy (lower_copy)."""
-        readers = {}
-        for op in graph.ops:
-            for i in op.inputs:
-                readers[i.base.id] = readers.get(i.base.id, 0) + 1
+        readers = reader_counts(graph.ops)
         for op in graph.ops:
             if op.kind != "copy" or getattr(op, "what", "") != "concat" or len(op.inputs) < 2:
                 continue
@@ -3006,10 +3006,7 @@ class Lowering:
         point 0) where they can be made to: a constant the host loads, or the output of a conv/dense
         read by the concat alone (its requantization targets that scale; ViT's patch embedding).
         Other inputs get a rescaling `activate` layer (lower_pixel_concat)."""
-        readers = {}
-        for op in graph.ops:
-            for i in op.inputs:
-                readers[i.base.id] = readers.get(i.base.id, 0) + 1
+        readers = reader_counts(graph.ops)
         consts = {id(v) for _, v, _ in graph.const_inputs}
         for op in graph.ops:
             if op.kind != "seqcat":
@@ -3041,10 +3038,7 @@ class Lowering:
                 i = parent[i]
             return i
 
-        readers, fixed = {}, set()
-        for op in graph.ops:
-            for x in op.inputs:
-                readers[x.base.id] = readers.get(x.base.id, 0) + 1
+        readers, fixed = reader_counts(graph.ops), set()
         for op in graph.ops:
             if op.kind == "maxpool" and readers[op.inputs[0].base.id] > 1:
                 fixed.add(op.out.id)  # its input's scale serves other readers: not the class's to set
