@@ -40,7 +40,7 @@ class ProgramEmitter {
     if (plan_.policy.layer_records)
       for (size_t i = 0; i < net_.layers.size(); ++i) {
         const NetworkLayer& l = net_.layers[i];
-        const bool none = plan_.layers[i].placed || plan_.layers[i].read_in_place;  // no instructions
+        const bool none = emits_nothing(i);
         out_.layers.push_back(
             {l.name, op_name(l.op), uint32_t(i), none ? 0 : l.macs() * net_.samples, none ? 0 : l.weight_bytes(), 0});
       }
@@ -53,6 +53,10 @@ class ProgramEmitter {
 
  private:
   void push(const Instruction& in) { out_.program.push_back(in); }
+
+  /// Whether layer i has no instructions: a Concat its producers wrote in place (placed) or a
+  /// channel selection its readers read in place (read_in_place).
+  bool emits_nothing(size_t i) const { return plan_.layers[i].placed || plan_.layers[i].read_in_place; }
 
   /// Set_Config of `reg`, skipped when it would not change the register (config_on_change).
   void set(ConfigRegister reg, int64_t value) {
@@ -116,18 +120,27 @@ class ProgramEmitter {
   /// padded host rows, else one per tile with its host_row_bytes.
   void transfer(Opcode op, int id, size_t b, uint64_t addr) {
     const PlannedTensor& t = plan_.tensor(id);
-    const uint64_t R = plan_.R, pixels = samples(b) * t.shape.h * t.shape.w;
+    const uint64_t pixels = samples(b) * t.shape.h * t.shape.w;
     if (plan_.policy.padded_host_rows) return push(host_transfer(op, ub(b, id), addr, t.tiles * pixels));
     set_group(ConfigRegister::HostGroupBytes, int64_t(t.group));
     if (t.group) {  // one transfer of `pixels` pixels into their lane groups
       set(ConfigRegister::HostRowBytes, t.shape.c == t.group ? 0 : int64_t(t.shape.c));
       return push(host_transfer(op, ub(b, id), addr, pixels));
     }
+    transfer_tiles(op, id, b, 0, pixels, addr);
+  }
+
+  /// Pixels first .. first + count of every channel tile of unpacked tensor `id` of batch `b`
+  /// (pixel p of tile k at UB row base + k * samples * H * W + p), one transfer per tile, packed
+  /// in host memory from `addr` (each pixel its tile's channel bytes).
+  void transfer_tiles(Opcode op, int id, size_t b, uint64_t first, uint64_t count, uint64_t addr) {
+    const PlannedTensor& t = plan_.tensor(id);
+    const uint64_t R = plan_.R, pixels = samples(b) * t.shape.h * t.shape.w;
     for (uint64_t tile = 0; tile < t.tiles; ++tile) {
       const uint64_t rb = std::min<uint64_t>(R, t.shape.c - tile * R);
       set(ConfigRegister::HostRowBytes, rb == R ? 0 : int64_t(rb));
-      push(host_transfer(op, ub(b, id) + tile * pixels, addr, pixels));
-      addr += pixels * rb;
+      push(host_transfer(op, ub(b, id) + tile * pixels + first, addr, count));
+      addr += count * rb;
     }
   }
 
@@ -153,8 +166,8 @@ class ProgramEmitter {
     push(sync(Unit::Host));
     if (b + 1 < plan_.batches.size()) read_inputs(b + 1);
     for (int i = 0; i < int(net_.layers.size()); ++i) {
-      const bool none = plan_.layers[size_t(i)].placed || plan_.layers[size_t(i)].read_in_place;  // no instructions
-      if (i > 0 && !none) push(sync(Unit::Activation));  // RAW on earlier layers' outputs (and their UB rows reused)
+      if (i > 0 && !emits_nothing(size_t(i)))
+        push(sync(Unit::Activation));  // RAW on earlier layers' outputs (and their UB rows reused)
       if (plan_.policy.layer_records) set(ConfigRegister::Tag, i);
       emit_layer(b, i);
     }
@@ -164,8 +177,7 @@ class ProgramEmitter {
 
   void emit_layer(size_t b, int i) {
     const NetworkLayer& l = net_.layers[size_t(i)];
-    if (plan_.layers[size_t(i)].placed) return;         // a Concat its producers wrote in place
-    if (plan_.layers[size_t(i)].read_in_place) return;  // a selection its readers read in place
+    if (emits_nothing(size_t(i))) return;
     if (plan_.layers[size_t(i)].weighted) {
       if (l.op == LayerOp::MatMul) emit_weight_write(alloc_.stripes[next_stripe_]);  // the first sample's b
       requant(l.requant);
@@ -453,16 +465,11 @@ class ProgramEmitter {
   /// transfer, one image's pixels). A packed tensor (allowed only when the batch has one sample:
   /// choose_layouts keeps a batched matmul's b unpacked) moves whole.
   void transfer_sample(Opcode op, int id, size_t b, uint64_t s, uint64_t addr) {
-    const PlannedTensor& t = plan_.tensor(id);
     if (samples(b) == 1) return transfer(op, id, b, addr);
-    const uint64_t R = plan_.R, image = uint64_t(t.shape.h) * t.shape.w, pixels = samples(b) * image;
+    const PlannedTensor& t = plan_.tensor(id);
+    const uint64_t image = uint64_t(t.shape.h) * t.shape.w;
     set_group(ConfigRegister::HostGroupBytes, 0);
-    for (uint64_t tile = 0; tile < t.tiles; ++tile) {
-      const uint64_t rb = std::min<uint64_t>(R, t.shape.c - tile * R);
-      set(ConfigRegister::HostRowBytes, rb == R ? 0 : int64_t(rb));
-      push(host_transfer(op, ub(b, id) + tile * pixels + s * image, addr, image));
-      addr += image * rb;
-    }
+    transfer_tiles(op, id, b, s * image, image, addr);
   }
 
   /// pixel_concat, pixel_slice (network.h): per input, channel tile and sample one Vector copying
