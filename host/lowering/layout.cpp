@@ -42,6 +42,7 @@ void bar_batched_matmul_operands(const LoweringPlan& plan, std::vector<char>& ba
     if (l.op == LayerOp::MatMul)
       for (size_t k = 1; k < l.inputs.size(); ++k) barred[plan.tensor_index(l.inputs[k])] = 1;
 }
+
 /// pixel_concat, pixel_slice: Vectors that move whole rows to other pixel positions, which lane
 /// groups would not line up with; their tensors stay one pixel per row.
 bool copies_pixels(const NetworkLayer& l) { return l.op == LayerOp::PixelConcat || l.op == LayerOp::PixelSlice; }
